@@ -1,0 +1,11 @@
+//! The pure domain: orders, commands, events and the rules. No I/O lives here.
+
+pub mod command;
+pub mod event;
+pub mod money;
+pub mod order;
+
+pub use command::{Cancel, ChangeQuantity, Command, OrderId, Pay, PlaceOrder};
+pub use event::Event;
+pub use money::Money;
+pub use order::{Order, Rejection, Status, apply, decide};
