@@ -1,0 +1,146 @@
+//! Opening the SQLite files both backends use, under one rule: an existing file is never
+//! truncated, overwritten, or written to unless it is the eslab database it claims to be.
+
+use std::fs::OpenOptions;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use rusqlite::{Connection, OpenFlags};
+
+/// Which database a file holds; stamped into SQLite's `application_id` so we recognise our own.
+#[derive(Debug, Clone, Copy)]
+pub struct Schema {
+    /// For messages: "event store", "CRUD store".
+    pub what: &'static str,
+    pub application_id: i32,
+    /// Stored in `user_version`.
+    pub version: i32,
+    pub ddl: &'static str,
+}
+
+/// Where a backend keeps its database.
+#[derive(Debug, Clone)]
+pub enum Location {
+    InMemory,
+    /// A file that must not exist yet.
+    NewFile(PathBuf),
+    /// A file to carry on from; created if missing.
+    ExistingOrNewFile(PathBuf),
+}
+
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens (and, when new, initialises) a database of the given schema.
+pub fn open(location: &Location, schema: &Schema) -> anyhow::Result<Connection> {
+    match location {
+        Location::InMemory => {
+            let conn = Connection::open_in_memory()?;
+            initialise(&conn, schema)?;
+            Ok(conn)
+        }
+        Location::NewFile(path) => create_file(path, schema),
+        Location::ExistingOrNewFile(path) => match path.try_exists() {
+            Ok(true) => open_existing(path, schema),
+            Ok(false) => create_file(path, schema),
+            Err(e) => Err(e).with_context(|| format!("cannot look at {}", path.display())),
+        },
+    }
+}
+
+/// Opens an existing eslab database without ever writing to it.
+pub fn open_read_only(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
+    check_identity(path, schema)?;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("cannot open {}", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+fn create_file(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
+    // `create_new` fails if anything is there, so nothing of the user's is ever replaced.
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            ErrorKind::AlreadyExists => anyhow::anyhow!(
+                "{} already exists: refusing to overwrite it (use --continue to carry on from it)",
+                path.display()
+            ),
+            _ => anyhow::Error::new(e).context(format!("cannot create {}", path.display())),
+        })?;
+    let conn = Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    configure(&conn)?;
+    initialise(&conn, schema).with_context(|| format!("cannot initialise {}", path.display()))?;
+    Ok(conn)
+}
+
+fn open_existing(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
+    check_identity(path, schema)?;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("cannot open {}", path.display()))?;
+    configure(&conn)?;
+    Ok(conn)
+}
+
+/// Reads the file's identity through a read-only connection: a foreign or broken file is
+/// reported and left exactly as it was.
+fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<()> {
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if !meta.is_file() {
+        bail!("{} is not a file", path.display());
+    }
+    let not_ours = |why: String| {
+        anyhow::anyhow!(
+            "{} is not an eslab {} ({why}); it was left untouched",
+            path.display(),
+            schema.what
+        )
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("cannot open {}", path.display()))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let identity = conn.query_row("PRAGMA application_id", [], |r| r.get::<_, i32>(0));
+    let application_id = identity.map_err(|e| not_ours(e.to_string()))?;
+    if application_id != schema.application_id {
+        return Err(not_ours(format!("application_id is {application_id}")));
+    }
+    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version != schema.version {
+        bail!(
+            "{} has schema version {version}, this eslab reads version {}",
+            path.display(),
+            schema.version
+        );
+    }
+    Ok(())
+}
+
+fn configure(conn: &Connection) -> anyhow::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    // WAL with synchronous=NORMAL: a commit is one WAL append, and a crash loses at most the
+    // last commits, never the database's consistency.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(())
+}
+
+fn initialise(conn: &Connection, schema: &Schema) -> anyhow::Result<()> {
+    conn.execute_batch(&format!(
+        "BEGIN;\n{}\nPRAGMA application_id = {};\nPRAGMA user_version = {};\nCOMMIT;",
+        schema.ddl, schema.application_id, schema.version
+    ))?;
+    Ok(())
+}

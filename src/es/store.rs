@@ -1,0 +1,176 @@
+//! The event store: an append-only SQLite log, the source of truth.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+
+use super::StoredEvent;
+use crate::db::{self, Location, Schema};
+use crate::domain::{Event, Order, OrderId, apply};
+
+pub const SCHEMA: Schema = Schema {
+    what: "event store",
+    application_id: 0x4553_4c45, // "ESLE"
+    version: 1,
+    ddl: include_str!("schema.sql"),
+};
+
+pub struct EventStore {
+    conn: Connection,
+    /// The id of the first event when the log is empty; afterwards ids continue from the log.
+    first_event_id: u64,
+}
+
+/// Reads one `events` row; a payload that does not decode is an error naming its event id.
+fn read_event(row: &rusqlite::Row) -> rusqlite::Result<anyhow::Result<StoredEvent>> {
+    let event_id: i64 = row.get(0)?;
+    let decoded = decode_event(
+        event_id,
+        row.get(1)?,
+        row.get(2)?,
+        &row.get::<_, String>(3)?,
+        &row.get::<_, String>(4)?,
+    );
+    Ok(decoded.with_context(|| format!("event {event_id} cannot be read")))
+}
+
+fn decode_event(
+    event_id: i64,
+    stream_id: String,
+    stream_version: i64,
+    event_type: &str,
+    payload: &str,
+) -> anyhow::Result<StoredEvent> {
+    Ok(StoredEvent {
+        event_id: u64::try_from(event_id)?,
+        stream_id: OrderId::new(stream_id).map_err(anyhow::Error::msg)?,
+        stream_version: u64::try_from(stream_version)?,
+        event: Event::decode(event_type, payload).map_err(anyhow::Error::msg)?,
+    })
+}
+
+const SELECT_EVENTS: &str =
+    "SELECT event_id, stream_id, stream_version, event_type, payload FROM events";
+
+impl EventStore {
+    pub fn open(location: &Location, first_event_id: u64) -> anyhow::Result<EventStore> {
+        Ok(EventStore {
+            conn: db::open(location, &SCHEMA)?,
+            first_event_id,
+        })
+    }
+
+    /// Opens a stored log for reading only (`eslab log`, `eslab replay`).
+    pub fn open_read_only(path: &Path) -> anyhow::Result<EventStore> {
+        Ok(EventStore {
+            conn: db::open_read_only(path, &SCHEMA)?,
+            first_event_id: 1,
+        })
+    }
+
+    /// A write transaction, taken up front so that read-then-append never races another writer.
+    pub fn begin(&mut self) -> anyhow::Result<Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// The order's state, folded from its stream.
+    pub fn load_order(conn: &Connection, order_id: &OrderId) -> anyhow::Result<Option<Order>> {
+        let mut select = conn.prepare_cached(&format!(
+            "{SELECT_EVENTS} WHERE stream_id = ?1 ORDER BY stream_version"
+        ))?;
+        let mut rows = select.query([order_id.as_str()])?;
+        let mut order = None;
+        while let Some(row) = rows.next()? {
+            let stored = read_event(row)??;
+            order = Some(
+                apply(order, order_id, &stored.event)
+                    .with_context(|| format!("event {} cannot be replayed", stored.event_id))?,
+            );
+        }
+        Ok(order)
+    }
+
+    /// Appends a command's events to one stream, inside the caller's transaction.
+    /// `expected_version` is the stream version the events were decided from: if the stream
+    /// moved on since, nothing is appended.
+    pub fn append(
+        tx: &Transaction,
+        first_event_id: u64,
+        stream_id: &OrderId,
+        expected_version: u64,
+        events: Vec<Event>,
+    ) -> anyhow::Result<Vec<StoredEvent>> {
+        let current: i64 = tx
+            .prepare_cached(
+                "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = ?1",
+            )?
+            .query_row([stream_id.as_str()], |r| r.get(0))?;
+        if current as u64 != expected_version {
+            bail!(
+                "concurrent write to {stream_id}: expected version {expected_version}, the stream is at {current}"
+            );
+        }
+        let last_id: Option<i64> = tx
+            .prepare_cached("SELECT max(event_id) FROM events")?
+            .query_row([], |r| r.get(0))?;
+        let mut next_id = match last_id {
+            Some(id) => id as u64 + 1,
+            None => first_event_id,
+        };
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO events (event_id, stream_id, stream_version, event_type, payload) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let mut appended = Vec::with_capacity(events.len());
+        for (offset, event) in events.into_iter().enumerate() {
+            let stored = StoredEvent {
+                event_id: next_id,
+                stream_id: stream_id.clone(),
+                stream_version: expected_version + 1 + offset as u64,
+                event,
+            };
+            let id = i64::try_from(stored.event_id).context("event ids are exhausted")?;
+            insert.execute(params![
+                id,
+                stored.stream_id.as_str(),
+                stored.stream_version as i64,
+                stored.event.event_type(),
+                stored.event.payload_json(),
+            ])?;
+            appended.push(stored);
+            next_id += 1;
+        }
+        Ok(appended)
+    }
+
+    pub fn first_event_id(&self) -> u64 {
+        self.first_event_id
+    }
+
+    /// Every event up to `until` (inclusive), in event-id order: one scan of the log.
+    pub fn for_each(
+        &self,
+        until: Option<u64>,
+        mut visit: impl FnMut(StoredEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let until = until.map_or(i64::MAX, |id| i64::try_from(id).unwrap_or(i64::MAX));
+        let mut select = self.conn.prepare_cached(&format!(
+            "{SELECT_EVENTS} WHERE event_id <= ?1 ORDER BY event_id"
+        ))?;
+        let mut rows = select.query([until])?;
+        while let Some(row) = rows.next()? {
+            visit(read_event(row)??)?;
+        }
+        Ok(())
+    }
+
+    pub fn count(&self) -> anyhow::Result<u64> {
+        let count: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
+        Ok(count as u64)
+    }
+}

@@ -1,0 +1,475 @@
+//! Scenario files: the documented JSON contract, how it is read, and the bundled scenarios.
+//!
+//! Every error names its file, and where it can, the line, column and step.
+
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Cancel, ChangeQuantity, Command, OrderId, Pay, PlaceOrder};
+
+/// The bundled scenarios, embedded in the binary: (name, JSON text).
+pub const BUNDLED: &[(&str, &str)] = &[
+    ("bob", include_str!("../scenarios/bob.json")),
+    (
+        "wrong-payment",
+        include_str!("../scenarios/wrong-payment.json"),
+    ),
+    (
+        "cancellation",
+        include_str!("../scenarios/cancellation.json"),
+    ),
+    (
+        "many-customers",
+        include_str!("../scenarios/many-customers.json"),
+    ),
+];
+
+/// A scenario file is refused above this size: it is a hand-written story, not a data dump.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(
+        default = "default_first_event_id",
+        deserialize_with = "deserialize_event_id"
+    )]
+    pub first_event_id: u64,
+    pub steps: Vec<Step>,
+}
+
+fn default_first_event_id() -> u64 {
+    1
+}
+
+fn deserialize_event_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let id = u64::deserialize(deserializer)?;
+    if id == 0 || id > i64::MAX as u64 {
+        return Err(de::Error::custom(format!(
+            "first_event_id must be from 1 to {}, not {id}",
+            i64::MAX
+        )));
+    }
+    Ok(id)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderQuery {
+    pub order_id: OrderId,
+}
+
+/// What one step does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Action {
+    Command(Command),
+    Query(QueryStep),
+}
+
+/// Serializes as `{"query": {...}}`, the shape it has in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QueryStep {
+    Query(OrderQuery),
+}
+
+impl Action {
+    /// The step's key in the file.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Command(Command::PlaceOrder(_)) => "place_order",
+            Action::Command(Command::ChangeQuantity(_)) => "change_quantity",
+            Action::Command(Command::Pay(_)) => "pay",
+            Action::Command(Command::Cancel(_)) => "cancel",
+            Action::Query(QueryStep::Query(_)) => "query",
+        }
+    }
+
+    pub fn order_id(&self) -> &OrderId {
+        match self {
+            Action::Command(command) => command.order_id(),
+            Action::Query(QueryStep::Query(q)) => &q.order_id,
+        }
+    }
+}
+
+/// The step names a file may use, in the order the README documents them.
+pub const STEP_NAMES: &[&str] = &["place_order", "change_quantity", "pay", "cancel", "query"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub action: Action,
+    /// Narration shown with the step.
+    pub note: Option<String>,
+}
+
+/// A step is an object with exactly one step key, plus an optional `note`. Read by hand so
+/// that each error points at the offending key and the step's fields stay strict.
+impl<'de> Deserialize<'de> for Step {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Step, D::Error> {
+        struct StepVisitor;
+
+        impl<'de> Visitor<'de> for StepVisitor {
+            type Value = Step;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "a step: an object with one of {}", STEP_NAMES.join(", "))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Step, A::Error> {
+                let mut action: Option<Action> = None;
+                let mut note: Option<String> = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "note" {
+                        if note.is_some() {
+                            return Err(de::Error::duplicate_field("note"));
+                        }
+                        note = Some(map.next_value()?);
+                        continue;
+                    }
+                    if let Some(first) = &action {
+                        return Err(de::Error::custom(format!(
+                            "a step has exactly one action, this one has `{}` and `{key}`",
+                            first.name()
+                        )));
+                    }
+                    action = Some(match key.as_str() {
+                        "place_order" => {
+                            Action::Command(Command::PlaceOrder(map.next_value::<PlaceOrder>()?))
+                        }
+                        "change_quantity" => Action::Command(Command::ChangeQuantity(
+                            map.next_value::<ChangeQuantity>()?,
+                        )),
+                        "pay" => Action::Command(Command::Pay(map.next_value::<Pay>()?)),
+                        "cancel" => Action::Command(Command::Cancel(map.next_value::<Cancel>()?)),
+                        "query" => Action::Query(QueryStep::Query(map.next_value()?)),
+                        other => {
+                            return Err(de::Error::custom(format!(
+                                "unknown step `{other}`: a step is one of {}, with an optional note",
+                                STEP_NAMES.join(", ")
+                            )));
+                        }
+                    });
+                }
+                let action = action.ok_or_else(|| {
+                    de::Error::custom(format!(
+                        "this step has no action: give one of {}",
+                        STEP_NAMES.join(", ")
+                    ))
+                })?;
+                Ok(Step { action, note })
+            }
+        }
+
+        deserializer.deserialize_map(StepVisitor)
+    }
+}
+
+/// A scenario that cannot be used, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub source: String,
+    /// Line and column, when the problem has a place in the text.
+    pub position: Option<(usize, usize)>,
+    /// The step (from 1) the problem is in, when it is in one.
+    pub step: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.source)?;
+        if let Some((line, column)) = self.position {
+            write!(f, ":{line}:{column}")?;
+        }
+        if let Some(step) = self.step {
+            write!(f, ": step {step}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl Scenario {
+    /// Parses and validates a scenario; `source` names it in errors.
+    pub fn from_json(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        let error = |position, step, message| ScenarioError {
+            source: source.to_string(),
+            position,
+            step,
+            message,
+        };
+        let mut json = serde_json::Deserializer::from_str(text);
+        let scenario: Scenario = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+            let inner = e.inner();
+            let (step, field) = locate(e.path());
+            let mut message = strip_position(&inner.to_string());
+            if let Some(field) = field {
+                message = format!("{field}: {message}");
+            }
+            error(Some((inner.line(), inner.column())), step, message)
+        })?;
+        json.end().map_err(|e| {
+            error(
+                Some((e.line(), e.column())),
+                None,
+                strip_position(&e.to_string()),
+            )
+        })?;
+        if scenario.title.trim().is_empty() {
+            return Err(error(None, None, "the title must not be empty".into()));
+        }
+        if scenario.steps.is_empty() {
+            return Err(error(
+                None,
+                None,
+                "a scenario needs at least one step".into(),
+            ));
+        }
+        Ok(scenario)
+    }
+}
+
+/// Splits a path like `steps[2].pay.amount` into the step number (3) and the field (`pay.amount`).
+fn locate(path: &serde_path_to_error::Path) -> (Option<usize>, Option<String>) {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = path.iter().collect();
+    match segments.as_slice() {
+        [Segment::Map { key }, Segment::Seq { index }, rest @ ..] if key == "steps" => {
+            let field: Vec<String> = rest
+                .iter()
+                .filter_map(|s| match s {
+                    Segment::Map { key } => Some(key.clone()),
+                    Segment::Seq { index } => Some(index.to_string()),
+                    _ => None,
+                })
+                .collect();
+            (
+                Some(index + 1),
+                (!field.is_empty()).then(|| field.join(".")),
+            )
+        }
+        [Segment::Map { key }, ..] if key != "steps" => (None, Some(key.clone())),
+        _ => (None, None),
+    }
+}
+
+/// serde_json appends " at line L column C"; we print the position ourselves, up front.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// A scenario and the name it was found under.
+#[derive(Debug, Clone)]
+pub struct LoadedScenario {
+    /// The bundled name, or the path as given.
+    pub name: String,
+    pub scenario: Scenario,
+}
+
+/// Finds a scenario by bundled name or path. A bare word (no `/`, no `.`) is a bundled name;
+/// anything else is a path, so `eslab run ./bob` always means the file.
+pub fn load(name_or_path: &str) -> anyhow::Result<LoadedScenario> {
+    if is_bundled_name(name_or_path) {
+        let text = bundled(name_or_path)?;
+        let scenario = Scenario::from_json(&format!("bundled scenario `{name_or_path}`"), text)?;
+        return Ok(LoadedScenario {
+            name: name_or_path.to_string(),
+            scenario,
+        });
+    }
+    let text = read_file(Path::new(name_or_path))?;
+    let scenario = Scenario::from_json(name_or_path, &text)?;
+    Ok(LoadedScenario {
+        name: name_or_path.to_string(),
+        scenario,
+    })
+}
+
+fn is_bundled_name(name_or_path: &str) -> bool {
+    !name_or_path.is_empty() && !name_or_path.contains(['/', '\\', '.'])
+}
+
+/// The JSON text of a bundled scenario.
+pub fn bundled(name: &str) -> anyhow::Result<&'static str> {
+    BUNDLED
+        .iter()
+        .find(|(bundled, _)| *bundled == name)
+        .map(|(_, text)| *text)
+        .ok_or_else(|| {
+            let names: Vec<&str> = BUNDLED.iter().map(|(name, _)| *name).collect();
+            anyhow::anyhow!(
+                "no bundled scenario named `{name}` (bundled: {}); to run a file, give its path, like ./{name}.json",
+                names.join(", ")
+            )
+        })
+}
+
+/// Reads a scenario file as UTF-8 text, refusing directories, huge files and other encodings.
+pub fn read_file(path: &Path) -> Result<String, ScenarioError> {
+    let source = path.display().to_string();
+    let error = |position, message: String| ScenarioError {
+        source: source.clone(),
+        position,
+        step: None,
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| error(None, format!("cannot read: {e}")))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| error(None, format!("cannot read: {e}")))?;
+    if meta.is_dir() {
+        return Err(error(None, "is a directory, not a scenario file".into()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| error(None, format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(error(
+            None,
+            format!(
+                "is larger than {} MiB: a scenario file is a story, not a data dump",
+                MAX_FILE_BYTES / 1024 / 1024
+            ),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
+        let byte = e.as_bytes()[valid.len()];
+        error(
+            Some((line, column)),
+            format!("is not UTF-8 text (byte 0x{byte:02x})"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Scenario, String> {
+        Scenario::from_json("test.json", text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_bundled_scenario_parses() {
+        for (name, text) in BUNDLED {
+            Scenario::from_json(name, text).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    #[test]
+    fn a_step_has_one_action_and_an_optional_note() {
+        let scenario = parse(
+            r#"{"title": "t", "steps": [
+                {"place_order": {"order_id": "A1", "customer": "Bob", "product": "Book", "quantity": 5, "unit_price": 10}, "note": "hi"},
+                {"query": {"order_id": "A1"}}
+            ]}"#,
+        )
+        .unwrap();
+        assert_eq!(scenario.first_event_id, 1);
+        assert_eq!(scenario.steps[0].action.name(), "place_order");
+        assert_eq!(scenario.steps[0].note.as_deref(), Some("hi"));
+        assert_eq!(scenario.steps[1].action.name(), "query");
+    }
+
+    #[test]
+    fn errors_name_the_place_and_the_step() {
+        let text = "{\"title\": \"t\", \"steps\": [\n  {\"query\": {\"order_id\": \"A1\"}},\n  {\"pay\": {\"order_id\": \"A1\", \"amount\": 10.123}}\n]}";
+        assert_eq!(
+            parse(text).unwrap_err(),
+            "test.json:3:45: step 2: pay.amount: `10.123` has more than two decimals: amounts are dollars and cents"
+        );
+    }
+
+    #[test]
+    fn unknown_steps_fields_and_double_actions_are_errors() {
+        let cases = [
+            (
+                r#"{"title": "t", "steps": [{"ship": {}}]}"#,
+                "step 1: unknown step `ship`",
+            ),
+            (
+                r#"{"title": "t", "steps": [{"query": {"order_id": "A1", "as_off": 3}}]}"#,
+                "step 1: query.as_off: unknown field `as_off`",
+            ),
+            (
+                r#"{"title": "t", "steps": [{"query": {"order_id": "A1"}, "cancel": {"order_id": "A1", "reason": "x"}}]}"#,
+                "step 1: a step has exactly one action, this one has `query` and `cancel`",
+            ),
+            (
+                r#"{"title": "t", "steps": [{"note": "x"}]}"#,
+                "step 1: this step has no action",
+            ),
+            (
+                r#"{"title": "t", "steps": [], "author": "me"}"#,
+                "author: unknown field `author`",
+            ),
+            (r#"{"steps": []}"#, "missing field `title`"),
+            (r#"{"title": "t", "steps": []}"#, "at least one step"),
+            (
+                r#"{"title": "t", "first_event_id": 0, "steps": []}"#,
+                "first_event_id must be from 1",
+            ),
+            (
+                r#"{"title": "t", "steps": [{"query": {"order_id": ""}}]}"#,
+                "must not be empty",
+            ),
+            (
+                r#"{"title": "t", "steps": [{"query": {"order_id": "A1"}}]} x"#,
+                "trailing characters",
+            ),
+        ];
+        for (text, expected) in cases {
+            let message = parse(text).unwrap_err();
+            assert!(
+                message.contains(expected),
+                "{message:?} should contain {expected:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let inside =
+            format!(r#"{{"title": "t", "steps": [{{"query": {{"order_id": {nested}}}}}]}}"#);
+        for text in [nested.as_str(), inside.as_str()] {
+            assert!(parse(text).unwrap_err().contains("invalid type: sequence"));
+        }
+    }
+
+    #[test]
+    fn bare_words_are_bundled_names_and_anything_else_is_a_path() {
+        assert!(is_bundled_name("bob"));
+        assert!(is_bundled_name("lost-update"));
+        assert!(!is_bundled_name("./bob"));
+        assert!(!is_bundled_name("bob.json"));
+        assert!(!is_bundled_name(""));
+        assert!(
+            load("nonesuch")
+                .unwrap_err()
+                .to_string()
+                .contains("bundled: bob")
+        );
+    }
+}
