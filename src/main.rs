@@ -1,1 +1,28 @@
-fn main() {}
+//! eslab's entry point: parse the arguments, call the library, turn the outcome into an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use eslab::app;
+use eslab::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match app::run(cli) {
+        Ok(code) => code,
+        // `eslab run | head` closing the pipe early is not an error.
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(app::SUCCESS),
+        Err(err) => {
+            eprintln!("eslab: error: {err:#}");
+            ExitCode::from(app::ERROR)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

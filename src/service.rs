@@ -82,8 +82,29 @@ impl OrderState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ColumnChange {
     pub column: &'static str,
-    pub old: serde_json::Value,
-    pub new: serde_json::Value,
+    pub old: ColumnValue,
+    pub new: ColumnValue,
+}
+
+/// A value in the `orders` row, serialized as it reads in JSON elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum ColumnValue {
+    Text(String),
+    Count(u64),
+    Money(Money),
+    Status(Status),
+}
+
+impl fmt::Display for ColumnValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ColumnValue::Text(text) => f.write_str(text),
+            ColumnValue::Count(count) => write!(f, "{count}"),
+            ColumnValue::Money(money) => write!(f, "{money}"),
+            ColumnValue::Status(status) => write!(f, "{status}"),
+        }
+    }
 }
 
 /// What a command did to a backend's storage.

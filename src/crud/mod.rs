@@ -3,13 +3,12 @@
 
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
-use serde_json::json;
 
 use crate::db::{self, Location, Schema};
 use crate::domain::{Command, Money, Order, OrderId, Status, apply, decide};
 use crate::service::{
-    Backend, ColumnChange, CommandOutcome, OrderService, OrderState, QueryAnswer, StorageChange,
-    StorageSummary,
+    Backend, ColumnChange, ColumnValue, CommandOutcome, OrderService, OrderState, QueryAnswer,
+    StorageChange, StorageSummary,
 };
 
 pub const SCHEMA: Schema = Schema {
@@ -71,18 +70,27 @@ fn read_row(row: &Row) -> rusqlite::Result<anyhow::Result<Order>> {
 /// The columns an UPDATE replaced, with their old and new values.
 fn changed_columns(old: &Order, new: &Order) -> Vec<ColumnChange> {
     let mut changes = Vec::new();
-    let mut compare = |column, old: serde_json::Value, new: serde_json::Value| {
+    let mut compare = |column, old: ColumnValue, new: ColumnValue| {
         if old != new {
             changes.push(ColumnChange { column, old, new });
         }
     };
-    compare("customer", json!(old.customer), json!(new.customer));
-    compare("product", json!(old.product), json!(new.product));
-    compare("quantity", json!(old.quantity), json!(new.quantity));
-    compare("unit_price", json!(old.unit_price), json!(new.unit_price));
-    compare("total", json!(old.total), json!(new.total));
-    compare("paid", json!(old.paid), json!(new.paid));
-    compare("status", json!(old.status), json!(new.status));
+    use ColumnValue::{Count, Money as Cents, Status as State, Text};
+    compare(
+        "customer",
+        Text(old.customer.clone()),
+        Text(new.customer.clone()),
+    );
+    compare(
+        "product",
+        Text(old.product.clone()),
+        Text(new.product.clone()),
+    );
+    compare("quantity", Count(old.quantity), Count(new.quantity));
+    compare("unit_price", Cents(old.unit_price), Cents(new.unit_price));
+    compare("total", Cents(old.total), Cents(new.total));
+    compare("paid", Cents(old.paid), Cents(new.paid));
+    compare("status", State(old.status), State(new.status));
     changes
 }
 
@@ -158,7 +166,7 @@ impl OrderService for CrudStore {
     fn query(&mut self, order_id: &OrderId) -> anyhow::Result<QueryAnswer> {
         let order = CrudStore::load(&self.conn, order_id)?;
         Ok(QueryAnswer {
-            source: "orders row".into(),
+            source: "the orders row".into(),
             state: order.as_ref().map(OrderState::unversioned),
         })
     }

@@ -116,7 +116,7 @@ impl EventStore {
         let last_id: Option<i64> = tx
             .prepare_cached("SELECT max(event_id) FROM events")?
             .query_row([], |r| r.get(0))?;
-        let mut next_id = match last_id {
+        let first_id = match last_id {
             Some(id) => id as u64 + 1,
             None => first_event_id,
         };
@@ -125,11 +125,11 @@ impl EventStore {
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
         let mut appended = Vec::with_capacity(events.len());
-        for (offset, event) in events.into_iter().enumerate() {
+        for (offset, event) in (0u64..).zip(events) {
             let stored = StoredEvent {
-                event_id: next_id,
+                event_id: first_id + offset,
                 stream_id: stream_id.clone(),
-                stream_version: expected_version + 1 + offset as u64,
+                stream_version: expected_version + 1 + offset,
                 event,
             };
             let id = i64::try_from(stored.event_id).context("event ids are exhausted")?;
@@ -141,7 +141,6 @@ impl EventStore {
                 stored.event.payload_json(),
             ])?;
             appended.push(stored);
-            next_id += 1;
         }
         Ok(appended)
     }

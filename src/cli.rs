@@ -1,0 +1,109 @@
+//! The command line, as clap sees it. Definitions only: the work is in `app`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::render::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "eslab",
+    version,
+    about = "Run the same orders through a CRUD row store and an event-sourced store, side by side",
+    after_help = "Start with `eslab run` (Bob's order), then `eslab scenarios`."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario through both designs and show every step, both state histories and a summary
+    Run(RunArgs),
+    /// Compare the states the two designs answer after every step (exit 1 when they differ)
+    Diff(DiffArgs),
+    /// List the bundled scenarios
+    Scenarios(OutputArgs),
+    /// Print a bundled scenario's JSON, to copy and edit
+    Show {
+        /// A bundled scenario's name (see `eslab scenarios`)
+        name: String,
+    },
+    /// Validate scenario files without running them
+    Check {
+        /// Scenario files (or bundled names)
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// Print the event log stored in a --db-dir folder
+    Log {
+        #[arg(long, value_name = "DIR")]
+        db_dir: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Rebuild OrderView from the log stored in a --db-dir folder and print its states
+    Replay {
+        #[arg(long, value_name = "DIR")]
+        db_dir: PathBuf,
+        /// Replay only the events up to this event id (inclusive)
+        #[arg(long, value_name = "EVENT_ID")]
+        until: Option<u64>,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A bundled scenario's name or a scenario file's path
+    #[arg(default_value = "bob")]
+    pub scenario: String,
+    /// Which designs to run
+    #[arg(long, value_enum, default_value_t = BackendChoice::Both)]
+    pub backend: BackendChoice,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// A bundled scenario's name or a scenario file's path
+    #[arg(default_value = "bob")]
+    pub scenario: String,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Table width in columns (default: the terminal's, or 120 when not on a terminal)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct StorageArgs {
+    /// Keep the databases as files in this folder (crud.sqlite3, events.sqlite3); default: in memory
+    #[arg(long, value_name = "DIR")]
+    pub db_dir: Option<PathBuf>,
+    /// Carry on from the databases already in --db-dir instead of refusing to touch them
+    #[arg(long = "continue", requires = "db_dir")]
+    pub resume: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendChoice {
+    Both,
+    Crud,
+    Es,
+}

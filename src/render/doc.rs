@@ -1,0 +1,139 @@
+//! A tiny document model (headings, paragraphs, tables) written out as terminal text or as
+//! markdown, so each report is described once and printed either way.
+
+use comfy_table::{ContentArrangement, Table, presets};
+
+/// Width used when stdout is not a terminal and no `--width` was given: output stays
+/// byte-for-byte reproducible wherever it is piped.
+pub const DEFAULT_WIDTH: u16 = 120;
+
+#[derive(Debug, Clone, Default)]
+pub struct Doc {
+    blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone)]
+enum Block {
+    Heading(u8, String),
+    Text(String),
+    Table {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
+}
+
+/// How wide the terminal output may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    /// Exactly this many columns.
+    Fixed(u16),
+    /// Whatever the terminal is (stdout is a terminal).
+    Terminal,
+}
+
+impl Doc {
+    pub fn heading(&mut self, level: u8, text: impl Into<String>) -> &mut Doc {
+        self.blocks.push(Block::Heading(level, text.into()));
+        self
+    }
+
+    pub fn text(&mut self, text: impl Into<String>) -> &mut Doc {
+        self.blocks.push(Block::Text(text.into()));
+        self
+    }
+
+    pub fn table(&mut self, header: Vec<String>, rows: Vec<Vec<String>>) -> &mut Doc {
+        self.blocks.push(Block::Table { header, rows });
+        self
+    }
+
+    pub fn to_terminal(&self, width: Width) -> String {
+        let wrap_width = match width {
+            Width::Fixed(w) => w as usize,
+            Width::Terminal => terminal_width().unwrap_or(DEFAULT_WIDTH) as usize,
+        };
+        let mut out = String::new();
+        for block in &self.blocks {
+            match block {
+                Block::Heading(level, text) => {
+                    let rule = if *level <= 1 { '=' } else { '-' };
+                    let underline: String =
+                        std::iter::repeat_n(rule, text.chars().count()).collect();
+                    out.push_str(&format!("{text}\n{underline}\n\n"));
+                }
+                Block::Text(text) => {
+                    for line in textwrap::wrap(text, wrap_width) {
+                        out.push_str(&line);
+                        out.push('\n');
+                    }
+                    out.push('\n');
+                }
+                Block::Table { header, rows } => {
+                    let mut table = Table::new();
+                    table
+                        .load_style(presets::UTF8_FULL_CONDENSED)
+                        .set_content_arrangement(ContentArrangement::Dynamic)
+                        .set_header(header.clone())
+                        .add_rows(rows.clone());
+                    match width {
+                        Width::Fixed(w) => {
+                            table.force_no_tty().set_width(w);
+                        }
+                        Width::Terminal => {
+                            table.force_no_tty();
+                            if let Some(w) = terminal_width() {
+                                table.set_width(w);
+                            }
+                        }
+                    }
+                    out.push_str(&table.to_string());
+                    out.push_str("\n\n");
+                }
+            }
+        }
+        trim_end_newlines(out)
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        for block in &self.blocks {
+            match block {
+                Block::Heading(level, text) => {
+                    out.push_str(&format!("{} {text}\n\n", "#".repeat(*level as usize)));
+                }
+                Block::Text(text) => out.push_str(&format!("{text}\n\n")),
+                Block::Table { header, rows } => {
+                    let cell = |text: &String| text.replace('|', "\\|").replace('\n', "<br>");
+                    let mut table = Table::new();
+                    table
+                        .load_style(presets::ASCII_MARKDOWN)
+                        .set_content_arrangement(ContentArrangement::Disabled)
+                        .force_no_tty()
+                        .set_header(header.iter().map(cell).collect::<Vec<_>>())
+                        .add_rows(
+                            rows.iter()
+                                .map(|row| row.iter().map(cell).collect::<Vec<_>>()),
+                        );
+                    out.push_str(&table.to_string());
+                    out.push_str("\n\n");
+                }
+            }
+        }
+        trim_end_newlines(out)
+    }
+}
+
+fn trim_end_newlines(mut out: String) -> String {
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// The terminal's width, asked of the table library so we measure it the same way it does.
+fn terminal_width() -> Option<u16> {
+    Table::new().width()
+}
