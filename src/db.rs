@@ -93,7 +93,7 @@ fn open_existing(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
 
 /// Reads the file's identity through a read-only connection: a foreign or broken file is
 /// reported and left exactly as it was.
-fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<()> {
+pub fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<()> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if !meta.is_file() {

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use crate::crud::CrudStore;
-use crate::db::Location;
-use crate::es::EventSourcedService;
+use crate::crud::{self, CrudStore};
+use crate::db::{self, Location, Schema};
+use crate::es::{self, EventSourcedService};
 use crate::scenario::{Action, LoadedScenario, QueryStep};
 use crate::service::{Backend, CommandOutcome, OrderService};
 use crate::trace::{Outcome, SCHEMA_VERSION, ScenarioInfo, StepRecord, StepResult, Summary, Trace};
@@ -34,18 +34,18 @@ impl StorageOptions {
 
     /// Refuses before anything is created if any database is already there, so a refused
     /// run leaves the folder exactly as it found it.
-    fn prepare(&self, files: &[&str]) -> anyhow::Result<()> {
+    /// With `--continue`, every existing file is checked to be ours before any is created.
+    fn prepare(&self, files: &[(&str, &Schema)]) -> anyhow::Result<()> {
         let Some(dir) = &self.db_dir else {
             return Ok(());
         };
-        if self.resume {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-            return Ok(());
-        }
-        for file in files {
+        for (file, schema) in files {
             let path = dir.join(file);
-            if path.try_exists().unwrap_or(true) {
+            if self.resume {
+                if path.try_exists().unwrap_or(true) {
+                    db::check_identity(&path, schema)?;
+                }
+            } else if path.try_exists().unwrap_or(true) {
                 bail!(
                     "{} already exists: refusing to overwrite it (use --continue to carry on from it)",
                     path.display()
@@ -69,11 +69,14 @@ impl Services {
         first_event_id: u64,
     ) -> anyhow::Result<Services> {
         let wants = |b| backends.contains(&b);
-        let files: Vec<&str> = [(Backend::Crud, CRUD_FILE), (Backend::Es, EVENTS_FILE)]
-            .into_iter()
-            .filter(|(b, _)| wants(*b))
-            .map(|(_, file)| file)
-            .collect();
+        let files: Vec<(&str, &Schema)> = [
+            (Backend::Crud, CRUD_FILE, &crud::SCHEMA),
+            (Backend::Es, EVENTS_FILE, &es::store::SCHEMA),
+        ]
+        .into_iter()
+        .filter(|(b, _, _)| wants(*b))
+        .map(|(_, file, schema)| (file, schema))
+        .collect();
         storage.prepare(&files)?;
         let crud = match wants(Backend::Crud) {
             true => Some(CrudStore::open(&storage.location(CRUD_FILE))?),
