@@ -3,15 +3,15 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
-use crate::cli::{BackendChoice, Cli, Command, OutputArgs, StorageArgs};
+use crate::cli::{BackendChoice, Cli, ColorChoice, Command, DiffArgs, OutputArgs, StorageArgs};
 use crate::es::{EventStore, OrderView};
-use crate::render::{self, DEFAULT_WIDTH, ScenarioListing, Style, Width};
+use crate::render::{self, DEFAULT_WIDTH, Format, ScenarioListing, Style, Width};
 use crate::runner::{self, Services, StorageOptions};
-use crate::scenario::{self, Scenario};
-use crate::service::Backend;
-use crate::trace::Trace;
+use crate::scenario::{self, LoadedScenario, Scenario};
+use crate::service::{Agreement, Backend};
+use crate::trace::{ScenarioInfo, Trace};
 
 /// Exit codes, as diff(1): all good, differences (or failed expectations), trouble.
 pub const SUCCESS: u8 = 0;
@@ -19,6 +19,19 @@ pub const DIFFERENT: u8 = 1;
 pub const ERROR: u8 = 2;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let color = use_color(cli.color);
+    let style = |output: &OutputArgs| style(output, color);
+    let report_format = match &cli.command {
+        Command::Run(_) | Command::Show { .. } | Command::Check { .. } => None,
+        Command::Diff(DiffArgs { output, .. })
+        | Command::Scenarios(output)
+        | Command::Reports(output)
+        | Command::Log { output, .. }
+        | Command::Replay { output, .. } => Some(output.format),
+    };
+    if report_format == Some(Format::Mermaid) {
+        bail!("--format mermaid draws a run: use it with `eslab run`");
+    }
     match cli.command {
         Command::Run(args) => {
             let backends = match args.backend {
@@ -26,15 +39,26 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 BackendChoice::Crud => vec![Backend::Crud],
                 BackendChoice::Es => vec![Backend::Es],
             };
-            let trace = run_scenario(&args.scenario, &backends, &args.storage)?;
-            print(&render::run(&trace, style(&args.output)))?;
-            Ok(ExitCode::from(SUCCESS))
+            let style = style(&args.output);
+            let trace = if args.step {
+                run_step_by_step(&args.scenario, &backends, &args.storage, style)?
+            } else {
+                let trace = run_scenario(&args.scenario, &backends, &args.storage)?;
+                print(&render::run(&trace, style))?;
+                trace
+            };
+            let failed = !trace.summary.expectations.failures.is_empty();
+            Ok(ExitCode::from(if failed { DIFFERENT } else { SUCCESS }))
         }
         Command::Diff(args) => {
             let trace = run_scenario(&args.scenario, &[Backend::Crud, Backend::Es], &args.storage)?;
             print(&render::diff(&trace, style(&args.output)))?;
-            let identical = render::differing_steps(&trace).is_empty();
+            let identical = render::steps_where(&trace, Agreement::Different).is_empty();
             Ok(ExitCode::from(if identical { SUCCESS } else { DIFFERENT }))
+        }
+        Command::Reports(output) => {
+            print(&render::reports(style(&output)))?;
+            Ok(ExitCode::from(SUCCESS))
         }
         Command::Scenarios(output) => {
             let listing = scenario::BUNDLED
@@ -95,21 +119,76 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+fn open_scenario(
+    name_or_path: &str,
+    backends: &[Backend],
+    storage: &StorageArgs,
+) -> anyhow::Result<(LoadedScenario, Services)> {
+    let loaded = scenario::load(name_or_path)?;
+    let storage = StorageOptions {
+        db_dir: storage.db_dir.clone(),
+        resume: storage.resume,
+        crud_locking: storage.crud_locking,
+    };
+    let services = Services::open(backends, &storage, loaded.scenario.first_event_id)?;
+    Ok((loaded, services))
+}
+
 fn run_scenario(
     name_or_path: &str,
     backends: &[Backend],
     storage: &StorageArgs,
 ) -> anyhow::Result<Trace> {
-    let loaded = scenario::load(name_or_path)?;
-    let storage = StorageOptions {
-        db_dir: storage.db_dir.clone(),
-        resume: storage.resume,
-    };
-    let mut services = Services::open(backends, &storage, loaded.scenario.first_event_id)?;
+    let (loaded, mut services) = open_scenario(name_or_path, backends, storage)?;
     runner::run(&loaded, &mut services)
 }
 
-fn style(output: &OutputArgs) -> Style {
+/// `eslab run --step`: print each step as it is done and wait for Enter.
+fn run_step_by_step(
+    name_or_path: &str,
+    backends: &[Backend],
+    storage: &StorageArgs,
+    style: Style,
+) -> anyhow::Result<Trace> {
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        bail!("--step waits for Enter after each step, so it needs a terminal on stdin and stdout");
+    }
+    if style.format != Format::Table {
+        bail!("--step shows each step as a table: leave out --format");
+    }
+    let (loaded, mut services) = open_scenario(name_or_path, backends, storage)?;
+    print(&render::run_opening(&ScenarioInfo::of(&loaded), style))?;
+    let steps = loaded.scenario.steps.len();
+    let trace = runner::run_with(&loaded, &mut services, |record| {
+        print(&render::run_step(backends, record, style))?;
+        if record.step < steps {
+            eprint!(
+                "step {}/{steps}: press Enter for the next one… ",
+                record.step
+            );
+            std::io::stdin().read_line(&mut String::new())?;
+        }
+        Ok(())
+    })?;
+    print(&render::run_closing(&trace, style))?;
+    Ok(trace)
+}
+
+/// Colour is decided once: `always`/`never` are final; `auto` colours only a terminal, and
+/// not when NO_COLOR is set and non-empty, or TERM is dumb.
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn style(output: &OutputArgs, color: bool) -> Style {
     let width = match output.width {
         Some(width) => Width::Fixed(width),
         None if std::io::stdout().is_terminal() => Width::Terminal,
@@ -118,6 +197,7 @@ fn style(output: &OutputArgs) -> Style {
     Style {
         format: output.format,
         width,
+        color,
     }
 }
 

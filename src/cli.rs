@@ -14,8 +14,18 @@ use crate::render::Format;
     after_help = "Start with `eslab run` (Bob's order), then `eslab scenarios`."
 )]
 pub struct Cli {
+    /// When to colour tables: auto colours only a terminal, and honours NO_COLOR and TERM=dumb
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -26,6 +36,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// List the bundled scenarios
     Scenarios(OutputArgs),
+    /// List the reports a `report` step can build after the fact
+    Reports(OutputArgs),
     /// Print a bundled scenario's JSON, to copy and edit
     Show {
         /// A bundled scenario's name (see `eslab scenarios`)
@@ -64,6 +76,9 @@ pub struct RunArgs {
     /// Which designs to run
     #[arg(long, value_enum, default_value_t = BackendChoice::Both)]
     pub backend: BackendChoice,
+    /// Pause after each step until Enter (needs a terminal)
+    #[arg(long)]
+    pub step: bool,
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
@@ -99,6 +114,9 @@ pub struct StorageArgs {
     /// Carry on from the databases already in --db-dir instead of refusing to touch them
     #[arg(long = "continue", requires = "db_dir")]
     pub resume: bool,
+    /// Give CRUD a version column and `UPDATE … WHERE version = ?`, so it refuses stale writes too
+    #[arg(long)]
+    pub crud_locking: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -7,9 +7,14 @@ use anyhow::{Context, bail};
 use crate::crud::{self, CrudStore};
 use crate::db::{self, Location, Schema};
 use crate::es::{self, EventSourcedService};
-use crate::scenario::{Action, LoadedScenario, QueryStep};
-use crate::service::{Backend, CommandOutcome, OrderService};
-use crate::trace::{Outcome, SCHEMA_VERSION, ScenarioInfo, StepRecord, StepResult, Summary, Trace};
+use crate::expect;
+use crate::scenario::{Action, LoadedScenario, ViewAction};
+use crate::service::{
+    Agreement, Backend, CommandOutcome, OrderQuery, OrderService, Outcome, Question, StorageSummary,
+};
+use crate::trace::{
+    Expectations, SCHEMA_VERSION, ScenarioInfo, StepRecord, StepResult, Summary, Trace,
+};
 
 pub const CRUD_FILE: &str = "crud.sqlite3";
 pub const EVENTS_FILE: &str = "events.sqlite3";
@@ -21,6 +26,8 @@ pub struct StorageOptions {
     pub db_dir: Option<PathBuf>,
     /// Carry on from databases already in `db_dir` instead of refusing them.
     pub resume: bool,
+    /// Give the CRUD store a version column and refuse stale writes.
+    pub crud_locking: bool,
 }
 
 impl StorageOptions {
@@ -70,7 +77,15 @@ impl Services {
     ) -> anyhow::Result<Services> {
         let wants = |b| backends.contains(&b);
         let files: Vec<(&str, &Schema)> = [
-            (Backend::Crud, CRUD_FILE, &crud::SCHEMA),
+            (
+                Backend::Crud,
+                CRUD_FILE,
+                if storage.crud_locking {
+                    &crud::VERSIONED_SCHEMA
+                } else {
+                    &crud::SCHEMA
+                },
+            ),
             (Backend::Es, EVENTS_FILE, &es::store::SCHEMA),
         ]
         .into_iter()
@@ -79,7 +94,10 @@ impl Services {
         .collect();
         storage.prepare(&files)?;
         let crud = match wants(Backend::Crud) {
-            true => Some(CrudStore::open(&storage.location(CRUD_FILE))?),
+            true => Some(CrudStore::open(
+                &storage.location(CRUD_FILE),
+                storage.crud_locking,
+            )?),
             false => None,
         };
         let es = match wants(Backend::Es) {
@@ -106,8 +124,19 @@ impl Services {
 
 /// Runs every step on every backend and records what each did and answered.
 pub fn run(loaded: &LoadedScenario, services: &mut Services) -> anyhow::Result<Trace> {
+    run_with(loaded, services, |_| Ok(()))
+}
+
+/// Like `run`, calling `after_step` with each step's record as soon as it is done
+/// (for `eslab run --step`).
+pub fn run_with(
+    loaded: &LoadedScenario,
+    services: &mut Services,
+    mut after_step: impl FnMut(&StepRecord) -> anyhow::Result<()>,
+) -> anyhow::Result<Trace> {
     let scenario = &loaded.scenario;
     let mut steps = Vec::with_capacity(scenario.steps.len());
+    let mut expectations = Expectations::default();
     for (index, step) in scenario.steps.iter().enumerate() {
         let number = index + 1;
         let mut results = Vec::new();
@@ -116,14 +145,28 @@ pub fn run(loaded: &LoadedScenario, services: &mut Services) -> anyhow::Result<T
             let outcome = perform(service, &step.action).with_context(|| {
                 format!("step {number} ({}) failed on {backend}", step.action.name())
             })?;
+            if let Some(expect) = &step.expect {
+                if !matches!(
+                    outcome,
+                    Outcome::Unavailable { .. } | Outcome::NotApplicable { .. }
+                ) {
+                    expectations.checked += 1;
+                }
+                expectations
+                    .failures
+                    .extend(expect::check(number, backend, expect, &outcome));
+            }
             results.push(StepResult { backend, outcome });
         }
-        steps.push(StepRecord {
+        let record = StepRecord {
             step: number,
             action: step.action.clone(),
             note: step.note.clone(),
+            expect: step.expect.clone(),
             results,
-        });
+        };
+        after_step(&record)?;
+        steps.push(record);
     }
     let storage = services
         .each()
@@ -131,14 +174,10 @@ pub fn run(loaded: &LoadedScenario, services: &mut Services) -> anyhow::Result<T
         .map(|s| s.storage())
         .collect::<anyhow::Result<Vec<_>>>()?;
     let backends: Vec<Backend> = services.each().iter().map(|s| s.backend()).collect();
-    let summary = summarise(&steps, storage, backends.len() > 1);
+    let summary = summarise(&steps, storage, backends.len() > 1, expectations);
     Ok(Trace {
         schema_version: SCHEMA_VERSION,
-        scenario: ScenarioInfo {
-            name: loaded.name.clone(),
-            title: scenario.title.clone(),
-            description: scenario.description.clone(),
-        },
+        scenario: ScenarioInfo::of(loaded),
         backends,
         steps,
         summary,
@@ -148,47 +187,56 @@ pub fn run(loaded: &LoadedScenario, services: &mut Services) -> anyhow::Result<T
 fn perform(service: &mut dyn OrderService, action: &Action) -> anyhow::Result<Outcome> {
     Ok(match action {
         Action::Command(command) => match service.execute(command)? {
-            CommandOutcome::Applied(storage) => Outcome::Applied {
-                storage,
+            CommandOutcome::Applied { change, warning } => {
                 // What the design answers right after the command, from where it reads.
-                state: service.query(command.order_id())?.state,
-            },
-            CommandOutcome::Rejected(rejection) => Outcome::Rejected {
+                let now = Question::Query(OrderQuery {
+                    order_id: command.order_id().clone(),
+                    as_of: None,
+                });
+                Outcome::Applied {
+                    storage: change,
+                    state: service.ask(&now)?.state().cloned(),
+                    warning,
+                }
+            }
+            CommandOutcome::Rejected { rejection, detail } => Outcome::Rejected {
                 reason: rejection.to_string(),
+                detail,
             },
         },
-        Action::Query(QueryStep::Query(query)) => {
-            let answer = service.query(&query.order_id)?;
-            Outcome::Answered {
-                source: answer.source,
-                state: answer.state,
-            }
-        }
+        Action::Question(question) => service.ask(question)?,
+        Action::View(ViewAction::CrashView(_)) => service.crash_view()?,
+        Action::View(ViewAction::RebuildView(_)) => service.rebuild_view()?,
     })
 }
 
 fn summarise(
     steps: &[StepRecord],
-    storage: Vec<crate::service::StorageSummary>,
+    storage: Vec<StorageSummary>,
     compared: bool,
+    expectations: Expectations,
 ) -> Summary {
-    let is_query = |s: &&StepRecord| matches!(s.action, Action::Query(_));
-    let differing_steps: Vec<usize> = steps
-        .iter()
-        .filter(|s| s.agrees() == Some(false))
-        .map(|s| s.step)
-        .collect();
+    let is_question = |s: &&StepRecord| matches!(s.action, Action::Question(_));
+    let steps_where = |agreement: Agreement| -> Vec<usize> {
+        steps
+            .iter()
+            .filter(|s| s.agreement() == agreement)
+            .map(|s| s.step)
+            .collect()
+    };
     let queries_identical = compared.then(|| {
         steps
             .iter()
-            .filter(is_query)
-            .all(|s| s.agrees() != Some(false))
+            .filter(is_question)
+            .all(|s| s.agreement() != Agreement::Different)
     });
     Summary {
         storage,
-        queries: steps.iter().filter(is_query).count(),
+        queries: steps.iter().filter(is_question).count(),
         queries_identical,
-        differing_steps,
+        differing_steps: steps_where(Agreement::Different),
+        gap_steps: steps_where(Agreement::Gap),
+        expectations,
     }
 }
 

@@ -2,6 +2,7 @@
 //!
 //! Every error names its file, and where it can, the line, column and step.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
@@ -9,7 +10,8 @@ use std::path::Path;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Cancel, ChangeQuantity, Command, OrderId, Pay, PlaceOrder};
+use crate::domain::{Cancel, ChangeQuantity, Command, Money, OrderId, Pay, PlaceOrder, Status};
+use crate::service::Question;
 
 /// The bundled scenarios, embedded in the binary: (name, JSON text).
 pub const BUNDLED: &[(&str, &str)] = &[
@@ -26,6 +28,18 @@ pub const BUNDLED: &[(&str, &str)] = &[
         "many-customers",
         include_str!("../scenarios/many-customers.json"),
     ),
+    ("history", include_str!("../scenarios/history.json")),
+    ("time-travel", include_str!("../scenarios/time-travel.json")),
+    (
+        "crash-and-rebuild",
+        include_str!("../scenarios/crash-and-rebuild.json"),
+    ),
+    ("lost-update", include_str!("../scenarios/lost-update.json")),
+    (
+        "new-question",
+        include_str!("../scenarios/new-question.json"),
+    ),
+    ("exercise", include_str!("../scenarios/exercise.json")),
 ];
 
 /// A scenario file is refused above this size: it is a hand-written story, not a data dump.
@@ -60,26 +74,27 @@ fn deserialize_event_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u6
     Ok(id)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrderQuery {
-    pub order_id: OrderId,
-}
-
 /// What one step does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum Action {
     Command(Command),
-    Query(QueryStep),
+    Question(Question),
+    View(ViewAction),
 }
 
-/// Serializes as `{"query": {...}}`, the shape it has in the file.
+/// Operations on the read model, to show what happens when it is lost.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum QueryStep {
-    Query(OrderQuery),
+pub enum ViewAction {
+    CrashView(NoFields),
+    RebuildView(NoFields),
 }
+
+/// `{}`: a step that takes no fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoFields {}
 
 impl Action {
     /// The step's key in the file.
@@ -89,26 +104,124 @@ impl Action {
             Action::Command(Command::ChangeQuantity(_)) => "change_quantity",
             Action::Command(Command::Pay(_)) => "pay",
             Action::Command(Command::Cancel(_)) => "cancel",
-            Action::Query(QueryStep::Query(_)) => "query",
+            Action::Question(Question::Query(_)) => "query",
+            Action::Question(Question::History(_)) => "history",
+            Action::Question(Question::Report(_)) => "report",
+            Action::View(ViewAction::CrashView(_)) => "crash_view",
+            Action::View(ViewAction::RebuildView(_)) => "rebuild_view",
         }
     }
 
-    pub fn order_id(&self) -> &OrderId {
+    /// The order the step is about, if it is about one.
+    pub fn order_id(&self) -> Option<&OrderId> {
         match self {
-            Action::Command(command) => command.order_id(),
-            Action::Query(QueryStep::Query(q)) => &q.order_id,
+            Action::Command(command) => Some(command.order_id()),
+            Action::Question(Question::Query(q)) => Some(&q.order_id),
+            Action::Question(Question::History(q)) => Some(&q.order_id),
+            Action::Question(Question::Report(_)) | Action::View(_) => None,
         }
     }
 }
 
 /// The step names a file may use, in the order the README documents them.
-pub const STEP_NAMES: &[&str] = &["place_order", "change_quantity", "pay", "cancel", "query"];
+pub const STEP_NAMES: &[&str] = &[
+    "place_order",
+    "change_quantity",
+    "pay",
+    "cancel",
+    "query",
+    "history",
+    "report",
+    "crash_view",
+    "rebuild_view",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     pub action: Action,
     /// Narration shown with the step.
     pub note: Option<String>,
+    /// What the step must come to, on every design that can answer.
+    pub expect: Option<Expect>,
+}
+
+/// A step's expectation. Commands take `ok` or `rejected`; commands and queries take the
+/// order's fields; reports take a `row` that must be in the answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ok: Option<bool>,
+    /// A substring of the rejection's reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<String>,
+    /// Whether the order exists at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exists: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_price: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid: Option<Money>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// Checked only where the design keeps a version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    /// For reports: `column → value` of a row that must be in the report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row: Option<BTreeMap<String, String>>,
+}
+
+impl Expect {
+    pub fn expects_state(&self) -> bool {
+        self.exists.is_some()
+            || self.customer.is_some()
+            || self.product.is_some()
+            || self.quantity.is_some()
+            || self.unit_price.is_some()
+            || self.total.is_some()
+            || self.paid.is_some()
+            || self.status.is_some()
+            || self.version.is_some()
+    }
+
+    /// Which expectations make sense for which step.
+    fn fits(&self, action: &Action) -> Result<(), String> {
+        let outcome = self.ok.is_some() || self.rejected.is_some();
+        let problem = match action {
+            Action::Command(_) if self.row.is_some() => Some("`row` is for report steps"),
+            Action::Command(_) if self.ok.is_some() && self.rejected.is_some() => {
+                Some("expect either `ok` or `rejected`, not both")
+            }
+            Action::Command(_) if self.rejected.is_some() && self.expects_state() => {
+                Some("a rejected command leaves no new state to expect")
+            }
+            Action::Command(_) => None,
+            Action::Question(Question::Query(_)) if outcome || self.row.is_some() => {
+                Some("a query expects the order's fields (status, quantity, total, …)")
+            }
+            Action::Question(Question::Query(_)) => None,
+            Action::Question(Question::Report(_)) if outcome || self.expects_state() => {
+                Some("a report expects a `row`")
+            }
+            Action::Question(Question::Report(_)) => None,
+            Action::Question(Question::History(_)) | Action::View(_) => {
+                Some("this step takes no expectations")
+            }
+        };
+        match problem {
+            Some(problem) => Err(format!("expect: {problem}")),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A step is an object with exactly one step key, plus an optional `note`. Read by hand so
@@ -127,12 +240,20 @@ impl<'de> Deserialize<'de> for Step {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Step, A::Error> {
                 let mut action: Option<Action> = None;
                 let mut note: Option<String> = None;
+                let mut expect: Option<Expect> = None;
                 while let Some(key) = map.next_key::<String>()? {
                     if key == "note" {
                         if note.is_some() {
                             return Err(de::Error::duplicate_field("note"));
                         }
                         note = Some(map.next_value()?);
+                        continue;
+                    }
+                    if key == "expect" {
+                        if expect.is_some() {
+                            return Err(de::Error::duplicate_field("expect"));
+                        }
+                        expect = Some(map.next_value()?);
                         continue;
                     }
                     if let Some(first) = &action {
@@ -150,10 +271,14 @@ impl<'de> Deserialize<'de> for Step {
                         )),
                         "pay" => Action::Command(Command::Pay(map.next_value::<Pay>()?)),
                         "cancel" => Action::Command(Command::Cancel(map.next_value::<Cancel>()?)),
-                        "query" => Action::Query(QueryStep::Query(map.next_value()?)),
+                        "query" => Action::Question(Question::Query(map.next_value()?)),
+                        "history" => Action::Question(Question::History(map.next_value()?)),
+                        "report" => Action::Question(Question::Report(map.next_value()?)),
+                        "crash_view" => Action::View(ViewAction::CrashView(map.next_value()?)),
+                        "rebuild_view" => Action::View(ViewAction::RebuildView(map.next_value()?)),
                         other => {
                             return Err(de::Error::custom(format!(
-                                "unknown step `{other}`: a step is one of {}, with an optional note",
+                                "unknown step `{other}`: a step is one of {}, with an optional note and expect",
                                 STEP_NAMES.join(", ")
                             )));
                         }
@@ -165,7 +290,14 @@ impl<'de> Deserialize<'de> for Step {
                         STEP_NAMES.join(", ")
                     ))
                 })?;
-                Ok(Step { action, note })
+                if let Some(expect) = &expect {
+                    expect.fits(&action).map_err(de::Error::custom)?;
+                }
+                Ok(Step {
+                    action,
+                    note,
+                    expect,
+                })
             }
         }
 

@@ -2,10 +2,11 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{Command, Money, Order, OrderId, Rejection, Status};
 use crate::es::StoredEvent;
+use crate::reports::{Report, ReportName};
 
 /// Which design answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -129,17 +130,155 @@ pub enum StorageChange {
 /// What executing a command came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommandOutcome {
-    Applied(StorageChange),
-    Rejected(Rejection),
+    /// Stored. `warning` says what the design could not check.
+    Applied {
+        change: StorageChange,
+        warning: Option<String>,
+    },
+    /// Refused by the rules. `detail` is what this design can add about why.
+    Rejected {
+        rejection: Rejection,
+        detail: Option<String>,
+    },
 }
 
-/// What a query answered.
+/// Questions a step can ask a design.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Question {
+    /// An order's state: now, or `as_of` an event id.
+    Query(OrderQuery),
+    /// Everything that happened to an order.
+    History(HistoryQuery),
+    /// A read model built after the fact.
+    Report(ReportQuery),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderQuery {
+    pub order_id: OrderId,
+    /// Answer the state right after this event id (time travel).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    pub order_id: OrderId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    pub name: ReportName,
+}
+
+/// What one design did at one step: the record the trace keeps and the renderers show.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct QueryAnswer {
-    /// Where the answer came from, for people: `orders row`, `OrderView (checkpoint 2003)`.
-    pub source: String,
-    /// The order, or `None` when there is no such order.
-    pub state: Option<OrderState>,
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// A command was stored: how, and the order's state the design then answers.
+    Applied {
+        storage: StorageChange,
+        state: Option<OrderState>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        warning: Option<String>,
+    },
+    /// A command was refused by the rules; nothing was stored.
+    Rejected {
+        reason: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    /// A state query was answered (`state` is null when there is no such order).
+    Answered {
+        source: String,
+        state: Option<OrderState>,
+    },
+    /// An order's history: its events in order.
+    History {
+        source: String,
+        events: Vec<StoredEvent>,
+    },
+    /// A report was built.
+    Report { source: String, report: Report },
+    /// This design cannot answer the question; `latest` is what it can still show.
+    Unavailable {
+        reason: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        latest: Option<OrderState>,
+    },
+    /// The read model was dropped.
+    ViewCrashed {
+        orders_lost: usize,
+        checkpoint: Option<u64>,
+    },
+    /// The read model was rebuilt by replaying the log.
+    ViewRebuilt {
+        replayed: u64,
+        checkpoint: Option<u64>,
+        /// Events appended while the view was down, which it had never seen.
+        caught_up: u64,
+        /// Whether the rebuilt view equals the one that would have been, had it never gone down.
+        matches_live: bool,
+    },
+    /// This design has no such thing (CRUD has no view to crash or rebuild).
+    NotApplicable { reason: String },
+}
+
+/// How two designs' outcomes at one step compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Agreement {
+    /// Both gave the same answer.
+    Same,
+    /// Both answered the same question differently: a divergence.
+    Different,
+    /// Only one design could answer: a gap, not a divergence.
+    Gap,
+    /// Nothing to compare (a view operation, or one design ran).
+    NotCompared,
+}
+
+impl Outcome {
+    /// The order state this outcome answers, if it answers one.
+    pub fn state(&self) -> Option<&OrderState> {
+        match self {
+            Outcome::Applied { state, .. } | Outcome::Answered { state, .. } => state.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether two designs answered alike. How each stored it, versions that only one design
+    /// keeps, and what each can add about a rejection are not part of the answer.
+    pub fn compare(&self, other: &Outcome) -> Agreement {
+        use Outcome::*;
+        let same = |equal: bool| {
+            if equal {
+                Agreement::Same
+            } else {
+                Agreement::Different
+            }
+        };
+        let same_state = |a: &Option<OrderState>, b: &Option<OrderState>| match (a, b) {
+            (Some(a), Some(b)) => a.same_answer(b),
+            (None, None) => true,
+            _ => false,
+        };
+        match (self, other) {
+            (Unavailable { .. }, _) | (_, Unavailable { .. }) => Agreement::Gap,
+            (History { .. }, _) | (_, History { .. }) => Agreement::Gap,
+            (NotApplicable { .. }, _) | (_, NotApplicable { .. }) => Agreement::NotCompared,
+            (ViewCrashed { .. } | ViewRebuilt { .. }, _) => Agreement::NotCompared,
+            (Applied { state: a, .. }, Applied { state: b, .. })
+            | (Answered { state: a, .. }, Answered { state: b, .. }) => same(same_state(a, b)),
+            (Rejected { reason: a, .. }, Rejected { reason: b, .. }) => same(a == b),
+            (Report { report: a, .. }, Report { report: b, .. }) => same(a == b),
+            _ => Agreement::Different,
+        }
+    }
 }
 
 /// What a backend keeps.
@@ -158,8 +297,14 @@ pub trait OrderService {
     /// Decides and stores one command, in one transaction.
     fn execute(&mut self, command: &Command) -> anyhow::Result<CommandOutcome>;
 
-    /// Answers the current state of one order, from wherever this design reads.
-    fn query(&mut self, order_id: &OrderId) -> anyhow::Result<QueryAnswer>;
+    /// Answers a question from wherever this design reads, or says it cannot.
+    fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome>;
+
+    /// Drops the read model, if the design has one.
+    fn crash_view(&mut self) -> anyhow::Result<Outcome>;
+
+    /// Rebuilds the read model from storage, if the design has one.
+    fn rebuild_view(&mut self) -> anyhow::Result<Outcome>;
 
     /// What this design keeps in its storage.
     fn storage(&self) -> anyhow::Result<StorageSummary>;

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::domain::OrderId;
-use crate::scenario::Action;
-use crate::service::{Backend, OrderState, StorageChange, StorageSummary};
+use crate::expect::Failure;
+use crate::scenario::{Action, Expect, LoadedScenario};
+use crate::service::{Agreement, Backend, OrderState, Outcome, StorageSummary};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -30,12 +31,24 @@ pub struct ScenarioInfo {
     pub description: Option<String>,
 }
 
+impl ScenarioInfo {
+    pub fn of(loaded: &LoadedScenario) -> ScenarioInfo {
+        ScenarioInfo {
+            name: loaded.name.clone(),
+            title: loaded.scenario.title.clone(),
+            description: loaded.scenario.description.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StepRecord {
     /// Counted from 1.
     pub step: usize,
     pub action: Action,
     pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expect: Option<Expect>,
     /// One per backend run, in the order of `Trace::backends`.
     pub results: Vec<StepResult>,
 }
@@ -47,61 +60,26 @@ pub struct StepResult {
     pub outcome: Outcome,
 }
 
-/// What one backend did at one step. Only the order the step touched is recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
-    /// A command was stored: how, and the order's state the backend then answers.
-    Applied {
-        storage: StorageChange,
-        state: Option<OrderState>,
-    },
-    /// A command was refused by the rules; nothing was stored.
-    Rejected { reason: String },
-    /// A query was answered (`state` is null when there is no such order).
-    Answered {
-        source: String,
-        state: Option<OrderState>,
-    },
-}
-
-impl Outcome {
-    /// The state this outcome answers, if it answers one.
-    pub fn state(&self) -> Option<&OrderState> {
-        match self {
-            Outcome::Applied { state, .. } | Outcome::Answered { state, .. } => state.as_ref(),
-            Outcome::Rejected { .. } => None,
-        }
-    }
-
-    /// Whether two backends gave the same answer. How each stored it, and versions that only
-    /// one design keeps, are not part of the answer.
-    pub fn same_answer(&self, other: &Outcome) -> bool {
-        let same_state = |a: Option<&OrderState>, b: Option<&OrderState>| match (a, b) {
-            (Some(a), Some(b)) => a.same_answer(b),
-            (None, None) => true,
-            _ => false,
-        };
-        match (self, other) {
-            (Outcome::Applied { state: a, .. }, Outcome::Applied { state: b, .. })
-            | (Outcome::Answered { state: a, .. }, Outcome::Answered { state: b, .. }) => {
-                same_state(a.as_ref(), b.as_ref())
-            }
-            (Outcome::Rejected { reason: a }, Outcome::Rejected { reason: b }) => a == b,
-            _ => false,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub storage: Vec<StorageSummary>,
-    /// Query steps in the scenario.
+    /// Question steps in the scenario (query, history, report).
     pub queries: usize,
-    /// Whether both backends answered every query the same; null when only one ran.
+    /// Whether both backends answered every question both could answer the same; null when
+    /// only one ran.
     pub queries_identical: Option<bool>,
-    /// Steps where the two backends answered differently (commands and queries).
+    /// Steps where the two backends answered the same thing differently: divergences.
     pub differing_steps: Vec<usize>,
+    /// Steps only one backend could answer: gaps, not divergences.
+    pub gap_steps: Vec<usize>,
+    pub expectations: Expectations,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Expectations {
+    /// Expectations checked: one per step with `expect`, per backend that could answer.
+    pub checked: usize,
+    pub failures: Vec<Failure>,
 }
 
 impl StepRecord {
@@ -112,11 +90,11 @@ impl StepRecord {
             .map(|r| &r.outcome)
     }
 
-    /// `Some(true)` when both backends ran and answered alike, `None` with one backend.
-    pub fn agrees(&self) -> Option<bool> {
+    /// How the two backends' outcomes compare; `NotCompared` when only one ran.
+    pub fn agreement(&self) -> Agreement {
         match (self.result(Backend::Crud), self.result(Backend::Es)) {
-            (Some(crud), Some(es)) => Some(crud.same_answer(es)),
-            _ => None,
+            (Some(crud), Some(es)) => crud.compare(es),
+            _ => Agreement::NotCompared,
         }
     }
 }

@@ -1,14 +1,17 @@
 //! The CRUD design: one row per order in the SQLite table `orders`, updated in place.
 //! Whatever a row said before an UPDATE is gone; nothing else is kept.
 
+use std::collections::BTreeMap;
+
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::db::{self, Location, Schema};
-use crate::domain::{Command, Money, Order, OrderId, Status, apply, decide};
+use crate::domain::{Command, Money, Order, OrderId, Rejection, Status, apply, decide};
+use crate::reports::{self, ReportName};
 use crate::service::{
-    Backend, ColumnChange, ColumnValue, CommandOutcome, OrderService, OrderState, QueryAnswer,
-    StorageChange, StorageSummary,
+    Backend, ColumnChange, ColumnValue, CommandOutcome, OrderService, OrderState, Outcome,
+    Question, StorageChange, StorageSummary,
 };
 
 pub const SCHEMA: Schema = Schema {
@@ -18,28 +21,78 @@ pub const SCHEMA: Schema = Schema {
     ddl: include_str!("schema.sql"),
 };
 
+/// `--crud-locking`: the same store with a version column. A different file format, so a
+/// database made one way is never continued the other way.
+pub const VERSIONED_SCHEMA: Schema = Schema {
+    what: "CRUD store with a version column (--crud-locking)",
+    application_id: 0x4553_4c56, // "ESLV"
+    version: 1,
+    ddl: include_str!("schema_versioned.sql"),
+};
+
 pub struct CrudStore {
     conn: Connection,
+    /// Optimistic locking: keep a version per row and refuse stale writes.
+    locking: bool,
 }
 
-const SELECT_ORDER: &str = "SELECT order_id, customer, product, quantity, unit_price, total, paid, status \
-     FROM orders WHERE order_id = ?1";
+const COLUMNS: &str = "order_id, customer, product, quantity, unit_price, total, paid, status";
 
 impl CrudStore {
-    pub fn open(location: &Location) -> anyhow::Result<CrudStore> {
+    pub fn open(location: &Location, locking: bool) -> anyhow::Result<CrudStore> {
+        let schema = if locking { &VERSIONED_SCHEMA } else { &SCHEMA };
         Ok(CrudStore {
-            conn: db::open(location, &SCHEMA)?,
+            conn: db::open(location, schema)?,
+            locking,
         })
     }
 
-    fn load(conn: &Connection, order_id: &OrderId) -> anyhow::Result<Option<Order>> {
-        let mut select = conn.prepare_cached(SELECT_ORDER)?;
+    fn load(conn: &Connection, locking: bool, order_id: &OrderId) -> anyhow::Result<Option<Order>> {
+        let version = if locking { "version" } else { "0" };
+        let mut select = conn.prepare_cached(&format!(
+            "SELECT {COLUMNS}, {version} FROM orders WHERE order_id = ?1"
+        ))?;
         let row = select.query_row([order_id.as_str()], read_row).optional()?;
         row.transpose()
     }
+
+    fn load_own(&self, order_id: &OrderId) -> anyhow::Result<Option<Order>> {
+        CrudStore::load(&self.conn, self.locking, order_id)
+    }
+
+    fn query_row(&self, order_id: &OrderId) -> anyhow::Result<Option<OrderState>> {
+        Ok(self
+            .load_own(order_id)?
+            .map(|order| as_answered(&order, self.locking)))
+    }
+
+    fn revenue_per_customer(&self) -> anyhow::Result<BTreeMap<String, (u64, Money)>> {
+        let mut select = self
+            .conn
+            .prepare_cached("SELECT customer, count(*), sum(paid) FROM orders GROUP BY customer")?;
+        let rows = select.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                (
+                    row.get::<_, i64>(1)? as u64,
+                    Money::from_cents(row.get::<_, i64>(2)? as u64),
+                ),
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }
 
-/// Reads a row into an `Order`. The row keeps no version: this design has none.
+/// The row as this design answers it: with its version only when it keeps one.
+fn as_answered(order: &Order, locking: bool) -> OrderState {
+    if locking {
+        OrderState::versioned(order)
+    } else {
+        OrderState::unversioned(order)
+    }
+}
+
+/// Reads `COLUMNS` and a version into an `Order`.
 fn read_row(row: &Row) -> rusqlite::Result<anyhow::Result<Order>> {
     let cents =
         |i| -> rusqlite::Result<Money> { Ok(Money::from_cents(row.get::<_, i64>(i)? as u64)) };
@@ -47,28 +100,25 @@ fn read_row(row: &Row) -> rusqlite::Result<anyhow::Result<Order>> {
     let status: String = row.get(7)?;
     let status =
         Status::parse(&status).with_context(|| format!("unknown status {status:?} in orders"));
-    let order = Order {
-        order_id: match order_id {
-            Ok(id) => id,
-            Err(e) => return Ok(Err(e)),
-        },
+    let (order_id, status) = match (order_id, status) {
+        (Ok(order_id), Ok(status)) => (order_id, status),
+        (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
+    };
+    Ok(Ok(Order {
+        order_id,
         customer: row.get(1)?,
         product: row.get(2)?,
         quantity: row.get::<_, i64>(3)? as u64,
         unit_price: cents(4)?,
         total: cents(5)?,
         paid: cents(6)?,
-        status: match status {
-            Ok(status) => status,
-            Err(e) => return Ok(Err(e)),
-        },
-        version: 0,
-    };
-    Ok(Ok(order))
+        status,
+        version: row.get::<_, i64>(8)? as u64,
+    }))
 }
 
 /// The columns an UPDATE replaced, with their old and new values.
-fn changed_columns(old: &Order, new: &Order) -> Vec<ColumnChange> {
+fn changed_columns(old: &Order, new: &Order, locking: bool) -> Vec<ColumnChange> {
     let mut changes = Vec::new();
     let mut compare = |column, old: ColumnValue, new: ColumnValue| {
         if old != new {
@@ -91,6 +141,9 @@ fn changed_columns(old: &Order, new: &Order) -> Vec<ColumnChange> {
     compare("total", Cents(old.total), Cents(new.total));
     compare("paid", Cents(old.paid), Cents(new.paid));
     compare("status", State(old.status), State(new.status));
+    if locking {
+        compare("version", Count(old.version), Count(new.version));
+    }
     changes
 }
 
@@ -108,10 +161,25 @@ impl OrderService for CrudStore {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current = CrudStore::load(&tx, order_id)?;
-        let events = match decide(current.as_ref(), command) {
+        let current = CrudStore::load(&tx, self.locking, order_id)?;
+        // Without a version column there is nothing to check a read against.
+        let (command, warning) = match (self.locking, command.expected_version()) {
+            (false, Some(expected)) => (
+                command.without_expected_version(),
+                Some(format!(
+                    "no version kept: the writer read version {expected}, but the row cannot tell whether it changed since, so this write silently replaces whatever is there"
+                )),
+            ),
+            _ => (command.clone(), None),
+        };
+        let events = match decide(current.as_ref(), &command) {
             Ok(events) => events,
-            Err(rejection) => return Ok(CommandOutcome::Rejected(rejection)),
+            Err(rejection) => {
+                let detail = matches!(rejection, Rejection::VersionConflict { .. }).then(|| {
+                    "the row holds only its newest version: what the competing change was, it cannot say".to_string()
+                });
+                return Ok(CommandOutcome::Rejected { rejection, detail });
+            }
         };
         // The same `apply` as event sourcing computes the new row; only the new row is kept.
         let mut next = current.clone();
@@ -121,10 +189,16 @@ impl OrderService for CrudStore {
         let next = next.context("a command always leaves an order")?;
         let change = match &current {
             None => {
-                tx.prepare_cached(
-                    "INSERT INTO orders (order_id, customer, product, quantity, unit_price, total, paid, status) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )?
+                // A new row starts at version 1, where a version is kept.
+                let (version, first) = if self.locking {
+                    (", version", ", 1")
+                } else {
+                    ("", "")
+                };
+                tx.prepare_cached(&format!(
+                    "INSERT INTO orders ({COLUMNS}{version}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8{first})"
+                ))?
                 .execute(params![
                     next.order_id.as_str(),
                     next.customer,
@@ -137,38 +211,83 @@ impl OrderService for CrudStore {
                 ])?;
                 StorageChange::Insert {
                     table: "orders",
-                    row: OrderState::unversioned(&next),
+                    row: as_answered(&next, self.locking),
                 }
             }
             Some(old) => {
-                tx.prepare_cached(
-                    "UPDATE orders SET quantity = ?2, total = ?3, paid = ?4, status = ?5 \
-                     WHERE order_id = ?1",
-                )?
-                .execute(params![
-                    next.order_id.as_str(),
-                    next.quantity as i64,
-                    sql_cents(next.total),
-                    sql_cents(next.paid),
-                    next.status.as_str(),
-                ])?;
+                let set = "UPDATE orders SET quantity = ?2, total = ?3, paid = ?4, status = ?5";
+                let id = next.order_id.as_str();
+                let (quantity, status) = (next.quantity as i64, next.status.as_str());
+                let (total, paid) = (sql_cents(next.total), sql_cents(next.paid));
+                let updated = if self.locking {
+                    // The guard that holds even against another process: only the version read.
+                    tx.prepare_cached(&format!(
+                        "{set}, version = version + 1 WHERE order_id = ?1 AND version = ?6"
+                    ))?
+                    .execute(params![
+                        id,
+                        quantity,
+                        total,
+                        paid,
+                        status,
+                        old.version as i64
+                    ])?
+                } else {
+                    tx.prepare_cached(&format!("{set} WHERE order_id = ?1"))?
+                        .execute(params![id, quantity, total, paid, status])?
+                };
+                if updated != 1 {
+                    anyhow::bail!("the row of {order_id} changed under this transaction");
+                }
                 StorageChange::Update {
                     table: "orders",
                     order_id: order_id.clone(),
-                    changes: changed_columns(old, &next),
+                    changes: changed_columns(old, &next, self.locking),
                 }
             }
         };
         tx.commit()?;
-        Ok(CommandOutcome::Applied(change))
+        Ok(CommandOutcome::Applied { change, warning })
     }
 
-    fn query(&mut self, order_id: &OrderId) -> anyhow::Result<QueryAnswer> {
-        let order = CrudStore::load(&self.conn, order_id)?;
-        Ok(QueryAnswer {
-            source: "the orders row".into(),
-            state: order.as_ref().map(OrderState::unversioned),
+    fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome> {
+        Ok(match question {
+            Question::Query(query) => match query.as_of {
+                None => Outcome::Answered {
+                    source: "the orders row".into(),
+                    state: self.query_row(&query.order_id)?,
+                },
+                Some(as_of) => Outcome::Unavailable {
+                    reason: format!(
+                        "the row keeps only the latest state: how {} stood as of event {as_of} was overwritten",
+                        query.order_id
+                    ),
+                    latest: self.query_row(&query.order_id)?,
+                },
+            },
+            Question::History(history) => Outcome::Unavailable {
+                reason: "only the latest row is kept: every earlier value was overwritten".into(),
+                latest: self.query_row(&history.order_id)?,
+            },
+            Question::Report(report) => match report.name {
+                ReportName::RevenuePerCustomer => Outcome::Report {
+                    source: "SELECT … GROUP BY customer on the orders table".into(),
+                    report: reports::revenue_report(self.revenue_per_customer()?),
+                },
+                name => Outcome::Unavailable {
+                    reason: name.crud_is_missing().to_string(),
+                    latest: None,
+                },
+            },
         })
+    }
+
+    fn crash_view(&mut self) -> anyhow::Result<Outcome> {
+        Ok(no_view())
+    }
+
+    fn rebuild_view(&mut self) -> anyhow::Result<Outcome> {
+        Ok(no_view())
     }
 
     fn storage(&self) -> anyhow::Result<StorageSummary> {
@@ -180,5 +299,11 @@ impl OrderService for CrudStore {
             unit: "rows",
             count: count as u64,
         })
+    }
+}
+
+fn no_view() -> Outcome {
+    Outcome::NotApplicable {
+        reason: "CRUD has no view: queries read the orders table directly".into(),
     }
 }

@@ -118,6 +118,9 @@ pub struct ChangeQuantity {
     pub order_id: OrderId,
     #[serde(deserialize_with = "deserialize_quantity")]
     pub quantity: u64,
+    /// The version the actor read before deciding; `None`: write whatever is there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_version: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +128,8 @@ pub struct ChangeQuantity {
 pub struct Pay {
     pub order_id: OrderId,
     pub amount: Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_version: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,6 +137,8 @@ pub struct Pay {
 pub struct Cancel {
     pub order_id: OrderId,
     pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_version: Option<u64>,
 }
 
 /// One command, as both backends receive it.
@@ -145,6 +152,28 @@ pub enum Command {
 }
 
 impl Command {
+    /// The version the command was decided against, if the actor said.
+    pub fn expected_version(&self) -> Option<u64> {
+        match self {
+            Command::PlaceOrder(_) => None,
+            Command::ChangeQuantity(c) => c.expected_version,
+            Command::Pay(c) => c.expected_version,
+            Command::Cancel(c) => c.expected_version,
+        }
+    }
+
+    /// The same command with no version to check: what a store that keeps no version executes.
+    pub fn without_expected_version(&self) -> Command {
+        let mut command = self.clone();
+        match &mut command {
+            Command::PlaceOrder(_) => {}
+            Command::ChangeQuantity(c) => c.expected_version = None,
+            Command::Pay(c) => c.expected_version = None,
+            Command::Cancel(c) => c.expected_version = None,
+        }
+        command
+    }
+
     pub fn order_id(&self) -> &OrderId {
         match self {
             Command::PlaceOrder(c) => &c.order_id,

@@ -78,6 +78,14 @@ pub enum Rejection {
     },
     #[error("payment of {amount} does not match the order total {total}")]
     WrongPayment { amount: Money, total: Money },
+    #[error(
+        "concurrency conflict on {order_id}: decided from version {expected}, but it is now at version {actual}"
+    )]
+    VersionConflict {
+        order_id: OrderId,
+        expected: u64,
+        actual: u64,
+    },
 }
 
 fn check_quantity(quantity: u64) -> Result<(), Rejection> {
@@ -102,7 +110,18 @@ fn require_placed(order: &Order, action: &'static str) -> Result<(), Rejection> 
 
 /// The one rule set: given the order's current state (if any), what does this command produce?
 pub fn decide(current: Option<&Order>, command: &Command) -> Result<Vec<Event>, Rejection> {
-    let existing = || current.ok_or_else(|| Rejection::UnknownOrder(command.order_id().clone()));
+    let existing = || {
+        let order = current.ok_or_else(|| Rejection::UnknownOrder(command.order_id().clone()))?;
+        // A write decided from a state that has moved on since is stale: refuse it.
+        match command.expected_version() {
+            Some(expected) if expected != order.version => Err(Rejection::VersionConflict {
+                order_id: order.order_id.clone(),
+                expected,
+                actual: order.version,
+            }),
+            _ => Ok(order),
+        }
+    };
     let event = match command {
         Command::PlaceOrder(PlaceOrder {
             order_id,
@@ -234,6 +253,7 @@ mod tests {
         Command::ChangeQuantity(ChangeQuantity {
             order_id: id("A1"),
             quantity,
+            expected_version: None,
         })
     }
 
@@ -241,6 +261,7 @@ mod tests {
         Command::Pay(Pay {
             order_id: id("A1"),
             amount: Money::from_cents(dollars * 100),
+            expected_version: None,
         })
     }
 
@@ -248,6 +269,7 @@ mod tests {
         Command::Cancel(Cancel {
             order_id: id("A1"),
             reason: "changed mind".into(),
+            expected_version: None,
         })
     }
 
@@ -354,6 +376,31 @@ mod tests {
             decide(placed.as_ref(), &place(1, 1)),
             Err(Rejection::DuplicateOrder(id("A1")))
         );
+    }
+
+    #[test]
+    fn a_stale_expected_version_is_a_conflict() {
+        let changed = given(&[place(5, 10), change(6)]);
+        let stale = Command::ChangeQuantity(ChangeQuantity {
+            order_id: id("A1"),
+            quantity: 7,
+            expected_version: Some(1),
+        });
+        assert_eq!(
+            decide(changed.as_ref(), &stale),
+            Err(Rejection::VersionConflict {
+                order_id: id("A1"),
+                expected: 1,
+                actual: 2
+            })
+        );
+        let fresh = Command::ChangeQuantity(ChangeQuantity {
+            order_id: id("A1"),
+            quantity: 7,
+            expected_version: Some(2),
+        });
+        assert!(decide(changed.as_ref(), &fresh).is_ok());
+        assert!(decide(changed.as_ref(), &stale.without_expected_version()).is_ok());
     }
 
     #[test]

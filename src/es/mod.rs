@@ -11,9 +11,11 @@ pub use store::EventStore;
 pub use view::OrderView;
 
 use crate::db::Location;
-use crate::domain::{Command, Event, OrderId, decide};
+use crate::domain::{Command, Event, OrderId, Rejection, decide};
+use crate::reports;
 use crate::service::{
-    Backend, CommandOutcome, OrderService, OrderState, QueryAnswer, StorageChange, StorageSummary,
+    Backend, CommandOutcome, OrderService, OrderState, Outcome, Question, StorageChange,
+    StorageSummary,
 };
 
 /// An event in its envelope, as the log keeps it.
@@ -28,8 +30,10 @@ pub struct StoredEvent {
 
 pub struct EventSourcedService {
     store: EventStore,
-    /// Subscribed to the store: receives every event once committed.
-    view: OrderView,
+    /// Subscribed to the store: receives every event once committed. `None` while down.
+    view: Option<OrderView>,
+    /// The view as it was when it went down, kept only to check a rebuild against it.
+    lost_view: Option<OrderView>,
 }
 
 impl EventSourcedService {
@@ -38,23 +42,66 @@ impl EventSourcedService {
         let store = EventStore::open(location, first_event_id)?;
         let view =
             OrderView::rebuild(&store, None).context("cannot build OrderView from the log")?;
-        Ok(EventSourcedService { store, view })
+        Ok(EventSourcedService {
+            store,
+            view: Some(view),
+            lost_view: None,
+        })
     }
 
-    pub fn view(&self) -> &OrderView {
-        &self.view
+    /// The live view, unless it is down.
+    pub fn view(&self) -> Option<&OrderView> {
+        self.view.as_ref()
     }
 
     pub fn store(&self) -> &EventStore {
         &self.store
     }
 
-    /// Hands committed events to the subscribed view, in order.
+    /// Hands committed events to the subscribed view, in order. While the view is down there
+    /// is no subscriber: the events wait in the log.
     fn publish(&mut self, committed: &[StoredEvent]) -> anyhow::Result<()> {
-        for event in committed {
-            self.view.apply(event)?;
+        if let Some(view) = &mut self.view {
+            for event in committed {
+                view.apply(event)?;
+            }
         }
         Ok(())
+    }
+
+    /// What the log can say about a stale write: the events it missed.
+    fn conflict_detail(&self, order_id: &OrderId, expected: u64) -> anyhow::Result<String> {
+        let mut missed = Vec::new();
+        EventStore::for_each_in_stream(self.store.connection(), order_id, None, |stored| {
+            if stored.stream_version > expected {
+                let attributes: Vec<String> = stored
+                    .event
+                    .attributes()
+                    .into_iter()
+                    .map(|(name, value)| format!("{name} {value}"))
+                    .collect();
+                missed.push(format!(
+                    "{} {} ({})",
+                    stored.event_id,
+                    stored.event.event_type(),
+                    attributes.join(", ")
+                ));
+            }
+            Ok(())
+        })?;
+        Ok(format!(
+            "the log shows what changed since version {expected}: {}",
+            missed.join("; ")
+        ))
+    }
+}
+
+fn view_is_down() -> Outcome {
+    Outcome::Unavailable {
+        reason:
+            "OrderView is down: queries wait for `rebuild_view`; the events are safe in the log"
+                .into(),
+        latest: None,
     }
 }
 
@@ -67,29 +114,124 @@ impl OrderService for EventSourcedService {
         let order_id = command.order_id();
         let first_event_id = self.store.first_event_id();
         let tx = self.store.begin()?;
+        // Decided from the stream, not the view: commands work even while the view is down.
         let current = EventStore::load_order(&tx, order_id)?;
         let events = match decide(current.as_ref(), command) {
             Ok(events) => events,
-            Err(rejection) => return Ok(CommandOutcome::Rejected(rejection)),
+            Err(rejection) => {
+                drop(tx);
+                let detail = match &rejection {
+                    Rejection::VersionConflict { expected, .. } => {
+                        Some(self.conflict_detail(order_id, *expected)?)
+                    }
+                    _ => None,
+                };
+                return Ok(CommandOutcome::Rejected { rejection, detail });
+            }
         };
         let version = current.map_or(0, |o| o.version);
         let appended = EventStore::append(&tx, first_event_id, order_id, version, events)?;
         tx.commit()?;
         self.publish(&appended)?;
-        Ok(CommandOutcome::Applied(StorageChange::Append {
-            events: appended,
-        }))
+        Ok(CommandOutcome::Applied {
+            change: StorageChange::Append { events: appended },
+            warning: None,
+        })
     }
 
-    fn query(&mut self, order_id: &OrderId) -> anyhow::Result<QueryAnswer> {
-        let source = match self.view.checkpoint() {
-            Some(checkpoint) => format!("OrderView (checkpoint {checkpoint})"),
-            None => "OrderView (empty)".into(),
-        };
-        Ok(QueryAnswer {
-            source,
-            state: self.view.get(order_id).map(OrderState::versioned),
+    fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome> {
+        Ok(match question {
+            Question::Query(query) => match (query.as_of, &self.view) {
+                (Some(as_of), _) => Outcome::Answered {
+                    source: format!(
+                        "the log of {}, replayed up to event {as_of}",
+                        query.order_id
+                    ),
+                    state: EventStore::load_order_as_of(
+                        self.store.connection(),
+                        &query.order_id,
+                        Some(as_of),
+                    )?
+                    .as_ref()
+                    .map(OrderState::versioned),
+                },
+                (None, Some(view)) => Outcome::Answered {
+                    source: match view.checkpoint() {
+                        Some(checkpoint) => format!("OrderView (checkpoint {checkpoint})"),
+                        None => "OrderView (empty)".into(),
+                    },
+                    state: view.get(&query.order_id).map(OrderState::versioned),
+                },
+                (None, None) => view_is_down(),
+            },
+            Question::History(history) => {
+                let mut events = Vec::new();
+                EventStore::for_each_in_stream(
+                    self.store.connection(),
+                    &history.order_id,
+                    None,
+                    |stored| {
+                        events.push(stored);
+                        Ok(())
+                    },
+                )?;
+                Outcome::History {
+                    source: format!("the stream {} in the log", history.order_id),
+                    events,
+                }
+            }
+            Question::Report(report) => {
+                let mut events = Vec::new();
+                self.store.for_each(None, |stored| {
+                    events.push(stored);
+                    Ok(())
+                })?;
+                Outcome::Report {
+                    source: format!("a new read model over all {} events", events.len()),
+                    report: reports::from_events(report.name, &events),
+                }
+            }
         })
+    }
+
+    fn crash_view(&mut self) -> anyhow::Result<Outcome> {
+        Ok(match self.view.take() {
+            Some(view) => {
+                let outcome = Outcome::ViewCrashed {
+                    orders_lost: view.orders().count(),
+                    checkpoint: view.checkpoint(),
+                };
+                self.lost_view = Some(view);
+                outcome
+            }
+            None => Outcome::NotApplicable {
+                reason: "OrderView is already down".into(),
+            },
+        })
+    }
+
+    fn rebuild_view(&mut self) -> anyhow::Result<Outcome> {
+        let rebuilt = OrderView::rebuild(&self.store, None)?;
+        // What the view would hold had it never gone down: its state at the crash, caught up
+        // with the events appended since. (If it never went down, the live view itself.)
+        let (mut would_have_been, mut caught_up) = match (self.lost_view.take(), &self.view) {
+            (Some(lost), _) => (lost, 0),
+            (None, Some(live)) => (live.clone(), 0),
+            (None, None) => (OrderView::default(), 0),
+        };
+        self.store
+            .for_each_between(would_have_been.checkpoint(), None, |stored| {
+                caught_up += 1;
+                would_have_been.apply(&stored)
+            })?;
+        let outcome = Outcome::ViewRebuilt {
+            replayed: self.store.count()?,
+            checkpoint: rebuilt.checkpoint(),
+            caught_up,
+            matches_live: rebuilt == would_have_been,
+        };
+        self.view = Some(rebuilt);
+        Ok(outcome)
     }
 
     fn storage(&self) -> anyhow::Result<StorageSummary> {

@@ -50,6 +50,11 @@ fn decode_event(
     })
 }
 
+/// An event id bound for SQL; `None` means no bound (the end of the log).
+fn sql_id(id: Option<u64>) -> i64 {
+    id.map_or(i64::MAX, |id| i64::try_from(id).unwrap_or(i64::MAX))
+}
+
 const SELECT_EVENTS: &str =
     "SELECT event_id, stream_id, stream_version, event_type, payload FROM events";
 
@@ -78,19 +83,45 @@ impl EventStore {
 
     /// The order's state, folded from its stream.
     pub fn load_order(conn: &Connection, order_id: &OrderId) -> anyhow::Result<Option<Order>> {
-        let mut select = conn.prepare_cached(&format!(
-            "{SELECT_EVENTS} WHERE stream_id = ?1 ORDER BY stream_version"
-        ))?;
-        let mut rows = select.query([order_id.as_str()])?;
+        EventStore::load_order_as_of(conn, order_id, None)
+    }
+
+    /// The order's state right after event `as_of` (or now): its stream, folded up to there.
+    pub fn load_order_as_of(
+        conn: &Connection,
+        order_id: &OrderId,
+        as_of: Option<u64>,
+    ) -> anyhow::Result<Option<Order>> {
         let mut order = None;
-        while let Some(row) = rows.next()? {
-            let stored = read_event(row)??;
+        EventStore::for_each_in_stream(conn, order_id, as_of, |stored| {
             order = Some(
-                apply(order, order_id, &stored.event)
+                apply(order.take(), order_id, &stored.event)
                     .with_context(|| format!("event {} cannot be replayed", stored.event_id))?,
             );
-        }
+            Ok(())
+        })?;
         Ok(order)
+    }
+
+    /// One stream's events up to `until` (inclusive), in version order.
+    pub fn for_each_in_stream(
+        conn: &Connection,
+        order_id: &OrderId,
+        until: Option<u64>,
+        mut visit: impl FnMut(StoredEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut select = conn.prepare_cached(&format!(
+            "{SELECT_EVENTS} WHERE stream_id = ?1 AND event_id <= ?2 ORDER BY stream_version"
+        ))?;
+        let mut rows = select.query(params![order_id.as_str(), sql_id(until)])?;
+        while let Some(row) = rows.next()? {
+            visit(read_event(row)??)?;
+        }
+        Ok(())
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
     }
 
     /// Appends a command's events to one stream, inside the caller's transaction.
@@ -153,13 +184,23 @@ impl EventStore {
     pub fn for_each(
         &self,
         until: Option<u64>,
+        visit: impl FnMut(StoredEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        self.for_each_between(None, until, visit)
+    }
+
+    /// Every event after `after` and up to `until` (inclusive), in event-id order.
+    pub fn for_each_between(
+        &self,
+        after: Option<u64>,
+        until: Option<u64>,
         mut visit: impl FnMut(StoredEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let until = until.map_or(i64::MAX, |id| i64::try_from(id).unwrap_or(i64::MAX));
+        let after = after.map_or(i64::MIN, |id| sql_id(Some(id)));
         let mut select = self.conn.prepare_cached(&format!(
-            "{SELECT_EVENTS} WHERE event_id <= ?1 ORDER BY event_id"
+            "{SELECT_EVENTS} WHERE event_id > ?1 AND event_id <= ?2 ORDER BY event_id"
         ))?;
-        let mut rows = select.query([until])?;
+        let mut rows = select.query(params![after, sql_id(until)])?;
         while let Some(row) = rows.next()? {
             visit(read_event(row)??)?;
         }

@@ -1,7 +1,9 @@
 //! A tiny document model (headings, paragraphs, tables) written out as terminal text or as
 //! markdown, so each report is described once and printed either way.
 
-use comfy_table::{ContentArrangement, Table, presets};
+use comfy_table::{Color, ContentArrangement, Table, presets};
+
+use super::text::{Cell, Role};
 
 /// Width used when stdout is not a terminal and no `--width` was given: output stays
 /// byte-for-byte reproducible wherever it is piped.
@@ -18,7 +20,7 @@ enum Block {
     Text(String),
     Table {
         header: Vec<String>,
-        rows: Vec<Vec<String>>,
+        rows: Vec<Vec<Cell>>,
     },
 }
 
@@ -42,12 +44,25 @@ impl Doc {
         self
     }
 
-    pub fn table(&mut self, header: Vec<String>, rows: Vec<Vec<String>>) -> &mut Doc {
-        self.blocks.push(Block::Table { header, rows });
+    pub fn table<C: Into<Cell>>(&mut self, header: &[&str], rows: Vec<Vec<C>>) -> &mut Doc {
+        self.blocks.push(Block::Table {
+            header: header.iter().map(|h| h.to_string()).collect(),
+            rows: rows
+                .into_iter()
+                .map(|row| row.into_iter().map(Into::into).collect())
+                .collect(),
+        });
         self
     }
 
-    pub fn to_terminal(&self, width: Width) -> String {
+    /// Appends another document's blocks.
+    pub fn extend(&mut self, other: Doc) -> &mut Doc {
+        self.blocks.extend(other.blocks);
+        self
+    }
+
+    /// Terminal text; `color` styles cells by role (decided once, by the caller).
+    pub fn to_terminal(&self, width: Width, color: bool) -> String {
         let wrap_width = match width {
             Width::Fixed(w) => w as usize,
             Width::Terminal => terminal_width().unwrap_or(DEFAULT_WIDTH) as usize,
@@ -74,7 +89,11 @@ impl Doc {
                         .load_style(presets::UTF8_FULL_CONDENSED)
                         .set_content_arrangement(ContentArrangement::Dynamic)
                         .set_header(header.clone())
-                        .add_rows(rows.clone());
+                        .add_rows(rows.iter().map(|row| {
+                            row.iter()
+                                .map(|cell| styled(cell, color))
+                                .collect::<Vec<_>>()
+                        }));
                     match width {
                         Width::Fixed(w) => {
                             table.force_no_tty().set_width(w);
@@ -85,6 +104,9 @@ impl Doc {
                                 table.set_width(w);
                             }
                         }
+                    }
+                    if color {
+                        table.enforce_styling();
                     }
                     out.push_str(&table.to_string());
                     out.push_str("\n\n");
@@ -103,16 +125,16 @@ impl Doc {
                 }
                 Block::Text(text) => out.push_str(&format!("{text}\n\n")),
                 Block::Table { header, rows } => {
-                    let cell = |text: &String| text.replace('|', "\\|").replace('\n', "<br>");
+                    let cell = |text: &str| text.replace('|', "\\|").replace('\n', "<br>");
                     let mut table = Table::new();
                     table
                         .load_style(presets::ASCII_MARKDOWN)
                         .set_content_arrangement(ContentArrangement::Disabled)
                         .force_no_tty()
-                        .set_header(header.iter().map(cell).collect::<Vec<_>>())
+                        .set_header(header.iter().map(|h| cell(h)).collect::<Vec<_>>())
                         .add_rows(
                             rows.iter()
-                                .map(|row| row.iter().map(cell).collect::<Vec<_>>()),
+                                .map(|row| row.iter().map(|c| cell(&c.text)).collect::<Vec<_>>()),
                         );
                     out.push_str(&table.to_string());
                     out.push_str("\n\n");
@@ -120,6 +142,22 @@ impl Doc {
             }
         }
         trim_end_newlines(out)
+    }
+}
+
+/// A table cell, coloured by its role when colour is on.
+fn styled(cell: &Cell, color: bool) -> comfy_table::Cell {
+    let styled = comfy_table::Cell::new(&cell.text);
+    let color_of = match cell.role {
+        Role::Plain => None,
+        Role::Added => Some(Color::Green),
+        Role::Overwritten => Some(Color::Yellow),
+        Role::Rejected => Some(Color::Red),
+        Role::Warning => Some(Color::Magenta),
+    };
+    match color_of {
+        Some(c) if color => styled.fg(c),
+        _ => styled,
     }
 }
 

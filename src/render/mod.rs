@@ -1,22 +1,28 @@
 //! Rendering: every report is built from the trace (or the stored log) and printed as a
-//! table, JSON or markdown. Nothing here runs a backend.
+//! table, JSON, markdown or a Mermaid diagram. Nothing here runs a backend.
 
 pub mod doc;
+pub mod mermaid;
 pub mod text;
 
 use serde::Serialize;
 
-use crate::domain::Event;
 use crate::es::{OrderView, StoredEvent};
-use crate::service::{Backend, OrderState};
-use crate::trace::{BackendHistory, Outcome, SCHEMA_VERSION, StepRecord, Trace};
+use crate::expect::Failure;
+use crate::reports::ReportName;
+use crate::scenario::Action;
+use crate::service::{Agreement, Backend, OrderState, Outcome};
+use crate::trace::{BackendHistory, SCHEMA_VERSION, ScenarioInfo, StepRecord, Trace};
 pub use doc::{DEFAULT_WIDTH, Doc, Width};
+use text::Cell;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Table,
     Json,
     Markdown,
+    /// A Mermaid sequence diagram (`eslab run` only).
+    Mermaid,
 }
 
 /// How to print a report.
@@ -24,12 +30,15 @@ pub enum Format {
 pub struct Style {
     pub format: Format,
     pub width: Width,
+    /// Colour table cells by role; decided once from --color, NO_COLOR and the terminal.
+    pub color: bool,
 }
 
 impl Style {
     fn print(&self, doc: &Doc, json: &impl Serialize) -> String {
         match self.format {
-            Format::Table => doc.to_terminal(self.width),
+            // Only `eslab run` draws a diagram; elsewhere a table is the closest picture.
+            Format::Table | Format::Mermaid => doc.to_terminal(self.width, self.color),
             Format::Markdown => doc.to_markdown(),
             Format::Json => to_json(json),
         }
@@ -52,28 +61,60 @@ struct RunDocument<'a> {
 }
 
 pub fn run(trace: &Trace, style: Style) -> String {
-    let histories = trace.histories();
+    if style.format == Format::Mermaid {
+        return mermaid::sequence_diagram(trace);
+    }
+    let mut doc = run_heading(&trace.scenario);
+    doc.heading(2, "Step by step");
+    doc.extend(steps_table(&trace.backends, &trace.steps));
+    doc.extend(run_conclusion(trace));
+    style.print(
+        &doc,
+        &RunDocument {
+            trace,
+            histories: trace.histories(),
+        },
+    )
+}
+
+/// `eslab run --step`: the title, before the first step.
+pub fn run_opening(scenario: &ScenarioInfo, style: Style) -> String {
+    run_heading(scenario).to_terminal(style.width, style.color)
+}
+
+/// `eslab run --step`: one step, as a one-row table.
+pub fn run_step(backends: &[Backend], step: &StepRecord, style: Style) -> String {
+    steps_table(backends, std::slice::from_ref(step)).to_terminal(style.width, style.color)
+}
+
+/// `eslab run --step`: the histories and summary, after the last step.
+pub fn run_closing(trace: &Trace, style: Style) -> String {
+    run_conclusion(trace).to_terminal(style.width, style.color)
+}
+
+fn run_heading(scenario: &ScenarioInfo) -> Doc {
     let mut doc = Doc::default();
-    doc.heading(1, text::clean(&trace.scenario.title));
-    if let Some(description) = &trace.scenario.description {
+    doc.heading(1, text::clean(&scenario.title));
+    if let Some(description) = &scenario.description {
         doc.text(text::clean_prose(description));
     }
-    doc.heading(2, "Step by step");
-    let mut header = vec!["#".to_string(), "Step".to_string()];
-    for &backend in &trace.backends {
-        header.push(match backend {
-            Backend::Crud => "CRUD: orders table".to_string(),
-            Backend::Es => "Event sourcing: event log".to_string(),
+    doc
+}
+
+fn steps_table(backends: &[Backend], steps: &[StepRecord]) -> Doc {
+    let mut header = vec!["#", "Step"];
+    for &backend in backends {
+        header.extend(match backend {
+            Backend::Crud => ["CRUD: orders table", "CRUD answers"],
+            Backend::Es => ["Event sourcing: event log", "ES answers"],
         });
-        header.push(format!("{} answers", short(backend)));
     }
-    let rows = trace
-        .steps
+    let rows: Vec<Vec<Cell>> = steps
         .iter()
         .map(|step| {
-            let mut row = vec![
-                step.step.to_string(),
-                text::step(text::action(&step.action), step.note.as_deref()),
+            let mut row: Vec<Cell> = vec![
+                step.step.to_string().into(),
+                text::step(text::action(&step.action), step.note.as_deref()).into(),
             ];
             for result in &step.results {
                 row.push(text::storage(result.backend, &result.outcome));
@@ -82,24 +123,45 @@ pub fn run(trace: &Trace, style: Style) -> String {
             row
         })
         .collect();
-    doc.table(header, rows);
+    let mut doc = Doc::default();
+    doc.table(&header, rows);
+    doc
+}
 
+fn run_conclusion(trace: &Trace) -> Doc {
+    let mut doc = Doc::default();
     doc.heading(2, "State histories");
-    for history in &histories {
+    for history in trace.histories() {
         doc.text(match history.backend {
             Backend::Crud => {
                 "CRUD: the row after each step, as seen from outside. The table itself keeps only the last one."
             }
             Backend::Es => {
-                "Event sourcing: the order after each event. Every one of these can be rebuilt from the log."
+                "Event sourcing: the order as OrderView answered it after each step. Every state can be rebuilt from the log."
             }
         });
-        doc.table(history_header(history.backend), history_rows(history));
+        doc.table(&history_header(history.backend), history_rows(&history));
     }
-
     doc.heading(2, "Summary");
     doc.text(summary_lines(trace).join("\n"));
-    style.print(&doc, &RunDocument { trace, histories })
+    let failures = &trace.summary.expectations.failures;
+    if !failures.is_empty() {
+        doc.table(
+            &["Step", "Design", "Field", "Expected", "Actual"],
+            failures.iter().map(failure_row).collect(),
+        );
+    }
+    doc
+}
+
+fn failure_row(failure: &Failure) -> Vec<Cell> {
+    vec![
+        failure.step.to_string().into(),
+        failure.backend.label().into(),
+        failure.field.clone().into(),
+        text::clean_prose(&failure.expected).into(),
+        Cell::new(text::clean_prose(&failure.actual), text::Role::Rejected),
+    ]
 }
 
 fn short(backend: Backend) -> &'static str {
@@ -109,8 +171,8 @@ fn short(backend: Backend) -> &'static str {
     }
 }
 
-fn history_header(backend: Backend) -> Vec<String> {
-    let mut header: Vec<String> = [
+fn history_header(backend: Backend) -> Vec<&'static str> {
+    let mut header = vec![
         "Order",
         "Step",
         "Status",
@@ -118,11 +180,9 @@ fn history_header(backend: Backend) -> Vec<String> {
         "Unit price",
         "Total",
         "Paid",
-    ]
-    .map(String::from)
-    .to_vec();
+    ];
     if backend == Backend::Es {
-        header.push("Version".into());
+        header.push("Version");
     }
     header
 }
@@ -151,11 +211,19 @@ fn history_rows(history: &BackendHistory) -> Vec<Vec<String>> {
                 String::new()
             };
             let mut row = vec![id, entry.step.to_string()];
-            row.extend(state_row(&entry.state));
+            let mut state = state_row(&entry.state);
+            // CRUD with --crud-locking keeps a version too, but the table has no column for it.
+            state.truncate(if history.backend == Backend::Es { 6 } else { 5 });
+            row.extend(state);
             rows.push(row);
         }
     }
     rows
+}
+
+fn step_list(steps: &[usize]) -> String {
+    let steps: Vec<String> = steps.iter().map(|s| s.to_string()).collect();
+    steps.join(", ")
 }
 
 fn summary_lines(trace: &Trace) -> Vec<String> {
@@ -175,21 +243,45 @@ fn summary_lines(trace: &Trace) -> Vec<String> {
     let mut lines = vec![format!("Storage: {}.", kept.join("; "))];
     let queries = summary.queries;
     lines.push(match summary.queries_identical {
-        None => format!("Queries: {queries} answered by one design only."),
-        Some(true) => format!(
-            "Queries: both designs answered {} {queries} {} identically.",
-            if queries == 1 { "the" } else { "all" },
+        None => format!(
+            "Queries: {queries} {} answered by one design only.",
             plural(queries as u64, "queries")
+        ),
+        Some(true) => format!(
+            "Queries: both designs answered {} {queries} {} identically{}.",
+            if queries == 1 { "the" } else { "all" },
+            plural(queries as u64, "queries"),
+            if summary.gap_steps.is_empty() {
+                ""
+            } else {
+                " where both could answer"
+            }
         ),
         Some(false) => "Queries: the designs answered differently (see `eslab diff`).".to_string(),
     });
     if !summary.differing_steps.is_empty() {
-        let steps: Vec<String> = summary
-            .differing_steps
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        lines.push(format!("The designs part at step {}.", steps.join(", ")));
+        lines.push(format!(
+            "Divergence: the designs part at step {}.",
+            step_list(&summary.differing_steps)
+        ));
+    }
+    if !summary.gap_steps.is_empty() {
+        lines.push(format!(
+            "Gaps: only one design could answer step {}.",
+            step_list(&summary.gap_steps)
+        ));
+    }
+    let expectations = &summary.expectations;
+    if expectations.checked > 0 || !expectations.failures.is_empty() {
+        lines.push(if expectations.failures.is_empty() {
+            format!("Expectations: all {} checked hold.", expectations.checked)
+        } else {
+            format!(
+                "Expectations: {} of {} checked failed.",
+                expectations.failures.len(),
+                expectations.checked
+            )
+        });
     }
     lines
 }
@@ -207,74 +299,77 @@ fn plural(count: u64, unit: &str) -> String {
 #[derive(Serialize)]
 struct DiffDocument<'a> {
     schema_version: u32,
-    scenario: &'a crate::trace::ScenarioInfo,
+    scenario: &'a ScenarioInfo,
     identical: bool,
+    /// Both designs answered, differently.
     differences: Vec<DiffEntry<'a>>,
+    /// Only one design could answer: not a divergence.
+    gaps: Vec<DiffEntry<'a>>,
 }
 
 #[derive(Serialize)]
 struct DiffEntry<'a> {
     step: usize,
-    action: &'a crate::scenario::Action,
+    action: &'a Action,
     crud: &'a Outcome,
     es: &'a Outcome,
 }
 
-/// The steps where both backends ran and answered differently.
-pub fn differing_steps(trace: &Trace) -> Vec<&StepRecord> {
+/// The steps whose outcomes compare as `agreement`.
+pub fn steps_where(trace: &Trace, agreement: Agreement) -> Vec<&StepRecord> {
     trace
         .steps
         .iter()
-        .filter(|s| s.agrees() == Some(false))
+        .filter(|s| s.agreement() == agreement)
         .collect()
 }
 
 pub fn diff(trace: &Trace, style: Style) -> String {
-    let differing = differing_steps(trace);
+    let differing = steps_where(trace, Agreement::Different);
+    let gaps = steps_where(trace, Agreement::Gap);
+    let name = text::clean(&trace.scenario.name);
+    let steps = trace.steps.len();
     let mut doc = Doc::default();
     if differing.is_empty() {
         doc.text(format!(
-            "identical: CRUD and event sourcing answered the same at all {} steps of {}",
-            trace.steps.len(),
-            text::clean(&trace.scenario.name)
+            "identical: CRUD and event sourcing answered the same at every step of {name} that both could answer ({steps} steps)"
         ));
     } else {
         doc.text(format!(
-            "different: CRUD and event sourcing answered differently at {} of {} steps of {}",
+            "different: CRUD and event sourcing answered differently at {} of {steps} steps of {name}; they part at step {}",
             differing.len(),
-            trace.steps.len(),
-            text::clean(&trace.scenario.name)
+            differing[0].step
         ));
-        let rows = differing
-            .iter()
-            .map(|step| {
-                let side = |backend| {
-                    step.result(backend)
-                        .map(|outcome| {
-                            let answer = text::answer(&step.action, outcome);
-                            match outcome {
-                                Outcome::Rejected { .. } => text::storage(backend, outcome),
-                                _ => answer,
-                            }
-                        })
-                        .unwrap_or_default()
-                };
-                vec![
-                    step.step.to_string(),
-                    text::step(text::action(&step.action), step.note.as_deref()),
-                    side(Backend::Crud),
-                    side(Backend::Es),
-                ]
-            })
-            .collect();
         doc.table(
-            ["#", "Step", "CRUD answers", "ES answers"]
-                .map(String::from)
-                .to_vec(),
-            rows,
+            &["#", "Step", "CRUD answers", "ES answers"],
+            differing.iter().map(|s| side_by_side(s)).collect(),
         );
     }
-    let differences = differing
+    if !gaps.is_empty() {
+        doc.text(format!(
+            "gaps: only one design could answer at {} {} (not a divergence)",
+            plural(gaps.len() as u64, "steps"),
+            step_list(&gaps.iter().map(|s| s.step).collect::<Vec<_>>())
+        ));
+        doc.table(
+            &["#", "Step", "CRUD answers", "ES answers"],
+            gaps.iter().map(|s| side_by_side(s)).collect(),
+        );
+    }
+    style.print(
+        &doc,
+        &DiffDocument {
+            schema_version: SCHEMA_VERSION,
+            scenario: &trace.scenario,
+            identical: differing.is_empty(),
+            differences: diff_entries(&differing),
+            gaps: diff_entries(&gaps),
+        },
+    )
+}
+
+fn diff_entries<'a>(steps: &[&'a StepRecord]) -> Vec<DiffEntry<'a>> {
+    steps
         .iter()
         .filter_map(|step| {
             Some(DiffEntry {
@@ -284,16 +379,36 @@ pub fn diff(trace: &Trace, style: Style) -> String {
                 es: step.result(Backend::Es)?,
             })
         })
-        .collect();
-    style.print(
-        &doc,
-        &DiffDocument {
-            schema_version: SCHEMA_VERSION,
-            scenario: &trace.scenario,
-            identical: differing.is_empty(),
-            differences,
-        },
-    )
+        .collect()
+}
+
+/// One step's two answers, side by side. A rejection or a refusal to answer says why.
+fn side_by_side(step: &StepRecord) -> Vec<Cell> {
+    let side = |backend| -> Cell {
+        match step.result(backend) {
+            Some(outcome @ (Outcome::Rejected { .. } | Outcome::Unavailable { .. })) => {
+                text::storage(backend, outcome)
+            }
+            Some(
+                outcome @ Outcome::Applied {
+                    warning: Some(warning),
+                    ..
+                },
+            ) => {
+                let answer = text::answer(&step.action, outcome).text;
+                let warning = text::clean_prose(warning);
+                text::Cell::new(format!("{answer}\n! {warning}"), text::Role::Warning)
+            }
+            Some(outcome) => text::answer(&step.action, outcome),
+            None => "".into(),
+        }
+    };
+    vec![
+        step.step.to_string().into(),
+        text::step(text::action(&step.action), step.note.as_deref()).into(),
+        side(Backend::Crud),
+        side(Backend::Es),
+    ]
 }
 
 #[derive(Serialize)]
@@ -314,16 +429,11 @@ pub fn log(events: &[StoredEvent], style: Style) -> String {
                 text::clean(e.stream_id.as_str()),
                 e.stream_version.to_string(),
                 e.event.event_type().to_string(),
-                payload_text(&e.event),
+                payload_text(e),
             ]
         })
         .collect();
-    doc.table(
-        ["Event id", "Stream", "Version", "Type", "Payload"]
-            .map(String::from)
-            .to_vec(),
-        rows,
-    );
+    doc.table(&["Event id", "Stream", "Version", "Type", "Payload"], rows);
     doc.text(format!(
         "{} {}.",
         events.len(),
@@ -338,8 +448,9 @@ pub fn log(events: &[StoredEvent], style: Style) -> String {
     )
 }
 
-fn payload_text(event: &Event) -> String {
-    let attributes: Vec<String> = event
+fn payload_text(stored: &StoredEvent) -> String {
+    let attributes: Vec<String> = stored
+        .event
         .attributes()
         .into_iter()
         .map(|(name, value)| format!("{name}: {}", text::clean(&value)))
@@ -382,7 +493,7 @@ pub fn replay(view: &OrderView, until: Option<u64>, style: Style) -> String {
         })
         .collect();
     doc.table(
-        [
+        &[
             "Order",
             "Customer",
             "Product",
@@ -392,9 +503,7 @@ pub fn replay(view: &OrderView, until: Option<u64>, style: Style) -> String {
             "Total",
             "Paid",
             "Version",
-        ]
-        .map(String::from)
-        .to_vec(),
+        ],
         rows,
     );
     style.print(
@@ -421,9 +530,50 @@ pub fn scenarios(listing: &[ScenarioListing], style: Style) -> String {
         .iter()
         .map(|s| vec![s.name.clone(), text::clean(&s.title), s.steps.to_string()])
         .collect();
-    doc.table(["Name", "Title", "Steps"].map(String::from).to_vec(), rows);
+    doc.table(&["Name", "Title", "Steps"], rows);
     doc.text(
         "Run one with `eslab run NAME`; print its JSON to copy and edit with `eslab show NAME`.",
     );
+    style.print(&doc, &listing)
+}
+
+#[derive(Serialize)]
+struct ReportListing {
+    name: ReportName,
+    question: &'static str,
+    columns: Vec<String>,
+    crud_can_answer: bool,
+}
+
+/// `eslab reports`: the read models a `report` step can build.
+pub fn reports(style: Style) -> String {
+    let listing: Vec<ReportListing> = ReportName::ALL
+        .iter()
+        .map(|&name| ReportListing {
+            name,
+            question: name.question(),
+            columns: name.columns(),
+            crud_can_answer: name.crud_can_answer(),
+        })
+        .collect();
+    let mut doc = Doc::default();
+    doc.table(
+        &["Name", "Question", "CRUD can answer"],
+        listing
+            .iter()
+            .map(|r| {
+                vec![
+                    r.name.to_string(),
+                    r.question.to_string(),
+                    if r.crud_can_answer {
+                        "yes, from its rows".to_string()
+                    } else {
+                        format!("no: {}", r.name.crud_is_missing())
+                    },
+                ]
+            })
+            .collect(),
+    );
+    doc.text("Use one in a scenario step: {\"report\": {\"name\": \"quantity-changes\"}}");
     style.print(&doc, &listing)
 }

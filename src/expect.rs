@@ -1,0 +1,144 @@
+//! Self-checking scenarios: a step's `expect` checked against what each design did.
+
+use serde::Serialize;
+
+use crate::scenario::Expect;
+use crate::service::{Backend, OrderState, Outcome};
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub step: usize,
+    pub backend: Backend,
+    pub field: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+/// Checks one design's outcome at one step. A design that cannot answer is not held to it.
+pub fn check(step: usize, backend: Backend, expect: &Expect, outcome: &Outcome) -> Vec<Failure> {
+    let mut failures = Vec::new();
+    let mut fail = |field: &str, expected: String, actual: String| {
+        failures.push(Failure {
+            step,
+            backend,
+            field: field.to_string(),
+            expected,
+            actual,
+        })
+    };
+    let described = |outcome: &Outcome| match outcome {
+        Outcome::Applied { .. } => "applied".to_string(),
+        Outcome::Rejected { reason, .. } => format!("rejected: {reason}"),
+        _ => "answered".to_string(),
+    };
+    if matches!(
+        outcome,
+        Outcome::Unavailable { .. } | Outcome::NotApplicable { .. }
+    ) {
+        return failures;
+    }
+    if let Some(ok) = expect.ok {
+        let applied = matches!(outcome, Outcome::Applied { .. });
+        if ok != applied {
+            let expected = if ok { "applied" } else { "rejected" };
+            fail("outcome", expected.into(), described(outcome));
+        }
+    }
+    if let Some(fragment) = &expect.rejected {
+        match outcome {
+            Outcome::Rejected { reason, .. } if reason.contains(fragment.as_str()) => {}
+            other => fail(
+                "outcome",
+                format!("rejected: …{fragment}…"),
+                described(other),
+            ),
+        }
+    }
+    if let Some(wanted) = &expect.row {
+        match outcome {
+            Outcome::Report { report, .. } => {
+                let found = report.records().iter().any(|record| {
+                    wanted
+                        .iter()
+                        .all(|(column, value)| record.get(column.as_str()) == Some(&value.as_str()))
+                });
+                if !found {
+                    fail(
+                        "row",
+                        format!("{wanted:?}"),
+                        format!("rows {:?}", report.rows),
+                    );
+                }
+            }
+            other => fail("row", format!("{wanted:?}"), described(other)),
+        }
+    }
+    if expect.expects_state() {
+        check_state(expect, outcome, &mut fail);
+    }
+    failures
+}
+
+fn check_state(expect: &Expect, outcome: &Outcome, fail: &mut impl FnMut(&str, String, String)) {
+    let state: Option<&OrderState> = match outcome {
+        Outcome::Applied { state, .. } | Outcome::Answered { state, .. } => state.as_ref(),
+        Outcome::Rejected { reason, .. } => {
+            fail("outcome", "applied".into(), format!("rejected: {reason}"));
+            return;
+        }
+        _ => return,
+    };
+    let exists = expect.exists.unwrap_or(true);
+    let Some(state) = state else {
+        if exists {
+            fail("exists", "true".into(), "false: no such order".into());
+        }
+        return;
+    };
+    if !exists {
+        fail("exists", "false".into(), "true".into());
+    }
+    let mut field = |name: &str, expected: Option<String>, actual: String| {
+        if let Some(expected) = expected
+            && expected != actual
+        {
+            fail(name, expected, actual);
+        }
+    };
+    field("customer", expect.customer.clone(), state.customer.clone());
+    field("product", expect.product.clone(), state.product.clone());
+    field(
+        "quantity",
+        expect.quantity.map(|q| q.to_string()),
+        state.quantity.to_string(),
+    );
+    field(
+        "unit_price",
+        expect.unit_price.map(|m| m.to_string()),
+        state.unit_price.to_string(),
+    );
+    field(
+        "total",
+        expect.total.map(|m| m.to_string()),
+        state.total.to_string(),
+    );
+    field(
+        "paid",
+        expect.paid.map(|m| m.to_string()),
+        state.paid.to_string(),
+    );
+    field(
+        "status",
+        expect.status.map(|s| s.to_string()),
+        state.status.to_string(),
+    );
+    // A design that keeps no version is not asked for one.
+    if let Some(version) = state.version {
+        field(
+            "version",
+            expect.version.map(|v| v.to_string()),
+            version.to_string(),
+        );
+    }
+}
