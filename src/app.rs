@@ -47,8 +47,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 print(&render::run(&trace, style))?;
                 trace
             };
-            let failed = !trace.summary.expectations.failures.is_empty();
-            Ok(ExitCode::from(if failed { DIFFERENT } else { SUCCESS }))
+            let failures = trace.summary.expectations.failures.len();
+            if failures > 0 {
+                eprintln!(
+                    "eslab: {failures} of {} expectations failed (see the summary)",
+                    trace.summary.expectations.checked
+                );
+                return Ok(ExitCode::from(DIFFERENT));
+            }
+            Ok(ExitCode::from(SUCCESS))
         }
         Command::Diff(args) => {
             let trace = run_scenario(&args.scenario, &[Backend::Crud, Backend::Es], &args.storage)?;

@@ -78,7 +78,11 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
     };
     let mut out = Vec::new();
     match outcome {
-        Outcome::Applied { storage, state, .. } => {
+        Outcome::Applied {
+            storage,
+            state,
+            warning,
+        } => {
             match storage {
                 StorageChange::Insert { row, .. } => {
                     out.push(format!("Service->>CRUD: INSERT {}", safe(&state_line(row))))
@@ -111,6 +115,9 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
                         ));
                     }
                 }
+            }
+            if let Some(warning) = warning {
+                out.push(format!("Note over {db}: ! {}", safe(warning)));
             }
             let answer = match (backend, state) {
                 (_, Some(state)) => state_line(state),

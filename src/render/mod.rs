@@ -130,6 +130,26 @@ fn steps_table(backends: &[Backend], steps: &[StepRecord]) -> Doc {
 
 fn run_conclusion(trace: &Trace) -> Doc {
     let mut doc = Doc::default();
+    for step in &trace.steps {
+        for result in &step.results {
+            if let Outcome::Report { source, report } = &result.outcome {
+                doc.heading(2, format!("Report at step {}: {}", step.step, report.name));
+                doc.text(format!(
+                    "{}: {}. {}",
+                    result.backend,
+                    text::clean_prose(source),
+                    report.name.question()
+                ));
+                let rows = report
+                    .rows
+                    .iter()
+                    .map(|row| row.iter().map(|cell| text::clean(cell)).collect())
+                    .collect();
+                let columns: Vec<&str> = report.columns.iter().map(String::as_str).collect();
+                doc.table(&columns, rows);
+            }
+        }
+    }
     doc.heading(2, "State histories");
     for history in trace.histories() {
         doc.text(match history.backend {

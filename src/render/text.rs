@@ -272,7 +272,7 @@ pub fn answer(action: &Action, outcome: &Outcome) -> Cell {
                         .event
                         .attributes()
                         .into_iter()
-                        .map(|(_, value)| clean(&value))
+                        .map(|(name, value)| format!("{name} {}", clean(&value)))
                         .collect();
                     format!(
                         "v{} {} {}: {}",
