@@ -272,6 +272,9 @@ impl Outcome {
             (History { .. }, _) | (_, History { .. }) => Agreement::Gap,
             (NotApplicable { .. }, _) | (_, NotApplicable { .. }) => Agreement::NotCompared,
             (ViewCrashed { .. } | ViewRebuilt { .. }, _) => Agreement::NotCompared,
+            // A command both stored, but one design could not show its result (view down).
+            (Applied { state: None, .. }, Applied { .. })
+            | (Applied { .. }, Applied { state: None, .. }) => Agreement::Gap,
             (Applied { state: a, .. }, Applied { state: b, .. })
             | (Answered { state: a, .. }, Answered { state: b, .. }) => same(same_state(a, b)),
             (Rejected { reason: a, .. }, Rejected { reason: b, .. }) => same(a == b),

@@ -261,20 +261,27 @@ fn summary_lines(trace: &Trace) -> Vec<String> {
         })
         .collect();
     let mut lines = vec![format!("Storage: {}.", kept.join("; "))];
-    let queries = summary.queries;
+    let answered_by_both = trace
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, Action::Question(_)))
+        .filter(|s| matches!(s.agreement(), Agreement::Same | Agreement::Different))
+        .count();
+    let queries = |n: usize| format!("{n} {}", plural(n as u64, "queries"));
     lines.push(match summary.queries_identical {
         None => format!(
-            "Queries: {queries} {} answered by one design only.",
-            plural(queries as u64, "queries")
+            "Queries: {} answered by one design only.",
+            queries(summary.queries)
         ),
+        Some(_) if answered_by_both == 0 => {
+            "Queries: none that both designs could answer.".to_string()
+        }
         Some(true) => format!(
-            "Queries: both designs answered {} {queries} {} identically{}.",
-            if queries == 1 { "the" } else { "all" },
-            plural(queries as u64, "queries"),
-            if summary.gap_steps.is_empty() {
-                ""
+            "Queries: both designs gave the same answer to {} they could both answer.",
+            if answered_by_both == 1 {
+                "the one query".to_string()
             } else {
-                " where both could answer"
+                format!("all {}", queries(answered_by_both))
             }
         ),
         Some(false) => "Queries: the designs answered differently (see `eslab diff`).".to_string(),
