@@ -288,13 +288,16 @@ fn summary_lines(trace: &Trace) -> Vec<String> {
     });
     if !summary.differing_steps.is_empty() {
         lines.push(format!(
-            "Divergence: the designs part at step {}.",
-            step_list(&summary.differing_steps)
+            "Divergence: the designs answered differently at {} {}; they part at step {}.",
+            plural(summary.differing_steps.len() as u64, "steps"),
+            step_list(&summary.differing_steps),
+            summary.differing_steps[0]
         ));
     }
     if !summary.gap_steps.is_empty() {
         lines.push(format!(
-            "Gaps: only one design could answer step {}.",
+            "Gaps: only one design could answer at {} {}.",
+            plural(summary.gap_steps.len() as u64, "steps"),
             step_list(&summary.gap_steps)
         ));
     }
