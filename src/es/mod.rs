@@ -1,6 +1,7 @@
 //! The event-sourced design: commands are decided from each order's event stream, appended
 //! to the log, and published to `OrderView`, which answers the queries.
 
+pub mod chain;
 pub mod store;
 pub mod view;
 

@@ -5,6 +5,8 @@ CREATE TABLE events (
     stream_version INTEGER NOT NULL,             -- 1, 2, 3 … within the stream
     event_type     TEXT    NOT NULL,
     payload        TEXT    NOT NULL,             -- the event type's own attributes, as JSON
+    hash           BLOB    NOT NULL CHECK (length(hash) = 32),
+                           -- SHA-256 over the previous event's hash, this envelope and payload
     UNIQUE (stream_id, stream_version)
 ) STRICT;
 

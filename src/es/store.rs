@@ -3,16 +3,16 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
-use super::StoredEvent;
+use super::{StoredEvent, chain};
 use crate::db::{self, Location, Schema};
 use crate::domain::{Event, Order, OrderId, apply};
 
 pub const SCHEMA: Schema = Schema {
     what: "event store",
     application_id: 0x4553_4c45, // "ESLE"
-    version: 1,
+    version: 2,
     ddl: include_str!("schema.sql"),
 };
 
@@ -144,16 +144,21 @@ impl EventStore {
                 "concurrent write to {stream_id}: expected version {expected_version}, the stream is at {current}"
             );
         }
-        let last_id: Option<i64> = tx
-            .prepare_cached("SELECT max(event_id) FROM events")?
-            .query_row([], |r| r.get(0))?;
-        let first_id = match last_id {
-            Some(id) => id as u64 + 1,
-            None => first_event_id,
+        let last: Option<(i64, Vec<u8>)> = tx
+            .prepare_cached("SELECT event_id, hash FROM events ORDER BY event_id DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let (first_id, mut previous) = match last {
+            Some((id, hash)) => (
+                id as u64 + 1,
+                chain::Hash::try_from(hash.as_slice())
+                    .map_err(|_| anyhow::anyhow!("event {id} has a malformed hash"))?,
+            ),
+            None => (first_event_id, chain::GENESIS),
         };
         let mut insert = tx.prepare_cached(
-            "INSERT INTO events (event_id, stream_id, stream_version, event_type, payload) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO events (event_id, stream_id, stream_version, event_type, payload, hash) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         let mut appended = Vec::with_capacity(events.len());
         for (offset, event) in (0u64..).zip(events) {
@@ -164,12 +169,16 @@ impl EventStore {
                 event,
             };
             let id = i64::try_from(stored.event_id).context("event ids are exhausted")?;
+            let (stream_id, version) = (stored.stream_id.as_str(), stored.stream_version as i64);
+            let (event_type, payload) = (stored.event.event_type(), stored.event.payload_json());
+            previous = chain::link(&previous, id, stream_id, version, event_type, &payload);
             insert.execute(params![
                 id,
-                stored.stream_id.as_str(),
-                stored.stream_version as i64,
-                stored.event.event_type(),
-                stored.event.payload_json(),
+                stream_id,
+                version,
+                event_type,
+                payload,
+                previous.as_slice()
             ])?;
             appended.push(stored);
         }
