@@ -1,0 +1,708 @@
+//! Bad input: every unusable file or folder is refused with exit 2 and one clear message
+//! that names it (and the line, column and step where that applies), never a panic, and
+//! nothing is touched. Values that are readable but break the rules are outcomes, not errors.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::*;
+use serde_json::{Value, json};
+
+/// A scenario file with this text in a fresh folder. Keep the folder alive while using the path.
+fn file_with(text: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scenario.json");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// `eslab run FILE` must be refused; returns stderr, which must name the file. `eslab check`
+/// must refuse it with the same message.
+fn refused(path: &Path) -> String {
+    let stderr = input_error(["run", path_str(path)]);
+    assert!(
+        stderr.contains(path_str(path)),
+        "the message must name the file:\n{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one message:\n{stderr}");
+    let check = run(["check", path_str(path)]);
+    assert_eq!(check.code, Some(2));
+    assert!(check.stdout.is_empty(), "{check:?}");
+    assert_eq!(
+        check.stderr.trim_start_matches("eslab: ").trim_end(),
+        stderr.trim_start_matches("eslab: error: ").trim_end(),
+        "check and run give the same reason"
+    );
+    stderr
+}
+
+/// The 1-based line and column (in characters) of the first `needle` in `text`.
+fn position_of(text: &str, needle: &str) -> (usize, usize) {
+    let at = text.find(needle).expect("needle is in the text");
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// A scenario whose steps are these, as JSON text with one step per line, so that positions
+/// in error messages point at a known line.
+fn steps_text(steps: &[&str]) -> String {
+    format!(
+        "{{\n  \"title\": \"bad\",\n  \"steps\": [\n    {}\n  ]\n}}\n",
+        steps.join(",\n    ")
+    )
+}
+
+const PLACE: &str = r#"{"place_order": {"order_id": "A1", "customer": "Bob", "product": "Book", "quantity": 5, "unit_price": 10}}"#;
+
+/// Refuses a scenario whose step `n` (from 1) is `bad`, and checks the message names the
+/// file, the line of the bad step, and `step n`. Returns stderr.
+fn refused_step(bad: &str, n: usize) -> String {
+    let mut steps = vec![PLACE; n - 1];
+    steps.push(bad);
+    let text = steps_text(&steps);
+    let (_dir, path) = file_with(&text);
+    let stderr = refused(&path);
+    let (line, _) = position_of(&text, bad);
+    assert!(
+        stderr.contains(&format!("{}:{line}:", path_str(&path))),
+        "the message must point at line {line}:\n{stderr}"
+    );
+    assert!(stderr.contains(&format!(": step {n}: ")), "{stderr}");
+    stderr
+}
+
+// ---------------------------------------------------------------------------------------
+// Files that cannot be read as a scenario
+
+#[test]
+fn a_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nope.json");
+    let stderr = refused(&path);
+    assert!(stderr.contains("cannot read"), "{stderr}");
+    assert!(!path.exists());
+}
+
+#[test]
+fn a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = refused(dir.path());
+    assert!(stderr.contains("directory"), "{stderr}");
+}
+
+#[test]
+fn an_empty_file() {
+    let (_dir, path) = file_with("");
+    let stderr = refused(&path);
+    assert!(
+        stderr.contains(&format!("{}:1:", path_str(&path))),
+        "{stderr}"
+    );
+    assert!(stderr.contains("EOF"), "{stderr}");
+}
+
+#[test]
+fn bytes_that_are_not_utf8_are_located_by_line_and_column() {
+    // Two lines; the bad byte follows multi-byte characters, so the column counts characters.
+    let good = "{\"title\": \"t\",\n  \"description\": \"ñé ";
+    let mut bytes = good.as_bytes().to_vec();
+    bytes.extend([0xff, b'"', b'}']);
+    let (_dir, path) = file_with(&bytes);
+    let stderr = refused(&path);
+    let line = good.matches('\n').count() + 1;
+    let column = good.rsplit('\n').next().unwrap().chars().count() + 1;
+    assert!(
+        stderr.contains(&format!("{}:{line}:{column}:", path_str(&path))),
+        "expected {line}:{column} in {stderr}"
+    );
+    assert_contains_all(&stderr, &["UTF-8", "0xff"]);
+}
+
+#[test]
+fn malformed_json_is_located_by_line_and_column() {
+    let text = "{\"title\": \"t\",\n  \"steps\": [}\n";
+    let (_dir, path) = file_with(text);
+    let stderr = refused(&path);
+    let (line, column) = position_of(text, "}\n");
+    assert!(
+        stderr.contains(&format!("{}:{line}:{column}:", path_str(&path))),
+        "expected {line}:{column} in {stderr}"
+    );
+
+    let text = "{\"title\": \"t\", \"steps\": [{\"query\": {\"order_id\": \"A1\"}}]} trailing";
+    let (_dir, path) = file_with(text);
+    let stderr = refused(&path);
+    let (line, column) = position_of(text, "trailing");
+    assert!(
+        stderr.contains(&format!("{}:{line}:{column}:", path_str(&path))),
+        "expected {line}:{column} in {stderr}"
+    );
+    assert!(stderr.contains("trailing"), "{stderr}");
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let depth = 100_000;
+    let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+    let objects = format!("{}1{}", "{\"a\": ".repeat(depth), "}".repeat(depth));
+    let in_a_step =
+        format!(r#"{{"title": "t", "steps": [{{"query": {{"order_id": {nested}}}}}]}}"#);
+    let in_a_note = format!(
+        r#"{{"title": "t", "steps": [{{"query": {{"order_id": "A1"}}, "note": {nested}}}]}}"#
+    );
+    for text in [&nested, &objects, &in_a_step, &in_a_note] {
+        let (_dir, path) = file_with(text);
+        let stderr = refused(&path);
+        assert!(stderr.len() < 500, "a short message: {stderr}");
+    }
+}
+
+#[test]
+fn a_file_over_16_mib_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.json");
+    let padding = "x".repeat(16 * 1024 * 1024);
+    let text = format!(
+        r#"{{"title": "t", "description": "{padding}", "steps": [{{"query": {{"order_id": "A1"}}}}]}}"#
+    );
+    std::fs::write(&path, &text).unwrap();
+    assert!(text.len() as u64 > eslab::scenario::MAX_FILE_BYTES);
+    let stderr = refused(&path);
+    assert!(stderr.contains("16 MiB"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Scenario structure
+
+#[test]
+fn an_unknown_step_names_its_step() {
+    let stderr = refused_step(r#"{"ship": {"order_id": "A1"}}"#, 2);
+    assert_contains_all(&stderr, &["unknown step `ship`", "place_order"]);
+}
+
+#[test]
+fn an_unknown_field_is_named() {
+    let stderr = refused_step(r#"{"query": {"order_id": "A1", "as_of": 3}}"#, 2);
+    assert_contains_all(&stderr, &["query.as_of", "unknown field `as_of`"]);
+
+    let text = r#"{"title": "t", "author": "me", "steps": [{"query": {"order_id": "A1"}}]}"#;
+    let (_dir, path) = file_with(text);
+    let stderr = refused(&path);
+    assert!(stderr.contains("unknown field `author`"), "{stderr}");
+}
+
+#[test]
+fn two_actions_in_one_step() {
+    let stderr = refused_step(
+        r#"{"query": {"order_id": "A1"}, "cancel": {"order_id": "A1", "reason": "x"}}"#,
+        3,
+    );
+    assert_contains_all(&stderr, &["exactly one action", "`query`", "`cancel`"]);
+}
+
+#[test]
+fn a_step_without_an_action() {
+    let stderr = refused_step(r#"{"note": "just a note"}"#, 1);
+    assert!(stderr.contains("no action"), "{stderr}");
+}
+
+#[test]
+fn a_missing_title() {
+    let (_dir, path) = file_with(r#"{"steps": [{"query": {"order_id": "A1"}}]}"#);
+    let stderr = refused(&path);
+    assert!(stderr.contains("missing field `title`"), "{stderr}");
+}
+
+#[test]
+fn a_blank_title() {
+    let (_dir, path) = file_with(r#"{"title": "  ", "steps": [{"query": {"order_id": "A1"}}]}"#);
+    let stderr = refused(&path);
+    assert!(stderr.contains("title"), "{stderr}");
+}
+
+#[test]
+fn no_steps() {
+    for text in [r#"{"title": "t", "steps": []}"#, r#"{"title": "t"}"#] {
+        let (_dir, path) = file_with(text);
+        let stderr = refused(&path);
+        assert!(stderr.contains("step"), "{stderr}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Values that cannot be read
+
+fn pay_step(amount: &str) -> String {
+    format!(r#"{{"pay": {{"order_id": "A1", "amount": {amount}}}}}"#)
+}
+
+#[test]
+fn amounts_that_are_not_dollars_and_cents() {
+    let cases: [(&str, &str); 13] = [
+        ("10.123", "more than two decimals"),
+        ("\"10.123\"", "more than two decimals"),
+        ("-1", "negative"),
+        ("-0.5", "negative"),
+        ("\"-3\"", "negative"),
+        ("\"NaN\"", "not an amount"),
+        ("\"nan\"", "not an amount"),
+        ("\"inf\"", "not an amount"),
+        ("\"Infinity\"", "not an amount"),
+        ("\"ten\"", "not an amount"),
+        ("\"\"", "not an amount"),
+        ("1e400", "out of range"),
+        ("null", "invalid type"),
+    ];
+    for (amount, why) in cases {
+        let stderr = refused_step(&pay_step(amount), 2);
+        assert_contains_all(&stderr, &["pay.amount", why]);
+    }
+    // Too large for any amount: refused (see the report for the wording of this one).
+    for amount in ["18446744073709551616", "\"99999999999999999999\"", "1e20"] {
+        let stderr = refused_step(&pay_step(amount), 2);
+        assert!(stderr.contains("pay.amount"), "{stderr}");
+    }
+    let stderr = refused_step(
+        r#"{"place_order": {"order_id": "B1", "customer": "C", "product": "P", "quantity": 1, "unit_price": 1.001}}"#,
+        1,
+    );
+    assert!(stderr.contains("place_order.unit_price"), "{stderr}");
+}
+
+fn change_step(quantity: &str) -> String {
+    format!(r#"{{"change_quantity": {{"order_id": "A1", "quantity": {quantity}}}}}"#)
+}
+
+#[test]
+fn quantities_that_are_not_whole_numbers_of_items() {
+    for (quantity, why) in [
+        ("-1", "negative"),
+        ("-0.5", "negative"),
+        ("2.5", "not a whole number"),
+        ("0.1", "not a whole number"),
+        ("18446744073709551616", "too large"),
+        ("\"6\"", "invalid type"),
+    ] {
+        let stderr = refused_step(&change_step(quantity), 2);
+        assert_contains_all(&stderr, &["change_quantity.quantity", why]);
+    }
+}
+
+fn query_step(order_id: &str) -> String {
+    json!({"query": {"order_id": order_id}}).to_string()
+}
+
+#[test]
+fn order_ids_that_cannot_be_stored_or_shown() {
+    let stderr = refused_step(&query_step(""), 2);
+    assert_contains_all(&stderr, &["query.order_id", "must not be empty"]);
+
+    let long = "x".repeat(10_000);
+    let stderr = refused_step(&query_step(&long), 2);
+    assert_contains_all(&stderr, &["query.order_id", "at most 100 characters"]);
+    assert!(stderr.len() < 500, "the id is not echoed in full: {stderr}");
+
+    for id in ["A\u{1b}[31m1", "A\n1", "A\u{7}1", "A\u{0}1"] {
+        let stderr = refused_step(&query_step(id), 2);
+        assert_contains_all(&stderr, &["query.order_id", "control characters"]);
+        assert!(!stderr.contains('\u{1b}'), "no raw ESC: {stderr:?}");
+        assert!(!stderr.contains('\u{7}'), "no raw BEL: {stderr:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// check
+
+#[test]
+fn check_reports_each_file_on_its_own_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write_scenario(
+        dir.path(),
+        "good.json",
+        &json!({"title": "t", "steps": [{"query": {"order_id": "A1"}}]}),
+    );
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, steps_text(&[PLACE, &pay_step("-1")])).unwrap();
+    let out = run(["check", path_str(&good), path_str(&bad)]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    let stdout = out.stdout_text();
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(
+        stdout.starts_with(&format!("ok: {} (1 step", path_str(&good))),
+        "{stdout}"
+    );
+    assert!(out.stderr.starts_with("eslab: "), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert_contains_all(&out.stderr, &[path_str(&bad), "step 2", "negative"]);
+    assert!(!out.stderr.contains(path_str(&good)));
+
+    // Both bad: both reported, in order; nothing on stdout.
+    let out = run(["check", path_str(&bad), "nonesuch", path_str(&good)]);
+    assert_eq!(out.code, Some(2));
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stderr);
+    assert!(lines[0].contains(path_str(&bad)));
+    assert!(lines[1].contains("nonesuch"));
+    assert_eq!(out.stdout_text().lines().count(), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// --db-dir holding something that is not ours
+
+#[derive(Clone, Copy, Debug)]
+enum Stranger {
+    ForeignSqlite,
+    TextFile,
+    EmptyFile,
+}
+
+fn plant(path: &Path, stranger: Stranger) {
+    match stranger {
+        Stranger::ForeignSqlite => {
+            let db = rusqlite::Connection::open(path).unwrap();
+            db.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (42);")
+                .unwrap();
+        }
+        Stranger::TextFile => std::fs::write(path, "not a database\n").unwrap(),
+        Stranger::EmptyFile => std::fs::write(path, "").unwrap(),
+    }
+}
+
+#[test]
+fn a_db_dir_holding_files_that_are_not_ours_is_left_exactly_as_it_was() {
+    for file in ["crud.sqlite3", "events.sqlite3"] {
+        for stranger in [
+            Stranger::ForeignSqlite,
+            Stranger::TextFile,
+            Stranger::EmptyFile,
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let d = path_str(dir.path());
+            plant(&dir.path().join(file), stranger);
+            let before = folder_snapshot(dir.path());
+            let mut attempts = vec![
+                vec!["run", "bob", "--db-dir", d, "--continue"],
+                vec!["run", "bob", "--db-dir", d],
+                vec!["diff", "bob", "--db-dir", d, "--continue"],
+            ];
+            let backend = if file == "crud.sqlite3" { "crud" } else { "es" };
+            attempts.push(vec![
+                "run",
+                "bob",
+                "--db-dir",
+                d,
+                "--continue",
+                "--backend",
+                backend,
+            ]);
+            if file == "events.sqlite3" {
+                attempts.push(vec!["log", "--db-dir", d]);
+                attempts.push(vec!["replay", "--db-dir", d]);
+            }
+            for args in attempts {
+                let stderr = input_error(&args);
+                assert!(
+                    stderr.contains(file),
+                    "{stranger:?} {file}, {args:?}: {stderr}"
+                );
+                if args.contains(&"--continue") || args[0] != "run" && args[0] != "diff" {
+                    assert!(stderr.contains("not an eslab"), "{args:?}: {stderr}");
+                } else {
+                    assert!(stderr.contains("already exists"), "{args:?}: {stderr}");
+                }
+                assert_eq!(
+                    folder_snapshot(dir.path()),
+                    before,
+                    "{stranger:?} as {file}: eslab {args:?} changed the folder"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_db_dir_with_a_foreign_database_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.sqlite3");
+    plant(&path, Stranger::ForeignSqlite);
+    input_error(["run", "bob", "--db-dir", path_str(dir.path()), "--continue"]);
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let x: i64 = db.query_row("SELECT x FROM t", [], |r| r.get(0)).unwrap();
+    assert_eq!(x, 42);
+    let tables: i64 = db
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(tables, 1, "no eslab table was added");
+}
+
+// ---------------------------------------------------------------------------------------
+// Readable values that break the rules: outcomes, not errors
+
+/// Runs a scenario of these steps (as JSON values) and returns the run's JSON.
+fn run_steps(steps: Value) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(
+        dir.path(),
+        "rules.json",
+        &json!({"title": "rules", "steps": steps}),
+    );
+    json(["run", path_str(&path), "--format", "json"])
+}
+
+/// The step's results must be the same rejection on both backends; returns the reason.
+fn rejected(run: &Value, step: usize) -> String {
+    let results = run["steps"][step - 1]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    for result in results {
+        assert_eq!(result["outcome"], "rejected", "step {step}: {result}");
+    }
+    assert_eq!(results[0]["reason"], results[1]["reason"]);
+    results[0]["reason"].as_str().unwrap().to_string()
+}
+
+fn place(id: &str, quantity: u64, unit_price: &str) -> Value {
+    json!({"place_order": {"order_id": id, "customer": "Bob", "product": "Book",
+                           "quantity": quantity, "unit_price": unit_price}})
+}
+
+#[test]
+fn rule_breaking_values_are_rejected_by_both_designs() {
+    let run = run_steps(json!([
+        place("Q0", 0, "10"),
+        place("QM", 2_000_000, "10"),
+        place("A1", 5, "10"),
+        {"change_quantity": {"order_id": "A1", "quantity": 0}},
+        {"change_quantity": {"order_id": "A1", "quantity": 1_000_001}},
+        {"pay": {"order_id": "A1", "amount": "49.99"}},
+        {"cancel": {"order_id": "A1", "reason": "changed mind"}},
+        {"pay": {"order_id": "A1", "amount": "50.00"}},
+        {"pay": {"order_id": "NOPE", "amount": 1}},
+        {"cancel": {"order_id": "NOPE", "reason": "x"}},
+        place("A1", 1, "1"),
+        {"query": {"order_id": "A1"}},
+        {"query": {"order_id": "Q0"}},
+    ]));
+    assert!(rejected(&run, 1).contains("quantity must be from 1 to 1000000, not 0"));
+    assert!(rejected(&run, 2).contains("not 2000000"));
+    assert!(rejected(&run, 4).contains("not 0"));
+    assert!(rejected(&run, 5).contains("not 1000001"));
+    let wrong = rejected(&run, 6);
+    assert_contains_all(&wrong, &["$49.99", "$50.00", "does not match"]);
+    let cancelled = rejected(&run, 8);
+    assert_contains_all(&cancelled, &["A1", "Cancelled", "paid"]);
+    assert!(rejected(&run, 9).contains("order NOPE does not exist"));
+    assert!(rejected(&run, 10).contains("order NOPE does not exist"));
+    assert!(rejected(&run, 11).contains("order A1 already exists"));
+
+    // Nothing a rejection touched was stored: A1 is as placed, then cancelled.
+    for result in run["steps"][11]["results"].as_array().unwrap() {
+        let state = &result["state"];
+        assert_eq!(
+            (
+                &state["quantity"],
+                &state["total"],
+                &state["paid"],
+                &state["status"]
+            ),
+            (
+                &json!(5),
+                &json!("50.00"),
+                &json!("0.00"),
+                &json!("Cancelled")
+            )
+        );
+    }
+    for result in run["steps"][12]["results"].as_array().unwrap() {
+        assert_eq!(result["outcome"], "answered");
+        assert_eq!(result["state"], Value::Null, "Q0 was never placed");
+    }
+    assert_eq!(
+        run["summary"]["storage"],
+        json!([
+            {"backend": "crud", "unit": "rows", "count": 1},
+            {"backend": "es", "unit": "events", "count": 2},
+        ])
+    );
+    assert_eq!(run["summary"]["differing_steps"], json!([]));
+}
+
+#[test]
+fn an_order_id_made_of_sql_is_just_an_id() {
+    let id = "'; DROP TABLE orders; --";
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(
+        dir.path(),
+        "sql.json",
+        &json!({"title": "sql", "steps": [
+            place(id, 2, "3.50"),
+            {"pay": {"order_id": id, "amount": "7.00"}},
+            {"query": {"order_id": id}},
+        ]}),
+    );
+    let db = dir.path().join("db");
+    let run = json([
+        "run",
+        path_str(&path),
+        "--db-dir",
+        path_str(&db),
+        "--format",
+        "json",
+    ]);
+    for result in run["steps"][2]["results"].as_array().unwrap() {
+        assert_eq!(result["state"]["order_id"], id);
+        assert_eq!(result["state"]["status"], "Paid");
+    }
+    assert_eq!(run["summary"]["differing_steps"], json!([]));
+    let crud = rusqlite::Connection::open(db.join("crud.sqlite3")).unwrap();
+    let stored: String = crud
+        .query_row("SELECT order_id FROM orders", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, id);
+    let log = json(["log", "--db-dir", path_str(&db), "--format", "json"]);
+    assert_eq!(log["events"][0]["stream_id"], id);
+    let table = ok(["run", path_str(&path)]);
+    assert!(table.contains(id), "{table}");
+}
+
+#[test]
+fn control_characters_in_text_never_reach_the_terminal() {
+    let evil = "\u{1b}[31mEvil\nName\u{7}";
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(
+        dir.path(),
+        "ansi.json",
+        &json!({
+            "title": "Title \u{1b}[2J",
+            "description": "About \u{1b}[31m red\nlines",
+            "steps": [
+                {"place_order": {"order_id": "A1", "customer": evil,
+                                 "product": "Book\u{1b}[0m", "quantity": 1, "unit_price": 1},
+                 "note": "note \u{1b}]0;title\u{7}"},
+                {"cancel": {"order_id": "A1", "reason": evil}},
+                {"query": {"order_id": "A1"}},
+            ]
+        }),
+    );
+    let db = dir.path().join("db");
+    let p = path_str(&path);
+    let d = path_str(&db);
+    let table = ok(["run", p, "--db-dir", d]);
+    let outputs = [
+        table.clone(),
+        ok(["run", p, "--width", "1000"]),
+        ok(["run", p, "--format", "markdown"]),
+        ok(["run", p, "--format", "json"]),
+        ok(["diff", p]),
+        ok(["log", "--db-dir", d]),
+        ok(["log", "--db-dir", d, "--format", "markdown"]),
+        ok(["replay", "--db-dir", d]),
+    ];
+    for out in &outputs {
+        assert!(!out.contains('\u{1b}'), "a raw ESC reached stdout:\n{out}");
+        assert!(!out.contains('\u{7}'), "a raw BEL reached stdout:\n{out}");
+    }
+    // Shown escaped, newline included, so the reader sees what the file holds.
+    let wide = &outputs[1];
+    assert!(wide.contains(r"\u{1b}[31mEvil\nName\u{7}"), "{wide}");
+    assert!(wide.contains(r"Book\u{1b}[0m"), "{wide}");
+    assert!(wide.contains(r"About \u{1b}[31m red\nlines"), "{wide}");
+    let markdown = &outputs[2];
+    assert!(
+        markdown.contains(r"\u{1b}[31mEvil\nName\u{7}"),
+        "{markdown}"
+    );
+    // JSON keeps the exact text, escaped as JSON.
+    let run: Value = serde_json::from_str(&outputs[3]).unwrap();
+    assert_eq!(run["steps"][2]["results"][0]["state"]["customer"], evil);
+    assert!(outputs[3].contains(r"\u001b[31mEvil\nName\u0007"));
+    let log = &outputs[5];
+    assert!(log.contains(r"\u{1b}[31mEvil\nName"), "{log}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Known bugs in src/, described in the test report. Run with `cargo test -- --ignored`.
+
+#[test]
+#[ignore = "bug: a quantity written 5.0 or 1e3 is refused as `quantity 5 is too large`"]
+fn a_whole_quantity_written_as_a_float_is_not_called_too_large() {
+    // Amounts accept 60.0 and 1e2; quantities refuse 5.0 with a false reason.
+    for quantity in ["5.0", "1e3"] {
+        let text = steps_text(&[PLACE, &change_step(quantity)]);
+        let (_dir, path) = file_with(&text);
+        let out = run(["run", path_str(&path), "--format", "json"]);
+        match out.code {
+            Some(0) => {}
+            _ => assert!(
+                !out.stderr.contains("too large"),
+                "{quantity}: {}",
+                out.stderr
+            ),
+        }
+    }
+}
+
+#[test]
+#[ignore = "bug: amount 18446744073709551616 is reported as `1.8446744073709552e+19` is not an amount"]
+fn an_amount_too_large_for_any_integer_is_called_too_large() {
+    let stderr = refused_step(&pay_step("18446744073709551616"), 2);
+    assert!(stderr.contains("too large"), "{stderr}");
+    assert!(
+        !stderr.contains("e+19"),
+        "shows a number the file does not hold: {stderr}"
+    );
+}
+
+#[test]
+#[ignore = "bug: `eslab check` prints a file name's control characters raw to stdout"]
+fn check_escapes_control_characters_in_file_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(
+        dir.path(),
+        "evil\u{1b}[31m.json",
+        &json!({"title": "t", "steps": [{"query": {"order_id": "A1"}}]}),
+    );
+    let out = ok(["check", path_str(&path)]);
+    assert!(!out.contains('\u{1b}'), "a raw ESC reached stdout: {out:?}");
+}
+
+#[test]
+#[ignore = "bug: first_event_id up to i64::MAX passes `check`, then the run fails half-way and \
+            leaves the CRUD row and the event log disagreeing on disk"]
+fn a_scenario_that_check_accepts_runs_or_fails_without_splitting_the_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_scenario(
+        dir.path(),
+        "max.json",
+        &json!({"title": "t", "first_event_id": i64::MAX, "steps": [
+            place("A1", 1, "1"),
+            {"cancel": {"order_id": "A1", "reason": "x"}},
+        ]}),
+    );
+    ok(["check", path_str(&path)]);
+    let db = dir.path().join("db");
+    let out = run(["run", path_str(&path), "--db-dir", path_str(&db)]);
+    if out.code == Some(0) {
+        return;
+    }
+    let crud = rusqlite::Connection::open(db.join("crud.sqlite3")).unwrap();
+    let crud_status: String = crud
+        .query_row("SELECT status FROM orders", [], |r| r.get(0))
+        .unwrap();
+    let replay = json(["replay", "--db-dir", path_str(&db), "--format", "json"]);
+    assert_eq!(
+        replay["orders"][0]["status"], crud_status,
+        "after a failed run the two stores disagree"
+    );
+    assert!(
+        out.stderr.contains(path_str(&path)),
+        "name the file: {}",
+        out.stderr
+    );
+}

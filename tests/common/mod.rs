@@ -1,0 +1,687 @@
+//! Helpers shared by the end-to-end tests: running the binary, reading its output, the
+//! documented JSON shapes (strict), scenario files and folder snapshots.
+
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The bundled scenarios' names, from the library.
+pub fn bundled_names() -> Vec<&'static str> {
+    eslab::scenario::BUNDLED
+        .iter()
+        .map(|(name, _)| *name)
+        .collect()
+}
+
+/// The crate root: where `scenarios/` lives.
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The binary, started from the crate root with nothing in the environment that could
+/// change its output.
+pub fn eslab() -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("eslab");
+    cmd.current_dir(manifest_dir())
+        .env_remove("COLUMNS")
+        .env_remove("LINES")
+        .env_remove("RUST_BACKTRACE")
+        .env_remove("RUST_LIB_BACKTRACE");
+    cmd
+}
+
+/// What one run of the binary did.
+#[derive(Debug)]
+pub struct Output {
+    /// `None` when killed by a signal.
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
+    }
+}
+
+/// Runs `eslab ARGS` and captures everything, whatever the exit code.
+pub fn run<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let out = eslab().args(args).output().expect("eslab starts");
+    Output {
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn describe(args: &[String], out: &Output) -> String {
+    format!(
+        "eslab {}\nexit: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        args.join(" "),
+        out.code,
+        String::from_utf8_lossy(&out.stdout),
+        out.stderr
+    )
+}
+
+fn strings<I, S>(args: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    args.into_iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Runs `eslab ARGS`, which must succeed quietly, and returns stdout.
+pub fn ok<I, S>(args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let args = strings(args);
+    let out = run(&args);
+    assert_eq!(out.code, Some(0), "{}", describe(&args, &out));
+    assert_eq!(out.stderr, "", "{}", describe(&args, &out));
+    out.stdout_text()
+}
+
+/// Runs `eslab ARGS`, which must succeed, and parses stdout as JSON.
+pub fn json<I, S>(args: I) -> Value
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let text = ok(args);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{text}"))
+}
+
+/// Runs `eslab ARGS`, which must fail as bad input does: exit 2, nothing on stdout, one
+/// message on stderr that starts `eslab: ` and is not a panic. Returns stderr.
+pub fn input_error<I, S>(args: I) -> String
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let args = strings(args);
+    let out = run(&args);
+    let context = describe(&args, &out);
+    assert_eq!(out.code, Some(2), "{context}");
+    assert!(out.stdout.is_empty(), "stdout must be empty\n{context}");
+    assert!(out.stderr.starts_with("eslab: "), "{context}");
+    assert!(!out.stderr.contains("panicked"), "{context}");
+    assert!(!out.stderr.contains("RUST_BACKTRACE"), "{context}");
+    out.stderr
+}
+
+/// Asserts that `haystack` contains every needle, showing the haystack when not.
+#[track_caller]
+pub fn assert_contains_all(haystack: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(
+            haystack.contains(needle),
+            "expected {needle:?} in:\n{haystack}"
+        );
+    }
+}
+
+/// Columns a line takes on a terminal: wide (East Asian) characters take two, combining
+/// marks none, everything else one. Enough for the text eslab prints.
+pub fn display_width(line: &str) -> usize {
+    line.chars()
+        .map(|c| {
+            let c = c as u32;
+            let combining = matches!(c, 0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F);
+            let wide = matches!(c,
+                0x1100..=0x115F
+                | 0x2E80..=0x303E
+                | 0x3041..=0x33FF
+                | 0x3400..=0x4DBF
+                | 0x4E00..=0x9FFF
+                | 0xA000..=0xA4CF
+                | 0xAC00..=0xD7A3
+                | 0xF900..=0xFAFF
+                | 0xFE30..=0xFE4F
+                | 0xFF00..=0xFF60
+                | 0xFFE0..=0xFFE6
+                | 0x1F300..=0x1F64F
+                | 0x1F900..=0x1F9FF
+                | 0x20000..=0x3FFFD);
+            if combining {
+                0
+            } else if wide {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// The widest line of a text, in terminal columns.
+pub fn max_line_width(text: &str) -> usize {
+    text.lines().map(display_width).max().unwrap_or(0)
+}
+
+/// Writes a scenario (any JSON value) to `dir/name` and returns its path.
+pub fn write_scenario(dir: &Path, name: &str, scenario: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec_pretty(scenario).unwrap()).unwrap();
+    path
+}
+
+/// Every file under a folder, with its bytes: to show a command left a folder as it was.
+pub fn folder_snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path.clone());
+                files.insert(path.strip_prefix(dir).unwrap().to_path_buf(), Vec::new());
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.insert(path.strip_prefix(dir).unwrap().to_path_buf(), bytes);
+            }
+        }
+    }
+    files
+}
+
+/// The steps' results of one backend, in step order (`"crud"` or `"es"`).
+pub fn results_of<'a>(run: &'a Value, backend: &str) -> Vec<&'a Value> {
+    run["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|step| {
+            step["results"]
+                .as_array()
+                .expect("results")
+                .iter()
+                .find(|r| r["backend"] == backend)
+                .unwrap_or_else(|| panic!("no {backend} result in {step}"))
+        })
+        .collect()
+}
+
+/// A state without its `version`, which only event sourcing keeps.
+pub fn without_version(state: &Value) -> Value {
+    let mut state = state.clone();
+    if let Some(object) = state.as_object_mut() {
+        object.remove("version");
+    }
+    state
+}
+
+/// The event ids a run's ES side appended, in order.
+pub fn appended_event_ids(run: &Value) -> Vec<u64> {
+    results_of(run, "es")
+        .into_iter()
+        .filter_map(|r| r["storage"]["append"]["events"].as_array())
+        .flatten()
+        .map(|e| e["event_id"].as_u64().expect("event_id"))
+        .collect()
+}
+
+/// Per order id, the last state event sourcing answered in a run (after a command or a query).
+pub fn last_es_states(run: &Value) -> BTreeMap<String, Value> {
+    let mut states = BTreeMap::new();
+    for result in results_of(run, "es") {
+        let state = &result["state"];
+        if state.is_object() {
+            let id = state["order_id"].as_str().expect("order_id").to_string();
+            states.insert(id, state.clone());
+        }
+    }
+    states
+}
+
+/// The documented JSON outputs, mirrored strictly: an unknown field, a missing field, a renamed
+/// variant or a value of another type fails to deserialize. Nullable fields must be present.
+pub mod shape {
+    use serde::{Deserialize, Deserializer};
+
+    /// Required, but may be null.
+    fn nullable<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Option::<T>::deserialize(d)
+    }
+
+    /// Money is a string of dollars with exactly two decimals: "60.00".
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Dollars(pub String);
+
+    impl<'de> Deserialize<'de> for Dollars {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Dollars, D::Error> {
+            let text = String::deserialize(d)?;
+            let ok = match text.split_once('.') {
+                Some((whole, cents)) => {
+                    !whole.is_empty()
+                        && whole.bytes().all(|b| b.is_ascii_digit())
+                        && (whole == "0" || !whole.starts_with('0'))
+                        && cents.len() == 2
+                        && cents.bytes().all(|b| b.is_ascii_digit())
+                }
+                None => false,
+            };
+            if ok {
+                Ok(Dollars(text))
+            } else {
+                Err(serde::de::Error::custom(format!(
+                    "{text:?} is not dollars and cents"
+                )))
+            }
+        }
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Backend {
+        Crud,
+        Es,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+    pub enum Status {
+        Placed,
+        Paid,
+        Cancelled,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ScenarioInfo {
+        pub name: String,
+        pub title: String,
+        #[serde(deserialize_with = "nullable")]
+        pub description: Option<String>,
+    }
+
+    /// `{"place_order": {...}}`, the shape a step has in the scenario file.
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case", deny_unknown_fields)]
+    pub enum Action {
+        PlaceOrder {
+            order_id: String,
+            customer: String,
+            product: String,
+            quantity: u64,
+            unit_price: Dollars,
+        },
+        ChangeQuantity {
+            order_id: String,
+            quantity: u64,
+        },
+        Pay {
+            order_id: String,
+            amount: Dollars,
+        },
+        Cancel {
+            order_id: String,
+            reason: String,
+        },
+        Query {
+            order_id: String,
+        },
+    }
+
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct State {
+        pub order_id: String,
+        pub customer: String,
+        pub product: String,
+        pub quantity: u64,
+        pub unit_price: Dollars,
+        pub total: Dollars,
+        pub paid: Dollars,
+        pub status: Status,
+        #[serde(deserialize_with = "nullable")]
+        pub version: Option<u64>,
+    }
+
+    /// A column value in a CRUD update, typed by its column as it is everywhere else.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum ColumnValue {
+        Count(u64),
+        Money(Dollars),
+        Status(Status),
+        Text(String),
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawColumnChange {
+        column: String,
+        old: serde_json::Value,
+        new: serde_json::Value,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(try_from = "RawColumnChange")]
+    pub struct ColumnChange {
+        pub column: String,
+        pub old: ColumnValue,
+        pub new: ColumnValue,
+    }
+
+    impl TryFrom<RawColumnChange> for ColumnChange {
+        type Error = String;
+
+        fn try_from(raw: RawColumnChange) -> Result<ColumnChange, String> {
+            let read = |value: serde_json::Value| -> Result<ColumnValue, String> {
+                let typed = match raw.column.as_str() {
+                    "quantity" => serde_json::from_value(value).map(ColumnValue::Count),
+                    "unit_price" | "total" | "paid" => {
+                        serde_json::from_value(value).map(ColumnValue::Money)
+                    }
+                    "status" => serde_json::from_value(value).map(ColumnValue::Status),
+                    "customer" | "product" => serde_json::from_value(value).map(ColumnValue::Text),
+                    other => return Err(format!("unknown column `{other}`")),
+                };
+                typed.map_err(|e| format!("column {}: {e}", raw.column))
+            };
+            Ok(ColumnChange {
+                old: read(raw.old.clone())?,
+                new: read(raw.new.clone())?,
+                column: raw.column,
+            })
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct NewOrderEvent {
+        pub customer: String,
+        pub product: String,
+        pub quantity: u64,
+        pub unit_price: Dollars,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ModifyOrderEvent {
+        pub quantity: u64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct OrderPaymentEvent {
+        pub amount: Dollars,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct OrderCancelledEvent {
+        pub reason: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub enum EventType {
+        #[serde(rename = "NewOrderEvent")]
+        NewOrder,
+        #[serde(rename = "ModifyOrderEvent")]
+        Modify,
+        #[serde(rename = "OrderPaymentEvent")]
+        Payment,
+        #[serde(rename = "OrderCancelledEvent")]
+        Cancelled,
+    }
+
+    /// A stored event as printed: the envelope plus `event_type` and `payload`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawEvent {
+        event_id: u64,
+        stream_id: String,
+        stream_version: u64,
+        event_type: EventType,
+        payload: serde_json::Value,
+    }
+
+    #[derive(Debug)]
+    pub enum Payload {
+        NewOrder(NewOrderEvent),
+        Modify(ModifyOrderEvent),
+        Payment(OrderPaymentEvent),
+        Cancelled(OrderCancelledEvent),
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(try_from = "RawEvent")]
+    pub struct StoredEvent {
+        pub event_id: u64,
+        pub stream_id: String,
+        pub stream_version: u64,
+        /// Decoded strictly by `event_type`.
+        pub payload: Payload,
+    }
+
+    impl TryFrom<RawEvent> for StoredEvent {
+        type Error = String;
+
+        fn try_from(raw: RawEvent) -> Result<StoredEvent, String> {
+            let p = raw.payload;
+            let payload = match raw.event_type {
+                EventType::NewOrder => serde_json::from_value(p).map(Payload::NewOrder),
+                EventType::Modify => serde_json::from_value(p).map(Payload::Modify),
+                EventType::Payment => serde_json::from_value(p).map(Payload::Payment),
+                EventType::Cancelled => serde_json::from_value(p).map(Payload::Cancelled),
+            }
+            .map_err(|e| format!("event {}: payload: {e}", raw.event_id))?;
+            Ok(StoredEvent {
+                event_id: raw.event_id,
+                stream_id: raw.stream_id,
+                stream_version: raw.stream_version,
+                payload,
+            })
+        }
+    }
+
+    /// What a command did to storage: externally tagged.
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case", deny_unknown_fields)]
+    pub enum Storage {
+        Insert {
+            table: String,
+            row: State,
+        },
+        Update {
+            table: String,
+            order_id: String,
+            changes: Vec<ColumnChange>,
+        },
+        Append {
+            events: Vec<StoredEvent>,
+        },
+    }
+
+    /// One backend's result at one step: `backend` plus the internally tagged outcome.
+    #[derive(Debug, Deserialize)]
+    #[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
+    pub enum StepResult {
+        Applied {
+            backend: Backend,
+            storage: Storage,
+            #[serde(deserialize_with = "nullable")]
+            state: Option<State>,
+        },
+        Rejected {
+            backend: Backend,
+            reason: String,
+        },
+        Answered {
+            backend: Backend,
+            source: String,
+            #[serde(deserialize_with = "nullable")]
+            state: Option<State>,
+        },
+    }
+
+    impl StepResult {
+        pub fn backend(&self) -> Backend {
+            match self {
+                StepResult::Applied { backend, .. }
+                | StepResult::Rejected { backend, .. }
+                | StepResult::Answered { backend, .. } => *backend,
+            }
+        }
+    }
+
+    /// The same outcome without its backend, as `eslab diff` prints it.
+    #[derive(Debug, Deserialize)]
+    #[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
+    pub enum Outcome {
+        Applied {
+            storage: Storage,
+            #[serde(deserialize_with = "nullable")]
+            state: Option<State>,
+        },
+        Rejected {
+            reason: String,
+        },
+        Answered {
+            source: String,
+            #[serde(deserialize_with = "nullable")]
+            state: Option<State>,
+        },
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Step {
+        pub step: usize,
+        pub action: Action,
+        #[serde(deserialize_with = "nullable")]
+        pub note: Option<String>,
+        pub results: Vec<StepResult>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Unit {
+        Rows,
+        Events,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct StorageCount {
+        pub backend: Backend,
+        pub unit: Unit,
+        pub count: u64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Summary {
+        pub storage: Vec<StorageCount>,
+        pub queries: usize,
+        #[serde(deserialize_with = "nullable")]
+        pub queries_identical: Option<bool>,
+        pub differing_steps: Vec<usize>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct HistoryEntry {
+        pub step: usize,
+        pub state: State,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct OrderHistory {
+        pub order_id: String,
+        pub states: Vec<HistoryEntry>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct BackendHistory {
+        pub backend: Backend,
+        pub orders: Vec<OrderHistory>,
+    }
+
+    /// `eslab run --format json`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RunDoc {
+        pub schema_version: u32,
+        pub scenario: ScenarioInfo,
+        pub backends: Vec<Backend>,
+        pub steps: Vec<Step>,
+        pub summary: Summary,
+        pub histories: Vec<BackendHistory>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct DiffEntry {
+        pub step: usize,
+        pub action: Action,
+        pub crud: Outcome,
+        pub es: Outcome,
+    }
+
+    /// `eslab diff --format json`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct DiffDoc {
+        pub schema_version: u32,
+        pub scenario: ScenarioInfo,
+        pub identical: bool,
+        pub differences: Vec<DiffEntry>,
+    }
+
+    /// `eslab log --format json`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct LogDoc {
+        pub schema_version: u32,
+        pub events: Vec<StoredEvent>,
+    }
+
+    /// `eslab replay --format json`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ReplayDoc {
+        pub schema_version: u32,
+        #[serde(deserialize_with = "nullable")]
+        pub until: Option<u64>,
+        #[serde(deserialize_with = "nullable")]
+        pub checkpoint: Option<u64>,
+        pub orders: Vec<State>,
+    }
+
+    /// One row of `eslab scenarios --format json`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Listing {
+        pub name: String,
+        pub title: String,
+        pub steps: usize,
+    }
+}
+
+/// Deserializes a JSON text strictly into `T`, naming the path of the first mismatch.
+pub fn strict<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| format!("{}: {}", e.path(), e.inner()))
+}

@@ -1,0 +1,305 @@
+//! Replay equals live: whatever commands a scenario holds, rebuilding OrderView from the
+//! stored log gives exactly the states event sourcing answered while running, and CRUD
+//! answered the same business states all along.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+
+use common::*;
+use eslab::es::OrderView;
+use eslab::runner::{self, Services, StorageOptions};
+use eslab::scenario::{LoadedScenario, Scenario};
+use eslab::service::{Backend, OrderService, OrderState};
+use eslab::trace::Trace;
+use proptest::prelude::*;
+use proptest::sample::Index;
+use serde_json::{Value, json};
+
+const ORDERS: [&str; 3] = ["A1", "B2", "C3"];
+/// Unit prices in cents, free ones included.
+const PRICES: [u64; 4] = [0, 100, 250, 1099];
+
+#[derive(Debug, Clone)]
+enum Amount {
+    /// The order's total as the test's small model expects it: usually accepted.
+    Total,
+    /// The expected total plus this many cents: refused unless the model is off.
+    TotalPlus(u64),
+    Cents(u64),
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Place {
+        order: usize,
+        quantity: u64,
+        price: usize,
+    },
+    Change {
+        order: usize,
+        quantity: u64,
+    },
+    Pay {
+        order: usize,
+        amount: Amount,
+    },
+    Cancel {
+        order: usize,
+    },
+    Query {
+        order: usize,
+    },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let order = 0..ORDERS.len();
+    let amount = prop_oneof![
+        3 => Just(Amount::Total),
+        1 => (1u64..500).prop_map(Amount::TotalPlus),
+        1 => (0u64..5000).prop_map(Amount::Cents),
+    ];
+    prop_oneof![
+        3 => (order.clone(), 0u64..10, 0..PRICES.len())
+            .prop_map(|(order, quantity, price)| Op::Place { order, quantity, price }),
+        3 => (order.clone(), 0u64..10).prop_map(|(order, quantity)| Op::Change { order, quantity }),
+        3 => (order.clone(), amount).prop_map(|(order, amount)| Op::Pay { order, amount }),
+        1 => order.clone().prop_map(|order| Op::Cancel { order }),
+        2 => order.prop_map(|order| Op::Query { order }),
+    ]
+}
+
+fn ops() -> impl Strategy<Value = Vec<Op>> {
+    prop::collection::vec(op(), 1..30)
+}
+
+fn dollars(cents: u64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
+}
+
+/// The scenario's steps as JSON. A tiny model of quantity × price picks payment amounts
+/// that are often the exact total; the assertions never rely on it.
+fn steps_json(ops: &[Op]) -> Vec<Value> {
+    let mut totals: HashMap<usize, (u64, u64)> = HashMap::new();
+    ops.iter()
+        .map(|op| match op {
+            Op::Place {
+                order,
+                quantity,
+                price,
+            } => {
+                if *quantity >= 1 {
+                    totals.entry(*order).or_insert((*quantity, PRICES[*price]));
+                }
+                json!({"place_order": {
+                    "order_id": ORDERS[*order], "customer": format!("Customer {order}"),
+                    "product": "Book", "quantity": quantity,
+                    "unit_price": dollars(PRICES[*price])
+                }})
+            }
+            Op::Change { order, quantity } => {
+                if let Some(entry) = totals.get_mut(order)
+                    && *quantity >= 1
+                {
+                    entry.0 = *quantity;
+                }
+                json!({"change_quantity": {"order_id": ORDERS[*order], "quantity": quantity}})
+            }
+            Op::Pay { order, amount } => {
+                let total = totals.get(order).map_or(0, |(q, p)| q * p);
+                let cents = match amount {
+                    Amount::Total => total,
+                    Amount::TotalPlus(extra) => total + extra,
+                    Amount::Cents(cents) => *cents,
+                };
+                json!({"pay": {"order_id": ORDERS[*order], "amount": dollars(cents)}})
+            }
+            Op::Cancel { order } => {
+                json!({"cancel": {"order_id": ORDERS[*order], "reason": "changed mind"}})
+            }
+            Op::Query { order } => json!({"query": {"order_id": ORDERS[*order]}}),
+        })
+        .collect()
+}
+
+fn scenario_json(ops: &[Op], first_event_id: u64) -> Value {
+    json!({"title": "generated", "first_event_id": first_event_id, "steps": steps_json(ops)})
+}
+
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        // Report a failing case in the test output; write no regression files.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// The orders of a `replay --format json`, by order id.
+fn replayed(replay: &Value) -> BTreeMap<String, Value> {
+    replay["orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["order_id"].as_str().unwrap().to_string(), o.clone()))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(config(32))]
+
+    /// Through the binary: `run --db-dir`, then `replay`, whole and up to a cut.
+    #[test]
+    fn the_replayed_log_equals_what_the_run_answered(
+        ops in ops(),
+        first_event_id in 1u64..100_000,
+        cut in any::<Index>(),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_scenario(dir.path(), "generated.json", &scenario_json(&ops, first_event_id));
+        let db = dir.path().join("db");
+        let (file, d) = (file.to_str().unwrap(), db.to_str().unwrap());
+
+        let run = json(["run", file, "--db-dir", d, "--format", "json"]);
+        prop_assert!(strict::<shape::RunDoc>(&run.to_string()).is_ok());
+        prop_assert_eq!(&run["summary"]["differing_steps"], &json!([]));
+
+        // Event ids count up from the scenario's first one, without gaps.
+        let appended = appended_event_ids(&run);
+        let expected_ids: Vec<u64> = (first_event_id..).take(appended.len()).collect();
+        prop_assert_eq!(&appended, &expected_ids);
+
+        // The whole log.
+        let replay = json(["replay", "--db-dir", d, "--format", "json"]);
+        prop_assert_eq!(replayed(&replay), last_es_states(&run));
+        prop_assert_eq!(&replay["checkpoint"], &json!(appended.last()));
+
+        // CRUD ends with the same business states, without versions.
+        let crud_last: BTreeMap<String, Value> = results_of(&run, "crud")
+            .into_iter()
+            .filter(|r| r["state"].is_object())
+            .map(|r| (r["state"]["order_id"].as_str().unwrap().to_string(), without_version(&r["state"])))
+            .collect();
+        let es_last: BTreeMap<String, Value> = last_es_states(&run)
+            .into_iter()
+            .map(|(id, state)| (id, without_version(&state)))
+            .collect();
+        prop_assert_eq!(crud_last, es_last);
+
+        // Up to a cut: the log replayed to the last event of step k is the state after step k.
+        let steps = run["steps"].as_array().unwrap();
+        let k = cut.index(steps.len());
+        let prefix = json!({"steps": steps[..=k]});
+        let until = appended_event_ids(&prefix).last().copied().unwrap_or(first_event_id - 1);
+        let partial = json(["replay", "--db-dir", d, "--until", &until.to_string(), "--format", "json"]);
+        prop_assert_eq!(replayed(&partial), last_es_states(&prefix));
+    }
+}
+
+/// Runs a scenario text on both backends, in memory or in `storage`.
+fn run_library(text: &str, storage: &StorageOptions) -> (Trace, Services) {
+    let scenario = Scenario::from_json("generated", text).expect("generated scenarios are valid");
+    let loaded = LoadedScenario {
+        name: "generated".into(),
+        scenario,
+    };
+    let mut services = Services::open(
+        &[Backend::Crud, Backend::Es],
+        storage,
+        loaded.scenario.first_event_id,
+    )
+    .unwrap();
+    let trace = runner::run(&loaded, &mut services).unwrap();
+    (trace, services)
+}
+
+/// Per order id, the last state the trace shows for one backend.
+fn last_states(trace: &Trace, backend: Backend) -> BTreeMap<String, OrderState> {
+    let mut states = BTreeMap::new();
+    for step in &trace.steps {
+        if let Some(state) = step.result(backend).and_then(|o| o.state()) {
+            states.insert(state.order_id.to_string(), state.clone());
+        }
+    }
+    states
+}
+
+fn view_states(view: &OrderView) -> BTreeMap<String, OrderState> {
+    view.orders()
+        .map(|order| (order.order_id.to_string(), OrderState::versioned(order)))
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(config(64))]
+
+    /// Through the library: the live OrderView, fed event by event, equals a rebuild.
+    #[test]
+    fn the_live_view_equals_a_rebuild_from_the_store(
+        ops in ops(),
+        first_event_id in 1u64..100_000,
+    ) {
+        let text = scenario_json(&ops, first_event_id).to_string();
+        let (trace, mut services) = run_library(&text, &StorageOptions::default());
+        prop_assert!(trace.summary.differing_steps.is_empty());
+
+        let es = services.es.as_ref().unwrap();
+        let rebuilt = OrderView::rebuild(es.store(), None).unwrap();
+        prop_assert_eq!(es.view(), &rebuilt);
+        prop_assert_eq!(view_states(es.view()), last_states(&trace, Backend::Es));
+        let count = es.store().count().unwrap() as usize;
+        prop_assert_eq!(rebuilt.checkpoint(), count.checked_sub(1).map(|n| first_event_id + n as u64));
+
+        // Every order CRUD holds reads as the view holds it, versions aside.
+        let crud = services.crud.as_mut().unwrap();
+        for (id, state) in view_states(&rebuilt) {
+            let answer = crud.query(&state.order_id).unwrap();
+            let row = answer.state.unwrap_or_else(|| panic!("CRUD has no {id}"));
+            prop_assert!(row.same_answer(&state), "{:?} vs {:?}", row, state);
+        }
+    }
+
+    /// Stopping half-way and carrying on from the stored databases changes nothing.
+    #[test]
+    fn carrying_on_from_disk_equals_one_run(
+        ops in ops(),
+        split in any::<Index>(),
+        first_event_id in 1u64..100_000,
+    ) {
+        // Split the steps, not the ops: payment amounts depend on what came before.
+        let steps = steps_json(&ops);
+        let at = split.index(steps.len() + 1);
+        let (head, tail) = steps.split_at(at);
+        let text = |steps: &[Value]| {
+            json!({"title": "generated", "first_event_id": first_event_id, "steps": steps}).to_string()
+        };
+        let (whole, _) = run_library(&text(&steps), &StorageOptions::default());
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = StorageOptions { db_dir: Some(dir.path().join("db")), resume: false };
+        let mut traces = Vec::new();
+        for part in [head, tail] {
+            if part.is_empty() {
+                continue;
+            }
+            let (trace, services) = run_library(&text(part), &storage);
+            drop(services);
+            traces.push(trace);
+            storage.resume = true;
+        }
+        let mut split_es = BTreeMap::new();
+        let mut split_crud = BTreeMap::new();
+        for trace in &traces {
+            split_es.extend(last_states(trace, Backend::Es));
+            split_crud.extend(last_states(trace, Backend::Crud));
+            prop_assert!(trace.summary.differing_steps.is_empty());
+        }
+        prop_assert_eq!(&split_es, &last_states(&whole, Backend::Es));
+        prop_assert_eq!(&split_crud, &last_states(&whole, Backend::Crud));
+
+        // And reopening once more rebuilds the same view from the file.
+        storage.resume = true;
+        let services = Services::open(&[Backend::Es], &storage, first_event_id).unwrap();
+        prop_assert_eq!(view_states(services.es.as_ref().unwrap().view()), split_es);
+    }
+}
