@@ -7,11 +7,14 @@ use anyhow::{Context, bail};
 
 use crate::cli::{BackendChoice, Cli, ColorChoice, Command, DiffArgs, OutputArgs, StorageArgs};
 use crate::es::{EventStore, OrderView};
+use crate::render::LoggedEvent;
+use crate::render::text::clean_prose;
 use crate::render::{self, DEFAULT_WIDTH, Format, ScenarioListing, Style, Width};
 use crate::runner::{self, Services, StorageOptions};
 use crate::scenario::{self, LoadedScenario, Scenario};
 use crate::service::{Agreement, Backend};
 use crate::trace::{ScenarioInfo, Trace};
+use crate::verify;
 
 /// Exit codes, as diff(1): all good, differences (or failed expectations), trouble.
 pub const SUCCESS: u8 = 0;
@@ -27,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         | Command::Scenarios(output)
         | Command::Reports(output)
         | Command::Log { output, .. }
+        | Command::Verify { output, .. }
         | Command::Replay { output, .. } => Some(output.format),
     };
     if report_format == Some(Format::Mermaid) {
@@ -90,14 +94,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut all_valid = true;
             for file in &files {
                 match scenario::load(file) {
-                    Ok(loaded) => print(&format!(
-                        "ok: {} ({} steps)\n",
-                        file,
-                        loaded.scenario.steps.len()
-                    ))?,
+                    Ok(loaded) => {
+                        let steps = loaded.scenario.steps.len();
+                        print(&format!(
+                            "ok: {} ({steps} {})\n",
+                            clean_prose(file),
+                            if steps == 1 { "step" } else { "steps" }
+                        ))?
+                    }
                     Err(e) => {
                         all_valid = false;
-                        eprintln!("eslab: {e:#}");
+                        eprintln!("eslab: {}", clean_prose(&format!("{e:#}")));
                     }
                 }
             }
@@ -106,12 +113,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Log { db_dir, output } => {
             let store = EventStore::open_read_only(&runner::events_path(&db_dir))?;
             let mut events = Vec::new();
-            store.for_each(None, |event| {
-                events.push(event);
+            store.for_each_row(|row| {
+                events.push(LoggedEvent {
+                    event: row.decode()?,
+                    hash: hex::encode(&row.hash),
+                });
                 Ok(())
             })?;
             print(&render::log(&events, style(&output)))?;
             Ok(ExitCode::from(SUCCESS))
+        }
+        Command::Verify { db_dir, output } => {
+            let path = runner::events_path(&db_dir);
+            let store = EventStore::open_read_only(&path)?;
+            let verdict = verify::verify(&store)
+                .with_context(|| format!("cannot read the log in {}", path.display()))?;
+            print(&render::verdict(&verdict, style(&output)))?;
+            Ok(ExitCode::from(if verdict.holds() {
+                SUCCESS
+            } else {
+                DIFFERENT
+            }))
         }
         Command::Replay {
             db_dir,

@@ -56,6 +56,14 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Check the stored event log: ids, versions, payloads, triggers, hash chain, replay
+    /// (exit 1 naming the first bad event)
+    Verify {
+        #[arg(long, value_name = "DIR")]
+        db_dir: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Rebuild OrderView from the log stored in a --db-dir folder and print its states
     Replay {
         #[arg(long, value_name = "DIR")]

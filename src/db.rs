@@ -49,15 +49,26 @@ pub fn open(location: &Location, schema: &Schema) -> anyhow::Result<Connection> 
     }
 }
 
-/// Opens an existing eslab database without ever writing to it.
-pub fn open_read_only(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
+/// Opens an existing eslab database to read it (`eslab log`, `replay`, `verify`).
+///
+/// A read-write connection with `query_only` on: SQLite then cleans up its `-wal` and `-shm`
+/// files when it closes, which a read-only connection cannot. Where the file or folder is
+/// read-only, a read-only connection it is.
+pub fn open_for_reading(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
     check_identity(path, schema)?;
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
+    .or_else(|_| {
+        Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+    })
     .with_context(|| format!("cannot open {}", path.display()))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "query_only", true)?;
     Ok(conn)
 }
 
@@ -75,8 +86,10 @@ fn create_file(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
             _ => anyhow::Error::new(e).context(format!("cannot create {}", path.display())),
         })?;
     let conn = Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    configure(&conn)?;
+    // Schema and identity go straight into the main file (before WAL is on), so the file is
+    // recognisable as ours from its header even if the process dies right after.
     initialise(&conn, schema).with_context(|| format!("cannot initialise {}", path.display()))?;
+    configure(&conn)?;
     Ok(conn)
 }
 
@@ -91,8 +104,9 @@ fn open_existing(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
     Ok(conn)
 }
 
-/// Reads the file's identity through a read-only connection: a foreign or broken file is
-/// reported and left exactly as it was.
+/// Reads the file's identity from its header through an `immutable` connection, which never
+/// writes, locks or creates anything: a foreign or broken file is reported and left exactly
+/// as it was, with no `-wal` or `-shm` files beside it.
 pub fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<()> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -107,11 +121,12 @@ pub fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<()> {
         )
     };
     let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        immutable_uri(path),
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .with_context(|| format!("cannot open {}", path.display()))?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
     let identity = conn.query_row("PRAGMA application_id", [], |r| r.get::<_, i32>(0));
     let application_id = identity.map_err(|e| not_ours(e.to_string()))?;
     if application_id != schema.application_id {
@@ -126,6 +141,21 @@ pub fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// `file:PATH?immutable=1`, with the characters a URI gives meaning to escaped.
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' => uri.push_str("%25"),
+            '?' => uri.push_str("%3f"),
+            '#' => uri.push_str("%23"),
+            c => uri.push(c),
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 fn configure(conn: &Connection) -> anyhow::Result<()> {

@@ -16,3 +16,4 @@ pub mod runner;
 pub mod scenario;
 pub mod service;
 pub mod trace;
+pub mod verify;

@@ -13,7 +13,9 @@ fn main() -> ExitCode {
         // `eslab run | head` closing the pipe early is not an error.
         Err(err) if is_broken_pipe(&err) => ExitCode::from(app::SUCCESS),
         Err(err) => {
-            eprintln!("eslab: error: {err:#}");
+            // Messages quote file names and values from the user: never let them drive the terminal.
+            let message = eslab::render::text::clean_prose(&format!("{err:#}"));
+            eprintln!("eslab: error: {message}");
             ExitCode::from(app::ERROR)
         }
     }

@@ -46,6 +46,9 @@ impl StorageOptions {
         let Some(dir) = &self.db_dir else {
             return Ok(());
         };
+        if dir.exists() && !dir.is_dir() {
+            bail!("--db-dir {} is not a folder", dir.display());
+        }
         for (file, schema) in files {
             let path = dir.join(file);
             if self.resume {

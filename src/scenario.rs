@@ -64,11 +64,12 @@ fn default_first_event_id() -> u64 {
 }
 
 fn deserialize_event_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    // Far below i64::MAX, so a log can never run out of ids halfway through a run.
+    const MAX_FIRST_EVENT_ID: u64 = 1_000_000_000_000_000;
     let id = u64::deserialize(deserializer)?;
-    if id == 0 || id > i64::MAX as u64 {
+    if id == 0 || id > MAX_FIRST_EVENT_ID {
         return Err(de::Error::custom(format!(
-            "first_event_id must be from 1 to {}, not {id}",
-            i64::MAX
+            "first_event_id must be from 1 to {MAX_FIRST_EVENT_ID}, not {id}"
         )));
     }
     Ok(id)

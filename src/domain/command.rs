@@ -94,6 +94,11 @@ pub fn deserialize_quantity<'de, D: Deserializer<'de>>(deserializer: D) -> Resul
                     "quantity {v} is not a whole number of items"
                 )));
             }
+            // `5.0` and `1e3` are whole numbers; past 2^53 a float no longer says which one.
+            const EXACT: f64 = 9_007_199_254_740_992.0;
+            if v <= EXACT {
+                return Ok(v as u64);
+            }
             Err(E::custom(format!("quantity {v} is too large")))
         }
     }

@@ -115,6 +115,9 @@ impl<'de> Deserialize<'de> for Money {
                         "`{v}` is negative: amounts are never below $0.00"
                     )));
                 }
+                if v.abs() >= (MAX_CENTS / 100 + 1) as f64 {
+                    return Err(E::custom("the amount is too large"));
+                }
                 // The shortest text that reads back as this float is what the file said,
                 // so counting its decimals is exact (`10.5` → "10.5", `10.123` → "10.123").
                 let text = serde_json::Number::from_f64(v.abs())
@@ -165,6 +168,7 @@ mod tests {
             "\".5\"",
             "\"1e3\"",
             "1e400",
+            "1e20",
             "18446744073709551616",
             "\"99999999999999999999\"",
             "true",

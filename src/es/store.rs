@@ -16,6 +16,42 @@ pub const SCHEMA: Schema = Schema {
     ddl: include_str!("schema.sql"),
 };
 
+/// An `events` row exactly as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawEvent {
+    pub event_id: i64,
+    pub stream_id: String,
+    pub stream_version: i64,
+    pub event_type: String,
+    pub payload: String,
+    pub hash: Vec<u8>,
+}
+
+impl RawEvent {
+    /// The chain link this row should carry, given the previous row's hash.
+    pub fn expected_hash(&self, previous: &chain::Hash) -> chain::Hash {
+        chain::link(
+            previous,
+            self.event_id,
+            &self.stream_id,
+            self.stream_version,
+            &self.event_type,
+            &self.payload,
+        )
+    }
+
+    pub fn decode(&self) -> anyhow::Result<StoredEvent> {
+        decode_event(
+            self.event_id,
+            self.stream_id.clone(),
+            self.stream_version,
+            &self.event_type,
+            &self.payload,
+        )
+        .with_context(|| format!("event {} cannot be read", self.event_id))
+    }
+}
+
 pub struct EventStore {
     conn: Connection,
     /// The id of the first event when the log is empty; afterwards ids continue from the log.
@@ -69,7 +105,7 @@ impl EventStore {
     /// Opens a stored log for reading only (`eslab log`, `eslab replay`).
     pub fn open_read_only(path: &Path) -> anyhow::Result<EventStore> {
         Ok(EventStore {
-            conn: db::open_read_only(path, &SCHEMA)?,
+            conn: db::open_for_reading(path, &SCHEMA)?,
             first_event_id: 1,
         })
     }
@@ -214,6 +250,39 @@ impl EventStore {
             visit(read_event(row)??)?;
         }
         Ok(())
+    }
+
+    /// Every row as stored, hash included, in event-id order, without decoding anything:
+    /// for `eslab log` and `eslab verify`, which must read a damaged log too.
+    pub fn for_each_row(
+        &self,
+        mut visit: impl FnMut(RawEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut select = self.conn.prepare_cached(
+            "SELECT event_id, stream_id, stream_version, event_type, payload, hash \
+             FROM events ORDER BY event_id",
+        )?;
+        let mut rows = select.query([])?;
+        while let Some(row) = rows.next()? {
+            visit(RawEvent {
+                event_id: row.get(0)?,
+                stream_id: row.get(1)?,
+                stream_version: row.get(2)?,
+                event_type: row.get(3)?,
+                payload: row.get(4)?,
+                hash: row.get(5)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The SQL of each trigger on `events`, by name.
+    pub fn triggers(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let mut select = self.conn.prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events' ORDER BY name",
+        )?;
+        let rows = select.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn count(&self) -> anyhow::Result<u64> {

@@ -13,6 +13,7 @@ use crate::reports::ReportName;
 use crate::scenario::Action;
 use crate::service::{Agreement, Backend, OrderState, Outcome};
 use crate::trace::{BackendHistory, SCHEMA_VERSION, ScenarioInfo, StepRecord, Trace};
+use crate::verify::Verdict;
 pub use doc::{DEFAULT_WIDTH, Doc, Width};
 use text::Cell;
 
@@ -441,29 +442,43 @@ fn side_by_side(step: &StepRecord) -> Vec<Cell> {
     ]
 }
 
+/// A stored event with its link in the tamper-evident chain.
+#[derive(Serialize)]
+pub struct LoggedEvent {
+    #[serde(flatten)]
+    pub event: StoredEvent,
+    /// SHA-256 over the previous event's hash and this event, in hex.
+    pub hash: String,
+}
+
 #[derive(Serialize)]
 struct LogDocument<'a> {
     schema_version: u32,
-    events: &'a [StoredEvent],
+    events: &'a [LoggedEvent],
 }
 
 /// `eslab log`: the stored events, in event-id order.
-pub fn log(events: &[StoredEvent], style: Style) -> String {
+pub fn log(events: &[LoggedEvent], style: Style) -> String {
     let mut doc = Doc::default();
     doc.heading(1, "Event log");
     let rows = events
         .iter()
-        .map(|e| {
+        .map(|logged| {
+            let e = &logged.event;
             vec![
                 e.event_id.to_string(),
                 text::clean(e.stream_id.as_str()),
                 e.stream_version.to_string(),
                 e.event.event_type().to_string(),
                 payload_text(e),
+                logged.hash.chars().take(12).collect(),
             ]
         })
         .collect();
-    doc.table(&["Event id", "Stream", "Version", "Type", "Payload"], rows);
+    doc.table(
+        &["Event id", "Stream", "Version", "Type", "Payload", "Hash"],
+        rows,
+    );
     doc.text(format!(
         "{} {}.",
         events.len(),
@@ -486,6 +501,56 @@ fn payload_text(stored: &StoredEvent) -> String {
         .map(|(name, value)| format!("{name}: {}", text::clean(&value)))
         .collect();
     attributes.join("\n")
+}
+
+/// `eslab verify`: one line per check.
+pub fn verdict(verdict: &Verdict, style: Style) -> String {
+    let mut doc = Doc::default();
+    doc.heading(1, "Event log verification");
+    let rows = verdict
+        .checks
+        .iter()
+        .map(|check| {
+            let (mark, role) = if check.holds {
+                ("✓ holds", text::Role::Added)
+            } else {
+                ("✗ fails", text::Role::Rejected)
+            };
+            vec![
+                Cell::from(check.name),
+                Cell::new(mark, role),
+                text::clean_prose(&check.detail).into(),
+            ]
+        })
+        .collect();
+    doc.table(&["Check", "Verdict", "Detail"], rows);
+    doc.text(match (verdict.first_bad_event(), &verdict.head) {
+        (Some(id), _) => format!("broken: the first bad event is {id}."),
+        (None, Some(head)) => format!(
+            "intact: {} {}; head hash {head}.",
+            verdict.events,
+            plural(verdict.events, "events")
+        ),
+        (None, None) if verdict.holds() => "intact: the log is empty.".to_string(),
+        (None, None) => "broken: see the checks above.".to_string(),
+    });
+    #[derive(Serialize)]
+    struct VerifyDocument<'a> {
+        schema_version: u32,
+        holds: bool,
+        first_bad_event: Option<i64>,
+        #[serde(flatten)]
+        verdict: &'a Verdict,
+    }
+    style.print(
+        &doc,
+        &VerifyDocument {
+            schema_version: SCHEMA_VERSION,
+            holds: verdict.holds(),
+            first_bad_event: verdict.first_bad_event(),
+            verdict,
+        },
+    )
 }
 
 #[derive(Serialize)]
