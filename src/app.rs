@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
-use crate::cli::{BackendChoice, Cli, ColorChoice, Command, DiffArgs, OutputArgs, StorageArgs};
+use crate::bench::{self, BenchOptions};
+use crate::cli::{
+    BackendChoice, Cli, ColorChoice, Command, DiffArgs, OutputArgs, StorageArgs, WorkloadArgs,
+};
 use crate::es::{EventStore, OrderView};
 use crate::render::LoggedEvent;
 use crate::render::text::clean_prose;
@@ -15,6 +18,7 @@ use crate::scenario::{self, LoadedScenario, Scenario};
 use crate::service::{Agreement, Backend};
 use crate::trace::{ScenarioInfo, Trace};
 use crate::verify;
+use crate::workload::Workload;
 
 /// Exit codes, as diff(1): all good, differences (or failed expectations), trouble.
 pub const SUCCESS: u8 = 0;
@@ -25,7 +29,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let color = use_color(cli.color);
     let style = |output: &OutputArgs| style(output, color);
     let report_format = match &cli.command {
-        Command::Run(_) | Command::Show { .. } | Command::Check { .. } => None,
+        Command::Run(_)
+        | Command::Show { .. }
+        | Command::Check { .. }
+        | Command::Generate { .. } => None,
+        Command::Bench(args) => Some(args.output.format),
         Command::Diff(DiffArgs { output, .. })
         | Command::Scenarios(output)
         | Command::Reports(output)
@@ -66,6 +74,28 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print(&render::diff(&trace, style(&args.output)))?;
             let identical = render::steps_where(&trace, Agreement::Different).is_empty();
             Ok(ExitCode::from(if identical { SUCCESS } else { DIFFERENT }))
+        }
+        Command::Bench(args) => {
+            if cfg!(debug_assertions) {
+                eprintln!(
+                    "eslab: this is a debug build: run `cargo run --release -- bench` for real numbers"
+                );
+            }
+            let report = bench::run(&BenchOptions {
+                workload: workload(&args.workload),
+                full_commands: args.full_commands,
+                snapshot_every: args.snapshot_every,
+                db_dir: args.db_dir.clone(),
+                progress: std::io::stderr().is_terminal(),
+            })?;
+            print(&render::bench(&report, style(&args.output)))?;
+            Ok(ExitCode::from(SUCCESS))
+        }
+        Command::Generate { workload: args } => {
+            let mut text = serde_json::to_string_pretty(&workload(&args).scenario_json())?;
+            text.push('\n');
+            print(&text)?;
+            Ok(ExitCode::from(SUCCESS))
         }
         Command::Reports(output) => {
             print(&render::reports(style(&output)))?;
@@ -145,6 +175,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print(&render::replay(&view, until, style(&output)))?;
             Ok(ExitCode::from(SUCCESS))
         }
+    }
+}
+
+fn workload(args: &WorkloadArgs) -> Workload {
+    Workload {
+        orders: args.orders,
+        changes: args.changes,
+        seed: args.seed,
     }
 }
 

@@ -64,6 +64,13 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Measure what each design costs on this machine, next to its floor, with the targets
+    Bench(BenchArgs),
+    /// Print a generated scenario (every order placed, changed, paid) as JSON
+    Generate {
+        #[command(flatten)]
+        workload: WorkloadArgs,
+    },
     /// Rebuild OrderView from the log stored in a --db-dir folder and print its states
     Replay {
         #[arg(long, value_name = "DIR")]
@@ -102,6 +109,36 @@ pub struct DiffArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub storage: StorageArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub workload: WorkloadArgs,
+    /// Commands in the synchronous=FULL phase, where each commit waits for the disk
+    #[arg(long, value_name = "N", default_value_t = 2_000)]
+    pub full_commands: u64,
+    /// Snapshot OrderView every K events when measuring rebuilds from snapshots
+    #[arg(long, value_name = "K", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(2..))]
+    pub snapshot_every: u64,
+    /// Keep the benchmark's databases in this folder (new subfolders only); default: a temporary folder
+    #[arg(long, value_name = "DIR")]
+    pub db_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkloadArgs {
+    /// Orders in the workload
+    #[arg(long, value_name = "N", default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub orders: u64,
+    /// Quantity changes per order, between placing and paying it
+    #[arg(long, value_name = "M", default_value_t = 8, value_parser = clap::value_parser!(u64).range(0..=1_000))]
+    pub changes: u64,
+    /// Seed of the generated prices and quantities
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args)]

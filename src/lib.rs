@@ -4,6 +4,7 @@
 //! → `runner` (drives a `scenario`, records a `trace`) → `render` (table, JSON, markdown).
 
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod crud;
 pub mod db;
@@ -17,3 +18,4 @@ pub mod scenario;
 pub mod service;
 pub mod trace;
 pub mod verify;
+pub mod workload;

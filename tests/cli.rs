@@ -6,7 +6,7 @@ mod common;
 use std::io::Read;
 use std::process::Stdio;
 
-use common::shape::{self, Payload, StepResult, Storage};
+use common::shape::{self, Payload, Storage};
 use common::*;
 use serde_json::{Value, json};
 
@@ -60,12 +60,13 @@ fn golden_run_bob_at_width_80() {
 }
 
 #[test]
-fn golden_scenarios_listing() {
+fn golden_scenarios_and_reports_listings() {
     golden("scenarios_table", "eslab scenarios", &ok(["scenarios"]));
+    golden("reports_table", "eslab reports", &ok(["reports"]));
 }
 
 #[test]
-fn golden_log_and_replay_of_bob() {
+fn golden_log_verify_and_replay_of_bob() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().to_str().unwrap();
     ok(["run", "bob", "--db-dir", d]);
@@ -78,6 +79,11 @@ fn golden_log_and_replay_of_bob() {
         "replay_bob_table",
         "eslab replay --db-dir D",
         &ok(["replay", "--db-dir", d]),
+    );
+    golden(
+        "verify_bob_table",
+        "eslab verify --db-dir D",
+        &ok(["verify", "--db-dir", d]),
     );
 }
 
@@ -276,7 +282,7 @@ fn bobs_table_tells_the_same_story() {
             "OrderPaymentEvent",
             "A1 Paid · v3",
             "Storage: CRUD keeps 1 row; ES keeps 3 events.",
-            "Queries: both designs answered the 1 query identically.",
+            "Queries: both designs gave the same answer to the one query they could both answer.",
         ],
     );
 }
@@ -286,132 +292,337 @@ fn bobs_table_tells_the_same_story() {
 
 #[test]
 fn run_json_of_every_bundled_scenario_has_exactly_the_documented_shape() {
+    use shape::{Action, Backend, Outcome};
     for name in bundled_names() {
         let text = ok(["run", name, "--format", "json"]);
         let doc: shape::RunDoc =
             strict(&text).unwrap_or_else(|e| panic!("{name}: the run JSON changed shape: {e}"));
         assert_eq!(doc.schema_version, 1, "{name}");
         assert_eq!(doc.scenario.name, name);
-        assert_eq!(doc.backends, [shape::Backend::Crud, shape::Backend::Es]);
+        assert_eq!(doc.backends, [Backend::Crud, Backend::Es]);
+        // Between `crash_view` and `rebuild_view`, ES's OrderView is down.
+        let mut view_down = false;
+        let mut checked = 0;
+        let mut gaps = Vec::new();
         for (index, step) in doc.steps.iter().enumerate() {
+            let at = format!("{name} step {}", step.step);
             assert_eq!(step.step, index + 1, "{name}: steps are numbered from 1");
-            let backends: Vec<_> = step.results.iter().map(StepResult::backend).collect();
-            assert_eq!(backends, doc.backends, "{name} step {}", step.step);
+            let backends: Vec<_> = step.results.iter().map(|r| r.backend).collect();
+            assert_eq!(backends, doc.backends, "{at}");
+            let order_id = step.action.order_id();
             for result in &step.results {
-                // CRUD stores rows, ES appends events; only ES versions its states.
-                match result {
-                    StepResult::Applied {
-                        backend,
-                        storage,
-                        state,
-                    } => {
-                        let state = state.as_ref().expect("an applied command leaves an order");
-                        match backend {
-                            shape::Backend::Crud => {
-                                assert!(matches!(
-                                    storage,
-                                    Storage::Insert { .. } | Storage::Update { .. }
-                                ));
-                                assert_eq!(state.version, None);
-                            }
-                            shape::Backend::Es => {
-                                let Storage::Append { events } = storage else {
-                                    panic!("{name}: ES stores by appending: {storage:?}");
-                                };
-                                assert!(!events.is_empty());
-                                // Each command appends the event named for it.
-                                for event in events {
-                                    assert_eq!(event.stream_id, state.order_id);
-                                    let fits = matches!(
-                                        (&step.action, &event.payload),
-                                        (shape::Action::PlaceOrder { .. }, Payload::NewOrder(_))
-                                            | (
-                                                shape::Action::ChangeQuantity { .. },
-                                                Payload::Modify(_)
-                                            )
-                                            | (shape::Action::Pay { .. }, Payload::Payment(_))
-                                            | (shape::Action::Cancel { .. }, Payload::Cancelled(_))
-                                    );
-                                    assert!(fits, "{name} step {}: {event:?}", step.step);
-                                }
+                let outcome = &result.outcome;
+                if step.expect.is_some()
+                    && !matches!(
+                        outcome,
+                        Outcome::Unavailable { .. } | Outcome::NotApplicable { .. }
+                    )
+                {
+                    checked += 1;
+                }
+                // Whatever state a step answers is the state of the order it is about.
+                if let Some(state) = outcome.state() {
+                    assert_eq!(Some(state.order_id.as_str()), order_id, "{at}");
+                    // Only ES versions its states (no --crud-locking here).
+                    assert_eq!(state.version.is_some(), result.backend == Backend::Es);
+                }
+                match (result.backend, outcome) {
+                    (_, Outcome::Applied { .. }) | (_, Outcome::Rejected { .. }) => {
+                        assert!(step.action.is_command(), "{at}: {outcome:?}")
+                    }
+                    (_, Outcome::Answered { .. }) => {
+                        assert!(matches!(step.action, Action::Query { .. }), "{at}")
+                    }
+                    (_, Outcome::Report { report, .. }) => {
+                        let Action::Report { name: asked } = &step.action else {
+                            panic!("{at}: a report for {:?}", step.action);
+                        };
+                        assert_eq!(&report.name, asked, "{at}");
+                    }
+                    (Backend::Es, Outcome::History { events, .. }) => {
+                        assert!(matches!(step.action, Action::History { .. }), "{at}");
+                        // The whole stream, in version order.
+                        let versions: Vec<u64> = events.iter().map(|e| e.stream_version).collect();
+                        let expected: Vec<u64> = (1..=events.len() as u64).collect();
+                        assert_eq!(versions, expected, "{at}");
+                        for event in events {
+                            assert_eq!(Some(event.stream_id.as_str()), order_id, "{at}");
+                        }
+                    }
+                    // CRUD cannot tell a history or a past state, but shows its latest row.
+                    (Backend::Crud, Outcome::Unavailable { latest, .. }) => {
+                        assert!(step.action.is_question(), "{at}");
+                        if let Some(latest) = latest {
+                            assert_eq!(Some(latest.order_id.as_str()), order_id, "{at}");
+                            assert_eq!(latest.version, None, "{at}");
+                        }
+                    }
+                    // ES cannot answer only while its view is down.
+                    (Backend::Es, Outcome::Unavailable { latest, .. }) => {
+                        assert!(view_down, "{at}: ES unavailable with its view up");
+                        assert!(latest.is_none(), "{at}");
+                    }
+                    (Backend::Es, Outcome::ViewCrashed { .. }) => {
+                        assert!(matches!(step.action, Action::CrashView {}), "{at}");
+                        view_down = true;
+                    }
+                    (Backend::Es, Outcome::ViewRebuilt { matches_live, .. }) => {
+                        assert!(matches!(step.action, Action::RebuildView {}), "{at}");
+                        assert!(
+                            matches_live,
+                            "{at}: the rebuilt view differs from the live one"
+                        );
+                        view_down = false;
+                    }
+                    // CRUD has no view to crash or rebuild.
+                    (Backend::Crud, Outcome::NotApplicable { .. }) => assert!(
+                        matches!(step.action, Action::CrashView {} | Action::RebuildView {}),
+                        "{at}"
+                    ),
+                    (backend, outcome) => panic!("{at}: {backend:?} cannot have {outcome:?}"),
+                }
+                // CRUD stores rows; ES appends the events named for each command.
+                let Outcome::Applied {
+                    storage,
+                    state,
+                    warning,
+                } = outcome
+                else {
+                    continue;
+                };
+                match result.backend {
+                    Backend::Crud => {
+                        assert!(
+                            matches!(storage, Storage::Insert { .. } | Storage::Update { .. }),
+                            "{at}"
+                        );
+                        assert!(state.is_some(), "{at}: CRUD reads back every row it stores");
+                    }
+                    Backend::Es => {
+                        let Storage::Append { events } = storage else {
+                            panic!("{at}: ES stores by appending: {storage:?}");
+                        };
+                        assert!(!events.is_empty());
+                        assert_eq!(warning, &None, "{at}: ES checks every expected version");
+                        for event in events {
+                            assert_eq!(Some(event.stream_id.as_str()), order_id, "{at}");
+                            let fits = matches!(
+                                (&step.action, &event.payload),
+                                (Action::PlaceOrder { .. }, Payload::NewOrder(_))
+                                    | (Action::ChangeQuantity { .. }, Payload::Modify(_))
+                                    | (Action::Pay { .. }, Payload::Payment(_))
+                                    | (Action::Cancel { .. }, Payload::Cancelled(_))
+                            );
+                            assert!(fits, "{at}: {event:?}");
+                        }
+                        // The view answers the new state, unless it is down.
+                        match state {
+                            Some(state) => {
+                                assert!(!view_down, "{at}: an answer from a downed view");
                                 assert_eq!(
                                     state.version,
                                     Some(events.last().unwrap().stream_version)
                                 );
                             }
+                            None => assert!(view_down, "{at}: ES answered no state"),
                         }
                     }
-                    StepResult::Answered {
-                        backend,
-                        state: Some(state),
-                        ..
-                    } => assert_eq!(state.version.is_some(), *backend == shape::Backend::Es),
-                    _ => {}
                 }
             }
+            // A gap: one design could answer and the other could not.
+            let is_gap = step.results.iter().any(|r| {
+                matches!(
+                    r.outcome,
+                    Outcome::Unavailable { .. }
+                        | Outcome::History { .. }
+                        | Outcome::Applied { state: None, .. }
+                )
+            });
+            if is_gap {
+                gaps.push(step.step);
+            }
         }
-        assert_eq!(doc.summary.queries_identical, Some(true), "{name}");
+        assert!(
+            !view_down,
+            "{name}: every bundled scenario ends with its view up"
+        );
+
+        let summary = &doc.summary;
+        let questions: Vec<usize> = doc
+            .steps
+            .iter()
+            .filter(|s| s.action.is_question())
+            .map(|s| s.step)
+            .collect();
+        assert_eq!(summary.queries, questions.len(), "{name}");
+        // Only lost-update diverges, by design: CRUD lets the stale write through.
+        let differing: &[usize] = if name == "lost-update" { &[4, 5] } else { &[] };
+        assert_eq!(summary.differing_steps, differing, "{name}");
+        let question_differs = differing.iter().any(|s| questions.contains(s));
+        assert_eq!(summary.queries_identical, Some(!question_differs), "{name}");
+        assert_eq!(summary.gap_steps, gaps, "{name}");
+        assert!(
+            gaps.iter().all(|s| !differing.contains(s)),
+            "{name}: a step is a gap or a divergence, not both"
+        );
+        assert_eq!(summary.expectations.checked, checked, "{name}");
+        assert!(
+            summary.expectations.failures.is_empty(),
+            "{name}: {:?}",
+            summary.expectations.failures
+        );
         assert_eq!(doc.histories.len(), 2, "{name}");
     }
 }
 
 #[test]
 fn the_strict_shape_refuses_any_unannounced_change() {
-    // Each edit of Bob's run JSON must make the strict structs refuse it: this is what
+    // Each edit of a run's JSON must make the strict structs refuse it: this is what
     // makes the test above able to fail.
-    let original: Value = serde_json::from_str(&ok(["run", "bob", "--format", "json"])).unwrap();
-    assert!(strict::<shape::RunDoc>(&original.to_string()).is_ok());
     type Edit = fn(&mut Value);
-    let edits: [(&str, Edit); 12] = [
-        ("a new top-level field", |v| {
-            v["generated_at"] = json!("now")
-        }),
-        ("no histories", |v| {
-            v.as_object_mut().unwrap().remove("histories");
-        }),
-        ("a new scenario field", |v| {
-            v["scenario"]["author"] = json!("me")
-        }),
-        ("a missing nullable note", |v| {
-            v["steps"][0].as_object_mut().unwrap().remove("note");
-        }),
-        ("a new result field", |v| {
-            v["steps"][0]["results"][0]["took_ms"] = json!(3)
-        }),
-        ("a renamed outcome", |v| {
-            v["steps"][0]["results"][0]["outcome"] = json!("ok")
-        }),
-        ("a new state field", |v| {
-            v["steps"][3]["results"][1]["state"]["currency"] = json!("USD")
-        }),
-        ("money as a number", |v| {
-            v["steps"][3]["results"][1]["state"]["total"] = json!(60)
-        }),
-        ("a missing version", |v| {
-            v["steps"][3]["results"][0]["state"]
-                .as_object_mut()
-                .unwrap()
-                .remove("version");
-        }),
-        ("a new event envelope field", |v| {
-            v["steps"][0]["results"][1]["storage"]["append"]["events"][0]["at"] = json!(1)
-        }),
-        ("a payload of another type", |v| {
-            v["steps"][0]["results"][1]["storage"]["append"]["events"][0]["payload"] =
-                json!({"quantity": 5})
-        }),
-        ("a new summary field", |v| {
-            v["summary"]["elapsed"] = json!(0)
-        }),
-    ];
-    for (what, edit) in edits {
-        let mut edited = original.clone();
-        edit(&mut edited);
-        assert!(
-            strict::<shape::RunDoc>(&edited.to_string()).is_err(),
-            "the strict shape accepted {what}"
-        );
-    }
+    let refuses = |name: &str, edits: &[(&str, Edit)]| {
+        let original: Value = serde_json::from_str(&ok(["run", name, "--format", "json"])).unwrap();
+        assert!(strict::<shape::RunDoc>(&original.to_string()).is_ok());
+        for (what, edit) in edits {
+            let mut edited = original.clone();
+            edit(&mut edited);
+            assert_ne!(edited, original, "{name}: {what} changed nothing");
+            assert!(
+                strict::<shape::RunDoc>(&edited.to_string()).is_err(),
+                "{name}: the strict shape accepted {what}"
+            );
+        }
+    };
+    refuses(
+        "bob",
+        &[
+            ("a new top-level field", |v| {
+                v["generated_at"] = json!("now")
+            }),
+            ("no histories", |v| {
+                v.as_object_mut().unwrap().remove("histories");
+            }),
+            ("a new scenario field", |v| {
+                v["scenario"]["author"] = json!("me")
+            }),
+            ("a missing nullable note", |v| {
+                v["steps"][0].as_object_mut().unwrap().remove("note");
+            }),
+            ("a null expect", |v| v["steps"][0]["expect"] = Value::Null),
+            ("a new action field", |v| {
+                v["steps"][3]["action"]["query"]["at"] = json!(1)
+            }),
+            ("a null as_of", |v| {
+                v["steps"][3]["action"]["query"]["as_of"] = Value::Null
+            }),
+            ("a null expected_version", |v| {
+                v["steps"][1]["action"]["change_quantity"]["expected_version"] = Value::Null
+            }),
+            ("a new result field", |v| {
+                v["steps"][0]["results"][0]["took_ms"] = json!(3)
+            }),
+            ("a result without its backend", |v| {
+                v["steps"][0]["results"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("backend");
+            }),
+            ("a renamed outcome", |v| {
+                v["steps"][0]["results"][0]["outcome"] = json!("ok")
+            }),
+            ("a null warning", |v| {
+                v["steps"][1]["results"][0]["warning"] = Value::Null
+            }),
+            ("a new state field", |v| {
+                v["steps"][3]["results"][1]["state"]["currency"] = json!("USD")
+            }),
+            ("money as a number", |v| {
+                v["steps"][3]["results"][1]["state"]["total"] = json!(60)
+            }),
+            ("a missing version", |v| {
+                v["steps"][3]["results"][0]["state"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("version");
+            }),
+            ("a new event envelope field", |v| {
+                v["steps"][0]["results"][1]["storage"]["append"]["events"][0]["at"] = json!(1)
+            }),
+            ("a payload of another type", |v| {
+                v["steps"][0]["results"][1]["storage"]["append"]["events"][0]["payload"] =
+                    json!({"quantity": 5})
+            }),
+            ("a new summary field", |v| {
+                v["summary"]["elapsed"] = json!(0)
+            }),
+            ("no gap_steps", |v| {
+                v["summary"].as_object_mut().unwrap().remove("gap_steps");
+            }),
+            ("a new expectations field", |v| {
+                v["summary"]["expectations"]["skipped"] = json!(0)
+            }),
+        ],
+    );
+    // The outcomes only the newer scenarios have.
+    refuses(
+        "time-travel",
+        &[
+            ("a null latest", |v| {
+                v["steps"][3]["results"][0]["latest"] = Value::Null
+            }),
+            ("a new expect field", |v| {
+                v["steps"][3]["expect"]["colour"] = json!("red")
+            }),
+        ],
+    );
+    refuses(
+        "crash-and-rebuild",
+        &[
+            ("a view_crashed without its checkpoint", |v| {
+                v["steps"][2]["results"][1]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("checkpoint");
+            }),
+            ("a view_rebuilt without matches_live", |v| {
+                v["steps"][6]["results"][1]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("matches_live");
+            }),
+            ("a field on a view step", |v| {
+                v["steps"][2]["action"]["crash_view"]["hard"] = json!(true)
+            }),
+        ],
+    );
+    refuses(
+        "new-question",
+        &[
+            ("an unknown report", |v| {
+                v["steps"][10]["results"][1]["report"]["name"] = json!("quantity_changes")
+            }),
+            ("a report row missing a cell", |v| {
+                v["steps"][10]["results"][1]["report"]["rows"][0]
+                    .as_array_mut()
+                    .unwrap()
+                    .pop();
+            }),
+        ],
+    );
+    refuses(
+        "lost-update",
+        &[("a null detail", |v| {
+            v["steps"][3]["results"][1]["detail"] = Value::Null
+        })],
+    );
+
+    // The optional fields, present, are part of the documented shape.
+    let mut bob: Value = serde_json::from_str(&ok(["run", "bob", "--format", "json"])).unwrap();
+    bob["steps"][3]["action"]["query"]["as_of"] = json!(2002);
+    bob["steps"][1]["action"]["change_quantity"]["expected_version"] = json!(1);
+    bob["steps"][3]["expect"] = json!({"status": "Paid", "version": 3});
+    bob["steps"][1]["results"][0]["warning"] = json!("no version kept");
+    strict::<shape::RunDoc>(&bob.to_string()).unwrap();
 }
 
 #[test]
@@ -425,8 +636,23 @@ fn other_json_outputs_have_their_documented_shape() {
         assert_eq!(entry.steps, scenario.steps.len());
     }
 
+    let reports: Vec<shape::ReportListing> = strict(&ok(["reports", "--format", "json"])).unwrap();
+    let names: Vec<shape::ReportName> = reports.iter().map(|r| r.name).collect();
+    assert_eq!(
+        names,
+        [
+            shape::ReportName::RevenuePerCustomer,
+            shape::ReportName::QuantityChanges
+        ]
+    );
+
     for name in bundled_names() {
-        let diff: shape::DiffDoc = strict(&ok(["diff", name, "--format", "json"])).unwrap();
+        // lost-update diverges by design, so its diff exits 1; it prints the same shape.
+        let out = run(["diff", name, "--format", "json"]);
+        let code = if name == "lost-update" { 1 } else { 0 };
+        assert_eq!(out.code, Some(code), "{name}: {out:?}");
+        assert_eq!(out.stderr, "", "{name}");
+        let diff: shape::DiffDoc = strict(&out.stdout_text()).unwrap();
         assert_eq!(diff.schema_version, 1);
         assert_eq!(diff.scenario.name, name);
     }
@@ -441,7 +667,23 @@ fn other_json_outputs_have_their_documented_shape() {
         strict(&ok(["replay", "--db-dir", d, "--format", "json"])).unwrap();
     assert_eq!(replay.schema_version, 1);
     assert_eq!(replay.until, None);
-    assert_eq!(replay.checkpoint, log.events.last().map(|e| e.event_id));
+    assert_eq!(
+        replay.checkpoint,
+        log.events.last().map(|e| e.event.event_id)
+    );
+    let verify: shape::VerifyDoc =
+        strict(&ok(["verify", "--db-dir", d, "--format", "json"])).unwrap();
+    assert_eq!(verify.schema_version, 1);
+    assert!(verify.holds, "{verify:?}");
+    assert_eq!(verify.first_bad_event, None);
+    assert!(
+        verify
+            .checks
+            .iter()
+            .all(|c| c.holds && c.first_bad_event.is_none())
+    );
+    assert_eq!(verify.events, log.events.len() as u64);
+    assert_eq!(verify.head, log.events.last().map(|e| e.hash.clone()));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -450,7 +692,7 @@ fn other_json_outputs_have_their_documented_shape() {
 #[test]
 fn the_same_scenario_prints_the_same_bytes_every_time() {
     for name in bundled_names() {
-        for format in FORMATS {
+        for format in FORMATS.into_iter().chain(["mermaid"]) {
             let first = run(["run", name, "--format", format]);
             let second = run(["run", name, "--format", format]);
             assert_eq!(first.code, Some(0));
@@ -488,6 +730,9 @@ fn each_backend_alone_reports_only_itself_and_both_answer_the_same_states() {
             assert_eq!(storage.len(), 1);
             assert_eq!(storage[0]["backend"], backend);
             assert_eq!(run["summary"]["queries_identical"], Value::Null, "{name}");
+            // Alone, there is nothing to differ from or to fill a gap.
+            assert_eq!(run["summary"]["differing_steps"], json!([]), "{name}");
+            assert_eq!(run["summary"]["gap_steps"], json!([]), "{name}");
             let histories = run["histories"].as_array().unwrap();
             assert_eq!(histories.len(), 1);
             assert_eq!(histories[0]["backend"], backend);
@@ -499,20 +744,37 @@ fn each_backend_alone_reports_only_itself_and_both_answer_the_same_states() {
             );
             alone.push(run);
         }
+        // Both designs answer alike, except where the run says they differ (a divergence)
+        // or only one could answer (a gap), and at view steps, which CRUD has none of.
+        let summary = &both["summary"];
+        let set_apart: Vec<u64> = summary["differing_steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .chain(summary["gap_steps"].as_array().unwrap())
+            .map(|s| s.as_u64().unwrap())
+            .collect();
         let (crud, es) = (&alone[0], &alone[1]);
         let crud_results = results_of(crud, "crud");
         let es_results = results_of(es, "es");
         assert_eq!(crud_results.len(), es_results.len());
-        for (step, (c, e)) in crud_results.iter().zip(&es_results).enumerate() {
-            assert_eq!(c["outcome"], e["outcome"], "{name} step {}", step + 1);
+        let mut compared = 0;
+        for (index, (c, e)) in crud_results.iter().zip(&es_results).enumerate() {
+            let step = index + 1;
+            if set_apart.contains(&(step as u64)) || c["outcome"] == "not_applicable" {
+                continue;
+            }
+            compared += 1;
+            assert_eq!(c["outcome"], e["outcome"], "{name} step {step}");
             assert_eq!(
                 without_version(&c["state"]),
                 without_version(&e["state"]),
-                "{name} step {}: CRUD and ES answer different states",
-                step + 1
+                "{name} step {step}: CRUD and ES answer different states"
             );
-            assert_eq!(c["reason"], e["reason"], "{name} step {}", step + 1);
+            assert_eq!(c["reason"], e["reason"], "{name} step {step}");
+            assert_eq!(c["report"], e["report"], "{name} step {step}");
         }
+        assert!(compared > 0, "{name}: no step compared");
     }
 }
 
@@ -520,16 +782,49 @@ fn each_backend_alone_reports_only_itself_and_both_answer_the_same_states() {
 // diff
 
 #[test]
-fn diff_of_every_bundled_scenario_is_identical() {
+fn diff_of_every_bundled_scenario_but_lost_update_is_identical() {
+    // lost-update is the divergence on purpose: CRUD lets a stale write through at step 4.
+    assert!(bundled_names().contains(&"lost-update"));
     for name in bundled_names() {
-        let table = ok(["diff", name]);
-        assert!(
-            table.lines().next().unwrap().starts_with("identical"),
-            "{name}: {table}"
+        let gap_steps = json(["run", name, "--format", "json"])["summary"]["gap_steps"].clone();
+        let table = run(["diff", name]);
+        let out = run(["diff", name, "--format", "json"]);
+        let (table_text, code) = (table.stdout_text(), table.code);
+        assert_eq!(out.code, code, "{name}: both formats exit alike");
+        assert_eq!((table.stderr.as_str(), out.stderr.as_str()), ("", ""));
+        let doc: Value = serde_json::from_str(&out.stdout_text()).unwrap();
+        let first = table_text.lines().next().unwrap();
+        if name == "lost-update" {
+            assert_eq!(code, Some(1), "{name}: {table_text}");
+            assert!(first.starts_with("different"), "{name}: {table_text}");
+            assert!(first.ends_with("they part at step 4"), "{first}");
+            assert_eq!(doc["identical"], false, "{name}");
+            let steps: Vec<u64> = doc["differences"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["step"].as_u64().unwrap())
+                .collect();
+            assert_eq!(steps, [4, 5], "{name}");
+        } else {
+            assert_eq!(code, Some(0), "{name}: {table_text}");
+            assert!(first.starts_with("identical"), "{name}: {table_text}");
+            assert_eq!(doc["identical"], true, "{name}");
+            assert_eq!(doc["differences"], json!([]), "{name}");
+        }
+        // Gaps, where only one design could answer, are listed apart: not a divergence.
+        let gaps: Vec<Value> = doc["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["step"].clone())
+            .collect();
+        assert_eq!(Value::from(gaps), gap_steps, "{name}");
+        assert_eq!(
+            table_text.contains("gaps: only one design could answer"),
+            gap_steps != json!([]),
+            "{name}: {table_text}"
         );
-        let doc = json(["diff", name, "--format", "json"]);
-        assert_eq!(doc["identical"], true, "{name}");
-        assert_eq!(doc["differences"], json!([]), "{name}");
     }
 }
 
@@ -570,6 +865,7 @@ fn diff_exits_1_and_names_the_steps_where_the_designs_part() {
     assert!(!doc.identical);
     let steps: Vec<usize> = doc.differences.iter().map(|d| d.step).collect();
     assert_eq!(steps, [1, 2, 3]);
+    assert!(doc.gaps.is_empty(), "{:?}", doc.gaps);
     for difference in &doc.differences {
         assert!(matches!(difference.crud, shape::Outcome::Rejected { .. }));
         assert!(matches!(difference.es, shape::Outcome::Applied { .. }));
@@ -931,6 +1227,8 @@ fn usage_errors_exit_2() {
         vec!["replay"],
         vec!["replay", "--db-dir", ".", "--until", "-1"],
         vec!["check"],
+        vec!["diff", "--format", "mermaid"],
+        vec!["scenarios", "--format", "mermaid"],
         vec![],
     ] {
         let out = run(&args);
@@ -941,7 +1239,17 @@ fn usage_errors_exit_2() {
     }
     let help = ok(["--help"]);
     assert!(help.contains("Usage: eslab"), "{help}");
-    for command in ["run", "diff", "scenarios", "show", "check", "log", "replay"] {
+    for command in [
+        "run",
+        "diff",
+        "scenarios",
+        "reports",
+        "show",
+        "check",
+        "log",
+        "verify",
+        "replay",
+    ] {
         assert!(help.contains(command), "{command} is not in --help");
     }
     assert!(ok(["--version"]).starts_with("eslab "));
@@ -963,8 +1271,43 @@ fn log_and_replay_need_a_stored_log() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Bugs once found in src/ and since fixed: each test keeps its bug from coming back.
+
+/// Reading a stored log (`log`, `verify`, `replay`) leaves the folder byte for byte as it
+/// was; `log` and `replay` once left events.sqlite3-wal and -shm behind.
+#[test]
+fn reading_the_log_leaves_the_folder_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    ok(["run", "bob", "--db-dir", d]);
+    let before = folder_snapshot(dir.path());
+    ok(["log", "--db-dir", d]);
+    ok(["verify", "--db-dir", d]);
+    ok(["replay", "--db-dir", d]);
+    let after = folder_snapshot(dir.path());
+    let names = |m: &std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>| {
+        m.keys().cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(names(&after), names(&before));
+    assert_eq!(after, before);
+}
+
+/// `--db-dir` naming a regular file is refused as such, and the file is left alone; it was
+/// once said to hold a database (`crud.sqlite3 already exists`).
+#[test]
+fn a_db_dir_that_is_a_file_is_not_said_to_hold_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain.txt");
+    std::fs::write(&file, "hello").unwrap();
+    let stderr = input_error(["run", "bob", "--db-dir", file.to_str().unwrap()]);
+    assert!(!stderr.contains("already exists"), "{stderr}");
+    assert_eq!(std::fs::read(&file).unwrap(), b"hello");
+}
+
+// ---------------------------------------------------------------------------------------
 // Known bugs in src/, described in the test report. Run with `cargo test -- --ignored`.
 
+/// Every line of the table fits `--width`, headings included, whatever the title.
 #[test]
 #[ignore = "bug: headings are not wrapped, so a long (or wide-character) title exceeds --width"]
 fn width_bounds_every_line_whatever_the_title() {
@@ -981,32 +1324,4 @@ fn width_bounds_every_line_whatever_the_title() {
             assert!(max_line_width(&out) <= limit, "--width {width}:\n{out}");
         }
     }
-}
-
-#[test]
-#[ignore = "bug: `eslab log` and `eslab replay` leave events.sqlite3-wal and -shm in the folder"]
-fn reading_the_log_leaves_the_folder_as_it_was() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().to_str().unwrap();
-    ok(["run", "bob", "--db-dir", d]);
-    let before = folder_snapshot(dir.path());
-    ok(["log", "--db-dir", d]);
-    ok(["replay", "--db-dir", d]);
-    let after = folder_snapshot(dir.path());
-    let names = |m: &std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>| {
-        m.keys().cloned().collect::<Vec<_>>()
-    };
-    assert_eq!(names(&after), names(&before));
-    assert_eq!(after, before);
-}
-
-#[test]
-#[ignore = "bug: --db-dir naming a regular file says `crud.sqlite3 already exists`"]
-fn a_db_dir_that_is_a_file_is_not_said_to_hold_a_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("plain.txt");
-    std::fs::write(&file, "hello").unwrap();
-    let stderr = input_error(["run", "bob", "--db-dir", file.to_str().unwrap()]);
-    assert!(!stderr.contains("already exists"), "{stderr}");
-    assert_eq!(std::fs::read(&file).unwrap(), b"hello");
 }

@@ -56,6 +56,10 @@ impl CrudStore {
         row.transpose()
     }
 
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
     fn load_own(&self, order_id: &OrderId) -> anyhow::Result<Option<Order>> {
         CrudStore::load(&self.conn, self.locking, order_id)
     }

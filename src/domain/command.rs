@@ -43,6 +43,13 @@ impl OrderId {
     }
 }
 
+/// Lets maps keyed by `OrderId` be searched with a plain `&str` (no allocation on replay).
+impl std::borrow::Borrow<str> for OrderId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for OrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

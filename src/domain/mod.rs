@@ -8,4 +8,4 @@ pub mod order;
 pub use command::{Cancel, ChangeQuantity, Command, OrderId, Pay, PlaceOrder};
 pub use event::Event;
 pub use money::Money;
-pub use order::{Order, Rejection, Status, apply, decide};
+pub use order::{Order, Rejection, Status, apply, create, decide, evolve};

@@ -2,6 +2,7 @@
 //! to the log, and published to `OrderView`, which answers the queries.
 
 pub mod chain;
+pub mod snapshot;
 pub mod store;
 pub mod view;
 

@@ -20,3 +20,10 @@ CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
 BEGIN
     SELECT RAISE(ABORT, 'the event log is append-only: DELETE is not allowed');
 END;
+
+-- Snapshots of OrderView, to rebuild it from the latest one plus the events after it. They
+-- are a cache, never part of the log: deleting them all loses nothing.
+CREATE TABLE snapshots (
+    checkpoint INTEGER PRIMARY KEY,              -- the last event id the snapshot includes
+    orders     TEXT    NOT NULL                  -- the view's orders, as JSON
+) STRICT;

@@ -236,10 +236,15 @@ pub fn appended_event_ids(run: &Value) -> Vec<u64> {
         .collect()
 }
 
-/// Per order id, the last state event sourcing answered in a run (after a command or a query).
+/// Per order id, the last state event sourcing answered in a run (after a command or a query);
+/// a time-travel query (`as_of`) answers a past state and does not count.
 pub fn last_es_states(run: &Value) -> BTreeMap<String, Value> {
     let mut states = BTreeMap::new();
-    for result in results_of(run, "es") {
+    let steps = run["steps"].as_array().expect("steps");
+    for (step, result) in steps.iter().zip(results_of(run, "es")) {
+        if step["action"]["query"].get("as_of").is_some() {
+            continue;
+        }
         let state = &result["state"];
         if state.is_object() {
             let id = state["order_id"].as_str().expect("order_id").to_string();
@@ -250,9 +255,13 @@ pub fn last_es_states(run: &Value) -> BTreeMap<String, Value> {
 }
 
 /// The documented JSON outputs, mirrored strictly: an unknown field, a missing field, a renamed
-/// variant or a value of another type fails to deserialize. Nullable fields must be present.
+/// variant or a value of another type fails to deserialize. Nullable fields must be present;
+/// optional fields are either absent or hold a value, never null.
 pub mod shape {
+    use std::collections::BTreeMap;
+
     use serde::{Deserialize, Deserializer};
+    use serde_json::{Map, Value};
 
     /// Required, but may be null.
     fn nullable<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
@@ -261,6 +270,16 @@ pub mod shape {
         T: Deserialize<'de>,
     {
         Option::<T>::deserialize(d)
+    }
+
+    /// Optional: absent (with `#[serde(default)]`) or a value, never null, as eslab leaves
+    /// out a field it has nothing for.
+    fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        T::deserialize(d).map(Some)
     }
 
     /// Money is a string of dollars with exactly two decimals: "60.00".
@@ -304,6 +323,13 @@ pub mod shape {
         Cancelled,
     }
 
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    pub enum ReportName {
+        RevenuePerCustomer,
+        QuantityChanges,
+    }
+
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct ScenarioInfo {
@@ -327,18 +353,96 @@ pub mod shape {
         ChangeQuantity {
             order_id: String,
             quantity: u64,
+            #[serde(default, deserialize_with = "present")]
+            expected_version: Option<u64>,
         },
         Pay {
             order_id: String,
             amount: Dollars,
+            #[serde(default, deserialize_with = "present")]
+            expected_version: Option<u64>,
         },
         Cancel {
             order_id: String,
             reason: String,
+            #[serde(default, deserialize_with = "present")]
+            expected_version: Option<u64>,
         },
         Query {
             order_id: String,
+            #[serde(default, deserialize_with = "present")]
+            as_of: Option<u64>,
         },
+        History {
+            order_id: String,
+        },
+        Report {
+            name: ReportName,
+        },
+        CrashView {},
+        RebuildView {},
+    }
+
+    impl Action {
+        /// The order the step is about, if it is about one.
+        pub fn order_id(&self) -> Option<&str> {
+            match self {
+                Action::PlaceOrder { order_id, .. }
+                | Action::ChangeQuantity { order_id, .. }
+                | Action::Pay { order_id, .. }
+                | Action::Cancel { order_id, .. }
+                | Action::Query { order_id, .. }
+                | Action::History { order_id } => Some(order_id),
+                Action::Report { .. } | Action::CrashView {} | Action::RebuildView {} => None,
+            }
+        }
+
+        pub fn is_command(&self) -> bool {
+            matches!(
+                self,
+                Action::PlaceOrder { .. }
+                    | Action::ChangeQuantity { .. }
+                    | Action::Pay { .. }
+                    | Action::Cancel { .. }
+            )
+        }
+
+        pub fn is_question(&self) -> bool {
+            matches!(
+                self,
+                Action::Query { .. } | Action::History { .. } | Action::Report { .. }
+            )
+        }
+    }
+
+    /// A step's `expect`, as the scenario file has it.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Expect {
+        #[serde(default, deserialize_with = "present")]
+        pub ok: Option<bool>,
+        #[serde(default, deserialize_with = "present")]
+        pub rejected: Option<String>,
+        #[serde(default, deserialize_with = "present")]
+        pub exists: Option<bool>,
+        #[serde(default, deserialize_with = "present")]
+        pub customer: Option<String>,
+        #[serde(default, deserialize_with = "present")]
+        pub product: Option<String>,
+        #[serde(default, deserialize_with = "present")]
+        pub quantity: Option<u64>,
+        #[serde(default, deserialize_with = "present")]
+        pub unit_price: Option<Dollars>,
+        #[serde(default, deserialize_with = "present")]
+        pub total: Option<Dollars>,
+        #[serde(default, deserialize_with = "present")]
+        pub paid: Option<Dollars>,
+        #[serde(default, deserialize_with = "present")]
+        pub status: Option<Status>,
+        #[serde(default, deserialize_with = "present")]
+        pub version: Option<u64>,
+        #[serde(default, deserialize_with = "present")]
+        pub row: Option<BTreeMap<String, String>>,
     }
 
     #[derive(Debug, Clone, Deserialize)]
@@ -369,8 +473,8 @@ pub mod shape {
     #[serde(deny_unknown_fields)]
     struct RawColumnChange {
         column: String,
-        old: serde_json::Value,
-        new: serde_json::Value,
+        old: Value,
+        new: Value,
     }
 
     #[derive(Debug, Deserialize)]
@@ -385,9 +489,10 @@ pub mod shape {
         type Error = String;
 
         fn try_from(raw: RawColumnChange) -> Result<ColumnChange, String> {
-            let read = |value: serde_json::Value| -> Result<ColumnValue, String> {
+            let read = |value: Value| -> Result<ColumnValue, String> {
                 let typed = match raw.column.as_str() {
-                    "quantity" => serde_json::from_value(value).map(ColumnValue::Count),
+                    // `version` only with --crud-locking.
+                    "quantity" | "version" => serde_json::from_value(value).map(ColumnValue::Count),
                     "unit_price" | "total" | "paid" => {
                         serde_json::from_value(value).map(ColumnValue::Money)
                     }
@@ -452,7 +557,7 @@ pub mod shape {
         stream_id: String,
         stream_version: u64,
         event_type: EventType,
-        payload: serde_json::Value,
+        payload: Value,
     }
 
     #[derive(Debug)]
@@ -512,55 +617,122 @@ pub mod shape {
         },
     }
 
-    /// One backend's result at one step: `backend` plus the internally tagged outcome.
     #[derive(Debug, Deserialize)]
-    #[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
-    pub enum StepResult {
-        Applied {
-            backend: Backend,
-            storage: Storage,
-            #[serde(deserialize_with = "nullable")]
-            state: Option<State>,
-        },
-        Rejected {
-            backend: Backend,
-            reason: String,
-        },
-        Answered {
-            backend: Backend,
-            source: String,
-            #[serde(deserialize_with = "nullable")]
-            state: Option<State>,
-        },
+    #[serde(deny_unknown_fields)]
+    struct RawReport {
+        name: ReportName,
+        columns: Vec<String>,
+        rows: Vec<Vec<String>>,
     }
 
-    impl StepResult {
-        pub fn backend(&self) -> Backend {
-            match self {
-                StepResult::Applied { backend, .. }
-                | StepResult::Rejected { backend, .. }
-                | StepResult::Answered { backend, .. } => *backend,
+    /// A report's answer: a small table whose every row has a cell per column.
+    #[derive(Debug, PartialEq, Eq, Deserialize)]
+    #[serde(try_from = "RawReport")]
+    pub struct Report {
+        pub name: ReportName,
+        pub columns: Vec<String>,
+        pub rows: Vec<Vec<String>>,
+    }
+
+    impl TryFrom<RawReport> for Report {
+        type Error = String;
+
+        fn try_from(raw: RawReport) -> Result<Report, String> {
+            if let Some(row) = raw.rows.iter().find(|r| r.len() != raw.columns.len()) {
+                return Err(format!(
+                    "a row of {} cells under {} columns: {row:?}",
+                    row.len(),
+                    raw.columns.len()
+                ));
             }
+            Ok(Report {
+                name: raw.name,
+                columns: raw.columns,
+                rows: raw.rows,
+            })
         }
     }
 
-    /// The same outcome without its backend, as `eslab diff` prints it.
+    /// What one design did at one step: internally tagged by `outcome`.
     #[derive(Debug, Deserialize)]
     #[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
     pub enum Outcome {
         Applied {
             storage: Storage,
+            /// Null while the design cannot read its own answer (the view is down).
             #[serde(deserialize_with = "nullable")]
             state: Option<State>,
+            #[serde(default, deserialize_with = "present")]
+            warning: Option<String>,
         },
         Rejected {
             reason: String,
+            #[serde(default, deserialize_with = "present")]
+            detail: Option<String>,
         },
         Answered {
             source: String,
             #[serde(deserialize_with = "nullable")]
             state: Option<State>,
         },
+        History {
+            source: String,
+            events: Vec<StoredEvent>,
+        },
+        Report {
+            source: String,
+            report: Report,
+        },
+        Unavailable {
+            reason: String,
+            #[serde(default, deserialize_with = "present")]
+            latest: Option<State>,
+        },
+        ViewCrashed {
+            orders_lost: usize,
+            #[serde(deserialize_with = "nullable")]
+            checkpoint: Option<u64>,
+        },
+        ViewRebuilt {
+            replayed: u64,
+            #[serde(deserialize_with = "nullable")]
+            checkpoint: Option<u64>,
+            caught_up: u64,
+            matches_live: bool,
+        },
+        NotApplicable {
+            reason: String,
+        },
+    }
+
+    impl Outcome {
+        /// The order state this outcome answers, if it answers one.
+        pub fn state(&self) -> Option<&State> {
+            match self {
+                Outcome::Applied { state, .. } | Outcome::Answered { state, .. } => state.as_ref(),
+                _ => None,
+            }
+        }
+    }
+
+    /// One backend's result at one step: `backend` plus the outcome's own fields.
+    #[derive(Debug, Deserialize)]
+    #[serde(try_from = "Map<String, Value>")]
+    pub struct StepResult {
+        pub backend: Backend,
+        pub outcome: Outcome,
+    }
+
+    impl TryFrom<Map<String, Value>> for StepResult {
+        type Error = String;
+
+        fn try_from(mut fields: Map<String, Value>) -> Result<StepResult, String> {
+            let backend = fields.remove("backend").ok_or("missing field `backend`")?;
+            let backend = serde_json::from_value(backend).map_err(|e| format!("backend: {e}"))?;
+            let outcome =
+                serde_json::from_value(Value::Object(fields)).map_err(|e| e.to_string())?;
+            Ok(StepResult { backend, outcome })
+        }
     }
 
     #[derive(Debug, Deserialize)]
@@ -570,7 +742,18 @@ pub mod shape {
         pub action: Action,
         #[serde(deserialize_with = "nullable")]
         pub note: Option<String>,
+        #[serde(default, deserialize_with = "present")]
+        pub expect: Option<Expect>,
         pub results: Vec<StepResult>,
+    }
+
+    impl Step {
+        pub fn result(&self, backend: Backend) -> Option<&Outcome> {
+            self.results
+                .iter()
+                .find(|r| r.backend == backend)
+                .map(|r| &r.outcome)
+        }
     }
 
     #[derive(Debug, Deserialize)]
@@ -588,6 +771,24 @@ pub mod shape {
         pub count: u64,
     }
 
+    /// An expectation that did not hold.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Failure {
+        pub step: usize,
+        pub backend: Backend,
+        pub field: String,
+        pub expected: String,
+        pub actual: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Expectations {
+        pub checked: usize,
+        pub failures: Vec<Failure>,
+    }
+
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct Summary {
@@ -596,6 +797,8 @@ pub mod shape {
         #[serde(deserialize_with = "nullable")]
         pub queries_identical: Option<bool>,
         pub differing_steps: Vec<usize>,
+        pub gap_steps: Vec<usize>,
+        pub expectations: Expectations,
     }
 
     #[derive(Debug, Deserialize)]
@@ -647,7 +850,46 @@ pub mod shape {
         pub schema_version: u32,
         pub scenario: ScenarioInfo,
         pub identical: bool,
+        /// Both designs answered, differently.
         pub differences: Vec<DiffEntry>,
+        /// Only one design could answer.
+        pub gaps: Vec<DiffEntry>,
+    }
+
+    /// A SHA-256 hash in lowercase hex.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Sha256Hex(pub String);
+
+    impl<'de> Deserialize<'de> for Sha256Hex {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Sha256Hex, D::Error> {
+            let text = String::deserialize(d)?;
+            if text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                Ok(Sha256Hex(text))
+            } else {
+                Err(serde::de::Error::custom(format!(
+                    "{text:?} is not a SHA-256 hash in hex"
+                )))
+            }
+        }
+    }
+
+    /// An event as `eslab log` prints it: the stored event plus its link in the hash chain.
+    #[derive(Debug, Deserialize)]
+    #[serde(try_from = "Map<String, Value>")]
+    pub struct LoggedEvent {
+        pub event: StoredEvent,
+        pub hash: Sha256Hex,
+    }
+
+    impl TryFrom<Map<String, Value>> for LoggedEvent {
+        type Error = String;
+
+        fn try_from(mut fields: Map<String, Value>) -> Result<LoggedEvent, String> {
+            let hash = fields.remove("hash").ok_or("missing field `hash`")?;
+            let hash = serde_json::from_value(hash).map_err(|e| format!("hash: {e}"))?;
+            let event = serde_json::from_value(Value::Object(fields)).map_err(|e| e.to_string())?;
+            Ok(LoggedEvent { event, hash })
+        }
     }
 
     /// `eslab log --format json`.
@@ -655,7 +897,32 @@ pub mod shape {
     #[serde(deny_unknown_fields)]
     pub struct LogDoc {
         pub schema_version: u32,
-        pub events: Vec<StoredEvent>,
+        pub events: Vec<LoggedEvent>,
+    }
+
+    /// One check of `eslab verify`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Check {
+        pub name: String,
+        pub holds: bool,
+        #[serde(deserialize_with = "nullable")]
+        pub first_bad_event: Option<i64>,
+        pub detail: String,
+    }
+
+    /// `eslab verify --format json`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct VerifyDoc {
+        pub schema_version: u32,
+        pub holds: bool,
+        #[serde(deserialize_with = "nullable")]
+        pub first_bad_event: Option<i64>,
+        pub events: u64,
+        #[serde(deserialize_with = "nullable")]
+        pub head: Option<Sha256Hex>,
+        pub checks: Vec<Check>,
     }
 
     /// `eslab replay --format json`.
@@ -677,6 +944,16 @@ pub mod shape {
         pub name: String,
         pub title: String,
         pub steps: usize,
+    }
+
+    /// One row of `eslab reports --format json`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ReportListing {
+        pub name: ReportName,
+        pub question: String,
+        pub columns: Vec<String>,
+        pub crud_can_answer: bool,
     }
 }
 

@@ -1,0 +1,675 @@
+//! `eslab bench`: what each design costs on this machine, measured through the product's own
+//! code paths, next to the floor of what the disk and SQLite allow — with the targets the
+//! issue tracker set, each a ratio measured in the same run.
+
+use std::collections::HashMap;
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::crud::CrudStore;
+use crate::db::Location;
+use crate::domain::{Command, Event, Order, OrderId, apply, decide};
+use crate::es::{EventSourcedService, EventStore, OrderView, chain};
+use crate::runner::{self, Services, StorageOptions};
+use crate::scenario::{Action, LoadedScenario, Scenario, Step};
+use crate::service::{Backend, HistoryQuery, OrderQuery, OrderService, Question};
+use crate::workload::{self, Workload};
+
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub workload: Workload,
+    /// Commands in the synchronous=FULL phase (each waits for the disk).
+    pub full_commands: u64,
+    pub snapshot_every: u64,
+    /// Where the databases go; a fresh temporary folder when `None`.
+    pub db_dir: Option<PathBuf>,
+    /// Show progress bars (only when stderr is a terminal).
+    pub progress: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Metric {
+    pub phase: &'static str,
+    pub design: &'static str,
+    pub count: u64,
+    pub unit: &'static str,
+    pub seconds: f64,
+    /// `unit`s per second.
+    pub rate: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub name: &'static str,
+    pub measured: f64,
+    /// `measured` must be at least this (or at most, for `at_most` targets).
+    pub required: f64,
+    pub at_most: bool,
+    pub met: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Storage {
+    pub crud_bytes: u64,
+    pub es_bytes: u64,
+    pub crud_rows: u64,
+    pub es_events: u64,
+    pub crud_bytes_per_order: f64,
+    pub es_bytes_per_order: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Memory {
+    /// Peak resident memory of this process, from /proc (null where the OS does not say).
+    pub peak_rss_bytes: Option<u64>,
+    /// OrderView's heap and inline size per order, counted from its contents.
+    pub view_bytes_per_order: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub schema_version: u32,
+    pub orders: u64,
+    pub changes: u64,
+    pub seed: u64,
+    pub commands: u64,
+    pub release_build: bool,
+    pub metrics: Vec<Metric>,
+    pub latencies: Vec<Latency>,
+    pub storage: Storage,
+    pub memory: Memory,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Latency {
+    pub query: &'static str,
+    pub count: u64,
+    pub microseconds_each: f64,
+}
+
+fn metric(
+    phase: &'static str,
+    design: &'static str,
+    count: u64,
+    unit: &'static str,
+    time: Duration,
+) -> Metric {
+    let seconds = time.as_secs_f64();
+    Metric {
+        phase,
+        design,
+        count,
+        unit,
+        seconds,
+        rate: count as f64 / seconds.max(1e-9),
+    }
+}
+
+fn at_least(name: &'static str, measured: f64, required: f64) -> Target {
+    Target {
+        name,
+        measured,
+        required,
+        at_most: false,
+        met: measured >= required,
+    }
+}
+
+fn at_most(name: &'static str, measured: f64, required: f64) -> Target {
+    Target {
+        name,
+        measured,
+        required,
+        at_most: true,
+        met: measured <= required,
+    }
+}
+
+/// A progress bar on stderr, or nothing.
+fn bar(options: &BenchOptions, len: u64, message: &'static str) -> ProgressBar {
+    if !options.progress {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>28} {bar:30} {pos}/{len} {per_sec}")
+            .expect("the template is valid"),
+    );
+    bar.set_message(message);
+    bar
+}
+
+/// The events the workload appends, decided in memory by the same rules: the input of the
+/// bulk append and its floor.
+fn decided_events(workload: &Workload) -> Vec<(OrderId, u64, Event)> {
+    let mut orders: HashMap<OrderId, Order> = HashMap::new();
+    let mut events = Vec::with_capacity(workload.commands_count() as usize);
+    for command in workload.commands() {
+        let id = command.order_id().clone();
+        let current = orders.remove(&id);
+        let decided = decide(current.as_ref(), &command).expect("generated commands are valid");
+        let mut next = current;
+        for event in decided {
+            next = Some(apply(next, &id, &event).expect("decided events apply"));
+            events.push((id.clone(), next.as_ref().map_or(0, |o| o.version), event));
+        }
+        if let Some(order) = next {
+            orders.insert(id, order);
+        }
+    }
+    events
+}
+
+pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
+    let temp;
+    let dir: &Path = match &options.db_dir {
+        Some(dir) => {
+            fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            dir
+        }
+        None => {
+            temp = tempfile::tempdir().context("cannot create a temporary folder")?;
+            temp.path()
+        }
+    };
+    let fresh = |name: &str| -> anyhow::Result<PathBuf> {
+        let path = dir.join(name);
+        // Never overwrite: every file this bench writes must be new.
+        if path.exists() {
+            anyhow::bail!(
+                "{} already exists: refusing to overwrite it",
+                path.display()
+            );
+        }
+        fs::create_dir(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(path)
+    };
+    let workload = options.workload;
+    let commands: Vec<Command> = workload.commands().collect();
+    let mut metrics = Vec::new();
+    let mut targets = Vec::new();
+
+    // 1. Commands, one transaction each, WAL + synchronous=NORMAL, through OrderService.
+    let normal = fresh("commands")?;
+    let mut crud = CrudStore::open(&Location::NewFile(normal.join(runner::CRUD_FILE)), false)?;
+    let mut es =
+        EventSourcedService::open(&Location::NewFile(normal.join(runner::EVENTS_FILE)), 1)?;
+    let crud_rate = drive(options, &mut crud, &commands, "CRUD commands")?;
+    let es_rate = drive(options, &mut es, &commands, "ES commands")?;
+    metrics.push(metric(
+        "commands (synchronous=NORMAL)",
+        "CRUD",
+        commands.len() as u64,
+        "commands",
+        crud_rate,
+    ));
+    metrics.push(metric(
+        "commands (synchronous=NORMAL)",
+        "ES",
+        commands.len() as u64,
+        "commands",
+        es_rate,
+    ));
+    targets.push(at_least(
+        "ES commands/s ÷ CRUD commands/s (same commands, same durability)",
+        crud_rate.as_secs_f64() / es_rate.as_secs_f64(),
+        0.8,
+    ));
+
+    // 2. Every command waiting for the disk (synchronous=FULL), next to the disk's own floor.
+    let full = fresh("full")?;
+    let few: Vec<Command> = Workload {
+        orders: (options.full_commands / (workload.changes + 2)).max(1),
+        ..workload
+    }
+    .commands()
+    .collect();
+    let mut crud_full = CrudStore::open(&Location::NewFile(full.join(runner::CRUD_FILE)), false)?;
+    crud_full
+        .connection()
+        .pragma_update(None, "synchronous", "FULL")?;
+    let mut es_full =
+        EventSourcedService::open(&Location::NewFile(full.join(runner::EVENTS_FILE)), 1)?;
+    es_full
+        .store()
+        .connection()
+        .pragma_update(None, "synchronous", "FULL")?;
+    let crud_full_time = drive(options, &mut crud_full, &few, "CRUD commands, FULL")?;
+    let es_full_time = drive(options, &mut es_full, &few, "ES commands, FULL")?;
+    let fsync_time = fsync_floor(&full.join("fsync-floor"), few.len() as u64)?;
+    let n = few.len() as u64;
+    metrics.push(metric(
+        "commands (synchronous=FULL)",
+        "CRUD",
+        n,
+        "commands",
+        crud_full_time,
+    ));
+    metrics.push(metric(
+        "commands (synchronous=FULL)",
+        "ES",
+        n,
+        "commands",
+        es_full_time,
+    ));
+    metrics.push(metric(
+        "floor: write + fsync",
+        "disk",
+        n,
+        "writes",
+        fsync_time,
+    ));
+    targets.push(at_least(
+        "FULL-durability ES commands/s ÷ raw write+fsync/s",
+        fsync_time.as_secs_f64() / es_full_time.as_secs_f64(),
+        0.8,
+    ));
+
+    // 3. Bulk append of the same events in large transactions, next to a bare INSERT loop.
+    let events = decided_events(&workload);
+    let bulk = fresh("bulk")?;
+    let bulk_time = {
+        let mut store = EventStore::open(&Location::NewFile(bulk.join("events.sqlite3")), 1)?;
+        let started = Instant::now();
+        store.import(
+            events
+                .iter()
+                .map(|(id, version, event)| (id, *version, event)),
+            10_000,
+        )?;
+        started.elapsed()
+    };
+    let floor_time = insert_floor(&bulk.join("floor.sqlite3"), &events)?;
+    let count = events.len() as u64;
+    metrics.push(metric("bulk append", "ES", count, "events", bulk_time));
+    metrics.push(metric(
+        "floor: bare prepare_cached INSERT",
+        "SQLite",
+        count,
+        "events",
+        floor_time,
+    ));
+    targets.push(at_least(
+        "ES bulk append ÷ bare INSERT floor",
+        floor_time.as_secs_f64() / bulk_time.as_secs_f64(),
+        0.8,
+    ));
+
+    // 4. Full replay of the commands' log into a fresh OrderView, next to a bare decode loop.
+    let (replay_time, view) = {
+        let started = Instant::now();
+        let view = OrderView::rebuild(es.store(), None)?;
+        (started.elapsed(), view)
+    };
+    let replay_floor = replay_floor(es.store().connection())?;
+    let logged = es.store().count()?;
+    metrics.push(metric(
+        "full replay into OrderView",
+        "ES",
+        logged,
+        "events",
+        replay_time,
+    ));
+    metrics.push(metric(
+        "floor: SELECT + decode + plain map",
+        "SQLite",
+        logged,
+        "events",
+        replay_floor,
+    ));
+    let replay_rate = logged as f64 / replay_time.as_secs_f64();
+    targets.push(at_least(
+        "full replay ÷ bare decode floor",
+        replay_floor.as_secs_f64() / replay_time.as_secs_f64(),
+        0.8,
+    ));
+    targets.push(at_least("full replay events/s", replay_rate, 1_000_000.0));
+
+    // 5. Snapshots: rebuild from the latest snapshot plus the same tail, at two log sizes.
+    let snapshots = fresh("snapshots")?;
+    let short_log = snapshot_rebuild(&snapshots.join("short.sqlite3"), &workload, 1, options)?;
+    let long_log = snapshot_rebuild(&snapshots.join("long.sqlite3"), &workload, 10, options)?;
+    metrics.push(metric(
+        "rebuild from snapshot + tail",
+        "ES (log ×1)",
+        short_log.1,
+        "events in log",
+        short_log.0,
+    ));
+    metrics.push(metric(
+        "rebuild from snapshot + tail",
+        "ES (log ×10)",
+        long_log.1,
+        "events in log",
+        long_log.0,
+    ));
+    targets.push(at_most(
+        "snapshot rebuild time at a 10× log ÷ at the short log (same tail)",
+        long_log.0.as_secs_f64() / short_log.0.as_secs_f64(),
+        1.3,
+    ));
+
+    // 6. Queries only the log can answer.
+    let latencies = query_latencies(&mut es, &workload)?;
+
+    // 7. `eslab run` on generated scenarios of 10,000 and 100,000 steps.
+    let small = run_generated(10_000, workload.seed)?;
+    let large = run_generated(100_000, workload.seed)?;
+    metrics.push(metric(
+        "eslab run, generated scenario",
+        "both",
+        10_000,
+        "steps",
+        small,
+    ));
+    metrics.push(metric(
+        "eslab run, generated scenario",
+        "both",
+        100_000,
+        "steps",
+        large,
+    ));
+    targets.push(at_most(
+        "eslab run time at 100,000 steps ÷ at 10,000 steps",
+        large.as_secs_f64() / small.as_secs_f64(),
+        12.0,
+    ));
+
+    // 8. What it costs to keep.
+    let crud_rows = crud.storage()?.count;
+    let storage = Storage {
+        crud_bytes: database_bytes(crud.connection())?,
+        es_bytes: database_bytes(es.store().connection())?,
+        crud_rows,
+        es_events: logged,
+        crud_bytes_per_order: 0.0,
+        es_bytes_per_order: 0.0,
+    };
+    let storage = Storage {
+        crud_bytes_per_order: storage.crud_bytes as f64 / workload.orders as f64,
+        es_bytes_per_order: storage.es_bytes as f64 / workload.orders as f64,
+        ..storage
+    };
+    let memory = Memory {
+        peak_rss_bytes: peak_rss(),
+        view_bytes_per_order: view.approximate_bytes() as f64 / view.orders().count().max(1) as f64,
+    };
+
+    Ok(BenchReport {
+        schema_version: 1,
+        orders: workload.orders,
+        changes: workload.changes,
+        seed: workload.seed,
+        commands: commands.len() as u64,
+        release_build: !cfg!(debug_assertions),
+        metrics,
+        latencies,
+        storage,
+        memory,
+        targets,
+    })
+}
+
+/// Executes every command through the service, one transaction each; returns the time taken.
+fn drive(
+    options: &BenchOptions,
+    service: &mut dyn OrderService,
+    commands: &[Command],
+    label: &'static str,
+) -> anyhow::Result<Duration> {
+    let bar = bar(options, commands.len() as u64, label);
+    let started = Instant::now();
+    for (i, command) in commands.iter().enumerate() {
+        service.execute(command)?;
+        if i % 1024 == 0 {
+            bar.set_position(i as u64);
+        }
+    }
+    let elapsed = started.elapsed();
+    bar.finish_and_clear();
+    Ok(elapsed)
+}
+
+/// The disk's floor for durable commits: append a small record and fsync, `count` times.
+fn fsync_floor(path: &Path, count: u64) -> anyhow::Result<Duration> {
+    let mut file = OpenOptions::new()
+        .create_new(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    let record = [b'x'; 128];
+    let started = Instant::now();
+    for _ in 0..count {
+        file.write_all(&record)?;
+        file.sync_data()?;
+    }
+    Ok(started.elapsed())
+}
+
+/// The floor of a bulk append: the same rows, already serialized and hashed, inserted by a
+/// bare `prepare_cached` loop on the same schema and settings, in the same batches.
+fn insert_floor(path: &Path, events: &[(OrderId, u64, Event)]) -> anyhow::Result<Duration> {
+    let store = EventStore::open(&Location::NewFile(path.to_path_buf()), 1)?;
+    let mut previous = chain::GENESIS;
+    let rows: Vec<(i64, &str, i64, &str, String, chain::Hash)> = events
+        .iter()
+        .enumerate()
+        .map(|(i, (id, version, event))| {
+            let payload = event.payload_json();
+            previous = chain::link(
+                &previous,
+                i as i64 + 1,
+                id.as_str(),
+                *version as i64,
+                event.event_type(),
+                &payload,
+            );
+            (
+                i as i64 + 1,
+                id.as_str(),
+                *version as i64,
+                event.event_type(),
+                payload,
+                previous,
+            )
+        })
+        .collect();
+    let conn = store.connection();
+    let started = Instant::now();
+    for batch in rows.chunks(10_000) {
+        conn.execute_batch("BEGIN")?;
+        let mut insert = conn.prepare_cached(
+            "INSERT INTO events (event_id, stream_id, stream_version, event_type, payload, hash) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (id, stream, version, event_type, payload, hash) in batch {
+            insert.execute(params![
+                id,
+                stream,
+                version,
+                event_type,
+                payload,
+                hash.as_slice()
+            ])?;
+        }
+        conn.execute_batch("COMMIT")?;
+    }
+    Ok(started.elapsed())
+}
+
+/// The floor of a replay: SELECT in event-id order, decode each payload into its typed
+/// event, apply it to a plain map — nothing else.
+fn replay_floor(conn: &Connection) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let mut orders: HashMap<String, (u64, u64, u64)> = HashMap::new();
+    let mut select =
+        conn.prepare_cached("SELECT stream_id, event_type, payload FROM events ORDER BY event_id")?;
+    let mut rows = select.query([])?;
+    while let Some(row) = rows.next()? {
+        let stream = row.get_ref(0)?.as_str()?;
+        let event = Event::decode(row.get_ref(1)?.as_str()?, row.get_ref(2)?.as_str()?)
+            .map_err(anyhow::Error::msg)?;
+        match event {
+            Event::NewOrderEvent(e) => {
+                orders.insert(stream.to_string(), (e.quantity, e.unit_price.cents(), 0));
+            }
+            Event::ModifyOrderEvent(e) => {
+                if let Some(order) = orders.get_mut(stream) {
+                    order.0 = e.quantity;
+                }
+            }
+            Event::OrderPaymentEvent(e) => {
+                if let Some(order) = orders.get_mut(stream) {
+                    order.2 = e.amount.cents();
+                }
+            }
+            Event::OrderCancelledEvent(_) => {}
+        }
+    }
+    std::hint::black_box(&orders);
+    Ok(started.elapsed())
+}
+
+/// Builds a log `factor` times the workload's length over the same orders (more changes per
+/// order), with a snapshot every `snapshot_every` events, and times a rebuild from the latest
+/// snapshot plus a tail of half a snapshot interval.
+fn snapshot_rebuild(
+    path: &Path,
+    workload: &Workload,
+    factor: u64,
+    options: &BenchOptions,
+) -> anyhow::Result<(Duration, u64)> {
+    let longer = Workload {
+        changes: (workload.changes + 2) * factor - 2,
+        ..*workload
+    };
+    let events = decided_events(&longer);
+    let every = options.snapshot_every.max(1) as usize;
+    let tail = every / 2;
+    // The longest prefix whose last snapshot sits exactly `tail` events before its end.
+    let whole = (events.len().saturating_sub(tail) / every) * every;
+    let length = whole + tail;
+    let mut store = EventStore::open(&Location::NewFile(path.to_path_buf()), 1)?;
+    let mut view = OrderView::default();
+    let bar = bar(options, length as u64, "building snapshot logs");
+    for (i, chunk) in events[..length].chunks(every).enumerate() {
+        let first = store.count()?;
+        store.import(
+            chunk
+                .iter()
+                .map(|(id, version, event)| (id, *version, event)),
+            10_000,
+        )?;
+        for (offset, (id, version, event)) in chunk.iter().enumerate() {
+            view.apply_event(first + offset as u64 + 1, id.as_str(), *version, event)?;
+        }
+        if chunk.len() == every {
+            store.save_snapshot(&view)?;
+        }
+        bar.set_position(((i + 1) * every).min(length) as u64);
+    }
+    bar.finish_and_clear();
+    let started = Instant::now();
+    let rebuilt = OrderView::rebuild_from_snapshot(&store)?;
+    let elapsed = started.elapsed();
+    anyhow::ensure!(
+        rebuilt == view,
+        "the view rebuilt from a snapshot differs from the live one"
+    );
+    Ok((elapsed, length as u64))
+}
+
+fn query_latencies(
+    es: &mut EventSourcedService,
+    workload: &Workload,
+) -> anyhow::Result<Vec<Latency>> {
+    const QUERIES: u64 = 1000;
+    let middle = es.store().count()? / 2;
+    let mut latencies = Vec::new();
+    for (label, question) in [
+        ("time travel (as_of the middle of the log)", true),
+        ("history of one order", false),
+    ] {
+        let started = Instant::now();
+        for i in 0..QUERIES {
+            let order_id = workload::order_id((i * 7919) % workload.orders);
+            let question = if question {
+                Question::Query(OrderQuery {
+                    order_id,
+                    as_of: Some(middle),
+                })
+            } else {
+                Question::History(HistoryQuery { order_id })
+            };
+            std::hint::black_box(es.ask(&question)?);
+        }
+        latencies.push(Latency {
+            query: label,
+            count: QUERIES,
+            microseconds_each: started.elapsed().as_secs_f64() * 1e6 / QUERIES as f64,
+        });
+    }
+    Ok(latencies)
+}
+
+/// Runs a generated scenario of `steps` steps through both designs in memory, as `eslab run
+/// --format json` does, and times it from scenario to printed JSON.
+fn run_generated(steps: u64, seed: u64) -> anyhow::Result<Duration> {
+    let workload = Workload {
+        orders: steps / 10,
+        changes: 8,
+        seed,
+    };
+    let scenario = Scenario {
+        title: format!("generated, {steps} steps"),
+        description: None,
+        first_event_id: 1,
+        steps: workload
+            .commands()
+            .map(|command| Step {
+                action: Action::Command(command),
+                note: None,
+                expect: None,
+            })
+            .collect(),
+    };
+    let loaded = LoadedScenario {
+        name: "generated".into(),
+        scenario,
+    };
+    let started = Instant::now();
+    let mut services =
+        Services::open(&[Backend::Crud, Backend::Es], &StorageOptions::default(), 1)?;
+    let trace = runner::run(&loaded, &mut services)?;
+    let style = crate::render::Style {
+        format: crate::render::Format::Json,
+        width: crate::render::Width::Fixed(crate::render::DEFAULT_WIDTH),
+        color: false,
+    };
+    std::hint::black_box(crate::render::run(&trace, style));
+    Ok(started.elapsed())
+}
+
+/// Bytes the database occupies, after folding its WAL back in.
+fn database_bytes(conn: &Connection) -> anyhow::Result<u64> {
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+    let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+    let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+    Ok((pages * size) as u64)
+}
+
+/// Peak resident set size, from /proc/self/status (`VmHWM`), where the OS offers it.
+fn peak_rss() -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}

@@ -1,0 +1,131 @@
+//! Generated workloads for `eslab bench` and `eslab generate`: seeded, so the same arguments
+//! always give the same commands.
+
+use std::rc::Rc;
+
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+use serde_json::json;
+
+use crate::domain::{ChangeQuantity, Command, Money, OrderId, Pay, PlaceOrder};
+use crate::scenario::Action;
+
+/// The shape of a workload: every order is placed, changed `changes` times and paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Workload {
+    pub orders: u64,
+    pub changes: u64,
+    pub seed: u64,
+}
+
+impl Workload {
+    pub fn commands_count(&self) -> u64 {
+        self.orders * (self.changes + 2)
+    }
+
+    /// The commands in the order they run. Orders advance in rounds (every order placed, then
+    /// every order's first change, …), so streams interleave in the log as they would live.
+    pub fn commands(&self) -> impl Iterator<Item = Command> + '_ {
+        let mut rng = Pcg64Mcg::seed_from_u64(self.seed);
+        // Each order's price and quantities, drawn once up front so the rounds agree.
+        let plans: Rc<Vec<(Money, Vec<u64>)>> = (0..self.orders)
+            .map(|_| {
+                let price = Money::from_cents(rng.random_range(100..=50_000));
+                let quantities = (0..=self.changes)
+                    .map(|_| rng.random_range(1..=20))
+                    .collect();
+                (price, quantities)
+            })
+            .collect::<Vec<_>>()
+            .into();
+        (0..self.changes + 2).flat_map(move |round| {
+            let plans = Rc::clone(&plans);
+            (0..self.orders).map(move |i| {
+                let order_id = order_id(i);
+                let (price, quantities) = &plans[i as usize];
+                match round {
+                    0 => Command::PlaceOrder(PlaceOrder {
+                        order_id,
+                        customer: format!("Customer {}", i % 997),
+                        product: format!("Product {}", i % 31),
+                        quantity: quantities[0],
+                        unit_price: *price,
+                    }),
+                    r if r <= self.changes => Command::ChangeQuantity(ChangeQuantity {
+                        order_id,
+                        quantity: quantities[r as usize],
+                        expected_version: None,
+                    }),
+                    _ => Command::Pay(Pay {
+                        order_id,
+                        amount: price
+                            .checked_mul(quantities[self.changes as usize])
+                            .expect("prices and quantities are small"),
+                        expected_version: None,
+                    }),
+                }
+            })
+        })
+    }
+
+    /// The workload as a scenario file's JSON.
+    pub fn scenario_json(&self) -> serde_json::Value {
+        let steps: Vec<serde_json::Value> = self
+            .commands()
+            .map(|command| json!(Action::Command(command)))
+            .collect();
+        json!({
+            "title": format!(
+                "Generated: {} orders, {} changes each (seed {})",
+                self.orders, self.changes, self.seed
+            ),
+            "description": "Made by `eslab generate`: every order is placed, changed, then paid.",
+            "steps": steps,
+        })
+    }
+}
+
+pub fn order_id(index: u64) -> OrderId {
+    OrderId::new(format!("O{index:07}")).expect("generated ids are valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{apply, decide};
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn the_same_seed_gives_the_same_commands_and_every_command_is_accepted() {
+        let workload = Workload {
+            orders: 20,
+            changes: 3,
+            seed: 7,
+        };
+        let commands: Vec<Command> = workload.commands().collect();
+        assert_eq!(commands.len() as u64, workload.commands_count());
+        assert_eq!(commands, workload.commands().collect::<Vec<_>>());
+        let other = Workload {
+            seed: 8,
+            ..workload
+        };
+        assert_ne!(commands, other.commands().collect::<Vec<_>>());
+
+        let mut orders = BTreeMap::new();
+        for command in &commands {
+            let id = command.order_id().clone();
+            let current = orders.remove(&id);
+            let events = decide(current.as_ref(), command).expect("generated commands are valid");
+            let mut next = current;
+            for event in &events {
+                next = Some(apply(next, &id, event).unwrap());
+            }
+            orders.insert(id, next.unwrap());
+        }
+        assert!(
+            orders
+                .values()
+                .all(|o| o.status == crate::domain::Status::Paid)
+        );
+    }
+}
