@@ -6,6 +6,8 @@ pub mod snapshot;
 pub mod store;
 pub mod view;
 
+use std::collections::HashMap;
+
 use anyhow::Context;
 use serde::Serialize;
 
@@ -13,7 +15,7 @@ pub use store::EventStore;
 pub use view::OrderView;
 
 use crate::db::Location;
-use crate::domain::{Command, Event, OrderId, Rejection, decide};
+use crate::domain::{Command, Event, Order, OrderId, Rejection, apply, decide};
 use crate::reports;
 use crate::service::{
     Backend, CommandOutcome, OrderService, OrderState, Outcome, Question, StorageChange,
@@ -36,6 +38,10 @@ pub struct EventSourcedService {
     view: Option<OrderView>,
     /// The view as it was when it went down, kept only to check a rebuild against it.
     lost_view: Option<OrderView>,
+    /// The state each stream folded to when last seen, so a command reads only the events it
+    /// has not seen. Checked against the stream's version inside every command's transaction,
+    /// so another writer's events are never missed.
+    aggregates: HashMap<OrderId, Order>,
 }
 
 impl EventSourcedService {
@@ -48,6 +54,7 @@ impl EventSourcedService {
             store,
             view: Some(view),
             lost_view: None,
+            aggregates: HashMap::new(),
         })
     }
 
@@ -117,11 +124,22 @@ impl OrderService for EventSourcedService {
         let first_event_id = self.store.first_event_id();
         let tx = self.store.begin()?;
         // Decided from the stream, not the view: commands work even while the view is down.
-        let current = EventStore::load_order(&tx, order_id)?;
+        let version = EventStore::stream_version(&tx, order_id)?;
+        let cached = self.aggregates.remove(order_id);
+        let current = match cached {
+            Some(order) if order.version == version => Some(order),
+            Some(order) if order.version < version => {
+                EventStore::fold_stream(&tx, order_id, Some(order), None)?
+            }
+            _ => EventStore::fold_stream(&tx, order_id, None, None)?,
+        };
         let events = match decide(current.as_ref(), command) {
             Ok(events) => events,
             Err(rejection) => {
                 drop(tx);
+                if let Some(order) = current {
+                    self.aggregates.insert(order_id.clone(), order);
+                }
                 let detail = match &rejection {
                     Rejection::VersionConflict { expected, .. } => {
                         Some(self.conflict_detail(order_id, *expected)?)
@@ -131,9 +149,15 @@ impl OrderService for EventSourcedService {
                 return Ok(CommandOutcome::Rejected { rejection, detail });
             }
         };
-        let version = current.map_or(0, |o| o.version);
+        let mut next = current;
+        for event in &events {
+            next = Some(apply(next, order_id, event)?);
+        }
         let appended = EventStore::append(&tx, first_event_id, order_id, version, events)?;
         tx.commit()?;
+        if let Some(order) = next {
+            self.aggregates.insert(order_id.clone(), order);
+        }
         self.publish(&appended)?;
         Ok(CommandOutcome::Applied {
             change: StorageChange::Append { events: appended },
@@ -200,7 +224,7 @@ impl OrderService for EventSourcedService {
         Ok(match self.view.take() {
             Some(view) => {
                 let outcome = Outcome::ViewCrashed {
-                    orders_lost: view.orders().count(),
+                    orders_lost: view.len(),
                     checkpoint: view.checkpoint(),
                 };
                 self.lost_view = Some(view);

@@ -1,7 +1,7 @@
 //! `OrderView`: the read model. It lives in memory only, is fed the events the store
 //! publishes, and can always be rebuilt from the log.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use anyhow::bail;
 
@@ -11,7 +11,8 @@ use crate::domain::{Event, Order, OrderId, create, evolve};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderView {
-    orders: BTreeMap<OrderId, Order>,
+    /// By id; never iterated unsorted, so its order never reaches any output.
+    orders: HashMap<OrderId, Order>,
     /// The id of the last event applied.
     checkpoint: Option<u64>,
 }
@@ -90,9 +91,20 @@ impl OrderView {
         self.orders.get(order_id)
     }
 
-    /// Every order, by order id.
+    /// How many orders the view holds.
+    pub fn len(&self) -> usize {
+        self.orders.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.orders.is_empty()
+    }
+
+    /// Every order, sorted by order id.
     pub fn orders(&self) -> impl Iterator<Item = &Order> {
-        self.orders.values()
+        let mut orders: Vec<&Order> = self.orders.values().collect();
+        orders.sort_unstable_by(|a, b| a.order_id.cmp(&b.order_id));
+        orders.into_iter()
     }
 
     /// Bytes the view holds: each order inline plus its strings, and the map's key copies.
