@@ -439,7 +439,7 @@ fn drive(
     let bar = bar(options, commands.len() as u64, label);
     let started = Instant::now();
     for (i, command) in commands.iter().enumerate() {
-        service.execute(command)?;
+        service.execute(command, None)?;
         if i % 1024 == 0 {
             bar.set_position(i as u64);
         }

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use crate::service::StepMark;
 
 /// Which database a file holds; stamped into SQLite's `application_id` so we recognise our own.
 #[derive(Debug, Clone, Copy)]
@@ -176,4 +178,24 @@ fn initialise(conn: &Connection, schema: &Schema) -> anyhow::Result<()> {
         schema.ddl, schema.application_id, schema.version
     ))?;
     Ok(())
+}
+
+/// Records, inside the caller's transaction, that a scenario's step is done. Progress only
+/// moves forward, whoever writes it.
+pub fn record_progress(conn: &Connection, mark: &StepMark) -> anyhow::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO progress (scenario, steps_done) VALUES (?1, ?2) \
+         ON CONFLICT (scenario) DO UPDATE SET steps_done = max(steps_done, excluded.steps_done)",
+    )?
+    .execute(rusqlite::params![mark.scenario, mark.step as i64])?;
+    Ok(())
+}
+
+/// How many steps of the scenario this database has done (0 if none).
+pub fn steps_done(conn: &Connection, scenario: &str) -> anyhow::Result<u64> {
+    let done: Option<i64> = conn
+        .prepare_cached("SELECT steps_done FROM progress WHERE scenario = ?1")?
+        .query_row([scenario], |r| r.get(0))
+        .optional()?;
+    Ok(done.unwrap_or(0) as u64)
 }

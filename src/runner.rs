@@ -10,7 +10,8 @@ use crate::es::{self, EventSourcedService};
 use crate::expect;
 use crate::scenario::{Action, LoadedScenario, ViewAction};
 use crate::service::{
-    Agreement, Backend, CommandOutcome, OrderQuery, OrderService, Outcome, Question, StorageSummary,
+    Agreement, Backend, CommandOutcome, OrderQuery, OrderService, Outcome, Question, StepMark,
+    StorageSummary,
 };
 use crate::trace::{
     Expectations, SCHEMA_VERSION, ScenarioInfo, StepRecord, StepResult, Summary, Trace,
@@ -70,6 +71,8 @@ impl StorageOptions {
 pub struct Services {
     pub crud: Option<CrudStore>,
     pub es: Option<EventSourcedService>,
+    /// Skip the steps each database records as done (`--continue`).
+    resume: bool,
 }
 
 impl Services {
@@ -110,7 +113,11 @@ impl Services {
             )?),
             false => None,
         };
-        Ok(Services { crud, es })
+        Ok(Services {
+            crud,
+            es,
+            resume: storage.resume,
+        })
     }
 
     fn each(&mut self) -> Vec<&mut dyn OrderService> {
@@ -138,14 +145,39 @@ pub fn run_with(
     mut after_step: impl FnMut(&StepRecord) -> anyhow::Result<()>,
 ) -> anyhow::Result<Trace> {
     let scenario = &loaded.scenario;
+    let fingerprint = scenario.fingerprint();
+    // With --continue, each database says how far it got: a run killed between the two
+    // designs' commits leaves them a step apart, and each carries on from its own.
+    let done: Vec<u64> = if services.resume {
+        services
+            .each()
+            .iter()
+            .map(|s| s.steps_done(&fingerprint))
+            .collect::<anyhow::Result<_>>()?
+    } else {
+        vec![0; services.each().len()]
+    };
     let mut steps = Vec::with_capacity(scenario.steps.len());
     let mut expectations = Expectations::default();
     for (index, step) in scenario.steps.iter().enumerate() {
         let number = index + 1;
+        let mark = StepMark {
+            scenario: fingerprint.clone(),
+            step: number as u64,
+        };
         let mut results = Vec::new();
-        for service in services.each() {
+        for (service, &done) in services.each().into_iter().zip(&done) {
             let backend = service.backend();
-            let outcome = perform(service, &step.action).with_context(|| {
+            if number as u64 <= done {
+                results.push(StepResult {
+                    backend,
+                    outcome: Outcome::NotApplicable {
+                        reason: "done by an earlier run: carried on after it (--continue)".into(),
+                    },
+                });
+                continue;
+            }
+            let outcome = perform(service, &step.action, &mark).with_context(|| {
                 format!("step {number} ({}) failed on {backend}", step.action.name())
             })?;
             if let Some(expect) = &step.expect {
@@ -187,9 +219,13 @@ pub fn run_with(
     })
 }
 
-fn perform(service: &mut dyn OrderService, action: &Action) -> anyhow::Result<Outcome> {
+fn perform(
+    service: &mut dyn OrderService,
+    action: &Action,
+    mark: &StepMark,
+) -> anyhow::Result<Outcome> {
     Ok(match action {
-        Action::Command(command) => match service.execute(command)? {
+        Action::Command(command) => match service.execute(command, Some(mark))? {
             CommandOutcome::Applied { change, warning } => {
                 // What the design answers right after the command, from where it reads.
                 let now = Question::Query(OrderQuery {

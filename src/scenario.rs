@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::domain::{Cancel, ChangeQuantity, Command, Money, OrderId, Pay, PlaceOrder, Status};
 use crate::service::Question;
@@ -333,6 +334,15 @@ impl fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 impl Scenario {
+    /// SHA-256 over the title and every step's action: the same scenario gets the same
+    /// fingerprint wherever its file is, so `--continue` knows how far it got.
+    pub fn fingerprint(&self) -> String {
+        let actions: Vec<&Action> = self.steps.iter().map(|s| &s.action).collect();
+        let canonical = serde_json::to_vec(&(&self.title, actions))
+            .expect("actions are plain data and always serialize");
+        hex::encode(Sha256::digest(&canonical))
+    }
+
     /// Parses and validates a scenario; `source` names it in errors.
     pub fn from_json(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
         let error = |position, step, message| ScenarioError {

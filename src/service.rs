@@ -142,6 +142,15 @@ pub enum CommandOutcome {
     },
 }
 
+/// A scenario step, recorded as done in the transaction of its command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepMark {
+    /// The scenario's fingerprint (`Scenario::fingerprint`).
+    pub scenario: String,
+    /// Counted from 1.
+    pub step: u64,
+}
+
 /// Questions a step can ask a design.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -297,8 +306,16 @@ pub struct StorageSummary {
 pub trait OrderService {
     fn backend(&self) -> Backend;
 
-    /// Decides and stores one command, in one transaction.
-    fn execute(&mut self, command: &Command) -> anyhow::Result<CommandOutcome>;
+    /// Decides and stores one command, in one transaction. With a `mark`, the same transaction
+    /// records that the step is done, so `--continue` can carry on after an interruption.
+    fn execute(
+        &mut self,
+        command: &Command,
+        mark: Option<&StepMark>,
+    ) -> anyhow::Result<CommandOutcome>;
+
+    /// How many steps of the scenario with this fingerprint this design's storage has done.
+    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64>;
 
     /// Answers a question from wherever this design reads, or says it cannot.
     fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome>;

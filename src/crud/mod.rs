@@ -11,13 +11,13 @@ use crate::domain::{Command, Money, Order, OrderId, Rejection, Status, apply, de
 use crate::reports::{self, ReportName};
 use crate::service::{
     Backend, ColumnChange, ColumnValue, CommandOutcome, OrderService, OrderState, Outcome,
-    Question, StorageChange, StorageSummary,
+    Question, StepMark, StorageChange, StorageSummary,
 };
 
 pub const SCHEMA: Schema = Schema {
     what: "CRUD store",
     application_id: 0x4553_4c43, // "ESLC"
-    version: 1,
+    version: 2,
     ddl: include_str!("schema.sql"),
 };
 
@@ -26,7 +26,7 @@ pub const SCHEMA: Schema = Schema {
 pub const VERSIONED_SCHEMA: Schema = Schema {
     what: "CRUD store with a version column (--crud-locking)",
     application_id: 0x4553_4c56, // "ESLV"
-    version: 1,
+    version: 2,
     ddl: include_str!("schema_versioned.sql"),
 };
 
@@ -54,6 +54,101 @@ impl CrudStore {
         ))?;
         let row = select.query_row([order_id.as_str()], read_row).optional()?;
         row.transpose()
+    }
+
+    /// Decides one command against the row and writes the result, inside `tx`.
+    fn write_command(
+        tx: &Connection,
+        locking: bool,
+        command: &Command,
+    ) -> anyhow::Result<CommandOutcome> {
+        let order_id = command.order_id();
+        let current = CrudStore::load(tx, locking, order_id)?;
+        // Without a version column there is nothing to check a read against.
+        let (command, warning) = match (locking, command.expected_version()) {
+            (false, Some(expected)) => (
+                command.without_expected_version(),
+                Some(format!(
+                    "no version kept: the writer read version {expected}, but the row cannot tell whether it changed since, so this write silently replaces whatever is there"
+                )),
+            ),
+            _ => (command.clone(), None),
+        };
+        let events = match decide(current.as_ref(), &command) {
+            Ok(events) => events,
+            Err(rejection) => {
+                let detail = matches!(rejection, Rejection::VersionConflict { .. }).then(|| {
+                    "the row holds only its newest version: what the competing change was, it cannot say".to_string()
+                });
+                return Ok(CommandOutcome::Rejected { rejection, detail });
+            }
+        };
+        // The same `apply` as event sourcing computes the new row; only the new row is kept.
+        let mut next = current.clone();
+        for event in &events {
+            next = Some(apply(next, order_id, event)?);
+        }
+        let next = next.context("a command always leaves an order")?;
+        let change = match &current {
+            None => {
+                // A new row starts at version 1, where a version is kept.
+                let (version, first) = if locking {
+                    (", version", ", 1")
+                } else {
+                    ("", "")
+                };
+                tx.prepare_cached(&format!(
+                    "INSERT INTO orders ({COLUMNS}{version}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8{first})"
+                ))?
+                .execute(params![
+                    next.order_id.as_str(),
+                    next.customer,
+                    next.product,
+                    next.quantity as i64,
+                    sql_cents(next.unit_price),
+                    sql_cents(next.total),
+                    sql_cents(next.paid),
+                    next.status.as_str(),
+                ])?;
+                StorageChange::Insert {
+                    table: "orders",
+                    row: as_answered(&next, locking),
+                }
+            }
+            Some(old) => {
+                let set = "UPDATE orders SET quantity = ?2, total = ?3, paid = ?4, status = ?5";
+                let id = next.order_id.as_str();
+                let (quantity, status) = (next.quantity as i64, next.status.as_str());
+                let (total, paid) = (sql_cents(next.total), sql_cents(next.paid));
+                let updated = if locking {
+                    // The guard that holds even against another process: only the version read.
+                    tx.prepare_cached(&format!(
+                        "{set}, version = version + 1 WHERE order_id = ?1 AND version = ?6"
+                    ))?
+                    .execute(params![
+                        id,
+                        quantity,
+                        total,
+                        paid,
+                        status,
+                        old.version as i64
+                    ])?
+                } else {
+                    tx.prepare_cached(&format!("{set} WHERE order_id = ?1"))?
+                        .execute(params![id, quantity, total, paid, status])?
+                };
+                if updated != 1 {
+                    anyhow::bail!("the row of {order_id} changed under this transaction");
+                }
+                StorageChange::Update {
+                    table: "orders",
+                    order_id: order_id.clone(),
+                    changes: changed_columns(old, &next, locking),
+                }
+            }
+        };
+        Ok(CommandOutcome::Applied { change, warning })
     }
 
     pub fn connection(&self) -> &Connection {
@@ -160,98 +255,25 @@ impl OrderService for CrudStore {
         Backend::Crud
     }
 
-    fn execute(&mut self, command: &Command) -> anyhow::Result<CommandOutcome> {
-        let order_id = command.order_id();
+    fn execute(
+        &mut self,
+        command: &Command,
+        mark: Option<&StepMark>,
+    ) -> anyhow::Result<CommandOutcome> {
+        let locking = self.locking;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let current = CrudStore::load(&tx, self.locking, order_id)?;
-        // Without a version column there is nothing to check a read against.
-        let (command, warning) = match (self.locking, command.expected_version()) {
-            (false, Some(expected)) => (
-                command.without_expected_version(),
-                Some(format!(
-                    "no version kept: the writer read version {expected}, but the row cannot tell whether it changed since, so this write silently replaces whatever is there"
-                )),
-            ),
-            _ => (command.clone(), None),
-        };
-        let events = match decide(current.as_ref(), &command) {
-            Ok(events) => events,
-            Err(rejection) => {
-                let detail = matches!(rejection, Rejection::VersionConflict { .. }).then(|| {
-                    "the row holds only its newest version: what the competing change was, it cannot say".to_string()
-                });
-                return Ok(CommandOutcome::Rejected { rejection, detail });
-            }
-        };
-        // The same `apply` as event sourcing computes the new row; only the new row is kept.
-        let mut next = current.clone();
-        for event in &events {
-            next = Some(apply(next, order_id, event)?);
+        let outcome = CrudStore::write_command(&tx, locking, command)?;
+        if let Some(mark) = mark {
+            db::record_progress(&tx, mark)?;
         }
-        let next = next.context("a command always leaves an order")?;
-        let change = match &current {
-            None => {
-                // A new row starts at version 1, where a version is kept.
-                let (version, first) = if self.locking {
-                    (", version", ", 1")
-                } else {
-                    ("", "")
-                };
-                tx.prepare_cached(&format!(
-                    "INSERT INTO orders ({COLUMNS}{version}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8{first})"
-                ))?
-                .execute(params![
-                    next.order_id.as_str(),
-                    next.customer,
-                    next.product,
-                    next.quantity as i64,
-                    sql_cents(next.unit_price),
-                    sql_cents(next.total),
-                    sql_cents(next.paid),
-                    next.status.as_str(),
-                ])?;
-                StorageChange::Insert {
-                    table: "orders",
-                    row: as_answered(&next, self.locking),
-                }
-            }
-            Some(old) => {
-                let set = "UPDATE orders SET quantity = ?2, total = ?3, paid = ?4, status = ?5";
-                let id = next.order_id.as_str();
-                let (quantity, status) = (next.quantity as i64, next.status.as_str());
-                let (total, paid) = (sql_cents(next.total), sql_cents(next.paid));
-                let updated = if self.locking {
-                    // The guard that holds even against another process: only the version read.
-                    tx.prepare_cached(&format!(
-                        "{set}, version = version + 1 WHERE order_id = ?1 AND version = ?6"
-                    ))?
-                    .execute(params![
-                        id,
-                        quantity,
-                        total,
-                        paid,
-                        status,
-                        old.version as i64
-                    ])?
-                } else {
-                    tx.prepare_cached(&format!("{set} WHERE order_id = ?1"))?
-                        .execute(params![id, quantity, total, paid, status])?
-                };
-                if updated != 1 {
-                    anyhow::bail!("the row of {order_id} changed under this transaction");
-                }
-                StorageChange::Update {
-                    table: "orders",
-                    order_id: order_id.clone(),
-                    changes: changed_columns(old, &next, self.locking),
-                }
-            }
-        };
         tx.commit()?;
-        Ok(CommandOutcome::Applied { change, warning })
+        Ok(outcome)
+    }
+
+    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64> {
+        db::steps_done(&self.conn, scenario)
     }
 
     fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome> {

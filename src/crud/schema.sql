@@ -9,3 +9,10 @@ CREATE TABLE orders (
     paid       INTEGER NOT NULL,
     status     TEXT    NOT NULL CHECK (status IN ('Placed', 'Paid', 'Cancelled'))
 ) STRICT;
+
+-- Which steps of which scenario this database has done, so `--continue` carries on where an
+-- interrupted run stopped. Written in the same transaction as each step's command.
+CREATE TABLE progress (
+    scenario   TEXT    PRIMARY KEY NOT NULL,     -- the scenario's fingerprint (SHA-256)
+    steps_done INTEGER NOT NULL
+) STRICT;

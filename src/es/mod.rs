@@ -14,11 +14,11 @@ use serde::Serialize;
 pub use store::EventStore;
 pub use view::OrderView;
 
-use crate::db::Location;
+use crate::db::{self, Location};
 use crate::domain::{Command, Event, Order, OrderId, Rejection, apply, decide};
 use crate::reports;
 use crate::service::{
-    Backend, CommandOutcome, OrderService, OrderState, Outcome, Question, StorageChange,
+    Backend, CommandOutcome, OrderService, OrderState, Outcome, Question, StepMark, StorageChange,
     StorageSummary,
 };
 
@@ -119,7 +119,11 @@ impl OrderService for EventSourcedService {
         Backend::Es
     }
 
-    fn execute(&mut self, command: &Command) -> anyhow::Result<CommandOutcome> {
+    fn execute(
+        &mut self,
+        command: &Command,
+        mark: Option<&StepMark>,
+    ) -> anyhow::Result<CommandOutcome> {
         let order_id = command.order_id();
         let first_event_id = self.store.first_event_id();
         let tx = self.store.begin()?;
@@ -136,7 +140,10 @@ impl OrderService for EventSourcedService {
         let events = match decide(current.as_ref(), command) {
             Ok(events) => events,
             Err(rejection) => {
-                drop(tx);
+                if let Some(mark) = mark {
+                    db::record_progress(&tx, mark)?;
+                }
+                tx.commit()?;
                 if let Some(order) = current {
                     self.aggregates.insert(order_id.clone(), order);
                 }
@@ -154,6 +161,9 @@ impl OrderService for EventSourcedService {
             next = Some(apply(next, order_id, event)?);
         }
         let appended = EventStore::append(&tx, first_event_id, order_id, version, events)?;
+        if let Some(mark) = mark {
+            db::record_progress(&tx, mark)?;
+        }
         tx.commit()?;
         if let Some(order) = next {
             self.aggregates.insert(order_id.clone(), order);
@@ -163,6 +173,10 @@ impl OrderService for EventSourcedService {
             change: StorageChange::Append { events: appended },
             warning: None,
         })
+    }
+
+    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64> {
+        db::steps_done(self.store.connection(), scenario)
     }
 
     fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome> {

@@ -27,3 +27,10 @@ CREATE TABLE snapshots (
     checkpoint INTEGER PRIMARY KEY,              -- the last event id the snapshot includes
     orders     TEXT    NOT NULL                  -- the view's orders, as JSON
 ) STRICT;
+
+-- Which steps of which scenario this database has done, so `--continue` carries on where an
+-- interrupted run stopped. Written in the same transaction as each step's command.
+CREATE TABLE progress (
+    scenario   TEXT    PRIMARY KEY NOT NULL,     -- the scenario's fingerprint (SHA-256)
+    steps_done INTEGER NOT NULL
+) STRICT;

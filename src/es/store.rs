@@ -12,7 +12,7 @@ use crate::domain::{Event, Order, OrderId, apply};
 pub const SCHEMA: Schema = Schema {
     what: "event store",
     application_id: 0x4553_4c45, // "ESLE"
-    version: 2,
+    version: 3,
     ddl: include_str!("schema.sql"),
 };
 
