@@ -27,7 +27,11 @@ pub const VERSIONED_SCHEMA: Schema = Schema {
     what: "CRUD store with a version column (--crud-locking)",
     application_id: 0x4553_4c56, // "ESLV"
     version: 2,
-    ddl: include_str!("schema_versioned.sql"),
+    // The same table, plus the version column that `UPDATE … WHERE version = ?` checks.
+    ddl: concat!(
+        include_str!("schema.sql"),
+        "\nALTER TABLE orders ADD COLUMN version INTEGER NOT NULL DEFAULT 1;\n"
+    ),
 };
 
 pub struct CrudStore {
