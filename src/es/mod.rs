@@ -227,7 +227,10 @@ impl OrderService for EventSourcedService {
                     Ok(())
                 })?;
                 Outcome::Report {
-                    source: format!("a new read model over all {} events", events.len()),
+                    source: format!(
+                        "a new read model over the whole log ({} events)",
+                        events.len()
+                    ),
                     report: reports::from_events(report.name, &events),
                 }
             }

@@ -71,10 +71,22 @@ impl Doc {
         for block in &self.blocks {
             match block {
                 Block::Heading(level, text) => {
-                    let rule = if *level <= 1 { '=' } else { '-' };
-                    let underline: String =
-                        std::iter::repeat_n(rule, text.chars().count()).collect();
-                    out.push_str(&format!("{text}\n{underline}\n\n"));
+                    // Wrapped like any text (a word longer than the width is broken), and
+                    // underlined as wide as its widest line looks: a CJK character takes two
+                    // columns.
+                    let lines = textwrap::wrap(text, wrap_width);
+                    let widest = lines
+                        .iter()
+                        .map(|line| textwrap::core::display_width(line))
+                        .max()
+                        .unwrap_or(0);
+                    let rule = if *level <= 1 { "=" } else { "-" };
+                    for line in &lines {
+                        out.push_str(line);
+                        out.push('\n');
+                    }
+                    out.push_str(&rule.repeat(widest));
+                    out.push_str("\n\n");
                 }
                 Block::Text(text) => {
                     for line in textwrap::wrap(text, wrap_width) {

@@ -2,17 +2,47 @@
 //! side-by-side figure: the user, the order service, the CRUD database on one side, and the
 //! event store with `OrderView` listening on the other.
 
+use crate::expect;
 use crate::scenario::{Action, ViewAction};
 use crate::service::{Backend, OrderState, Outcome, Question, StorageChange};
 use crate::trace::{StepRecord, Trace};
 
-use super::text;
+use super::{all, plural, text};
+
+/// Mermaid sizes a note's box by its text, and longer notes overflow it: a note says at most
+/// this many characters (messages are kept whole).
+const NOTE_MAX_CHARS: usize = 70;
 
 /// Message text made safe for Mermaid: one line (control characters escaped), no `;` or `#` (which Mermaid reads as syntax)
 /// and no `<`/`>` (read as HTML).
 fn safe(text: &str) -> String {
+    entities(&text::clean_prose(text))
+}
+
+/// A note over a participant, its text made safe and cut to `NOTE_MAX_CHARS`.
+fn note(over: &str, text: &str) -> String {
+    let text = cut(&text::clean_prose(text), NOTE_MAX_CHARS);
+    format!("Note over {over}: {}", entities(&text))
+}
+
+/// `text` if it has at most `max` characters; otherwise cut with `…`, at a space if there is
+/// one in its second half.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let kept: String = text.chars().take(max - 1).collect();
+    let kept = match kept.rfind(' ') {
+        Some(at) if kept[..at].chars().count() >= max / 2 => &kept[..at],
+        _ => kept.as_str(),
+    };
+    format!("{}…", kept.trim_end_matches([' ', ',', ';', ':']))
+}
+
+/// Escapes what Mermaid would read as syntax or HTML.
+fn entities(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text::clean_prose(text).chars() {
+    for c in text.chars() {
         match c {
             ';' => out.push_str("#59;"),
             '#' => out.push_str("#35;"),
@@ -99,25 +129,38 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
                         safe(order_id.as_str()),
                         safe(&changes.join(", "))
                     ));
-                    out.push("Note over CRUD: old values overwritten".into());
+                    out.push(note("CRUD", "old values overwritten"));
                 }
                 StorageChange::Append { events } => {
+                    // While OrderView is down nothing is published: the events wait in the log.
+                    let view_down = expect::applied_while_view_down(backend, outcome);
                     for event in events {
                         out.push(format!(
                             "Service->>Store: append {} {}",
                             event.event_id,
                             event.event.event_type()
                         ));
-                        out.push(format!(
-                            "Store-->>View: publish {} {}",
-                            event.event_id,
-                            event.event.event_type()
+                        if !view_down {
+                            out.push(format!(
+                                "Store-->>View: publish {} {}",
+                                event.event_id,
+                                event.event.event_type()
+                            ));
+                        }
+                    }
+                    if view_down && !events.is_empty() {
+                        let ids: Vec<String> =
+                            events.iter().map(|e| e.event_id.to_string()).collect();
+                        let waits = if ids.len() == 1 { "waits" } else { "wait" };
+                        out.push(note(
+                            "Store",
+                            &format!("{} {waits} in the log: OrderView is down", ids.join(", ")),
                         ));
                     }
                 }
             }
             if let Some(warning) = warning {
-                out.push(format!("Note over {db}: ! {}", safe(warning)));
+                out.push(note(db, &format!("! {warning}")));
             }
             let answer = match (backend, state) {
                 (_, Some(state)) => state_line(state),
@@ -133,17 +176,17 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
             ));
         }
         Outcome::Answered { state, .. } => {
+            let id = step.action.order_id().map_or("", |id| id.as_str());
             let (reader, ask) = match (backend, &step.action) {
                 (Backend::Es, Action::Question(Question::Query(q))) if q.as_of.is_some() => (
                     "Store",
-                    format!("replay the stream up to {}", q.as_of.unwrap_or(0)),
+                    format!("replay the stream of {id} up to {}", q.as_of.unwrap_or(0)),
                 ),
-                (Backend::Es, _) => ("View", "get".to_string()),
-                (Backend::Crud, _) => ("CRUD", "SELECT".to_string()),
+                (Backend::Es, _) => ("View", format!("get {id}")),
+                (Backend::Crud, _) => ("CRUD", format!("SELECT {id}")),
             };
-            let id = step.action.order_id().map_or("", |id| id.as_str());
             let answer = state.as_ref().map_or(format!("no order {id}"), state_line);
-            out.push(format!("Service->>{reader}: {ask} {}", safe(id)));
+            out.push(format!("Service->>{reader}: {}", safe(&ask)));
             out.push(format!("{reader}-->>Service: {}", safe(&answer)));
             out.push(format!("Service-->>User: {db_name}: {}", safe(&answer)));
         }
@@ -163,10 +206,11 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
                 Backend::Es => "read every event",
             };
             out.push(format!("Service->>{db}: {ask}"));
+            let rows = report.rows.len() as u64;
             out.push(format!(
-                "Service-->>User: {db_name}: {} ({} rows)",
+                "Service-->>User: {db_name}: {} ({rows} {})",
                 report.name,
-                report.rows.len()
+                plural(rows, "rows")
             ));
         }
         Outcome::Unavailable { reason, .. } => {
@@ -174,22 +218,28 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
                 Backend::Crud => "CRUD",
                 Backend::Es => "View",
             };
-            out.push(format!("Note over {over}: cannot answer: {}", safe(reason)));
+            out.push(note(over, &format!("cannot answer: {reason}")));
         }
-        Outcome::ViewCrashed { .. } => {
-            out.push("Note over View: ✗ crashed: its memory is gone, the log is not".into())
-        }
+        Outcome::ViewCrashed { .. } => out.push(note(
+            "View",
+            "✗ crashed: its memory is gone, the log is not",
+        )),
         Outcome::ViewRebuilt { replayed, .. } => {
-            out.push(format!("Store-->>View: replay all {replayed} events"));
-            out.push("Note over View: rebuilt".into());
+            out.push(format!(
+                "Store-->>View: replay {}",
+                all(*replayed, "events")
+            ));
+            out.push(note("View", "rebuilt"));
         }
-        Outcome::NotApplicable { .. } => {
-            if let Action::View(ViewAction::CrashView(_) | ViewAction::RebuildView(_)) = step.action
-                && backend == Backend::Crud
-            {
-                out.push("Note over CRUD: no view to lose".into());
+        Outcome::NotApplicable { .. } => match (backend, &step.action) {
+            (Backend::Crud, Action::View(ViewAction::CrashView(_))) => {
+                out.push(note("CRUD", "no view to lose"))
             }
-        }
+            (Backend::Crud, Action::View(ViewAction::RebuildView(_))) => {
+                out.push(note("CRUD", "no view to rebuild"))
+            }
+            _ => {}
+        },
     }
     out
 }
@@ -202,5 +252,20 @@ mod tests {
     fn message_text_cannot_break_the_diagram() {
         assert_eq!(safe("a; b # c <d>"), "a#59; b #35; c #lt;d#gt;");
         assert_eq!(safe("two\nlines"), "two\\nlines");
+    }
+
+    #[test]
+    fn long_notes_are_cut_and_stay_safe() {
+        assert_eq!(note("View", "rebuilt"), "Note over View: rebuilt");
+        let long = format!("{}; and then some more words", "word ".repeat(20));
+        let cut = note("CRUD", &long);
+        let said = cut.strip_prefix("Note over CRUD: ").unwrap();
+        assert!(said.chars().count() <= NOTE_MAX_CHARS, "{said}");
+        assert!(said.ends_with("word…"), "{said}");
+        let unbroken = "x;".repeat(50);
+        let said = note("CRUD", &unbroken);
+        assert!(!said.contains("; "), "{said}");
+        assert!(said.ends_with("x…"), "{said}");
+        assert_eq!(said.matches("#59;").count(), 34, "{said}");
     }
 }

@@ -9,10 +9,10 @@ use serde::Serialize;
 
 use crate::bench::BenchReport;
 use crate::es::{OrderView, StoredEvent};
-use crate::expect::Failure;
+use crate::expect::{self, Failure};
 use crate::reports::ReportName;
 use crate::scenario::Action;
-use crate::service::{Agreement, Backend, OrderState, Outcome};
+use crate::service::{Agreement, Backend, OrderState, Outcome, Question};
 use crate::trace::{BackendHistory, SCHEMA_VERSION, ScenarioInfo, StepRecord, Trace};
 use crate::verify::Verdict;
 pub use doc::{DEFAULT_WIDTH, Doc, Width};
@@ -116,7 +116,7 @@ fn steps_table(backends: &[Backend], steps: &[StepRecord]) -> Doc {
         .map(|step| {
             let mut row: Vec<Cell> = vec![
                 step.step.to_string().into(),
-                text::step(text::action(&step.action), step.note.as_deref()).into(),
+                text::step(&step.action, step.note.as_deref(), step.expect.as_ref()).into(),
             ];
             for result in &step.results {
                 row.push(text::storage(result.backend, &result.outcome));
@@ -133,24 +133,7 @@ fn steps_table(backends: &[Backend], steps: &[StepRecord]) -> Doc {
 fn run_conclusion(trace: &Trace) -> Doc {
     let mut doc = Doc::default();
     for step in &trace.steps {
-        for result in &step.results {
-            if let Outcome::Report { source, report } = &result.outcome {
-                doc.heading(2, format!("Report at step {}: {}", step.step, report.name));
-                doc.text(format!(
-                    "{}: {}. {}",
-                    result.backend,
-                    text::clean_prose(source),
-                    report.name.question()
-                ));
-                let rows = report
-                    .rows
-                    .iter()
-                    .map(|row| row.iter().map(|cell| text::clean(cell)).collect())
-                    .collect();
-                let columns: Vec<&str> = report.columns.iter().map(String::as_str).collect();
-                doc.table(&columns, rows);
-            }
-        }
+        doc.extend(report_section(step));
     }
     doc.heading(2, "State histories");
     for history in trace.histories() {
@@ -163,6 +146,11 @@ fn run_conclusion(trace: &Trace) -> Doc {
             }
         });
         doc.table(&history_header(history.backend), history_rows(&history));
+        if history.backend == Backend::Es {
+            for line in answered_while_view_down(trace) {
+                doc.text(line);
+            }
+        }
     }
     doc.heading(2, "Summary");
     doc.text(summary_lines(trace).join("\n"));
@@ -174,6 +162,91 @@ fn run_conclusion(trace: &Trace) -> Doc {
         );
     }
     doc
+}
+
+/// A report step: one heading, the question, then each design's table (or why it has none).
+fn report_section(step: &StepRecord) -> Doc {
+    let mut doc = Doc::default();
+    let Action::Question(Question::Report(query)) = &step.action else {
+        return doc;
+    };
+    doc.heading(2, format!("Report at step {}: {}", step.step, query.name));
+    doc.text(query.name.question());
+    for result in &step.results {
+        match &result.outcome {
+            Outcome::Report { source, report } => {
+                doc.text(format!(
+                    "{}, built with {}:",
+                    result.backend,
+                    text::clean_prose(source)
+                ));
+                let rows = report
+                    .rows
+                    .iter()
+                    .map(|row| row.iter().map(|cell| text::clean(cell)).collect())
+                    .collect();
+                let columns: Vec<&str> = report.columns.iter().map(String::as_str).collect();
+                doc.table(&columns, rows);
+            }
+            Outcome::Unavailable { reason, .. } => {
+                doc.text(format!(
+                    "{} cannot answer: {}.",
+                    result.backend,
+                    text::clean_prose(reason)
+                ));
+            }
+            Outcome::NotApplicable { reason } => {
+                doc.text(format!(
+                    "{}: {}.",
+                    result.backend,
+                    text::clean_prose(reason)
+                ));
+            }
+            _ => {}
+        }
+    }
+    doc
+}
+
+/// The steps whose commands event sourcing applied while OrderView was down: they have no
+/// state in its history, though nothing was lost. One line per rebuild that replayed them.
+fn answered_while_view_down(trace: &Trace) -> Vec<String> {
+    let rebuilt_at = |after: usize| {
+        trace.steps.iter().find_map(|s| {
+            (s.step > after && matches!(s.result(Backend::Es), Some(Outcome::ViewRebuilt { .. })))
+                .then_some(s.step)
+        })
+    };
+    let mut groups: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
+    for step in &trace.steps {
+        let Some(outcome) = step.result(Backend::Es) else {
+            continue;
+        };
+        if !expect::applied_while_view_down(Backend::Es, outcome) {
+            continue;
+        }
+        let rebuilt = rebuilt_at(step.step);
+        match groups.last_mut() {
+            Some((at, steps)) if *at == rebuilt => steps.push(step.step),
+            _ => groups.push((rebuilt, vec![step.step])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(rebuilt, steps)| {
+            let one = steps.len() == 1;
+            let its = if one { "its" } else { "their" };
+            let after = match rebuilt {
+                Some(at) => format!("{its} events are in the log and were replayed at step {at}"),
+                None => format!("{its} events are in the log, waiting for `rebuild_view`"),
+            };
+            format!(
+                "{} {}: OrderView was down, so event sourcing answered no state then; {after}.",
+                if one { "Step" } else { "Steps" },
+                step_list(&steps)
+            )
+        })
+        .collect()
 }
 
 fn failure_row(failure: &Failure) -> Vec<Cell> {
@@ -279,12 +352,8 @@ fn summary_lines(trace: &Trace) -> Vec<String> {
             "Queries: none that both designs could answer.".to_string()
         }
         Some(true) => format!(
-            "Queries: both designs gave the same answer to {} they could both answer.",
-            if answered_by_both == 1 {
-                "the one query".to_string()
-            } else {
-                format!("all {}", queries(answered_by_both))
-            }
+            "Queries: the two designs gave the same answer to {} they could both answer.",
+            all(answered_by_both as u64, "queries")
         ),
         Some(false) => "Queries: the designs answered differently (see `eslab diff`).".to_string(),
     });
@@ -306,7 +375,10 @@ fn summary_lines(trace: &Trace) -> Vec<String> {
     let expectations = &summary.expectations;
     if expectations.checked > 0 || !expectations.failures.is_empty() {
         lines.push(if expectations.failures.is_empty() {
-            format!("Expectations: all {} checked hold.", expectations.checked)
+            match expectations.checked {
+                1 => "Expectations: the one checked holds.".to_string(),
+                n => format!("Expectations: {} checked hold.", all(n as u64, "")),
+            }
         } else {
             format!(
                 "Expectations: {} of {} checked failed.",
@@ -324,6 +396,22 @@ fn plural(count: u64, unit: &str) -> String {
         (1, "queries") => "query".into(),
         (1, unit) => unit.trim_end_matches('s').into(),
         (_, unit) => unit.into(),
+    }
+}
+
+/// Every one of `count` things: "all 3 queries", but "both queries", "the one query" and
+/// "no queries". An empty `unit` counts alone ("all 3", "both").
+fn all(count: u64, unit: &str) -> String {
+    let phrase = match count {
+        0 => "no".to_string(),
+        1 => "the one".to_string(),
+        2 => "both".to_string(),
+        n => format!("all {n}"),
+    };
+    match (count, unit) {
+        (_, "") => phrase,
+        (0, unit) => format!("{phrase} {unit}"),
+        (n, unit) => format!("{phrase} {}", plural(n, unit)),
     }
 }
 
@@ -437,7 +525,7 @@ fn side_by_side(step: &StepRecord) -> Vec<Cell> {
     };
     vec![
         step.step.to_string().into(),
-        text::step(text::action(&step.action), step.note.as_deref()).into(),
+        text::step(&step.action, step.note.as_deref(), step.expect.as_ref()).into(),
         side(Backend::Crud),
         side(Backend::Es),
     ]

@@ -3,7 +3,7 @@
 
 use crate::domain::Command;
 use crate::es::StoredEvent;
-use crate::scenario::{Action, ViewAction};
+use crate::scenario::{Action, Expect, ViewAction};
 use crate::service::{Backend, OrderState, Outcome, Question, StorageChange};
 
 /// What a cell shows, by meaning; the terminal renderer picks a colour per role. Every role
@@ -124,12 +124,80 @@ pub fn action(action: &Action) -> String {
     }
 }
 
-/// The step column: the action, then the note that narrates it.
-pub fn step(action_text: String, note: Option<&str>) -> String {
-    match note {
-        Some(note) => format!("{action_text}\n\n{}", clean_prose(note)),
-        None => action_text,
+/// The step column: the action, then the note that narrates it, then what the step expects.
+pub fn step(step: &Action, note: Option<&str>, expect: Option<&Expect>) -> String {
+    let mut out = action(step);
+    if let Some(note) = note {
+        out.push_str("\n\n");
+        out.push_str(&clean_prose(note));
     }
+    if let Some(expected) = expect.and_then(|e| expectation(e, step)) {
+        out.push('\n');
+        out.push_str(&expected);
+    }
+    out
+}
+
+/// A step's expectation on one line: `expect: applied, status Paid, quantity 5`;
+/// `None` when it expects nothing. A report's row reads in the report's column order.
+pub fn expectation(expect: &Expect, step: &Action) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    match expect.ok {
+        Some(true) => parts.push("applied".into()),
+        Some(false) => parts.push("rejected".into()),
+        None => {}
+    }
+    if let Some(fragment) = &expect.rejected {
+        parts.push(format!("rejected …{}…", clean(fragment)));
+    }
+    match expect.exists {
+        Some(true) => parts.push("exists".into()),
+        Some(false) => parts.push("no such order".into()),
+        None => {}
+    }
+    if let Some(status) = expect.status {
+        parts.push(format!("status {status}"));
+    }
+    if let Some(customer) = &expect.customer {
+        parts.push(format!("customer {}", clean(customer)));
+    }
+    if let Some(product) = &expect.product {
+        parts.push(format!("product {}", clean(product)));
+    }
+    if let Some(quantity) = expect.quantity {
+        parts.push(format!("quantity {quantity}"));
+    }
+    if let Some(unit_price) = expect.unit_price {
+        parts.push(format!("unit price {unit_price}"));
+    }
+    if let Some(total) = expect.total {
+        parts.push(format!("total {total}"));
+    }
+    if let Some(paid) = expect.paid {
+        parts.push(format!("paid {paid}"));
+    }
+    if let Some(version) = expect.version {
+        parts.push(format!("version {version}"));
+    }
+    if let Some(row) = &expect.row {
+        let columns = match step {
+            Action::Question(Question::Report(report)) => report.name.columns(),
+            _ => Vec::new(),
+        };
+        let mut cells: Vec<(&String, &String)> = row.iter().collect();
+        cells.sort_by_key(|(column, _)| {
+            columns
+                .iter()
+                .position(|c| c == *column)
+                .unwrap_or(columns.len())
+        });
+        let cells: Vec<String> = cells
+            .iter()
+            .map(|(column, value)| format!("{} {}", clean(column), clean(value)))
+            .collect();
+        parts.push(format!("row {}", cells.join(", ")));
+    }
+    (!parts.is_empty()).then(|| format!("expect: {}", parts.join(", ")))
 }
 
 pub fn event(stored: &StoredEvent) -> String {
@@ -207,9 +275,13 @@ pub fn storage(backend: Backend, outcome: &Outcome) -> Cell {
             }
             Cell::new(text, Role::Rejected)
         }
-        Outcome::Answered { source, .. }
-        | Outcome::History { source, .. }
-        | Outcome::Report { source, .. } => Cell::new(format!("read {source}"), Role::Plain),
+        Outcome::Answered { source, .. } | Outcome::History { source, .. } => {
+            Cell::new(format!("read {}", clean_prose(source)), Role::Plain)
+        }
+        // A report's source says how it was computed: a query, or a new read model.
+        Outcome::Report { source, .. } => {
+            Cell::new(format!("built with {}", clean_prose(source)), Role::Plain)
+        }
         Outcome::Unavailable { reason, .. } => Cell::new(
             format!("! cannot answer: {}", clean_prose(reason)),
             Role::Warning,
@@ -335,5 +407,52 @@ mod tests {
         assert_eq!(clean(&long).chars().count(), 61);
         assert!(clean(&long).ends_with('…'));
         assert_eq!(clean_prose("a\u{7}b"), "a\\u{7}b");
+    }
+
+    #[test]
+    fn an_expectation_reads_as_one_line() {
+        use crate::domain::{Money, Status};
+        use crate::reports::ReportName;
+        use crate::service::ReportQuery;
+        let report = Action::Question(Question::Report(ReportQuery {
+            name: ReportName::QuantityChanges,
+        }));
+        assert_eq!(expectation(&Expect::default(), &report), None);
+        let state = Expect {
+            ok: Some(true),
+            status: Some(Status::Paid),
+            quantity: Some(5),
+            paid: Some(Money::from_cents(4300)),
+            ..Expect::default()
+        };
+        assert_eq!(
+            expectation(&state, &report).unwrap(),
+            "expect: applied, status Paid, quantity 5, paid $43.00"
+        );
+        let rejected = Expect {
+            rejected: Some("does not\nmatch".into()),
+            ..Expect::default()
+        };
+        assert_eq!(
+            expectation(&rejected, &report).unwrap(),
+            "expect: rejected …does not\\nmatch…"
+        );
+        let row = Expect {
+            row: Some(
+                [
+                    ("paid", "yes"),
+                    ("customer", "\u{1b}[31mBob"),
+                    ("order", "A1"),
+                ]
+                .into_iter()
+                .map(|(c, v)| (c.to_string(), v.to_string()))
+                .collect(),
+            ),
+            ..Expect::default()
+        };
+        assert_eq!(
+            expectation(&row, &report).unwrap(),
+            "expect: row order A1, customer \\u{1b}[31mBob, paid yes"
+        );
     }
 }
