@@ -34,12 +34,16 @@ pub enum Location {
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// 64 MiB of page cache (SQLite's default is 2 MiB), in KiB as `PRAGMA cache_size` takes it.
+const CACHE_SIZE: i64 = -65536;
+
 /// Opens (and, when new, initialises) a database of the given schema.
 pub fn open(location: &Location, schema: &Schema) -> anyhow::Result<Connection> {
     match location {
         Location::InMemory => {
             let conn = Connection::open_in_memory()?;
             initialise(&conn, schema)?;
+            conn.pragma_update(None, "cache_size", CACHE_SIZE)?;
             Ok(conn)
         }
         Location::NewFile(path) => create_file(path, schema),
@@ -168,7 +172,7 @@ fn configure(conn: &Connection) -> anyhow::Result<()> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     // A 64 MiB page cache (the default is 2 MiB), the same for both designs: the log is the
     // bigger file and would otherwise re-read index pages from the OS on every command.
-    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "cache_size", CACHE_SIZE)?;
     Ok(())
 }
 

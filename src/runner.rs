@@ -73,6 +73,8 @@ pub struct Services {
     pub es: Option<EventSourcedService>,
     /// Skip the steps each database records as done (`--continue`).
     resume: bool,
+    /// Record each step as done: only files can be carried on from.
+    marks: bool,
 }
 
 impl Services {
@@ -117,6 +119,7 @@ impl Services {
             crud,
             es,
             resume: storage.resume,
+            marks: storage.db_dir.is_some(),
         })
     }
 
@@ -157,6 +160,7 @@ pub fn run_with(
     } else {
         vec![0; services.each().len()]
     };
+    let marks = services.marks;
     let mut steps = Vec::with_capacity(scenario.steps.len());
     let mut expectations = Expectations::default();
     for (index, step) in scenario.steps.iter().enumerate() {
@@ -177,7 +181,8 @@ pub fn run_with(
                 });
                 continue;
             }
-            let outcome = perform(service, &step.action, &mark).with_context(|| {
+            let mark = marks.then_some(&mark);
+            let outcome = perform(service, &step.action, mark).with_context(|| {
                 format!("step {number} ({}) failed on {backend}", step.action.name())
             })?;
             if let Some(expect) = &step.expect {
@@ -216,10 +221,10 @@ pub fn run_with(
 fn perform(
     service: &mut dyn OrderService,
     action: &Action,
-    mark: &StepMark,
+    mark: Option<&StepMark>,
 ) -> anyhow::Result<Outcome> {
     Ok(match action {
-        Action::Command(command) => match service.execute(command, Some(mark))? {
+        Action::Command(command) => match service.execute(command, mark)? {
             CommandOutcome::Applied { change, warning } => {
                 // What the design answers right after the command, from where it reads.
                 let now = Question::Query(OrderQuery {

@@ -63,20 +63,24 @@ struct RunDocument<'a> {
 }
 
 pub fn run(trace: &Trace, style: Style) -> String {
-    if style.format == Format::Mermaid {
-        return mermaid::sequence_diagram(trace);
-    }
-    let mut doc = run_heading(&trace.scenario);
-    doc.heading(2, "Step by step");
-    doc.extend(steps_table(&trace.backends, &trace.steps));
-    doc.extend(run_conclusion(trace));
-    style.print(
-        &doc,
-        &RunDocument {
+    // A run can be long: build only the form asked for.
+    match style.format {
+        Format::Mermaid => mermaid::sequence_diagram(trace),
+        Format::Json => to_json(&RunDocument {
             trace,
             histories: trace.histories(),
-        },
-    )
+        }),
+        Format::Table | Format::Markdown => {
+            let mut doc = run_heading(&trace.scenario);
+            doc.heading(2, "Step by step");
+            doc.extend(steps_table(&trace.backends, &trace.steps));
+            doc.extend(run_conclusion(trace));
+            match style.format {
+                Format::Markdown => doc.to_markdown(),
+                _ => doc.to_terminal(style.width, style.color),
+            }
+        }
+    }
 }
 
 /// `eslab run --step`: the title, before the first step.
