@@ -141,15 +141,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(if all_valid { SUCCESS } else { ERROR }))
         }
         Command::Log { db_dir, output } => {
-            let store = EventStore::open_read_only(&runner::events_path(&db_dir))?;
+            let path = runner::events_path(&db_dir);
+            let store = EventStore::open_read_only(&path)?;
             let mut events = Vec::new();
-            store.for_each_row(|row| {
-                events.push(LoggedEvent {
-                    event: row.decode()?,
-                    hash: hex::encode(&row.hash),
-                });
-                Ok(())
-            })?;
+            store
+                .for_each_row(|row| {
+                    events.push(LoggedEvent {
+                        event: row.decode()?,
+                        hash: hex::encode(&row.hash),
+                    });
+                    Ok(())
+                })
+                .with_context(|| format!("cannot read the log in {}", path.display()))?;
             print(&render::log(&events, style(&output)))?;
             Ok(ExitCode::from(SUCCESS))
         }
@@ -170,8 +173,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             until,
             output,
         } => {
-            let store = EventStore::open_read_only(&runner::events_path(&db_dir))?;
-            let view = OrderView::rebuild(&store, until).context("cannot replay the log")?;
+            let path = runner::events_path(&db_dir);
+            let store = EventStore::open_read_only(&path)?;
+            let view = OrderView::rebuild(&store, until)
+                .with_context(|| format!("cannot replay the log in {}", path.display()))?;
             print(&render::replay(&view, until, style(&output)))?;
             Ok(ExitCode::from(SUCCESS))
         }

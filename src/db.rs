@@ -20,6 +20,8 @@ pub struct Schema {
     /// Stored in `user_version`.
     pub version: i32,
     pub ddl: &'static str,
+    /// Tables a database of this schema must have: checked before anything is written.
+    pub tables: &'static [&'static str],
 }
 
 /// Where a backend keeps its database.
@@ -30,6 +32,17 @@ pub enum Location {
     NewFile(PathBuf),
     /// A file to carry on from; created if missing.
     ExistingOrNewFile(PathBuf),
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::InMemory => f.write_str("in memory"),
+            Location::NewFile(path) | Location::ExistingOrNewFile(path) => {
+                write!(f, "in {}", path.display())
+            }
+        }
+    }
 }
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,10 +59,10 @@ pub fn open(location: &Location, schema: &Schema) -> anyhow::Result<Connection> 
             conn.pragma_update(None, "cache_size", CACHE_SIZE)?;
             Ok(conn)
         }
-        Location::NewFile(path) => create_file(path, schema),
+        Location::NewFile(path) => create_file(path, schema, false),
         Location::ExistingOrNewFile(path) => match path.try_exists() {
             Ok(true) => open_existing(path, schema),
-            Ok(false) => create_file(path, schema),
+            Ok(false) => create_file(path, schema, true),
             Err(e) => Err(e).with_context(|| format!("cannot look at {}", path.display())),
         },
     }
@@ -78,25 +91,51 @@ pub fn open_for_reading(path: &Path, schema: &Schema) -> anyhow::Result<Connecti
     Ok(conn)
 }
 
-fn create_file(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
-    // `create_new` fails if anything is there, so nothing of the user's is ever replaced.
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| match e.kind() {
+/// Creates a database file, fully initialised before it appears under its name: it is built
+/// under a temporary name and then hard-linked into place, which fails rather than replace
+/// anything. So a kill never leaves a half-made file, and of several processes creating the
+/// same file at once exactly one wins (the others, with `--continue`, open the winner's).
+fn create_file(path: &Path, schema: &Schema, or_open: bool) -> anyhow::Result<Connection> {
+    let file_name = path
+        .file_name()
+        .with_context(|| format!("{} is not a file name", path.display()))?
+        .to_string_lossy();
+    let temporary = path.with_file_name(format!(".{file_name}.new-{}", std::process::id()));
+    let built = build_file(&temporary, schema);
+    let linked = built.and_then(|()| {
+        std::fs::hard_link(&temporary, path).map_err(|e| match e.kind() {
             ErrorKind::AlreadyExists => anyhow::anyhow!(
                 "{} already exists: refusing to overwrite it (use --continue to carry on from it)",
                 path.display()
             ),
             _ => anyhow::Error::new(e).context(format!("cannot create {}", path.display())),
-        })?;
+        })
+    });
+    let _ = std::fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => {}
+        Err(_) if or_open && path.exists() => return open_existing(path, schema),
+        Err(e) => return Err(e),
+    }
     let conn = Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    // Schema and identity go straight into the main file (before WAL is on), so the file is
-    // recognisable as ours from its header even if the process dies right after.
-    initialise(&conn, schema).with_context(|| format!("cannot initialise {}", path.display()))?;
     configure(&conn)?;
     Ok(conn)
+}
+
+/// Writes a new database with its schema and identity at `path`, which must not exist.
+fn build_file(path: &Path, schema: &Schema) -> anyhow::Result<()> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    let conn = Connection::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    // Schema and identity go straight into the main file (no WAL yet), so the file is whole
+    // the moment the connection closes.
+    initialise(&conn, schema).with_context(|| format!("cannot initialise {}", path.display()))?;
+    conn.close()
+        .map_err(|(_, e)| e)
+        .with_context(|| format!("cannot close {}", path.display()))
 }
 
 fn open_existing(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
@@ -106,7 +145,7 @@ fn open_existing(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .with_context(|| format!("cannot open {}", path.display()))?;
-    configure(&conn)?;
+    configure(&conn).with_context(|| format!("cannot use {}", path.display()))?;
     Ok(conn)
 }
 
@@ -138,7 +177,21 @@ pub fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<()> {
     if application_id != schema.application_id {
         return Err(not_ours(format!("application_id is {application_id}")));
     }
-    let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let version: i32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| not_ours(e.to_string()))?;
+    for table in schema.tables {
+        let present: bool = conn
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .map_err(|e| not_ours(e.to_string()))?;
+        if !present {
+            return Err(not_ours(format!("it has no `{table}` table")));
+        }
+    }
     if version != schema.version {
         bail!(
             "{} has schema version {version}, this eslab reads version {}",
@@ -170,6 +223,7 @@ fn configure(conn: &Connection) -> anyhow::Result<()> {
     // last commits, never the database's consistency.
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 20000)?;
     // A 64 MiB page cache (the default is 2 MiB), the same for both designs: the log is the
     // bigger file and would otherwise re-read index pages from the OS on every command.
     conn.pragma_update(None, "cache_size", CACHE_SIZE)?;

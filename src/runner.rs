@@ -101,19 +101,27 @@ impl Services {
         .map(|(_, file, schema)| (file, schema))
         .collect();
         storage.prepare(&files)?;
-        let crud = match wants(Backend::Crud) {
-            true => Some(CrudStore::open(
-                &storage.location(CRUD_FILE),
-                storage.crud_locking,
-            )?),
-            false => None,
+        let open_crud = || -> anyhow::Result<Option<CrudStore>> {
+            wants(Backend::Crud)
+                .then(|| CrudStore::open(&storage.location(CRUD_FILE), storage.crud_locking))
+                .transpose()
         };
-        let es = match wants(Backend::Es) {
-            true => Some(EventSourcedService::open(
-                &storage.location(EVENTS_FILE),
-                first_event_id,
-            )?),
-            false => None,
+        let open_es = || -> anyhow::Result<Option<EventSourcedService>> {
+            wants(Backend::Es)
+                .then(|| EventSourcedService::open(&storage.location(EVENTS_FILE), first_event_id))
+                .transpose()
+        };
+        // Existing files first: if one of them cannot be read, nothing new has been created yet.
+        let crud_is_new = storage
+            .db_dir
+            .as_ref()
+            .is_some_and(|dir| !dir.join(CRUD_FILE).exists());
+        let (crud, es) = if crud_is_new {
+            let es = open_es()?;
+            (open_crud()?, es)
+        } else {
+            let crud = open_crud()?;
+            (crud, open_es()?)
         };
         Ok(Services {
             crud,

@@ -19,6 +19,7 @@ pub const SCHEMA: Schema = Schema {
     application_id: 0x4553_4c43, // "ESLC"
     version: 2,
     ddl: include_str!("schema.sql"),
+    tables: &["orders", "progress"],
 };
 
 /// `--crud-locking`: the same store with a version column. A different file format, so a
@@ -32,6 +33,7 @@ pub const VERSIONED_SCHEMA: Schema = Schema {
         include_str!("schema.sql"),
         "\nALTER TABLE orders ADD COLUMN version INTEGER NOT NULL DEFAULT 1;\n"
     ),
+    tables: &["orders", "progress"],
 };
 
 pub struct CrudStore {

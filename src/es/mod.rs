@@ -48,8 +48,8 @@ impl EventSourcedService {
     /// Opens the log and builds the view from it: the view is never stored.
     pub fn open(location: &Location, first_event_id: u64) -> anyhow::Result<EventSourcedService> {
         let store = EventStore::open(location, first_event_id)?;
-        let view =
-            OrderView::rebuild(&store, None).context("cannot build OrderView from the log")?;
+        let view = OrderView::rebuild(&store, None)
+            .with_context(|| format!("cannot build OrderView from the log {location}"))?;
         Ok(EventSourcedService {
             store,
             view: Some(view),
@@ -68,12 +68,24 @@ impl EventSourcedService {
     }
 
     /// Hands committed events to the subscribed view, in order. While the view is down there
-    /// is no subscriber: the events wait in the log.
+    /// is no subscriber: the events wait in the log. If another process appended since the
+    /// view last looked, the view first reads those from the log, so it never skips one.
     fn publish(&mut self, committed: &[StoredEvent]) -> anyhow::Result<()> {
-        if let Some(view) = &mut self.view {
+        let Some(view) = &mut self.view else {
+            return Ok(());
+        };
+        let next = view
+            .checkpoint()
+            .map_or(self.store.first_event_id(), |checkpoint| checkpoint + 1);
+        if committed
+            .first()
+            .is_some_and(|first| first.event_id == next)
+        {
             for event in committed {
                 view.apply(event)?;
             }
+        } else {
+            self.store.replay_into(view, None)?;
         }
         Ok(())
     }

@@ -14,6 +14,7 @@ pub const SCHEMA: Schema = Schema {
     application_id: 0x4553_4c45, // "ESLE"
     version: 3,
     ddl: include_str!("schema.sql"),
+    tables: &["events", "snapshots", "progress"],
 };
 
 /// An `events` row exactly as stored.
