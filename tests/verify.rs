@@ -1,0 +1,577 @@
+//! Tamper evidence: a log edited behind eslab's back — with SQL, on a copy of a database made
+//! by `eslab run many-customers --db-dir D` (events 5001–5007) — is caught by `eslab verify`,
+//! which names the first bad event; an intact log verifies; and reading a log (`verify`,
+//! `log`, `replay`) never changes a byte of its folder, tampered or not.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use rusqlite::Connection;
+use serde_json::Value;
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+/// The schema eslab creates: the triggers are recreated from it exactly.
+const SCHEMA_SQL: &str = include_str!("../src/es/schema.sql");
+
+#[derive(Debug)]
+struct Out {
+    code: Option<i32>,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+fn run(args: &[&str]) -> Out {
+    let out = cargo_bin_cmd!("eslab")
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("eslab starts");
+    let out = Out {
+        code: out.status.code(),
+        stdout: out.stdout,
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(!out.stderr.contains("panicked"), "eslab {args:?}: {out:?}");
+    out
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
+/// A folder holding the log of `eslab run many-customers` (events 5001–5007), and a copy of
+/// it to tamper with. Keep the TempDir alive while using the paths.
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    original: PathBuf,
+    copy: PathBuf,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let tmp = tempfile::tempdir().unwrap();
+        let original = tmp.path().join("original");
+        let out = run(&["run", "many-customers", "--db-dir", s(&original)]);
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        let copy = tmp.path().join("copy");
+        std::fs::create_dir(&copy).unwrap();
+        for entry in std::fs::read_dir(&original).unwrap() {
+            let path = entry.unwrap().path();
+            assert!(
+                !path.to_string_lossy().ends_with("-wal"),
+                "a finished run leaves no WAL: {path:?}"
+            );
+            std::fs::copy(&path, copy.join(path.file_name().unwrap())).unwrap();
+        }
+        Fixture {
+            _tmp: tmp,
+            original,
+            copy,
+        }
+    }
+
+    fn events(&self) -> PathBuf {
+        self.copy.join("events.sqlite3")
+    }
+
+    /// Runs SQL on the copy's log, as anyone with the file could.
+    fn tamper(&self, sql: &str) {
+        let db = Connection::open(self.events()).unwrap();
+        db.execute_batch(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// The copy's rows: (event_id, stream_id, stream_version, event_type, payload, hash).
+    fn rows(&self) -> Vec<(i64, String, i64, String, String, Vec<u8>)> {
+        let db = Connection::open(self.events()).unwrap();
+        let mut select = db
+            .prepare(
+                "SELECT event_id, stream_id, stream_version, event_type, payload, hash \
+                 FROM events ORDER BY event_id",
+            )
+            .unwrap();
+        select
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+}
+
+/// `eslab verify --format json` on a folder: exit code and verdict. Reading it must leave
+/// the folder exactly as it was, as must `log` and `replay`.
+fn verify(dir: &Path) -> (Option<i32>, Value) {
+    let before = folder_snapshot(dir);
+    let out = run(&["verify", "--db-dir", s(dir), "--format", "json"]);
+    let verdict: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("verify prints JSON ({e}): {out:?}"));
+    assert_eq!(verdict["holds"], out.code == Some(0), "{verdict}");
+    for args in [
+        vec!["log", "--db-dir", s(dir), "--format", "json"],
+        vec!["log", "--db-dir", s(dir)],
+        vec!["replay", "--db-dir", s(dir), "--format", "json"],
+        vec!["verify", "--db-dir", s(dir)],
+    ] {
+        let out = run(&args);
+        assert!(matches!(out.code, Some(0..=2)), "{args:?}: {out:?}");
+    }
+    assert_eq!(
+        folder_snapshot(dir),
+        before,
+        "verify, log or replay changed the folder"
+    );
+    (out.code, verdict)
+}
+
+/// Every file under a folder, with its bytes (the file list is its keys).
+fn folder_snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect()
+}
+
+/// The check whose name contains `needle`.
+fn check<'a>(verdict: &'a Value, needle: &str) -> &'a Value {
+    verdict["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["name"].as_str().unwrap().contains(needle))
+        .unwrap_or_else(|| panic!("no check named like {needle:?} in {verdict}"))
+}
+
+/// Asserts a tampered log fails verification (exit 1), first at `event_id`.
+#[track_caller]
+fn assert_caught(verdict: &(Option<i32>, Value), event_id: i64) {
+    let (code, verdict) = verdict;
+    assert_eq!(*code, Some(1), "{verdict}");
+    assert_eq!(verdict["holds"], false, "{verdict}");
+    assert_eq!(verdict["first_bad_event"], event_id, "{verdict}");
+}
+
+/// Asserts one check fails, first at `event_id` (`None`: a check of no event).
+#[track_caller]
+fn assert_fails(verdict: &Value, needle: &str, event_id: Option<i64>) {
+    let check = check(verdict, needle);
+    assert_eq!(check["holds"], false, "{check}");
+    assert_eq!(
+        check["first_bad_event"],
+        serde_json::json!(event_id),
+        "{check}"
+    );
+}
+
+#[track_caller]
+fn assert_holds(verdict: &Value, needle: &str) {
+    let check = check(verdict, needle);
+    assert_eq!(check["holds"], true, "{check}");
+    assert_eq!(check["first_bad_event"], Value::Null, "{check}");
+}
+
+/// The schema's trigger on `operation` ("UPDATE" or "DELETE"): its name and its full
+/// `CREATE TRIGGER … END;` statement, exactly as in src/es/schema.sql.
+fn trigger(operation: &str) -> (String, String) {
+    let mut rest = SCHEMA_SQL;
+    while let Some(start) = rest.find("CREATE TRIGGER") {
+        let end = rest[start..]
+            .find("END;")
+            .expect("a trigger ends with END;")
+            + start
+            + 4;
+        let statement = &rest[start..end];
+        if statement.contains(&format!("BEFORE {operation} ON events")) {
+            let name = statement["CREATE TRIGGER".len()..]
+                .split_whitespace()
+                .next()
+                .unwrap();
+            return (name.to_string(), statement.to_string());
+        }
+        rest = &rest[end..];
+    }
+    panic!("src/es/schema.sql has no trigger BEFORE {operation} ON events");
+}
+
+fn drop_trigger(operation: &str) -> String {
+    format!("DROP TRIGGER {};", trigger(operation).0)
+}
+
+// ---------------------------------------------------------------------------------------
+// The triggers refuse what verify would otherwise have to catch
+
+#[test]
+fn the_triggers_refuse_update_and_delete() {
+    let fixture = Fixture::new();
+    let before = fixture.rows();
+    let db = Connection::open(fixture.events()).unwrap();
+    for sql in [
+        "UPDATE events SET payload = '{\"quantity\":7}' WHERE event_id = 5003",
+        "DELETE FROM events WHERE event_id = 5004",
+        "UPDATE events SET event_id = event_id + 1000",
+    ] {
+        let error = db.execute(sql, []).unwrap_err().to_string();
+        assert!(error.contains("append-only"), "{sql}: {error}");
+    }
+    drop(db);
+    assert_eq!(fixture.rows(), before);
+}
+
+// ---------------------------------------------------------------------------------------
+// (e) An intact log
+
+#[test]
+fn an_intact_log_verifies_and_its_head_is_the_last_hash() {
+    let fixture = Fixture::new();
+    let (code, verdict) = verify(&fixture.copy);
+    assert_eq!(code, Some(0), "{verdict}");
+    assert_eq!(verdict["holds"], true);
+    assert_eq!(verdict["first_bad_event"], Value::Null);
+    assert_eq!(verdict["events"], 7);
+    for check in verdict["checks"].as_array().unwrap() {
+        assert_eq!(check["holds"], true, "{check}");
+    }
+    let log = run(&["log", "--db-dir", s(&fixture.copy), "--format", "json"]);
+    assert_eq!(log.code, Some(0), "{}", log.stderr);
+    let log: Value = serde_json::from_slice(&log.stdout).unwrap();
+    let events = log["events"].as_array().unwrap();
+    let ids: Vec<i64> = events
+        .iter()
+        .map(|e| e["event_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, (5001..=5007).collect::<Vec<_>>());
+    assert_eq!(verdict["head"], events.last().unwrap()["hash"]);
+    assert_eq!(
+        verdict["head"].as_str().unwrap(),
+        hex::encode(&fixture.rows().last().unwrap().5)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// (a) An edited payload
+
+#[test]
+fn an_edited_payload_breaks_the_chain_at_that_event() {
+    let fixture = Fixture::new();
+    fixture.tamper(&format!(
+        "{} UPDATE events SET payload = '{{\"quantity\":7}}' WHERE event_id = 5003;",
+        drop_trigger("UPDATE")
+    ));
+    assert_eq!(
+        fixture.rows()[2].4,
+        r#"{"quantity":7}"#,
+        "the edit is stored"
+    );
+    let verdict = verify(&fixture.copy);
+    assert_caught(&verdict, 5003);
+    let verdict = &verdict.1;
+    assert_fails(verdict, "chain", Some(5003));
+    assert_fails(verdict, "triggers", None);
+    assert!(
+        check(verdict, "triggers")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("UPDATE"),
+        "{verdict}"
+    );
+    // The edit itself is well-formed: ids, versions and payloads still hold.
+    assert_holds(verdict, "ids");
+    assert_holds(verdict, "versions");
+    assert_holds(verdict, "payload");
+    // The original, never touched, still verifies.
+    assert_eq!(verify(&fixture.original).0, Some(0));
+}
+
+/// The same edit through the real `sqlite3` shell, as someone would do it by hand.
+#[test]
+fn an_edit_made_with_the_sqlite3_shell_is_caught() {
+    let fixture = Fixture::new();
+    let sql = format!(
+        "{} UPDATE events SET payload = '{{\"quantity\":7}}' WHERE event_id = 5003;",
+        drop_trigger("UPDATE")
+    );
+    let shell = std::process::Command::new("sqlite3")
+        .arg(fixture.events())
+        .arg(&sql)
+        .output();
+    let shell = match shell {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!("note: no sqlite3 shell on this machine; skipping the shell variant");
+            return;
+        }
+        Err(e) => panic!("sqlite3: {e}"),
+    };
+    assert!(
+        shell.status.success(),
+        "sqlite3: {}",
+        String::from_utf8_lossy(&shell.stderr)
+    );
+    assert_eq!(fixture.rows()[2].4, r#"{"quantity":7}"#);
+    let verdict = verify(&fixture.copy);
+    assert_caught(&verdict, 5003);
+    assert_fails(&verdict.1, "chain", Some(5003));
+    assert_fails(&verdict.1, "triggers", None);
+}
+
+// ---------------------------------------------------------------------------------------
+// (b) A deleted event
+
+#[test]
+fn a_deleted_event_is_named_by_the_event_after_it() {
+    let fixture = Fixture::new();
+    fixture.tamper(&format!(
+        "{} DELETE FROM events WHERE event_id = 5004;",
+        drop_trigger("DELETE")
+    ));
+    assert_eq!(fixture.rows().len(), 6);
+    let verdict = verify(&fixture.copy);
+    assert_caught(&verdict, 5005);
+    let verdict = &verdict.1;
+    assert_fails(verdict, "ids", Some(5005));
+    assert_fails(verdict, "chain", Some(5005));
+    assert_fails(verdict, "triggers", None);
+    assert!(
+        check(verdict, "triggers")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("DELETE"),
+        "{verdict}"
+    );
+    // F9's stream lost its version 1 (event 5004): its next event is out of sequence.
+    assert_fails(verdict, "versions", Some(5006));
+}
+
+// ---------------------------------------------------------------------------------------
+// (c) Two events swapped
+
+#[test]
+fn two_swapped_events_are_named_by_the_first_moved_id() {
+    let fixture = Fixture::new();
+    let (_, update_trigger) = trigger("UPDATE");
+    fixture.tamper(&format!(
+        "{}
+         UPDATE events SET event_id = -1 WHERE event_id = 5002;
+         UPDATE events SET event_id = 5002 WHERE event_id = 5003;
+         UPDATE events SET event_id = 5003 WHERE event_id = -1;
+         {update_trigger}",
+        drop_trigger("UPDATE")
+    ));
+    let rows = fixture.rows();
+    assert_eq!((rows[1].1.as_str(), rows[1].2), ("B7", 2), "swapped");
+    assert_eq!((rows[2].1.as_str(), rows[2].2), ("E3", 1), "swapped");
+    let verdict = verify(&fixture.copy);
+    assert_caught(&verdict, 5002);
+    let verdict = &verdict.1;
+    assert_fails(verdict, "chain", Some(5002));
+    // Everything else about the swapped log looks fine: only the chain can tell.
+    for needle in ["ids", "versions", "payload", "triggers", "replay"] {
+        assert_holds(verdict, needle);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// (d) An edit with the triggers put back exactly as they were
+
+#[test]
+fn an_edit_hidden_by_recreating_the_triggers_is_still_caught() {
+    let fixture = Fixture::new();
+    let (_, update_trigger) = trigger("UPDATE");
+    let (_, delete_trigger) = trigger("DELETE");
+    let triggers_before: Vec<(String, String)> = {
+        let db = Connection::open(fixture.events()).unwrap();
+        let mut select = db
+            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            .unwrap();
+        select
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    fixture.tamper(&format!(
+        "{} {}
+         UPDATE events SET payload = '{{\"reason\":\"customer asked\"}}' WHERE event_id = 5006;
+         {update_trigger}
+         {delete_trigger}",
+        drop_trigger("UPDATE"),
+        drop_trigger("DELETE")
+    ));
+    let triggers_after: Vec<(String, String)> = {
+        let db = Connection::open(fixture.events()).unwrap();
+        let mut select = db
+            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+            .unwrap();
+        select
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    assert_eq!(
+        triggers_after, triggers_before,
+        "the triggers are back exactly"
+    );
+    let verdict = verify(&fixture.copy);
+    assert_caught(&verdict, 5006);
+    assert_fails(&verdict.1, "chain", Some(5006));
+    assert_holds(&verdict.1, "triggers");
+}
+
+// ---------------------------------------------------------------------------------------
+// (f) A payload that no longer decodes
+
+#[test]
+fn a_payload_that_does_not_decode_is_named() {
+    for (payload, event_id) in [
+        (r#"{"quantity":"many"}"#, 5003),
+        ("not json at all", 5003),
+        (r#"{"amount":"12.50","extra":1}"#, 5005),
+        ("", 5007),
+    ] {
+        let fixture = Fixture::new();
+        fixture.tamper(&format!(
+            "{} UPDATE events SET payload = '{payload}' WHERE event_id = {event_id};",
+            drop_trigger("UPDATE")
+        ));
+        let verdict = verify(&fixture.copy);
+        assert_caught(&verdict, event_id);
+        let verdict = &verdict.1;
+        assert_fails(verdict, "payload", Some(event_id));
+        assert!(
+            check(verdict, "payload")["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&event_id.to_string()),
+            "{verdict}"
+        );
+        assert_fails(verdict, "chain", Some(event_id));
+        assert_fails(verdict, "replay", Some(event_id));
+        // `log` cannot show such a row: it says which one, and fails cleanly.
+        let log = run(&["log", "--db-dir", s(&fixture.copy)]);
+        if log.code != Some(0) {
+            assert_eq!(log.code, Some(2), "{log:?}");
+            assert!(log.stderr.contains(&event_id.to_string()), "{log:?}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// More edits: the hash column itself, and what only the head can show
+
+#[test]
+fn an_edited_hash_breaks_the_chain_once_where_it_is() {
+    let fixture = Fixture::new();
+    fixture.tamper(&format!(
+        "{} UPDATE events SET hash = zeroblob(32) WHERE event_id = 5004;",
+        drop_trigger("UPDATE")
+    ));
+    let verdict = verify(&fixture.copy);
+    assert_caught(&verdict, 5004);
+    let chain = check(&verdict.1, "chain");
+    assert_eq!(chain["first_bad_event"], 5004, "{chain}");
+    assert!(
+        chain["detail"].as_str().unwrap().contains("5004"),
+        "{chain}"
+    );
+}
+
+/// A log rewritten whole — every hash recomputed after an edit — or cut short at its end is
+/// internally consistent: verify cannot see it, which is what the head is for. The head
+/// written down before differs from the head after.
+#[test]
+fn a_rewritten_or_shortened_log_shows_only_in_its_head() {
+    let fixture = Fixture::new();
+    let (code, verdict) = verify(&fixture.copy);
+    assert_eq!(code, Some(0));
+    let head = verdict["head"].as_str().unwrap().to_string();
+
+    // Rewrite: edit 5003 and recompute every hash from there on, as a careful forger would.
+    let (_, update_trigger) = trigger("UPDATE");
+    fixture.tamper(&format!(
+        "{} UPDATE events SET payload = '{{\"quantity\":7}}' WHERE event_id = 5003;",
+        drop_trigger("UPDATE")
+    ));
+    let mut previous = eslab::es::chain::GENESIS;
+    let db = Connection::open(fixture.events()).unwrap();
+    for (id, stream, version, event_type, payload, _) in fixture.rows() {
+        previous = eslab::es::chain::link(&previous, id, &stream, version, &event_type, &payload);
+        db.execute(
+            "UPDATE events SET hash = ?1 WHERE event_id = ?2",
+            rusqlite::params![previous.as_slice(), id],
+        )
+        .unwrap();
+    }
+    db.execute_batch(&update_trigger).unwrap();
+    drop(db);
+    let (code, rewritten) = verify(&fixture.copy);
+    // Payment 5007 of $60 no longer matches 7 × $10, yet replay does not judge payments.
+    assert_eq!(
+        code,
+        Some(0),
+        "a consistent rewrite passes every check: {rewritten}"
+    );
+    assert_ne!(
+        rewritten["head"].as_str().unwrap(),
+        head,
+        "but not the head"
+    );
+
+    // Shorten: drop the last event, and put the trigger back.
+    let fixture = Fixture::new();
+    let (_, delete_trigger) = trigger("DELETE");
+    fixture.tamper(&format!(
+        "{} DELETE FROM events WHERE event_id = 5007; {delete_trigger}",
+        drop_trigger("DELETE")
+    ));
+    let (code, shortened) = verify(&fixture.copy);
+    assert_eq!(shortened["events"], 6);
+    assert_eq!(
+        code,
+        Some(0),
+        "a log cut at its end passes every check: {shortened}"
+    );
+    assert_ne!(
+        shortened["head"].as_str().unwrap(),
+        head,
+        "but not the head"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// (g) Reading never writes
+
+#[test]
+fn reading_a_tampered_log_leaves_its_folder_byte_for_byte() {
+    // `verify` (the helper) snapshots the folder around verify, log and replay; here every
+    // kind of damage above, plus a log whose triggers are both gone, goes through it.
+    let fixture = Fixture::new();
+    fixture.tamper(&format!(
+        "{} {} DELETE FROM events WHERE event_id = 5002;
+         UPDATE events SET stream_version = 9 WHERE event_id = 5005;",
+        drop_trigger("UPDATE"),
+        drop_trigger("DELETE")
+    ));
+    let files_before: Vec<PathBuf> = folder_snapshot(&fixture.copy).into_keys().collect();
+    let verdict = verify(&fixture.copy);
+    assert_caught(&verdict, 5003);
+    assert_fails(&verdict.1, "versions", Some(5005));
+    let files_after: Vec<PathBuf> = folder_snapshot(&fixture.copy).into_keys().collect();
+    assert_eq!(files_after, files_before, "no -wal, -shm or journal left");
+    assert_eq!(verify(&fixture.original).0, Some(0));
+}
