@@ -189,7 +189,7 @@ pub fn apply(
     event: &Event,
 ) -> Result<Order, ApplyError> {
     match current {
-        None => create(order_id, event),
+        None => create(order_id, event.clone()),
         Some(mut order) => {
             evolve(&mut order, event)?;
             Ok(order)
@@ -197,20 +197,19 @@ pub fn apply(
     }
 }
 
-/// The first event of a stream: only `NewOrderEvent` can start an order.
-pub fn create(order_id: &OrderId, event: &Event) -> Result<Order, ApplyError> {
-    let mismatch = |state| ApplyError {
-        event_type: event.event_type(),
-        state,
-    };
+/// The first event of a stream: only `NewOrderEvent` can start an order. Takes the event
+/// by value, so a replay moves its strings into the order instead of copying them.
+pub fn create(order_id: &OrderId, event: Event) -> Result<Order, ApplyError> {
+    let event_type = event.event_type();
+    let mismatch = |state| ApplyError { event_type, state };
     match event {
         Event::NewOrderEvent(e) => Ok(Order {
             order_id: order_id.clone(),
-            customer: e.customer.clone(),
-            product: e.product.clone(),
+            total: line_total(e.quantity, e.unit_price).ok_or(mismatch("an order"))?,
+            customer: e.customer,
+            product: e.product,
             quantity: e.quantity,
             unit_price: e.unit_price,
-            total: line_total(e.quantity, e.unit_price).ok_or(mismatch("an order"))?,
             paid: Money::ZERO,
             status: Status::Placed,
             version: 1,

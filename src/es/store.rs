@@ -338,7 +338,7 @@ impl EventStore {
                 let stream_version: i64 = row.get(2)?;
                 let event = Event::decode(row.get_ref(3)?.as_str()?, row.get_ref(4)?.as_str()?)
                     .map_err(anyhow::Error::msg)?;
-                view.apply_event(event_id as u64, stream_id, stream_version as u64, &event)
+                view.apply_event(event_id as u64, stream_id, stream_version as u64, event)
             })();
             replayed.with_context(|| format!("event {event_id} cannot be replayed"))?;
         }

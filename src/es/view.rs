@@ -42,7 +42,7 @@ impl OrderView {
             stored.event_id,
             stored.stream_id.as_str(),
             stored.stream_version,
-            &stored.event,
+            stored.event.clone(),
         )
     }
 
@@ -53,7 +53,7 @@ impl OrderView {
         event_id: u64,
         stream_id: &str,
         stream_version: u64,
-        event: &Event,
+        event: Event,
     ) -> anyhow::Result<()> {
         if let Some(checkpoint) = self.checkpoint
             && event_id <= checkpoint
@@ -70,7 +70,7 @@ impl OrderView {
                 if stream_version != order.version + 1 {
                     return Err(out_of_sequence(order.version));
                 }
-                evolve(order, event)
+                evolve(order, &event)
             }
             None => {
                 if stream_version != 1 {
