@@ -587,13 +587,7 @@ pub fn log(events: &[LoggedEvent], style: Style) -> String {
 }
 
 fn payload_text(stored: &StoredEvent) -> String {
-    let attributes: Vec<String> = stored
-        .event
-        .attributes()
-        .into_iter()
-        .map(|(name, value)| format!("{name}: {}", text::clean(&value)))
-        .collect();
-    attributes.join("\n")
+    text::attributes(&stored.event, ": ").join("\n")
 }
 
 /// `eslab verify`: one line per check.

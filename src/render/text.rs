@@ -1,7 +1,7 @@
 //! The words in the cells: how an action, a storage change, a rejection or a state reads,
 //! and the role that colours it.
 
-use crate::domain::Command;
+use crate::domain::{Command, Event};
 use crate::es::StoredEvent;
 use crate::scenario::{Action, Expect, ViewAction};
 use crate::service::{Backend, OrderState, Outcome, Question, StorageChange};
@@ -200,20 +200,23 @@ pub fn expectation(expect: &Expect, step: &Action) -> Option<String> {
     (!parts.is_empty()).then(|| format!("expect: {}", parts.join(", ")))
 }
 
-pub fn event(stored: &StoredEvent) -> String {
-    let attributes: Vec<String> = stored
-        .event
+/// An event's own attributes as `name{separator}value`, values made safe to print.
+pub fn attributes(event: &Event, separator: &str) -> Vec<String> {
+    event
         .attributes()
         .into_iter()
-        .map(|(name, value)| format!("{name}: {}", clean(&value)))
-        .collect();
+        .map(|(name, value)| format!("{name}{separator}{}", clean(&value)))
+        .collect()
+}
+
+pub fn event(stored: &StoredEvent) -> String {
     format!(
         "+ {} {}\n  {} v{}\n  {}",
         stored.event_id,
         stored.event.event_type(),
         clean(stored.stream_id.as_str()),
         stored.stream_version,
-        attributes.join("\n  ")
+        attributes(&stored.event, ": ").join("\n  ")
     )
 }
 
@@ -340,18 +343,12 @@ pub fn answer(action: &Action, outcome: &Outcome) -> Cell {
             let lines: Vec<String> = events
                 .iter()
                 .map(|e| {
-                    let attributes: Vec<String> = e
-                        .event
-                        .attributes()
-                        .into_iter()
-                        .map(|(name, value)| format!("{name} {}", clean(&value)))
-                        .collect();
                     format!(
                         "v{} {} {}: {}",
                         e.stream_version,
                         e.event_id,
                         e.event.event_type(),
-                        attributes.join(", ")
+                        attributes(&e.event, " ").join(", ")
                     )
                 })
                 .collect();
