@@ -127,11 +127,6 @@ impl EventStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
 
-    /// The order's state, folded from its stream.
-    pub fn load_order(conn: &Connection, order_id: &OrderId) -> anyhow::Result<Option<Order>> {
-        EventStore::load_order_as_of(conn, order_id, None)
-    }
-
     /// The order's state right after event `as_of` (or now): its stream, folded up to there.
     pub fn load_order_as_of(
         conn: &Connection,
