@@ -4,22 +4,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::*;
 use serde_json::{Value, json};
-
-/// A scenario file with this text in a fresh folder. Keep the folder alive while using the path.
-fn file_with(text: impl AsRef<[u8]>) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("scenario.json");
-    std::fs::write(&path, text).unwrap();
-    (dir, path)
-}
-
-fn path_str(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
 
 /// `eslab run FILE` must be refused; returns stderr, which must name the file. `eslab check`
 /// must refuse it with the same message.
@@ -468,17 +456,12 @@ fn rejected(run: &Value, step: usize) -> String {
     results[0]["reason"].as_str().unwrap().to_string()
 }
 
-fn place(id: &str, quantity: u64, unit_price: &str) -> Value {
-    json!({"place_order": {"order_id": id, "customer": "Bob", "product": "Book",
-                           "quantity": quantity, "unit_price": unit_price}})
-}
-
 #[test]
 fn rule_breaking_values_are_rejected_by_both_designs() {
     let run = run_steps(json!([
-        place("Q0", 0, "10"),
-        place("QM", 2_000_000, "10"),
-        place("A1", 5, "10"),
+        place_order("Q0", "Bob", 0, "10"),
+        place_order("QM", "Bob", 2_000_000, "10"),
+        place_order("A1", "Bob", 5, "10"),
         {"change_quantity": {"order_id": "A1", "quantity": 0}},
         {"change_quantity": {"order_id": "A1", "quantity": 1_000_001}},
         {"pay": {"order_id": "A1", "amount": "49.99"}},
@@ -486,7 +469,7 @@ fn rule_breaking_values_are_rejected_by_both_designs() {
         {"pay": {"order_id": "A1", "amount": "50.00"}},
         {"pay": {"order_id": "NOPE", "amount": 1}},
         {"cancel": {"order_id": "NOPE", "reason": "x"}},
-        place("A1", 1, "1"),
+        place_order("A1", "Bob", 1, "1"),
         {"query": {"order_id": "A1"}},
         {"query": {"order_id": "Q0"}},
     ]));
@@ -542,7 +525,7 @@ fn an_order_id_made_of_sql_is_just_an_id() {
         dir.path(),
         "sql.json",
         &json!({"title": "sql", "steps": [
-            place(id, 2, "3.50"),
+            place_order(id, "Bob", 2, "3.50"),
             {"pay": {"order_id": id, "amount": "7.00"}},
             {"query": {"order_id": id}},
         ]}),
@@ -701,7 +684,7 @@ fn a_scenario_that_check_accepts_runs_or_fails_without_splitting_the_stores() {
             dir.path(),
             &format!("max{n}.json"),
             &json!({"title": "t", "first_event_id": first_event_id, "steps": [
-                place("A1", 1, "1"),
+                place_order("A1", "Bob", 1, "1"),
                 {"cancel": {"order_id": "A1", "reason": "x"}},
             ]}),
         );

@@ -2,9 +2,9 @@
 //! view crashing and being rebuilt, expected versions, reports, expectations, `--step`,
 //! colour and Mermaid diagrams. Each runs on both backends where it applies.
 
-use std::path::PathBuf;
+mod common;
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::{Env, eslab_in, field_u64s, file_with, path_str, place_order};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -33,7 +33,7 @@ impl Run {
 
 /// Runs `eslab` with `args`, `set` environment variables added and `unset` ones removed.
 fn eslab_env(args: &[&str], set: &[(&str, &str)], unset: &[&str]) -> Run {
-    let mut cmd = cargo_bin_cmd!("eslab");
+    let mut cmd = eslab_in(Env::Inherited);
     cmd.args(args);
     for name in unset {
         cmd.env_remove(name);
@@ -121,16 +121,9 @@ fn usizes(value: &Value) -> Vec<usize> {
 
 /// A scenario file in a temporary folder; keep the folder alive while using the path.
 fn scenario_file(scenario: &Value) -> (TempDir, String) {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let path: PathBuf = dir.path().join("scenario.json");
-    std::fs::write(&path, serde_json::to_string_pretty(scenario).unwrap()).unwrap();
-    let path = path.to_str().expect("a UTF-8 temp path").to_string();
+    let (dir, path) = file_with(serde_json::to_string_pretty(scenario).unwrap());
+    let path = path_str(&path).to_string();
     (dir, path)
-}
-
-fn place(order_id: &str, customer: &str, quantity: u64, unit_price: u64) -> Value {
-    json!({"place_order": {"order_id": order_id, "customer": customer, "product": "Book",
-        "quantity": quantity, "unit_price": unit_price}})
 }
 
 const ESC: &str = "\u{1b}[";
@@ -308,8 +301,8 @@ fn time_travel_before_the_order_and_while_the_view_is_down() {
         "title": "time travel while the view is down",
         "first_event_id": 100,
         "steps": [
-            place("A1", "Bob", 5, 10),                                              // 100
-            place("B1", "Carol", 1, 30),                                            // 101
+            place_order("A1", "Bob", 5, 10),                                        // 100
+            place_order("B1", "Carol", 1, 30),                                      // 101
             {"change_quantity": {"order_id": "A1", "quantity": 6}},                 // 102
             {"crash_view": {}},
             {"change_quantity": {"order_id": "A1", "quantity": 7}},                 // 103
@@ -479,12 +472,7 @@ fn diff_crash_and_rebuild_has_no_divergence() {
     );
     assert_eq!(run.code, 0);
     assert_eq!(diff["identical"], true);
-    let gaps: Vec<u64> = diff["gaps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["step"].as_u64().unwrap())
-        .collect();
+    let gaps = field_u64s(&diff["gaps"], "step");
     assert_eq!(gaps, [4, 5, 6]);
     assert_eq!(diff["gaps"][1]["es"]["state"], Value::Null);
     assert_eq!(diff["gaps"][1]["crud"]["state"]["quantity"], 6);
@@ -497,7 +485,7 @@ fn state_expectation_is_not_held_against_a_view_that_is_down() {
     let (_dir, path) = scenario_file(&json!({
         "title": "expect while down",
         "steps": [
-            place("A1", "Bob", 5, 10),
+            place_order("A1", "Bob", 5, 10),
             {"crash_view": {}},
             {"change_quantity": {"order_id": "A1", "quantity": 6}, "expect": {"quantity": 6}}
         ]
@@ -519,7 +507,7 @@ fn outcome_expectations_still_hold_while_the_view_is_down() {
     let (_dir, path) = scenario_file(&json!({
         "title": "expect while down",
         "steps": [
-            place("A1", "Bob", 5, 10),
+            place_order("A1", "Bob", 5, 10),
             {"crash_view": {}},
             {"change_quantity": {"order_id": "A1", "quantity": 6},
                 "expect": {"ok": false, "quantity": 7}},
@@ -563,7 +551,7 @@ fn a_state_expectation_on_a_view_that_is_down_is_not_counted() {
     let (_dir, path) = scenario_file(&json!({
         "title": "expect while down",
         "steps": [
-            place("A1", "Bob", 5, 10),
+            place_order("A1", "Bob", 5, 10),
             {"crash_view": {}},
             {"change_quantity": {"order_id": "A1", "quantity": 6}, "expect": {"quantity": 6}},
             {"pay": {"order_id": "A1", "amount": 60}, "expect": {"ok": true, "status": "Paid"}}
@@ -582,7 +570,7 @@ fn rebuild_view_without_a_crash_matches_the_live_view() {
         "first_event_id": 500,
         "steps": [
             {"rebuild_view": {}},
-            place("A1", "Bob", 5, 10),
+            place_order("A1", "Bob", 5, 10),
             {"change_quantity": {"order_id": "A1", "quantity": 6}},
             {"rebuild_view": {}},
             {"query": {"order_id": "A1"}}
@@ -618,13 +606,13 @@ fn crash_view_twice_then_rebuild_twice() {
         "title": "crash twice",
         "first_event_id": 1,
         "steps": [
-            place("A1", "Bob", 5, 10),                                   // 1
+            place_order("A1", "Bob", 5, 10),                             // 1
             {"crash_view": {}},
             {"crash_view": {}},
             {"change_quantity": {"order_id": "A1", "quantity": 6}},      // 2
             {"rebuild_view": {}},
             {"crash_view": {}},
-            place("B1", "Carol", 1, 30),                                 // 3
+            place_order("B1", "Carol", 1, 30),                           // 3
             {"pay": {"order_id": "B1", "amount": 30}},                   // 4
             {"rebuild_view": {}},
             {"query": {"order_id": "A1"}},
@@ -792,10 +780,10 @@ fn a_fresh_expected_version_is_applied_on_both() {
         "title": "fresh versions",
         "first_event_id": 2001,
         "steps": [
-            place("A1", "Bob", 5, 10),
+            place_order("A1", "Bob", 5, 10),
             {"change_quantity": {"order_id": "A1", "quantity": 6, "expected_version": 1}},
             {"pay": {"order_id": "A1", "amount": 60, "expected_version": 2}},
-            place("B1", "Carol", 1, 30),
+            place_order("B1", "Carol", 1, 30),
             {"cancel": {"order_id": "B1", "reason": "changed mind", "expected_version": 1}},
             {"query": {"order_id": "A1"}}
         ]
@@ -841,7 +829,7 @@ fn a_stale_expected_version_on_pay_and_cancel_is_refused_with_locking() {
         "title": "stale pay and cancel",
         "first_event_id": 2001,
         "steps": [
-            place("A1", "Bob", 5, 10),
+            place_order("A1", "Bob", 5, 10),
             {"change_quantity": {"order_id": "A1", "quantity": 6}},
             {"pay": {"order_id": "A1", "amount": 60, "expected_version": 1}},
             {"cancel": {"order_id": "A1", "reason": "x", "expected_version": 1}},
@@ -993,7 +981,7 @@ fn eslab_reports_lists_both_reports() {
 fn an_unknown_report_name_is_an_input_error() {
     let (_dir, path) = scenario_file(&json!({
         "title": "unknown report",
-        "steps": [place("A1", "Bob", 5, 10), {"report": {"name": "profit-per-planet"}}]
+        "steps": [place_order("A1", "Bob", 5, 10), {"report": {"name": "profit-per-planet"}}]
     }));
     for command in ["run", "diff", "check"] {
         let run = eslab(&[command, &path]);
@@ -1292,7 +1280,7 @@ fn expectations_that_do_not_fit_the_step_are_input_errors() {
     for (action, fields, expect, message) in cases {
         let (_dir, path) = scenario_file(&json!({
             "title": "misfit",
-            "steps": [place("A1", "Bob", 5, 10), {(action): fields, "expect": expect}]
+            "steps": [place_order("A1", "Bob", 5, 10), {(action): fields, "expect": expect}]
         }));
         for command in ["run", "check"] {
             let run = eslab(&[command, &path]);
@@ -1643,7 +1631,7 @@ fn the_diagram_reads_well() {
         "title": "wording",
         "first_event_id": 2001,
         "steps": [
-            place("X1", "Bob", 5, 10),
+            place_order("X1", "Bob", 5, 10),
             {"change_quantity": {"order_id": "X1", "quantity": 6}},
             {"query": {"order_id": "X1", "as_of": 2002}},
             {"report": {"name": "quantity-changes"}},

@@ -253,12 +253,7 @@ fn bobs_story_from_the_json() {
     assert_eq!(histories.len(), 2);
     for history in histories {
         let states = &history["orders"][0]["states"];
-        let steps: Vec<u64> = states
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["step"].as_u64().unwrap())
-            .collect();
+        let steps = field_u64s(states, "step");
         assert_eq!(steps, [1, 2, 3], "{history}");
         assert_eq!(states[0]["state"]["quantity"], 5);
         assert_eq!(states[1]["state"]["quantity"], 6);
@@ -799,12 +794,7 @@ fn diff_of_every_bundled_scenario_but_lost_update_is_identical() {
             assert!(first.starts_with("different"), "{name}: {table_text}");
             assert!(first.ends_with("they part at step 4"), "{first}");
             assert_eq!(doc["identical"], false, "{name}");
-            let steps: Vec<u64> = doc["differences"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| d["step"].as_u64().unwrap())
-                .collect();
+            let steps = field_u64s(&doc["differences"], "step");
             assert_eq!(steps, [4, 5], "{name}");
         } else {
             assert_eq!(code, Some(0), "{name}: {table_text}");
@@ -987,12 +977,7 @@ fn db_dir_keeps_both_databases_and_log_and_replay_read_them() {
         );
     }
     let log = json(["log", "--db-dir", d, "--format", "json"]);
-    let ids: Vec<u64> = log["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["event_id"].as_u64().unwrap())
-        .collect();
+    let ids = field_u64s(&log["events"], "event_id");
     assert_eq!(ids, appended_event_ids(&live));
     assert_eq!(ids, [2001, 2002, 2003]);
 
@@ -1087,12 +1072,7 @@ fn continue_carries_on_from_the_stored_databases() {
     );
 
     let log = json(["log", "--db-dir", d, "--format", "json"]);
-    let ids: Vec<u64> = log["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["event_id"].as_u64().unwrap())
-        .collect();
+    let ids = field_u64s(&log["events"], "event_id");
     let mut expected = vec![2001, 2002, 2003];
     expected.extend(&appended);
     assert_eq!(ids, expected);

@@ -7,13 +7,19 @@
 //! it does not: property-based reading, values in every command's fields, `verify` on
 //! strangers, damaged databases, and the input left unchanged.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::cargo::cargo_bin_cmd;
-use eslab::runner::{self, Services, StorageOptions};
-use eslab::scenario::{LoadedScenario, Scenario};
-use eslab::service::Backend;
+use common::db::select;
+use common::library::{proptest_config, run_both_designs};
+use common::{
+    Env, Output, dollars, folder_snapshot, path_str, place_order, results_of, run_in, run_json_in,
+    write_generated,
+};
+use eslab::runner::StorageOptions;
+use eslab::scenario::Scenario;
 use eslab::trace::Trace;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -21,28 +27,9 @@ use serde_json::{Value, json};
 // ---------------------------------------------------------------------------------------
 // Helpers
 
-#[derive(Debug)]
-struct Out {
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Out {
-    let out = cargo_bin_cmd!("eslab")
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("eslab starts");
-    Out {
-        code: out.status.code(),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().expect("temporary paths are UTF-8")
+/// `eslab ARGS` in the test's own environment, less RUST_BACKTRACE.
+fn run(args: &[&str]) -> Output {
+    run_in(Env::NoBacktrace, args)
 }
 
 /// `eslab ARGS` must fail as bad input does: exit 2, nothing on stdout, one `eslab: ` line
@@ -62,9 +49,7 @@ fn refused(args: &[&str]) -> String {
 /// `eslab ARGS` must succeed; returns stdout parsed as JSON.
 #[track_caller]
 fn ok_json(args: &[&str]) -> Value {
-    let out = run(args);
-    assert_eq!(out.code, Some(0), "eslab {args:?}: {out:?}");
-    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+    run_json_in(Env::NoBacktrace, args)
 }
 
 /// A file's bytes, to show it was left as it was.
@@ -72,85 +57,41 @@ fn contents(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
-/// Every file in a folder (recursively) with its bytes.
-fn folder_snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path.clone());
-                files.insert(path, Vec::new());
-            } else {
-                let bytes = contents(&path);
-                files.insert(path, bytes);
-            }
-        }
-    }
-    files
-}
-
 /// `{"title": "hostile", "steps": STEPS}` as text.
 fn scenario_text(steps: &[Value]) -> String {
     serde_json::to_string_pretty(&json!({"title": "hostile", "steps": steps})).unwrap()
 }
 
-fn place(id: &str, quantity: Value, unit_price: Value) -> Value {
-    json!({"place_order": {"order_id": id, "customer": "Bob", "product": "Book",
-                           "quantity": quantity, "unit_price": unit_price}})
-}
-
-/// One backend's result at each step of a run's JSON trace.
-fn results_of<'a>(trace: &'a Value, backend: &str) -> Vec<&'a Value> {
-    trace["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|step| {
-            step["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["backend"] == backend)
-                .unwrap()
-        })
-        .collect()
-}
-
 /// A real event log of 1,000 events, and its folder.
 fn real_database(tmp: &Path) -> PathBuf {
     let scenario = tmp.join("generated.json");
-    let generated = run(&["generate", "--orders", "200", "--changes", "3"]);
-    assert_eq!(generated.code, Some(0), "{}", generated.stderr);
-    std::fs::write(&scenario, generated.stdout).unwrap();
+    write_generated(
+        Env::NoBacktrace,
+        &scenario,
+        &["--orders", "200", "--changes", "3"],
+    );
     let dir = tmp.join("real");
-    let out = run(&["run", s(&scenario), "--db-dir", s(&dir), "--format", "json"]);
+    let out = run(&[
+        "run",
+        path_str(&scenario),
+        "--db-dir",
+        path_str(&dir),
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     dir
 }
 
-fn money(cents: u64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
-
 /// Runs a scenario through both designs in memory, as the library does for `eslab run`.
 fn run_in_memory(scenario: Scenario, crud_locking: bool) -> Result<Trace, TestCaseError> {
-    let loaded = LoadedScenario {
-        name: "generated".into(),
-        scenario,
-    };
     let storage = StorageOptions {
         crud_locking,
         ..StorageOptions::default()
     };
-    let mut services = Services::open(
-        &[Backend::Crud, Backend::Es],
-        &storage,
-        loaded.scenario.first_event_id,
-    )
-    .map_err(|e| TestCaseError::fail(format!("{e:#}")))?;
-    runner::run(&loaded, &mut services).map_err(|e| TestCaseError::fail(format!("{e:#}")))
+    run_both_designs("generated", scenario, &storage)
+        .map(|(trace, _services)| trace)
+        .map_err(|e| TestCaseError::fail(format!("{e:#}")))
 }
 
 /// A file eslab must refuse (exit 2, naming it) through `check` and `run`, left unchanged.
@@ -161,13 +102,13 @@ fn assert_file_refused(path: &Path, why: &str) {
         contents(path)
     };
     for args in [
-        vec!["check", s(path)],
-        vec!["run", s(path)],
-        vec!["diff", s(path), "--format", "json"],
+        vec!["check", path_str(path)],
+        vec!["run", path_str(path)],
+        vec!["diff", path_str(path), "--format", "json"],
     ] {
         let stderr = refused(&args);
         assert!(
-            stderr.contains(s(path)),
+            stderr.contains(path_str(path)),
             "{args:?} must name the file: {stderr}"
         );
         assert!(
@@ -483,13 +424,13 @@ fn file_bytes() -> impl Strategy<Value = Vec<u8>> {
 
 /// Reads the file as `eslab check` does, in process: never a panic; an error names the file.
 fn read_in_process(path: &Path) -> Result<Scenario, String> {
-    let source = s(path);
+    let source = path_str(path);
     let text = eslab::scenario::read_file(path).map_err(|e| e.to_string())?;
     Scenario::from_json(source, &text).map_err(|e| e.to_string())
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(proptest_config(512))]
 
     #[test]
     fn reading_any_file_never_panics(bytes in file_bytes()) {
@@ -503,7 +444,7 @@ proptest! {
                 prop_assert_eq!(scenario.fingerprint().len(), 64);
             }
             Err(message) => prop_assert!(
-                message.starts_with(s(&path)),
+                message.starts_with(path_str(&path)),
                 "the error names the file: {}", message
             ),
         }
@@ -526,7 +467,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(proptest_config(32))]
 
     /// Through the binary: `eslab check FILE` answers 0 or 2, never a panic, and agrees
     /// with the library on which files are valid.
@@ -535,13 +476,13 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("any.json");
         std::fs::write(&path, &bytes).unwrap();
-        let out = run(&["check", s(&path)]);
+        let out = run(&["check", path_str(&path)]);
         prop_assert!(!out.stderr.contains("panicked"), "{:?}", out);
         let valid = read_in_process(&path).is_ok();
         prop_assert_eq!(out.code, Some(if valid { 0 } else { 2 }), "{:?}", out);
         if !valid {
             prop_assert!(out.stderr.starts_with("eslab: "), "{:?}", out);
-            prop_assert!(out.stderr.contains(s(&path)), "{:?}", out);
+            prop_assert!(out.stderr.contains(path_str(&path)), "{:?}", out);
             prop_assert!(out.stdout.is_empty());
         }
         prop_assert_eq!(std::fs::read(&path).unwrap(), bytes);
@@ -652,7 +593,7 @@ fn steps_of(ops: &[Op]) -> Vec<Value> {
                 {
                     totals.insert(id, (*quantity, *price));
                 }
-                place(id, json!(quantity), json!(money(*price)))
+                place_order(id, "Bob", json!(quantity), json!(dollars(*price)))
             }
             Op::Change { id, quantity } => {
                 if let Some(order) = totals.get_mut(id.as_str())
@@ -667,7 +608,7 @@ fn steps_of(ops: &[Op]) -> Vec<Value> {
                     Amount::Total => totals.get(id.as_str()).map_or(100, |(q, p)| q * p),
                     Amount::Cents(cents) => *cents,
                 };
-                json!({"pay": {"order_id": id, "amount": money(cents)}})
+                json!({"pay": {"order_id": id, "amount": dollars(cents)}})
             }
             Op::Cancel { id, reason } => {
                 json!({"cancel": {"order_id": id, "reason": reason}})
@@ -682,7 +623,7 @@ fn steps_of(ops: &[Op]) -> Vec<Value> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(proptest_config(256))]
 
     #[test]
     fn both_designs_agree_on_any_commands(
@@ -752,7 +693,7 @@ fn json_nested_100000_deep_in_a_command_is_refused() {
     let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
     for (n, nested) in [objects, arrays].iter().enumerate() {
         for field in ["quantity", "unit_price", "order_id", "customer"] {
-            let mut step = place("A1", json!(1), json!(1));
+            let mut step = place_order("A1", "Bob", json!(1), json!(1));
             step["place_order"][field] = json!("NESTED");
             let text = scenario_text(&[step]).replace("\"NESTED\"", nested);
             let path = dir.path().join(format!("nested{n}-{field}.json"));
@@ -799,7 +740,7 @@ fn extreme_numbers_in_quantities_and_amounts() {
             let path = dir.path().join("extreme.json");
             std::fs::write(&path, &text).unwrap();
             for command in ["check", "run"] {
-                let stderr = refused(&[command, s(&path)]);
+                let stderr = refused(&[command, path_str(&path)]);
                 assert!(
                     stderr.contains(&format!("step 2: {field}")),
                     "{number} in {field}: {stderr}"
@@ -822,7 +763,7 @@ fn extreme_numbers_in_quantities_and_amounts() {
         {"pay": {"order_id": "F", "amount": -0}}
     ]}"#;
     std::fs::write(&path, text).unwrap();
-    let trace = ok_json(&["run", s(&path), "--format", "json"]);
+    let trace = ok_json(&["run", path_str(&path), "--format", "json"]);
     for backend in ["crud", "es"] {
         let results = results_of(&trace, backend);
         assert_eq!(results[0]["outcome"], "rejected", "{}", results[0]);
@@ -860,7 +801,7 @@ fn unusable_order_ids_are_refused_in_every_command() {
     ];
     for (id, why) in cases {
         let steps = [
-            ("place_order", place(id, json!(1), json!(1))),
+            ("place_order", place_order(id, "Bob", json!(1), json!(1))),
             (
                 "change_quantity",
                 json!({"change_quantity": {"order_id": id, "quantity": 2}}),
@@ -872,7 +813,7 @@ fn unusable_order_ids_are_refused_in_every_command() {
         for (name, step) in steps {
             let path = dir.path().join("ids.json");
             std::fs::write(&path, scenario_text(&[step])).unwrap();
-            let stderr = refused(&["run", s(&path)]);
+            let stderr = refused(&["run", path_str(&path)]);
             assert!(
                 stderr.contains(&format!("step 1: {name}.order_id")),
                 "{id:?} in {name}: {stderr}"
@@ -895,14 +836,21 @@ fn hostile_but_valid_ids_are_stored_exactly() {
     ids.push("%s %n %x {} {0} $1 ?1 :id".into());
     let mut steps = Vec::new();
     for id in &ids {
-        steps.push(place(id, json!(2), json!("3.50")));
+        steps.push(place_order(id, "Bob", json!(2), json!("3.50")));
         steps.push(json!({"pay": {"order_id": id, "amount": "7.00"}}));
         steps.push(json!({"history": {"order_id": id}}));
     }
     let path = dir.path().join("ids.json");
     std::fs::write(&path, scenario_text(&steps)).unwrap();
     let db = dir.path().join("db");
-    let trace = ok_json(&["run", s(&path), "--db-dir", s(&db), "--format", "json"]);
+    let trace = ok_json(&[
+        "run",
+        path_str(&path),
+        "--db-dir",
+        path_str(&db),
+        "--format",
+        "json",
+    ]);
     assert_eq!(trace["summary"]["differing_steps"], json!([]));
     for backend in ["crud", "es"] {
         for result in results_of(&trace, backend)
@@ -917,31 +865,25 @@ fn hostile_but_valid_ids_are_stored_exactly() {
         }
     }
 
-    let crud = rusqlite::Connection::open(db.join("crud.sqlite3")).unwrap();
-    let mut stored: Vec<String> = crud
-        .prepare("SELECT order_id FROM orders WHERE status = 'Paid'")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
+    let mut stored: Vec<String> = select(
+        &db.join("crud.sqlite3"),
+        "SELECT order_id FROM orders WHERE status = 'Paid'",
+        |r| r.get(0),
+    );
     stored.sort();
     let mut expected = ids.clone();
     expected.sort();
     assert_eq!(stored, expected);
-    let events = rusqlite::Connection::open(db.join("events.sqlite3")).unwrap();
-    let mut streams: Vec<String> = events
-        .prepare("SELECT DISTINCT stream_id FROM events")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
+    let mut streams: Vec<String> = select(
+        &db.join("events.sqlite3"),
+        "SELECT DISTINCT stream_id FROM events",
+        |r| r.get(0),
+    );
     streams.sort();
     assert_eq!(streams, expected);
-    let verdict = ok_json(&["verify", "--db-dir", s(&db), "--format", "json"]);
+    let verdict = ok_json(&["verify", "--db-dir", path_str(&db), "--format", "json"]);
     assert_eq!(verdict["events"], 2 * ids.len());
-    let replay = ok_json(&["replay", "--db-dir", s(&db), "--format", "json"]);
+    let replay = ok_json(&["replay", "--db-dir", path_str(&db), "--format", "json"]);
     assert_eq!(replay["orders"].as_array().unwrap().len(), ids.len());
 }
 
@@ -964,7 +906,7 @@ fn verify_refuses_a_stranger_and_leaves_it_alone() {
         ("CRUD store", |p| {
             // eslab's own CRUD database under the event store's name.
             let dir = p.parent().unwrap().join("crud-source");
-            let out = run(&["run", "bob", "--db-dir", s(&dir)]);
+            let out = run(&["run", "bob", "--db-dir", path_str(&dir)]);
             assert_eq!(out.code, Some(0));
             std::fs::copy(dir.join("crud.sqlite3"), p).unwrap();
             std::fs::remove_dir_all(dir).unwrap();
@@ -977,8 +919,8 @@ fn verify_refuses_a_stranger_and_leaves_it_alone() {
         plant(&events);
         let before = folder_snapshot(&dir);
         for format in ["table", "json"] {
-            let stderr = refused(&["verify", "--db-dir", s(&dir), "--format", format]);
-            assert!(stderr.contains(s(&events)), "{what}: {stderr}");
+            let stderr = refused(&["verify", "--db-dir", path_str(&dir), "--format", format]);
+            assert!(stderr.contains(path_str(&events)), "{what}: {stderr}");
             assert!(
                 stderr.contains("not an eslab event store"),
                 "{what}: {stderr}"
@@ -992,12 +934,12 @@ fn verify_refuses_a_stranger_and_leaves_it_alone() {
     }
     // No folder, or no log in it: exit 2, naming what is missing, creating nothing.
     let missing = tmp.path().join("missing");
-    let stderr = refused(&["verify", "--db-dir", s(&missing)]);
+    let stderr = refused(&["verify", "--db-dir", path_str(&missing)]);
     assert!(stderr.contains("events.sqlite3"), "{stderr}");
     assert!(!missing.exists());
     let empty = tmp.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    refused(&["verify", "--db-dir", s(&empty)]);
+    refused(&["verify", "--db-dir", path_str(&empty)]);
     assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
 }
 
@@ -1025,18 +967,24 @@ fn a_truncated_database_is_refused_and_left_alone() {
             .unwrap();
         let before = folder_snapshot(&dir);
         let mut attempts = vec![
-            vec!["run", s(&scenario), "--db-dir", s(&dir), "--continue"],
-            vec!["run", "bob", "--db-dir", s(&dir), "--continue"],
+            vec![
+                "run",
+                path_str(&scenario),
+                "--db-dir",
+                path_str(&dir),
+                "--continue",
+            ],
+            vec!["run", "bob", "--db-dir", path_str(&dir), "--continue"],
         ];
         if file == "events.sqlite3" {
-            attempts.push(vec!["verify", "--db-dir", s(&dir)]);
-            attempts.push(vec!["log", "--db-dir", s(&dir)]);
-            attempts.push(vec!["replay", "--db-dir", s(&dir)]);
+            attempts.push(vec!["verify", "--db-dir", path_str(&dir)]);
+            attempts.push(vec!["log", "--db-dir", path_str(&dir)]);
+            attempts.push(vec!["replay", "--db-dir", path_str(&dir)]);
         }
         for args in attempts {
             let stderr = refused(&args);
             assert!(
-                stderr.contains(s(&path)),
+                stderr.contains(path_str(&path)),
                 "{args:?} must name {file}: {stderr}"
             );
             assert_eq!(folder_snapshot(&dir), before, "{args:?} changed the folder");
@@ -1056,10 +1004,10 @@ fn a_log_damaged_past_its_header_fails_cleanly() {
     damage_past_the_header(&real.join("events.sqlite3"), &events);
     let before = contents(&events);
     for args in [
-        vec!["verify", "--db-dir", s(&dir)],
-        vec!["log", "--db-dir", s(&dir)],
-        vec!["replay", "--db-dir", s(&dir)],
-        vec!["run", "bob", "--db-dir", s(&dir), "--continue"],
+        vec!["verify", "--db-dir", path_str(&dir)],
+        vec!["log", "--db-dir", path_str(&dir)],
+        vec!["replay", "--db-dir", path_str(&dir)],
+        vec!["run", "bob", "--db-dir", path_str(&dir), "--continue"],
     ] {
         let stderr = refused(&args);
         assert!(stderr.contains("malformed"), "{args:?}: {stderr}");
@@ -1108,14 +1056,14 @@ fn a_log_damaged_past_its_header_is_named_and_nothing_is_created() {
         }
         let before = folder_snapshot(&dir);
         for args in [
-            vec!["verify", "--db-dir", s(&dir)],
-            vec!["log", "--db-dir", s(&dir)],
-            vec!["replay", "--db-dir", s(&dir)],
-            vec!["run", "bob", "--db-dir", s(&dir), "--continue"],
+            vec!["verify", "--db-dir", path_str(&dir)],
+            vec!["log", "--db-dir", path_str(&dir)],
+            vec!["replay", "--db-dir", path_str(&dir)],
+            vec!["run", "bob", "--db-dir", path_str(&dir), "--continue"],
         ] {
             let stderr = refused(&args);
             assert!(
-                stderr.contains(s(&events)),
+                stderr.contains(path_str(&events)),
                 "{what}: {args:?} must name the file: {stderr}"
             );
             assert_eq!(
@@ -1134,7 +1082,7 @@ fn a_log_damaged_past_its_header_is_named_and_nothing_is_created() {
 fn a_database_file_appears_only_once_it_is_whole() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("D");
-    let out = run(&["run", "bob", "--db-dir", s(&dir), "--continue"]);
+    let out = run(&["run", "bob", "--db-dir", path_str(&dir), "--continue"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -1161,11 +1109,11 @@ fn a_read_only_folder_is_refused_cleanly() {
         return;
     }
     for args in [
-        vec!["run", "bob", "--db-dir", s(&dir)],
-        vec!["run", "bob", "--db-dir", s(&dir), "--continue"],
+        vec!["run", "bob", "--db-dir", path_str(&dir)],
+        vec!["run", "bob", "--db-dir", path_str(&dir), "--continue"],
     ] {
         let stderr = refused(&args);
-        assert!(stderr.contains(s(&dir)), "{args:?}: {stderr}");
+        assert!(stderr.contains(path_str(&dir)), "{args:?}: {stderr}");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
     }
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();

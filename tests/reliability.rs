@@ -6,57 +6,33 @@
 //! Nothing here asserts a duration: kill moments are spread over a measured run, and every
 //! assertion holds wherever the kill lands.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::db::{EventRow, crud_file, event_rows, events_file, select};
+use common::{
+    Env, Output, dollars, folder_snapshot, path_str, results_of, run_in, run_json_in,
+    write_generated, write_json,
+};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------
 // Helpers
 
-/// What one run of the binary did.
-#[derive(Debug)]
-struct Out {
-    /// `None` when killed by a signal.
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-impl Out {
-    fn describe(&self, args: &[&str]) -> String {
-        format!(
-            "eslab {}\nexit: {:?}\n--- stderr ---\n{}",
-            args.join(" "),
-            self.code,
-            self.stderr
-        )
-    }
-}
-
-/// Runs `eslab ARGS` to completion and captures everything.
-fn run(args: &[&str]) -> Out {
-    let out = cargo_bin_cmd!("eslab")
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("eslab starts");
-    Out {
-        code: out.status.code(),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+/// Runs `eslab ARGS`, in the test's own environment less RUST_BACKTRACE, to completion and
+/// captures everything.
+fn run(args: &[&str]) -> Output {
+    run_in(Env::NoBacktrace, args)
 }
 
 /// Runs `eslab ARGS`, which must exit 0, and parses stdout as JSON.
 fn run_json(args: &[&str]) -> Value {
-    let out = run(args);
-    assert_eq!(out.code, Some(0), "{}", out.describe(args));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("stdout is not JSON: {e}"))
+    run_json_in(Env::NoBacktrace, args)
 }
 
 /// `eslab ARGS` as a process to start by hand (to kill it, or to run several at once).
@@ -73,75 +49,20 @@ fn spawn(args: &[&str], stdout: Stdio) -> Child {
 
 /// Waits for processes started together, reading their output concurrently so none blocks
 /// on a full pipe.
-fn wait_all(children: Vec<Child>) -> Vec<Out> {
+fn wait_all(children: Vec<Child>) -> Vec<Output> {
     let waiting: Vec<_> = children
         .into_iter()
         .map(|child| std::thread::spawn(move || child.wait_with_output().expect("wait")))
         .collect();
     waiting
         .into_iter()
-        .map(|handle| {
-            let out = handle.join().expect("waiting thread");
-            Out {
-                code: out.status.code(),
-                stdout: out.stdout,
-                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            }
-        })
+        .map(|handle| handle.join().expect("waiting thread").into())
         .collect()
 }
-
-fn s(path: &Path) -> &str {
-    path.to_str().expect("temporary paths are UTF-8")
-}
-
-fn write_json(path: &Path, value: &Value) {
-    std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
-}
-
-/// An `events` row exactly as stored.
-type EventRow = (i64, String, i64, String, String, Vec<u8>);
 
 /// A CRUD `orders` row: order_id, customer, product, quantity, unit_price, total, paid (cents),
 /// status.
 type CrudRow = (String, String, String, i64, i64, i64, i64, String);
-
-fn events_file(dir: &Path) -> PathBuf {
-    dir.join("events.sqlite3")
-}
-
-fn crud_file(dir: &Path) -> PathBuf {
-    dir.join("crud.sqlite3")
-}
-
-/// Every stored event in event-id order; none when there is no events file.
-fn event_rows(dir: &Path) -> Vec<EventRow> {
-    let path = events_file(dir);
-    if !path.exists() {
-        return Vec::new();
-    }
-    let db = Connection::open(&path).unwrap();
-    let mut select = db
-        .prepare(
-            "SELECT event_id, stream_id, stream_version, event_type, payload, hash \
-             FROM events ORDER BY event_id",
-        )
-        .unwrap();
-    select
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
-        })
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap()
-}
 
 /// Every CRUD row by order id; none when there is no CRUD file.
 fn crud_rows(dir: &Path) -> BTreeMap<String, CrudRow> {
@@ -149,32 +70,13 @@ fn crud_rows(dir: &Path) -> BTreeMap<String, CrudRow> {
     if !path.exists() {
         return BTreeMap::new();
     }
-    let db = Connection::open(&path).unwrap();
-    let mut select = db
-        .prepare(
-            "SELECT order_id, customer, product, quantity, unit_price, total, paid, status \
-             FROM orders ORDER BY order_id",
-        )
-        .unwrap();
-    select
-        .query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-            ))
-        })
-        .unwrap()
-        .map(|row| {
-            let row: CrudRow = row.unwrap();
-            (row.0.clone(), row)
-        })
-        .collect()
+    let rows: Vec<CrudRow> = select(
+        &path,
+        "SELECT order_id, customer, product, quantity, unit_price, total, paid, status \
+         FROM orders ORDER BY order_id",
+        |r| CrudRow::try_from(r),
+    );
+    rows.into_iter().map(|row| (row.0.clone(), row)).collect()
 }
 
 /// The steps a database records as done for a scenario (0 without the file or a record).
@@ -230,23 +132,6 @@ fn state_as_row(state: &Value) -> CrudRow {
     )
 }
 
-/// One backend's result at each step of a run's JSON trace.
-fn results_of<'a>(trace: &'a Value, backend: &str) -> Vec<&'a Value> {
-    trace["steps"]
-        .as_array()
-        .expect("steps")
-        .iter()
-        .map(|step| {
-            step["results"]
-                .as_array()
-                .expect("results")
-                .iter()
-                .find(|r| r["backend"] == backend)
-                .unwrap_or_else(|| panic!("no {backend} result in {step}"))
-        })
-        .collect()
-}
-
 /// The CRUD table a run's trace implies after its first `k` steps: each order's row as the
 /// last command on it left it.
 fn crud_state_after(trace: &Value, k: usize) -> BTreeMap<String, CrudRow> {
@@ -296,41 +181,18 @@ fn as_reported(row: &EventRow) -> ReportedEvent {
     )
 }
 
-/// Every file under a folder, with its bytes.
-fn folder_snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.strip_prefix(dir).unwrap().to_path_buf();
-            if path.is_dir() {
-                pending.push(path);
-                files.insert(name, Vec::new());
-            } else {
-                files.insert(name, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
-}
-
 fn fingerprint_of(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
-    eslab::scenario::Scenario::from_json(s(path), &text)
+    eslab::scenario::Scenario::from_json(path_str(path), &text)
         .expect("the test's scenario is valid")
         .fingerprint()
 }
 
 /// `eslab verify --format json` on a folder: its exit code and verdict.
 fn verify(dir: &Path) -> (Option<i32>, Option<Value>) {
-    let out = run(&["verify", "--db-dir", s(dir), "--format", "json"]);
+    let out = run(&["verify", "--db-dir", path_str(dir), "--format", "json"]);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     (out.code, serde_json::from_slice(&out.stdout).ok())
-}
-
-fn money(cents: u64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
 }
 
 /// Writer `w`'s scenario: orders W{w}-{i} placed, changed three times and paid, in rounds
@@ -343,7 +205,7 @@ fn writer_scenario(w: usize, orders: usize) -> Value {
     for i in 0..orders {
         steps.push(json!({"place_order": {
             "order_id": id(i), "customer": format!("Writer {w}"), "product": format!("P{i}"),
-            "quantity": quantity(i, 0), "unit_price": money(price(i)),
+            "quantity": quantity(i, 0), "unit_price": dollars(price(i)),
         }}));
     }
     for round in 1..=3 {
@@ -355,7 +217,7 @@ fn writer_scenario(w: usize, orders: usize) -> Value {
     }
     for i in 0..orders {
         let total = price(i) * quantity(i, 3);
-        steps.push(json!({"pay": {"order_id": id(i), "amount": money(total)}}));
+        steps.push(json!({"pay": {"order_id": id(i), "amount": dollars(total)}}));
     }
     json!({"title": format!("writer {w}"), "steps": steps})
 }
@@ -369,9 +231,9 @@ fn initialise_folder(dir: &Path, tmp: &Path) {
     );
     run_json(&[
         "run",
-        s(&setup),
+        path_str(&setup),
         "--db-dir",
-        s(dir),
+        path_str(dir),
         "--continue",
         "--format",
         "json",
@@ -388,9 +250,9 @@ fn run_at_once(files: &[PathBuf], dir: &Path) -> Vec<Value> {
             spawn(
                 &[
                     "run",
-                    s(file),
+                    path_str(file),
                     "--db-dir",
-                    s(dir),
+                    path_str(dir),
                     "--continue",
                     "--format",
                     "json",
@@ -407,9 +269,9 @@ fn run_at_once(files: &[PathBuf], dir: &Path) -> Vec<Value> {
                 out.code,
                 Some(0),
                 "{}",
-                out.describe(&["run", s(file), "--continue"])
+                out.describe(&["run", path_str(file), "--continue"])
             );
-            assert_eq!(out.stderr, "", "{}", s(file));
+            assert_eq!(out.stderr, "", "{}", path_str(file));
             serde_json::from_slice(&out.stdout).expect("a run's JSON trace")
         })
         .collect()
@@ -464,9 +326,9 @@ fn contend(n: usize, tmp: &Path) -> (PathBuf, Vec<Value>, Vec<PathBuf>) {
     );
     run_json(&[
         "run",
-        s(&place),
+        path_str(&place),
         "--db-dir",
-        s(&dir),
+        path_str(&dir),
         "--continue",
         "--format",
         "json",
@@ -499,18 +361,12 @@ fn contend(n: usize, tmp: &Path) -> (PathBuf, Vec<Value>, Vec<PathBuf>) {
 fn a_run_killed_at_any_moment_leaves_a_prefix_and_continue_finishes_it_exactly() {
     let tmp = tempfile::tempdir().unwrap();
     let scenario = tmp.path().join("generated.json");
-    let generated = run(&[
-        "generate",
-        "--orders",
-        "500",
-        "--changes",
-        "3",
-        "--seed",
-        "11",
-    ]);
-    assert_eq!(generated.code, Some(0), "{}", generated.stderr);
-    std::fs::write(&scenario, &generated.stdout).unwrap();
-    let file = s(&scenario);
+    write_generated(
+        Env::NoBacktrace,
+        &scenario,
+        &["--orders", "500", "--changes", "3", "--seed", "11"],
+    );
+    let file = path_str(&scenario);
     let fingerprint = fingerprint_of(&scenario);
     let commands = 500 * (3 + 2);
 
@@ -523,7 +379,7 @@ fn a_run_killed_at_any_moment_leaves_a_prefix_and_continue_finishes_it_exactly()
             "run",
             file,
             "--db-dir",
-            s(&reference_dir),
+            path_str(&reference_dir),
             "--format",
             "json",
         ],
@@ -562,7 +418,7 @@ fn a_run_killed_at_any_moment_leaves_a_prefix_and_continue_finishes_it_exactly()
     let mut landed = Vec::new();
     for (i, delay) in delays.iter().enumerate() {
         let dir = tmp.path().join(format!("B{i}"));
-        let d = s(&dir);
+        let d = path_str(&dir);
         let mut child = spawn(
             &["run", file, "--db-dir", d, "--format", "json"],
             Stdio::null(),
@@ -698,7 +554,7 @@ fn four_writers_at_once_keep_one_whole_log() {
     assert_eq!(rows.len(), 4 * orders * 5);
 
     // Both stores end in the same place: every order paid, CRUD rows as the log replays.
-    let replay = run_json(&["replay", "--db-dir", s(&dir), "--format", "json"]);
+    let replay = run_json(&["replay", "--db-dir", path_str(&dir), "--format", "json"]);
     let replayed: BTreeMap<String, CrudRow> = replay["orders"]
         .as_array()
         .unwrap()
@@ -727,7 +583,7 @@ fn writers_contending_for_one_version_one_wins_the_others_see_a_conflict() {
     let n = 10;
     let (dir, traces, _) = contend(n, tmp.path());
 
-    let replay = run_json(&["replay", "--db-dir", s(&dir), "--format", "json"]);
+    let replay = run_json(&["replay", "--db-dir", path_str(&dir), "--format", "json"]);
     for j in 0..n {
         let mut winners = Vec::new();
         for (w, trace) in traces.iter().enumerate() {
@@ -804,7 +660,14 @@ fn a_writer_whose_view_is_behind_another_process_still_succeeds() {
         &json!({"title": "place X", "steps": [{"place_order": {"order_id": "X",
             "customer": "C", "product": "P", "quantity": 1, "unit_price": 2}}]}),
     );
-    run_json(&["run", s(&place), "--db-dir", s(&dir), "--format", "json"]);
+    run_json(&[
+        "run",
+        path_str(&place),
+        "--db-dir",
+        path_str(&dir),
+        "--format",
+        "json",
+    ]);
 
     let mut long = writer_scenario(0, 400); // 2000 commands on other orders
     long["steps"]
@@ -825,9 +688,9 @@ fn a_writer_whose_view_is_behind_another_process_still_succeeds() {
     let long_run = spawn(
         &[
             "run",
-            s(&long_file),
+            path_str(&long_file),
             "--db-dir",
-            s(&dir),
+            path_str(&dir),
             "--continue",
             "--format",
             "json",
@@ -843,9 +706,9 @@ fn a_writer_whose_view_is_behind_another_process_still_succeeds() {
     }
     run_json(&[
         "run",
-        s(&short_file),
+        path_str(&short_file),
         "--db-dir",
-        s(&dir),
+        path_str(&dir),
         "--continue",
         "--format",
         "json",
@@ -895,7 +758,13 @@ fn writers_starting_at_once_on_an_empty_folder_all_succeed() {
             .iter()
             .map(|file| {
                 spawn(
-                    &["run", s(file), "--db-dir", s(&dir), "--continue"],
+                    &[
+                        "run",
+                        path_str(file),
+                        "--db-dir",
+                        path_str(&dir),
+                        "--continue",
+                    ],
                     Stdio::null(),
                 )
             })
@@ -917,7 +786,7 @@ fn continue_on_an_empty_folder_creates_both_databases() {
     std::fs::create_dir(&existing).unwrap();
     let missing = tmp.path().join("not").join("yet");
     for dir in [existing, missing] {
-        let d = s(&dir);
+        let d = path_str(&dir);
         let trace = run_json(&[
             "run",
             "bob",
@@ -954,7 +823,7 @@ fn continue_on_an_empty_folder_creates_both_databases() {
 fn without_continue_a_second_run_refuses_and_changes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("D");
-    let d = s(&dir);
+    let d = path_str(&dir);
     run_json(&["run", "bob", "--db-dir", d, "--format", "json"]);
     let before = folder_snapshot(&dir);
     for args in [

@@ -6,10 +6,11 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap};
 
+use common::library::{proptest_config, run_both_designs};
 use common::*;
 use eslab::es::OrderView;
-use eslab::runner::{self, Services, StorageOptions};
-use eslab::scenario::{LoadedScenario, Scenario};
+use eslab::runner::{Services, StorageOptions};
+use eslab::scenario::Scenario;
 use eslab::service::{Backend, OrderQuery, OrderService, OrderState, Question};
 use eslab::trace::Trace;
 use proptest::prelude::*;
@@ -73,10 +74,6 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
     prop::collection::vec(op(), 1..30)
 }
 
-fn dollars(cents: u64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
-
 /// The scenario's steps as JSON. A tiny model of quantity × price picks payment amounts
 /// that are often the exact total; the assertions never rely on it.
 fn steps_json(ops: &[Op]) -> Vec<Value> {
@@ -126,15 +123,6 @@ fn scenario_json(ops: &[Op], first_event_id: u64) -> Value {
     json!({"title": "generated", "first_event_id": first_event_id, "steps": steps_json(ops)})
 }
 
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        // Report a failing case in the test output; write no regression files.
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
 /// The orders of a `replay --format json`, by order id.
 fn replayed(replay: &Value) -> BTreeMap<String, Value> {
     replay["orders"]
@@ -146,7 +134,7 @@ fn replayed(replay: &Value) -> BTreeMap<String, Value> {
 }
 
 proptest! {
-    #![proptest_config(config(32))]
+    #![proptest_config(proptest_config(32))]
 
     /// Through the binary: `run --db-dir`, then `replay`, whole and up to a cut.
     #[test]
@@ -201,18 +189,7 @@ proptest! {
 /// Runs a scenario text on both backends, in memory or in `storage`.
 fn run_library(text: &str, storage: &StorageOptions) -> (Trace, Services) {
     let scenario = Scenario::from_json("generated", text).expect("generated scenarios are valid");
-    let loaded = LoadedScenario {
-        name: "generated".into(),
-        scenario,
-    };
-    let mut services = Services::open(
-        &[Backend::Crud, Backend::Es],
-        storage,
-        loaded.scenario.first_event_id,
-    )
-    .unwrap();
-    let trace = runner::run(&loaded, &mut services).unwrap();
-    (trace, services)
+    run_both_designs("generated", scenario, storage).unwrap()
 }
 
 /// Per order id, the last state the trace shows for one backend.
@@ -233,7 +210,7 @@ fn view_states(view: &OrderView) -> BTreeMap<String, OrderState> {
 }
 
 proptest! {
-    #![proptest_config(config(64))]
+    #![proptest_config(proptest_config(64))]
 
     /// Through the library: the live OrderView, fed event by event, equals a rebuild.
     #[test]

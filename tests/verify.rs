@@ -3,10 +3,12 @@
 //! which names the first bad event; an intact log verifies; and reading a log (`verify`,
 //! `log`, `replay`) never changes a byte of its folder, tampered or not.
 
-use std::collections::BTreeMap;
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::cargo::cargo_bin_cmd;
+use common::db::{EventRow, events_file, read_events, select};
+use common::{Env, Output, folder_snapshot, path_str, run_in};
 use rusqlite::Connection;
 use serde_json::Value;
 
@@ -16,30 +18,11 @@ use serde_json::Value;
 /// The schema eslab creates: the triggers are recreated from it exactly.
 const SCHEMA_SQL: &str = include_str!("../src/es/schema.sql");
 
-#[derive(Debug)]
-struct Out {
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Out {
-    let out = cargo_bin_cmd!("eslab")
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("eslab starts");
-    let out = Out {
-        code: out.status.code(),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+/// `eslab ARGS` in the test's own environment less RUST_BACKTRACE; it must not panic.
+fn run(args: &[&str]) -> Output {
+    let out = run_in(Env::NoBacktrace, args);
     assert!(!out.stderr.contains("panicked"), "eslab {args:?}: {out:?}");
     out
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().expect("temporary paths are UTF-8")
 }
 
 /// A folder holding the log of `eslab run many-customers` (events 5001–5007), and a copy of
@@ -54,7 +37,7 @@ impl Fixture {
     fn new() -> Fixture {
         let tmp = tempfile::tempdir().unwrap();
         let original = tmp.path().join("original");
-        let out = run(&["run", "many-customers", "--db-dir", s(&original)]);
+        let out = run(&["run", "many-customers", "--db-dir", path_str(&original)]);
         assert_eq!(out.code, Some(0), "{}", out.stderr);
         let copy = tmp.path().join("copy");
         std::fs::create_dir(&copy).unwrap();
@@ -74,7 +57,7 @@ impl Fixture {
     }
 
     fn events(&self) -> PathBuf {
-        self.copy.join("events.sqlite3")
+        events_file(&self.copy)
     }
 
     /// Runs SQL on the copy's log, as anyone with the file could.
@@ -85,28 +68,8 @@ impl Fixture {
     }
 
     /// The copy's rows: (event_id, stream_id, stream_version, event_type, payload, hash).
-    fn rows(&self) -> Vec<(i64, String, i64, String, String, Vec<u8>)> {
-        let db = Connection::open(self.events()).unwrap();
-        let mut select = db
-            .prepare(
-                "SELECT event_id, stream_id, stream_version, event_type, payload, hash \
-                 FROM events ORDER BY event_id",
-            )
-            .unwrap();
-        select
-            .query_map([], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
+    fn rows(&self) -> Vec<EventRow> {
+        read_events(&self.events())
     }
 }
 
@@ -114,15 +77,15 @@ impl Fixture {
 /// the folder exactly as it was, as must `log` and `replay`.
 fn verify(dir: &Path) -> (Option<i32>, Value) {
     let before = folder_snapshot(dir);
-    let out = run(&["verify", "--db-dir", s(dir), "--format", "json"]);
+    let out = run(&["verify", "--db-dir", path_str(dir), "--format", "json"]);
     let verdict: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("verify prints JSON ({e}): {out:?}"));
     assert_eq!(verdict["holds"], out.code == Some(0), "{verdict}");
     for args in [
-        vec!["log", "--db-dir", s(dir), "--format", "json"],
-        vec!["log", "--db-dir", s(dir)],
-        vec!["replay", "--db-dir", s(dir), "--format", "json"],
-        vec!["verify", "--db-dir", s(dir)],
+        vec!["log", "--db-dir", path_str(dir), "--format", "json"],
+        vec!["log", "--db-dir", path_str(dir)],
+        vec!["replay", "--db-dir", path_str(dir), "--format", "json"],
+        vec!["verify", "--db-dir", path_str(dir)],
     ] {
         let out = run(&args);
         assert!(matches!(out.code, Some(0..=2)), "{args:?}: {out:?}");
@@ -133,18 +96,6 @@ fn verify(dir: &Path) -> (Option<i32>, Value) {
         "verify, log or replay changed the folder"
     );
     (out.code, verdict)
-}
-
-/// Every file under a folder, with its bytes (the file list is its keys).
-fn folder_snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| {
-            let path = entry.unwrap().path();
-            let bytes = std::fs::read(&path).unwrap();
-            (path, bytes)
-        })
-        .collect()
 }
 
 /// The check whose name contains `needle`.
@@ -246,7 +197,13 @@ fn an_intact_log_verifies_and_its_head_is_the_last_hash() {
     for check in verdict["checks"].as_array().unwrap() {
         assert_eq!(check["holds"], true, "{check}");
     }
-    let log = run(&["log", "--db-dir", s(&fixture.copy), "--format", "json"]);
+    let log = run(&[
+        "log",
+        "--db-dir",
+        path_str(&fixture.copy),
+        "--format",
+        "json",
+    ]);
     assert_eq!(log.code, Some(0), "{}", log.stderr);
     let log: Value = serde_json::from_slice(&log.stdout).unwrap();
     let events = log["events"].as_array().unwrap();
@@ -393,17 +350,11 @@ fn an_edit_hidden_by_recreating_the_triggers_is_still_caught() {
     let fixture = Fixture::new();
     let (_, update_trigger) = trigger("UPDATE");
     let (_, delete_trigger) = trigger("DELETE");
-    let triggers_before: Vec<(String, String)> = {
-        let db = Connection::open(fixture.events()).unwrap();
-        let mut select = db
-            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
-            .unwrap();
-        select
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
-    };
+    let triggers_before: Vec<(String, String)> = select(
+        &fixture.events(),
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
     fixture.tamper(&format!(
         "{} {}
          UPDATE events SET payload = '{{\"reason\":\"customer asked\"}}' WHERE event_id = 5006;
@@ -412,17 +363,11 @@ fn an_edit_hidden_by_recreating_the_triggers_is_still_caught() {
         drop_trigger("UPDATE"),
         drop_trigger("DELETE")
     ));
-    let triggers_after: Vec<(String, String)> = {
-        let db = Connection::open(fixture.events()).unwrap();
-        let mut select = db
-            .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
-            .unwrap();
-        select
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<rusqlite::Result<_>>()
-            .unwrap()
-    };
+    let triggers_after: Vec<(String, String)> = select(
+        &fixture.events(),
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
     assert_eq!(
         triggers_after, triggers_before,
         "the triggers are back exactly"
@@ -463,7 +408,7 @@ fn a_payload_that_does_not_decode_is_named() {
         assert_fails(verdict, "chain", Some(event_id));
         assert_fails(verdict, "replay", Some(event_id));
         // `log` cannot show such a row: it says which one, and fails cleanly.
-        let log = run(&["log", "--db-dir", s(&fixture.copy)]);
+        let log = run(&["log", "--db-dir", path_str(&fixture.copy)]);
         if log.code != Some(0) {
             assert_eq!(log.code, Some(2), "{log:?}");
             assert!(log.stderr.contains(&event_id.to_string()), "{log:?}");

@@ -3,12 +3,16 @@
 //! `rebuild_view` reports it matches what the view would have held, and CRUD and event
 //! sourcing never answer differently (no expected versions, so there are no lost updates).
 
+mod common;
+
 use std::collections::BTreeMap;
 
+use common::dollars;
+use common::library::{proptest_config, run_both_designs};
 use eslab::domain::OrderId;
 use eslab::es::OrderView;
-use eslab::runner::{Services, StorageOptions, run};
-use eslab::scenario::{Action, LoadedScenario, Scenario, ViewAction};
+use eslab::runner::{Services, StorageOptions};
+use eslab::scenario::{Action, Scenario, ViewAction};
 use eslab::service::{Backend, OrderQuery, OrderService, Outcome, Question, StorageChange};
 use eslab::trace::Trace;
 use proptest::prelude::*;
@@ -68,10 +72,6 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn money(cents: u64) -> String {
-    format!("{}.{:02}", cents / 100, cents % 100)
-}
-
 /// The order as the model expects it: quantity, unit price in cents, still Placed.
 #[derive(Debug, Clone, Copy)]
 struct Modelled {
@@ -102,7 +102,7 @@ fn scenario_text(first_event_id: u64, ops: &[Op]) -> String {
                     );
                 }
                 json!({"place_order": {"order_id": ORDERS[order], "customer": CUSTOMERS[order],
-                    "product": "Pen", "quantity": quantity, "unit_price": money(PRICES[price])}})
+                    "product": "Pen", "quantity": quantity, "unit_price": dollars(PRICES[price])}})
             }
             Op::Change { order, quantity } => {
                 if let Some(m) = model.get_mut(&order)
@@ -126,7 +126,7 @@ fn scenario_text(first_event_id: u64, ops: &[Op]) -> String {
                     }
                     _ => cents,
                 };
-                json!({"pay": {"order_id": ORDERS[order], "amount": money(amount)}})
+                json!({"pay": {"order_id": ORDERS[order], "amount": dollars(amount)}})
             }
             Op::Cancel { order } => {
                 if let Some(m) = model.get_mut(&order) {
@@ -154,18 +154,8 @@ fn scenario_text(first_event_id: u64, ops: &[Op]) -> String {
 /// Runs the scenario text on both designs, in memory.
 fn run_both(text: &str) -> (Trace, Services) {
     let scenario = Scenario::from_json("proptest.json", text).expect("the scenario is valid");
-    let loaded = LoadedScenario {
-        name: "proptest".into(),
-        scenario,
-    };
-    let mut services = Services::open(
-        &[Backend::Crud, Backend::Es],
-        &StorageOptions::default(),
-        loaded.scenario.first_event_id,
-    )
-    .expect("in-memory databases open");
-    let trace = run(&loaded, &mut services).expect("the scenario runs");
-    (trace, services)
+    run_both_designs("proptest", scenario, &StorageOptions::default())
+        .expect("in-memory databases open and the scenario runs")
 }
 
 fn result(trace: &Trace, step: usize, backend: Backend) -> &Outcome {
@@ -174,21 +164,12 @@ fn result(trace: &Trace, step: usize, backend: Backend) -> &Outcome {
         .unwrap_or_else(|| panic!("no {backend} result at step {}", step + 1))
 }
 
-fn config(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        // Report a failing case in the test output; write no regression files.
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // The property
 // ---------------------------------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(config(48))]
+    #![proptest_config(proptest_config(48))]
 
     #[test]
     fn a_rebuilt_view_equals_the_live_one(

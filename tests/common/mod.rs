@@ -1,14 +1,20 @@
 //! Helpers shared by the end-to-end tests: running the binary, reading its output, the
-//! documented JSON shapes (strict), scenario files and folder snapshots.
+//! documented JSON shapes (strict), scenario files and folder snapshots. Reading the
+//! databases is in `db`; running scenarios in process, and the property tests' settings, in
+//! `library`.
 
-#![allow(dead_code)] // each test crate uses its own subset
+#![allow(dead_code)] // every test binary compiles this module but uses only its own subset
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::cargo::cargo_bin_cmd;
-use serde::Deserialize;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub mod db;
+pub mod library;
 
 /// The bundled scenarios' names, from the library.
 pub fn bundled_names() -> Vec<&'static str> {
@@ -23,16 +29,42 @@ pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The environment a test runs the binary in. The test files were written against different
+/// ones; each keeps its own by naming it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Env {
+    /// From the crate root, without COLUMNS, LINES, RUST_BACKTRACE or RUST_LIB_BACKTRACE:
+    /// nothing in the environment can change the output.
+    Clean,
+    /// The test's own folder and environment, less RUST_BACKTRACE.
+    NoBacktrace,
+    /// The test's own folder and environment, untouched.
+    Inherited,
+}
+
+/// The binary, ready to be given arguments, in `env`.
+pub fn eslab_in(env: Env) -> assert_cmd::Command {
+    let mut cmd = cargo_bin_cmd!("eslab");
+    match env {
+        Env::Clean => {
+            cmd.current_dir(manifest_dir())
+                .env_remove("COLUMNS")
+                .env_remove("LINES")
+                .env_remove("RUST_BACKTRACE")
+                .env_remove("RUST_LIB_BACKTRACE");
+        }
+        Env::NoBacktrace => {
+            cmd.env_remove("RUST_BACKTRACE");
+        }
+        Env::Inherited => {}
+    }
+    cmd
+}
+
 /// The binary, started from the crate root with nothing in the environment that could
 /// change its output.
 pub fn eslab() -> assert_cmd::Command {
-    let mut cmd = cargo_bin_cmd!("eslab");
-    cmd.current_dir(manifest_dir())
-        .env_remove("COLUMNS")
-        .env_remove("LINES")
-        .env_remove("RUST_BACKTRACE")
-        .env_remove("RUST_LIB_BACKTRACE");
-    cmd
+    eslab_in(Env::Clean)
 }
 
 /// What one run of the binary did.
@@ -44,27 +76,74 @@ pub struct Output {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Output {
+    fn from(out: std::process::Output) -> Output {
+        Output {
+            code: out.status.code(),
+            stdout: out.stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
 impl Output {
     pub fn stdout_text(&self) -> String {
         String::from_utf8(self.stdout.clone()).expect("stdout is UTF-8")
     }
+
+    /// The command, its exit and its stderr (stdout left out: it may be long), for a failed
+    /// assertion's message.
+    pub fn describe(&self, args: &[&str]) -> String {
+        format!(
+            "eslab {}\nexit: {:?}\n--- stderr ---\n{}",
+            args.join(" "),
+            self.code,
+            self.stderr
+        )
+    }
 }
 
-/// Runs `eslab ARGS` and captures everything, whatever the exit code.
+/// Runs `eslab ARGS` in `env` and captures everything, whatever the exit code.
+pub fn run_in<I, S>(env: Env, args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    eslab_in(env)
+        .args(args)
+        .output()
+        .expect("eslab starts")
+        .into()
+}
+
+/// Runs `eslab ARGS` from the crate root in a clean environment and captures everything,
+/// whatever the exit code.
 pub fn run<I, S>(args: I) -> Output
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let out = eslab().args(args).output().expect("eslab starts");
-    Output {
-        code: out.status.code(),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    run_in(Env::Clean, args)
 }
 
-fn describe(args: &[String], out: &Output) -> String {
+/// Runs `eslab ARGS` in `env`, which must exit 0 (whatever it says on stderr), and parses
+/// stdout as JSON.
+#[track_caller]
+pub fn run_json_in(env: Env, args: &[&str]) -> Value {
+    let out = run_in(env, args);
+    assert_eq!(out.code, Some(0), "{}", out.describe(args));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("stdout is not JSON: {e}"))
+}
+
+/// Runs `eslab generate OPTIONS` in `env`, which must succeed, and writes the scenario it
+/// prints to `path`.
+pub fn write_generated(env: Env, path: &Path, options: &[&str]) {
+    let generated = run_in(env, ["generate"].iter().chain(options));
+    assert_eq!(generated.code, Some(0), "{}", generated.stderr);
+    std::fs::write(path, &generated.stdout).unwrap();
+}
+
+fn describe_with_stdout(args: &[String], out: &Output) -> String {
     format!(
         "eslab {}\nexit: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
         args.join(" "),
@@ -92,8 +171,8 @@ where
 {
     let args = strings(args);
     let out = run(&args);
-    assert_eq!(out.code, Some(0), "{}", describe(&args, &out));
-    assert_eq!(out.stderr, "", "{}", describe(&args, &out));
+    assert_eq!(out.code, Some(0), "{}", describe_with_stdout(&args, &out));
+    assert_eq!(out.stderr, "", "{}", describe_with_stdout(&args, &out));
     out.stdout_text()
 }
 
@@ -116,7 +195,7 @@ where
 {
     let args = strings(args);
     let out = run(&args);
-    let context = describe(&args, &out);
+    let context = describe_with_stdout(&args, &out);
     assert_eq!(out.code, Some(2), "{context}");
     assert!(out.stdout.is_empty(), "stdout must be empty\n{context}");
     assert!(out.stderr.starts_with("eslab: "), "{context}");
@@ -174,11 +253,46 @@ pub fn max_line_width(text: &str) -> usize {
     text.lines().map(display_width).max().unwrap_or(0)
 }
 
+/// A path as the `&str` an argument list wants.
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().expect("temporary paths are UTF-8")
+}
+
+/// Writes any JSON value, pretty-printed, to `path`.
+pub fn write_json(path: &Path, value: &Value) {
+    std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
+}
+
 /// Writes a scenario (any JSON value) to `dir/name` and returns its path.
 pub fn write_scenario(dir: &Path, name: &str, scenario: &Value) -> PathBuf {
     let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_vec_pretty(scenario).unwrap()).unwrap();
+    write_json(&path, scenario);
     path
+}
+
+/// A scenario file (`scenario.json`) with this text in a fresh folder. Keep the folder alive
+/// while using the path.
+pub fn file_with(text: impl AsRef<[u8]>) -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scenario.json");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+/// A `place_order` step of a Book.
+pub fn place_order(
+    order_id: &str,
+    customer: &str,
+    quantity: impl Serialize,
+    unit_price: impl Serialize,
+) -> Value {
+    json!({"place_order": {"order_id": order_id, "customer": customer, "product": "Book",
+                           "quantity": quantity, "unit_price": unit_price}})
+}
+
+/// Cents as the dollars a scenario writes: 1099 → `"10.99"`.
+pub fn dollars(cents: u64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
 }
 
 /// Every file under a folder, with its bytes: to show a command left a folder as it was.
@@ -214,6 +328,16 @@ pub fn results_of<'a>(run: &'a Value, backend: &str) -> Vec<&'a Value> {
                 .find(|r| r["backend"] == backend)
                 .unwrap_or_else(|| panic!("no {backend} result in {step}"))
         })
+        .collect()
+}
+
+/// Each item's `field`, a whole number, of a JSON list: the steps of a diff's differences, the
+/// event ids of a log.
+pub fn field_u64s(list: &Value, field: &str) -> Vec<u64> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[field].as_u64().unwrap())
         .collect()
 }
 
