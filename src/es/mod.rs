@@ -269,11 +269,12 @@ impl OrderService for EventSourcedService {
         let rebuilt = OrderView::rebuild(&self.store, None)?;
         // What the view would hold had it never gone down: its state at the crash, caught up
         // with the events appended since. (If it never went down, the live view itself.)
-        let (mut would_have_been, mut caught_up) = match (self.lost_view.take(), &self.view) {
-            (Some(lost), _) => (lost, 0),
-            (None, Some(live)) => (live.clone(), 0),
-            (None, None) => (OrderView::default(), 0),
+        let mut would_have_been = match (self.lost_view.take(), &self.view) {
+            (Some(lost), _) => lost,
+            (None, Some(live)) => live.clone(),
+            (None, None) => OrderView::default(),
         };
+        let mut caught_up = 0;
         self.store
             .for_each_between(would_have_been.checkpoint(), None, |stored| {
                 caught_up += 1;
