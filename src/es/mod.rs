@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use serde::Serialize;
 
-pub use store::EventStore;
+pub use store::{EventStore, Tail};
 pub use view::OrderView;
 
 use crate::db::{self, Location};
@@ -38,10 +38,20 @@ pub struct EventSourcedService {
     view: Option<OrderView>,
     /// The view as it was when it went down, kept only to check a rebuild against it.
     lost_view: Option<OrderView>,
-    /// The state each stream folded to when last seen, so a command reads only the events it
-    /// has not seen. Checked against the stream's version inside every command's transaction,
-    /// so another writer's events are never missed.
+    /// The state each stream folded to when last seen, so a command need not read its stream.
+    /// Trusted only while `known` is: another writer's events are never missed.
     aggregates: HashMap<OrderId, Order>,
+    /// The log's tail as this connection left it, valid while no other connection has
+    /// committed since. `None` when unknown: the next command reads it from the log.
+    known: Option<Known>,
+}
+
+/// What this connection knew of the log at the end of its last transaction.
+#[derive(Debug, Clone, Copy)]
+struct Known {
+    /// `PRAGMA data_version` then: it changes only when another connection commits.
+    data_version: i64,
+    tail: Tail,
 }
 
 impl EventSourcedService {
@@ -55,6 +65,7 @@ impl EventSourcedService {
             view: Some(view),
             lost_view: None,
             aggregates: HashMap::new(),
+            known: None,
         })
     }
 
@@ -139,16 +150,23 @@ impl OrderService for EventSourcedService {
         let order_id = command.order_id();
         let first_event_id = self.store.first_event_id();
         let tx = self.store.begin()?;
-        // Decided from the stream, not the view: commands work even while the view is down.
-        let version = EventStore::stream_version(&tx, order_id)?;
-        let cached = self.aggregates.remove(order_id);
-        let current = match cached {
-            Some(order) if order.version == version => Some(order),
-            Some(order) if order.version < version => {
-                EventStore::fold_stream(&tx, order_id, Some(order), None)?
+        // If no other connection has committed since this one last did, the cached tail and
+        // aggregates are the log's own: a command then reads nothing back. Otherwise they are
+        // dropped and read afresh, inside this write transaction, so nothing is missed.
+        let data_version = EventStore::data_version(&tx)?;
+        let tail = match self.known.take() {
+            Some(known) if known.data_version == data_version => known.tail,
+            _ => {
+                self.aggregates.clear();
+                EventStore::tail(&tx, first_event_id)?
             }
-            _ => EventStore::fold_stream(&tx, order_id, None, None)?,
         };
+        // Decided from the stream, not the view: commands work even while the view is down.
+        let current = match self.aggregates.remove(order_id) {
+            Some(order) => Some(order),
+            None => EventStore::fold_stream(&tx, order_id, None, None)?,
+        };
+        let version = current.as_ref().map_or(0, |order| order.version);
         let events = match decide(current.as_ref(), command) {
             Ok(events) => events,
             Err(rejection) => {
@@ -156,6 +174,7 @@ impl OrderService for EventSourcedService {
                     db::record_progress(&tx, mark)?;
                 }
                 tx.commit()?;
+                self.known = Some(Known { data_version, tail });
                 if let Some(order) = current {
                     self.aggregates.insert(order_id.clone(), order);
                 }
@@ -172,11 +191,12 @@ impl OrderService for EventSourcedService {
         for event in &events {
             next = Some(apply(next, order_id, event)?);
         }
-        let appended = EventStore::append(&tx, first_event_id, order_id, version, events)?;
+        let (appended, tail) = EventStore::append(&tx, tail, order_id, version, events)?;
         if let Some(mark) = mark {
             db::record_progress(&tx, mark)?;
         }
         tx.commit()?;
+        self.known = Some(Known { data_version, tail });
         if let Some(order) = next {
             self.aggregates.insert(order_id.clone(), order);
         }
@@ -296,5 +316,71 @@ impl OrderService for EventSourcedService {
             unit: "events",
             count: self.store.count()?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The command path trusts its cached tail and aggregates only while no other connection
+    //! has written: two services on one file, taking turns on the same order, must each see
+    //! the other's events.
+    use super::*;
+    use crate::domain::{ChangeQuantity, Money, PlaceOrder};
+
+    fn change(quantity: u64, expected_version: Option<u64>) -> Command {
+        Command::ChangeQuantity(ChangeQuantity {
+            order_id: OrderId::new("A1").unwrap(),
+            quantity,
+            expected_version,
+        })
+    }
+
+    fn applied(outcome: CommandOutcome) -> Vec<StoredEvent> {
+        match outcome {
+            CommandOutcome::Applied {
+                change: StorageChange::Append { events },
+                ..
+            } => events,
+            other => panic!("expected an append, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn writers_on_one_log_see_each_others_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::ExistingOrNewFile(dir.path().join("events.sqlite3"));
+        let mut first = EventSourcedService::open(&location, 2001).unwrap();
+        let mut second = EventSourcedService::open(&location, 2001).unwrap();
+        let place = Command::PlaceOrder(PlaceOrder {
+            order_id: OrderId::new("A1").unwrap(),
+            customer: "Bob".into(),
+            product: "Book".into(),
+            quantity: 5,
+            unit_price: Money::from_cents(1000),
+        });
+        let placed = applied(first.execute(&place, None).unwrap());
+        assert_eq!((placed[0].event_id, placed[0].stream_version), (2001, 1));
+        // `first` caches the order at version 1; `second` appends version 2 behind its back.
+        let changed = applied(second.execute(&change(6, Some(1)), None).unwrap());
+        assert_eq!((changed[0].event_id, changed[0].stream_version), (2002, 2));
+        // A stale write from `first` is refused: it must know the stream is at version 2 now.
+        match first.execute(&change(7, Some(1)), None).unwrap() {
+            CommandOutcome::Rejected {
+                rejection: Rejection::VersionConflict { .. },
+                ..
+            } => {}
+            other => panic!("expected a version conflict, got {other:?}"),
+        }
+        // And an unconditional one lands after `second`'s event, on the chain it left.
+        let again = applied(first.execute(&change(8, None), None).unwrap());
+        assert_eq!((again[0].event_id, again[0].stream_version), (2003, 3));
+        let verdict = crate::verify::verify(first.store()).unwrap();
+        assert!(verdict.holds(), "{verdict:?}");
+        let view = first
+            .view()
+            .unwrap()
+            .get(&OrderId::new("A1").unwrap())
+            .unwrap();
+        assert_eq!((view.quantity, view.version), (8, 3));
     }
 }

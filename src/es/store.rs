@@ -53,6 +53,41 @@ impl RawEvent {
     }
 }
 
+/// Where the log ends: the id the next event gets and the hash it chains to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tail {
+    pub next_id: u64,
+    pub hash: chain::Hash,
+}
+
+impl Tail {
+    /// Inserts one event row at this tail, chained to it; returns the tail after it.
+    fn insert(
+        self,
+        insert: &mut rusqlite::CachedStatement,
+        stream_id: &str,
+        stream_version: u64,
+        event_type: &str,
+        payload: &str,
+    ) -> anyhow::Result<Tail> {
+        let id = i64::try_from(self.next_id).context("event ids are exhausted")?;
+        let version = stream_version as i64;
+        let hash = chain::link(&self.hash, id, stream_id, version, event_type, payload);
+        insert.execute(params![
+            id,
+            stream_id,
+            version,
+            event_type,
+            payload,
+            hash.as_slice()
+        ])?;
+        Ok(Tail {
+            next_id: self.next_id + 1,
+            hash,
+        })
+    }
+}
+
 pub struct EventStore {
     conn: Connection,
     /// The id of the first event when the log is empty; afterwards ids continue from the log.
@@ -94,12 +129,6 @@ fn sql_id(id: Option<u64>) -> i64 {
 
 const INSERT_EVENT: &str = "INSERT INTO events \
      (event_id, stream_id, stream_version, event_type, payload, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
-
-// `= +?1` rather than `= ?1` in the stream queries: with STAT4 (on in bundled SQLite) a plan
-// that looks at a bound value is re-prepared for every new value, which cost a quarter of each
-// command. The `+` keeps the value out of planning; the index is used just the same.
-const STREAM_VERSION: &str =
-    "SELECT coalesce(max(stream_version), 0) FROM events WHERE stream_id = +?1";
 
 const SELECT_EVENTS: &str =
     "SELECT event_id, stream_id, stream_version, event_type, payload FROM events";
@@ -155,12 +184,12 @@ impl EventStore {
         Ok(order)
     }
 
-    /// The stream's current version (0 for a stream with no events): one index seek.
-    pub fn stream_version(conn: &Connection, order_id: &OrderId) -> anyhow::Result<u64> {
-        let version: i64 = conn
-            .prepare_cached(STREAM_VERSION)?
-            .query_row([order_id.as_str()], |r| r.get(0))?;
-        Ok(version as u64)
+    /// SQLite's count of commits by *other* connections (`PRAGMA data_version`): while it is
+    /// unchanged, what this connection remembers of the log is still true.
+    pub fn data_version(conn: &Connection) -> anyhow::Result<i64> {
+        Ok(conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?)
     }
 
     /// One stream's events up to `until` (inclusive), in version order.
@@ -181,6 +210,9 @@ impl EventStore {
         until: Option<u64>,
         mut visit: impl FnMut(StoredEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
+        // `= +?1` rather than `= ?1`: with STAT4 (on in bundled SQLite) a plan that looks at a
+        // bound value is re-prepared for every new value, which cost a quarter of each command.
+        // The `+` keeps the value out of planning; the index is used just the same.
         let mut select = conn.prepare_cached(&format!(
             "{SELECT_EVENTS} WHERE stream_id = +?1 AND stream_version > +?2 AND event_id <= +?3 \
              ORDER BY stream_version"
@@ -196,41 +228,38 @@ impl EventStore {
         &self.conn
     }
 
-    /// Appends a command's events to one stream, inside the caller's write transaction, which
-    /// read `expected_version` as the stream's version: the events get the versions after it,
-    /// and UNIQUE(stream_id, stream_version) refuses them should anything else have got there.
+    /// Appends a command's events to one stream after `tail`, inside the caller's write
+    /// transaction, which read `expected_version` as the stream's version: the events get the
+    /// versions after it, and UNIQUE(stream_id, stream_version) refuses them should anything
+    /// else have got there. Returns them and the log's new tail.
     pub fn append(
         tx: &Transaction,
-        first_event_id: u64,
+        tail: Tail,
         stream_id: &OrderId,
         expected_version: u64,
         events: Vec<Event>,
-    ) -> anyhow::Result<Vec<StoredEvent>> {
-        let (first_id, mut previous) = EventStore::last_link(tx, first_event_id)?;
+    ) -> anyhow::Result<(Vec<StoredEvent>, Tail)> {
+        let mut tail = tail;
         let mut insert = tx.prepare_cached(INSERT_EVENT)?;
         let mut appended = Vec::with_capacity(events.len());
-        for (offset, event) in (0u64..).zip(events) {
+        for (offset, event) in (1u64..).zip(events) {
             let stored = StoredEvent {
-                event_id: first_id + offset,
+                event_id: tail.next_id,
                 stream_id: stream_id.clone(),
-                stream_version: expected_version + 1 + offset,
+                stream_version: expected_version + offset,
                 event,
             };
-            let id = i64::try_from(stored.event_id).context("event ids are exhausted")?;
-            let (stream_id, version) = (stored.stream_id.as_str(), stored.stream_version as i64);
             let (event_type, payload) = (stored.event.event_type(), stored.event.payload_json());
-            previous = chain::link(&previous, id, stream_id, version, event_type, &payload);
-            insert.execute(params![
-                id,
-                stream_id,
-                version,
+            tail = tail.insert(
+                &mut insert,
+                stored.stream_id.as_str(),
+                stored.stream_version,
                 event_type,
-                payload,
-                previous.as_slice()
-            ])?;
+                &payload,
+            )?;
             appended.push(stored);
         }
-        Ok(appended)
+        Ok((appended, tail))
     }
 
     pub fn first_event_id(&self) -> u64 {
@@ -277,24 +306,18 @@ impl EventStore {
             let tx = self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let (mut next_id, mut previous) = EventStore::last_link(&tx, self.first_event_id)?;
+            let mut tail = EventStore::tail(&tx, self.first_event_id)?;
             {
                 let mut insert = tx.prepare_cached(INSERT_EVENT)?;
                 for (stream_id, version, event) in events.by_ref().take(batch.max(1)) {
-                    let id = i64::try_from(next_id).context("event ids are exhausted")?;
                     let payload = event.payload_json();
-                    let (stream, version) = (stream_id.as_str(), version as i64);
-                    previous =
-                        chain::link(&previous, id, stream, version, event.event_type(), &payload);
-                    insert.execute(params![
-                        id,
-                        stream,
+                    tail = tail.insert(
+                        &mut insert,
+                        stream_id.as_str(),
                         version,
                         event.event_type(),
-                        payload,
-                        previous.as_slice()
-                    ])?;
-                    next_id += 1;
+                        &payload,
+                    )?;
                 }
             }
             tx.commit()?;
@@ -302,19 +325,22 @@ impl EventStore {
         Ok(())
     }
 
-    /// The id the next event gets, and the hash it chains to.
-    fn last_link(conn: &Connection, first_event_id: u64) -> anyhow::Result<(u64, chain::Hash)> {
+    /// Where the log ends now: read from its last row.
+    pub fn tail(conn: &Connection, first_event_id: u64) -> anyhow::Result<Tail> {
         let last: Option<(i64, Vec<u8>)> = conn
             .prepare_cached("SELECT event_id, hash FROM events ORDER BY event_id DESC LIMIT 1")?
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         Ok(match last {
-            Some((id, hash)) => (
-                id as u64 + 1,
-                chain::Hash::try_from(hash.as_slice())
+            Some((id, hash)) => Tail {
+                next_id: id as u64 + 1,
+                hash: chain::Hash::try_from(hash.as_slice())
                     .map_err(|_| anyhow::anyhow!("event {id} has a malformed hash"))?,
-            ),
-            None => (first_event_id, chain::GENESIS),
+            },
+            None => Tail {
+                next_id: first_event_id,
+                hash: chain::GENESIS,
+            },
         })
     }
 
