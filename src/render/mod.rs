@@ -829,6 +829,11 @@ pub fn bench(report: &BenchReport, style: Style) -> String {
                 number(s.crud_bytes_per_order),
                 number(s.es_bytes_per_order),
             ],
+            vec![
+                "pages written per command".to_string(),
+                number(s.crud_pages_per_command),
+                number(s.es_pages_per_command),
+            ],
         ],
     );
     doc.text(format!(
