@@ -56,7 +56,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 run_step_by_step(&args.scenario, &backends, &args.storage, style)?
             } else {
                 let trace = run_scenario(&args.scenario, &backends, &args.storage)?;
-                print(&render::run(&trace, style))?;
+                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                render::write_run(&trace, style, &mut stdout)?;
+                stdout.flush()?;
                 trace
             };
             let failures = trace.summary.expectations.failures.len();
@@ -85,6 +87,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 workload: workload(&args.workload),
                 full_commands: args.full_commands,
                 snapshot_every: args.snapshot_every,
+                run_steps: args.run_steps,
                 db_dir: args.db_dir.clone(),
                 progress: std::io::stderr().is_terminal(),
             })?;

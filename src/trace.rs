@@ -3,7 +3,7 @@
 //!
 //! Its JSON form is a documented contract (see README): bump `SCHEMA_VERSION` on any change.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -100,33 +100,35 @@ impl StepRecord {
 }
 
 /// The states one order went through on one backend, with the step that produced each.
+/// Borrowed from the trace's steps: a history is a view of the run, not a copy of it.
 #[derive(Debug, Clone, Serialize)]
-pub struct OrderHistory {
-    pub order_id: OrderId,
-    pub states: Vec<HistoryEntry>,
+pub struct OrderHistory<'a> {
+    pub order_id: &'a OrderId,
+    pub states: Vec<HistoryEntry<'a>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct HistoryEntry {
+pub struct HistoryEntry<'a> {
     pub step: usize,
-    pub state: OrderState,
+    pub state: &'a OrderState,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct BackendHistory {
+pub struct BackendHistory<'a> {
     pub backend: Backend,
     /// Orders in the order they first appear.
-    pub orders: Vec<OrderHistory>,
+    pub orders: Vec<OrderHistory<'a>>,
 }
 
 impl Trace {
     /// Per backend, each order's sequence of states: every state a command left it in.
-    pub fn histories(&self) -> Vec<BackendHistory> {
+    pub fn histories(&self) -> Vec<BackendHistory<'_>> {
         self.backends
             .iter()
             .map(|&backend| {
                 let mut orders: Vec<OrderHistory> = Vec::new();
-                let mut index: BTreeMap<&OrderId, usize> = BTreeMap::new();
+                // Looked up by id; the output follows `orders`, so the map's own order never shows.
+                let mut index: HashMap<&OrderId, usize> = HashMap::new();
                 for step in &self.steps {
                     let Some(Outcome::Applied {
                         state: Some(state), ..
@@ -136,14 +138,14 @@ impl Trace {
                     };
                     let slot = *index.entry(&state.order_id).or_insert_with(|| {
                         orders.push(OrderHistory {
-                            order_id: state.order_id.clone(),
+                            order_id: &state.order_id,
                             states: Vec::new(),
                         });
                         orders.len() - 1
                     });
                     orders[slot].states.push(HistoryEntry {
                         step: step.step,
-                        state: state.clone(),
+                        state,
                     });
                 }
                 BackendHistory { backend, orders }

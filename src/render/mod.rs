@@ -59,17 +59,37 @@ fn to_json(value: &impl Serialize) -> String {
 struct RunDocument<'a> {
     #[serde(flatten)]
     trace: &'a Trace,
-    histories: Vec<BackendHistory>,
+    histories: Vec<BackendHistory<'a>>,
+}
+
+fn run_document(trace: &Trace) -> RunDocument<'_> {
+    RunDocument {
+        trace,
+        histories: trace.histories(),
+    }
+}
+
+/// Writes a run in the form asked for. JSON is streamed as it is made: a long run's document
+/// (hundreds of megabytes at 100,000 steps) is never held whole in memory.
+pub fn write_run(
+    trace: &Trace,
+    style: Style,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    match style.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &run_document(trace))?;
+            out.write_all(b"\n")
+        }
+        _ => out.write_all(run(trace, style).as_bytes()),
+    }
 }
 
 pub fn run(trace: &Trace, style: Style) -> String {
     // A run can be long: build only the form asked for.
     match style.format {
         Format::Mermaid => mermaid::sequence_diagram(trace),
-        Format::Json => to_json(&RunDocument {
-            trace,
-            histories: trace.histories(),
-        }),
+        Format::Json => to_json(&run_document(trace)),
         Format::Table | Format::Markdown => {
             let mut doc = run_heading(&trace.scenario);
             doc.heading(2, "Step by step");
@@ -310,7 +330,7 @@ fn history_rows(history: &BackendHistory) -> Vec<Vec<String>> {
                 String::new()
             };
             let mut row = vec![id, entry.step.to_string()];
-            let mut state = state_row(&entry.state);
+            let mut state = state_row(entry.state);
             // CRUD with --crud-locking keeps a version too, but the table has no column for it.
             state.truncate(if history.backend == Backend::Es { 6 } else { 5 });
             row.extend(state);
