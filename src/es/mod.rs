@@ -2,20 +2,20 @@
 //! to the log, and published to `OrderView`, which answers the queries.
 
 pub mod chain;
+mod orders;
 pub mod snapshot;
 pub mod store;
 pub mod view;
 
-use std::collections::HashMap;
-
 use anyhow::Context;
 use serde::Serialize;
 
+use orders::OrdersById;
 pub use store::{EventStore, Tail};
 pub use view::OrderView;
 
 use crate::db::{self, Location};
-use crate::domain::{Command, Event, Order, OrderId, Rejection, apply, decide};
+use crate::domain::{Command, Event, OrderId, Rejection, apply, decide};
 use crate::reports;
 use crate::service::{
     Backend, CommandOutcome, OrderService, OrderState, Outcome, Question, StepMark, StorageChange,
@@ -40,7 +40,7 @@ pub struct EventSourcedService {
     lost_view: Option<OrderView>,
     /// The state each stream folded to when last seen, so a command need not read its stream.
     /// Trusted only while `known` is: another writer's events are never missed.
-    aggregates: HashMap<OrderId, Order>,
+    aggregates: OrdersById,
     /// The log's tail as this connection left it, valid while no other connection has
     /// committed since. `None` when unknown: the next command reads it from the log.
     known: Option<Known>,
@@ -64,7 +64,7 @@ impl EventSourcedService {
             store,
             view: Some(view),
             lost_view: None,
-            aggregates: HashMap::new(),
+            aggregates: OrdersById::default(),
             known: None,
         })
     }
@@ -162,7 +162,7 @@ impl OrderService for EventSourcedService {
             }
         };
         // Decided from the stream, not the view: commands work even while the view is down.
-        let current = match self.aggregates.remove(order_id) {
+        let current = match self.aggregates.remove(order_id.as_str()) {
             Some(order) => Some(order),
             None => EventStore::fold_stream(&tx, order_id, None, None)?,
         };
@@ -176,7 +176,7 @@ impl OrderService for EventSourcedService {
                 tx.commit()?;
                 self.known = Some(Known { data_version, tail });
                 if let Some(order) = current {
-                    self.aggregates.insert(order_id.clone(), order);
+                    self.aggregates.insert(order);
                 }
                 let detail = match &rejection {
                     Rejection::VersionConflict { expected, .. } => {
@@ -198,7 +198,7 @@ impl OrderService for EventSourcedService {
         tx.commit()?;
         self.known = Some(Known { data_version, tail });
         if let Some(order) = next {
-            self.aggregates.insert(order_id.clone(), order);
+            self.aggregates.insert(order);
         }
         self.publish(&appended)?;
         Ok(CommandOutcome::Applied {

@@ -1,18 +1,16 @@
 //! `OrderView`: the read model. It lives in memory only, is fed the events the store
 //! publishes, and can always be rebuilt from the log.
 
-use std::collections::HashMap;
-
 use anyhow::bail;
 
 use super::StoredEvent;
+use super::orders::OrdersById;
 use super::store::EventStore;
 use crate::domain::{Event, Order, OrderId, create, evolve};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OrderView {
-    /// By id; never iterated unsorted, so its order never reaches any output.
-    orders: HashMap<OrderId, Order>,
+    orders: OrdersById,
     /// The id of the last event applied.
     checkpoint: Option<u64>,
 }
@@ -30,8 +28,10 @@ impl OrderView {
         OrderView {
             orders: orders
                 .into_iter()
-                .map(|o| (o.order_id.clone(), o))
-                .collect(),
+                .fold(OrdersById::default(), |mut by_id, order| {
+                    by_id.insert(order);
+                    by_id
+                }),
             checkpoint,
         }
     }
@@ -77,9 +77,7 @@ impl OrderView {
                     return Err(out_of_sequence(0));
                 }
                 let order_id = OrderId::new(stream_id).map_err(anyhow::Error::msg)?;
-                create(&order_id, event).map(|order| {
-                    self.orders.insert(order_id, order);
-                })
+                create(&order_id, event).map(|order| self.orders.insert(order))
             }
         };
         applied.map_err(|e| anyhow::anyhow!("event {event_id}: {e}"))?;
@@ -88,7 +86,7 @@ impl OrderView {
     }
 
     pub fn get(&self, order_id: &OrderId) -> Option<&Order> {
-        self.orders.get(order_id)
+        self.orders.get(order_id.as_str())
     }
 
     /// How many orders the view holds.
@@ -102,20 +100,18 @@ impl OrderView {
 
     /// Every order, sorted by order id.
     pub fn orders(&self) -> impl Iterator<Item = &Order> {
-        let mut orders: Vec<&Order> = self.orders.values().collect();
+        let mut orders: Vec<&Order> = self.orders.iter().collect();
         orders.sort_unstable_by(|a, b| a.order_id.cmp(&b.order_id));
         orders.into_iter()
     }
 
-    /// Bytes the view holds: each order inline plus its strings, and the map's key copies.
-    /// An estimate from sizes (allocator and tree overhead not counted), for `eslab bench`.
+    /// Bytes the view holds: each order inline plus its strings. An estimate from sizes
+    /// (allocator and hash-table overhead not counted), for `eslab bench`.
     pub fn approximate_bytes(&self) -> usize {
         self.orders
             .iter()
-            .map(|(key, order)| {
-                std::mem::size_of::<OrderId>()
-                    + std::mem::size_of::<Order>()
-                    + key.as_str().len()
+            .map(|order| {
+                std::mem::size_of::<Order>()
                     + order.order_id.as_str().len()
                     + order.customer.capacity()
                     + order.product.capacity()
