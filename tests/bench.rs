@@ -1,0 +1,140 @@
+//! `eslab bench` end to end, on a workload small enough for a debug build: what it reports
+//! and where it writes, never how fast anything is (speed lives in the benchmark itself).
+
+mod common;
+
+use std::path::Path;
+
+use common::{Env, input_error, run_in, run_json_in};
+use serde_json::Value;
+
+/// A bench run small enough for a test: a few orders, short phases.
+const TINY: &[&str] = &[
+    "bench",
+    "--orders",
+    "30",
+    "--changes",
+    "2",
+    "--full-commands",
+    "20",
+    "--snapshot-every",
+    "40",
+    "--run-steps",
+    "20",
+];
+
+fn tiny_bench(db_dir: &Path) -> Value {
+    let mut args = TINY.to_vec();
+    let dir = db_dir.to_str().unwrap();
+    args.extend(["--db-dir", dir, "--format", "json"]);
+    run_json_in(Env::NoBacktrace, &args)
+}
+
+fn metric<'a>(report: &'a Value, phase: &str, design: &str) -> &'a Value {
+    report["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["phase"] == phase && m["design"] == design)
+        .unwrap_or_else(|| panic!("no metric {phase} / {design} in {report:#}"))
+}
+
+#[test]
+fn bench_reports_every_phase_and_target_with_what_each_design_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = tiny_bench(dir.path());
+    assert_eq!(report["schema_version"], 1);
+    // 30 orders, each placed, changed twice and paid.
+    assert_eq!(report["commands"], 120);
+    for design in ["CRUD", "ES"] {
+        let commands = metric(&report, "commands (synchronous=NORMAL)", design);
+        assert_eq!(commands["count"], 120);
+        assert!(commands["rate"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(metric(&report, "bulk append", "ES")["count"], 120);
+    assert_eq!(
+        metric(&report, "full replay into OrderView", "ES")["count"],
+        120
+    );
+    let small = metric(
+        &report,
+        "eslab run --format json, generated scenario",
+        "both",
+    );
+    assert_eq!(small["count"], 20);
+
+    // What each design keeps and writes, counted rather than timed.
+    let storage = &report["storage"];
+    assert_eq!(storage["crud_rows"], 30);
+    assert_eq!(storage["es_events"], 120);
+    let crud_pages = storage["crud_pages_per_command"].as_f64().unwrap();
+    let es_pages = storage["es_pages_per_command"].as_f64().unwrap();
+    // A CRUD update rewrites its row's page; an append writes the log's page and its index's.
+    assert!(crud_pages >= 1.0, "{storage:#}");
+    assert!(es_pages >= 2.0, "{storage:#}");
+    assert!(es_pages > crud_pages, "{storage:#}");
+
+    let targets = report["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 7, "{targets:#?}");
+    for target in targets {
+        let (measured, required) = (target["measured"].as_f64(), target["required"].as_f64());
+        let (measured, required) = (measured.unwrap(), required.unwrap());
+        assert!(measured.is_finite() && measured > 0.0, "{target:#}");
+        let met = if target["at_most"] == true {
+            measured <= required
+        } else {
+            measured >= required
+        };
+        assert_eq!(target["met"], met, "{target:#}");
+    }
+}
+
+#[test]
+fn bench_writes_only_new_folders_in_its_db_dir() {
+    let dir = tempfile::tempdir().unwrap();
+    let kept = dir.path().join("commands");
+    std::fs::create_dir(&kept).unwrap();
+    std::fs::write(kept.join("crud.sqlite3"), "someone's file").unwrap();
+    let mut args = TINY.to_vec();
+    args.extend(["--db-dir", dir.path().to_str().unwrap()]);
+    let error = input_error(&args);
+    assert!(
+        error.contains("commands") && error.contains("refusing to overwrite"),
+        "{error}"
+    );
+    let left = std::fs::read_to_string(kept.join("crud.sqlite3")).unwrap();
+    assert_eq!(left, "someone's file");
+}
+
+#[test]
+fn bench_table_shows_the_targets_and_the_pages_per_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = TINY.to_vec();
+    args.extend(["--db-dir", dir.path().to_str().unwrap()]);
+    let out = run_in(Env::NoBacktrace, &args);
+    assert_eq!(out.code, Some(0), "{}", out.describe(&args));
+    let table = out.stdout_text();
+    for expected in [
+        "Targets",
+        "pages written per command",
+        "full replay events/s",
+    ] {
+        assert!(table.contains(expected), "no {expected:?} in\n{table}");
+    }
+}
+
+#[test]
+fn bench_refuses_workloads_it_cannot_run() {
+    for (option, value) in [
+        ("--orders", "0"),
+        ("--snapshot-every", "1"),
+        ("--run-steps", "5"),
+    ] {
+        let out = common::run(["bench", option, value]);
+        assert_eq!(out.code, Some(2), "{out:?}");
+        assert!(
+            out.stdout.is_empty() && out.stderr.contains(option),
+            "{out:?}"
+        );
+    }
+}
