@@ -3,7 +3,9 @@
 use std::path::Path;
 
 use anyhow::Context;
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{
+    Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter,
+};
 
 use super::{OrderView, StoredEvent, chain};
 use crate::db::{self, Location, Schema};
@@ -348,10 +350,16 @@ impl EventStore {
     /// event-id order, strings borrowed from SQLite, decoding dispatched on the stored type.
     pub fn replay_into(&self, view: &mut OrderView, until: Option<u64>) -> anyhow::Result<()> {
         let after = view.checkpoint().map_or(i64::MIN, |id| sql_id(Some(id)));
-        let mut select = self.conn.prepare_cached(&format!(
-            "{SELECT_EVENTS} WHERE event_id > ?1 AND event_id <= ?2 ORDER BY event_id"
-        ))?;
-        let mut rows = select.query(params![after, sql_id(until)])?;
+        // The lower bound is one seek; an upper bound is a test on every row, so a replay to
+        // the end of the log (the common case) goes without one.
+        let until = until.map(|id| sql_id(Some(id)));
+        let mut select = self.conn.prepare_cached(&match until {
+            Some(_) => {
+                format!("{SELECT_EVENTS} WHERE event_id > ?1 AND event_id <= ?2 ORDER BY event_id")
+            }
+            None => format!("{SELECT_EVENTS} WHERE event_id > ?1 ORDER BY event_id"),
+        })?;
+        let mut rows = select.query(params_from_iter(std::iter::once(after).chain(until)))?;
         while let Some(row) = rows.next()? {
             let event_id: i64 = row.get(0)?;
             let replayed = (|| {
