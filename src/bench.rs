@@ -202,7 +202,51 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     let mut metrics = Vec::new();
     let mut targets = Vec::new();
 
-    // 1. Commands, one transaction each, WAL + synchronous=NORMAL, through OrderService.
+    // 1. Every command waiting for the disk (synchronous=FULL), next to the disk's own floor:
+    //    measured first, while nothing else is waiting to be written (reported second).
+    let full = fresh("full")?;
+    let few: Vec<Command> = Workload {
+        orders: (options.full_commands / (workload.changes + 2)).max(1),
+        ..workload
+    }
+    .commands()
+    .collect();
+    // What one commit writes, measured on a sample: the floor writes as much per sync.
+    let pages = pages_per_command(&fresh("pages")?, &workload)?;
+    let mut crud_full = CrudStore::open(&Location::NewFile(full.join(runner::CRUD_FILE)), false)?;
+    crud_full
+        .connection()
+        .pragma_update(None, "synchronous", "FULL")?;
+    let mut es_full =
+        EventSourcedService::open(&Location::NewFile(full.join(runner::EVENTS_FILE)), 1)?;
+    es_full
+        .store()
+        .connection()
+        .pragma_update(None, "synchronous", "FULL")?;
+    // The three take turns in chunks of ten: fsync latency drifts too much to measure apart.
+    let mut floor_file = OpenOptions::new()
+        .create_new(true)
+        .append(true)
+        .open(full.join("fsync-floor"))
+        .context("cannot create the fsync floor's file")?;
+    let commit_bytes = (pages.es * pages.frame_bytes as f64).round() as usize;
+    let (mut crud_full_time, mut es_full_time, mut fsync_time) =
+        (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+    for chunk in few.chunks(10) {
+        let [crud_chunk, es_chunk] = drive_alternating(
+            &BenchOptions {
+                progress: false,
+                ..options.clone()
+            },
+            [&mut crud_full, &mut es_full],
+            chunk,
+            "",
+        )?;
+        crud_full_time += crud_chunk;
+        es_full_time += es_chunk;
+        fsync_time += fsync_floor(&mut floor_file, chunk.len() as u64, commit_bytes)?;
+    }
+    // 2. Commands, one transaction each, WAL + synchronous=NORMAL, through OrderService.
     let normal = fresh("commands")?;
     let mut crud = CrudStore::open(&Location::NewFile(normal.join(runner::CRUD_FILE)), false)?;
     let mut es =
@@ -234,48 +278,6 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
         0.8,
     ));
 
-    // 2. Every command waiting for the disk (synchronous=FULL), next to the disk's own floor.
-    let full = fresh("full")?;
-    let few: Vec<Command> = Workload {
-        orders: (options.full_commands / (workload.changes + 2)).max(1),
-        ..workload
-    }
-    .commands()
-    .collect();
-    // What one commit writes, measured on a sample: the floor writes as much per sync.
-    let pages = pages_per_command(&fresh("pages")?, &workload)?;
-    let mut crud_full = CrudStore::open(&Location::NewFile(full.join(runner::CRUD_FILE)), false)?;
-    crud_full
-        .connection()
-        .pragma_update(None, "synchronous", "FULL")?;
-    let mut es_full =
-        EventSourcedService::open(&Location::NewFile(full.join(runner::EVENTS_FILE)), 1)?;
-    es_full
-        .store()
-        .connection()
-        .pragma_update(None, "synchronous", "FULL")?;
-    // The three take turns in small chunks: fsync latency drifts too much to measure apart.
-    let mut floor_file = OpenOptions::new()
-        .create_new(true)
-        .append(true)
-        .open(full.join("fsync-floor"))
-        .context("cannot create the fsync floor's file")?;
-    let commit_bytes = (pages.es * pages.frame_bytes as f64).round() as usize;
-    let (mut crud_full_time, mut es_full_time, mut fsync_time) = Default::default();
-    for chunk in few.chunks(100) {
-        let [crud_chunk, es_chunk] = drive_alternating(
-            &BenchOptions {
-                progress: false,
-                ..options.clone()
-            },
-            [&mut crud_full, &mut es_full],
-            chunk,
-            "",
-        )?;
-        crud_full_time += crud_chunk;
-        es_full_time += es_chunk;
-        fsync_time += fsync_floor(&mut floor_file, chunk.len() as u64, commit_bytes)?;
-    }
     let n = few.len() as u64;
     metrics.push(metric(
         "commands (synchronous=FULL)",
