@@ -231,7 +231,7 @@ impl EventStore {
     }
 
     /// Appends a command's events to one stream after `tail`, inside the caller's write
-    /// transaction, which read `expected_version` as the stream's version: the events get the
+    /// transaction, in which the stream stands at `expected_version`: the events get the
     /// versions after it, and UNIQUE(stream_id, stream_version) refuses them should anything
     /// else have got there. Returns them and the log's new tail.
     pub fn append(
