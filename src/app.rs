@@ -88,6 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 full_commands: args.full_commands,
                 snapshot_every: args.snapshot_every,
                 run_steps: args.run_steps,
+                eslab_binary: std::env::current_exe().context("cannot find the eslab binary")?,
                 db_dir: args.db_dir.clone(),
                 progress: std::io::stderr().is_terminal(),
             })?;

@@ -28,8 +28,11 @@ pub struct BenchOptions {
     /// Commands in the synchronous=FULL phase (each waits for the disk).
     pub full_commands: u64,
     pub snapshot_every: u64,
-    /// Steps of the smaller generated scenario `eslab run` is timed on; the larger has 10×.
+    /// Steps of the smaller generated scenario `eslab run` is timed on (rounded down to whole
+    /// orders of ten commands); the larger has 10×.
     pub run_steps: u64,
+    /// The eslab binary whose `run` is timed: this program, when it is eslab.
+    pub eslab_binary: PathBuf,
     /// Where the databases go; a fresh temporary folder when `None`.
     pub db_dir: Option<PathBuf>,
     /// Show progress bars (only when stderr is a terminal).
@@ -420,13 +423,14 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     // 7. `eslab run` itself, in a fresh process each time, on generated scenarios of N and 10×N
     //    steps (10,000 and 100,000 by default), taking turns; the fastest run of each counts.
     let runs = fresh("runs")?;
-    let (small_steps, large_steps) = (options.run_steps, options.run_steps * 10);
-    let small_file = generated_scenario(&runs, small_steps, workload.seed)?;
-    let large_file = generated_scenario(&runs, large_steps, workload.seed)?;
+    let small_orders = (options.run_steps / 10).max(1);
+    let (small_steps, large_steps) = (small_orders * 10, small_orders * 100);
+    let small_file = generated_scenario(&runs, small_orders, workload.seed)?;
+    let large_file = generated_scenario(&runs, small_orders * 10, workload.seed)?;
     let (mut small, mut large) = (Duration::MAX, Duration::MAX);
     for _ in 0..RUNS {
-        small = small.min(time_eslab_run(&small_file)?);
-        large = large.min(time_eslab_run(&large_file)?);
+        small = small.min(time_eslab_run(&options.eslab_binary, &small_file)?);
+        large = large.min(time_eslab_run(&options.eslab_binary, &large_file)?);
     }
     metrics.push(metric(
         "eslab run --format json, generated scenario",
@@ -471,7 +475,7 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     };
 
     Ok(BenchReport {
-        schema_version: 1,
+        schema_version: 2,
         orders: workload.orders,
         changes: workload.changes,
         seed: workload.seed,
@@ -536,8 +540,7 @@ struct PagesPerCommand {
 }
 
 /// Runs a sample of the workload (every command of its first orders, about 5,000 commands)
-/// through both designs in `dir` and counts the WAL frames their commits wrote. The sample
-/// stays below the autocheckpoint, so the WAL holds every frame written since it was emptied.
+/// through both designs in `dir` and counts the WAL frames their commits wrote.
 fn pages_per_command(dir: &Path, workload: &Workload) -> anyhow::Result<PagesPerCommand> {
     let sample: Vec<Command> = Workload {
         orders: workload.orders.min((5_000 / (workload.changes + 2)).max(1)),
@@ -547,15 +550,17 @@ fn pages_per_command(dir: &Path, workload: &Workload) -> anyhow::Result<PagesPer
     .collect();
     let mut crud = CrudStore::open(&Location::NewFile(dir.join(runner::CRUD_FILE)), false)?;
     let mut es = EventSourcedService::open(&Location::NewFile(dir.join(runner::EVENTS_FILE)), 1)?;
+    // Empty WALs, and no checkpoint until counted: then the WAL holds every frame written.
     for conn in [crud.connection(), es.store().connection()] {
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA wal_autocheckpoint = 0;")?;
     }
     for command in &sample {
         crud.execute(command, None)?;
         es.execute(command, None)?;
     }
     let per_command = |conn: &Connection| -> anyhow::Result<f64> {
-        // (busy, frames in the WAL, frames checkpointed): a passive checkpoint only counts.
+        // Returns (busy, frames in the WAL, frames checkpointed); it also copies the frames into
+        // the database, which changes nothing this sample measures.
         let frames: i64 = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?;
         Ok(frames as f64 / sample.len().max(1) as f64)
     };
@@ -783,15 +788,15 @@ fn query_latencies(
     Ok(latencies)
 }
 
-/// Writes a generated scenario of `steps` steps (a tenth as many orders, each placed, changed
-/// eight times and paid), as `eslab generate` would, to a new file in `dir`.
-fn generated_scenario(dir: &Path, steps: u64, seed: u64) -> anyhow::Result<PathBuf> {
+/// Writes a generated scenario of `orders` orders, each placed, changed eight times and paid
+/// (ten steps each), as `eslab generate` would, to a new file in `dir`.
+fn generated_scenario(dir: &Path, orders: u64, seed: u64) -> anyhow::Result<PathBuf> {
     let workload = Workload {
-        orders: (steps / 10).max(1),
+        orders,
         changes: 8,
         seed,
     };
-    let path = dir.join(format!("generated-{steps}.json"));
+    let path = dir.join(format!("generated-{}.json", workload.commands_count()));
     let file = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -805,10 +810,9 @@ fn generated_scenario(dir: &Path, steps: u64, seed: u64) -> anyhow::Result<PathB
 
 /// Times `eslab run --format json SCENARIO` in a fresh process, output discarded: the whole
 /// command, reading the file, both designs in memory and printing the JSON.
-fn time_eslab_run(scenario: &Path) -> anyhow::Result<Duration> {
-    let eslab = std::env::current_exe().context("cannot find the eslab binary")?;
+fn time_eslab_run(eslab: &Path, scenario: &Path) -> anyhow::Result<Duration> {
     let started = Instant::now();
-    let output = std::process::Command::new(&eslab)
+    let output = std::process::Command::new(eslab)
         .args(["run", "--format", "json"])
         .arg(scenario)
         .stdin(Stdio::null())

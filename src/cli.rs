@@ -121,7 +121,7 @@ pub struct BenchArgs {
     /// Snapshot OrderView every K events when measuring rebuilds from snapshots
     #[arg(long, value_name = "K", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(2..))]
     pub snapshot_every: u64,
-    /// Steps of the smaller generated scenario `eslab run` is timed on (the larger has ten times as many)
+    /// Steps of the smaller generated scenario `eslab run` is timed on, in whole orders of ten (the larger has ten times as many)
     #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(10..=1_000_000))]
     pub run_steps: u64,
     /// Keep the benchmark's databases in this folder (new subfolders only); default: a temporary folder

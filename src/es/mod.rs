@@ -164,7 +164,7 @@ impl OrderService for EventSourcedService {
         // Decided from the stream, not the view: commands work even while the view is down.
         let current = match self.aggregates.remove(order_id.as_str()) {
             Some(order) => Some(order),
-            None => EventStore::fold_stream(&tx, order_id, None, None)?,
+            None => EventStore::load_order_as_of(&tx, order_id, None)?,
         };
         let version = current.as_ref().map_or(0, |order| order.version);
         let events = match decide(current.as_ref(), command) {

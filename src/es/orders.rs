@@ -24,6 +24,7 @@ impl OrdersById {
             .find(self.hash(order_id), |o| o.order_id.as_str() == order_id)
     }
 
+    /// The order, to change in place; its `order_id` must stay as it is, or it is lost.
     pub fn get_mut(&mut self, order_id: &str) -> Option<&mut Order> {
         let hash = self.hash(order_id);
         self.table

@@ -164,19 +164,8 @@ impl EventStore {
         order_id: &OrderId,
         as_of: Option<u64>,
     ) -> anyhow::Result<Option<Order>> {
-        EventStore::fold_stream(conn, order_id, None, as_of)
-    }
-
-    /// Folds the stream's events after `known`'s version (all of them when `None`) into it.
-    pub fn fold_stream(
-        conn: &Connection,
-        order_id: &OrderId,
-        known: Option<Order>,
-        until: Option<u64>,
-    ) -> anyhow::Result<Option<Order>> {
-        let after = known.as_ref().map_or(0, |o| o.version);
-        let mut order = known;
-        EventStore::for_each_in_stream_after(conn, order_id, after, until, |stored| {
+        let mut order = None;
+        EventStore::for_each_in_stream(conn, order_id, as_of, |stored| {
             order = Some(
                 apply(order.take(), order_id, &stored.event)
                     .with_context(|| format!("event {} cannot be replayed", stored.event_id))?,
@@ -194,21 +183,10 @@ impl EventStore {
             .query_row([], |r| r.get(0))?)
     }
 
-    /// One stream's events up to `until` (inclusive), in version order.
+    /// One stream's events up to event `until` (inclusive), in version order.
     pub fn for_each_in_stream(
         conn: &Connection,
         order_id: &OrderId,
-        until: Option<u64>,
-        visit: impl FnMut(StoredEvent) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()> {
-        EventStore::for_each_in_stream_after(conn, order_id, 0, until, visit)
-    }
-
-    /// One stream's events after version `after` and up to event `until`, in version order.
-    pub fn for_each_in_stream_after(
-        conn: &Connection,
-        order_id: &OrderId,
-        after: u64,
         until: Option<u64>,
         mut visit: impl FnMut(StoredEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
@@ -216,10 +194,9 @@ impl EventStore {
         // bound value is re-prepared for every new value, which cost a quarter of each command.
         // The `+` keeps the value out of planning; the index is used just the same.
         let mut select = conn.prepare_cached(&format!(
-            "{SELECT_EVENTS} WHERE stream_id = +?1 AND stream_version > +?2 AND event_id <= +?3 \
-             ORDER BY stream_version"
+            "{SELECT_EVENTS} WHERE stream_id = +?1 AND event_id <= +?2 ORDER BY stream_version"
         ))?;
-        let mut rows = select.query(params![order_id.as_str(), after as i64, sql_id(until)])?;
+        let mut rows = select.query(params![order_id.as_str(), sql_id(until)])?;
         while let Some(row) = rows.next()? {
             visit(read_event(row)??)?;
         }
