@@ -720,6 +720,12 @@ fn snapshot_log(
     let whole = (events.len().saturating_sub(tail) / every) * every;
     let length = whole + tail;
     let mut store = EventStore::open(&Location::NewFile(path.to_path_buf()), 1)?;
+    // Building is not measured, only the rebuilds, which read: no sync is needed while the
+    // log is written, and each snapshot interval goes in as one transaction. (In batches of
+    // 10,000, every batch rewrote most of the stream index: nine seconds for the long log.)
+    store
+        .connection()
+        .pragma_update(None, "synchronous", "OFF")?;
     let mut view = OrderView::default();
     let bar = bar(options, length as u64, "building snapshot logs");
     for (i, chunk) in events[..length].chunks(every).enumerate() {
@@ -728,7 +734,7 @@ fn snapshot_log(
             chunk
                 .iter()
                 .map(|(id, version, event)| (id, *version, event)),
-            10_000,
+            every,
         )?;
         for (offset, (id, version, event)) in chunk.iter().enumerate() {
             view.apply_event(
