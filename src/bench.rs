@@ -88,6 +88,8 @@ pub struct BenchReport {
     pub changes: u64,
     pub seed: u64,
     pub commands: u64,
+    /// The snapshot interval used: `--snapshot-every`, fitted to a short workload.
+    pub snapshot_every: u64,
     pub release_build: bool,
     pub metrics: Vec<Metric>,
     pub latencies: Vec<Latency>,
@@ -387,8 +389,25 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
 
     // 5. Snapshots: rebuild from the latest snapshot plus the same tail, at two log sizes.
     let snapshots = fresh("snapshots")?;
-    let short = snapshot_log(&snapshots.join("short.sqlite3"), &workload, 1, options)?;
-    let long = snapshot_log(&snapshots.join("long.sqlite3"), &workload, 10, options)?;
+    // The short log is the workload's own (one event per command). The interval is fitted to
+    // it when it is too short for a snapshot and half an interval after it.
+    let snapshot_every = options
+        .snapshot_every
+        .min((commands.len() as u64 / 2).max(2));
+    let short = snapshot_log(
+        &snapshots.join("short.sqlite3"),
+        &workload,
+        1,
+        snapshot_every,
+        options,
+    )?;
+    let long = snapshot_log(
+        &snapshots.join("long.sqlite3"),
+        &workload,
+        10,
+        snapshot_every,
+        options,
+    )?;
     // Taking turns, so both sizes meet the same moods of the machine; the fastest run counts.
     let (mut short_time, mut long_time) = (Duration::MAX, Duration::MAX);
     for _ in 0..2 * RUNS {
@@ -480,6 +499,7 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
         changes: workload.changes,
         seed: workload.seed,
         commands: commands.len() as u64,
+        snapshot_every,
         release_build: !cfg!(debug_assertions),
         metrics,
         latencies,
@@ -702,11 +722,12 @@ impl SnapshotLog {
 
 /// Builds a log `factor` times the workload's length over the same orders (more changes per
 /// order), with a snapshot every `snapshot_every` events and a tail of half a snapshot
-/// interval after the latest one.
+/// interval after the latest one (or the whole log, if it is shorter than that).
 fn snapshot_log(
     path: &Path,
     workload: &Workload,
     factor: u64,
+    snapshot_every: u64,
     options: &BenchOptions,
 ) -> anyhow::Result<SnapshotLog> {
     let longer = Workload {
@@ -714,8 +735,8 @@ fn snapshot_log(
         ..*workload
     };
     let events = decided_events(&longer);
-    let every = options.snapshot_every.max(1) as usize;
-    let tail = every / 2;
+    let every = snapshot_every.max(1) as usize;
+    let tail = (every / 2).min(events.len());
     // The longest prefix whose last snapshot sits exactly `tail` events before its end.
     let whole = (events.len().saturating_sub(tail) / every) * every;
     let length = whole + tail;

@@ -141,3 +141,30 @@ fn bench_refuses_workloads_it_cannot_run() {
         );
     }
 }
+
+#[test]
+fn bench_fits_the_snapshot_interval_to_a_short_workload() {
+    // The default interval (100,000 events) is longer than this workload's whole log.
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path().to_str().unwrap();
+    let args = [
+        "bench",
+        "--orders",
+        "30",
+        "--changes",
+        "2",
+        "--full-commands",
+        "20",
+        "--run-steps",
+        "10",
+        "--db-dir",
+        dir,
+        "--format",
+        "json",
+    ];
+    let report = run_json_in(Env::NoBacktrace, &args);
+    assert_eq!(report["snapshot_every"], 60, "{report:#}");
+    let short = metric(&report, "rebuild from snapshot + tail", "ES (log ×1)");
+    // One snapshot at 60 events, then a tail of 30.
+    assert_eq!(short["count"], 90);
+}
