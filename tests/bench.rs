@@ -17,16 +17,15 @@ const TINY: &[&str] = &[
     "2",
     "--full-commands",
     "20",
-    "--snapshot-every",
-    "40",
     "--run-steps",
     "25",
 ];
 
-fn tiny_bench(db_dir: &Path) -> Value {
+/// `eslab bench` on the tiny workload, with `options`, into `db_dir`, as JSON.
+fn tiny_bench(db_dir: &Path, options: &[&str]) -> Value {
     let mut args = TINY.to_vec();
-    let dir = db_dir.to_str().unwrap();
-    args.extend(["--db-dir", dir, "--format", "json"]);
+    args.extend(options);
+    args.extend(["--db-dir", db_dir.to_str().unwrap(), "--format", "json"]);
     run_json_in(Env::NoBacktrace, &args)
 }
 
@@ -42,7 +41,7 @@ fn metric<'a>(report: &'a Value, phase: &str, design: &str) -> &'a Value {
 #[test]
 fn bench_reports_every_phase_and_target_with_what_each_design_writes() {
     let dir = tempfile::tempdir().unwrap();
-    let report = tiny_bench(dir.path());
+    let report = tiny_bench(dir.path(), &["--snapshot-every", "40"]);
     assert_eq!(report["schema_version"], 2);
     // 30 orders, each placed, changed twice and paid.
     assert_eq!(report["commands"], 120);
@@ -146,23 +145,7 @@ fn bench_refuses_workloads_it_cannot_run() {
 fn bench_fits_the_snapshot_interval_to_a_short_workload() {
     // The default interval (100,000 events) is longer than this workload's whole log.
     let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path().to_str().unwrap();
-    let args = [
-        "bench",
-        "--orders",
-        "30",
-        "--changes",
-        "2",
-        "--full-commands",
-        "20",
-        "--run-steps",
-        "10",
-        "--db-dir",
-        dir,
-        "--format",
-        "json",
-    ];
-    let report = run_json_in(Env::NoBacktrace, &args);
+    let report = tiny_bench(dir.path(), &[]);
     assert_eq!(report["snapshot_every"], 60, "{report:#}");
     let short = metric(&report, "rebuild from snapshot + tail", "ES (log ×1)");
     // One snapshot at 60 events, then a tail of 30.
