@@ -143,8 +143,9 @@ pub struct Step {
     pub action: Action,
     /// Narration shown with the step.
     pub note: Option<String>,
-    /// What the step must come to, on every design that can answer.
-    pub expect: Option<Expect>,
+    /// What the step must come to, on every design that can answer. Boxed: most steps have
+    /// none, and a long run keeps every step twice (here and in its trace).
+    pub expect: Option<Box<Expect>>,
 }
 
 /// A step's expectation. Commands take `ok` or `rejected`; commands and queries take the
@@ -298,7 +299,7 @@ impl<'de> Deserialize<'de> for Step {
                 Ok(Step {
                     action,
                     note,
-                    expect,
+                    expect: expect.map(Box::new),
                 })
             }
         }

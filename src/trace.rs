@@ -48,7 +48,7 @@ pub struct StepRecord {
     pub action: Action,
     pub note: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expect: Option<Expect>,
+    pub expect: Option<Box<Expect>>,
     /// One per backend run, in the order of `Trace::backends`.
     pub results: Vec<StepResult>,
 }

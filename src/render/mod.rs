@@ -140,7 +140,7 @@ fn steps_table(backends: &[Backend], steps: &[StepRecord]) -> Doc {
         .map(|step| {
             let mut row: Vec<Cell> = vec![
                 step.step.to_string().into(),
-                text::step(&step.action, step.note.as_deref(), step.expect.as_ref()).into(),
+                text::step(&step.action, step.note.as_deref(), step.expect.as_deref()).into(),
             ];
             for result in &step.results {
                 row.push(text::storage(result.backend, &result.outcome));
@@ -549,7 +549,7 @@ fn side_by_side(step: &StepRecord) -> Vec<Cell> {
     };
     vec![
         step.step.to_string().into(),
-        text::step(&step.action, step.note.as_deref(), step.expect.as_ref()).into(),
+        text::step(&step.action, step.note.as_deref(), step.expect.as_deref()).into(),
         side(Backend::Crud),
         side(Backend::Es),
     ]
