@@ -167,44 +167,45 @@ impl OrderService for EventSourcedService {
             None => EventStore::load_order_as_of(&tx, order_id, None)?,
         };
         let version = current.as_ref().map_or(0, |order| order.version);
-        let events = match decide(current.as_ref(), command) {
-            Ok(events) => events,
+        let (decided, tail, order) = match decide(current.as_ref(), command) {
+            Err(rejection) => (Err(rejection), tail, current),
+            Ok(events) => {
+                let mut next = current;
+                for event in &events {
+                    next = Some(apply(next, order_id, event)?);
+                }
+                let (appended, tail) = EventStore::append(&tx, tail, order_id, version, events)?;
+                (Ok(appended), tail, next)
+            }
+        };
+        // Applied or rejected, the step's progress commits with it, and what this commit left
+        // (the log's tail, the order's state) is what the next command may trust.
+        if let Some(mark) = mark {
+            db::record_progress(&tx, mark)?;
+        }
+        tx.commit()?;
+        self.known = Some(Known { data_version, tail });
+        if let Some(order) = order {
+            self.aggregates.insert(order);
+        }
+        match decided {
+            Ok(appended) => {
+                self.publish(&appended)?;
+                Ok(CommandOutcome::Applied {
+                    change: StorageChange::Append { events: appended },
+                    warning: None,
+                })
+            }
             Err(rejection) => {
-                if let Some(mark) = mark {
-                    db::record_progress(&tx, mark)?;
-                }
-                tx.commit()?;
-                self.known = Some(Known { data_version, tail });
-                if let Some(order) = current {
-                    self.aggregates.insert(order);
-                }
                 let detail = match &rejection {
                     Rejection::VersionConflict { expected, .. } => {
                         Some(self.conflict_detail(order_id, *expected)?)
                     }
                     _ => None,
                 };
-                return Ok(CommandOutcome::Rejected { rejection, detail });
+                Ok(CommandOutcome::Rejected { rejection, detail })
             }
-        };
-        let mut next = current;
-        for event in &events {
-            next = Some(apply(next, order_id, event)?);
         }
-        let (appended, tail) = EventStore::append(&tx, tail, order_id, version, events)?;
-        if let Some(mark) = mark {
-            db::record_progress(&tx, mark)?;
-        }
-        tx.commit()?;
-        self.known = Some(Known { data_version, tail });
-        if let Some(order) = next {
-            self.aggregates.insert(order);
-        }
-        self.publish(&appended)?;
-        Ok(CommandOutcome::Applied {
-            change: StorageChange::Append { events: appended },
-            warning: None,
-        })
     }
 
     fn steps_done(&self, scenario: &str) -> anyhow::Result<u64> {
