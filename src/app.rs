@@ -1,13 +1,15 @@
 //! What each subcommand does: load, run, render, and the exit code it earns.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
 use crate::bench::{self, BenchOptions};
 use crate::cli::{
-    BackendChoice, Cli, ColorChoice, Command, DiffArgs, OutputArgs, StorageArgs, WorkloadArgs,
+    BackendChoice, BenchArgs, Cli, ColorChoice, Command, DiffArgs, OutputArgs, RunArgs,
+    StorageArgs, WorkloadArgs,
 };
 use crate::es::{EventStore, OrderView};
 use crate::render::LoggedEvent;
@@ -27,164 +29,194 @@ pub const ERROR: u8 = 2;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let color = use_color(cli.color);
-    let style = |output: &OutputArgs| style(output, color);
-    let report_format = match &cli.command {
-        Command::Run(_)
-        | Command::Show { .. }
-        | Command::Check { .. }
-        | Command::Generate { .. } => None,
-        Command::Bench(args) => Some(args.output.format),
-        Command::Diff(DiffArgs { output, .. })
-        | Command::Scenarios(output)
-        | Command::Reports(output)
-        | Command::Log { output, .. }
-        | Command::Verify { output, .. }
-        | Command::Replay { output, .. } => Some(output.format),
-    };
-    if report_format == Some(Format::Mermaid) {
-        bail!("--format mermaid draws a run: use it with `eslab run`");
-    }
-    match cli.command {
-        Command::Run(args) => {
-            let backends = match args.backend {
-                BackendChoice::Both => vec![Backend::Crud, Backend::Es],
-                BackendChoice::Crud => vec![Backend::Crud],
-                BackendChoice::Es => vec![Backend::Es],
-            };
-            let style = style(&args.output);
-            let trace = if args.step {
-                run_step_by_step(&args.scenario, &backends, &args.storage, style)?
-            } else {
-                let trace = run_scenario(&args.scenario, &backends, &args.storage)?;
-                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-                render::write_run(&trace, style, &mut stdout)?;
-                stdout.flush()?;
-                trace
-            };
-            let failures = trace.summary.expectations.failures.len();
-            if failures > 0 {
-                eprintln!(
-                    "eslab: {failures} of {} expectations failed (see the summary)",
-                    trace.summary.expectations.checked
-                );
-                return Ok(ExitCode::from(DIFFERENT));
-            }
-            Ok(ExitCode::from(SUCCESS))
-        }
-        Command::Diff(args) => {
-            let trace = run_scenario(&args.scenario, &[Backend::Crud, Backend::Es], &args.storage)?;
-            print(&render::diff(&trace, style(&args.output)))?;
-            let identical = render::steps_where(&trace, Agreement::Different).is_empty();
-            Ok(ExitCode::from(if identical { SUCCESS } else { DIFFERENT }))
-        }
-        Command::Bench(args) => {
-            if cfg!(debug_assertions) {
-                eprintln!(
-                    "eslab: this is a debug build: run `cargo run --release -- bench` for real numbers"
-                );
-            }
-            let report = bench::run(&BenchOptions {
-                workload: workload(&args.workload),
-                full_commands: args.full_commands,
-                snapshot_every: args.snapshot_every,
-                run_steps: args.run_steps,
-                eslab_binary: std::env::current_exe().context("cannot find the eslab binary")?,
-                db_dir: args.db_dir.clone(),
-                progress: std::io::stderr().is_terminal(),
-            })?;
-            print(&render::bench(&report, style(&args.output)))?;
-            Ok(ExitCode::from(SUCCESS))
-        }
-        Command::Generate { workload: args } => {
-            let mut text = serde_json::to_string_pretty(&workload(&args).scenario_json())?;
-            text.push('\n');
-            print(&text)?;
-            Ok(ExitCode::from(SUCCESS))
-        }
-        Command::Reports(output) => {
-            print(&render::reports(style(&output)))?;
-            Ok(ExitCode::from(SUCCESS))
-        }
-        Command::Scenarios(output) => {
-            let listing = scenario::BUNDLED
-                .iter()
-                .map(|(name, text)| {
-                    let scenario = Scenario::from_json(name, text)?;
-                    Ok(ScenarioListing {
-                        name: name.to_string(),
-                        title: scenario.title,
-                        steps: scenario.steps.len(),
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            print(&render::scenarios(&listing, style(&output)))?;
-            Ok(ExitCode::from(SUCCESS))
-        }
-        Command::Show { name } => {
-            print(scenario::bundled(&name)?)?;
-            Ok(ExitCode::from(SUCCESS))
-        }
-        Command::Check { files } => {
-            let mut all_valid = true;
-            for file in &files {
-                match scenario::load(file) {
-                    Ok(loaded) => {
-                        let steps = loaded.scenario.steps.len();
-                        print(&format!(
-                            "ok: {} ({steps} {})\n",
-                            clean_prose(file),
-                            if steps == 1 { "step" } else { "steps" }
-                        ))?
-                    }
-                    Err(e) => {
-                        all_valid = false;
-                        eprintln!("eslab: {}", clean_prose(&format!("{e:#}")));
-                    }
-                }
-            }
-            Ok(ExitCode::from(if all_valid { SUCCESS } else { ERROR }))
-        }
-        Command::Log { db_dir, output } => {
-            let path = runner::events_path(&db_dir);
-            let store = EventStore::open_read_only(&path)?;
-            let mut events = Vec::new();
-            store
-                .for_each_row(|row| {
-                    events.push(LoggedEvent {
-                        event: row.decode()?,
-                        hash: hex::encode(&row.hash),
-                    });
-                    Ok(())
-                })
-                .with_context(|| format!("cannot read the log in {}", path.display()))?;
-            print(&render::log(&events, style(&output)))?;
-            Ok(ExitCode::from(SUCCESS))
-        }
-        Command::Verify { db_dir, output } => {
-            let path = runner::events_path(&db_dir);
-            let store = EventStore::open_read_only(&path)?;
-            let verdict = verify::verify(&store)
-                .with_context(|| format!("cannot read the log in {}", path.display()))?;
-            print(&render::verdict(&verdict, style(&output)))?;
-            Ok(ExitCode::from(if verdict.holds() {
-                SUCCESS
-            } else {
-                DIFFERENT
-            }))
-        }
+    let code = match cli.command {
+        Command::Run(args) => run_command(args, color)?,
+        Command::Diff(args) => diff(args, color)?,
+        Command::Bench(args) => bench(args, color)?,
+        Command::Generate { workload: args } => generate(&args)?,
+        Command::Reports(output) => reports(&output, color)?,
+        Command::Scenarios(output) => scenarios(&output, color)?,
+        Command::Show { name } => show(&name)?,
+        Command::Check { files } => check(&files)?,
+        Command::Log { db_dir, output } => log(&db_dir, &output, color)?,
+        Command::Verify { db_dir, output } => verify(&db_dir, &output, color)?,
         Command::Replay {
             db_dir,
             until,
             output,
-        } => {
-            let path = runner::events_path(&db_dir);
-            let store = EventStore::open_read_only(&path)?;
-            let view = OrderView::rebuild(&store, until)
-                .with_context(|| format!("cannot replay the log in {}", path.display()))?;
-            print(&render::replay(&view, until, style(&output)))?;
-            Ok(ExitCode::from(SUCCESS))
+        } => replay(&db_dir, until, &output, color)?,
+    };
+    Ok(ExitCode::from(code))
+}
+
+/// `eslab run`: exit 1 when an expectation failed.
+fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
+    let backends = match args.backend {
+        BackendChoice::Both => vec![Backend::Crud, Backend::Es],
+        BackendChoice::Crud => vec![Backend::Crud],
+        BackendChoice::Es => vec![Backend::Es],
+    };
+    let style = style(args.output.format, args.output.width, color);
+    let trace = if args.step {
+        run_step_by_step(&args.scenario, &backends, &args.storage, style)?
+    } else {
+        let trace = run_scenario(&args.scenario, &backends, &args.storage)?;
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        render::write_run(&trace, style, &mut stdout)?;
+        stdout.flush()?;
+        trace
+    };
+    let failures = trace.summary.expectations.failures.len();
+    if failures > 0 {
+        eprintln!(
+            "eslab: {failures} of {} expectations failed (see the summary)",
+            trace.summary.expectations.checked
+        );
+        return Ok(DIFFERENT);
+    }
+    Ok(SUCCESS)
+}
+
+/// `eslab diff`: exit 1 when the designs answered the same question differently.
+fn diff(args: DiffArgs, color: bool) -> anyhow::Result<u8> {
+    let trace = run_scenario(&args.scenario, &[Backend::Crud, Backend::Es], &args.storage)?;
+    print(&render::diff(
+        &trace,
+        style(args.output.format, args.output.width, color),
+    ))?;
+    let identical = render::steps_where(&trace, Agreement::Different).is_empty();
+    Ok(if identical { SUCCESS } else { DIFFERENT })
+}
+
+fn bench(args: BenchArgs, color: bool) -> anyhow::Result<u8> {
+    if cfg!(debug_assertions) {
+        eprintln!(
+            "eslab: this is a debug build: run `cargo run --release -- bench` for real numbers"
+        );
+    }
+    let report = bench::run(&BenchOptions {
+        workload: workload(&args.workload),
+        full_commands: args.full_commands,
+        snapshot_every: args.snapshot_every,
+        run_steps: args.run_steps,
+        eslab_binary: std::env::current_exe().context("cannot find the eslab binary")?,
+        db_dir: args.db_dir.clone(),
+        progress: std::io::stderr().is_terminal(),
+    })?;
+    print(&render::bench(
+        &report,
+        style(args.output.format, args.output.width, color),
+    ))?;
+    Ok(SUCCESS)
+}
+
+fn generate(args: &WorkloadArgs) -> anyhow::Result<u8> {
+    let mut text = serde_json::to_string_pretty(&workload(args).scenario_json())?;
+    text.push('\n');
+    print(&text)?;
+    Ok(SUCCESS)
+}
+
+fn reports(output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+    print(&render::reports(style(output.format, output.width, color)))?;
+    Ok(SUCCESS)
+}
+
+fn scenarios(output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+    let listing = scenario::BUNDLED
+        .iter()
+        .map(|(name, text)| {
+            let scenario = Scenario::from_json(name, text)?;
+            Ok(ScenarioListing {
+                name: name.to_string(),
+                title: scenario.title,
+                steps: scenario.steps.len(),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    print(&render::scenarios(
+        &listing,
+        style(output.format, output.width, color),
+    ))?;
+    Ok(SUCCESS)
+}
+
+fn show(name: &str) -> anyhow::Result<u8> {
+    print(scenario::bundled(name)?)?;
+    Ok(SUCCESS)
+}
+
+/// `eslab check`: exit 2 when any file is not a valid scenario.
+fn check(files: &[String]) -> anyhow::Result<u8> {
+    let mut all_valid = true;
+    for file in files {
+        match scenario::load(file) {
+            Ok(loaded) => {
+                let steps = loaded.scenario.steps.len();
+                print(&format!(
+                    "ok: {} ({steps} {})\n",
+                    clean_prose(file),
+                    if steps == 1 { "step" } else { "steps" }
+                ))?
+            }
+            Err(e) => {
+                all_valid = false;
+                eprintln!("eslab: {}", clean_prose(&format!("{e:#}")));
+            }
         }
     }
+    Ok(if all_valid { SUCCESS } else { ERROR })
+}
+
+fn log(db_dir: &Path, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+    let path = runner::events_path(db_dir);
+    let store = EventStore::open_read_only(&path)?;
+    let mut events = Vec::new();
+    store
+        .for_each_row(|row| {
+            events.push(LoggedEvent {
+                event: row.decode()?,
+                hash: hex::encode(&row.hash),
+            });
+            Ok(())
+        })
+        .with_context(|| format!("cannot read the log in {}", path.display()))?;
+    print(&render::log(
+        &events,
+        style(output.format, output.width, color),
+    ))?;
+    Ok(SUCCESS)
+}
+
+/// `eslab verify`: exit 1 when the log does not verify.
+fn verify(db_dir: &Path, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+    let path = runner::events_path(db_dir);
+    let store = EventStore::open_read_only(&path)?;
+    let verdict = verify::verify(&store)
+        .with_context(|| format!("cannot read the log in {}", path.display()))?;
+    print(&render::verdict(
+        &verdict,
+        style(output.format, output.width, color),
+    ))?;
+    Ok(if verdict.holds() { SUCCESS } else { DIFFERENT })
+}
+
+fn replay(
+    db_dir: &Path,
+    until: Option<u64>,
+    output: &OutputArgs,
+    color: bool,
+) -> anyhow::Result<u8> {
+    let path = runner::events_path(db_dir);
+    let store = EventStore::open_read_only(&path)?;
+    let view = OrderView::rebuild(&store, until)
+        .with_context(|| format!("cannot replay the log in {}", path.display()))?;
+    print(&render::replay(
+        &view,
+        until,
+        style(output.format, output.width, color),
+    ))?;
+    Ok(SUCCESS)
 }
 
 fn workload(args: &WorkloadArgs) -> Workload {
@@ -264,14 +296,14 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-fn style(output: &OutputArgs, color: bool) -> Style {
-    let width = match output.width {
+fn style(format: impl Into<Format>, width: Option<u16>, color: bool) -> Style {
+    let width = match width {
         Some(width) => Width::Fixed(width),
         None if std::io::stdout().is_terminal() => Width::Terminal,
         None => Width::Fixed(DEFAULT_WIDTH),
     };
     Style {
-        format: output.format,
+        format: format.into(),
         width,
         color,
     }

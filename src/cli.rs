@@ -51,6 +51,7 @@ pub enum Command {
     },
     /// Print the event log stored in a --db-dir folder
     Log {
+        /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
         #[arg(long, value_name = "DIR")]
         db_dir: PathBuf,
         #[command(flatten)]
@@ -59,6 +60,7 @@ pub enum Command {
     /// Check the stored event log: ids, versions, payloads, triggers, hash chain, replay
     /// (exit 1 naming the first bad event)
     Verify {
+        /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
         #[arg(long, value_name = "DIR")]
         db_dir: PathBuf,
         #[command(flatten)]
@@ -73,6 +75,7 @@ pub enum Command {
     },
     /// Rebuild OrderView from the log stored in a --db-dir folder and print its states
     Replay {
+        /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
         #[arg(long, value_name = "DIR")]
         db_dir: PathBuf,
         /// Replay only the events up to this event id (inclusive)
@@ -95,7 +98,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub step: bool,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: RunOutputArgs,
     #[command(flatten)]
     pub storage: StorageArgs,
 }
@@ -144,14 +147,65 @@ pub struct WorkloadArgs {
     pub seed: u64,
 }
 
+/// How `eslab run` prints: it alone can draw a diagram.
 #[derive(Debug, Args)]
-pub struct OutputArgs {
+pub struct RunOutputArgs {
     /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = RunFormat::Table)]
+    pub format: RunFormat,
     /// Table width in columns (default: the terminal's, or 120 when not on a terminal)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
     pub width: Option<u16>,
+}
+
+/// How every other report prints.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Table width in columns (default: the terminal's, or 120 when not on a terminal)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
+}
+
+/// The formats of `eslab run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunFormat {
+    Table,
+    Json,
+    Markdown,
+    /// A Mermaid sequence diagram
+    Mermaid,
+}
+
+/// The formats of the reports other than `eslab run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+impl From<RunFormat> for Format {
+    fn from(format: RunFormat) -> Format {
+        match format {
+            RunFormat::Table => Format::Table,
+            RunFormat::Json => Format::Json,
+            RunFormat::Markdown => Format::Markdown,
+            RunFormat::Mermaid => Format::Mermaid,
+        }
+    }
+}
+
+impl From<ReportFormat> for Format {
+    fn from(format: ReportFormat) -> Format {
+        match format {
+            ReportFormat::Table => Format::Table,
+            ReportFormat::Json => Format::Json,
+            ReportFormat::Markdown => Format::Markdown,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -1533,17 +1533,49 @@ fn snapshot_lost_update_diagram() {
 }
 
 #[test]
-fn mermaid_is_only_for_run() {
+fn mermaid_is_offered_only_by_run() {
     for args in [
         &["diff", "--format", "mermaid"][..],
         &["diff", "lost-update", "--format", "mermaid"][..],
         &["reports", "--format", "mermaid"][..],
         &["scenarios", "--format", "mermaid"][..],
+        &["replay", "--db-dir", "x", "--format", "mermaid"][..],
+        &["log", "--db-dir", "x", "--format", "mermaid"][..],
+        &["verify", "--db-dir", "x", "--format", "mermaid"][..],
+        &["bench", "--format", "mermaid"][..],
     ] {
         let run = eslab(args);
         assert_eq!(run.code, 2, "{args:?}");
-        assert!(run.stderr.contains("eslab run"), "{}", run.stderr);
+        // clap refuses it and lists what this subcommand does offer.
+        assert!(
+            run.stderr.contains("invalid value 'mermaid'")
+                && run
+                    .stderr
+                    .contains("[possible values: table, json, markdown]"),
+            "{args:?}: {}",
+            run.stderr
+        );
         assert!(run.stdout.is_empty());
+    }
+    let help = eslab(&["diff", "--help"]);
+    assert!(!help.stdout.contains("mermaid"), "{}", help.stdout);
+    let help = eslab(&["run", "--help"]);
+    assert!(help.stdout.contains("mermaid"), "{}", help.stdout);
+}
+
+#[test]
+fn every_db_dir_option_says_what_it_is() {
+    for command in ["run", "diff", "replay", "log", "verify"] {
+        let help = eslab(&[command, "--help"]);
+        let line = help
+            .stdout
+            .lines()
+            .find(|line| line.contains("--db-dir <DIR>"))
+            .unwrap_or_else(|| panic!("{command} --help has no --db-dir: {}", help.stdout));
+        assert!(
+            line.trim_end().len() > "--db-dir <DIR>".len() + 4,
+            "{command}: --db-dir has no help text: {line:?}"
+        );
     }
 }
 

@@ -1,0 +1,120 @@
+//! `eslab bench`: the measurements and the targets.
+
+use super::text::{self, Cell};
+use super::{Doc, Style};
+use crate::bench::BenchReport;
+
+/// `eslab bench`: the measurements, then the targets with their measured ratios.
+pub fn bench(report: &BenchReport, style: Style) -> String {
+    let mut doc = Doc::default();
+    doc.heading(1, "What each design costs");
+    doc.text(format!(
+        "{} orders, each placed, changed {} times and paid: {} commands (seed {}){}.",
+        report.orders,
+        report.changes,
+        report.commands,
+        report.seed,
+        if report.release_build {
+            ""
+        } else {
+            ". DEBUG BUILD: these numbers mean little"
+        }
+    ));
+    let number = |x: f64| {
+        if x >= 100.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x:.2}")
+        }
+    };
+    doc.table(
+        &["Phase", "Design", "Count", "Seconds", "Rate /s"],
+        report
+            .metrics
+            .iter()
+            .map(|m| {
+                vec![
+                    m.phase.to_string(),
+                    m.design.to_string(),
+                    format!("{} {}", m.count, m.unit),
+                    format!("{:.3}", m.seconds),
+                    number(m.rate),
+                ]
+            })
+            .collect(),
+    );
+    doc.table(
+        &["Query (event sourcing only)", "Count", "µs each"],
+        report
+            .latencies
+            .iter()
+            .map(|l| {
+                vec![
+                    l.query.to_string(),
+                    l.count.to_string(),
+                    number(l.microseconds_each),
+                ]
+            })
+            .collect(),
+    );
+    let s = &report.storage;
+    let kib = |bytes: u64| format!("{:.0} KiB", bytes as f64 / 1024.0);
+    doc.table(
+        &["Storage", "CRUD", "Event sourcing"],
+        vec![
+            vec![
+                "kept".to_string(),
+                format!("{} rows", s.crud_rows),
+                format!("{} events", s.es_events),
+            ],
+            vec!["on disk".to_string(), kib(s.crud_bytes), kib(s.es_bytes)],
+            vec![
+                "bytes per order".to_string(),
+                number(s.crud_bytes_per_order),
+                number(s.es_bytes_per_order),
+            ],
+            vec![
+                "pages written per command".to_string(),
+                number(s.crud_pages_per_command),
+                number(s.es_pages_per_command),
+            ],
+        ],
+    );
+    doc.text(format!(
+        "Memory: peak resident {}; OrderView holds about {} bytes per order.",
+        report
+            .memory
+            .peak_rss_bytes
+            .map_or("unknown".to_string(), |b| format!(
+                "{:.0} MiB",
+                b as f64 / 1048576.0
+            )),
+        number(report.memory.view_bytes_per_order)
+    ));
+    doc.heading(2, "Targets");
+    doc.table(
+        &["Target", "Measured", "Required", "Met"],
+        report
+            .targets
+            .iter()
+            .map(|t| {
+                vec![
+                    Cell::from(t.name),
+                    number(t.measured).into(),
+                    format!(
+                        "{} {}",
+                        if t.at_most { "≤" } else { "≥" },
+                        number(t.required)
+                    )
+                    .into(),
+                    if t.met {
+                        Cell::new("✓ yes", text::Role::Added)
+                    } else {
+                        Cell::new("✗ no", text::Role::Rejected)
+                    },
+                ]
+            })
+            .collect(),
+    );
+    style.print(&doc, report)
+}

@@ -1,0 +1,68 @@
+//! `eslab scenarios` and `eslab reports`: what there is to run and ask.
+
+use serde::Serialize;
+
+use super::text;
+use super::{Doc, Style};
+use crate::reports::ReportName;
+
+#[derive(Serialize)]
+pub struct ScenarioListing {
+    pub name: String,
+    pub title: String,
+    pub steps: usize,
+}
+
+pub fn scenarios(listing: &[ScenarioListing], style: Style) -> String {
+    let mut doc = Doc::default();
+    let rows = listing
+        .iter()
+        .map(|s| vec![s.name.clone(), text::clean(&s.title), s.steps.to_string()])
+        .collect();
+    doc.table(&["Name", "Title", "Steps"], rows);
+    doc.text(
+        "Run one with `eslab run NAME`; print its JSON to copy and edit with `eslab show NAME`.",
+    );
+    style.print(&doc, &listing)
+}
+
+#[derive(Serialize)]
+struct ReportListing {
+    name: ReportName,
+    question: &'static str,
+    columns: Vec<String>,
+    crud_can_answer: bool,
+}
+
+/// `eslab reports`: the read models a `report` step can build.
+pub fn reports(style: Style) -> String {
+    let listing: Vec<ReportListing> = ReportName::ALL
+        .iter()
+        .map(|&name| ReportListing {
+            name,
+            question: name.question(),
+            columns: name.columns(),
+            crud_can_answer: name.crud_can_answer(),
+        })
+        .collect();
+    let mut doc = Doc::default();
+    doc.table(
+        &["Name", "Question", "CRUD can answer"],
+        listing
+            .iter()
+            .map(|r| {
+                vec![
+                    r.name.to_string(),
+                    r.question.to_string(),
+                    if r.crud_can_answer {
+                        "yes, from its rows".to_string()
+                    } else {
+                        format!("no: {}", r.name.crud_is_missing())
+                    },
+                ]
+            })
+            .collect(),
+    );
+    doc.text("Use one in a scenario step: {\"report\": {\"name\": \"quantity-changes\"}}");
+    style.print(&doc, &listing)
+}

@@ -1,0 +1,63 @@
+//! `eslab log`: the stored events with their hashes.
+
+use serde::Serialize;
+
+use super::text;
+use super::{Doc, Style, plural};
+use crate::es::StoredEvent;
+use crate::trace::SCHEMA_VERSION;
+
+/// A stored event with its link in the tamper-evident chain.
+#[derive(Serialize)]
+pub struct LoggedEvent {
+    #[serde(flatten)]
+    pub event: StoredEvent,
+    /// SHA-256 over the previous event's hash and this event, in hex.
+    pub hash: String,
+}
+
+#[derive(Serialize)]
+struct LogDocument<'a> {
+    schema_version: u32,
+    events: &'a [LoggedEvent],
+}
+
+/// `eslab log`: the stored events, in event-id order.
+pub fn log(events: &[LoggedEvent], style: Style) -> String {
+    let mut doc = Doc::default();
+    doc.heading(1, "Event log");
+    let rows = events
+        .iter()
+        .map(|logged| {
+            let e = &logged.event;
+            vec![
+                e.event_id.to_string(),
+                text::clean(e.stream_id.as_str()),
+                e.stream_version.to_string(),
+                e.event.event_type().to_string(),
+                payload_text(e),
+                logged.hash.chars().take(12).collect(),
+            ]
+        })
+        .collect();
+    doc.table(
+        &["Event id", "Stream", "Version", "Type", "Payload", "Hash"],
+        rows,
+    );
+    doc.text(format!(
+        "{} {}.",
+        events.len(),
+        plural(events.len() as u64, "events")
+    ));
+    style.print(
+        &doc,
+        &LogDocument {
+            schema_version: SCHEMA_VERSION,
+            events,
+        },
+    )
+}
+
+fn payload_text(stored: &StoredEvent) -> String {
+    text::attributes(&stored.event, ": ").join("\n")
+}
