@@ -13,7 +13,7 @@ use crate::cli::{
 };
 use crate::es::{EventStore, OrderView};
 use crate::render::LoggedEvent;
-use crate::render::text::clean_prose;
+use crate::narrate::clean_prose;
 use crate::render::{self, DEFAULT_WIDTH, Format, ScenarioListing, Style, Width};
 use crate::runner::{self, Services, StorageOptions};
 use crate::scenario::{self, LoadedScenario, Scenario};

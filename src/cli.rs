@@ -31,6 +31,7 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario through both designs and show every step, both state histories and a summary
+    #[command(after_help = crate::narrate::LEGEND)]
     Run(RunArgs),
     /// Compare the states the two designs answer after every step (exit 1 when they differ)
     Diff(DiffArgs),

@@ -9,7 +9,6 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use crate::service::StepMark;
 
 /// Which database a file holds; stamped into SQLite's `application_id` so we recognise our own.
 #[derive(Debug, Clone, Copy)]
@@ -236,6 +235,15 @@ fn initialise(conn: &Connection, schema: &Schema) -> anyhow::Result<()> {
         schema.ddl, schema.application_id, schema.version
     ))?;
     Ok(())
+}
+
+/// A scenario step, recorded as done in the transaction of its command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepMark {
+    /// The scenario's fingerprint (`Scenario::fingerprint`).
+    pub scenario: String,
+    /// Counted from 1.
+    pub step: u64,
 }
 
 /// Records, inside the caller's transaction, that a scenario's step is done. Progress only

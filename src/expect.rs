@@ -30,12 +30,6 @@ pub fn check(step: usize, backend: Backend, expect: &Expect, outcome: &Outcome) 
     evaluate(step, backend, expect, outcome).failures
 }
 
-/// Whether event sourcing applied a command while OrderView was down: the command is stored,
-/// but the design answers no state until the view is rebuilt.
-pub fn applied_while_view_down(backend: Backend, outcome: &Outcome) -> bool {
-    backend == Backend::Es && matches!(outcome, Outcome::Applied { state: None, .. })
-}
-
 /// Checks one design's outcome at one step, and says whether anything was held against it.
 pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcome) -> Checked {
     let mut failures = Vec::new();
@@ -61,7 +55,7 @@ pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcom
     }
     // `ok` and `rejected` still hold for a command applied while the view was down; its
     // state does not exist to check.
-    let view_down = applied_while_view_down(backend, outcome);
+    let view_down = backend == Backend::Es && outcome.applied_unseen();
     let checked = !(view_down
         && expect.expects_state()
         && expect.ok.is_none()
@@ -181,7 +175,7 @@ mod tests {
         Outcome::Applied {
             storage: StorageChange::Append { events: Vec::new() },
             state: None,
-            warning: None,
+            caveats: Vec::new(),
         }
     }
 

@@ -10,8 +10,8 @@ use crate::es::{self, EventSourcedService};
 use crate::expect;
 use crate::scenario::{Action, LoadedScenario, ViewAction};
 use crate::service::{
-    Agreement, Backend, CommandOutcome, OrderQuery, OrderService, Outcome, Question, StepMark,
-    StorageSummary,
+    Agreement, Backend, CommandOutcome, Inapplicable, OrderQuery, OrderService, Outcome, Question,
+    StepMark, StorageSummary,
 };
 use crate::trace::{
     Expectations, SCHEMA_VERSION, ScenarioInfo, StepRecord, StepResult, Summary, Trace,
@@ -184,7 +184,7 @@ pub fn run_with(
                 results.push(StepResult {
                     backend,
                     outcome: Outcome::NotApplicable {
-                        reason: "done by an earlier run: carried on after it (--continue)".into(),
+                        why: Inapplicable::DoneEarlier,
                     },
                 });
                 continue;
@@ -233,7 +233,7 @@ fn perform(
 ) -> anyhow::Result<Outcome> {
     Ok(match action {
         Action::Command(command) => match service.execute(command, mark)? {
-            CommandOutcome::Applied { change, warning } => {
+            CommandOutcome::Applied { change, caveats } => {
                 // What the design answers right after the command, from where it reads.
                 let now = Question::Query(OrderQuery {
                     order_id: command.order_id().clone(),
@@ -242,17 +242,26 @@ fn perform(
                 Outcome::Applied {
                     storage: change,
                     state: service.ask(&now)?.state().cloned(),
-                    warning,
+                    caveats,
                 }
             }
-            CommandOutcome::Rejected { rejection, detail } => Outcome::Rejected {
+            CommandOutcome::Rejected {
+                rejection,
+                evidence,
+            } => Outcome::Rejected {
                 reason: rejection.to_string(),
-                detail,
+                rejection,
+                evidence,
             },
         },
         Action::Question(question) => service.ask(question)?,
-        Action::View(ViewAction::CrashView(_)) => service.crash_view()?,
-        Action::View(ViewAction::RebuildView(_)) => service.rebuild_view()?,
+        Action::View(view_action) => match (service.read_model(), view_action) {
+            (Some(view), ViewAction::CrashView(_)) => view.crash()?,
+            (Some(view), ViewAction::RebuildView(_)) => view.rebuild()?,
+            (None, _) => Outcome::NotApplicable {
+                why: Inapplicable::NoView,
+            },
+        },
     })
 }
 

@@ -1,12 +1,14 @@
-//! The `OrderService` trait: what the runner asks of either backend, and what they answer.
+//! The `OrderService` trait: what the runner asks of either design, and the facts they
+//! answer with. Facts only: how a fact reads to people is `narrate`'s business, so no
+//! sentence is written here or in the designs.
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::domain::{Command, Money, Order, OrderId, Rejection, Status};
-use crate::es::StoredEvent;
-use crate::reports::{Report, ReportName};
+pub use crate::db::StepMark;
+pub use crate::domain::{HistoryQuery, OrderQuery, Question, ReportQuery};
+use crate::domain::{Command, Money, Order, OrderId, Rejection, Report, Status, StoredEvent};
 
 /// Which design answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -103,13 +105,12 @@ pub struct ColumnChange {
     pub new: ColumnValue,
 }
 
-/// A value in the `orders` row, serialized as it reads in JSON elsewhere.
+/// A value in the `orders` row, as SQLite holds it (money in whole cents).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ColumnValue {
     Text(String),
-    Count(u64),
-    Money(Money),
+    Integer(u64),
     Status(Status),
 }
 
@@ -117,14 +118,13 @@ impl fmt::Display for ColumnValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ColumnValue::Text(text) => f.write_str(text),
-            ColumnValue::Count(count) => write!(f, "{count}"),
-            ColumnValue::Money(money) => write!(f, "{money}"),
+            ColumnValue::Integer(n) => write!(f, "{n}"),
             ColumnValue::Status(status) => write!(f, "{status}"),
         }
     }
 }
 
-/// What a command did to a backend's storage.
+/// What a command did to a design's storage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StorageChange {
@@ -143,95 +143,124 @@ pub enum StorageChange {
     Append { events: Vec<StoredEvent> },
 }
 
+/// Something a design could not do for a command it stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "caveat", rename_all = "snake_case")]
+pub enum Caveat {
+    /// The writer read `expected`, but the row keeps no version to check it against: the
+    /// write replaced whatever was there.
+    VersionUnchecked { expected: u64 },
+    /// The command carried a value the row has no column for; it was dropped.
+    NotKept { field: &'static str, value: String },
+}
+
+/// What a design can add about a stale write it refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "evidence", rename_all = "snake_case")]
+pub enum Evidence {
+    /// The events appended since the version the writer read (none if it read a version
+    /// that does not exist yet).
+    MissedEvents { events: Vec<StoredEvent> },
+    /// The row holds only its newest version: what the competing change was is gone.
+    RowOnlyNewest,
+}
+
 /// What executing a command came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommandOutcome {
-    /// Stored. `warning` says what the design could not check.
     Applied {
         change: StorageChange,
-        warning: Option<String>,
+        caveats: Vec<Caveat>,
     },
-    /// Refused by the rules. `detail` is what this design can add about why.
     Rejected {
         rejection: Rejection,
-        detail: Option<String>,
+        evidence: Option<Evidence>,
     },
 }
 
-/// A scenario step, recorded as done in the transaction of its command.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepMark {
-    /// The scenario's fingerprint (`Scenario::fingerprint`).
-    pub scenario: String,
-    /// Counted from 1.
-    pub step: u64,
+/// Where a design read an order's state from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum Source {
+    /// CRUD: the `orders` row.
+    Row,
+    /// Event sourcing: the in-memory read model, which has applied the log up to `checkpoint`.
+    View { checkpoint: Option<u64> },
+    /// Event sourcing: the order's stream replayed up to an event id (time travel).
+    Replay { as_of: u64 },
 }
 
-/// Questions a step can ask a design.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Question {
-    /// An order's state: now, or `as_of` an event id.
-    Query(OrderQuery),
-    /// Everything that happened to an order.
-    History(HistoryQuery),
-    /// A read model built after the fact.
-    Report(ReportQuery),
+/// How a design built a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "from", rename_all = "snake_case")]
+pub enum ReportSource {
+    /// CRUD: one SQL query over its current rows.
+    Sql,
+    /// Event sourcing: a new read model folded over the whole log.
+    ReadModel { events: u64 },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrderQuery {
-    pub order_id: OrderId,
-    /// Answer the state right after this event id (time travel).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub as_of: Option<u64>,
+/// Why a design cannot answer a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum Unanswerable {
+    /// CRUD asked for a past state: the row was overwritten since.
+    Overwritten { as_of: u64 },
+    /// CRUD asked for a history: only the latest row is kept.
+    HistoryNotKept,
+    /// CRUD asked for a report that needs what was overwritten.
+    ReportNeedsHistory,
+    /// Event sourcing while its read model is down: queries wait for a rebuild.
+    ViewDown,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HistoryQuery {
-    pub order_id: OrderId,
+/// Why an operation does not apply to a design.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum Inapplicable {
+    /// CRUD has no read model to drop or rebuild: queries read the table.
+    NoView,
+    /// The read model was already down.
+    ViewAlreadyDown,
+    /// An earlier run did this step (`--continue`).
+    DoneEarlier,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportQuery {
-    pub name: ReportName,
-}
-
-/// What one design did at one step: the record the trace keeps and the renderers show.
+/// What one design did at one step: the fact the trace keeps and `narrate` words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
-    /// A command was stored: how, and the order's state the design then answers.
+    /// A command was stored: how, and the order's state the design then answers (none
+    /// while the event-sourced view is down).
     Applied {
         storage: StorageChange,
         state: Option<OrderState>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        warning: Option<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        caveats: Vec<Caveat>,
     },
-    /// A command was refused by the rules; nothing was stored.
+    /// A command was refused by the rules; nothing was stored. `reason` is the rule's own
+    /// statement of it, for scripts and expectations.
     Rejected {
+        rejection: Rejection,
         reason: String,
         #[serde(skip_serializing_if = "Option::is_none")]
-        detail: Option<String>,
+        evidence: Option<Evidence>,
     },
     /// A state query was answered (`state` is null when there is no such order).
     Answered {
-        source: String,
+        source: Source,
         state: Option<OrderState>,
     },
-    /// An order's history: its events in order.
-    History {
-        source: String,
-        events: Vec<StoredEvent>,
-    },
+    /// An order's history: its events in order, from its stream in the log.
+    History { events: Vec<StoredEvent> },
     /// A report was built.
-    Report { source: String, report: Report },
+    Report {
+        source: ReportSource,
+        report: Report,
+    },
     /// This design cannot answer the question; `latest` is what it can still show.
     Unavailable {
-        reason: String,
+        reason: Unanswerable,
         #[serde(skip_serializing_if = "Option::is_none")]
         latest: Option<OrderState>,
     },
@@ -249,8 +278,8 @@ pub enum Outcome {
         /// Whether the rebuilt view equals the one that would have been, had it never gone down.
         matches_live: bool,
     },
-    /// This design has no such thing (CRUD has no view to crash or rebuild).
-    NotApplicable { reason: String },
+    /// The step does not apply to this design.
+    NotApplicable { why: Inapplicable },
 }
 
 /// How two designs' outcomes at one step compare.
@@ -261,10 +290,17 @@ pub enum Agreement {
     Same,
     /// Both answered the same question differently: a divergence.
     Different,
-    /// Only one design could answer: a gap, not a divergence.
+    /// Only one design could answer, or keep what the step said: a gap, not a divergence.
     Gap,
     /// Nothing to compare (a view operation, or one design ran).
     NotCompared,
+}
+
+impl Agreement {
+    /// Whether both designs answered, so their answers could be compared.
+    pub fn both_answered(self) -> bool {
+        matches!(self, Agreement::Same | Agreement::Different)
+    }
 }
 
 impl Outcome {
@@ -273,6 +309,22 @@ impl Outcome {
         match self {
             Outcome::Applied { state, .. } | Outcome::Answered { state, .. } => state.as_ref(),
             _ => None,
+        }
+    }
+
+    /// Whether a command was stored while the read model was down: it is in storage, but
+    /// the design answers no state until the view is rebuilt.
+    pub fn applied_unseen(&self) -> bool {
+        matches!(self, Outcome::Applied { state: None, .. })
+    }
+
+    /// Whether the design dropped part of what the command said.
+    fn dropped_something(&self) -> bool {
+        match self {
+            Outcome::Applied { caveats, .. } => caveats
+                .iter()
+                .any(|caveat| matches!(caveat, Caveat::NotKept { .. })),
+            _ => false,
         }
     }
 
@@ -297,19 +349,25 @@ impl Outcome {
             (History { .. }, _) | (_, History { .. }) => Agreement::Gap,
             (NotApplicable { .. }, _) | (_, NotApplicable { .. }) => Agreement::NotCompared,
             (ViewCrashed { .. } | ViewRebuilt { .. }, _) => Agreement::NotCompared,
-            // A command both stored, but one design could not show its result (view down).
-            (Applied { state: None, .. }, Applied { .. })
-            | (Applied { .. }, Applied { state: None, .. }) => Agreement::Gap,
+            // A command both stored, but one design could not show its result (view down),
+            // or kept less of it than the other.
+            (Applied { .. }, Applied { .. })
+                if self.applied_unseen()
+                    || other.applied_unseen()
+                    || self.dropped_something() != other.dropped_something() =>
+            {
+                Agreement::Gap
+            }
             (Applied { state: a, .. }, Applied { state: b, .. })
             | (Answered { state: a, .. }, Answered { state: b, .. }) => same(same_state(a, b)),
-            (Rejected { reason: a, .. }, Rejected { reason: b, .. }) => same(a == b),
+            (Rejected { rejection: a, .. }, Rejected { rejection: b, .. }) => same(a == b),
             (Report { report: a, .. }, Report { report: b, .. }) => same(a == b),
             _ => Agreement::Different,
         }
     }
 }
 
-/// What a backend keeps.
+/// What a design keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct StorageSummary {
     pub backend: Backend,
@@ -318,7 +376,8 @@ pub struct StorageSummary {
     pub count: u64,
 }
 
-/// One design of the order service. The runner drives every implementation identically.
+/// One design of the order service: what both designs do. The runner drives every
+/// implementation identically.
 pub trait OrderService {
     fn backend(&self) -> Backend;
 
@@ -336,12 +395,21 @@ pub trait OrderService {
     /// Answers a question from wherever this design reads, or says it cannot.
     fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome>;
 
-    /// Drops the read model, if the design has one.
-    fn crash_view(&mut self) -> anyhow::Result<Outcome>;
-
-    /// Rebuilds the read model from storage, if the design has one.
-    fn rebuild_view(&mut self) -> anyhow::Result<Outcome>;
-
     /// What this design keeps in its storage.
     fn storage(&self) -> anyhow::Result<StorageSummary>;
+
+    /// The read model this design answers queries from, if it has one that can go down
+    /// and be rebuilt. CRUD has none: its queries read the table.
+    fn read_model(&mut self) -> Option<&mut dyn ReadModel> {
+        None
+    }
+}
+
+/// A read model kept apart from storage: it can be lost and rebuilt from storage.
+pub trait ReadModel {
+    /// Drops the read model, as a crash would.
+    fn crash(&mut self) -> anyhow::Result<Outcome>;
+
+    /// Rebuilds it from storage.
+    fn rebuild(&mut self) -> anyhow::Result<Outcome>;
 }

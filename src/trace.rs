@@ -9,10 +9,13 @@ use serde::Serialize;
 
 use crate::domain::OrderId;
 use crate::expect::Failure;
+use crate::domain::Question;
 use crate::scenario::{Action, Expect, LoadedScenario};
 use crate::service::{Agreement, Backend, OrderState, Outcome, StorageSummary};
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: outcomes are typed facts (a rejection names its rule, a source says where it read),
+/// histories show every state answered and the steps the view was down.
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Trace {
@@ -99,7 +102,7 @@ impl StepRecord {
     }
 }
 
-/// The states one order went through on one backend, with the step that produced each.
+/// The states one order went through on one design, with the step that produced each.
 /// Borrowed from the trace's steps: a history is a view of the run, not a copy of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct OrderHistory<'a> {
@@ -107,10 +110,14 @@ pub struct OrderHistory<'a> {
     pub states: Vec<HistoryEntry<'a>>,
 }
 
+/// One state a design answered for an order, or (`state` null, `view_down` true) a step
+/// whose command it stored while its read model was down, so it answered no state then.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry<'a> {
     pub step: usize,
-    pub state: &'a OrderState,
+    pub state: Option<&'a OrderState>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub view_down: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -121,7 +128,9 @@ pub struct BackendHistory<'a> {
 }
 
 impl Trace {
-    /// Per backend, each order's sequence of states: every state a command left it in.
+    /// Per design, each order's sequence of states: every state it answered, after a command
+    /// or to a query about now, each once (a query answering the state already shown adds
+    /// nothing), and the steps it could not answer because its view was down.
     pub fn histories(&self) -> Vec<BackendHistory<'_>> {
         self.backends
             .iter()
@@ -130,23 +139,53 @@ impl Trace {
                 // Looked up by id; the output follows `orders`, so the map's own order never shows.
                 let mut index: HashMap<&OrderId, usize> = HashMap::new();
                 for step in &self.steps {
-                    let Some(Outcome::Applied {
-                        state: Some(state), ..
-                    }) = step.result(backend)
-                    else {
+                    let Some(outcome) = step.result(backend) else {
                         continue;
                     };
-                    let slot = *index.entry(&state.order_id).or_insert_with(|| {
+                    let is_now = match &step.action {
+                        Action::Question(Question::Query(query)) => query.as_of.is_none(),
+                        Action::Command(_) => true,
+                        _ => false,
+                    };
+                    let (Some(order_id), true) = (step.action.order_id(), is_now) else {
+                        continue;
+                    };
+                    let entry = match outcome {
+                        Outcome::Applied {
+                            state: Some(state), ..
+                        }
+                        | Outcome::Answered {
+                            state: Some(state), ..
+                        } => HistoryEntry {
+                            step: step.step,
+                            state: Some(state),
+                            view_down: false,
+                        },
+                        Outcome::Applied { state: None, .. } => HistoryEntry {
+                            step: step.step,
+                            state: None,
+                            view_down: true,
+                        },
+                        _ => continue,
+                    };
+                    let slot = *index.entry(order_id).or_insert_with(|| {
                         orders.push(OrderHistory {
-                            order_id: &state.order_id,
+                            order_id,
                             states: Vec::new(),
                         });
                         orders.len() - 1
                     });
-                    orders[slot].states.push(HistoryEntry {
-                        step: step.step,
-                        state,
-                    });
+                    let states = &mut orders[slot].states;
+                    let repeats = entry.state.is_some()
+                        && states
+                            .iter()
+                            .rev()
+                            .find_map(|e| e.state)
+                            .is_some_and(|last| Some(last) == entry.state)
+                        && states.last().is_some_and(|last| !last.view_down);
+                    if !repeats {
+                        states.push(entry);
+                    }
                 }
                 BackendHistory { backend, orders }
             })

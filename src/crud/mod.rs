@@ -6,18 +6,19 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::db::{self, Location, Schema};
-use crate::domain::{Command, Money, Order, OrderId, Rejection, Status, apply, decide};
-use crate::reports::{self, ReportName};
+use crate::db::{self, Location, Schema, StepMark};
+use crate::domain::report::{self, ReportName};
+use crate::domain::{Command, Money, Order, OrderId, Question, Rejection, Status, apply, decide};
 use crate::service::{
-    Backend, ColumnChange, ColumnValue, CommandOutcome, OrderService, OrderState, Outcome,
-    Question, StepMark, StorageChange, StorageSummary,
+    Backend, Caveat, ColumnChange, ColumnValue, CommandOutcome, Evidence, OrderService,
+    OrderState, Outcome, ReportSource, Source, StorageChange, StorageSummary, Unanswerable,
 };
 
 pub const SCHEMA: Schema = Schema {
     what: "CRUD store",
     application_id: 0x4553_4c43, // "ESLC"
-    version: 2,
+    // 3: money columns named for what they hold (`total_cents`).
+    version: 3,
     ddl: include_str!("schema.sql"),
     tables: &["orders", "progress"],
 };
@@ -27,7 +28,7 @@ pub const SCHEMA: Schema = Schema {
 pub const VERSIONED_SCHEMA: Schema = Schema {
     what: "CRUD store with a version column (--crud-locking)",
     application_id: 0x4553_4c56, // "ESLV"
-    version: 2,
+    version: 3,
     // The same table, plus the version column that `UPDATE … WHERE version = ?` checks.
     ddl: concat!(
         include_str!("schema.sql"),
@@ -42,7 +43,8 @@ pub struct CrudStore {
     locking: bool,
 }
 
-const COLUMNS: &str = "order_id, customer, product, quantity, unit_price, total, paid, status";
+const COLUMNS: &str =
+    "order_id, customer, product, quantity, unit_price_cents, total_cents, paid_cents, status";
 
 impl CrudStore {
     pub fn open(location: &Location, locking: bool) -> anyhow::Result<CrudStore> {
@@ -71,24 +73,32 @@ impl CrudStore {
         let order_id = command.order_id();
         let current = CrudStore::load(tx, locking, order_id)?;
         // Without a version column there is nothing to check a read against.
-        let (command, warning) = match (locking, command.expected_version()) {
-            (false, Some(expected)) => (
-                command.without_expected_version(),
-                Some(format!(
-                    "no version kept: the writer read version {expected}, but the row cannot tell whether it changed since, so this write silently replaces whatever is there"
-                )),
-            ),
-            _ => (command.clone(), None),
+        let mut caveats = Vec::new();
+        let command = match (locking, command.expected_version()) {
+            (false, Some(expected)) => {
+                caveats.push(Caveat::VersionUnchecked { expected });
+                command.without_expected_version()
+            }
+            _ => command.clone(),
         };
         let events = match decide(current.as_ref(), &command) {
             Ok(events) => events,
             Err(rejection) => {
-                let detail = matches!(rejection, Rejection::VersionConflict { .. }).then(|| {
-                    "the row holds only its newest version: what the competing change was, it cannot say".to_string()
+                let evidence = matches!(rejection, Rejection::VersionConflict { .. })
+                    .then_some(Evidence::RowOnlyNewest);
+                return Ok(CommandOutcome::Rejected {
+                    rejection,
+                    evidence,
                 });
-                return Ok(CommandOutcome::Rejected { rejection, detail });
             }
         };
+        // The row has no column for why an order was cancelled: the reason is dropped.
+        if let Command::Cancel(cancel) = &command {
+            caveats.push(Caveat::NotKept {
+                field: "reason",
+                value: cancel.reason.clone(),
+            });
+        }
         // The same `apply` as event sourcing computes the new row; only the new row is kept.
         let mut next = current.clone();
         for event in &events {
@@ -123,7 +133,7 @@ impl CrudStore {
                 }
             }
             Some(old) => {
-                let set = "UPDATE orders SET quantity = ?2, total = ?3, paid = ?4, status = ?5";
+                let set = "UPDATE orders SET quantity = ?2, total_cents = ?3, paid_cents = ?4, status = ?5";
                 let id = next.order_id.as_str();
                 let (quantity, status) = (next.quantity as i64, next.status.as_str());
                 let (total, paid) = (sql_cents(next.total), sql_cents(next.paid));
@@ -154,7 +164,7 @@ impl CrudStore {
                 }
             }
         };
-        Ok(CommandOutcome::Applied { change, warning })
+        Ok(CommandOutcome::Applied { change, caveats })
     }
 
     pub fn connection(&self) -> &Connection {
@@ -174,7 +184,9 @@ impl CrudStore {
     fn revenue_per_customer(&self) -> anyhow::Result<BTreeMap<String, (u64, Money)>> {
         let mut select = self
             .conn
-            .prepare_cached("SELECT customer, count(*), sum(paid) FROM orders GROUP BY customer")?;
+            .prepare_cached(
+                "SELECT customer, count(*), sum(paid_cents) FROM orders GROUP BY customer",
+            )?;
         let rows = select.query_map([], |row| {
             Ok((
                 row.get::<_, String>(0)?,
@@ -230,7 +242,8 @@ fn changed_columns(old: &Order, new: &Order, locking: bool) -> Vec<ColumnChange>
             changes.push(ColumnChange { column, old, new });
         }
     };
-    use ColumnValue::{Count, Money as Cents, Status as State, Text};
+    use ColumnValue::{Integer, Status as State, Text};
+    let cents = |money: Money| Integer(money.cents());
     compare(
         "customer",
         Text(old.customer.clone()),
@@ -241,13 +254,17 @@ fn changed_columns(old: &Order, new: &Order, locking: bool) -> Vec<ColumnChange>
         Text(old.product.clone()),
         Text(new.product.clone()),
     );
-    compare("quantity", Count(old.quantity), Count(new.quantity));
-    compare("unit_price", Cents(old.unit_price), Cents(new.unit_price));
-    compare("total", Cents(old.total), Cents(new.total));
-    compare("paid", Cents(old.paid), Cents(new.paid));
+    compare("quantity", Integer(old.quantity), Integer(new.quantity));
+    compare(
+        "unit_price_cents",
+        cents(old.unit_price),
+        cents(new.unit_price),
+    );
+    compare("total_cents", cents(old.total), cents(new.total));
+    compare("paid_cents", cents(old.paid), cents(new.paid));
     compare("status", State(old.status), State(new.status));
     if locking {
-        compare("version", Count(old.version), Count(new.version));
+        compare("version", Integer(old.version), Integer(new.version));
     }
     changes
 }
@@ -286,40 +303,29 @@ impl OrderService for CrudStore {
         Ok(match question {
             Question::Query(query) => match query.as_of {
                 None => Outcome::Answered {
-                    source: "the orders row".into(),
+                    source: Source::Row,
                     state: self.query_row(&query.order_id)?,
                 },
                 Some(as_of) => Outcome::Unavailable {
-                    reason: format!(
-                        "the row keeps only the latest state: how {} stood as of event {as_of} was overwritten",
-                        query.order_id
-                    ),
+                    reason: Unanswerable::Overwritten { as_of },
                     latest: self.query_row(&query.order_id)?,
                 },
             },
             Question::History(history) => Outcome::Unavailable {
-                reason: "only the latest row is kept: every earlier value was overwritten".into(),
+                reason: Unanswerable::HistoryNotKept,
                 latest: self.query_row(&history.order_id)?,
             },
-            Question::Report(report) => match report.name {
+            Question::Report(query) => match query.name {
                 ReportName::RevenuePerCustomer => Outcome::Report {
-                    source: "SELECT … GROUP BY customer on the orders table".into(),
-                    report: reports::revenue_report(self.revenue_per_customer()?),
+                    source: ReportSource::Sql,
+                    report: report::revenue_report(self.revenue_per_customer()?),
                 },
-                name => Outcome::Unavailable {
-                    reason: name.crud_is_missing().to_string(),
+                ReportName::QuantityChanges => Outcome::Unavailable {
+                    reason: Unanswerable::ReportNeedsHistory,
                     latest: None,
                 },
             },
         })
-    }
-
-    fn crash_view(&mut self) -> anyhow::Result<Outcome> {
-        Ok(no_view())
-    }
-
-    fn rebuild_view(&mut self) -> anyhow::Result<Outcome> {
-        Ok(no_view())
     }
 
     fn storage(&self) -> anyhow::Result<StorageSummary> {
@@ -334,8 +340,3 @@ impl OrderService for CrudStore {
     }
 }
 
-fn no_view() -> Outcome {
-    Outcome::NotApplicable {
-        reason: "CRUD has no view: queries read the orders table directly".into(),
-    }
-}

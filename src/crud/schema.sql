@@ -1,13 +1,14 @@
--- The CRUD store: the latest state of each order, one row each. Money is in cents.
+-- The CRUD store: the latest state of each order, one row each. Money is in whole cents,
+-- and the columns say so (the event log writes amounts as "10.00").
 CREATE TABLE orders (
-    order_id   TEXT    PRIMARY KEY NOT NULL,
-    customer   TEXT    NOT NULL,
-    product    TEXT    NOT NULL,
-    quantity   INTEGER NOT NULL,
-    unit_price INTEGER NOT NULL,
-    total      INTEGER NOT NULL,
-    paid       INTEGER NOT NULL,
-    status     TEXT    NOT NULL CHECK (status IN ('Placed', 'Paid', 'Cancelled'))
+    order_id         TEXT    PRIMARY KEY NOT NULL,
+    customer         TEXT    NOT NULL,
+    product          TEXT    NOT NULL,
+    quantity         INTEGER NOT NULL,
+    unit_price_cents INTEGER NOT NULL,
+    total_cents      INTEGER NOT NULL,
+    paid_cents       INTEGER NOT NULL,
+    status           TEXT    NOT NULL CHECK (status IN ('Placed', 'Paid', 'Cancelled'))
 ) STRICT;
 
 -- Which steps of which scenario this database has done, so `--continue` carries on where an

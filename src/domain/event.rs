@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::command::OrderId;
 use super::money::Money;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +97,17 @@ impl Event {
             Event::OrderCancelledEvent(e) => vec![("reason", e.reason.clone())],
         }
     }
+}
+
+/// An event in its envelope, as the log keeps it: the id that fixes its place in the log,
+/// the stream (order) it belongs to and its version within that stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredEvent {
+    pub event_id: u64,
+    pub stream_id: OrderId,
+    pub stream_version: u64,
+    #[serde(flatten)]
+    pub event: Event,
 }
 
 #[cfg(test)]

@@ -4,8 +4,12 @@ pub mod command;
 pub mod event;
 pub mod money;
 pub mod order;
+pub mod question;
+pub mod report;
 
 pub use command::{Cancel, ChangeQuantity, Command, OrderId, Pay, PlaceOrder};
-pub use event::Event;
+pub use event::{Event, StoredEvent};
 pub use money::Money;
+pub use question::{HistoryQuery, OrderQuery, Question, ReportQuery};
+pub use report::{Report, ReportName};
 pub use order::{Order, Rejection, Status, apply, create, decide, evolve};

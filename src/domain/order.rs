@@ -60,16 +60,18 @@ pub struct Order {
 }
 
 /// Why a command was refused. A rejection is an outcome, shown to the user; never a crash.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Its text is the rule's own statement; its JSON names the rule and its values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rejection {
-    #[error("order {0} does not exist")]
-    UnknownOrder(OrderId),
-    #[error("order {0} already exists")]
-    DuplicateOrder(OrderId),
-    #[error("quantity must be from {MIN_QUANTITY} to {MAX_QUANTITY}, not {0}")]
-    QuantityOutOfRange(u64),
-    #[error("unit price must be from $0.00 to {MAX_UNIT_PRICE}, not {0}")]
-    UnitPriceOutOfRange(Money),
+    #[error("order {order_id} does not exist")]
+    UnknownOrder { order_id: OrderId },
+    #[error("order {order_id} already exists")]
+    DuplicateOrder { order_id: OrderId },
+    #[error("quantity must be from {MIN_QUANTITY} to {MAX_QUANTITY}, not {quantity}")]
+    QuantityOutOfRange { quantity: u64 },
+    #[error("unit price must be from $0.00 to {MAX_UNIT_PRICE}, not {unit_price}")]
+    UnitPriceOutOfRange { unit_price: Money },
     #[error("order {order_id} is {status}: only a Placed order can {action}")]
     NotPlaced {
         order_id: OrderId,
@@ -78,9 +80,7 @@ pub enum Rejection {
     },
     #[error("payment of {amount} does not match the order total {total}")]
     WrongPayment { amount: Money, total: Money },
-    #[error(
-        "concurrency conflict on {order_id}: decided from version {expected}, but it is now at version {actual}"
-    )]
+    #[error("{}", version_conflict(order_id, *expected, *actual))]
     VersionConflict {
         order_id: OrderId,
         expected: u64,
@@ -88,11 +88,25 @@ pub enum Rejection {
     },
 }
 
+/// A writer that read a version the order has not reached is not "late": it names a
+/// version that does not exist yet, and says so.
+fn version_conflict(order_id: &OrderId, expected: u64, actual: u64) -> String {
+    if expected > actual {
+        format!(
+            "concurrency conflict on {order_id}: decided from version {expected}, which does not exist yet: {order_id} is at version {actual}"
+        )
+    } else {
+        format!(
+            "concurrency conflict on {order_id}: decided from version {expected}, but it is now at version {actual}"
+        )
+    }
+}
+
 fn check_quantity(quantity: u64) -> Result<(), Rejection> {
     if (MIN_QUANTITY..=MAX_QUANTITY).contains(&quantity) {
         Ok(())
     } else {
-        Err(Rejection::QuantityOutOfRange(quantity))
+        Err(Rejection::QuantityOutOfRange { quantity })
     }
 }
 
@@ -111,7 +125,9 @@ fn require_placed(order: &Order, action: &'static str) -> Result<(), Rejection> 
 /// The one rule set: given the order's current state (if any), what does this command produce?
 pub fn decide(current: Option<&Order>, command: &Command) -> Result<Vec<Event>, Rejection> {
     let existing = || {
-        let order = current.ok_or_else(|| Rejection::UnknownOrder(command.order_id().clone()))?;
+        let order = current.ok_or_else(|| Rejection::UnknownOrder {
+            order_id: command.order_id().clone(),
+        })?;
         // A write decided from a state that has moved on since is stale: refuse it.
         match command.expected_version() {
             Some(expected) if expected != order.version => Err(Rejection::VersionConflict {
@@ -131,11 +147,15 @@ pub fn decide(current: Option<&Order>, command: &Command) -> Result<Vec<Event>, 
             unit_price,
         }) => {
             if current.is_some() {
-                return Err(Rejection::DuplicateOrder(order_id.clone()));
+                return Err(Rejection::DuplicateOrder {
+                    order_id: order_id.clone(),
+                });
             }
             check_quantity(*quantity)?;
             if *unit_price > MAX_UNIT_PRICE {
-                return Err(Rejection::UnitPriceOutOfRange(*unit_price));
+                return Err(Rejection::UnitPriceOutOfRange {
+                    unit_price: *unit_price,
+                });
             }
             Event::NewOrderEvent(NewOrderEvent {
                 customer: customer.clone(),
@@ -326,17 +346,17 @@ mod tests {
     fn quantity_must_be_in_range() {
         assert_eq!(
             decide(None, &place(0, 10)),
-            Err(Rejection::QuantityOutOfRange(0))
+            Err(Rejection::QuantityOutOfRange { quantity: 0 })
         );
         assert_eq!(
             decide(None, &place(1_000_001, 10)),
-            Err(Rejection::QuantityOutOfRange(1_000_001))
+            Err(Rejection::QuantityOutOfRange { quantity: 1_000_001 })
         );
         assert!(decide(None, &place(1_000_000, 1_000_000)).is_ok());
         let placed = given(&[place(5, 10)]);
         assert_eq!(
             decide(placed.as_ref(), &change(0)),
-            Err(Rejection::QuantityOutOfRange(0))
+            Err(Rejection::QuantityOutOfRange { quantity: 0 })
         );
     }
 
@@ -345,9 +365,9 @@ mod tests {
         assert!(decide(None, &place(1, 0)).is_ok());
         assert_eq!(
             decide(None, &place(1, 1_000_001)),
-            Err(Rejection::UnitPriceOutOfRange(Money::from_cents(
-                100_000_100
-            )))
+            Err(Rejection::UnitPriceOutOfRange {
+                unit_price: Money::from_cents(100_000_100)
+            })
         );
     }
 
@@ -382,13 +402,13 @@ mod tests {
         for command in [change(6), pay(60), cancel()] {
             assert_eq!(
                 decide(None, &command),
-                Err(Rejection::UnknownOrder(id("A1")))
+                Err(Rejection::UnknownOrder { order_id: id("A1") })
             );
         }
         let placed = given(&[place(5, 10)]);
         assert_eq!(
             decide(placed.as_ref(), &place(1, 1)),
-            Err(Rejection::DuplicateOrder(id("A1")))
+            Err(Rejection::DuplicateOrder { order_id: id("A1") })
         );
     }
 

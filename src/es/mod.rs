@@ -8,29 +8,17 @@ pub mod store;
 pub mod view;
 
 use anyhow::Context;
-use serde::Serialize;
-
 use orders::OrdersById;
 pub use store::{EventStore, Tail};
 pub use view::OrderView;
 
-use crate::db::{self, Location};
-use crate::domain::{Command, Event, OrderId, Rejection, apply, decide};
-use crate::reports;
+use crate::db::{self, Location, StepMark};
+pub use crate::domain::StoredEvent;
+use crate::domain::{Command, OrderId, Question, Rejection, apply, decide, report};
 use crate::service::{
-    Backend, CommandOutcome, OrderService, OrderState, Outcome, Question, StepMark, StorageChange,
-    StorageSummary,
+    Backend, CommandOutcome, Evidence, Inapplicable, OrderService, OrderState, Outcome, ReadModel,
+    ReportSource, Source, StorageChange, StorageSummary, Unanswerable,
 };
-
-/// An event in its envelope, as the log keeps it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StoredEvent {
-    pub event_id: u64,
-    pub stream_id: OrderId,
-    pub stream_version: u64,
-    #[serde(flatten)]
-    pub event: Event,
-}
 
 pub struct EventSourcedService {
     store: EventStore,
@@ -101,39 +89,17 @@ impl EventSourcedService {
         Ok(())
     }
 
-    /// What the log can say about a stale write: the events it missed.
-    fn conflict_detail(&self, order_id: &OrderId, expected: u64) -> anyhow::Result<String> {
-        let mut missed = Vec::new();
+    /// What the log can say about a stale write: the events appended since the version the
+    /// writer read.
+    fn missed_events(&self, order_id: &OrderId, expected: u64) -> anyhow::Result<Evidence> {
+        let mut events = Vec::new();
         EventStore::for_each_in_stream(self.store.connection(), order_id, None, |stored| {
             if stored.stream_version > expected {
-                let attributes: Vec<String> = stored
-                    .event
-                    .attributes()
-                    .into_iter()
-                    .map(|(name, value)| format!("{name} {value}"))
-                    .collect();
-                missed.push(format!(
-                    "{} {} ({})",
-                    stored.event_id,
-                    stored.event.event_type(),
-                    attributes.join(", ")
-                ));
+                events.push(stored);
             }
             Ok(())
         })?;
-        Ok(format!(
-            "the log shows what changed since version {expected}: {}",
-            missed.join("; ")
-        ))
-    }
-}
-
-fn view_is_down() -> Outcome {
-    Outcome::Unavailable {
-        reason:
-            "OrderView is down: queries wait for `rebuild_view`; the events are safe in the log"
-                .into(),
-        latest: None,
+        Ok(Evidence::MissedEvents { events })
     }
 }
 
@@ -193,17 +159,20 @@ impl OrderService for EventSourcedService {
                 self.publish(&appended)?;
                 Ok(CommandOutcome::Applied {
                     change: StorageChange::Append { events: appended },
-                    warning: None,
+                    caveats: Vec::new(),
                 })
             }
             Err(rejection) => {
-                let detail = match &rejection {
+                let evidence = match &rejection {
                     Rejection::VersionConflict { expected, .. } => {
-                        Some(self.conflict_detail(order_id, *expected)?)
+                        Some(self.missed_events(order_id, *expected)?)
                     }
                     _ => None,
                 };
-                Ok(CommandOutcome::Rejected { rejection, detail })
+                Ok(CommandOutcome::Rejected {
+                    rejection,
+                    evidence,
+                })
             }
         }
     }
@@ -216,10 +185,7 @@ impl OrderService for EventSourcedService {
         Ok(match question {
             Question::Query(query) => match (query.as_of, &self.view) {
                 (Some(as_of), _) => Outcome::Answered {
-                    source: format!(
-                        "the log of {}, replayed up to event {as_of}",
-                        query.order_id
-                    ),
+                    source: Source::Replay { as_of },
                     state: EventStore::load_order_as_of(
                         self.store.connection(),
                         &query.order_id,
@@ -229,13 +195,15 @@ impl OrderService for EventSourcedService {
                     .map(OrderState::versioned),
                 },
                 (None, Some(view)) => Outcome::Answered {
-                    source: match view.checkpoint() {
-                        Some(checkpoint) => format!("OrderView (checkpoint {checkpoint})"),
-                        None => "OrderView (empty)".into(),
+                    source: Source::View {
+                        checkpoint: view.checkpoint(),
                     },
                     state: view.get(&query.order_id).map(OrderState::versioned),
                 },
-                (None, None) => view_is_down(),
+                (None, None) => Outcome::Unavailable {
+                    reason: Unanswerable::ViewDown,
+                    latest: None,
+                },
             },
             Question::History(history) => {
                 let mut events = Vec::new();
@@ -248,29 +216,40 @@ impl OrderService for EventSourcedService {
                         Ok(())
                     },
                 )?;
-                Outcome::History {
-                    source: format!("the stream {} in the log", history.order_id),
-                    events,
-                }
+                Outcome::History { events }
             }
-            Question::Report(report) => {
+            Question::Report(query) => {
                 let mut events = Vec::new();
                 self.store.for_each(None, |stored| {
                     events.push(stored);
                     Ok(())
                 })?;
                 Outcome::Report {
-                    source: format!(
-                        "a new read model over the whole log ({} events)",
-                        events.len()
-                    ),
-                    report: reports::from_events(report.name, &events),
+                    source: ReportSource::ReadModel {
+                        events: events.len() as u64,
+                    },
+                    report: report::from_events(query.name, &events),
                 }
             }
         })
     }
 
-    fn crash_view(&mut self) -> anyhow::Result<Outcome> {
+    fn storage(&self) -> anyhow::Result<StorageSummary> {
+        Ok(StorageSummary {
+            backend: Backend::Es,
+            unit: "events",
+            count: self.store.count()?,
+        })
+    }
+
+    fn read_model(&mut self) -> Option<&mut dyn ReadModel> {
+        Some(self)
+    }
+}
+
+/// OrderView: in memory only, rebuilt from the log whenever it is lost.
+impl ReadModel for EventSourcedService {
+    fn crash(&mut self) -> anyhow::Result<Outcome> {
         Ok(match self.view.take() {
             Some(view) => {
                 let outcome = Outcome::ViewCrashed {
@@ -281,12 +260,12 @@ impl OrderService for EventSourcedService {
                 outcome
             }
             None => Outcome::NotApplicable {
-                reason: "OrderView is already down".into(),
+                why: Inapplicable::ViewAlreadyDown,
             },
         })
     }
 
-    fn rebuild_view(&mut self) -> anyhow::Result<Outcome> {
+    fn rebuild(&mut self) -> anyhow::Result<Outcome> {
         let rebuilt = OrderView::rebuild(&self.store, None)?;
         // What the view would hold had it never gone down: its state at the crash, caught up
         // with the events appended since. (If it never went down, the live view itself.)
@@ -309,14 +288,6 @@ impl OrderService for EventSourcedService {
         };
         self.view = Some(rebuilt);
         Ok(outcome)
-    }
-
-    fn storage(&self) -> anyhow::Result<StorageSummary> {
-        Ok(StorageSummary {
-            backend: Backend::Es,
-            unit: "events",
-            count: self.store.count()?,
-        })
     }
 }
 

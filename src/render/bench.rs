@@ -1,6 +1,7 @@
 //! `eslab bench`: the measurements and the targets.
 
-use super::text::{self, Cell};
+use super::text::Cell;
+use crate::narrate::Mark;
 use super::{Doc, Style};
 use crate::bench::BenchReport;
 
@@ -108,9 +109,9 @@ pub fn bench(report: &BenchReport, style: Style) -> String {
                     )
                     .into(),
                     if t.met {
-                        Cell::new("✓ yes", text::Role::Added)
+                        Cell::new("✓ yes", Mark::Held)
                     } else {
-                        Cell::new("✗ no", text::Role::Rejected)
+                        Cell::new("✘ no", Mark::Failed)
                     },
                 ]
             })

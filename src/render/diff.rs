@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use super::run::step_list;
-use super::text::{self, Cell};
-use super::{Doc, Style, plural};
+use super::text::Cell;
+use super::{Doc, Style};
+use crate::narrate::{self, Mark};
 use crate::scenario::Action;
 use crate::service::{Agreement, Backend, Outcome};
 use crate::trace::{SCHEMA_VERSION, ScenarioInfo, StepRecord, Trace};
@@ -41,30 +41,17 @@ pub fn steps_where(trace: &Trace, agreement: Agreement) -> Vec<&StepRecord> {
 pub fn diff(trace: &Trace, style: Style) -> String {
     let differing = steps_where(trace, Agreement::Different);
     let gaps = steps_where(trace, Agreement::Gap);
-    let name = text::clean(&trace.scenario.name);
-    let steps = trace.steps.len();
     let mut doc = Doc::default();
-    if differing.is_empty() {
-        doc.text(format!(
-            "identical: CRUD and event sourcing answered the same at every step of {name} that both could answer ({steps} steps)"
-        ));
-    } else {
-        doc.text(format!(
-            "different: CRUD and event sourcing answered differently at {} of {steps} steps of {name}; they part at step {}",
-            differing.len(),
-            differing[0].step
-        ));
+    doc.text(narrate::diff_headline(trace));
+    if !differing.is_empty() {
         doc.table(
             &["#", "Step", "CRUD answers", "ES answers"],
             differing.iter().map(|s| side_by_side(s)).collect(),
         );
     }
     if !gaps.is_empty() {
-        doc.text(format!(
-            "gaps: only one design could answer at {} {} (not a divergence)",
-            plural(gaps.len() as u64, "steps"),
-            step_list(&gaps.iter().map(|s| s.step).collect::<Vec<_>>())
-        ));
+        let steps: Vec<usize> = gaps.iter().map(|s| s.step).collect();
+        doc.text(narrate::diff_gaps(&steps));
         doc.table(
             &["#", "Step", "CRUD answers", "ES answers"],
             gaps.iter().map(|s| side_by_side(s)).collect(),
@@ -96,30 +83,31 @@ fn diff_entries<'a>(steps: &[&'a StepRecord]) -> Vec<DiffEntry<'a>> {
         .collect()
 }
 
-/// One step's two answers, side by side. A rejection or a refusal to answer says why.
+/// One step's two answers, side by side. What a design said of its storage comes first
+/// where it explains the answer: a rejection, a refusal to answer, a caveat.
 fn side_by_side(step: &StepRecord) -> Vec<Cell> {
     let side = |backend| -> Cell {
-        match step.result(backend) {
-            Some(outcome @ (Outcome::Rejected { .. } | Outcome::Unavailable { .. })) => {
-                text::storage(backend, outcome)
+        let Some(outcome) = step.result(backend) else {
+            return "".into();
+        };
+        let storage = narrate::storage(backend, outcome, &step.action);
+        let lines = match outcome {
+            Outcome::Rejected { .. } | Outcome::Unavailable { .. } => storage,
+            _ => {
+                let mut lines = narrate::answer(&step.action, outcome);
+                lines.extend(
+                    storage
+                        .into_iter()
+                        .filter(|line| line.mark == Some(Mark::Cannot)),
+                );
+                lines
             }
-            Some(
-                outcome @ Outcome::Applied {
-                    warning: Some(warning),
-                    ..
-                },
-            ) => {
-                let answer = text::answer(&step.action, outcome).text;
-                let warning = text::clean_prose(warning);
-                text::Cell::new(format!("{answer}\n! {warning}"), text::Role::Warning)
-            }
-            Some(outcome) => text::answer(&step.action, outcome),
-            None => "".into(),
-        }
+        };
+        Cell::lines(&lines)
     };
     vec![
         step.step.to_string().into(),
-        text::step(&step.action, step.note.as_deref(), step.expect.as_deref()).into(),
+        narrate::step(step).into(),
         side(Backend::Crud),
         side(Backend::Es),
     ]

@@ -3,7 +3,8 @@
 
 use comfy_table::{Color, ContentArrangement, Table, presets};
 
-use super::text::{Cell, Role};
+use super::text::Cell;
+use crate::narrate::Mark;
 
 /// Width used when stdout is not a terminal and no `--width` was given: output stays
 /// byte-for-byte reproducible wherever it is piped.
@@ -18,6 +19,8 @@ pub struct Doc {
 enum Block {
     Heading(u8, String),
     Text(String),
+    /// Separate lines (a summary): each wraps on its own; in markdown, a list.
+    Lines(Vec<String>),
     Table {
         header: Vec<String>,
         rows: Vec<Vec<Cell>>,
@@ -41,6 +44,11 @@ impl Doc {
 
     pub fn text(&mut self, text: impl Into<String>) -> &mut Doc {
         self.blocks.push(Block::Text(text.into()));
+        self
+    }
+
+    pub fn lines(&mut self, lines: Vec<String>) -> &mut Doc {
+        self.blocks.push(Block::Lines(lines));
         self
     }
 
@@ -95,6 +103,15 @@ impl Doc {
                     }
                     out.push('\n');
                 }
+                Block::Lines(lines) => {
+                    for line in lines {
+                        for wrapped in textwrap::wrap(line, wrap_width) {
+                            out.push_str(&wrapped);
+                            out.push('\n');
+                        }
+                    }
+                    out.push('\n');
+                }
                 Block::Table { header, rows } => {
                     let mut table = Table::new();
                     table
@@ -135,9 +152,20 @@ impl Doc {
                 Block::Heading(level, text) => {
                     out.push_str(&format!("{} {text}\n\n", "#".repeat(*level as usize)));
                 }
-                Block::Text(text) => out.push_str(&format!("{text}\n\n")),
+                // A line break inside a paragraph is kept as one (two trailing spaces).
+                Block::Text(text) => out.push_str(&format!("{}\n\n", text.replace('\n', "  \n"))),
+                Block::Lines(lines) => {
+                    for line in lines {
+                        out.push_str(&format!("- {line}\n"));
+                    }
+                    out.push('\n');
+                }
                 Block::Table { header, rows } => {
-                    let cell = |text: &str| text.replace('|', "\\|").replace('\n', "<br>");
+                    let cell = |text: &str| {
+                        let lines: Vec<String> =
+                            text.lines().map(|line| indented(&line.replace('|', "\\|"))).collect();
+                        lines.join("<br>")
+                    };
                     let mut table = Table::new();
                     table
                         .load_style(presets::ASCII_MARKDOWN)
@@ -157,20 +185,32 @@ impl Doc {
     }
 }
 
-/// A table cell, coloured by its role when colour is on.
+/// A table cell, coloured by its mark when colour is on. The eight base colours (`Dark…` in
+/// comfy-table) are the ones a terminal's theme adapts to its background, so they read on a
+/// light projector as on a dark terminal; the bright ones wash out on white.
 fn styled(cell: &Cell, color: bool) -> comfy_table::Cell {
     let styled = comfy_table::Cell::new(&cell.text);
-    let color_of = match cell.role {
-        Role::Plain => None,
-        Role::Added => Some(Color::Green),
-        Role::Overwritten => Some(Color::Yellow),
-        Role::Rejected => Some(Color::Red),
-        Role::Warning => Some(Color::Magenta),
-    };
-    match color_of {
+    match cell.mark.map(mark_color) {
         Some(c) if color => styled.fg(c),
         _ => styled,
     }
+}
+
+/// One colour per mark, decided here once.
+pub fn mark_color(mark: Mark) -> Color {
+    match mark {
+        Mark::Appended | Mark::Held => Color::DarkGreen,
+        Mark::Overwritten => Color::DarkYellow,
+        Mark::Rejected | Mark::Failed | Mark::Differs => Color::DarkRed,
+        Mark::Cannot => Color::DarkMagenta,
+        Mark::ViewDown | Mark::ViewBack => Color::DarkCyan,
+    }
+}
+
+/// A line whose leading spaces markdown would drop keeps them as non-breaking spaces.
+fn indented(line: &str) -> String {
+    let text = line.trim_start_matches(' ');
+    format!("{}{text}", "&nbsp;".repeat(line.len() - text.len()))
 }
 
 fn trim_end_newlines(mut out: String) -> String {

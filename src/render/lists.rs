@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use super::text;
+use crate::narrate as text;
 use super::{Doc, Style};
-use crate::reports::ReportName;
+use crate::domain::ReportName;
 
 #[derive(Serialize)]
 pub struct ScenarioListing {
@@ -40,7 +40,7 @@ pub fn reports(style: Style) -> String {
         .iter()
         .map(|&name| ReportListing {
             name,
-            question: name.question(),
+            question: text::report_question(name),
             columns: name.columns(),
             crud_can_answer: name.crud_can_answer(),
         })
@@ -54,10 +54,9 @@ pub fn reports(style: Style) -> String {
                 vec![
                     r.name.to_string(),
                     r.question.to_string(),
-                    if r.crud_can_answer {
-                        "yes, from its rows".to_string()
-                    } else {
-                        format!("no: {}", r.name.crud_is_missing())
+                    match text::crud_cannot_answer(r.name) {
+                        None => "yes, from its rows".to_string(),
+                        Some(missing) => format!("no: {missing}"),
                     },
                 ]
             })

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::text;
+use crate::narrate as text;
 use super::{Doc, Style, plural};
 use crate::es::StoredEvent;
 use crate::trace::SCHEMA_VERSION;

@@ -2,12 +2,13 @@
 //! side-by-side figure: the user, the order service, the CRUD database on one side, and the
 //! event store with `OrderView` listening on the other.
 
-use crate::expect;
-use crate::scenario::{Action, ViewAction};
-use crate::service::{Backend, OrderState, Outcome, Question, StorageChange};
+use crate::domain::Question;
+use crate::narrate::{self as text, Mark, event_id};
+use crate::scenario::Action;
+use crate::service::{Backend, Outcome, StorageChange};
 use crate::trace::{StepRecord, Trace};
 
-use super::{all, plural, text};
+use super::{all, plural};
 
 /// Mermaid sizes a note's box by its text, and longer notes overflow it: a note says at most
 /// this many characters (messages are kept whole).
@@ -52,14 +53,6 @@ fn entities(text: &str) -> String {
         }
     }
     out
-}
-
-fn state_line(state: &OrderState) -> String {
-    let version = state.version.map_or(String::new(), |v| format!(", v{v}"));
-    format!(
-        "{} {}: {} × {} = {}, paid {}{version}",
-        state.order_id, state.status, state.quantity, state.unit_price, state.total, state.paid
-    )
 }
 
 fn one_line(action: &Action) -> String {
@@ -111,11 +104,11 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
         Outcome::Applied {
             storage,
             state,
-            warning,
+            caveats,
         } => {
             match storage {
                 StorageChange::Insert { row, .. } => {
-                    out.push(format!("Service->>CRUD: INSERT {}", safe(&state_line(row))))
+                    out.push(format!("Service->>CRUD: INSERT {}", safe(&text::order_state_line(row))))
                 }
                 StorageChange::Update {
                     order_id, changes, ..
@@ -129,50 +122,49 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
                         safe(order_id.as_str()),
                         safe(&changes.join(", "))
                     ));
-                    out.push(note("CRUD", "old values overwritten"));
+                    out.push(note("CRUD", "→ old values overwritten"));
                 }
                 StorageChange::Append { events } => {
                     // While OrderView is down nothing is published: the events wait in the log.
-                    let view_down = expect::applied_while_view_down(backend, outcome);
+                    let view_down = outcome.applied_unseen();
                     for event in events {
                         out.push(format!(
-                            "Service->>Store: append {} {}",
-                            event.event_id,
+                            "Service->>Store: + append {} {}",
+                            event_id(event.event_id),
                             event.event.event_type()
                         ));
                         if !view_down {
                             out.push(format!(
                                 "Store-->>View: publish {} {}",
-                                event.event_id,
+                                event_id(event.event_id),
                                 event.event.event_type()
                             ));
                         }
                     }
                     if view_down && !events.is_empty() {
-                        let ids: Vec<String> =
-                            events.iter().map(|e| e.event_id.to_string()).collect();
+                        let ids: Vec<String> = events.iter().map(|e| event_id(e.event_id)).collect();
                         let waits = if ids.len() == 1 { "waits" } else { "wait" };
                         out.push(note(
                             "Store",
-                            &format!("{} {waits} in the log: OrderView is down", ids.join(", ")),
+                            &format!("↯ {} {waits} in the log: OrderView is down", ids.join(", ")),
                         ));
                     }
                 }
             }
-            if let Some(warning) = warning {
-                out.push(note(db, &format!("! {warning}")));
+            for caveat in caveats {
+                out.push(note(db, &format!("! {}", text::caveat(caveat))));
             }
             let answer = match (backend, state) {
-                (_, Some(state)) => state_line(state),
+                (_, Some(state)) => text::order_state_line(state),
                 (Backend::Es, None) => "not visible: OrderView is down".into(),
                 (Backend::Crud, None) => "no row".into(),
             };
             out.push(format!("Service-->>User: {db_name}: {}", safe(&answer)));
         }
-        Outcome::Rejected { reason, .. } => {
+        Outcome::Rejected { rejection, .. } => {
             out.push(format!(
-                "Service--xUser: {db_name}: rejected, {}",
-                safe(reason)
+                "Service--xUser: {db_name}: ✗ rejected, {}",
+                safe(&text::rejection(rejection))
             ));
         }
         Outcome::Answered { state, .. } => {
@@ -185,17 +177,17 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
                 (Backend::Es, _) => ("View", format!("get {id}")),
                 (Backend::Crud, _) => ("CRUD", format!("SELECT {id}")),
             };
-            let answer = state.as_ref().map_or(format!("no order {id}"), state_line);
+            let answer = state.as_ref().map_or(format!("no order {id}"), text::order_state_line);
             out.push(format!("Service->>{reader}: {}", safe(&ask)));
             out.push(format!("{reader}-->>Service: {}", safe(&answer)));
             out.push(format!("Service-->>User: {db_name}: {}", safe(&answer)));
         }
-        Outcome::History { events, .. } => {
+        Outcome::History { events } => {
             let id = step.action.order_id().map_or("", |id| id.as_str());
             out.push(format!("Service->>Store: read stream {}", safe(id)));
             let types: Vec<String> = events
                 .iter()
-                .map(|e| format!("{} {}", e.event_id, e.event.event_type()))
+                .map(|e| format!("{} {}", event_id(e.event_id), e.event.event_type()))
                 .collect();
             out.push(format!("Store-->>Service: {}", safe(&types.join(", "))));
             out.push(format!("Service-->>User: ES: {} events", events.len()));
@@ -218,28 +210,35 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
                 Backend::Crud => "CRUD",
                 Backend::Es => "View",
             };
-            out.push(note(over, &format!("cannot answer: {reason}")));
+            out.push(note(
+                over,
+                &format!(
+                    "! cannot answer: {}",
+                    text::unanswerable(reason, step.action.order_id())
+                ),
+            ));
         }
         Outcome::ViewCrashed { .. } => out.push(note(
             "View",
-            "✗ crashed: its memory is gone, the log is not",
+            &text::joined(&text::storage(backend, outcome, &step.action)).replace('\n', "; "),
         )),
         Outcome::ViewRebuilt { replayed, .. } => {
             out.push(format!(
                 "Store-->>View: replay {}",
                 all(*replayed, "events")
             ));
-            out.push(note("View", "rebuilt"));
+            out.push(note(
+                "View",
+                &format!("{} OrderView rebuilt", Mark::ViewBack.symbol()),
+            ));
         }
-        Outcome::NotApplicable { .. } => match (backend, &step.action) {
-            (Backend::Crud, Action::View(ViewAction::CrashView(_))) => {
-                out.push(note("CRUD", "no view to lose"))
-            }
-            (Backend::Crud, Action::View(ViewAction::RebuildView(_))) => {
-                out.push(note("CRUD", "no view to rebuild"))
-            }
-            _ => {}
-        },
+        Outcome::NotApplicable { why } => {
+            let over = match backend {
+                Backend::Crud => "CRUD",
+                Backend::Es => "View",
+            };
+            out.push(note(over, &text::inapplicable(why)));
+        }
     }
     out
 }

@@ -60,27 +60,4 @@ pub(crate) fn to_json(value: &impl Serialize) -> String {
     text
 }
 
-/// `rows` → `row` for one; `queries` → `query`; `events` → `event`.
-pub(crate) fn plural(count: u64, unit: &str) -> String {
-    match (count, unit) {
-        (1, "queries") => "query".into(),
-        (1, unit) => unit.trim_end_matches('s').into(),
-        (_, unit) => unit.into(),
-    }
-}
-
-/// Every one of `count` things: "all 3 queries", but "both queries", "the one query" and
-/// "no queries". An empty `unit` counts alone ("all 3", "both").
-pub(crate) fn all(count: u64, unit: &str) -> String {
-    let phrase = match count {
-        0 => "no".to_string(),
-        1 => "the one".to_string(),
-        2 => "both".to_string(),
-        n => format!("all {n}"),
-    };
-    match (count, unit) {
-        (_, "") => phrase,
-        (0, unit) => format!("{phrase} {unit}"),
-        (n, unit) => format!("{phrase} {}", plural(n, unit)),
-    }
-}
+pub(crate) use crate::narrate::{all, plural};

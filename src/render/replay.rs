@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::run::state_row;
-use super::text;
+use crate::narrate as text;
 use super::{Doc, Style};
 use crate::es::OrderView;
 use crate::service::OrderState;

@@ -1,27 +1,88 @@
 //! `eslab run`: every step, both state histories and the summary.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-use super::text::{self, Cell};
-use super::{Doc, Format, Style, all, mermaid, plural, to_json};
-use crate::expect::{self, Failure};
-use crate::scenario::Action;
-use crate::service::{Agreement, Backend, OrderState, Outcome, Question};
-use crate::trace::{BackendHistory, ScenarioInfo, StepRecord, Trace};
+use super::text::Cell;
+use super::{Doc, Format, Style, mermaid, to_json};
+use crate::domain::Question;
+use crate::narrate::{self, Line, Mark};
+use crate::scenario::{Action, Expect};
+use crate::service::{Backend, OrderState, Outcome};
+use crate::trace::{BackendHistory, ScenarioInfo, StepRecord, Summary, Trace};
 
-/// The JSON of `eslab run`: the trace plus the state histories the table shows.
+/// The JSON of `eslab run`: the trace's facts, each result with its narrated words (so that
+/// nothing reading the JSON words a fact again), the state histories and the summary.
 #[derive(Serialize)]
 struct RunDocument<'a> {
-    #[serde(flatten)]
-    trace: &'a Trace,
+    schema_version: u32,
+    scenario: &'a ScenarioInfo,
+    backends: &'a [Backend],
+    #[serde(serialize_with = "narrated_steps")]
+    steps: &'a [StepRecord],
+    summary: &'a Summary,
     histories: Vec<BackendHistory<'a>>,
+    /// The summary as the table says it.
+    summary_text: Vec<String>,
 }
 
 fn run_document(trace: &Trace) -> RunDocument<'_> {
     RunDocument {
-        trace,
+        schema_version: trace.schema_version,
+        scenario: &trace.scenario,
+        backends: &trace.backends,
+        steps: &trace.steps,
+        summary: &trace.summary,
         histories: trace.histories(),
+        summary_text: narrate::summary(trace),
     }
+}
+
+#[derive(Serialize)]
+struct NarratedStep<'a> {
+    step: usize,
+    action: &'a Action,
+    note: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expect: Option<&'a Expect>,
+    results: Vec<NarratedResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct NarratedResult<'a> {
+    backend: Backend,
+    #[serde(flatten)]
+    outcome: &'a Outcome,
+    /// What the design stored (or where it read) and what it answered, in words.
+    narration: Narration,
+}
+
+#[derive(Serialize)]
+struct Narration {
+    storage: Vec<Line>,
+    answer: Vec<Line>,
+}
+
+/// Steps are narrated one at a time as they are written: a long run's words are never all
+/// held in memory.
+fn narrated_steps<S: Serializer>(steps: &&[StepRecord], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(steps.iter().map(|step| NarratedStep {
+        step: step.step,
+        action: &step.action,
+        note: step.note.as_deref(),
+        expect: step.expect.as_deref(),
+        results: step
+            .results
+            .iter()
+            .map(|result| NarratedResult {
+                backend: result.backend,
+                outcome: &result.outcome,
+                narration: Narration {
+                    storage: narrate::storage(result.backend, &result.outcome, &step.action),
+                    answer: narrate::answer(&step.action, &result.outcome),
+                },
+            })
+            .collect(),
+    }))
 }
 
 /// Writes a run in the form asked for. JSON is streamed as it is made: a long run's document
@@ -48,7 +109,11 @@ pub fn run(trace: &Trace, style: Style) -> String {
         Format::Table | Format::Markdown => {
             let mut doc = run_heading(&trace.scenario);
             doc.heading(2, "Step by step");
-            doc.extend(steps_table(&trace.backends, &trace.steps));
+            if narrate::nothing_left(trace) {
+                doc.text(narrate::summary(trace)[0].clone());
+            } else {
+                doc.extend(steps_table(trace, &trace.steps));
+            }
             doc.extend(run_conclusion(trace));
             match style.format {
                 Format::Markdown => doc.to_markdown(),
@@ -60,12 +125,14 @@ pub fn run(trace: &Trace, style: Style) -> String {
 
 /// `eslab run --step`: the title, before the first step.
 pub fn run_opening(scenario: &ScenarioInfo, style: Style) -> String {
-    run_heading(scenario).to_terminal(style.width, style.color)
+    let mut doc = run_heading(scenario);
+    doc.text(narrate::LEGEND);
+    doc.to_terminal(style.width, style.color)
 }
 
 /// `eslab run --step`: one step, as a one-row table.
 pub fn run_step(backends: &[Backend], step: &StepRecord, style: Style) -> String {
-    steps_table(backends, std::slice::from_ref(step)).to_terminal(style.width, style.color)
+    steps_doc(backends, std::slice::from_ref(step), &[]).to_terminal(style.width, style.color)
 }
 
 /// `eslab run --step`: the histories and summary, after the last step.
@@ -75,14 +142,23 @@ pub fn run_closing(trace: &Trace, style: Style) -> String {
 
 fn run_heading(scenario: &ScenarioInfo) -> Doc {
     let mut doc = Doc::default();
-    doc.heading(1, text::clean(&scenario.title));
+    doc.heading(1, narrate::clean(&scenario.title));
     if let Some(description) = &scenario.description {
-        doc.text(text::clean_prose(description));
+        doc.text(narrate::clean_prose(description));
     }
     doc
 }
 
-fn steps_table(backends: &[Backend], steps: &[StepRecord]) -> Doc {
+/// The steps table, under a legend of the marks it uses.
+fn steps_table(trace: &Trace, steps: &[StepRecord]) -> Doc {
+    steps_doc(&trace.backends, steps, &trace.summary.expectations.failures)
+}
+
+fn steps_doc(
+    backends: &[Backend],
+    steps: &[StepRecord],
+    failures: &[crate::expect::Failure],
+) -> Doc {
     let mut header = vec!["#", "Step"];
     for &backend in backends {
         header.extend(match backend {
@@ -90,21 +166,42 @@ fn steps_table(backends: &[Backend], steps: &[StepRecord]) -> Doc {
             Backend::Es => ["Event sourcing: event log", "ES answers"],
         });
     }
+    let mut used: Vec<Mark> = Vec::new();
+    let mut note = |lines: &[Line]| {
+        for mark in lines.iter().filter_map(|l| l.mark) {
+            if !used.contains(&mark) {
+                used.push(mark);
+            }
+        }
+    };
     let rows: Vec<Vec<Cell>> = steps
         .iter()
         .map(|step| {
-            let mut row: Vec<Cell> = vec![
-                step.step.to_string().into(),
-                text::step(&step.action, step.note.as_deref(), step.expect.as_deref()).into(),
-            ];
+            let mut about = narrate::step(step);
+            about.extend(narrate::agreement(step.agreement()));
+            note(&about);
+            let mut row: Vec<Cell> = vec![step.step.to_string().into(), Cell::lines(&about)];
             for result in &step.results {
-                row.push(text::storage(result.backend, &result.outcome));
-                row.push(text::answer(&step.action, &result.outcome));
+                let storage = narrate::storage(result.backend, &result.outcome, &step.action);
+                let mut answer = narrate::answer(&step.action, &result.outcome);
+                answer.extend(
+                    failures
+                        .iter()
+                        .filter(|f| f.step == step.step && f.backend == result.backend)
+                        .map(narrate::failure),
+                );
+                note(&storage);
+                note(&answer);
+                row.push(Cell::lines(&storage));
+                row.push(Cell::lines(&answer));
             }
             row
         })
         .collect();
     let mut doc = Doc::default();
+    if !used.is_empty() {
+        doc.text(narrate::legend_line(&used));
+    }
     doc.table(&header, rows);
     doc
 }
@@ -116,30 +213,11 @@ fn run_conclusion(trace: &Trace) -> Doc {
     }
     doc.heading(2, "State histories");
     for history in trace.histories() {
-        doc.text(match history.backend {
-            Backend::Crud => {
-                "CRUD: the row after each step, as seen from outside. The table itself keeps only the last one."
-            }
-            Backend::Es => {
-                "Event sourcing: the order as OrderView answered it after each step. Every state can be rebuilt from the log."
-            }
-        });
+        doc.text(narrate::history_caption(history.backend));
         doc.table(&history_header(history.backend), history_rows(&history));
-        if history.backend == Backend::Es {
-            for line in answered_while_view_down(trace) {
-                doc.text(line);
-            }
-        }
     }
     doc.heading(2, "Summary");
-    doc.text(summary_lines(trace).join("\n"));
-    let failures = &trace.summary.expectations.failures;
-    if !failures.is_empty() {
-        doc.table(
-            &["Step", "Design", "Field", "Expected", "Actual"],
-            failures.iter().map(failure_row).collect(),
-        );
-    }
+    doc.lines(narrate::summary(trace));
     doc
 }
 
@@ -150,99 +228,30 @@ fn report_section(step: &StepRecord) -> Doc {
         return doc;
     };
     doc.heading(2, format!("Report at step {}: {}", step.step, query.name));
-    doc.text(query.name.question());
+    doc.text(narrate::report_question(query.name));
     for result in &step.results {
         match &result.outcome {
             Outcome::Report { source, report } => {
                 doc.text(format!(
                     "{}, built with {}:",
                     result.backend,
-                    text::clean_prose(source)
+                    narrate::report_source(source)
                 ));
                 let rows = report
                     .rows
                     .iter()
-                    .map(|row| row.iter().map(|cell| text::clean(cell)).collect())
+                    .map(|row| row.iter().map(|cell| narrate::clean(cell)).collect())
                     .collect();
                 let columns: Vec<&str> = report.columns.iter().map(String::as_str).collect();
                 doc.table(&columns, rows);
             }
-            Outcome::Unavailable { reason, .. } => {
-                doc.text(format!(
-                    "{} cannot answer: {}.",
-                    result.backend,
-                    text::clean_prose(reason)
-                ));
+            outcome => {
+                let said = narrate::storage(result.backend, outcome, &step.action);
+                doc.text(format!("{}: {}", result.backend, narrate::joined(&said)));
             }
-            Outcome::NotApplicable { reason } => {
-                doc.text(format!(
-                    "{}: {}.",
-                    result.backend,
-                    text::clean_prose(reason)
-                ));
-            }
-            _ => {}
         }
     }
     doc
-}
-
-/// The steps whose commands event sourcing applied while OrderView was down: they have no
-/// state in its history, though nothing was lost. One line per rebuild that replayed them.
-fn answered_while_view_down(trace: &Trace) -> Vec<String> {
-    let rebuilt_at = |after: usize| {
-        trace.steps.iter().find_map(|s| {
-            (s.step > after && matches!(s.result(Backend::Es), Some(Outcome::ViewRebuilt { .. })))
-                .then_some(s.step)
-        })
-    };
-    let mut groups: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
-    for step in &trace.steps {
-        let Some(outcome) = step.result(Backend::Es) else {
-            continue;
-        };
-        if !expect::applied_while_view_down(Backend::Es, outcome) {
-            continue;
-        }
-        let rebuilt = rebuilt_at(step.step);
-        match groups.last_mut() {
-            Some((at, steps)) if *at == rebuilt => steps.push(step.step),
-            _ => groups.push((rebuilt, vec![step.step])),
-        }
-    }
-    groups
-        .into_iter()
-        .map(|(rebuilt, steps)| {
-            let one = steps.len() == 1;
-            let its = if one { "its" } else { "their" };
-            let after = match rebuilt {
-                Some(at) => format!("{its} events are in the log and were replayed at step {at}"),
-                None => format!("{its} events are in the log, waiting for `rebuild_view`"),
-            };
-            format!(
-                "{} {}: OrderView was down, so event sourcing answered no state then; {after}.",
-                if one { "Step" } else { "Steps" },
-                step_list(&steps)
-            )
-        })
-        .collect()
-}
-
-fn failure_row(failure: &Failure) -> Vec<Cell> {
-    vec![
-        failure.step.to_string().into(),
-        failure.backend.label().into(),
-        failure.field.clone().into(),
-        text::clean_prose(&failure.expected).into(),
-        Cell::new(text::clean_prose(&failure.actual), text::Role::Rejected),
-    ]
-}
-
-fn short(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Crud => "CRUD",
-        Backend::Es => "ES",
-    }
 }
 
 fn history_header(backend: Backend) -> Vec<&'static str> {
@@ -255,9 +264,10 @@ fn history_header(backend: Backend) -> Vec<&'static str> {
         "Total",
         "Paid",
     ];
-    if backend == Backend::Es {
-        header.push("Version");
-    }
+    header.push(match backend {
+        Backend::Crud => "In the table",
+        Backend::Es => "Version",
+    });
     header
 }
 
@@ -275,96 +285,44 @@ pub(super) fn state_row(state: &OrderState) -> Vec<String> {
     row
 }
 
-fn history_rows(history: &BackendHistory) -> Vec<Vec<String>> {
+fn history_rows(history: &BackendHistory) -> Vec<Vec<Cell>> {
     let mut rows = Vec::new();
     for order in &history.orders {
         for (i, entry) in order.states.iter().enumerate() {
             let id = if i == 0 {
-                text::clean(order.order_id.as_str())
+                narrate::clean(order.order_id.as_str())
             } else {
                 String::new()
             };
-            let mut row = vec![id, entry.step.to_string()];
-            let mut state = state_row(entry.state);
-            // CRUD with --crud-locking keeps a version too, but the table has no column for it.
-            state.truncate(if history.backend == Backend::Es { 6 } else { 5 });
-            row.extend(state);
+            let mut row: Vec<Cell> = vec![id.into(), entry.step.to_string().into()];
+            match entry.state {
+                Some(state) => {
+                    let mut cells = state_row(state);
+                    // CRUD with --crud-locking keeps a version too; its column says where the
+                    // state is instead.
+                    cells.truncate(5);
+                    row.extend(cells.into_iter().map(Cell::from));
+                    row.push(match history.backend {
+                        Backend::Es => state
+                            .version
+                            .map_or(String::new(), |v| v.to_string())
+                            .into(),
+                        Backend::Crud => match order.states.get(i + 1) {
+                            Some(next) => Cell::new(
+                                format!("→ overwritten at step {}", next.step),
+                                Mark::Overwritten,
+                            ),
+                            None => "the row now".into(),
+                        },
+                    });
+                }
+                None => {
+                    row.push(Cell::new("↯ view down", Mark::ViewDown));
+                    row.extend((0..5).map(|_| Cell::from("—")));
+                }
+            }
             rows.push(row);
         }
     }
     rows
-}
-
-pub(super) fn step_list(steps: &[usize]) -> String {
-    let steps: Vec<String> = steps.iter().map(|s| s.to_string()).collect();
-    steps.join(", ")
-}
-
-fn summary_lines(trace: &Trace) -> Vec<String> {
-    let summary = &trace.summary;
-    let kept: Vec<String> = summary
-        .storage
-        .iter()
-        .map(|s| {
-            format!(
-                "{} keeps {} {}",
-                short(s.backend),
-                s.count,
-                plural(s.count, s.unit)
-            )
-        })
-        .collect();
-    let mut lines = vec![format!("Storage: {}.", kept.join("; "))];
-    let answered_by_both = trace
-        .steps
-        .iter()
-        .filter(|s| matches!(s.action, Action::Question(_)))
-        .filter(|s| matches!(s.agreement(), Agreement::Same | Agreement::Different))
-        .count();
-    let queries = |n: usize| format!("{n} {}", plural(n as u64, "queries"));
-    lines.push(match summary.queries_identical {
-        None => format!(
-            "Queries: {} answered by one design only.",
-            queries(summary.queries)
-        ),
-        Some(_) if answered_by_both == 0 => {
-            "Queries: none that both designs could answer.".to_string()
-        }
-        Some(true) => format!(
-            "Queries: the two designs gave the same answer to {} they could both answer.",
-            all(answered_by_both as u64, "queries")
-        ),
-        Some(false) => "Queries: the designs answered differently (see `eslab diff`).".to_string(),
-    });
-    if !summary.differing_steps.is_empty() {
-        lines.push(format!(
-            "Divergence: the designs answered differently at {} {}; they part at step {}.",
-            plural(summary.differing_steps.len() as u64, "steps"),
-            step_list(&summary.differing_steps),
-            summary.differing_steps[0]
-        ));
-    }
-    if !summary.gap_steps.is_empty() {
-        lines.push(format!(
-            "Gaps: only one design could answer at {} {}.",
-            plural(summary.gap_steps.len() as u64, "steps"),
-            step_list(&summary.gap_steps)
-        ));
-    }
-    let expectations = &summary.expectations;
-    if expectations.checked > 0 || !expectations.failures.is_empty() {
-        lines.push(if expectations.failures.is_empty() {
-            match expectations.checked {
-                1 => "Expectations: the one checked holds.".to_string(),
-                n => format!("Expectations: {} checked hold.", all(n as u64, "")),
-            }
-        } else {
-            format!(
-                "Expectations: {} of {} checked failed.",
-                expectations.failures.len(),
-                expectations.checked
-            )
-        });
-    }
-    lines
 }

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use super::text::{self, Cell};
+use super::text::Cell;
+use crate::narrate::{self as text, Mark};
 use super::{Doc, Style, plural};
 use crate::trace::SCHEMA_VERSION;
 use crate::verify::Verdict;
@@ -16,9 +17,9 @@ pub fn verdict(verdict: &Verdict, style: Style) -> String {
         .iter()
         .map(|check| {
             let (mark, role) = if check.holds {
-                ("✓ holds", text::Role::Added)
+                ("✓ holds", Mark::Held)
             } else {
-                ("✗ fails", text::Role::Rejected)
+                ("✘ fails", Mark::Failed)
             };
             vec![
                 Cell::from(check.name),

@@ -6,8 +6,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Event, Money, OrderId};
-use crate::es::StoredEvent;
+use super::command::OrderId;
+use super::event::{Event, StoredEvent};
+use super::money::Money;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -26,33 +27,11 @@ impl ReportName {
         }
     }
 
-    /// What the report answers, for `eslab reports`.
-    pub fn question(self) -> &'static str {
-        match self {
-            ReportName::RevenuePerCustomer => {
-                "How many orders did each customer place, and how much have they paid?"
-            }
-            ReportName::QuantityChanges => {
-                "How often did each order's quantity change before payment, and through which values?"
-            }
-        }
-    }
-
     /// Whether a store of latest states can answer it at all.
     pub fn crud_can_answer(self) -> bool {
         match self {
             ReportName::RevenuePerCustomer => true,
             ReportName::QuantityChanges => false,
-        }
-    }
-
-    /// What the CRUD table lacks when it cannot answer.
-    pub fn crud_is_missing(self) -> &'static str {
-        match self {
-            ReportName::RevenuePerCustomer => "",
-            ReportName::QuantityChanges => {
-                "the orders table holds only the current quantity: every earlier value was overwritten, and nothing records when payment came"
-            }
         }
     }
 
