@@ -68,6 +68,7 @@ pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcom
     let checked = outcome_expected
         || event_id.is_some()
         || (expect.expects_state() && !view_down)
+        // An empty `expect` is counted, and holds.
         || (expect.event_id.is_none() && !expect.expects_state());
     if let Some(ok) = expect.ok {
         let applied = matches!(outcome, Outcome::Applied { .. });
