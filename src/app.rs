@@ -16,7 +16,7 @@ use crate::render::LoggedEvent;
 use crate::narrate::clean_prose;
 use crate::render::{self, DEFAULT_WIDTH, Format, ScenarioListing, Style, Width};
 use crate::runner::{self, Services, StorageOptions};
-use crate::scenario::{self, LoadedScenario, Scenario};
+use crate::scenario::{self, DesignFlag, LoadedScenario, Scenario};
 use crate::service::{Agreement, Backend};
 use crate::trace::{ScenarioInfo, Trace};
 use crate::verify;
@@ -233,6 +233,7 @@ fn open_scenario(
     storage: &StorageArgs,
 ) -> anyhow::Result<(LoadedScenario, Services)> {
     let loaded = scenario::load(name_or_path)?;
+    warn_not_for(&loaded, backends, storage);
     let storage = StorageOptions {
         db_dir: storage.db_dir.clone(),
         resume: storage.resume,
@@ -240,6 +241,29 @@ fn open_scenario(
     };
     let services = Services::open(backends, &storage, loaded.scenario.first_event_id)?;
     Ok((loaded, services))
+}
+
+/// Warns on stderr when the scenario says it was not written for a flag it is run with: its
+/// expectations and notes may not hold then.
+fn warn_not_for(loaded: &LoadedScenario, backends: &[Backend], storage: &StorageArgs) {
+    let used = [
+        (
+            DesignFlag::CrudLocking,
+            storage.crud_locking && backends.contains(&Backend::Crud),
+        ),
+        (DesignFlag::BackendCrud, backends == [Backend::Crud]),
+        (DesignFlag::BackendEs, backends == [Backend::Es]),
+    ];
+    for (flag, on) in used {
+        if let Some(reason) = loaded.scenario.not_for.get(&flag).filter(|_| on) {
+            eprintln!(
+                "eslab: warning: {} was not written for {}: {}",
+                clean_prose(&loaded.name),
+                flag.cli(),
+                clean_prose(reason)
+            );
+        }
+    }
 }
 
 fn run_scenario(

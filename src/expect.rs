@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::scenario::Expect;
-use crate::service::{Backend, OrderState, Outcome};
+use crate::service::{Backend, OrderState, Outcome, StorageChange};
 
 /// One expectation that did not hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,11 +56,14 @@ pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcom
     // `ok` and `rejected` still hold for a command applied while the view was down; its
     // state does not exist to check.
     let view_down = backend == Backend::Es && outcome.applied_unseen();
-    let checked = !(view_down
-        && expect.expects_state()
-        && expect.ok.is_none()
-        && expect.rejected.is_none()
-        && expect.row.is_none());
+    // An event id is held only against event sourcing: CRUD has none.
+    let event_id = expect.event_id.filter(|_| backend == Backend::Es);
+    let outcome_expected = expect.ok.is_some() || expect.rejected.is_some() || expect.row.is_some();
+    let checked = outcome_expected
+        || event_id.is_some()
+        || (expect.expects_state() && !view_down)
+        // An empty `expect` is counted, and holds.
+        || (expect.event_id.is_none() && !expect.expects_state());
     if let Some(ok) = expect.ok {
         let applied = matches!(outcome, Outcome::Applied { .. });
         if ok != applied {
@@ -95,6 +98,19 @@ pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcom
                 }
             }
             other => fail("row", format!("{wanted:?}"), described(other)),
+        }
+    }
+    if let Some(wanted) = event_id {
+        match outcome {
+            Outcome::Applied {
+                storage: StorageChange::Append { events },
+                ..
+            } => match events.first() {
+                Some(first) if first.event_id == wanted => {}
+                Some(first) => fail("event_id", wanted.to_string(), first.event_id.to_string()),
+                None => fail("event_id", wanted.to_string(), "no event appended".into()),
+            },
+            other => fail("event_id", wanted.to_string(), described(other)),
         }
     }
     if expect.expects_state() && !view_down {
@@ -169,7 +185,6 @@ fn check_state(expect: &Expect, outcome: &Outcome, fail: &mut impl FnMut(&str, S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::StorageChange;
 
     fn applied_while_down() -> Outcome {
         Outcome::Applied {
@@ -210,5 +225,77 @@ mod tests {
         assert!(checked.checked);
         assert_eq!(checked.failures.len(), 1);
         assert_eq!(checked.failures[0].field, "exists");
+    }
+
+    fn appended(event_id: u64) -> Outcome {
+        use crate::domain::event::ModifyOrderEvent;
+        use crate::domain::{Event, OrderId};
+        use crate::es::StoredEvent;
+        Outcome::Applied {
+            storage: StorageChange::Append {
+                events: vec![StoredEvent {
+                    event_id,
+                    stream_id: OrderId::new("A1").unwrap(),
+                    stream_version: 2,
+                    event: Event::ModifyOrderEvent(ModifyOrderEvent { quantity: 6 }),
+                }],
+            },
+            state: None,
+            warning: None,
+        }
+    }
+
+    #[test]
+    fn an_event_id_is_held_against_event_sourcing_only() {
+        let expect = Expect {
+            event_id: Some(2002),
+            ..Expect::default()
+        };
+        let checked = evaluate(2, Backend::Es, &expect, &appended(2002));
+        assert!(checked.checked);
+        assert!(checked.failures.is_empty(), "{:?}", checked.failures);
+
+        let checked = evaluate(2, Backend::Es, &expect, &appended(2003));
+        assert!(checked.checked);
+        assert_eq!(checked.failures.len(), 1);
+        assert_eq!(checked.failures[0].field, "event_id");
+        assert_eq!(checked.failures[0].expected, "2002");
+        assert_eq!(checked.failures[0].actual, "2003");
+
+        let rejected = Outcome::Rejected {
+            reason: "concurrency conflict".into(),
+            detail: None,
+        };
+        let checked = evaluate(2, Backend::Es, &expect, &rejected);
+        assert_eq!(checked.failures.len(), 1);
+        assert_eq!(checked.failures[0].actual, "rejected: concurrency conflict");
+
+        // CRUD has no event ids: an expectation of nothing else is not held against it.
+        let updated = Outcome::Applied {
+            storage: StorageChange::Update {
+                table: "orders",
+                order_id: crate::domain::OrderId::new("A1").unwrap(),
+                changes: Vec::new(),
+            },
+            state: None,
+            warning: None,
+        };
+        assert_eq!(
+            evaluate(2, Backend::Crud, &expect, &updated),
+            Checked::default()
+        );
+        assert_eq!(
+            evaluate(2, Backend::Crud, &expect, &rejected),
+            Checked::default()
+        );
+        // Beside `ok`, CRUD is held to the rest.
+        let with_ok = Expect {
+            ok: Some(true),
+            ..expect
+        };
+        let checked = evaluate(2, Backend::Crud, &with_ok, &rejected);
+        assert!(checked.checked);
+        assert_eq!(checked.failures.len(), 1);
+        assert_eq!(checked.failures[0].field, "outcome");
     }
 }

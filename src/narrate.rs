@@ -404,6 +404,9 @@ pub fn expectation(expect: &Expect, step: &Action) -> Option<String> {
     if let Some(fragment) = &expect.rejected {
         parts.push(format!("rejected …{}…", clean(fragment)));
     }
+    if let Some(id) = expect.event_id {
+        parts.push(format!("event {}", event_id(id)));
+    }
     match expect.exists {
         Some(true) => parts.push("exists".into()),
         Some(false) => parts.push("no such order".into()),

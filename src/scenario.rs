@@ -57,7 +57,36 @@ pub struct Scenario {
         deserialize_with = "deserialize_event_id"
     )]
     pub first_event_id: u64,
+    /// The flags this scenario was not written for, each with the reason: `eslab run` warns
+    /// when run with one of them. Empty for a scenario whose expectations hold under all.
+    #[serde(default)]
+    pub not_for: BTreeMap<DesignFlag, String>,
     pub steps: Vec<Step>,
+}
+
+/// A command-line choice that changes a design, as `not_for` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum DesignFlag {
+    /// `--crud-locking`: CRUD keeps a version and refuses stale writes.
+    #[serde(rename = "crud-locking")]
+    CrudLocking,
+    /// `--backend crud`: CRUD alone.
+    #[serde(rename = "backend-crud")]
+    BackendCrud,
+    /// `--backend es`: event sourcing alone.
+    #[serde(rename = "backend-es")]
+    BackendEs,
+}
+
+impl DesignFlag {
+    /// The flag as it is typed on the command line.
+    pub fn cli(self) -> &'static str {
+        match self {
+            DesignFlag::CrudLocking => "--crud-locking",
+            DesignFlag::BackendCrud => "--backend crud",
+            DesignFlag::BackendEs => "--backend es",
+        }
+    }
 }
 
 fn default_first_event_id() -> u64 {
@@ -178,6 +207,10 @@ pub struct Expect {
     /// Checked only where the design keeps a version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<u64>,
+    /// For commands: the id of the first event appended. Checked only against event
+    /// sourcing, the design that has event ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<u64>,
     /// For reports: `column → value` of a row that must be in the report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub row: Option<BTreeMap<String, String>>,
@@ -207,7 +240,14 @@ impl Expect {
             Action::Command(_) if self.rejected.is_some() && self.expects_state() => {
                 Some("a rejected command leaves no new state to expect")
             }
+            Action::Command(_)
+                if self.event_id.is_some()
+                    && (self.rejected.is_some() || self.ok == Some(false)) =>
+            {
+                Some("a rejected command appends no event to expect")
+            }
             Action::Command(_) => None,
+            _ if self.event_id.is_some() => Some("`event_id` is for command steps"),
             Action::Question(Question::Query(_)) if outcome || self.row.is_some() => {
                 Some("a query expects the order's fields (status, quantity, total, …)")
             }
@@ -371,6 +411,20 @@ impl Scenario {
         })?;
         if scenario.title.trim().is_empty() {
             return Err(error(None, None, "the title must not be empty".into()));
+        }
+        if let Some(flag) = scenario
+            .not_for
+            .iter()
+            .find_map(|(flag, reason)| reason.trim().is_empty().then_some(flag))
+        {
+            return Err(error(
+                None,
+                None,
+                format!(
+                    "not_for: say why the scenario is not meant for {}",
+                    flag.cli()
+                ),
+            ));
         }
         if scenario.steps.is_empty() {
             return Err(error(
@@ -585,6 +639,79 @@ mod tests {
         ];
         for (text, expected) in cases {
             let message = parse(text).unwrap_err();
+            assert!(
+                message.contains(expected),
+                "{message:?} should contain {expected:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn not_for_names_known_flags_each_with_a_reason() {
+        let scenario = parse(
+            r#"{"title": "t", "not_for": {"crud-locking": "it shows CRUD without a version"},
+                "steps": [{"query": {"order_id": "A1"}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            scenario
+                .not_for
+                .get(&DesignFlag::CrudLocking)
+                .map(String::as_str),
+            Some("it shows CRUD without a version")
+        );
+        assert!(
+            parse(r#"{"title": "t", "steps": [{"query": {"order_id": "A1"}}]}"#)
+                .unwrap()
+                .not_for
+                .is_empty()
+        );
+        let cases = [
+            (
+                r#"{"title": "t", "not_for": {"locking": "x"}, "steps": [{"query": {"order_id": "A1"}}]}"#,
+                "not_for: unknown variant `locking`, expected one of `crud-locking`, `backend-crud`, `backend-es`",
+            ),
+            (
+                r#"{"title": "t", "not_for": ["crud-locking"], "steps": [{"query": {"order_id": "A1"}}]}"#,
+                "not_for: invalid type: sequence",
+            ),
+            (
+                r#"{"title": "t", "not_for": {"backend-es": " "}, "steps": [{"query": {"order_id": "A1"}}]}"#,
+                "not_for: say why the scenario is not meant for --backend es",
+            ),
+        ];
+        for (text, expected) in cases {
+            let message = parse(text).unwrap_err();
+            assert!(
+                message.contains(expected),
+                "{message:?} should contain {expected:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_event_id_is_expected_of_a_command_that_appends() {
+        let step = |step: &str| parse(&format!(r#"{{"title": "t", "steps": [{step}]}}"#));
+        let ok = step(
+            r#"{"pay": {"order_id": "A1", "amount": 60}, "expect": {"ok": true, "event_id": 2003}}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.steps[0].expect.as_ref().unwrap().event_id, Some(2003));
+        for (bad, expected) in [
+            (
+                r#"{"query": {"order_id": "A1"}, "expect": {"event_id": 1}}"#,
+                "`event_id` is for command steps",
+            ),
+            (
+                r#"{"pay": {"order_id": "A1", "amount": 60}, "expect": {"rejected": "x", "event_id": 1}}"#,
+                "a rejected command appends no event",
+            ),
+            (
+                r#"{"pay": {"order_id": "A1", "amount": 60}, "expect": {"ok": false, "event_id": 1}}"#,
+                "a rejected command appends no event",
+            ),
+        ] {
+            let message = step(bad).unwrap_err();
             assert!(
                 message.contains(expected),
                 "{message:?} should contain {expected:?}"

@@ -225,6 +225,37 @@ fn no_steps() {
     }
 }
 
+#[test]
+fn a_not_for_flag_that_does_not_exist_is_named_with_the_ones_that_do() {
+    let text = "{\"title\": \"t\",\n \"not_for\": {\"locking\": \"x\"},\n \"steps\": [{\"query\": {\"order_id\": \"A1\"}}]}";
+    let (_dir, path) = file_with(text);
+    let stderr = refused(&path);
+    assert_contains_all(
+        &stderr,
+        &[
+            &format!("{}:2:", path_str(&path)),
+            "not_for: unknown variant `locking`",
+            "`crud-locking`, `backend-crud`, `backend-es`",
+        ],
+    );
+}
+
+#[test]
+fn not_for_needs_a_reason_for_each_flag() {
+    for not_for in [
+        r#"["crud-locking"]"#,
+        r#"{"crud-locking": ""}"#,
+        r#"{"backend-es": 1}"#,
+    ] {
+        let text = format!(
+            r#"{{"title": "t", "not_for": {not_for}, "steps": [{{"query": {{"order_id": "A1"}}}}]}}"#
+        );
+        let (_dir, path) = file_with(&text);
+        let stderr = refused(&path);
+        assert!(stderr.contains("not_for"), "{stderr}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Values that cannot be read
 

@@ -192,6 +192,7 @@ const KEYS: &[&str] = &[
     "title",
     "description",
     "first_event_id",
+    "not_for",
     "steps",
     "note",
     "expect",
@@ -221,6 +222,7 @@ const KEYS: &[&str] = &[
     "total",
     "paid",
     "version",
+    "event_id",
     "row",
 ];
 
@@ -300,7 +302,8 @@ const STEPS: &[(&str, &[&str])] = &[
 ];
 
 const EXPECT_KEYS: &[&str] = &[
-    "ok", "rejected", "exists", "customer", "quantity", "total", "paid", "status", "version", "row",
+    "ok", "rejected", "exists", "customer", "quantity", "total", "paid", "status", "version",
+    "event_id", "row",
 ];
 
 /// A value for a field: mostly of the field's type (so parsing goes deep), sometimes

@@ -566,6 +566,8 @@ pub mod shape {
         #[serde(default, deserialize_with = "present")]
         pub version: Option<u64>,
         #[serde(default, deserialize_with = "present")]
+        pub event_id: Option<u64>,
+        #[serde(default, deserialize_with = "present")]
         pub row: Option<BTreeMap<String, String>>,
     }
 
