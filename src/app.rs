@@ -12,8 +12,8 @@ use crate::cli::{
     StorageArgs, WorkloadArgs,
 };
 use crate::es::{EventStore, OrderView};
-use crate::render::LoggedEvent;
 use crate::narrate::clean_prose;
+use crate::render::LoggedEvent;
 use crate::render::{self, DEFAULT_WIDTH, Format, ScenarioListing, Style, Width};
 use crate::runner::{self, Services, StorageOptions};
 use crate::scenario::{self, DesignFlag, LoadedScenario, Scenario};

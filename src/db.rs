@@ -9,7 +9,6 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-
 /// Which database a file holds; stamped into SQLite's `application_id` so we recognise our own.
 #[derive(Debug, Clone, Copy)]
 pub struct Schema {

@@ -241,7 +241,7 @@ mod tests {
                 }],
             },
             state: None,
-            warning: None,
+            caveats: Vec::new(),
         }
     }
 
@@ -262,13 +262,25 @@ mod tests {
         assert_eq!(checked.failures[0].expected, "2002");
         assert_eq!(checked.failures[0].actual, "2003");
 
+        let conflict = crate::domain::Rejection::VersionConflict {
+            order_id: crate::domain::OrderId::new("A1").unwrap(),
+            expected: 1,
+            actual: 2,
+        };
         let rejected = Outcome::Rejected {
-            reason: "concurrency conflict".into(),
-            detail: None,
+            reason: conflict.to_string(),
+            rejection: conflict,
+            evidence: None,
         };
         let checked = evaluate(2, Backend::Es, &expect, &rejected);
         assert_eq!(checked.failures.len(), 1);
-        assert_eq!(checked.failures[0].actual, "rejected: concurrency conflict");
+        assert!(
+            checked.failures[0]
+                .actual
+                .starts_with("rejected: concurrency conflict"),
+            "{:?}",
+            checked.failures
+        );
 
         // CRUD has no event ids: an expectation of nothing else is not held against it.
         let updated = Outcome::Applied {
@@ -278,7 +290,7 @@ mod tests {
                 changes: Vec::new(),
             },
             state: None,
-            warning: None,
+            caveats: Vec::new(),
         };
         assert_eq!(
             evaluate(2, Backend::Crud, &expect, &updated),

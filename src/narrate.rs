@@ -566,7 +566,9 @@ pub fn inapplicable(why: &Inapplicable) -> String {
     match why {
         Inapplicable::NoView => "CRUD has no view: its queries read the orders table".into(),
         Inapplicable::ViewAlreadyDown => "OrderView is already down".into(),
-        Inapplicable::DoneEarlier => "done by an earlier run: carried on after it (--continue)".into(),
+        Inapplicable::DoneEarlier => {
+            "done by an earlier run: carried on after it (--continue)".into()
+        }
     }
 }
 
@@ -629,7 +631,11 @@ pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line
                 }
                 StorageChange::Append { events } => events.iter().flat_map(appended).collect(),
             };
-            lines.extend(caveats.iter().map(|c| Line::marked(Mark::Cannot, caveat(c))));
+            lines.extend(
+                caveats
+                    .iter()
+                    .map(|c| Line::marked(Mark::Cannot, caveat(c))),
+            );
             lines
         }
         Outcome::Rejected {
@@ -655,10 +661,9 @@ pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line
             "read the stream {} in the log",
             order_id.map_or(String::new(), |id| clean(id.as_str()))
         ))],
-        Outcome::Report { source, .. } => vec![Line::plain(format!(
-            "built with {}",
-            report_source(source)
-        ))],
+        Outcome::Report { source, .. } => {
+            vec![Line::plain(format!("built with {}", report_source(source)))]
+        }
         Outcome::Unavailable { reason, .. } => vec![Line::marked(
             Mark::Cannot,
             format!("cannot answer: {}", unanswerable(reason, order_id)),
@@ -837,24 +842,26 @@ pub fn summary(trace: &Trace) -> Vec<String> {
         .filter(|s| s.agreement().both_answered())
         .count();
     let queries = |n: usize| format!("{n} {}", plural(n as u64, "queries"));
-    lines.push(match (summary.queries_identical, trace.backends.as_slice()) {
-        (None, [only]) => format!(
-            "Queries: {} asked of {} alone: one design ran, so there is nothing to compare.",
-            queries(summary.queries),
-            only.label()
-        ),
-        (None, _) => format!("Queries: {}.", queries(summary.queries)),
-        (Some(_), _) if answered_by_both == 0 => {
-            "Queries: none that both designs could answer.".to_string()
-        }
-        (Some(true), _) => format!(
-            "Queries: the two designs gave the same answer to {} they could both answer.",
-            all(answered_by_both as u64, "queries")
-        ),
-        (Some(false), _) => {
-            "Queries: the designs answered differently (see `eslab diff`).".to_string()
-        }
-    });
+    lines.push(
+        match (summary.queries_identical, trace.backends.as_slice()) {
+            (None, [only]) => format!(
+                "Queries: {} asked of {} alone: one design ran, so there is nothing to compare.",
+                queries(summary.queries),
+                only.label()
+            ),
+            (None, _) => format!("Queries: {}.", queries(summary.queries)),
+            (Some(_), _) if answered_by_both == 0 => {
+                "Queries: none that both designs could answer.".to_string()
+            }
+            (Some(true), _) => format!(
+                "Queries: the two designs gave the same answer to {} they could both answer.",
+                all(answered_by_both as u64, "queries")
+            ),
+            (Some(false), _) => {
+                "Queries: the designs answered differently (see `eslab diff`).".to_string()
+            }
+        },
+    );
     if !summary.differing_steps.is_empty() {
         lines.push(format!(
             "{} Divergence: the designs answered differently at {} {}; they part at step {}.",

@@ -7,8 +7,8 @@ use std::fmt;
 use serde::Serialize;
 
 pub use crate::db::StepMark;
-pub use crate::domain::{HistoryQuery, OrderQuery, Question, ReportQuery};
 use crate::domain::{Command, Money, Order, OrderId, Rejection, Report, Status, StoredEvent};
+pub use crate::domain::{HistoryQuery, OrderQuery, Question, ReportQuery};
 
 /// Which design answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -243,11 +243,12 @@ pub enum Outcome {
     Rejected {
         rejection: Rejection,
         reason: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(flatten, skip_serializing_if = "Option::is_none")]
         evidence: Option<Evidence>,
     },
     /// A state query was answered (`state` is null when there is no such order).
     Answered {
+        #[serde(flatten)]
         source: Source,
         state: Option<OrderState>,
     },
@@ -255,11 +256,13 @@ pub enum Outcome {
     History { events: Vec<StoredEvent> },
     /// A report was built.
     Report {
+        #[serde(flatten)]
         source: ReportSource,
         report: Report,
     },
     /// This design cannot answer the question; `latest` is what it can still show.
     Unavailable {
+        #[serde(flatten)]
         reason: Unanswerable,
         #[serde(skip_serializing_if = "Option::is_none")]
         latest: Option<OrderState>,
@@ -279,7 +282,10 @@ pub enum Outcome {
         matches_live: bool,
     },
     /// The step does not apply to this design.
-    NotApplicable { why: Inapplicable },
+    NotApplicable {
+        #[serde(flatten)]
+        why: Inapplicable,
+    },
 }
 
 /// How two designs' outcomes at one step compare.

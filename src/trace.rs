@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::domain::OrderId;
-use crate::expect::Failure;
 use crate::domain::Question;
+use crate::expect::Failure;
 use crate::scenario::{Action, Expect, LoadedScenario};
 use crate::service::{Agreement, Backend, OrderState, Outcome, StorageSummary};
 

@@ -10,8 +10,8 @@ use crate::db::{self, Location, Schema, StepMark};
 use crate::domain::report::{self, ReportName};
 use crate::domain::{Command, Money, Order, OrderId, Question, Rejection, Status, apply, decide};
 use crate::service::{
-    Backend, Caveat, ColumnChange, ColumnValue, CommandOutcome, Evidence, OrderService,
-    OrderState, Outcome, ReportSource, Source, StorageChange, StorageSummary, Unanswerable,
+    Backend, Caveat, ColumnChange, ColumnValue, CommandOutcome, Evidence, OrderService, OrderState,
+    Outcome, ReportSource, Source, StorageChange, StorageSummary, Unanswerable,
 };
 
 pub const SCHEMA: Schema = Schema {
@@ -182,11 +182,9 @@ impl CrudStore {
     }
 
     fn revenue_per_customer(&self) -> anyhow::Result<BTreeMap<String, (u64, Money)>> {
-        let mut select = self
-            .conn
-            .prepare_cached(
-                "SELECT customer, count(*), sum(paid_cents) FROM orders GROUP BY customer",
-            )?;
+        let mut select = self.conn.prepare_cached(
+            "SELECT customer, count(*), sum(paid_cents) FROM orders GROUP BY customer",
+        )?;
         let rows = select.query_map([], |row| {
             Ok((
                 row.get::<_, String>(0)?,
@@ -339,4 +337,3 @@ impl OrderService for CrudStore {
         })
     }
 }
-

@@ -10,6 +10,6 @@ pub mod report;
 pub use command::{Cancel, ChangeQuantity, Command, OrderId, Pay, PlaceOrder};
 pub use event::{Event, StoredEvent};
 pub use money::Money;
+pub use order::{Order, Rejection, Status, apply, create, decide, evolve};
 pub use question::{HistoryQuery, OrderQuery, Question, ReportQuery};
 pub use report::{Report, ReportName};
-pub use order::{Order, Rejection, Status, apply, create, decide, evolve};

@@ -350,7 +350,9 @@ mod tests {
         );
         assert_eq!(
             decide(None, &place(1_000_001, 10)),
-            Err(Rejection::QuantityOutOfRange { quantity: 1_000_001 })
+            Err(Rejection::QuantityOutOfRange {
+                quantity: 1_000_001
+            })
         );
         assert!(decide(None, &place(1_000_000, 1_000_000)).is_ok());
         let placed = given(&[place(5, 10)]);

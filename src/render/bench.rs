@@ -1,9 +1,9 @@
 //! `eslab bench`: the measurements and the targets.
 
 use super::text::Cell;
-use crate::narrate::Mark;
 use super::{Doc, Style};
 use crate::bench::BenchReport;
+use crate::narrate::Mark;
 
 /// `eslab bench`: the measurements, then the targets with their measured ratios.
 pub fn bench(report: &BenchReport, style: Style) -> String {

@@ -162,8 +162,10 @@ impl Doc {
                 }
                 Block::Table { header, rows } => {
                     let cell = |text: &str| {
-                        let lines: Vec<String> =
-                            text.lines().map(|line| indented(&line.replace('|', "\\|"))).collect();
+                        let lines: Vec<String> = text
+                            .lines()
+                            .map(|line| indented(&line.replace('|', "\\|")))
+                            .collect();
                         lines.join("<br>")
                     };
                     let mut table = Table::new();

@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use crate::narrate as text;
 use super::{Doc, Style};
 use crate::domain::ReportName;
+use crate::narrate as text;
 
 #[derive(Serialize)]
 pub struct ScenarioListing {

@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use crate::narrate as text;
 use super::{Doc, Style, plural};
 use crate::es::StoredEvent;
+use crate::narrate as text;
 use crate::trace::SCHEMA_VERSION;
 
 /// A stored event with its link in the tamper-evident chain.

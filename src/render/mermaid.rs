@@ -107,9 +107,10 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
             caveats,
         } => {
             match storage {
-                StorageChange::Insert { row, .. } => {
-                    out.push(format!("Service->>CRUD: INSERT {}", safe(&text::order_state_line(row))))
-                }
+                StorageChange::Insert { row, .. } => out.push(format!(
+                    "Service->>CRUD: INSERT {}",
+                    safe(&text::order_state_line(row))
+                )),
                 StorageChange::Update {
                     order_id, changes, ..
                 } => {
@@ -128,21 +129,16 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
                     // While OrderView is down nothing is published: the events wait in the log.
                     let view_down = outcome.applied_unseen();
                     for event in events {
-                        out.push(format!(
-                            "Service->>Store: + append {} {}",
-                            event_id(event.event_id),
-                            event.event.event_type()
-                        ));
+                        let said =
+                            format!("{} {}", event_id(event.event_id), event.event.event_type());
+                        out.push(format!("Service->>Store: + append {}", safe(&said)));
                         if !view_down {
-                            out.push(format!(
-                                "Store-->>View: publish {} {}",
-                                event_id(event.event_id),
-                                event.event.event_type()
-                            ));
+                            out.push(format!("Store-->>View: publish {}", safe(&said)));
                         }
                     }
                     if view_down && !events.is_empty() {
-                        let ids: Vec<String> = events.iter().map(|e| event_id(e.event_id)).collect();
+                        let ids: Vec<String> =
+                            events.iter().map(|e| event_id(e.event_id)).collect();
                         let waits = if ids.len() == 1 { "waits" } else { "wait" };
                         out.push(note(
                             "Store",
@@ -177,7 +173,9 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
                 (Backend::Es, _) => ("View", format!("get {id}")),
                 (Backend::Crud, _) => ("CRUD", format!("SELECT {id}")),
             };
-            let answer = state.as_ref().map_or(format!("no order {id}"), text::order_state_line);
+            let answer = state
+                .as_ref()
+                .map_or(format!("no order {id}"), text::order_state_line);
             out.push(format!("Service->>{reader}: {}", safe(&ask)));
             out.push(format!("{reader}-->>Service: {}", safe(&answer)));
             out.push(format!("Service-->>User: {db_name}: {}", safe(&answer)));

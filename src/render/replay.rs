@@ -3,9 +3,9 @@
 use serde::Serialize;
 
 use super::run::state_row;
-use crate::narrate as text;
 use super::{Doc, Style};
 use crate::es::OrderView;
+use crate::narrate as text;
 use crate::service::OrderState;
 use crate::trace::SCHEMA_VERSION;
 

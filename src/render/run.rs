@@ -65,23 +65,25 @@ struct Narration {
 /// Steps are narrated one at a time as they are written: a long run's words are never all
 /// held in memory.
 fn narrated_steps<S: Serializer>(steps: &&[StepRecord], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(steps.iter().map(|step| NarratedStep {
-        step: step.step,
-        action: &step.action,
-        note: step.note.as_deref(),
-        expect: step.expect.as_deref(),
-        results: step
-            .results
-            .iter()
-            .map(|result| NarratedResult {
-                backend: result.backend,
-                outcome: &result.outcome,
-                narration: Narration {
-                    storage: narrate::storage(result.backend, &result.outcome, &step.action),
-                    answer: narrate::answer(&step.action, &result.outcome),
-                },
-            })
-            .collect(),
+    serializer.collect_seq(steps.iter().map(|step| {
+        NarratedStep {
+            step: step.step,
+            action: &step.action,
+            note: step.note.as_deref(),
+            expect: step.expect.as_deref(),
+            results: step
+                .results
+                .iter()
+                .map(|result| NarratedResult {
+                    backend: result.backend,
+                    outcome: &result.outcome,
+                    narration: Narration {
+                        storage: narrate::storage(result.backend, &result.outcome, &step.action),
+                        answer: narrate::answer(&step.action, &result.outcome),
+                    },
+                })
+                .collect(),
+        }
     }))
 }
 

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::text::Cell;
-use crate::narrate::{self as text, Mark};
 use super::{Doc, Style, plural};
+use crate::narrate::{self as text, Mark};
 use crate::trace::SCHEMA_VERSION;
 use crate::verify::Verdict;
 
