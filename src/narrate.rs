@@ -562,9 +562,15 @@ pub fn unanswerable(reason: &Unanswerable, order_id: Option<&OrderId>) -> String
 }
 
 /// Why a step does not apply to a design.
-pub fn inapplicable(why: &Inapplicable) -> String {
+pub fn inapplicable(why: &Inapplicable, action: &Action) -> String {
     match why {
-        Inapplicable::NoView => "CRUD has no view: its queries read the orders table".into(),
+        Inapplicable::NoView => {
+            let to = match action {
+                Action::View(ViewAction::RebuildView(_)) => "rebuild",
+                _ => "lose",
+            };
+            format!("no view to {to}: CRUD's queries read the orders table")
+        }
         Inapplicable::ViewAlreadyDown => "OrderView is already down".into(),
         Inapplicable::DoneEarlier => {
             "done by an earlier run: carried on after it (--continue)".into()
@@ -712,7 +718,7 @@ pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line
             });
             lines
         }
-        Outcome::NotApplicable { why } => vec![Line::plain(inapplicable(why))],
+        Outcome::NotApplicable { why } => vec![Line::plain(inapplicable(why, action))],
     }
 }
 
@@ -926,10 +932,10 @@ pub fn diff_headline(trace: &Trace) -> String {
         )
     } else {
         format!(
-            "different: CRUD and event sourcing answered differently at {} of the {both} {} of {name} that both could answer; they part at step {}",
+            "different: CRUD and event sourcing part at step {} of {name}; they differ at {} of the {both} {} both answered",
+            differing[0],
             differing.len(),
-            plural(both, "steps"),
-            differing[0]
+            plural(both, "steps")
         )
     }
 }

@@ -103,6 +103,27 @@ fn text<'a>(value: &'a Value, field: &str) -> &'a str {
         .unwrap_or_else(|| panic!("`{field}` is not a string in {value}"))
 }
 
+/// Everything a design's result says, as the table words it (its narration).
+fn said(outcome: &Value) -> String {
+    let mut lines = Vec::new();
+    for part in ["storage", "answer"] {
+        for line in outcome["narration"][part]
+            .as_array()
+            .unwrap_or_else(|| panic!("no narration in {outcome}"))
+        {
+            lines.push(text(line, "text").to_string());
+        }
+    }
+    lines.join("\n")
+}
+
+/// Whether a stored command carries a caveat of this kind.
+fn has_caveat(outcome: &Value, caveat: &str) -> bool {
+    outcome["caveats"]
+        .as_array()
+        .is_some_and(|all| all.iter().any(|c| c["caveat"] == caveat))
+}
+
 /// The events a command appended on the event-sourced side.
 fn appended(outcome: &Value) -> &Vec<Value> {
     outcome["storage"]["append"]["events"]
@@ -137,7 +158,7 @@ fn history_es_answers_every_event_in_order() {
     let trace = eslab_json(&["run", "history", "--format", "json"], 0);
     let es = outcome(&trace, 5, "es");
     assert_eq!(kind(es), "history");
-    assert!(text(es, "source").contains("A1"), "{es}");
+    assert!(said(es).contains("read the stream A1 in the log"), "{es}");
     let events = es["events"].as_array().unwrap();
     let ids: Vec<u64> = events
         .iter()
@@ -178,7 +199,8 @@ fn history_crud_is_unavailable_and_shows_only_the_latest_row() {
     let trace = eslab_json(&["run", "history", "--format", "json"], 0);
     let crud = outcome(&trace, 5, "crud");
     assert_eq!(kind(crud), "unavailable");
-    assert!(text(crud, "reason").contains("overwritten"), "{crud}");
+    assert_eq!(crud["why"], "history_not_kept", "{crud}");
+    assert!(said(crud).contains("overwritten"), "{crud}");
     let latest = &crud["latest"];
     assert_eq!(latest["order_id"], "A1");
     assert_eq!(latest["quantity"], 4);
@@ -219,7 +241,7 @@ fn diff_history_lists_the_history_step_as_a_gap() {
     assert!(
         table
             .stdout
-            .contains("gaps: only one design could answer at step 5"),
+            .contains("gaps: only one design could answer or keep it all at step 5"),
         "{}",
         table.stdout
     );
@@ -245,7 +267,12 @@ fn time_travel_es_answers_the_state_right_after_the_event() {
     // as_of 2001: right after NewOrderEvent.
     let es = outcome(&trace, 4, "es");
     assert_eq!(kind(es), "answered");
-    assert!(text(es, "source").contains("2001"), "{es}");
+    assert_eq!(
+        (&es["from"], &es["as_of"]),
+        (&json!("replay"), &json!(2001)),
+        "{es}"
+    );
+    assert!(said(es).contains("up to #2001"), "{es}");
     assert_eq!(es["state"]["quantity"], 5);
     assert_eq!(es["state"]["total"], "50.00");
     assert_eq!(es["state"]["status"], "Placed");
@@ -285,9 +312,10 @@ fn time_travel_crud_is_unavailable_and_shows_the_latest_row() {
         for (n, as_of) in [(4, "2001"), (5, "2002")] {
             let crud = outcome(&trace, n, "crud");
             assert_eq!(kind(crud), "unavailable", "locking {locking}: {crud}");
-            let reason = text(crud, "reason");
+            assert_eq!(crud["why"], "overwritten", "{crud}");
+            let reason = said(crud);
             assert!(reason.contains("overwritten"), "{reason}");
-            assert!(reason.contains(as_of), "{reason}");
+            assert!(reason.contains(&format!("#{as_of}")), "{reason}");
             // What it can still show is now, not then.
             assert_eq!(crud["latest"]["status"], "Paid");
             assert_eq!(crud["latest"]["quantity"], 6);
@@ -358,11 +386,8 @@ fn crash_and_rebuild_on_event_sourcing() {
 
     // While down, queries wait...
     assert_eq!(kind(es(4)), "unavailable");
-    assert!(
-        text(es(4), "reason").contains("OrderView is down"),
-        "{}",
-        es(4)
-    );
+    assert_eq!(es(4)["why"], "view_down", "{}", es(4));
+    assert!(said(es(4)).contains("OrderView is down"), "{}", es(4));
     // ...but commands go on: events appended, no state visible.
     let mut appended_while_down = 0;
     for n in [5, 6] {
@@ -399,7 +424,10 @@ fn crash_and_rebuild_on_event_sourcing() {
     assert_eq!(es(8)["state"]["version"], 2);
     assert_eq!(es(9)["state"]["status"], "Paid");
     assert_eq!(es(9)["state"]["version"], 2);
-    assert!(text(es(9), "source").contains("2004"));
+    assert_eq!(
+        (&es(9)["from"], &es(9)["checkpoint"]),
+        (&json!("view"), &json!(2004))
+    );
     assert!(
         trace["summary"]["expectations"]["failures"]
             .as_array()
@@ -414,7 +442,8 @@ fn crash_and_rebuild_on_crud_do_not_apply() {
     for n in [3, 7] {
         let crud = outcome(&trace, n, "crud");
         assert_eq!(kind(crud), "not_applicable", "step {n}");
-        assert!(text(crud, "reason").contains("no view"), "{crud}");
+        assert_eq!(crud["why"], "no_view", "{crud}");
+        assert!(said(crud).contains("no view to"), "{crud}");
     }
     // CRUD answers throughout, from its table.
     assert_eq!(outcome(&trace, 4, "crud")["state"]["quantity"], 5);
@@ -626,7 +655,8 @@ fn crash_view_twice_then_rebuild_twice() {
     assert_eq!(es(2)["checkpoint"], 1);
     // A view that is already down cannot crash again.
     assert_eq!(kind(es(3)), "not_applicable");
-    assert!(text(es(3), "reason").contains("already down"), "{}", es(3));
+    assert_eq!(es(3)["why"], "view_already_down", "{}", es(3));
+    assert!(said(es(3)).contains("already down"), "{}", es(3));
     for n in [2, 3, 5, 6, 9] {
         assert_eq!(kind(outcome(&trace, n, "crud")), "not_applicable");
     }
@@ -677,9 +707,19 @@ fn lost_update_es_rejects_the_stale_write_and_says_what_it_missed() {
         "{reason}"
     );
     assert_eq!(reason, CONFLICT);
-    let detail = text(es, "detail");
-    assert!(detail.contains("2002 ModifyOrderEvent"), "{detail}");
-    assert!(detail.contains("quantity 6"), "{detail}");
+    assert_eq!(es["evidence"], "missed_events", "{es}");
+    let missed: Vec<u64> = es["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(missed, [2002]);
+    let detail = said(es);
+    assert!(
+        detail.contains("#2002 ModifyOrderEvent (quantity 6)"),
+        "{detail}"
+    );
     // Alice's change survives on the event-sourced side.
     let after = outcome(&trace, 5, "es");
     assert_eq!(after["state"]["quantity"], 6);
@@ -692,16 +732,21 @@ fn lost_update_crud_overwrites_with_a_warning() {
     for n in [3, 4] {
         let crud = outcome(&trace, n, "crud");
         assert_eq!(kind(crud), "applied", "step {n}");
-        let warning = text(crud, "warning");
+        assert_eq!(
+            crud["caveats"],
+            json!([{"caveat": "version_unchecked", "expected": 1}]),
+            "step {n}"
+        );
+        let warning = said(crud);
         assert!(warning.contains("read version 1"), "{warning}");
-        assert!(warning.contains("no version kept"), "{warning}");
+        assert!(warning.contains("! no version kept"), "{warning}");
     }
     let crud = outcome(&trace, 4, "crud");
     assert_eq!(crud["state"]["quantity"], 7);
     assert_eq!(crud["state"]["total"], "70.00");
     assert_eq!(crud["state"]["version"], Value::Null);
-    // ES has no warning: it checked.
-    assert_eq!(outcome(&trace, 3, "es").get("warning"), None);
+    // ES has no caveat: it checked.
+    assert_eq!(outcome(&trace, 3, "es").get("caveats"), None);
     assert_eq!(outcome(&trace, 5, "crud")["state"]["quantity"], 7);
     assert_eq!(usizes(&trace["summary"]["differing_steps"]), [4, 5]);
 }
@@ -711,7 +756,7 @@ fn diff_lost_update_parts_at_step_4() {
     let table = eslab(&["diff", "lost-update"]);
     assert_eq!(table.code, 1, "{}{}", table.stdout, table.stderr);
     assert!(
-        table.stdout.contains("they part at step 4"),
+        table.stdout.contains("part at step 4 of lost-update"),
         "{}",
         table.stdout
     );
@@ -740,7 +785,8 @@ fn lost_update_with_crud_locking_rejects_on_both() {
     assert_eq!(kind(crud), "rejected");
     assert_eq!(crud["reason"], es["reason"]);
     assert_eq!(text(crud, "reason"), CONFLICT);
-    let detail = text(crud, "detail");
+    assert_eq!(crud["evidence"], "row_only_newest", "{crud}");
+    let detail = said(crud);
     assert!(detail.contains("cannot say"), "{detail}");
     assert!(
         !detail.contains("2002"),
@@ -750,7 +796,7 @@ fn lost_update_with_crud_locking_rejects_on_both() {
     for (n, version) in [(1, 1), (2, 1), (3, 2), (5, 2)] {
         let crud = outcome(&trace, n, "crud");
         assert_eq!(crud["state"]["version"], version, "step {n}: {crud}");
-        assert_eq!(crud.get("warning"), None, "step {n}");
+        assert_eq!(crud.get("caveats"), None, "step {n}");
     }
     assert_eq!(outcome(&trace, 5, "crud")["state"]["quantity"], 6);
     assert!(usizes(&trace["summary"]["differing_steps"]).is_empty());
@@ -805,7 +851,7 @@ fn a_fresh_expected_version_is_applied_on_both() {
             }
             // Only CRUD without a version column warns that it could not check.
             assert_eq!(
-                outcome(&trace, n, "crud").get("warning").is_some(),
+                has_caveat(outcome(&trace, n, "crud"), "version_unchecked"),
                 !locking,
                 "locking {locking}, step {n}"
             );
@@ -851,7 +897,7 @@ fn a_stale_expected_version_on_pay_and_cancel_is_refused_with_locking() {
     // refuses to cancel a paid order), while ES refuses both stale writes.
     let trace = eslab_json(&["run", &path, "--format", "json"], 0);
     assert_eq!(kind(outcome(&trace, 3, "crud")), "applied");
-    assert!(outcome(&trace, 3, "crud")["warning"].is_string());
+    assert!(has_caveat(outcome(&trace, 3, "crud"), "version_unchecked"));
     assert_eq!(kind(outcome(&trace, 3, "es")), "rejected");
     let crud = outcome(&trace, 4, "crud");
     assert_eq!(kind(crud), "rejected");
@@ -907,7 +953,8 @@ fn new_question_quantity_changes_only_event_sourcing_can_answer() {
 
     let crud = outcome(&trace, 11, "crud");
     assert_eq!(kind(crud), "unavailable");
-    let reason = text(crud, "reason");
+    assert_eq!(crud["why"], "report_needs_history", "{crud}");
+    let reason = said(crud);
     assert!(
         reason.contains("current quantity") && reason.contains("overwritten"),
         "{reason}"
@@ -1486,11 +1533,11 @@ fn bob_as_a_sequence_diagram() {
         (2003, "OrderPaymentEvent"),
     ] {
         assert!(
-            lines.contains(&format!("Service->>Store: append {id} {event}").as_str()),
+            lines.contains(&format!("Service->>Store: + append #35;{id} {event}").as_str()),
             "no append of {id}:\n{diagram}"
         );
         assert!(
-            lines.contains(&format!("Store-->>View: publish {id} {event}").as_str()),
+            lines.contains(&format!("Store-->>View: publish #35;{id} {event}").as_str()),
             "no publish of {id}:\n{diagram}"
         );
     }
@@ -1639,19 +1686,19 @@ fn the_diagram_publishes_nothing_to_a_view_that_is_down() {
     }
     let lines: Vec<&str> = diagram.lines().map(str::trim).collect();
     for (id, event) in [(2003, "ModifyOrderEvent"), (2004, "OrderPaymentEvent")] {
-        let append = format!("Service->>Store: append {id} {event}");
+        let append = format!("Service->>Store: + append #35;{id} {event}");
         let at = lines
             .iter()
             .position(|l| *l == append)
             .unwrap_or_else(|| panic!("no {append}:\n{diagram}"));
         assert_eq!(
             lines[at + 1],
-            format!("Note over Store: {id} waits in the log: OrderView is down"),
+            format!("Note over Store: ↯ #35;{id} waits in the log: OrderView is down"),
             "{diagram}"
         );
     }
     // Before the crash and after the rebuild, events are published as ever.
-    assert!(lines.contains(&"Store-->>View: publish 2001 NewOrderEvent"));
+    assert!(lines.contains(&"Store-->>View: publish #35;2001 NewOrderEvent"));
 }
 
 /// The diagram's wording: counts agree with their nouns, CRUD has no view to rebuild (not
@@ -1694,16 +1741,16 @@ fn the_diagram_reads_well() {
     assert_eq!(
         crud_notes,
         [
-            "Note over CRUD: no view to lose",
-            "Note over CRUD: no view to rebuild",
-            "Note over CRUD: no view to rebuild"
+            "Note over CRUD: no view to lose: CRUD's queries read the orders table",
+            "Note over CRUD: no view to rebuild: CRUD's queries read the orders table",
+            "Note over CRUD: no view to rebuild: CRUD's queries read the orders table"
         ]
     );
     // The CRUD note on time travel is long: cut, with the messages left whole.
     let cut: Vec<&str> = lines
         .iter()
         .copied()
-        .filter(|l| l.starts_with("Note over CRUD: cannot answer: the row keeps"))
+        .filter(|l| l.starts_with("Note over CRUD: ! cannot answer: the row keeps"))
         .collect();
     assert_eq!(cut.len(), 1, "{diagram}");
     assert!(cut[0].ends_with('…'), "{}", cut[0]);
@@ -1760,7 +1807,10 @@ fn text_from_the_scenario_cannot_break_the_diagram() {
 #[test]
 fn a_crashed_and_rebuilt_view_in_the_diagram() {
     let diagram = mermaid(&["run", "crash-and-rebuild", "--format", "mermaid"]);
-    assert!(diagram.contains("Note over View: ✗ crashed"), "{diagram}");
+    assert!(
+        diagram.contains("Note over View: ↯ OrderView dropped"),
+        "{diagram}"
+    );
     assert!(
         diagram.contains("Store-->>View: replay all 4 events"),
         "{diagram}"

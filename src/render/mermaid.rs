@@ -235,7 +235,7 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
                 Backend::Crud => "CRUD",
                 Backend::Es => "View",
             };
-            out.push(note(over, &text::inapplicable(why)));
+            out.push(note(over, &text::inapplicable(why, &step.action)));
         }
     }
     out
