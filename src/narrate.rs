@@ -791,10 +791,16 @@ pub fn agreement(agreement: Agreement) -> Option<Line> {
 // ---------------------------------------------------------------------------------------------
 // The whole run.
 
-/// Whether every step was done by an earlier run: nothing was left to run.
+/// Whether an earlier run did every command (`--continue`): nothing was left to run but the
+/// questions, which change nothing and are asked again.
 pub fn nothing_left(trace: &Trace) -> bool {
-    !trace.steps.is_empty()
-        && trace.steps.iter().all(|step| {
+    let mut commands = trace
+        .steps
+        .iter()
+        .filter(|step| matches!(step.action, Action::Command(_)))
+        .peekable();
+    commands.peek().is_some()
+        && commands.all(|step| {
             step.results.iter().all(|r| {
                 matches!(
                     r.outcome,
@@ -806,14 +812,17 @@ pub fn nothing_left(trace: &Trace) -> bool {
         })
 }
 
-/// What a state history shows, said above it.
-pub fn history_caption(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Crud => {
+/// What a state history shows, said above it; `view_went_down` when it has ↯ rows.
+pub fn history_caption(backend: Backend, view_went_down: bool) -> &'static str {
+    match (backend, view_went_down) {
+        (Backend::Crud, _) => {
             "CRUD: what eslab saw of the row from outside after each step. The table keeps only the last state of each order: every earlier one was overwritten (→) and is gone."
         }
-        Backend::Es => {
-            "Event sourcing: every state OrderView answered. Each can be rebuilt from the log, which keeps every event; ↯ marks a step whose events waited in the log while OrderView was down."
+        (Backend::Es, false) => {
+            "Event sourcing: every state OrderView answered. Each can be rebuilt from the log, which keeps every event."
+        }
+        (Backend::Es, true) => {
+            "Event sourcing: every state OrderView answered. Each can be rebuilt from the log, which keeps every event. ↯ marks a step whose events waited in the log while OrderView was down: it answered no state then, and the state came back with the rebuild."
         }
     }
 }
@@ -823,10 +832,10 @@ pub fn summary(trace: &Trace) -> Vec<String> {
     let summary = &trace.summary;
     let mut lines = Vec::new();
     if nothing_left(trace) {
-        lines.push(format!(
-            "Nothing was left to run: an earlier run recorded all {} steps as done (--continue).",
-            trace.steps.len()
-        ));
+        lines.push(
+            "Nothing was left to run: an earlier run did every command of this scenario (--continue); only its questions were asked again."
+                .to_string(),
+        );
     }
     let kept: Vec<String> = summary
         .storage

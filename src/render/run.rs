@@ -113,9 +113,8 @@ pub fn run(trace: &Trace, style: Style) -> String {
             doc.heading(2, "Step by step");
             if narrate::nothing_left(trace) {
                 doc.text(narrate::summary(trace)[0].clone());
-            } else {
-                doc.extend(steps_table(trace, &trace.steps));
             }
+            doc.extend(steps_table(trace, &trace.steps));
             doc.extend(run_conclusion(trace));
             match style.format {
                 Format::Markdown => doc.to_markdown(),
@@ -215,7 +214,11 @@ fn run_conclusion(trace: &Trace) -> Doc {
     }
     doc.heading(2, "State histories");
     for history in trace.histories() {
-        doc.text(narrate::history_caption(history.backend));
+        let view_went_down = history
+            .orders
+            .iter()
+            .any(|order| order.states.iter().any(|entry| entry.view_down));
+        doc.text(narrate::history_caption(history.backend, view_went_down));
         doc.table(&history_header(history.backend), history_rows(&history));
     }
     doc.heading(2, "Summary");
