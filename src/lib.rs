@@ -1,7 +1,20 @@
 //! eslab: the same orders through a CRUD row store and an event-sourced store, side by side.
 //!
-//! Layers: `domain` (pure rules) → `crud`, `es` (SQLite backends behind `service::OrderService`)
-//! → `runner` (drives a `scenario`, records a `trace`) → `render` (table, JSON, markdown).
+//! The layers, each depending only on those above it:
+//!
+//! - `domain`: pure rules and data: orders, commands, events and their envelope
+//!   (`StoredEvent`), the questions a step can ask, report folds. No I/O.
+//! - `db`, `service`: SQLite plumbing shared by the stores; the `OrderService` trait both
+//!   designs implement and the typed facts they answer with (`Outcome`). No sentences.
+//! - `crud`, `es`: the two designs on real SQLite.
+//! - `scenario`, `expect`, `runner`, `trace`: scenario files, their expectations, the run
+//!   that drives both designs step by step, and its record.
+//! - `narrate`: facts into words and legend marks, once, for every output.
+//! - `render`: table, markdown, JSON, Mermaid; each takes its words from `narrate`.
+//! - `cli`, `app`: the command line (clap) and what each subcommand does.
+//!
+//! `verify`, `workload` and `bench` sit beside the runner: they read a log, generate a
+//! scenario and measure both designs.
 
 pub mod app;
 pub mod bench;
