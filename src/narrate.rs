@@ -816,7 +816,7 @@ pub fn nothing_left(trace: &Trace) -> bool {
 pub fn history_caption(backend: Backend, view_went_down: bool) -> &'static str {
     match (backend, view_went_down) {
         (Backend::Crud, _) => {
-            "CRUD: what eslab saw of the row from outside after each step. The table keeps only the last state of each order: every earlier one was overwritten (→) and is gone."
+            "CRUD: what eslab saw of the row from outside after each step. The table keeps only the last state of each order (the row now): every earlier one was overwritten by the next and is gone."
         }
         (Backend::Es, false) => {
             "Event sourcing: every state OrderView answered. Each can be rebuilt from the log, which keeps every event."
@@ -825,6 +825,21 @@ pub fn history_caption(backend: Backend, view_went_down: bool) -> &'static str {
             "Event sourcing: every state OrderView answered. Each can be rebuilt from the log, which keeps every event. ↯ marks a step whose events waited in the log while OrderView was down: it answered no state then, and the state came back with the rebuild."
         }
     }
+}
+
+/// A CRUD history row that a later UPDATE replaced.
+pub fn overwritten_row() -> String {
+    format!("{} overwritten", Mark::Overwritten.symbol())
+}
+
+/// The CRUD history row the table holds now.
+pub fn current_row() -> &'static str {
+    "the row now"
+}
+
+/// An event-sourcing history row for a step the view was down.
+pub fn view_down_row() -> String {
+    format!("{} view down", Mark::ViewDown.symbol())
 }
 
 /// The summary, one line per subject.

@@ -261,16 +261,10 @@ fn report_section(step: &StepRecord) -> Doc {
 
 fn history_header(backend: Backend) -> Vec<&'static str> {
     let mut header = vec![
-        "Order",
-        "Step",
-        "Status",
-        "Quantity",
-        "Unit price",
-        "Total",
-        "Paid",
+        "Order", "Step", "Status", "Quantity", "Price", "Total", "Paid",
     ];
     header.push(match backend {
-        Backend::Crud => "In the table",
+        Backend::Crud => "Kept",
         Backend::Es => "Version",
     });
     header
@@ -312,17 +306,17 @@ fn history_rows(history: &BackendHistory) -> Vec<Vec<Cell>> {
                             .version
                             .map_or(String::new(), |v| v.to_string())
                             .into(),
-                        Backend::Crud => match order.states.get(i + 1) {
-                            Some(next) => Cell::new(
-                                format!("→ overwritten at step {}", next.step),
-                                Mark::Overwritten,
-                            ),
-                            None => "the row now".into(),
-                        },
+                        Backend::Crud => {
+                            if i + 1 < order.states.len() {
+                                Cell::new(narrate::overwritten_row(), Mark::Overwritten)
+                            } else {
+                                narrate::current_row().into()
+                            }
+                        }
                     });
                 }
                 None => {
-                    row.push(Cell::new("↯ view down", Mark::ViewDown));
+                    row.push(Cell::new(narrate::view_down_row(), Mark::ViewDown));
                     row.extend((0..5).map(|_| Cell::from("—")));
                 }
             }
