@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use common::db::select;
 use common::library::{proptest_config, run_both_designs};
 use common::{
-    Env, Output, dollars, folder_snapshot, path_str, place_order, results_of, run_in, run_json_in,
-    write_generated,
+    Env, Output, cancels_crud_kept_short, dollars, folder_snapshot, path_str, place_order,
+    results_of, run_in, run_json_in, write_generated,
 };
 use eslab::runner::StorageOptions;
 use eslab::scenario::Scenario;
@@ -643,9 +643,15 @@ proptest! {
             trace.summary.differing_steps,
             crud_locking
         );
-        prop_assert!(trace.summary.gap_steps.is_empty(), "{:?}", trace.summary.gap_steps);
-        // The log holds one event per command event sourcing applied; CRUD a row per order.
+        // The one gap: a cancel both stored, whose reason CRUD has no column for (and says
+        // so). Nothing else is answered by one design only.
         let value = serde_json::to_value(&trace).unwrap();
+        let cancels_kept_short: Vec<usize> = cancels_crud_kept_short(&value)
+            .into_iter()
+            .map(|step| step as usize)
+            .collect();
+        prop_assert_eq!(&trace.summary.gap_steps, &cancels_kept_short);
+        // The log holds one event per command event sourcing applied; CRUD a row per order.
         let applied = results_of(&value, "es")
             .iter()
             .filter(|r| r["outcome"] == "applied")

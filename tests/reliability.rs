@@ -60,8 +60,8 @@ fn wait_all(children: Vec<Child>) -> Vec<Output> {
         .collect()
 }
 
-/// A CRUD `orders` row: order_id, customer, product, quantity, unit_price, total, paid (cents),
-/// status.
+/// A CRUD `orders` row: order_id, customer, product, quantity, unit_price_cents, total_cents,
+/// paid_cents (money in cents, as the columns say), status.
 type CrudRow = (String, String, String, i64, i64, i64, i64, String);
 
 /// Every CRUD row by order id; none when there is no CRUD file.
@@ -72,7 +72,7 @@ fn crud_rows(dir: &Path) -> BTreeMap<String, CrudRow> {
     }
     let rows: Vec<CrudRow> = select(
         &path,
-        "SELECT order_id, customer, product, quantity, unit_price, total, paid, status \
+        "SELECT order_id, customer, product, quantity, unit_price_cents, total_cents, paid_cents, status \
          FROM orders ORDER BY order_id",
         |r| CrudRow::try_from(r),
     );
@@ -596,6 +596,12 @@ fn writers_contending_for_one_version_one_wins_the_others_see_a_conflict() {
                     winners.push(w);
                 }
                 "rejected" => {
+                    assert_eq!(es["rejection"]["rule"], "version_conflict", "{es}");
+                    assert_eq!(
+                        (&es["rejection"]["expected"], &es["rejection"]["actual"]),
+                        (&json!(1), &json!(2)),
+                        "HOT{j}, writer {w}: {es}"
+                    );
                     let reason = es["reason"].as_str().unwrap();
                     assert!(
                         reason.contains("concurrency conflict"),
@@ -605,10 +611,14 @@ fn writers_contending_for_one_version_one_wins_the_others_see_a_conflict() {
                 }
                 other => panic!("HOT{j}, writer {w}: ES {other}: {es}"),
             }
-            // CRUD keeps no version: every write lands, with a warning that it could not check.
+            // CRUD keeps no version: every write lands, with a caveat that it could not check.
             let crud = results_of(trace, "crud")[j];
             assert_eq!(crud["outcome"], "applied", "{crud}");
-            assert!(crud["warning"].is_string(), "{crud}");
+            assert_eq!(
+                crud["caveats"],
+                json!([{"caveat": "version_unchecked", "expected": 1}]),
+                "{crud}"
+            );
         }
         assert_eq!(
             winners.len(),

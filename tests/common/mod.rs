@@ -360,6 +360,33 @@ pub fn appended_event_ids(run: &Value) -> Vec<u64> {
         .collect()
 }
 
+/// The steps where both designs stored a cancel and CRUD dropped its reason, which its row has
+/// no column for: the gaps a run of commands and present-tense queries has. Checks on the way
+/// that CRUD says exactly that, with the reason it dropped.
+#[track_caller]
+pub fn cancels_crud_kept_short(run: &Value) -> Vec<u64> {
+    let steps = run["steps"].as_array().expect("steps");
+    steps
+        .iter()
+        .zip(results_of(run, "crud"))
+        .zip(results_of(run, "es"))
+        .filter(|((step, crud), _)| {
+            step["action"].get("cancel").is_some() && crud["outcome"] == "applied"
+        })
+        .map(|((step, crud), es)| {
+            assert_eq!(
+                crud["caveats"],
+                json!([{"caveat": "not_kept", "field": "reason",
+                        "value": step["action"]["cancel"]["reason"]}]),
+                "{step}"
+            );
+            assert_eq!(es["outcome"], "applied", "{step}");
+            assert!(es.get("caveats").is_none(), "ES keeps the reason: {es}");
+            step["step"].as_u64().expect("step")
+        })
+        .collect()
+}
+
 /// Per order id, the last state event sourcing answered in a run (after a command or a query);
 /// a time-travel query (`as_of`) answers a past state and does not count.
 pub fn last_es_states(run: &Value) -> BTreeMap<String, Value> {
@@ -571,7 +598,7 @@ pub mod shape {
         pub row: Option<BTreeMap<String, String>>,
     }
 
-    #[derive(Debug, Clone, Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct State {
         pub order_id: String,
@@ -590,7 +617,8 @@ pub mod shape {
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub enum ColumnValue {
         Count(u64),
-        Money(Dollars),
+        /// Money as SQLite holds it: whole cents (the `*_cents` columns).
+        Cents(u64),
         Status(Status),
         Text(String),
     }
@@ -619,8 +647,8 @@ pub mod shape {
                 let typed = match raw.column.as_str() {
                     // `version` only with --crud-locking.
                     "quantity" | "version" => serde_json::from_value(value).map(ColumnValue::Count),
-                    "unit_price" | "total" | "paid" => {
-                        serde_json::from_value(value).map(ColumnValue::Money)
+                    "unit_price_cents" | "total_cents" | "paid_cents" => {
+                        serde_json::from_value(value).map(ColumnValue::Cents)
                     }
                     "status" => serde_json::from_value(value).map(ColumnValue::Status),
                     "customer" | "product" => serde_json::from_value(value).map(ColumnValue::Text),
@@ -779,56 +807,271 @@ pub mod shape {
         }
     }
 
-    /// What one design did at one step: internally tagged by `outcome`.
+    /// The rule a rejection names, with its values: internally tagged by `rule`.
+    #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+    #[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+    pub enum Rejection {
+        UnknownOrder {
+            order_id: String,
+        },
+        DuplicateOrder {
+            order_id: String,
+        },
+        QuantityOutOfRange {
+            quantity: u64,
+        },
+        UnitPriceOutOfRange {
+            unit_price: Dollars,
+        },
+        NotPlaced {
+            order_id: String,
+            status: Status,
+            action: String,
+        },
+        WrongPayment {
+            amount: Dollars,
+            total: Dollars,
+        },
+        VersionConflict {
+            order_id: String,
+            expected: u64,
+            actual: u64,
+        },
+    }
+
+    /// Something a design could not do for a command it stored. (Variants are written `{}`,
+    /// never as units: serde lets a unit variant of a tagged enum carry unknown fields.)
+    #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+    #[serde(tag = "caveat", rename_all = "snake_case", deny_unknown_fields)]
+    pub enum Caveat {
+        VersionUnchecked { expected: u64 },
+        NotKept { field: String, value: String },
+    }
+
+    /// What a design adds about a stale write it refused, flattened beside the rejection.
     #[derive(Debug, Deserialize)]
-    #[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
+    #[serde(tag = "evidence", rename_all = "snake_case", deny_unknown_fields)]
+    pub enum Evidence {
+        MissedEvents { events: Vec<StoredEvent> },
+        RowOnlyNewest {},
+    }
+
+    /// Where a design read a state from, flattened beside the answer.
+    #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+    #[serde(tag = "from", rename_all = "snake_case", deny_unknown_fields)]
+    pub enum Source {
+        Row {},
+        View {
+            #[serde(deserialize_with = "nullable")]
+            checkpoint: Option<u64>,
+        },
+        Replay {
+            as_of: u64,
+        },
+    }
+
+    /// How a design built a report, flattened beside it.
+    #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+    #[serde(tag = "from", rename_all = "snake_case", deny_unknown_fields)]
+    pub enum ReportSource {
+        Sql {},
+        ReadModel { events: u64 },
+    }
+
+    /// Why a design cannot answer, flattened beside `outcome: unavailable`.
+    #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+    #[serde(tag = "why", rename_all = "snake_case", deny_unknown_fields)]
+    pub enum Unanswerable {
+        Overwritten { as_of: u64 },
+        HistoryNotKept {},
+        ReportNeedsHistory {},
+        ViewDown {},
+    }
+
+    /// Why a step does not apply to a design, flattened beside `outcome: not_applicable`.
+    #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+    #[serde(tag = "why", rename_all = "snake_case", deny_unknown_fields)]
+    pub enum Inapplicable {
+        NoView {},
+        ViewAlreadyDown {},
+        DoneEarlier {},
+    }
+
+    /// What one design did at one step: tagged by `outcome`, some variants with a typed fact
+    /// flattened beside their own fields. Read by `TryFrom`, since serde cannot both flatten
+    /// and deny unknown fields.
+    #[derive(Debug, Deserialize)]
+    #[serde(try_from = "Map<String, Value>")]
     pub enum Outcome {
         Applied {
             storage: Storage,
             /// Null while the design cannot read its own answer (the view is down).
-            #[serde(deserialize_with = "nullable")]
             state: Option<State>,
-            #[serde(default, deserialize_with = "present")]
-            warning: Option<String>,
+            /// Absent when there is none; never an empty list.
+            caveats: Vec<Caveat>,
         },
         Rejected {
+            rejection: Rejection,
+            /// The rule's own statement.
             reason: String,
-            #[serde(default, deserialize_with = "present")]
-            detail: Option<String>,
+            evidence: Option<Evidence>,
         },
         Answered {
-            source: String,
-            #[serde(deserialize_with = "nullable")]
+            source: Source,
             state: Option<State>,
         },
         History {
-            source: String,
             events: Vec<StoredEvent>,
         },
         Report {
-            source: String,
+            source: ReportSource,
             report: Report,
         },
         Unavailable {
-            reason: String,
-            #[serde(default, deserialize_with = "present")]
+            why: Unanswerable,
             latest: Option<State>,
         },
         ViewCrashed {
             orders_lost: usize,
-            #[serde(deserialize_with = "nullable")]
             checkpoint: Option<u64>,
         },
         ViewRebuilt {
             replayed: u64,
-            #[serde(deserialize_with = "nullable")]
             checkpoint: Option<u64>,
             caught_up: u64,
             matches_live: bool,
         },
         NotApplicable {
-            reason: String,
+            why: Inapplicable,
         },
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawApplied {
+        storage: Storage,
+        #[serde(deserialize_with = "nullable")]
+        state: Option<State>,
+        #[serde(default, deserialize_with = "present")]
+        caveats: Option<Vec<Caveat>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawHistory {
+        events: Vec<StoredEvent>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawViewCrashed {
+        orders_lost: usize,
+        #[serde(deserialize_with = "nullable")]
+        checkpoint: Option<u64>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawViewRebuilt {
+        replayed: u64,
+        #[serde(deserialize_with = "nullable")]
+        checkpoint: Option<u64>,
+        caught_up: u64,
+        matches_live: bool,
+    }
+
+    /// Removes and reads a field that must be there (a null reads as `None` for an `Option`).
+    fn take<T: serde::de::DeserializeOwned>(
+        fields: &mut Map<String, Value>,
+        name: &str,
+    ) -> Result<T, String> {
+        let value = fields
+            .remove(name)
+            .ok_or_else(|| format!("missing field `{name}`"))?;
+        serde_json::from_value(value).map_err(|e| format!("{name}: {e}"))
+    }
+
+    /// Removes and reads a field that is absent or holds a value, never null.
+    fn take_present<T: serde::de::DeserializeOwned>(
+        fields: &mut Map<String, Value>,
+        name: &str,
+    ) -> Result<Option<T>, String> {
+        match fields.remove(name) {
+            None => Ok(None),
+            Some(Value::Null) => Err(format!("{name}: null where a value or nothing is due")),
+            Some(value) => serde_json::from_value(value)
+                .map(Some)
+                .map_err(|e| format!("{name}: {e}")),
+        }
+    }
+
+    /// Reads what is left of a result's fields as `T`, which must take every one of them.
+    fn rest<T: serde::de::DeserializeOwned>(fields: Map<String, Value>) -> Result<T, String> {
+        serde_json::from_value(Value::Object(fields)).map_err(|e| e.to_string())
+    }
+
+    impl TryFrom<Map<String, Value>> for Outcome {
+        type Error = String;
+
+        fn try_from(mut fields: Map<String, Value>) -> Result<Outcome, String> {
+            let outcome: String = take(&mut fields, "outcome")?;
+            Ok(match outcome.as_str() {
+                "applied" => {
+                    let raw: RawApplied = rest(fields)?;
+                    if raw.caveats.as_ref().is_some_and(Vec::is_empty) {
+                        return Err("caveats: an empty list where none is due".into());
+                    }
+                    Outcome::Applied {
+                        storage: raw.storage,
+                        state: raw.state,
+                        caveats: raw.caveats.unwrap_or_default(),
+                    }
+                }
+                "rejected" => Outcome::Rejected {
+                    rejection: take(&mut fields, "rejection")?,
+                    reason: take(&mut fields, "reason")?,
+                    evidence: if fields.is_empty() {
+                        None
+                    } else {
+                        Some(rest(fields)?)
+                    },
+                },
+                "answered" => Outcome::Answered {
+                    state: take(&mut fields, "state")?,
+                    source: rest(fields)?,
+                },
+                "history" => {
+                    let raw: RawHistory = rest(fields)?;
+                    Outcome::History { events: raw.events }
+                }
+                "report" => Outcome::Report {
+                    report: take(&mut fields, "report")?,
+                    source: rest(fields)?,
+                },
+                "unavailable" => Outcome::Unavailable {
+                    latest: take_present(&mut fields, "latest")?,
+                    why: rest(fields)?,
+                },
+                "view_crashed" => {
+                    let raw: RawViewCrashed = rest(fields)?;
+                    Outcome::ViewCrashed {
+                        orders_lost: raw.orders_lost,
+                        checkpoint: raw.checkpoint,
+                    }
+                }
+                "view_rebuilt" => {
+                    let raw: RawViewRebuilt = rest(fields)?;
+                    Outcome::ViewRebuilt {
+                        replayed: raw.replayed,
+                        checkpoint: raw.checkpoint,
+                        caught_up: raw.caught_up,
+                        matches_live: raw.matches_live,
+                    }
+                }
+                "not_applicable" => Outcome::NotApplicable { why: rest(fields)? },
+                other => return Err(format!("unknown outcome `{other}`")),
+            })
+        }
     }
 
     impl Outcome {
@@ -841,23 +1084,60 @@ pub mod shape {
         }
     }
 
-    /// One backend's result at one step: `backend` plus the outcome's own fields.
+    /// A legend mark: each means one thing in every output.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Mark {
+        Appended,
+        Overwritten,
+        Rejected,
+        Cannot,
+        ViewDown,
+        ViewBack,
+        Differs,
+        Held,
+        Failed,
+    }
+
+    /// One line of narration: the words a table cell shows, and the mark it carries.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Line {
+        #[serde(default, deserialize_with = "present")]
+        pub mark: Option<Mark>,
+        pub text: String,
+    }
+
+    /// A result's words: what the design stored (or where it read), and what it answered.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Narration {
+        pub storage: Vec<Line>,
+        pub answer: Vec<Line>,
+    }
+
+    /// One backend's result at one step: `backend`, the outcome's own fields and its
+    /// narration.
     #[derive(Debug, Deserialize)]
     #[serde(try_from = "Map<String, Value>")]
     pub struct StepResult {
         pub backend: Backend,
         pub outcome: Outcome,
+        pub narration: Narration,
     }
 
     impl TryFrom<Map<String, Value>> for StepResult {
         type Error = String;
 
         fn try_from(mut fields: Map<String, Value>) -> Result<StepResult, String> {
-            let backend = fields.remove("backend").ok_or("missing field `backend`")?;
-            let backend = serde_json::from_value(backend).map_err(|e| format!("backend: {e}"))?;
-            let outcome =
-                serde_json::from_value(Value::Object(fields)).map_err(|e| e.to_string())?;
-            Ok(StepResult { backend, outcome })
+            let backend = take(&mut fields, "backend")?;
+            let narration = take(&mut fields, "narration")?;
+            let outcome = rest(fields)?;
+            Ok(StepResult {
+                backend,
+                outcome,
+                narration,
+            })
         }
     }
 
@@ -929,9 +1209,46 @@ pub mod shape {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
+    struct RawHistoryEntry {
+        step: usize,
+        #[serde(deserialize_with = "nullable")]
+        state: Option<State>,
+        #[serde(default, deserialize_with = "present")]
+        view_down: Option<bool>,
+    }
+
+    /// A state a design answered for an order, or a step it stored a command while its view
+    /// was down: `state` null exactly when `view_down` is there, and `view_down` is there
+    /// only as `true`.
+    #[derive(Debug, Deserialize)]
+    #[serde(try_from = "RawHistoryEntry")]
     pub struct HistoryEntry {
         pub step: usize,
-        pub state: State,
+        pub state: Option<State>,
+        pub view_down: bool,
+    }
+
+    impl TryFrom<RawHistoryEntry> for HistoryEntry {
+        type Error = String;
+
+        fn try_from(raw: RawHistoryEntry) -> Result<HistoryEntry, String> {
+            let view_down = match raw.view_down {
+                None => false,
+                Some(true) => true,
+                Some(false) => return Err("view_down: false is left out, never written".into()),
+            };
+            if raw.state.is_none() != view_down {
+                return Err(format!(
+                    "step {}: a null state goes with view_down, and only with it",
+                    raw.step
+                ));
+            }
+            Ok(HistoryEntry {
+                step: raw.step,
+                state: raw.state,
+                view_down,
+            })
+        }
     }
 
     #[derive(Debug, Deserialize)]
@@ -958,6 +1275,8 @@ pub mod shape {
         pub steps: Vec<Step>,
         pub summary: Summary,
         pub histories: Vec<BackendHistory>,
+        /// The summary's lines as the table prints them.
+        pub summary_text: Vec<String>,
     }
 
     #[derive(Debug, Deserialize)]
