@@ -822,9 +822,52 @@ pub fn history_caption(backend: Backend, view_went_down: bool) -> &'static str {
             "Event sourcing: every state OrderView answered. Each can be rebuilt from the log, which keeps every event."
         }
         (Backend::Es, true) => {
-            "Event sourcing: every state OrderView answered. Each can be rebuilt from the log, which keeps every event. ↯ marks a step whose events waited in the log while OrderView was down: it answered no state then, and the state came back with the rebuild."
+            "Event sourcing: every state OrderView answered. Each can be rebuilt from the log, which keeps every event. ↯ marks a step whose events waited in the log while OrderView was down: it answered no state then."
         }
     }
+}
+
+/// The steps whose commands event sourcing stored while OrderView was down, and what became
+/// of their events: one line per rebuild that replayed them (or none yet).
+pub fn view_down_steps(trace: &Trace) -> Vec<String> {
+    let rebuilt_after = |after: usize| {
+        trace.steps.iter().find_map(|s| {
+            (s.step > after && matches!(s.result(Backend::Es), Some(Outcome::ViewRebuilt { .. })))
+                .then_some(s.step)
+        })
+    };
+    let mut groups: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
+    for step in &trace.steps {
+        if !step.result(Backend::Es).is_some_and(Outcome::applied_unseen) {
+            continue;
+        }
+        let rebuilt = rebuilt_after(step.step);
+        match groups.last_mut() {
+            Some((at, steps)) if *at == rebuilt => steps.push(step.step),
+            _ => groups.push((rebuilt, vec![step.step])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(rebuilt, steps)| {
+            let one = steps.len() == 1;
+            let its = if one { "its" } else { "their" };
+            let after = match rebuilt {
+                Some(at) => format!(
+                    "{its} events are in the log and were replayed at step {at} {} {}",
+                    Mark::ViewBack.symbol(),
+                    "(the state came back with the rebuild)"
+                ),
+                None => format!("{its} events are in the log, waiting for `rebuild_view`"),
+            };
+            format!(
+                "{} {} {}: OrderView was down, so event sourcing answered no state then; {after}.",
+                Mark::ViewDown.symbol(),
+                if one { "Step" } else { "Steps" },
+                step_list(&steps)
+            )
+        })
+        .collect()
 }
 
 /// A CRUD history row that a later UPDATE replaced.

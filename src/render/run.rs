@@ -220,6 +220,9 @@ fn run_conclusion(trace: &Trace) -> Doc {
             .any(|order| order.states.iter().any(|entry| entry.view_down));
         doc.text(narrate::history_caption(history.backend, view_went_down));
         doc.table(&history_header(history.backend), history_rows(&history));
+        if history.backend == Backend::Es && view_went_down {
+            doc.lines(narrate::view_down_steps(trace));
+        }
     }
     doc.heading(2, "Summary");
     doc.lines(narrate::summary(trace));
