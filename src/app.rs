@@ -5,6 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use clap::CommandFactory;
 
 use crate::bench::{self, BenchOptions};
 use crate::cli::{
@@ -45,6 +46,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             until,
             output,
         } => replay(&db_dir, until, &output, color)?,
+        Command::Completions { shell } => completions(shell)?,
+        Command::Man { dir } => man(dir.as_deref())?,
     };
     Ok(ExitCode::from(code))
 }
@@ -216,6 +219,33 @@ fn replay(
         until,
         style(output.format, output.width, color),
     ))?;
+    Ok(SUCCESS)
+}
+
+/// `eslab completions SHELL`: the script clap_complete derives from the clap definitions.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<u8> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "eslab", &mut script);
+    print(&String::from_utf8(script).context("the completion script is not UTF-8")?)?;
+    Ok(SUCCESS)
+}
+
+/// `eslab man`: the man page clap_mangen derives from the clap definitions, in roff; with
+/// `--dir`, every page (eslab.1 and one per subcommand, which eslab.1 refers to) as files.
+fn man(dir: Option<&Path>) -> anyhow::Result<u8> {
+    let Some(dir) = dir else {
+        // As `generate_to` renders eslab.1: `eslab help` has no page of its own to refer to.
+        let mut command = Cli::command().disable_help_subcommand(true);
+        command.build();
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command).render(&mut page)?;
+        print(&String::from_utf8(page).context("the man page is not UTF-8")?)?;
+        return Ok(SUCCESS);
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    clap_mangen::generate_to(Cli::command(), dir)
+        .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
+    print(&format!("wrote the man pages into {}\n", clean_prose(&dir.display().to_string())))?;
     Ok(SUCCESS)
 }
 

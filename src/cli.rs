@@ -84,6 +84,18 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Print a completion script for a shell to stdout (see the README for where to put it)
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print eslab's man page (roff) to stdout: `eslab man > eslab.1`
+    Man {
+        /// Instead, write a page for eslab and one for each subcommand (eslab-run.1, …) into DIR
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
