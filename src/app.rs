@@ -245,7 +245,10 @@ fn man(dir: Option<&Path>) -> anyhow::Result<u8> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     clap_mangen::generate_to(Cli::command(), dir)
         .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
-    print(&format!("wrote the man pages into {}\n", clean_prose(&dir.display().to_string())))?;
+    print(&format!(
+        "wrote the man pages into {}\n",
+        clean_prose(&dir.display().to_string())
+    ))?;
     Ok(SUCCESS)
 }
 

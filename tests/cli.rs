@@ -913,6 +913,48 @@ fn show_prints_the_bundled_file() {
     }
     let stderr = input_error(["show", "nonesuch"]);
     assert_contains_all(&stderr, &["nonesuch", "bob"]);
+    assert!(!stderr.contains("did you mean"), "{stderr}");
+}
+
+#[test]
+fn show_says_what_a_name_that_is_not_bundled_most_likely_meant() {
+    // A file that exists: run it or read it, never `./scenarios/bob.json.json`.
+    let stderr = input_error(["show", "scenarios/bob.json"]);
+    assert_contains_all(
+        &stderr,
+        &[
+            "`scenarios/bob.json` is a file, not a bundled scenario",
+            "`eslab run scenarios/bob.json`",
+            "`cat scenarios/bob.json`",
+            "`eslab show bob`",
+        ],
+    );
+    assert!(!stderr.contains(".json.json"), "{stderr}");
+
+    // A path that does not exist says so.
+    let stderr = input_error(["show", "nowhere/story.json"]);
+    assert_contains_all(&stderr, &["no such file", "bundled: bob"]);
+    assert!(!stderr.contains("eslab run"), "{stderr}");
+
+    // A name close to a bundled one suggests it, for `show` and `run` alike.
+    for command in ["show", "run"] {
+        let stderr = input_error([command, "lost-updte"]);
+        assert_contains_all(&stderr, &["did you mean `lost-update`?"]);
+        let stderr = input_error([command, "Bob"]);
+        assert_contains_all(&stderr, &["did you mean `bob`?"]);
+    }
+
+    // A bare name with a file of that name beside it points at the file.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mine.json"), "{}").unwrap();
+    let out = eslab()
+        .current_dir(dir.path())
+        .args(["show", "mine"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_contains_all(&stderr, &["give its path: ./mine.json"]);
 }
 
 #[test]
@@ -1571,7 +1613,11 @@ fn completions_offer_every_subcommand() {
     let out = run(["completions", "tcsh"]);
     assert_eq!(out.code, Some(2), "{out:?}");
     assert!(out.stdout.is_empty());
-    assert!(out.stderr.contains("possible values: bash"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("possible values: bash"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -1595,7 +1641,10 @@ fn the_man_page_is_roff_and_names_every_subcommand() {
     let dir = tempfile::tempdir().unwrap();
     let pages = dir.path().join("man1");
     ok(["man", "--dir", path_str(&pages)]);
-    assert_eq!(std::fs::read_to_string(pages.join("eslab.1")).unwrap(), page);
+    assert_eq!(
+        std::fs::read_to_string(pages.join("eslab.1")).unwrap(),
+        page
+    );
     for command in SUBCOMMANDS {
         let sub = std::fs::read_to_string(pages.join(format!("eslab-{command}.1"))).unwrap();
         assert!(
