@@ -954,7 +954,9 @@ fn eslab_reports_lists_both_reports() {
     assert!(table.stdout.contains("revenue-per-customer"));
     assert!(table.stdout.contains("quantity-changes"));
 
-    let listing = eslab_json(&["reports", "--format", "json"], 0);
+    let doc = eslab_json(&["reports", "--format", "json"], 0);
+    assert_eq!(doc["schema_version"], 1);
+    let listing = &doc["reports"];
     let names: Vec<&str> = listing
         .as_array()
         .unwrap()

@@ -622,7 +622,9 @@ fn the_strict_shape_refuses_any_unannounced_change() {
 
 #[test]
 fn other_json_outputs_have_their_documented_shape() {
-    let listing: Vec<shape::Listing> = strict(&ok(["scenarios", "--format", "json"])).unwrap();
+    let doc: shape::ScenariosDoc = strict(&ok(["scenarios", "--format", "json"])).unwrap();
+    assert_eq!(doc.schema_version, 1);
+    let listing = doc.scenarios;
     let names: Vec<&str> = listing.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, bundled_names());
     for (entry, (name, text)) in listing.iter().zip(eslab::scenario::BUNDLED) {
@@ -631,7 +633,9 @@ fn other_json_outputs_have_their_documented_shape() {
         assert_eq!(entry.steps, scenario.steps.len());
     }
 
-    let reports: Vec<shape::ReportListing> = strict(&ok(["reports", "--format", "json"])).unwrap();
+    let doc: shape::ReportsDoc = strict(&ok(["reports", "--format", "json"])).unwrap();
+    assert_eq!(doc.schema_version, 1);
+    let reports = doc.reports;
     let names: Vec<shape::ReportName> = reports.iter().map(|r| r.name).collect();
     assert_eq!(
         names,
@@ -679,6 +683,31 @@ fn other_json_outputs_have_their_documented_shape() {
     );
     assert_eq!(verify.events, log.events.len() as u64);
     assert_eq!(verify.head, log.events.last().map(|e| e.hash.clone()));
+}
+
+#[test]
+fn every_json_document_carries_the_one_schema_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    ok(["run", "bob", "--db-dir", d]);
+    let commands: [&[&str]; 7] = [
+        &["run", "bob"],
+        &["diff", "bob"],
+        &["scenarios"],
+        &["reports"],
+        &["log", "--db-dir", d],
+        &["replay", "--db-dir", d],
+        &["verify", "--db-dir", d],
+    ];
+    for args in commands {
+        let doc: Value =
+            serde_json::from_str(&ok(args.iter().chain(&["--format", "json"]))).unwrap();
+        assert_eq!(
+            doc["schema_version"],
+            json!(eslab::trace::SCHEMA_VERSION),
+            "eslab {args:?}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------
