@@ -1,7 +1,7 @@
 //! What each subcommand does: load, run, render, and the exit code it earns.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -20,7 +20,7 @@ use crate::runner::{self, Services, StorageOptions};
 use crate::scenario::{self, LoadedScenario, Scenario};
 use crate::service::{Agreement, Backend};
 use crate::trace::{ScenarioInfo, Trace};
-use crate::verify;
+use crate::verify::{self, Untrusted};
 use crate::workload::Workload;
 
 /// Exit codes, as diff(1): all good, differences (or failed expectations), trouble.
@@ -30,7 +30,22 @@ pub const ERROR: u8 = 2;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let color = use_color(cli.color);
-    let code = match cli.command {
+    let code = match dispatch(cli.command, color) {
+        Ok(code) => code,
+        // A log that fails `eslab verify` is a finding, like a failed check: exit 1.
+        Err(err) => match err.downcast::<Untrusted>() {
+            Ok(untrusted) => {
+                eprintln!("eslab: {}", clean_prose(&untrusted.to_string()));
+                DIFFERENT
+            }
+            Err(err) => return Err(err),
+        },
+    };
+    Ok(ExitCode::from(code))
+}
+
+fn dispatch(command: Command, color: bool) -> anyhow::Result<u8> {
+    Ok(match command {
         Command::Run(args) => run_command(args, color)?,
         Command::Diff(args) => diff(args, color)?,
         Command::Bench(args) => bench(args, color)?,
@@ -39,17 +54,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scenarios(output) => scenarios(&output, color)?,
         Command::Show { name } => show(&name)?,
         Command::Check { files } => check(&files)?,
-        Command::Log { db_dir, output } => log(&db_dir, &output, color)?,
+        Command::Log {
+            db_dir,
+            trust,
+            output,
+        } => log(&db_dir, trust, &output, color)?,
         Command::Verify { db_dir, output } => verify(&db_dir, &output, color)?,
         Command::Replay {
             db_dir,
+            trust,
             until,
             output,
-        } => replay(&db_dir, until, &output, color)?,
+        } => replay(&db_dir, trust, until, &output, color)?,
         Command::Completions { shell } => completions(shell)?,
         Command::Man { dir } => man(dir.as_deref())?,
-    };
-    Ok(ExitCode::from(code))
+    })
 }
 
 /// `eslab run`: exit 1 when an expectation failed.
@@ -171,9 +190,20 @@ fn check(files: &[String]) -> anyhow::Result<u8> {
     Ok(if all_valid { SUCCESS } else { ERROR })
 }
 
-fn log(db_dir: &Path, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+/// Opens the log stored in `db_dir` to read it, refusing (`Untrusted`) one that does not
+/// verify unless the user said to trust it.
+fn open_log(db_dir: &Path, trust: bool) -> anyhow::Result<(PathBuf, EventStore)> {
     let path = runner::events_path(db_dir);
     let store = EventStore::open_read_only(&path)?;
+    if !trust {
+        verify::require_intact(&store, &path, db_dir)
+            .with_context(|| format!("cannot read the log in {}", path.display()))?;
+    }
+    Ok((path, store))
+}
+
+fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+    let (path, store) = open_log(db_dir, trust)?;
     let mut events = Vec::new();
     store
         .for_each_row(|row| {
@@ -206,12 +236,12 @@ fn verify(db_dir: &Path, output: &OutputArgs, color: bool) -> anyhow::Result<u8>
 
 fn replay(
     db_dir: &Path,
+    trust: bool,
     until: Option<u64>,
     output: &OutputArgs,
     color: bool,
 ) -> anyhow::Result<u8> {
-    let path = runner::events_path(db_dir);
-    let store = EventStore::open_read_only(&path)?;
+    let (path, store) = open_log(db_dir, trust)?;
     let view = OrderView::rebuild(&store, until)
         .with_context(|| format!("cannot replay the log in {}", path.display()))?;
     print(&render::replay(
@@ -266,6 +296,15 @@ fn open_scenario(
     storage: &StorageArgs,
 ) -> anyhow::Result<(LoadedScenario, Services)> {
     let loaded = scenario::load(name_or_path)?;
+    // Carrying on from a tampered log would build on events nobody can vouch for.
+    if storage.resume
+        && !storage.trust
+        && backends.contains(&Backend::Es)
+        && let Some(db_dir) = &storage.db_dir
+        && runner::events_path(db_dir).try_exists().unwrap_or(true)
+    {
+        open_log(db_dir, false)?;
+    }
     let storage = StorageOptions {
         db_dir: storage.db_dir.clone(),
         resume: storage.resume,
