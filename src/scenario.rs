@@ -178,9 +178,63 @@ pub struct Expect {
     /// Checked only where the design keeps a version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<u64>,
-    /// For reports: `column → value` of a row that must be in the report.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// For reports: `column → value` of a row that must be in the report. A value is written
+    /// as a string or a number (`"orders": 1`), kept as its text; see `expect::cell_matches`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "deserialize_row"
+    )]
     pub row: Option<BTreeMap<String, String>>,
+}
+
+/// A row's values: strings, or numbers kept as the text the file wrote.
+fn deserialize_row<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<BTreeMap<String, String>>, D::Error> {
+    struct CellText(String);
+
+    impl<'de> Deserialize<'de> for CellText {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<CellText, D::Error> {
+            struct CellVisitor;
+
+            impl Visitor<'_> for CellVisitor {
+                type Value = CellText;
+
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a cell's value, as a string or a number")
+                }
+
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<CellText, E> {
+                    Ok(CellText(v.to_string()))
+                }
+
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<CellText, E> {
+                    Ok(CellText(v.to_string()))
+                }
+
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<CellText, E> {
+                    Ok(CellText(v.to_string()))
+                }
+
+                fn visit_f64<E: de::Error>(self, v: f64) -> Result<CellText, E> {
+                    // The shortest text that reads back as this float: what the file said.
+                    serde_json::Number::from_f64(v)
+                        .map(|n| CellText(n.to_string()))
+                        .ok_or_else(|| E::custom("a cell's value must be a finite number"))
+                }
+            }
+
+            deserializer.deserialize_any(CellVisitor)
+        }
+    }
+
+    let row = BTreeMap::<String, CellText>::deserialize(deserializer)?;
+    Ok(Some(
+        row.into_iter()
+            .map(|(column, CellText(value))| (column, value))
+            .collect(),
+    ))
 }
 
 impl Expect {
