@@ -1351,7 +1351,9 @@ fn a_wrong_value_still_fails_however_it_is_written() {
     let wrong_amount = [(3, "paid"), (4, "total"), (4, "paid"), (5, "row")];
     // The query expects this unit price where the scenario's says "$10.01".
     let wrong_unit_price = json!("$10.01");
-    let cases: [(Value, Value, &str, &[(u64, &str)]); 6] = [
+    // (unit price, amount paid, amount expected), orders, quantities → the (step, field)s that fail.
+    type Case<'a> = (Value, Value, &'a str, &'a [(u64, &'a str)]);
+    let cases: [Case; 6] = [
         (json!([10, 60, "$61.00"]), json!(1), "5 -> 6", &wrong_amount),
         (json!([10, "$60", 61]), json!(1), "5 -> 6", &wrong_amount),
         (
