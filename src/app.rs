@@ -1,10 +1,11 @@
 //! What each subcommand does: load, run, render, and the exit code it earns.
 
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use clap::CommandFactory;
 
 use crate::bench::{self, BenchOptions};
 use crate::cli::{
@@ -19,7 +20,7 @@ use crate::runner::{self, Services, StorageOptions};
 use crate::scenario::{self, DesignFlag, LoadedScenario, Scenario};
 use crate::service::{Agreement, Backend};
 use crate::trace::{ScenarioInfo, Trace};
-use crate::verify;
+use crate::verify::{self, Untrusted};
 use crate::workload::Workload;
 
 /// Exit codes, as diff(1): all good, differences (or failed expectations), trouble.
@@ -29,7 +30,22 @@ pub const ERROR: u8 = 2;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let color = use_color(cli.color);
-    let code = match cli.command {
+    let code = match dispatch(cli.command, color) {
+        Ok(code) => code,
+        // A log that fails `eslab verify` is a finding, like a failed check: exit 1.
+        Err(err) => match err.downcast::<Untrusted>() {
+            Ok(untrusted) => {
+                eprintln!("eslab: {}", clean_prose(&untrusted.to_string()));
+                DIFFERENT
+            }
+            Err(err) => return Err(err),
+        },
+    };
+    Ok(ExitCode::from(code))
+}
+
+fn dispatch(command: Command, color: bool) -> anyhow::Result<u8> {
+    Ok(match command {
         Command::Run(args) => run_command(args, color)?,
         Command::Diff(args) => diff(args, color)?,
         Command::Bench(args) => bench(args, color)?,
@@ -38,15 +54,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scenarios(output) => scenarios(&output, color)?,
         Command::Show { name } => show(&name)?,
         Command::Check { files } => check(&files)?,
-        Command::Log { db_dir, output } => log(&db_dir, &output, color)?,
+        Command::Log {
+            db_dir,
+            trust,
+            output,
+        } => log(&db_dir, trust, &output, color)?,
         Command::Verify { db_dir, output } => verify(&db_dir, &output, color)?,
         Command::Replay {
             db_dir,
+            trust,
             until,
             output,
-        } => replay(&db_dir, until, &output, color)?,
-    };
-    Ok(ExitCode::from(code))
+        } => replay(&db_dir, trust, until, &output, color)?,
+        Command::Completions { shell } => completions(shell)?,
+        Command::Man { dir } => man(dir.as_deref())?,
+    })
 }
 
 /// `eslab run`: exit 1 when an expectation failed.
@@ -168,9 +190,20 @@ fn check(files: &[String]) -> anyhow::Result<u8> {
     Ok(if all_valid { SUCCESS } else { ERROR })
 }
 
-fn log(db_dir: &Path, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+/// Opens the log stored in `db_dir` to read it, refusing (`Untrusted`) one that does not
+/// verify unless the user said to trust it.
+fn open_log(db_dir: &Path, trust: bool) -> anyhow::Result<(PathBuf, EventStore)> {
     let path = runner::events_path(db_dir);
     let store = EventStore::open_read_only(&path)?;
+    if !trust {
+        verify::require_intact(&store, &path, db_dir)
+            .with_context(|| format!("cannot read the log in {}", path.display()))?;
+    }
+    Ok((path, store))
+}
+
+fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+    let (path, store) = open_log(db_dir, trust)?;
     let mut events = Vec::new();
     store
         .for_each_row(|row| {
@@ -203,18 +236,48 @@ fn verify(db_dir: &Path, output: &OutputArgs, color: bool) -> anyhow::Result<u8>
 
 fn replay(
     db_dir: &Path,
+    trust: bool,
     until: Option<u64>,
     output: &OutputArgs,
     color: bool,
 ) -> anyhow::Result<u8> {
-    let path = runner::events_path(db_dir);
-    let store = EventStore::open_read_only(&path)?;
+    let (path, store) = open_log(db_dir, trust)?;
     let view = OrderView::rebuild(&store, until)
         .with_context(|| format!("cannot replay the log in {}", path.display()))?;
     print(&render::replay(
         &view,
         until,
         style(output.format, output.width, color),
+    ))?;
+    Ok(SUCCESS)
+}
+
+/// `eslab completions SHELL`: the script clap_complete derives from the clap definitions.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<u8> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "eslab", &mut script);
+    print(&String::from_utf8(script).context("the completion script is not UTF-8")?)?;
+    Ok(SUCCESS)
+}
+
+/// `eslab man`: the man page clap_mangen derives from the clap definitions, in roff; with
+/// `--dir`, every page (eslab.1 and one per subcommand, which eslab.1 refers to) as files.
+fn man(dir: Option<&Path>) -> anyhow::Result<u8> {
+    let Some(dir) = dir else {
+        // As `generate_to` renders eslab.1: `eslab help` has no page of its own to refer to.
+        let mut command = Cli::command().disable_help_subcommand(true);
+        command.build();
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command).render(&mut page)?;
+        print(&String::from_utf8(page).context("the man page is not UTF-8")?)?;
+        return Ok(SUCCESS);
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    clap_mangen::generate_to(Cli::command(), dir)
+        .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
+    print(&format!(
+        "wrote the man pages into {}\n",
+        clean_prose(&dir.display().to_string())
     ))?;
     Ok(SUCCESS)
 }
@@ -234,6 +297,15 @@ fn open_scenario(
 ) -> anyhow::Result<(LoadedScenario, Services)> {
     let loaded = scenario::load(name_or_path)?;
     warn_not_for(&loaded, backends, storage);
+    // Carrying on from a tampered log would build on events nobody can vouch for.
+    if storage.resume
+        && !storage.trust
+        && backends.contains(&Backend::Es)
+        && let Some(db_dir) = &storage.db_dir
+        && runner::events_path(db_dir).try_exists().unwrap_or(true)
+    {
+        open_log(db_dir, false)?;
+    }
     let storage = StorageOptions {
         db_dir: storage.db_dir.clone(),
         resume: storage.resume,

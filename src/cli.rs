@@ -50,11 +50,16 @@ pub enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
-    /// Print the event log stored in a --db-dir folder
+    /// Print the event log stored in a --db-dir folder (exit 1, naming the first bad event, when
+    /// the log fails `eslab verify`, unless --trust)
     Log {
         /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
         #[arg(long, value_name = "DIR")]
         db_dir: PathBuf,
+        /// Print the log even if it fails `eslab verify` (edited, deleted or moved events, a
+        /// missing trigger); the check is skipped
+        #[arg(long)]
+        trust: bool,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -74,16 +79,33 @@ pub enum Command {
         #[command(flatten)]
         workload: WorkloadArgs,
     },
-    /// Rebuild OrderView from the log stored in a --db-dir folder and print its states
+    /// Rebuild OrderView from the log stored in a --db-dir folder and print its states (exit 1,
+    /// naming the first bad event, when the log fails `eslab verify`, unless --trust)
     Replay {
         /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
         #[arg(long, value_name = "DIR")]
         db_dir: PathBuf,
+        /// Replay the log even if it fails `eslab verify` (edited, deleted or moved events, a
+        /// missing trigger); the check is skipped
+        #[arg(long)]
+        trust: bool,
         /// Replay only the events up to this event id (inclusive)
         #[arg(long, value_name = "EVENT_ID")]
         until: Option<u64>,
         #[command(flatten)]
         output: OutputArgs,
+    },
+    /// Print a completion script for a shell to stdout (see the README for where to put it)
+    Completions {
+        /// The shell to complete in
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print eslab's man page (roff) to stdout: `eslab man > eslab.1`
+    Man {
+        /// Instead, write a page for eslab and one for each subcommand (eslab-run.1, …) into DIR
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -214,9 +236,13 @@ pub struct StorageArgs {
     /// Keep the databases as files in this folder (crud.sqlite3, events.sqlite3); default: in memory
     #[arg(long, value_name = "DIR")]
     pub db_dir: Option<PathBuf>,
-    /// Carry on from the databases already in --db-dir instead of refusing to touch them
+    /// Carry on from the databases already in --db-dir instead of refusing to touch them; a log
+    /// that fails `eslab verify` is refused (exit 1, naming the first bad event) unless --trust
     #[arg(long = "continue", requires = "db_dir")]
     pub resume: bool,
+    /// With --continue, carry on from a log that fails `eslab verify`; the check is skipped
+    #[arg(long, requires = "resume")]
+    pub trust: bool,
     /// Give CRUD a version column and `UPDATE … WHERE version = ?`, so it refuses stale writes too
     #[arg(long)]
     pub crud_locking: bool,

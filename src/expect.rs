@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::domain::Money;
 use crate::scenario::Expect;
 use crate::service::{Backend, OrderState, Outcome, StorageChange};
 
@@ -85,9 +86,11 @@ pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcom
         match outcome {
             Outcome::Report { report, .. } => {
                 let found = report.records().iter().any(|record| {
-                    wanted
-                        .iter()
-                        .all(|(column, value)| record.get(column.as_str()) == Some(&value.as_str()))
+                    wanted.iter().all(|(column, value)| {
+                        record
+                            .get(column.as_str())
+                            .is_some_and(|cell| cell_matches(cell, value))
+                    })
                 });
                 if !found {
                     fail(
@@ -117,6 +120,22 @@ pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcom
         check_state(expect, outcome, &mut fail);
     }
     Checked { checked, failures }
+}
+
+/// Whether a report cell holds what an expectation wrote: the same text, with `->` standing
+/// for `→` (`"5 -> 6"`); or, for a money cell (`$60.00`), the same amount however a scenario
+/// writes money (`60`, `"60.00"`, `"$60.00"`).
+pub fn cell_matches(cell: &str, expected: &str) -> bool {
+    if cell == expected || cell == expected.replace("->", "→") {
+        return true;
+    }
+    let money_cell = cell
+        .strip_prefix('$')
+        .and_then(|dollars| Money::parse_dollars(dollars).ok());
+    match money_cell {
+        Some(amount) => Money::parse_written(expected) == Ok(amount),
+        None => false,
+    }
 }
 
 fn check_state(expect: &Expect, outcome: &Outcome, fail: &mut impl FnMut(&str, String, String)) {
@@ -185,6 +204,24 @@ fn check_state(expect: &Expect, outcome: &Outcome, fail: &mut impl FnMut(&str, S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_matches_its_text_arrows_either_way_and_money_however_written() {
+        assert!(cell_matches("Bob", "Bob"));
+        assert!(!cell_matches("Bob", "bob"));
+        assert!(cell_matches("5 → 6 → 4", "5 -> 6 -> 4"));
+        assert!(cell_matches("5 → 6 → 4", "5 → 6 -> 4"));
+        assert!(!cell_matches("5 → 6", "5 -> 7"));
+        for written in ["60", "60.0", "60.00", "$60.00", "$60"] {
+            assert!(cell_matches("$60.00", written), "{written}");
+        }
+        for wrong in ["61", "$60.01", "6000", "sixty", ""] {
+            assert!(!cell_matches("$60.00", wrong), "{wrong}");
+        }
+        // Only a money cell is compared as an amount.
+        assert!(!cell_matches("1", "1.00"));
+        assert!(!cell_matches("1", "$1"));
+    }
 
     fn applied_while_down() -> Outcome {
         Outcome::Applied {

@@ -838,7 +838,10 @@ pub fn view_down_steps(trace: &Trace) -> Vec<String> {
     };
     let mut groups: Vec<(Option<usize>, Vec<usize>)> = Vec::new();
     for step in &trace.steps {
-        if !step.result(Backend::Es).is_some_and(Outcome::applied_unseen) {
+        if !step
+            .result(Backend::Es)
+            .is_some_and(Outcome::applied_unseen)
+        {
             continue;
         }
         let rebuilt = rebuilt_after(step.step);

@@ -211,9 +211,63 @@ pub struct Expect {
     /// sourcing, the design that has event ids.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_id: Option<u64>,
-    /// For reports: `column → value` of a row that must be in the report.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// For reports: `column → value` of a row that must be in the report. A value is written
+    /// as a string or a number (`"orders": 1`), kept as its text; see `expect::cell_matches`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "deserialize_row"
+    )]
     pub row: Option<BTreeMap<String, String>>,
+}
+
+/// A row's values: strings, or numbers kept as the text the file wrote.
+fn deserialize_row<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<BTreeMap<String, String>>, D::Error> {
+    struct CellText(String);
+
+    impl<'de> Deserialize<'de> for CellText {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<CellText, D::Error> {
+            struct CellVisitor;
+
+            impl Visitor<'_> for CellVisitor {
+                type Value = CellText;
+
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a cell's value, as a string or a number")
+                }
+
+                fn visit_str<E: de::Error>(self, v: &str) -> Result<CellText, E> {
+                    Ok(CellText(v.to_string()))
+                }
+
+                fn visit_u64<E: de::Error>(self, v: u64) -> Result<CellText, E> {
+                    Ok(CellText(v.to_string()))
+                }
+
+                fn visit_i64<E: de::Error>(self, v: i64) -> Result<CellText, E> {
+                    Ok(CellText(v.to_string()))
+                }
+
+                fn visit_f64<E: de::Error>(self, v: f64) -> Result<CellText, E> {
+                    // The shortest text that reads back as this float: what the file said.
+                    serde_json::Number::from_f64(v)
+                        .map(|n| CellText(n.to_string()))
+                        .ok_or_else(|| E::custom("a cell's value must be a finite number"))
+                }
+            }
+
+            deserializer.deserialize_any(CellVisitor)
+        }
+    }
+
+    let row = BTreeMap::<String, CellText>::deserialize(deserializer)?;
+    Ok(Some(
+        row.into_iter()
+            .map(|(column, CellText(value))| (column, value))
+            .collect(),
+    ))
 }
 
 impl Expect {
@@ -500,19 +554,58 @@ fn is_bundled_name(name_or_path: &str) -> bool {
     !name_or_path.is_empty() && !name_or_path.contains(['/', '\\', '.'])
 }
 
-/// The JSON text of a bundled scenario.
+/// The JSON text of a bundled scenario. The error says what the name most likely meant: a
+/// file to run, or a bundled name it is close to.
 pub fn bundled(name: &str) -> anyhow::Result<&'static str> {
     BUNDLED
         .iter()
         .find(|(bundled, _)| *bundled == name)
         .map(|(_, text)| *text)
-        .ok_or_else(|| {
-            let names: Vec<&str> = BUNDLED.iter().map(|(name, _)| *name).collect();
-            anyhow::anyhow!(
-                "no bundled scenario named `{name}` (bundled: {}); to run a file, give its path, like ./{name}.json",
-                names.join(", ")
+        .ok_or_else(|| anyhow::anyhow!("{}", not_bundled(name)))
+}
+
+/// Why `name` names no bundled scenario, and what to type instead.
+fn not_bundled(name: &str) -> String {
+    let names: Vec<&str> = BUNDLED.iter().map(|(name, _)| *name).collect();
+    let listed = format!("bundled: {}", names.join(", "));
+    if !is_bundled_name(name) {
+        let path = Path::new(name);
+        // `scenarios/bob.json` is most likely the file of a bundled scenario.
+        let stem = path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .filter(|stem| names.contains(stem));
+        let show_stem = stem
+            .map(|stem| format!("; `eslab show {stem}` prints the bundled `{stem}`"))
+            .unwrap_or_default();
+        return if path.is_file() {
+            format!(
+                "`{name}` is a file, not a bundled scenario: run it with `eslab run {name}`, or print it with `cat {name}`{show_stem}"
             )
-        })
+        } else {
+            format!("no bundled scenario named `{name}`, and no such file ({listed}){show_stem}")
+        };
+    }
+    let lowercase = name.to_lowercase();
+    let mut close: Vec<(f64, &str)> = names
+        .iter()
+        .map(|bundled| (strsim::jaro_winkler(&lowercase, bundled), *bundled))
+        .filter(|(similarity, _)| *similarity > 0.8)
+        .collect();
+    close.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut message = format!("no bundled scenario named `{name}`");
+    if let Some((_, closest)) = close.first() {
+        message.push_str(&format!(": did you mean `{closest}`?"));
+    }
+    message.push_str(&format!(" ({listed})"));
+    let file = [format!("./{name}.json"), format!("./{name}")]
+        .into_iter()
+        .find(|file| Path::new(file).is_file());
+    match file {
+        Some(file) => message.push_str(&format!("; to use the file, give its path: {file}")),
+        None => message.push_str("; to run a file, give its path (with a `/` or a `.` in it)"),
+    }
+    message
 }
 
 /// Reads a scenario file as UTF-8 text, refusing directories, huge files and other encodings.

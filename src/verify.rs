@@ -2,6 +2,7 @@
 //! appended stays, in order, exactly as written?
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -35,6 +36,50 @@ impl Verdict {
     /// The first bad event id over all checks.
     pub fn first_bad_event(&self) -> Option<i64> {
         self.checks.iter().filter_map(|c| c.first_bad_event).min()
+    }
+}
+
+/// A stored log that does not verify, refused by the commands that would otherwise read it
+/// as if nothing had happened (`log`, `replay`, `run --continue`) unless given `--trust`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the log in {path} does not verify: {problem}. `eslab verify --db-dir {db_dir}` shows every check; --trust reads the log anyway"
+)]
+pub struct Untrusted {
+    pub path: String,
+    pub db_dir: String,
+    /// The first bad event and what is wrong with it, or the failing check with no event.
+    pub problem: String,
+}
+
+impl Verdict {
+    /// What is wrong, as `eslab verify` would put it first: the first bad event and the
+    /// failing check's detail there, or (no event to name) the first failing check.
+    pub fn problem(&self) -> Option<String> {
+        let mut failing = self.checks.iter().filter(|c| !c.holds);
+        Some(match self.first_bad_event() {
+            Some(id) => {
+                let check = failing.find(|c| c.first_bad_event == Some(id))?;
+                let prefix = format!("event {id}: ");
+                let detail = check.detail.strip_prefix(&prefix).unwrap_or(&check.detail);
+                format!("the first bad event is {id}: {detail}")
+            }
+            None => failing.next()?.detail.clone(),
+        })
+    }
+}
+
+/// Verifies the log at `path` (in `db_dir`); an error of type `Untrusted` when it fails.
+pub fn require_intact(store: &EventStore, path: &Path, db_dir: &Path) -> anyhow::Result<()> {
+    let verdict = verify(store)?;
+    match verdict.problem() {
+        None => Ok(()),
+        Some(problem) => Err(Untrusted {
+            path: path.display().to_string(),
+            db_dir: db_dir.display().to_string(),
+            problem,
+        }
+        .into()),
     }
 }
 

@@ -1001,7 +1001,9 @@ fn eslab_reports_lists_both_reports() {
     assert!(table.stdout.contains("revenue-per-customer"));
     assert!(table.stdout.contains("quantity-changes"));
 
-    let listing = eslab_json(&["reports", "--format", "json"], 0);
+    let doc = eslab_json(&["reports", "--format", "json"], 0);
+    assert_eq!(doc["schema_version"], 2);
+    let listing = &doc["reports"];
     let names: Vec<&str> = listing
         .as_array()
         .unwrap()
@@ -1338,6 +1340,121 @@ fn expectations_that_do_not_fit_the_step_are_input_errors() {
                 run.stderr
             );
         }
+    }
+}
+
+/// Bob's order paid, queried and reported on, money and cells written as `money`, `orders`
+/// and `quantities` say.
+fn written_scenario(money: [Value; 3], orders: Value, quantities: &str) -> Value {
+    let [unit_price, amount, expected] = money;
+    json!({"title": "written", "steps": [
+        {"place_order": {"order_id": "A1", "customer": "Bob", "product": "Book", "quantity": 5,
+            "unit_price": unit_price}},
+        {"change_quantity": {"order_id": "A1", "quantity": 6}},
+        {"pay": {"order_id": "A1", "amount": amount}, "expect": {"ok": true, "paid": expected}},
+        {"query": {"order_id": "A1"}, "expect": {"total": expected, "paid": expected,
+            "unit_price": unit_price}},
+        {"report": {"name": "revenue-per-customer"},
+            "expect": {"row": {"customer": "Bob", "orders": orders, "paid": expected}}},
+        {"report": {"name": "quantity-changes"},
+            "expect": {"row": {"order": "A1", "changes": 1, "quantities": quantities}}}
+    ]})
+}
+
+#[test]
+fn money_and_cells_are_written_the_same_way_in_commands_and_expectations() {
+    let spellings = |dollars: u64| {
+        [
+            json!(dollars),
+            json!(format!("{dollars}.00")),
+            json!(format!("${dollars}.00")),
+        ]
+    };
+    let (prices, sixties) = (spellings(10), spellings(60));
+    for i in 0..3 {
+        let money = [
+            prices[i].clone(),
+            sixties[(i + 1) % 3].clone(),
+            sixties[i].clone(),
+        ];
+        for orders in [json!(1), json!("1")] {
+            for quantities in ["5 → 6", "5 -> 6"] {
+                let scenario = written_scenario(money.clone(), orders.clone(), quantities);
+                let (_dir, path) = scenario_file(&scenario);
+                assert_eq!(eslab(&["check", &path]).code, 0, "{scenario}");
+                let trace = eslab_json(&["run", &path, "--format", "json"], 0);
+                let expectations = &trace["summary"]["expectations"];
+                assert_eq!(expectations["failures"], json!([]), "{scenario}");
+                // pay and query on both designs, revenue on both, quantity-changes on ES.
+                assert_eq!(expectations["checked"], 7, "{scenario}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_wrong_value_still_fails_however_it_is_written() {
+    // A wrong amount is expected at steps 3 (paid), 4 (total, paid) and 5 (the row's paid).
+    let wrong_amount = [(3, "paid"), (4, "total"), (4, "paid"), (5, "row")];
+    // The query expects this unit price where the scenario's says "$10.01".
+    let wrong_unit_price = json!("$10.01");
+    // (unit price, amount paid, amount expected), orders, quantities → the (step, field)s that fail.
+    type Case<'a> = (Value, Value, &'a str, &'a [(u64, &'a str)]);
+    let cases: [Case; 6] = [
+        (json!([10, 60, "$61.00"]), json!(1), "5 -> 6", &wrong_amount),
+        (json!([10, "$60", 61]), json!(1), "5 -> 6", &wrong_amount),
+        (
+            json!([10, "60", "60.01"]),
+            json!(1),
+            "5 -> 6",
+            &wrong_amount,
+        ),
+        (
+            json!([10, "$60.00", 60]),
+            json!(1),
+            "5 -> 6",
+            &[(4, "unit_price")],
+        ),
+        (json!([10, 60, 60]), json!(2), "5 → 6", &[(5, "row")]),
+        (json!([10, 60, 60]), json!("1"), "5 -> 7", &[(6, "row")]),
+    ];
+    for (money, orders, quantities, expected) in cases {
+        let money: [Value; 3] = money.as_array().unwrap().clone().try_into().unwrap();
+        let mut scenario = written_scenario(money, orders, quantities);
+        if expected == [(4, "unit_price")] {
+            scenario["steps"][3]["expect"]["unit_price"] = wrong_unit_price.clone();
+        }
+        let (_dir, path) = scenario_file(&scenario);
+        let run = eslab(&["run", &path, "--format", "json"]);
+        assert_eq!(run.code, 1, "{scenario}: {}", run.stderr);
+        assert!(run.stderr.contains("expectations failed"), "{}", run.stderr);
+        let trace = run.json();
+        let failed: std::collections::BTreeSet<(u64, &str)> =
+            trace["summary"]["expectations"]["failures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| (f["step"].as_u64().unwrap(), text(f, "field")))
+                .collect();
+        let expected: std::collections::BTreeSet<(u64, &str)> = expected.iter().copied().collect();
+        assert_eq!(failed, expected, "{scenario}");
+    }
+}
+
+#[test]
+fn a_row_value_that_is_neither_text_nor_number_is_an_input_error() {
+    for value in [json!(null), json!(true), json!([1]), json!({"n": 1})] {
+        let mut scenario = written_scenario([json!(10), json!(60), json!(60)], json!(1), "5");
+        scenario["steps"][4]["expect"]["row"]["orders"] = value.clone();
+        let (_dir, path) = scenario_file(&scenario);
+        let run = eslab(&["check", &path]);
+        assert_eq!(run.code, 2, "{value}");
+        assert!(
+            run.stderr
+                .contains("step 5: expect.row.orders: invalid type"),
+            "{value}: {}",
+            run.stderr
+        );
     }
 }
 

@@ -954,7 +954,9 @@ fn the_strict_shape_refuses_any_unannounced_change() {
 
 #[test]
 fn other_json_outputs_have_their_documented_shape() {
-    let listing: Vec<shape::Listing> = strict(&ok(["scenarios", "--format", "json"])).unwrap();
+    let doc: shape::ScenariosDoc = strict(&ok(["scenarios", "--format", "json"])).unwrap();
+    assert_eq!(doc.schema_version, 2);
+    let listing = doc.scenarios;
     let names: Vec<&str> = listing.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, bundled_names());
     for (entry, (name, text)) in listing.iter().zip(eslab::scenario::BUNDLED) {
@@ -963,7 +965,9 @@ fn other_json_outputs_have_their_documented_shape() {
         assert_eq!(entry.steps, scenario.steps.len());
     }
 
-    let reports: Vec<shape::ReportListing> = strict(&ok(["reports", "--format", "json"])).unwrap();
+    let doc: shape::ReportsDoc = strict(&ok(["reports", "--format", "json"])).unwrap();
+    assert_eq!(doc.schema_version, 2);
+    let reports = doc.reports;
     let names: Vec<shape::ReportName> = reports.iter().map(|r| r.name).collect();
     assert_eq!(
         names,
@@ -1011,6 +1015,31 @@ fn other_json_outputs_have_their_documented_shape() {
     );
     assert_eq!(verify.events, log.events.len() as u64);
     assert_eq!(verify.head, log.events.last().map(|e| e.hash.clone()));
+}
+
+#[test]
+fn every_json_document_carries_the_one_schema_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    ok(["run", "bob", "--db-dir", d]);
+    let commands: [&[&str]; 7] = [
+        &["run", "bob"],
+        &["diff", "bob"],
+        &["scenarios"],
+        &["reports"],
+        &["log", "--db-dir", d],
+        &["replay", "--db-dir", d],
+        &["verify", "--db-dir", d],
+    ];
+    for args in commands {
+        let doc: Value =
+            serde_json::from_str(&ok(args.iter().chain(&["--format", "json"]))).unwrap();
+        assert_eq!(
+            doc["schema_version"],
+            json!(eslab::trace::SCHEMA_VERSION),
+            "eslab {args:?}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1253,6 +1282,48 @@ fn show_prints_the_bundled_file() {
     }
     let stderr = input_error(["show", "nonesuch"]);
     assert_contains_all(&stderr, &["nonesuch", "bob"]);
+    assert!(!stderr.contains("did you mean"), "{stderr}");
+}
+
+#[test]
+fn show_says_what_a_name_that_is_not_bundled_most_likely_meant() {
+    // A file that exists: run it or read it, never `./scenarios/bob.json.json`.
+    let stderr = input_error(["show", "scenarios/bob.json"]);
+    assert_contains_all(
+        &stderr,
+        &[
+            "`scenarios/bob.json` is a file, not a bundled scenario",
+            "`eslab run scenarios/bob.json`",
+            "`cat scenarios/bob.json`",
+            "`eslab show bob`",
+        ],
+    );
+    assert!(!stderr.contains(".json.json"), "{stderr}");
+
+    // A path that does not exist says so.
+    let stderr = input_error(["show", "nowhere/story.json"]);
+    assert_contains_all(&stderr, &["no such file", "bundled: bob"]);
+    assert!(!stderr.contains("eslab run"), "{stderr}");
+
+    // A name close to a bundled one suggests it, for `show` and `run` alike.
+    for command in ["show", "run"] {
+        let stderr = input_error([command, "lost-updte"]);
+        assert_contains_all(&stderr, &["did you mean `lost-update`?"]);
+        let stderr = input_error([command, "Bob"]);
+        assert_contains_all(&stderr, &["did you mean `bob`?"]);
+    }
+
+    // A bare name with a file of that name beside it points at the file.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mine.json"), "{}").unwrap();
+    let out = eslab()
+        .current_dir(dir.path())
+        .args(["show", "mine"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_contains_all(&stderr, &["give its path: ./mine.json"]);
 }
 
 #[test]
@@ -1913,4 +1984,88 @@ fn counts_and_sources_read_naturally() {
         &ok(["run", "exercise"]),
         &["Expectations: all 13 checked hold."],
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Shell completions and the man page
+
+/// Every subcommand, as a user types it.
+const SUBCOMMANDS: [&str; 13] = [
+    "run",
+    "diff",
+    "scenarios",
+    "reports",
+    "show",
+    "check",
+    "log",
+    "verify",
+    "bench",
+    "generate",
+    "replay",
+    "completions",
+    "man",
+];
+
+#[test]
+fn completions_offer_every_subcommand() {
+    let bash = ok(["completions", "bash"]);
+    assert!(bash.contains("complete -F _eslab"), "{bash}");
+    for command in SUBCOMMANDS {
+        assert!(
+            bash.contains(&format!("eslab,{command})")),
+            "bash completes no `{command}`"
+        );
+    }
+    // Options and their values complete too.
+    assert_contains_all(&bash, &["--db-dir", "--continue", "table json markdown"]);
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let script = ok(["completions", shell]);
+        for command in SUBCOMMANDS {
+            assert!(script.contains(command), "{shell} completes no `{command}`");
+        }
+    }
+    let out = run(["completions", "tcsh"]);
+    assert_eq!(out.code, Some(2), "{out:?}");
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr.contains("possible values: bash"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_man_page_is_roff_and_names_every_subcommand() {
+    let page = ok(["man"]);
+    // clap_mangen defines a quote string first (`.ie` / `.el`), then the title.
+    let first_macro = page
+        .lines()
+        .find(|line| !line.starts_with(".ie ") && !line.starts_with(".el "))
+        .unwrap();
+    assert!(first_macro.starts_with(".TH eslab 1"), "{page}");
+    assert_contains_all(&page, &[".SH NAME", ".SH SYNOPSIS", ".SH SUBCOMMANDS"]);
+    for command in SUBCOMMANDS {
+        assert!(
+            page.contains(&format!("eslab\\-{command}(1)")),
+            "the man page names no `{command}`"
+        );
+    }
+
+    // --dir writes the pages eslab.1 refers to, one per subcommand.
+    let dir = tempfile::tempdir().unwrap();
+    let pages = dir.path().join("man1");
+    ok(["man", "--dir", path_str(&pages)]);
+    assert_eq!(
+        std::fs::read_to_string(pages.join("eslab.1")).unwrap(),
+        page
+    );
+    for command in SUBCOMMANDS {
+        let sub = std::fs::read_to_string(pages.join(format!("eslab-{command}.1"))).unwrap();
+        assert!(
+            sub.contains(&format!(".TH eslab-{command} 1")),
+            "eslab-{command}.1: {sub}"
+        );
+    }
+    let run_page = std::fs::read_to_string(pages.join("eslab-run.1")).unwrap();
+    assert_contains_all(&run_page, &["\\-\\-db\\-dir", "\\-\\-continue"]);
 }

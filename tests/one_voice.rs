@@ -97,10 +97,10 @@ fn the_es_history_shows_every_state_answered_and_marks_the_view_down() {
 fn the_crud_history_says_earlier_rows_are_overwritten() {
     let text = table(&["run", "bob"]);
     let histories = section(&text, "State histories");
-    assert!(histories.contains("In the table"), "{histories}");
-    assert!(histories.contains("→ overwritten at step 2"), "{histories}");
-    assert!(histories.contains("→ overwritten at step 3"), "{histories}");
-    assert_eq!(histories.matches("the row now").count(), 1, "{histories}");
+    assert!(histories.contains("Kept"), "{histories}");
+    assert!(histories.contains("only the last state"), "{histories}");
+    assert_eq!(histories.matches("→ overwritten").count(), 2, "{histories}");
+    assert_eq!(histories.matches("┆ the row now").count(), 1, "{histories}");
 }
 
 /// §3.3: with --crud-locking both designs refuse Bob's stale write, and nothing says CRUD

@@ -407,8 +407,16 @@ fn a_payload_that_does_not_decode_is_named() {
         );
         assert_fails(verdict, "chain", Some(event_id));
         assert_fails(verdict, "replay", Some(event_id));
-        // `log` cannot show such a row: it says which one, and fails cleanly.
+        // `log` refuses such a log, naming the event.
         let log = run(&["log", "--db-dir", path_str(&fixture.copy)]);
+        assert_eq!(log.code, Some(1), "{log:?}");
+        assert!(
+            log.stderr
+                .contains(&format!("the first bad event is {event_id}")),
+            "{log:?}"
+        );
+        // Trusted, it cannot show such a row: it says which one, and fails cleanly.
+        let log = run(&["log", "--db-dir", path_str(&fixture.copy), "--trust"]);
         if log.code != Some(0) {
             assert_eq!(log.code, Some(2), "{log:?}");
             assert!(log.stderr.contains(&event_id.to_string()), "{log:?}");
@@ -519,4 +527,131 @@ fn reading_a_tampered_log_leaves_its_folder_byte_for_byte() {
     let files_after: Vec<PathBuf> = folder_snapshot(&fixture.copy).into_keys().collect();
     assert_eq!(files_after, files_before, "no -wal, -shm or journal left");
     assert_eq!(verify(&fixture.original).0, Some(0));
+}
+
+// ---------------------------------------------------------------------------------------
+// (h) What reads the log as true refuses one that does not verify, unless trusted
+
+/// Asserts `eslab ARGS` refused the log: exit 1, nothing on stdout, the reason on stderr.
+#[track_caller]
+fn assert_refused(args: &[&str], problem: &str) {
+    let out = run(args);
+    assert_eq!(out.code, Some(1), "eslab {args:?}: {out:?}");
+    assert!(out.stdout.is_empty(), "eslab {args:?} printed: {out:?}");
+    for needle in [
+        "does not verify",
+        problem,
+        "eslab verify --db-dir",
+        "--trust",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle:?} in {}", out.stderr);
+    }
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+}
+
+#[test]
+fn log_replay_and_continue_refuse_a_tampered_log_unless_trusted() {
+    let fixture = Fixture::new();
+    fixture.tamper(&format!(
+        "{} UPDATE events SET payload = '{{\"quantity\":7}}' WHERE event_id = 5003;",
+        drop_trigger("UPDATE")
+    ));
+    let d = path_str(&fixture.copy);
+    let before = folder_snapshot(&fixture.copy);
+    let first_bad = "the first bad event is 5003: stored hash";
+    assert_refused(&["log", "--db-dir", d], first_bad);
+    assert_refused(&["log", "--db-dir", d, "--format", "json"], first_bad);
+    assert_refused(&["replay", "--db-dir", d], first_bad);
+    assert_refused(&["replay", "--db-dir", d, "--until", "5002"], first_bad);
+    for command in ["run", "diff"] {
+        assert_refused(
+            &[command, "many-customers", "--db-dir", d, "--continue"],
+            first_bad,
+        );
+    }
+    assert_eq!(
+        folder_snapshot(&fixture.copy),
+        before,
+        "a refused --continue writes nothing"
+    );
+
+    // Trusted, the edit is read as stored.
+    let log = run(&["log", "--db-dir", d, "--trust", "--format", "json"]);
+    assert_eq!(log.code, Some(0), "{log:?}");
+    let log: Value = serde_json::from_slice(&log.stdout).unwrap();
+    assert_eq!(log["events"][2]["event_id"], 5003);
+    assert_eq!(log["events"][2]["payload"]["quantity"], 7, "{log}");
+    let replay = run(&["replay", "--db-dir", d, "--trust", "--format", "json"]);
+    assert_eq!(replay.code, Some(0), "{replay:?}");
+    let replay: Value = serde_json::from_slice(&replay.stdout).unwrap();
+    assert_eq!(replay["checkpoint"], 5007);
+    let out = run(&[
+        "run",
+        "many-customers",
+        "--db-dir",
+        d,
+        "--continue",
+        "--trust",
+        "--format",
+        "json",
+    ]);
+    // Trusted, it carries on from the edited log; the scenario's own expectations then see
+    // the edit (exit 1), but nothing refuses to run.
+    assert!(matches!(out.code, Some(0) | Some(1)), "{}", out.stderr);
+    assert!(!out.stderr.contains("refus"), "{}", out.stderr);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema_version"], 2);
+    // --trust belongs to --continue.
+    assert_eq!(run(&["run", "bob", "--trust"]).code, Some(2));
+
+    // The same log, untouched, is read as before.
+    let d = path_str(&fixture.original);
+    for args in [
+        vec!["log", "--db-dir", d],
+        vec!["replay", "--db-dir", d],
+        vec!["run", "many-customers", "--db-dir", d, "--continue"],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.code, Some(0), "eslab {args:?}: {out:?}");
+        assert_eq!(out.stderr, "", "eslab {args:?}");
+    }
+}
+
+#[test]
+fn a_dropped_trigger_alone_is_refused_too() {
+    let fixture = Fixture::new();
+    fixture.tamper(&drop_trigger("DELETE"));
+    let d = path_str(&fixture.copy);
+    let problem = "nothing refuses DELETE on events";
+    assert_refused(&["log", "--db-dir", d], problem);
+    assert_refused(&["replay", "--db-dir", d], problem);
+    assert_refused(
+        &["run", "many-customers", "--db-dir", d, "--continue"],
+        problem,
+    );
+    for args in [
+        vec!["log", "--db-dir", d, "--trust"],
+        vec!["replay", "--db-dir", d, "--trust"],
+        vec![
+            "run",
+            "many-customers",
+            "--db-dir",
+            d,
+            "--continue",
+            "--trust",
+        ],
+    ] {
+        assert_eq!(run(&args).code, Some(0), "eslab {args:?}");
+    }
+    // Only event sourcing reads the log: CRUD alone carries on.
+    let out = run(&[
+        "run",
+        "many-customers",
+        "--db-dir",
+        d,
+        "--continue",
+        "--backend",
+        "crud",
+    ]);
+    assert_eq!(out.code, Some(0), "{out:?}");
 }

@@ -28,6 +28,14 @@ impl Money {
         self.0.checked_mul(factor).map(Money)
     }
 
+    /// Reads an amount as a scenario writes it in a string, anywhere money goes (commands and
+    /// expectations alike): a plain decimal, or as eslab prints it, with a `$`: `"60"`,
+    /// `"10.50"`, `"$10.50"`.
+    pub fn parse_written(text: &str) -> Result<Money, String> {
+        let trimmed = text.trim();
+        Money::parse_dollars(trimmed.strip_prefix('$').unwrap_or(trimmed))
+    }
+
     /// Reads dollars written as a plain decimal with at most two decimals: `60`, `10.5`, `10.50`.
     pub fn parse_dollars(text: &str) -> Result<Money, String> {
         let text = text.trim();
@@ -43,7 +51,7 @@ impl Money {
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
         if !digits(whole) || !(fraction.is_empty() || digits(fraction)) || text.ends_with('.') {
             return Err(format!(
-                "`{text}` is not an amount in dollars (write it like 60, 10.5 or \"10.50\")"
+                "`{text}` is not an amount in dollars (write it like 60, 10.5, \"10.50\" or \"$10.50\")"
             ));
         }
         if fraction.len() > 2 {
@@ -95,7 +103,9 @@ impl<'de> Deserialize<'de> for Money {
             type Value = Money;
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an amount in dollars, as a number or a string (60, \"10.50\")")
+                f.write_str(
+                    "an amount in dollars, as a number or a string (60, \"10.50\", \"$10.50\")",
+                )
             }
 
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Money, E> {
@@ -127,7 +137,7 @@ impl<'de> Deserialize<'de> for Money {
             }
 
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Money, E> {
-                Money::parse_dollars(v).map_err(E::custom)
+                Money::parse_written(v).map_err(E::custom)
             }
         }
 
@@ -152,6 +162,23 @@ mod tests {
         assert_eq!(parse_json("0.01"), Ok(Money::from_cents(1)));
         assert_eq!(parse_json("0"), Ok(Money::ZERO));
         assert_eq!(parse_json("-0"), Ok(Money::ZERO));
+    }
+
+    #[test]
+    fn reads_strings_as_eslab_prints_them() {
+        assert_eq!(parse_json("\"$60.00\""), Ok(Money::from_cents(6000)));
+        assert_eq!(parse_json("\"$10.5\""), Ok(Money::from_cents(1050)));
+        assert_eq!(parse_json("\" $7 \""), Ok(Money::from_cents(700)));
+        for bad in [
+            "\"$\"",
+            "\"$$5\"",
+            "\"$-5\"",
+            "\"5$\"",
+            "\"$1.234\"",
+            "\"US$5\"",
+        ] {
+            assert!(parse_json(bad).is_err(), "{bad} should be refused");
+        }
     }
 
     #[test]

@@ -5,12 +5,20 @@ use serde::Serialize;
 use super::{Doc, Style};
 use crate::domain::ReportName;
 use crate::narrate as text;
+use crate::trace::SCHEMA_VERSION;
 
 #[derive(Serialize)]
 pub struct ScenarioListing {
     pub name: String,
     pub title: String,
     pub steps: usize,
+}
+
+/// `eslab scenarios --format json`.
+#[derive(Serialize)]
+struct ScenariosDocument<'a> {
+    schema_version: u32,
+    scenarios: &'a [ScenarioListing],
 }
 
 pub fn scenarios(listing: &[ScenarioListing], style: Style) -> String {
@@ -23,7 +31,13 @@ pub fn scenarios(listing: &[ScenarioListing], style: Style) -> String {
     doc.text(
         "Run one with `eslab run NAME`; print its JSON to copy and edit with `eslab show NAME`.",
     );
-    style.print(&doc, &listing)
+    style.print(
+        &doc,
+        &ScenariosDocument {
+            schema_version: SCHEMA_VERSION,
+            scenarios: listing,
+        },
+    )
 }
 
 #[derive(Serialize)]
@@ -32,6 +46,13 @@ struct ReportListing {
     question: &'static str,
     columns: Vec<String>,
     crud_can_answer: bool,
+}
+
+/// `eslab reports --format json`.
+#[derive(Serialize)]
+struct ReportsDocument<'a> {
+    schema_version: u32,
+    reports: &'a [ReportListing],
 }
 
 /// `eslab reports`: the read models a `report` step can build.
@@ -63,5 +84,11 @@ pub fn reports(style: Style) -> String {
             .collect(),
     );
     doc.text("Use one in a scenario step: {\"report\": {\"name\": \"quantity-changes\"}}");
-    style.print(&doc, &listing)
+    style.print(
+        &doc,
+        &ReportsDocument {
+            schema_version: SCHEMA_VERSION,
+            reports: &listing,
+        },
+    )
 }

@@ -1391,6 +1391,22 @@ pub mod shape {
         pub steps: usize,
     }
 
+    /// `eslab scenarios --format json`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ScenariosDoc {
+        pub schema_version: u32,
+        pub scenarios: Vec<Listing>,
+    }
+
+    /// `eslab reports --format json`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ReportsDoc {
+        pub schema_version: u32,
+        pub reports: Vec<ReportListing>,
+    }
+
     /// One row of `eslab reports --format json`.
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
