@@ -163,6 +163,37 @@ fn bench_refuses_workloads_it_cannot_run() {
     }
 }
 
+/// A workload no machine holds (ten billion commands) is refused before anything is allocated
+/// or created, saying what it would need and why; it used to abort on allocation.
+#[test]
+fn bench_refuses_a_workload_too_large_for_memory_before_starting() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_dir = dir.path().join("bench");
+    let error = input_error([
+        "bench",
+        "--orders",
+        "10000000",
+        "--changes",
+        "1000",
+        "--db-dir",
+        db_dir.to_str().unwrap(),
+    ]);
+    for expected in [
+        "10020000000 commands",
+        "TiB of memory",
+        "KiB per command",
+        "held in memory",
+        "use fewer --orders or --changes",
+    ] {
+        assert!(error.contains(expected), "no {expected:?} in {error}");
+    }
+    assert!(
+        !error.contains("panicked") && !error.contains("abort"),
+        "{error}"
+    );
+    assert!(!db_dir.exists(), "nothing is created: {error}");
+}
+
 #[test]
 fn bench_fits_the_snapshot_interval_to_a_short_workload() {
     // The default interval (100,000 events) is longer than this workload's whole log.
