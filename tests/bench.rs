@@ -50,6 +50,23 @@ fn bench_reports_every_phase_and_target_with_what_each_design_writes() {
         assert_eq!(commands["count"], 120);
         assert!(commands["rate"].as_f64().unwrap() > 0.0);
     }
+    // --full-commands 20: five rounds of one order's four commands, each round on new files.
+    for design in ["CRUD", "ES"] {
+        assert_eq!(
+            metric(&report, "commands (synchronous=FULL)", design)["count"],
+            20
+        );
+    }
+    for round in 0..5 {
+        let round = dir.path().join(format!("full/round-{round}"));
+        for file in ["crud.sqlite3", "events.sqlite3", "fsync-floor"] {
+            assert!(
+                round.join(file).is_file(),
+                "no {file} in {}",
+                round.display()
+            );
+        }
+    }
     assert_eq!(metric(&report, "bulk append", "ES")["count"], 120);
     assert_eq!(
         metric(&report, "full replay into OrderView", "ES")["count"],
