@@ -750,7 +750,14 @@ impl FsyncFloor {
             .write(true)
             .open(path)
             .with_context(|| format!("cannot create {}", path.display()))?;
-        file.write_all(&vec![0; length as usize])?;
+        // In pieces: a long phase's file runs to hundreds of MiB.
+        let zeros = vec![0; 1 << 20];
+        let mut left = length;
+        while left > 0 {
+            let piece = left.min(zeros.len() as u64);
+            file.write_all(&zeros[..piece as usize])?;
+            left -= piece;
+        }
         file.sync_all()?;
         Ok(FsyncFloor {
             file,

@@ -170,6 +170,7 @@ fn bench_refuses_workloads_it_cannot_run() {
         ("--orders", "0"),
         ("--snapshot-every", "1"),
         ("--run-steps", "5"),
+        ("--full-commands", "100001"),
     ] {
         let out = common::run(["bench", option, value]);
         assert_eq!(out.code, Some(2), "{out:?}");
