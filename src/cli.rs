@@ -141,8 +141,8 @@ pub struct DiffArgs {
 pub struct BenchArgs {
     #[command(flatten)]
     pub workload: WorkloadArgs,
-    /// Commands in the synchronous=FULL phase, where each commit waits for the disk
-    #[arg(long, value_name = "N", default_value_t = 2_000)]
+    /// Commands in the synchronous=FULL phase, where each commit waits for the disk (in 5 rounds)
+    #[arg(long, value_name = "N", default_value_t = 2_000, value_parser = clap::value_parser!(u64).range(0..=100_000))]
     pub full_commands: u64,
     /// Snapshot OrderView every K events when measuring rebuilds from snapshots
     #[arg(long, value_name = "K", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(2..))]

@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 
 use common::{Env, input_error, run_in, run_json_in};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// A bench run small enough for a test: a few orders, short phases.
 const TINY: &[&str] = &[
@@ -42,13 +42,30 @@ fn metric<'a>(report: &'a Value, phase: &str, design: &str) -> &'a Value {
 fn bench_reports_every_phase_and_target_with_what_each_design_writes() {
     let dir = tempfile::tempdir().unwrap();
     let report = tiny_bench(dir.path(), &["--snapshot-every", "40"]);
-    assert_eq!(report["schema_version"], 2);
+    assert_eq!(report["schema_version"], 3);
     // 30 orders, each placed, changed twice and paid.
     assert_eq!(report["commands"], 120);
     for design in ["CRUD", "ES"] {
         let commands = metric(&report, "commands (synchronous=NORMAL)", design);
         assert_eq!(commands["count"], 120);
         assert!(commands["rate"].as_f64().unwrap() > 0.0);
+    }
+    // --full-commands 20: five rounds of one order's four commands, each round on new files.
+    for design in ["CRUD", "ES"] {
+        assert_eq!(
+            metric(&report, "commands (synchronous=FULL)", design)["count"],
+            20
+        );
+    }
+    for round in 0..5 {
+        let round = dir.path().join(format!("full/round-{round}"));
+        for file in ["crud.sqlite3", "events.sqlite3", "fsync-floor"] {
+            assert!(
+                round.join(file).is_file(),
+                "no {file} in {}",
+                round.display()
+            );
+        }
     }
     assert_eq!(metric(&report, "bulk append", "ES")["count"], 120);
     assert_eq!(
@@ -77,7 +94,26 @@ fn bench_reports_every_phase_and_target_with_what_each_design_writes() {
     assert!(es_pages > crud_pages, "{storage:#}");
 
     let targets = report["targets"].as_array().unwrap();
-    assert_eq!(targets.len(), 7, "{targets:#?}");
+    assert_eq!(targets.len(), 8, "{targets:#?}");
+    // ES ÷ CRUD is held to two bars: 0.8 where every commit waits for the disk, 0.65 at
+    // NORMAL, where the pages each design writes stand beside it.
+    let target = |name: &str| {
+        targets
+            .iter()
+            .find(|t| t["name"].as_str().unwrap().contains(name))
+            .unwrap_or_else(|| panic!("no target {name:?} in {targets:#?}"))
+    };
+    let full = target("ES commands/s ÷ CRUD commands/s at synchronous=FULL");
+    assert_eq!(full["required"], 0.8, "{full:#}");
+    assert_eq!(full["pages_per_command"], Value::Null, "{full:#}");
+    let normal = target("ES commands/s ÷ CRUD commands/s at synchronous=NORMAL");
+    assert_eq!(normal["required"], 0.65, "{normal:#}");
+    assert_eq!(normal["at_most"], false, "{normal:#}");
+    assert_eq!(
+        normal["pages_per_command"],
+        json!({"crud": crud_pages, "es": es_pages}),
+        "{normal:#}"
+    );
     for target in targets {
         let (measured, required) = (target["measured"].as_f64(), target["required"].as_f64());
         let (measured, required) = (measured.unwrap(), required.unwrap());
@@ -120,6 +156,9 @@ fn bench_table_shows_the_targets_and_the_pages_per_command() {
         "Targets",
         "pages written per command",
         "full replay events/s",
+        "at synchronous=FULL",
+        "at synchronous=NORMAL",
+        "(pages written per command: ES ",
     ] {
         assert!(table.contains(expected), "no {expected:?} in\n{table}");
     }
@@ -131,6 +170,7 @@ fn bench_refuses_workloads_it_cannot_run() {
         ("--orders", "0"),
         ("--snapshot-every", "1"),
         ("--run-steps", "5"),
+        ("--full-commands", "100001"),
     ] {
         let out = common::run(["bench", option, value]);
         assert_eq!(out.code, Some(2), "{out:?}");
@@ -139,6 +179,37 @@ fn bench_refuses_workloads_it_cannot_run() {
             "{out:?}"
         );
     }
+}
+
+/// A workload no machine holds (ten billion commands) is refused before anything is allocated
+/// or created, saying what it would need and why; it used to abort on allocation.
+#[test]
+fn bench_refuses_a_workload_too_large_for_memory_before_starting() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_dir = dir.path().join("bench");
+    let error = input_error([
+        "bench",
+        "--orders",
+        "10000000",
+        "--changes",
+        "1000",
+        "--db-dir",
+        db_dir.to_str().unwrap(),
+    ]);
+    for expected in [
+        "10020000000 commands",
+        "TiB of memory",
+        "KiB per command",
+        "held in memory",
+        "use fewer --orders or --changes",
+    ] {
+        assert!(error.contains(expected), "no {expected:?} in {error}");
+    }
+    assert!(
+        !error.contains("panicked") && !error.contains("abort"),
+        "{error}"
+    );
+    assert!(!db_dir.exists(), "nothing is created: {error}");
 }
 
 #[test]

@@ -1478,12 +1478,8 @@ fn step_by_step_needs_a_terminal() {
 
 #[test]
 fn step_by_step_on_a_terminal_waits_for_enter_after_each_step() {
-    let Some((code, shown)) =
-        eslab_on_a_terminal_typing("run bob --step --color never --width 100", &[], "\n\n\n\n")
-    else {
-        eprintln!("script(1) is not available: skipping the terminal --step check");
-        return;
-    };
+    let (code, shown) =
+        eslab_on_a_terminal_typing("run bob --step --color never --width 100", &[], "\n\n\n\n");
     assert_eq!(code, 0, "{shown}");
     for n in 1..=3 {
         assert!(
@@ -1494,8 +1490,7 @@ fn step_by_step_on_a_terminal_waits_for_enter_after_each_step() {
     assert!(!shown.contains("step 4/4: press Enter"), "{shown}");
     assert!(shown.contains("Summary"), "{shown}");
     // --step is a table: other formats are refused, even on a terminal.
-    let (code, shown) =
-        eslab_on_a_terminal_typing("run bob --step --format json", &[], "").unwrap();
+    let (code, shown) = eslab_on_a_terminal_typing("run bob --step --format json", &[], "");
     assert_eq!(code, 2, "{shown}");
     assert!(shown.contains("leave out --format"), "{shown}");
 }
@@ -1555,13 +1550,9 @@ fn color_never_and_piped_output_have_no_escapes() {
 }
 
 /// Runs `eslab` on a pseudo-terminal with `script(1)`, so it sees a terminal on stdin and
-/// stdout, typing `input`. `None` when `script` is not installed; otherwise the exit code and
-/// what the terminal showed.
-fn eslab_on_a_terminal_typing(
-    args: &str,
-    env: &[(&str, &str)],
-    input: &str,
-) -> Option<(i32, String)> {
+/// stdout, typing `input`; returns the exit code and what the terminal showed. Without
+/// `script` the test fails, saying how to install it.
+fn eslab_on_a_terminal_typing(args: &str, env: &[(&str, &str)], input: &str) -> (i32, String) {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_eslab"));
@@ -1575,40 +1566,37 @@ fn eslab_on_a_terminal_typing(
     for (name, value) in env {
         cmd.env(name, value);
     }
-    let mut child = cmd.spawn().ok()?;
+    let mut child = common::spawn_tool(&mut cmd);
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(input.as_bytes()).unwrap();
     drop(stdin);
     let output = child.wait_with_output().unwrap();
-    Some((
+    (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
-    ))
+    )
 }
 
 /// `eslab_on_a_terminal_typing` with nothing typed, for commands that must succeed.
-fn eslab_on_a_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
-    let (code, shown) = eslab_on_a_terminal_typing(args, env, "")?;
+fn eslab_on_a_terminal(args: &str, env: &[(&str, &str)]) -> String {
+    let (code, shown) = eslab_on_a_terminal_typing(args, env, "");
     assert_eq!(code, 0, "eslab {args}:\n{shown}");
-    Some(shown)
+    shown
 }
 
 #[test]
 fn color_auto_on_a_terminal_honours_no_color_and_dumb_terminals() {
-    let Some(coloured) = eslab_on_a_terminal("run bob --width 120", &[]) else {
-        eprintln!("script(1) is not available: skipping the terminal colour check");
-        return;
-    };
+    let coloured = eslab_on_a_terminal("run bob --width 120", &[]);
     assert!(
         coloured.contains(ESC),
         "a terminal is coloured:\n{coloured}"
     );
-    let no_color = eslab_on_a_terminal("run bob --width 120", &[("NO_COLOR", "1")]).unwrap();
+    let no_color = eslab_on_a_terminal("run bob --width 120", &[("NO_COLOR", "1")]);
     assert!(no_color.contains("Bob's order"), "{no_color}");
     assert!(!no_color.contains(ESC), "NO_COLOR:\n{no_color}");
-    let dumb = eslab_on_a_terminal("run bob --width 120", &[("TERM", "dumb")]).unwrap();
+    let dumb = eslab_on_a_terminal("run bob --width 120", &[("TERM", "dumb")]);
     assert!(!dumb.contains(ESC), "TERM=dumb:\n{dumb}");
-    let never = eslab_on_a_terminal("run bob --width 120 --color never", &[]).unwrap();
+    let never = eslab_on_a_terminal("run bob --width 120 --color never", &[]);
     assert!(!never.contains(ESC), "--color never:\n{never}");
 }
 

@@ -1101,29 +1101,64 @@ fn a_database_file_appears_only_once_it_is_whole() {
     assert_eq!(names, ["crud.sqlite3", "events.sqlite3"]);
 }
 
-/// A read-only folder: refused with exit 2, nothing created. Root writes anyway, so the
-/// test notes that and checks nothing there.
+/// A read-only folder: refused with exit 2, nothing created. Root writes anyway (CI runs as
+/// root), so there eslab is run as an unprivileged user (`nobody`, 65534), for whom the
+/// folder's permissions hold.
 #[test]
 fn a_read_only_folder_is_refused_cleanly() {
     use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let mode = |path: &Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("ro");
     std::fs::create_dir(&dir).unwrap();
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    mode(&dir, 0o555);
     let probe = dir.join("probe");
-    if std::fs::write(&probe, b"x").is_ok() {
+    let as_nobody = std::fs::write(&probe, b"x").is_ok();
+    let mut eslab = PathBuf::from(env!("CARGO_BIN_EXE_eslab"));
+    if as_nobody {
         std::fs::remove_file(&probe).unwrap();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        eprintln!("note: permissions are not enforced for this user (root?): skipping");
-        return;
+        // nobody must reach the folder and the binary: the binary's own folder may be private
+        // (a checkout under /root), so it runs from the temporary folder.
+        mode(tmp.path(), 0o755);
+        let copy = tmp.path().join("eslab");
+        if std::fs::hard_link(&eslab, &copy).is_err() {
+            std::fs::copy(&eslab, &copy).unwrap();
+        }
+        eslab = copy;
     }
     for args in [
         vec!["run", "bob", "--db-dir", path_str(&dir)],
         vec!["run", "bob", "--db-dir", path_str(&dir), "--continue"],
     ] {
-        let stderr = refused(&args);
-        assert!(stderr.contains(path_str(&dir)), "{args:?}: {stderr}");
-        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        let mut command = std::process::Command::new(&eslab);
+        command.args(&args).env_remove("RUST_BACKTRACE");
+        if as_nobody {
+            command.uid(65534).gid(65534);
+        }
+        let out: Output = command
+            .output()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start {} (as nobody: {as_nobody}): {e}",
+                    eslab.display()
+                )
+            })
+            .into();
+        let context = format!(
+            "eslab {args:?} (as nobody: {as_nobody}): exit {:?}, stderr {:?}, stdout:\n{}",
+            out.code,
+            out.stderr,
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert_eq!(out.code, Some(2), "{context}");
+        assert!(out.stdout.is_empty(), "{context}");
+        assert!(out.stderr.starts_with("eslab: "), "{context}");
+        assert_eq!(out.stderr.lines().count(), 1, "{context}");
+        assert!(out.stderr.contains(path_str(&dir)), "{context}");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "{context}");
     }
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    mode(&dir, 0o755);
 }

@@ -659,9 +659,39 @@ fn writers_contending_for_one_version_one_wins_the_others_see_a_conflict() {
 ///
 /// Made deterministic by order, not timing: a long writer is started and the test waits
 /// until it has recorded progress (its view is built), a short writer then changes X to
-/// version 2 and finishes, and the long writer's last step changes X from version 2.
+/// version 2 and finishes, and the long writer's last step changes X from version 2. Should
+/// the long writer finish first all the same (a machine fast enough, or a short writer slow to
+/// start), nothing was tested: the race is run again with a writer ten times longer, and the
+/// test fails if it never happens, rather than pass having checked nothing.
 #[test]
 fn a_writer_whose_view_is_behind_another_process_still_succeeds() {
+    for orders in [400, 4_000, 40_000] {
+        if let Some((dir, out, _tmp)) = long_writer_behind_a_short_one(orders) {
+            let x: Vec<i64> = event_rows(&dir)
+                .iter()
+                .filter(|r| r.1 == "X")
+                .map(|r| r.2)
+                .collect();
+            assert_eq!(x, vec![1, 2, 3], "both changes to X are in the log");
+            assert_eq!(
+                out.code,
+                Some(0),
+                "the long writer's last change was decided from the stream's real version 2 \
+                 and committed, yet the run failed: {}",
+                out.stderr
+            );
+            return;
+        }
+        eprintln!("note: the long writer ({orders} orders) finished first; trying a longer one");
+    }
+    panic!("the long writer always finished before the short one: the race never happened");
+}
+
+/// Places X, then runs a long writer (`orders` orders of five commands, then a change of X
+/// from version 2) and, once it has made progress, a short one that changes X to version 2.
+/// Returns the folder, the long writer's output and the folder's owner; `None` when the long
+/// writer finished before the short one, so its last change never met a view behind.
+fn long_writer_behind_a_short_one(orders: usize) -> Option<(PathBuf, Output, tempfile::TempDir)> {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("D");
     let place = tmp.path().join("place.json");
@@ -679,7 +709,7 @@ fn a_writer_whose_view_is_behind_another_process_still_succeeds() {
         "json",
     ]);
 
-    let mut long = writer_scenario(0, 400); // 2000 commands on other orders
+    let mut long = writer_scenario(0, orders); // five commands per order, on other orders
     long["steps"]
         .as_array_mut()
         .unwrap()
@@ -725,23 +755,7 @@ fn a_writer_whose_view_is_behind_another_process_still_succeeds() {
     ]);
     let long_finished_first = progress(&events_file(&dir), &long_fingerprint) >= long_steps;
     let out = wait_all(vec![long_run]).pop().unwrap();
-    if long_finished_first {
-        eprintln!("note: the long writer finished before the short one; nothing was tested");
-        return;
-    }
-    let x: Vec<i64> = event_rows(&dir)
-        .iter()
-        .filter(|r| r.1 == "X")
-        .map(|r| r.2)
-        .collect();
-    assert_eq!(x, vec![1, 2, 3], "both changes to X are in the log");
-    assert_eq!(
-        out.code,
-        Some(0),
-        "the long writer's last change was decided from the stream's real version 2 and \
-         committed, yet the run failed: {}",
-        out.stderr
-    );
+    (!long_finished_first).then_some((dir, out, tmp))
 }
 
 /// BUG (src/runner.rs `StorageOptions::prepare` + src/db.rs `open`/`create_file`): with

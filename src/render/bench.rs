@@ -99,8 +99,18 @@ pub fn bench(report: &BenchReport, style: Style) -> String {
             .targets
             .iter()
             .map(|t| {
+                // The pages a command writes explain the NORMAL ratio: shown beside it.
+                let name = match t.pages_per_command {
+                    Some(pages) => format!(
+                        "{}\n(pages written per command: ES {}, CRUD {})",
+                        t.name,
+                        number(pages.es),
+                        number(pages.crud)
+                    ),
+                    None => t.name.to_string(),
+                };
                 vec![
-                    Cell::from(t.name),
+                    Cell::from(name),
                     number(t.measured).into(),
                     format!(
                         "{} {}",

@@ -5,14 +5,19 @@ use eslab::runner::{self, Services, StorageOptions};
 use eslab::scenario::{LoadedScenario, Scenario};
 use eslab::service::Backend;
 use eslab::trace::Trace;
-use proptest::test_runner::Config as ProptestConfig;
+use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
 
-/// `cases` cases; a failing case is reported in the test output, and no regression files are
-/// written.
+/// `cases` cases. A failing case's seed is kept beside its test file
+/// (`tests/NAME.proptest-regressions`), to be committed: every later run tries it first, so a
+/// failure found once is never lost to a lucky draw. This is where proptest's default puts
+/// it for integration tests (no lib.rs above tests/), named here so that it says so instead
+/// of warning.
 pub fn proptest_config(cases: u32) -> ProptestConfig {
     ProptestConfig {
         cases,
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
+            "proptest-regressions",
+        ))),
         ..ProptestConfig::default()
     }
 }

@@ -24,6 +24,24 @@ pub fn bundled_names() -> Vec<&'static str> {
         .collect()
 }
 
+/// Starts `command`, a tool outside this crate that a test needs. A missing tool fails the
+/// test, naming it and its package, rather than letting it pass having checked nothing;
+/// `.ci/run` installs both (`sqlite3`, and `script` from bsdutils or util-linux).
+pub fn spawn_tool(command: &mut std::process::Command) -> std::process::Child {
+    let tool = command.get_program().to_string_lossy().into_owned();
+    command.spawn().unwrap_or_else(|e| {
+        let install = if tool == "script" {
+            "`apt-get install -y bsdutils` on Debian 12, `util-linux` from Debian 13".to_string()
+        } else {
+            format!("`apt-get install -y {tool}` on Debian")
+        };
+        panic!(
+            "cannot run `{tool}` ({e}): this test needs it. Install it ({install}); `.ci/run` \
+             does so when it is missing"
+        )
+    })
+}
+
 /// The crate root: where `scenarios/` lives.
 pub fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
