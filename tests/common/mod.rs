@@ -920,6 +920,8 @@ pub mod shape {
     /// and deny unknown fields.
     #[derive(Debug, Deserialize)]
     #[serde(try_from = "Map<String, Value>")]
+    // A test's shape check, read once per result: its size does not matter.
+    #[allow(clippy::large_enum_variant)]
     pub enum Outcome {
         Applied {
             storage: Storage,
