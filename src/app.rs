@@ -16,10 +16,10 @@ use crate::es::{EventStore, OrderView};
 use crate::narrate::clean_prose;
 use crate::render::LoggedEvent;
 use crate::render::{self, DEFAULT_WIDTH, Format, ScenarioListing, Style, Width};
-use crate::runner::{self, Services, StorageOptions};
+use crate::runner::{self, Services, StorageOptions, StreamedScenario};
 use crate::scenario::{self, DesignFlag, LoadedScenario, Scenario};
 use crate::service::{Agreement, Backend};
-use crate::trace::{ScenarioInfo, Trace};
+use crate::trace::{SCHEMA_VERSION, ScenarioInfo, Trace};
 use crate::verify::{self, Untrusted};
 use crate::workload::Workload;
 
@@ -71,6 +71,10 @@ fn dispatch(command: Command, color: bool) -> anyhow::Result<u8> {
     })
 }
 
+/// Past this many steps, a run without `--db-dir` keeps its databases in scratch files, not
+/// in memory, where its log would grow with every step.
+const SCRATCH_ABOVE_STEPS: usize = 20_000;
+
 /// `eslab run`: exit 1 when an expectation failed.
 fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
     let backends = match args.backend {
@@ -79,35 +83,109 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
         BackendChoice::Es => vec![Backend::Es],
     };
     let style = style(args.output.format, args.output.width, color);
-    let trace = if args.step {
-        run_step_by_step(&args.scenario, &backends, &args.storage, style)?
+    let summary = if args.step {
+        run_step_by_step(&args.scenario, &backends, &args.storage, style)?.summary
     } else {
-        let trace = run_scenario(&args.scenario, &backends, &args.storage)?;
-        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-        render::write_run(&trace, style, &mut stdout)?;
+        let streamed = StreamedScenario::check(&args.scenario)?;
+        let (mut services, _scratch) = open_streamed(&streamed, &backends, &args.storage)?;
+        let fingerprint = fingerprint(&streamed, &args.storage)?;
+        // A long run's JSON is gigabytes: written in large pieces.
+        let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+        let summary = if style.format == Format::Json {
+            // Written as the run goes: nothing of a step is kept once it is out.
+            let mut json = render::JsonRun::begin(&mut stdout, &streamed.info(), &backends)?;
+            let end = streamed.run(&mut services, &fingerprint, |record| json.step(&record))?;
+            json.finish(&end.summary)?;
+            end.summary
+        } else {
+            let mut steps = Vec::new();
+            let end = streamed.run(&mut services, &fingerprint, |record| {
+                steps.push(record);
+                Ok(())
+            })?;
+            let trace = Trace {
+                schema_version: SCHEMA_VERSION,
+                scenario: streamed.info(),
+                backends: end.backends,
+                steps,
+                summary: end.summary,
+            };
+            render::write_run(&trace, style, &mut stdout)?;
+            trace.summary
+        };
         stdout.flush()?;
-        trace
+        summary
     };
-    let failures = trace.summary.expectations.failures.len();
+    let failures = summary.expectations.failures.len();
     if failures > 0 {
         eprintln!(
             "eslab: {failures} of {} expectations failed (see the summary)",
-            trace.summary.expectations.checked
+            summary.expectations.checked
         );
         return Ok(DIFFERENT);
     }
     Ok(SUCCESS)
 }
 
-/// `eslab diff`: exit 1 when the designs answered the same question differently.
+/// `eslab diff`: exit 1 when the designs answered the same question differently. Only the
+/// steps it reports are kept: where the designs differ, and the gaps.
 fn diff(args: DiffArgs, color: bool) -> anyhow::Result<u8> {
-    let trace = run_scenario(&args.scenario, &[Backend::Crud, Backend::Es], &args.storage)?;
+    let backends = [Backend::Crud, Backend::Es];
+    let streamed = StreamedScenario::check(&args.scenario)?;
+    let (mut services, _scratch) = open_streamed(&streamed, &backends, &args.storage)?;
+    let fingerprint = fingerprint(&streamed, &args.storage)?;
+    let mut reported = Vec::new();
+    let end = streamed.run(&mut services, &fingerprint, |record| {
+        if matches!(record.agreement(), Agreement::Different | Agreement::Gap) {
+            reported.push(record);
+        }
+        Ok(())
+    })?;
+    let identical = end.summary.differing_steps.is_empty();
+    let trace = Trace {
+        schema_version: SCHEMA_VERSION,
+        scenario: streamed.info(),
+        backends: end.backends,
+        steps: reported,
+        summary: end.summary,
+    };
     print(&render::diff(
         &trace,
         style(args.output.format, args.output.width, color),
     ))?;
-    let identical = render::steps_where(&trace, Agreement::Different).is_empty();
     Ok(if identical { SUCCESS } else { DIFFERENT })
+}
+
+/// Opens the designs for a streamed run: warns about flags the scenario was not written for,
+/// refuses to carry on from a log that fails verification, and past `SCRATCH_ABOVE_STEPS`
+/// puts in-memory databases in a scratch folder, returned to be kept until the run ends.
+fn open_streamed(
+    streamed: &StreamedScenario,
+    backends: &[Backend],
+    storage: &StorageArgs,
+) -> anyhow::Result<(Services, Option<tempfile::TempDir>)> {
+    warn_not_for(&streamed.name, &streamed.scenario, backends, storage);
+    refuse_untrusted_log(backends, storage)?;
+    let scratch = (storage.db_dir.is_none() && streamed.steps > SCRATCH_ABOVE_STEPS)
+        .then(|| tempfile::Builder::new().prefix("eslab-run-").tempdir())
+        .transpose()
+        .context("cannot make a scratch folder for a long run")?;
+    let options = StorageOptions {
+        db_dir: storage.db_dir.clone(),
+        resume: storage.resume,
+        crud_locking: storage.crud_locking,
+        scratch_dir: scratch.as_ref().map(|dir| dir.path().to_path_buf()),
+    };
+    let services = Services::open(backends, &options, streamed.scenario.first_event_id)?;
+    Ok((services, scratch))
+}
+
+/// The fingerprint a run marks its steps with: needed only where they are recorded.
+fn fingerprint(streamed: &StreamedScenario, storage: &StorageArgs) -> anyhow::Result<String> {
+    match storage.db_dir {
+        Some(_) => streamed.fingerprint(),
+        None => Ok(String::new()),
+    }
 }
 
 fn bench(args: BenchArgs, color: bool) -> anyhow::Result<u8> {
@@ -172,9 +250,9 @@ fn show(name: &str) -> anyhow::Result<u8> {
 fn check(files: &[String]) -> anyhow::Result<u8> {
     let mut all_valid = true;
     for file in files {
-        match scenario::load(file) {
-            Ok(loaded) => {
-                let steps = loaded.scenario.steps.len();
+        match StreamedScenario::check(file) {
+            Ok(streamed) => {
+                let steps = streamed.steps;
                 print(&format!(
                     "ok: {} ({steps} {})\n",
                     clean_prose(file),
@@ -296,8 +374,20 @@ fn open_scenario(
     storage: &StorageArgs,
 ) -> anyhow::Result<(LoadedScenario, Services)> {
     let loaded = scenario::load(name_or_path)?;
-    warn_not_for(&loaded, backends, storage);
-    // Carrying on from a tampered log would build on events nobody can vouch for.
+    warn_not_for(&loaded.name, &loaded.scenario, backends, storage);
+    refuse_untrusted_log(backends, storage)?;
+    let storage = StorageOptions {
+        db_dir: storage.db_dir.clone(),
+        resume: storage.resume,
+        crud_locking: storage.crud_locking,
+        scratch_dir: None,
+    };
+    let services = Services::open(backends, &storage, loaded.scenario.first_event_id)?;
+    Ok((loaded, services))
+}
+
+/// Carrying on from a tampered log would build on events nobody can vouch for.
+fn refuse_untrusted_log(backends: &[Backend], storage: &StorageArgs) -> anyhow::Result<()> {
     if storage.resume
         && !storage.trust
         && backends.contains(&Backend::Es)
@@ -306,18 +396,12 @@ fn open_scenario(
     {
         open_log(db_dir, false)?;
     }
-    let storage = StorageOptions {
-        db_dir: storage.db_dir.clone(),
-        resume: storage.resume,
-        crud_locking: storage.crud_locking,
-    };
-    let services = Services::open(backends, &storage, loaded.scenario.first_event_id)?;
-    Ok((loaded, services))
+    Ok(())
 }
 
 /// Warns on stderr when the scenario says it was not written for a flag it is run with: its
 /// expectations and notes may not hold then.
-fn warn_not_for(loaded: &LoadedScenario, backends: &[Backend], storage: &StorageArgs) {
+fn warn_not_for(name: &str, scenario: &Scenario, backends: &[Backend], storage: &StorageArgs) {
     let used = [
         (
             DesignFlag::CrudLocking,
@@ -327,24 +411,15 @@ fn warn_not_for(loaded: &LoadedScenario, backends: &[Backend], storage: &Storage
         (DesignFlag::BackendEs, backends == [Backend::Es]),
     ];
     for (flag, on) in used {
-        if let Some(reason) = loaded.scenario.not_for.get(&flag).filter(|_| on) {
+        if let Some(reason) = scenario.not_for.get(&flag).filter(|_| on) {
             eprintln!(
                 "eslab: warning: {} was not written for {}: {}",
-                clean_prose(&loaded.name),
+                clean_prose(name),
                 flag.cli(),
                 clean_prose(reason)
             );
         }
     }
-}
-
-fn run_scenario(
-    name_or_path: &str,
-    backends: &[Backend],
-    storage: &StorageArgs,
-) -> anyhow::Result<Trace> {
-    let (loaded, mut services) = open_scenario(name_or_path, backends, storage)?;
-    runner::run(&loaded, &mut services)
 }
 
 /// `eslab run --step`: print each step as it is done and wait for Enter.

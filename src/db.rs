@@ -30,13 +30,18 @@ pub enum Location {
     NewFile(PathBuf),
     /// A file to carry on from; created if missing.
     ExistingOrNewFile(PathBuf),
+    /// A new file in a run's own temporary folder, for a run too long to keep in memory:
+    /// deleted with the folder, so nothing is synced to disk and its page cache is small.
+    Scratch(PathBuf),
 }
 
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Location::InMemory => f.write_str("in memory"),
-            Location::NewFile(path) | Location::ExistingOrNewFile(path) => {
+            Location::NewFile(path)
+            | Location::ExistingOrNewFile(path)
+            | Location::Scratch(path) => {
                 write!(f, "in {}", path.display())
             }
         }
@@ -48,6 +53,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// 64 MiB of page cache (SQLite's default is 2 MiB), in KiB as `PRAGMA cache_size` takes it.
 const CACHE_SIZE: i64 = -65536;
 
+/// 8 MiB for a scratch database: a long run's memory must not grow with its log.
+const SCRATCH_CACHE_SIZE: i64 = -8192;
+
 /// Opens (and, when new, initialises) a database of the given schema.
 pub fn open(location: &Location, schema: &Schema) -> anyhow::Result<Connection> {
     match location {
@@ -58,6 +66,14 @@ pub fn open(location: &Location, schema: &Schema) -> anyhow::Result<Connection> 
             Ok(conn)
         }
         Location::NewFile(path) => create_file(path, schema, false),
+        Location::Scratch(path) => {
+            let conn = create_file(path, schema, false)?;
+            // No WAL: a commit writes each page once, into the file, and nothing is synced.
+            conn.pragma_update(None, "journal_mode", "MEMORY")?;
+            conn.pragma_update(None, "synchronous", "OFF")?;
+            conn.pragma_update(None, "cache_size", SCRATCH_CACHE_SIZE)?;
+            Ok(conn)
+        }
         Location::ExistingOrNewFile(path) => match path.try_exists() {
             Ok(true) => open_existing(path, schema),
             Ok(false) => create_file(path, schema, true),

@@ -12,7 +12,7 @@ use crate::service::{
     Agreement, Backend, Caveat, Evidence, Inapplicable, OrderState, Outcome, ReportSource, Source,
     StorageChange, Unanswerable,
 };
-use crate::trace::{StepRecord, Trace};
+use crate::trace::{StepRecord, Summary, Trace};
 
 /// The legend: each mark means one thing in every output, and always comes with its symbol,
 /// so no meaning rests on colour alone.
@@ -791,27 +791,6 @@ pub fn agreement(agreement: Agreement) -> Option<Line> {
 // ---------------------------------------------------------------------------------------------
 // The whole run.
 
-/// Whether an earlier run did every command (`--continue`): nothing was left to run but the
-/// questions, which change nothing and are asked again.
-pub fn nothing_left(trace: &Trace) -> bool {
-    let mut commands = trace
-        .steps
-        .iter()
-        .filter(|step| matches!(step.action, Action::Command(_)))
-        .peekable();
-    commands.peek().is_some()
-        && commands.all(|step| {
-            step.results.iter().all(|r| {
-                matches!(
-                    r.outcome,
-                    Outcome::NotApplicable {
-                        why: Inapplicable::DoneEarlier
-                    }
-                )
-            })
-        })
-}
-
 /// What a state history shows, said above it; `view_went_down` when it has ↯ rows.
 pub fn history_caption(backend: Backend, view_went_down: bool) -> &'static str {
     match (backend, view_went_down) {
@@ -888,11 +867,10 @@ pub fn view_down_row() -> String {
     format!("{} view down", Mark::ViewDown.symbol())
 }
 
-/// The summary, one line per subject.
-pub fn summary(trace: &Trace) -> Vec<String> {
-    let summary = &trace.summary;
+/// The summary of a run of `backends`, one line per subject.
+pub fn summary(summary: &Summary, backends: &[Backend]) -> Vec<String> {
     let mut lines = Vec::new();
-    if nothing_left(trace) {
+    if summary.nothing_left {
         lines.push(
             "Nothing was left to run: an earlier run did every command of this scenario (--continue); only its questions were asked again."
                 .to_string(),
@@ -911,33 +889,26 @@ pub fn summary(trace: &Trace) -> Vec<String> {
         })
         .collect();
     lines.push(format!("Storage: {}.", kept.join("; ")));
-    let answered_by_both = trace
-        .steps
-        .iter()
-        .filter(|s| matches!(s.action, Action::Question(_)))
-        .filter(|s| s.agreement().both_answered())
-        .count();
+    let answered_by_both = summary.questions_compared;
     let queries = |n: usize| format!("{n} {}", plural(n as u64, "queries"));
-    lines.push(
-        match (summary.queries_identical, trace.backends.as_slice()) {
-            (None, [only]) => format!(
-                "Queries: {} asked of {} alone: one design ran, so there is nothing to compare.",
-                queries(summary.queries),
-                only.label()
-            ),
-            (None, _) => format!("Queries: {}.", queries(summary.queries)),
-            (Some(_), _) if answered_by_both == 0 => {
-                "Queries: none that both designs could answer.".to_string()
-            }
-            (Some(true), _) => format!(
-                "Queries: the two designs gave the same answer to {} they could both answer.",
-                all(answered_by_both as u64, "queries")
-            ),
-            (Some(false), _) => {
-                "Queries: the designs answered differently (see `eslab diff`).".to_string()
-            }
-        },
-    );
+    lines.push(match (summary.queries_identical, backends) {
+        (None, [only]) => format!(
+            "Queries: {} asked of {} alone: one design ran, so there is nothing to compare.",
+            queries(summary.queries),
+            only.label()
+        ),
+        (None, _) => format!("Queries: {}.", queries(summary.queries)),
+        (Some(_), _) if answered_by_both == 0 => {
+            "Queries: none that both designs could answer.".to_string()
+        }
+        (Some(true), _) => format!(
+            "Queries: the two designs gave the same answer to {} they could both answer.",
+            all(answered_by_both as u64, "queries")
+        ),
+        (Some(false), _) => {
+            "Queries: the designs answered differently (see `eslab diff`).".to_string()
+        }
+    });
     if !summary.differing_steps.is_empty() {
         lines.push(format!(
             "{} Divergence: the designs answered differently at {} {}; they part at step {}.",
@@ -981,15 +952,11 @@ pub fn summary(trace: &Trace) -> Vec<String> {
     lines
 }
 
-/// `eslab diff`'s first line.
-pub fn diff_headline(trace: &Trace) -> String {
-    let name = clean(&trace.scenario.name);
-    let differing: Vec<usize> = trace.summary.differing_steps.clone();
-    let both = trace
-        .steps
-        .iter()
-        .filter(|s| s.agreement().both_answered())
-        .count() as u64;
+/// `eslab diff`'s first line, for the scenario run under `name`.
+pub fn diff_headline(name: &str, summary: &Summary) -> String {
+    let name = clean(name);
+    let differing = &summary.differing_steps;
+    let both = summary.steps_compared as u64;
     if differing.is_empty() {
         format!(
             "identical: CRUD and event sourcing answered the same at {} of {name} that both could answer",

@@ -8,7 +8,9 @@ use crate::crud::{self, CrudStore};
 use crate::db::{self, Location, Schema};
 use crate::es::{self, EventSourcedService};
 use crate::expect;
-use crate::scenario::{Action, LoadedScenario, ViewAction};
+use crate::scenario::{
+    self, Action, Fingerprint, LoadedScenario, Scenario, ScenarioSource, Step, ViewAction,
+};
 use crate::service::{
     Agreement, Backend, CommandOutcome, Inapplicable, OrderQuery, OrderService, Outcome, Question,
     StepMark, StorageSummary,
@@ -29,12 +31,18 @@ pub struct StorageOptions {
     pub resume: bool,
     /// Give the CRUD store a version column and refuse stale writes.
     pub crud_locking: bool,
+    /// Without `db_dir`: keep the databases as scratch files here instead of in memory (a
+    /// long run's log would not fit).
+    pub scratch_dir: Option<PathBuf>,
 }
 
 impl StorageOptions {
     fn location(&self, file: &str) -> Location {
         match &self.db_dir {
-            None => Location::InMemory,
+            None => match &self.scratch_dir {
+                Some(dir) => Location::Scratch(dir.join(file)),
+                None => Location::InMemory,
+            },
             Some(dir) if self.resume => Location::ExistingOrNewFile(dir.join(file)),
             Some(dir) => Location::NewFile(dir.join(file)),
         }
@@ -156,29 +164,132 @@ pub fn run_with(
     mut after_step: impl FnMut(&StepRecord) -> anyhow::Result<()>,
 ) -> anyhow::Result<Trace> {
     let scenario = &loaded.scenario;
-    let fingerprint = scenario.fingerprint();
-    // With --continue, each database says how far it got: a run killed between the two
-    // designs' commits leaves them a step apart, and each carries on from its own.
-    let done: Vec<u64> = if services.resume {
-        services
-            .each()
-            .iter()
-            .map(|s| s.steps_done(&fingerprint))
-            .collect::<anyhow::Result<_>>()?
-    } else {
-        vec![0; services.each().len()]
-    };
-    let marks = services.marks;
+    let mut run = Run::start(services, &scenario.fingerprint())?;
     let mut steps = Vec::with_capacity(scenario.steps.len());
-    let mut expectations = Expectations::default();
-    for (index, step) in scenario.steps.iter().enumerate() {
-        let number = index + 1;
+    for step in &scenario.steps {
+        let record = run.step(step.clone())?;
+        after_step(&record)?;
+        steps.push(record);
+    }
+    let end = run.finish()?;
+    Ok(Trace {
+        schema_version: SCHEMA_VERSION,
+        scenario: ScenarioInfo::of(loaded),
+        backends: end.backends,
+        steps,
+        summary: end.summary,
+    })
+}
+
+/// A scenario read as a stream: checked whole, step by step, before anything runs, then
+/// run without ever holding its steps, so a generated million-step file runs in the memory
+/// of a short one.
+pub struct StreamedScenario {
+    /// The bundled name or the path given.
+    pub name: String,
+    pub source: ScenarioSource,
+    /// The scenario without its steps.
+    pub scenario: Scenario,
+    pub steps: usize,
+}
+
+impl StreamedScenario {
+    /// Reads the whole scenario once to check it: a bad step anywhere is an input error
+    /// before any database is touched.
+    pub fn check(name_or_path: &str) -> anyhow::Result<StreamedScenario> {
+        let source = ScenarioSource::find(name_or_path)?;
+        let (scenario, steps) = scenario::for_each_step(name_or_path, &source, |_| Ok(()))?;
+        Ok(StreamedScenario {
+            name: name_or_path.to_string(),
+            source,
+            scenario,
+            steps,
+        })
+    }
+
+    pub fn info(&self) -> ScenarioInfo {
+        ScenarioInfo::new(&self.name, &self.scenario)
+    }
+
+    /// The scenario's fingerprint (`Scenario::fingerprint`), read in one more pass: the
+    /// title may come after the steps.
+    pub fn fingerprint(&self) -> anyhow::Result<String> {
+        let mut fingerprint = Fingerprint::new(&self.scenario.title);
+        scenario::for_each_step(&self.name, &self.source, |step| {
+            fingerprint.add(&step.action);
+            Ok(())
+        })?;
+        Ok(fingerprint.finish())
+    }
+
+    /// Runs every step on `services`, handing each record to `each` as soon as it is done.
+    pub fn run(
+        &self,
+        services: &mut Services,
+        fingerprint: &str,
+        mut each: impl FnMut(StepRecord) -> anyhow::Result<()>,
+    ) -> anyhow::Result<RunEnd> {
+        let mut run = Run::start(services, fingerprint)?;
+        scenario::for_each_step(&self.name, &self.source, |step| each(run.step(step)?))?;
+        run.finish()
+    }
+}
+
+/// A run in progress, one step at a time: each step runs on every design and comes back as
+/// its record, which the caller keeps or writes out and drops. Only the summary is kept, so
+/// a run's memory does not grow with its steps.
+pub struct Run<'s> {
+    services: &'s mut Services,
+    fingerprint: String,
+    /// Per design, the steps an earlier run did (`--continue`).
+    done: Vec<u64>,
+    /// The number of the step to run next, from 1.
+    next: usize,
+    summary: SummaryBuilder,
+}
+
+/// What a finished run comes to, besides its steps.
+pub struct RunEnd {
+    pub backends: Vec<Backend>,
+    pub summary: Summary,
+}
+
+impl<'s> Run<'s> {
+    /// Starts a run of the scenario with this fingerprint (`Scenario::fingerprint`): it marks
+    /// each step done under it, and with `--continue` skips what the databases say is done.
+    pub fn start(services: &'s mut Services, fingerprint: &str) -> anyhow::Result<Run<'s>> {
+        // With --continue, each database says how far it got: a run killed between the two
+        // designs' commits leaves them a step apart, and each carries on from its own.
+        let done: Vec<u64> = if services.resume {
+            services
+                .each()
+                .iter()
+                .map(|s| s.steps_done(fingerprint))
+                .collect::<anyhow::Result<_>>()?
+        } else {
+            vec![0; services.each().len()]
+        };
+        let compared = services.each().len() > 1;
+        Ok(Run {
+            services,
+            fingerprint: fingerprint.to_string(),
+            done,
+            next: 1,
+            summary: SummaryBuilder::new(compared),
+        })
+    }
+
+    /// Runs the next step on every design.
+    pub fn step(&mut self, step: Step) -> anyhow::Result<StepRecord> {
+        let number = self.next;
+        self.next += 1;
         let mark = StepMark {
-            scenario: fingerprint.clone(),
+            scenario: self.fingerprint.clone(),
             step: number as u64,
         };
+        let marks = self.services.marks;
         let mut results = Vec::new();
-        for (service, &done) in services.each().into_iter().zip(&done) {
+        for (service, &done) in self.services.each().into_iter().zip(&self.done) {
             let backend = service.backend();
             if number as u64 <= done {
                 results.push(StepResult {
@@ -195,35 +306,36 @@ pub fn run_with(
             })?;
             if let Some(expect) = &step.expect {
                 let checked = expect::evaluate(number, backend, expect, &outcome);
-                expectations.checked += usize::from(checked.checked);
-                expectations.failures.extend(checked.failures);
+                self.summary.expectations.checked += usize::from(checked.checked);
+                self.summary.expectations.failures.extend(checked.failures);
             }
             results.push(StepResult { backend, outcome });
         }
         let record = StepRecord {
             step: number,
-            action: step.action.clone(),
-            note: step.note.clone(),
-            expect: step.expect.clone(),
+            action: step.action,
+            note: step.note,
+            expect: step.expect,
             results,
         };
-        after_step(&record)?;
-        steps.push(record);
+        self.summary.add(&record);
+        Ok(record)
     }
-    let storage = services
-        .each()
-        .iter()
-        .map(|s| s.storage())
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let backends: Vec<Backend> = services.each().iter().map(|s| s.backend()).collect();
-    let summary = summarise(&steps, storage, backends.len() > 1, expectations);
-    Ok(Trace {
-        schema_version: SCHEMA_VERSION,
-        scenario: ScenarioInfo::of(loaded),
-        backends,
-        steps,
-        summary,
-    })
+
+    /// Ends the run: what each design keeps, and the summary.
+    pub fn finish(self) -> anyhow::Result<RunEnd> {
+        let storage = self
+            .services
+            .each()
+            .iter()
+            .map(|s| s.storage())
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let backends: Vec<Backend> = self.services.each().iter().map(|s| s.backend()).collect();
+        Ok(RunEnd {
+            backends,
+            summary: self.summary.finish(storage),
+        })
+    }
 }
 
 fn perform(
@@ -265,33 +377,82 @@ fn perform(
     })
 }
 
-fn summarise(
-    steps: &[StepRecord],
-    storage: Vec<StorageSummary>,
+/// The summary, added to one step at a time.
+struct SummaryBuilder {
     compared: bool,
+    queries: usize,
+    any_question_differs: bool,
+    questions_compared: usize,
+    steps_compared: usize,
+    steps: usize,
+    commands: usize,
+    commands_done_earlier: usize,
+    differing_steps: Vec<usize>,
+    gap_steps: Vec<usize>,
     expectations: Expectations,
-) -> Summary {
-    let is_question = |s: &&StepRecord| matches!(s.action, Action::Question(_));
-    let steps_where = |agreement: Agreement| -> Vec<usize> {
-        steps
-            .iter()
-            .filter(|s| s.agreement() == agreement)
-            .map(|s| s.step)
-            .collect()
-    };
-    let queries_identical = compared.then(|| {
-        steps
-            .iter()
-            .filter(is_question)
-            .all(|s| s.agreement() != Agreement::Different)
-    });
-    Summary {
-        storage,
-        queries: steps.iter().filter(is_question).count(),
-        queries_identical,
-        differing_steps: steps_where(Agreement::Different),
-        gap_steps: steps_where(Agreement::Gap),
-        expectations,
+}
+
+impl SummaryBuilder {
+    fn new(compared: bool) -> SummaryBuilder {
+        SummaryBuilder {
+            compared,
+            queries: 0,
+            any_question_differs: false,
+            questions_compared: 0,
+            steps_compared: 0,
+            steps: 0,
+            commands: 0,
+            commands_done_earlier: 0,
+            differing_steps: Vec::new(),
+            gap_steps: Vec::new(),
+            expectations: Expectations::default(),
+        }
+    }
+
+    fn add(&mut self, step: &StepRecord) {
+        let agreement = step.agreement();
+        self.steps += 1;
+        match agreement {
+            Agreement::Different => self.differing_steps.push(step.step),
+            Agreement::Gap => self.gap_steps.push(step.step),
+            _ => {}
+        }
+        self.steps_compared += usize::from(agreement.both_answered());
+        match step.action {
+            Action::Question(_) => {
+                self.queries += 1;
+                self.any_question_differs |= agreement == Agreement::Different;
+                self.questions_compared += usize::from(agreement.both_answered());
+            }
+            Action::Command(_) => {
+                self.commands += 1;
+                let done_earlier = step.results.iter().all(|r| {
+                    matches!(
+                        r.outcome,
+                        Outcome::NotApplicable {
+                            why: Inapplicable::DoneEarlier
+                        }
+                    )
+                });
+                self.commands_done_earlier += usize::from(done_earlier);
+            }
+            Action::View(_) => {}
+        }
+    }
+
+    fn finish(self, storage: Vec<StorageSummary>) -> Summary {
+        Summary {
+            storage,
+            queries: self.queries,
+            queries_identical: self.compared.then_some(!self.any_question_differs),
+            differing_steps: self.differing_steps,
+            gap_steps: self.gap_steps,
+            expectations: self.expectations,
+            steps: self.steps,
+            steps_compared: self.steps_compared,
+            questions_compared: self.questions_compared,
+            nothing_left: self.commands > 0 && self.commands_done_earlier == self.commands,
+        }
     }
 }
 

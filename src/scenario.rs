@@ -2,12 +2,14 @@
 //!
 //! Every error names its file, and where it can, the line, column and step.
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, SyncSender};
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -61,7 +63,68 @@ pub struct Scenario {
     /// when run with one of them. Empty for a scenario whose expectations hold under all.
     #[serde(default)]
     pub not_for: BTreeMap<DesignFlag, String>,
+    /// Empty when the scenario was read as a stream (`for_each_step`): each step was handed
+    /// on as it was read instead.
+    #[serde(deserialize_with = "deserialize_steps")]
     pub steps: Vec<Step>,
+}
+
+thread_local! {
+    /// Where a streamed read (`for_each_step`) sends its steps as they are parsed, a batch
+    /// at a time. Unset, the steps are collected into `Scenario::steps`.
+    static STEP_SINK: RefCell<Option<SyncSender<Vec<Step>>>> = const { RefCell::new(None) };
+}
+
+thread_local! {
+    /// Where a string over `MAX_STRING_BYTES` started, set by the reader that refused it
+    /// (serde_json reports where reading stopped, a megabyte later).
+    static STRING_TOO_LONG: Cell<Option<(usize, usize)>> = const { Cell::new(None) };
+}
+
+/// Steps handed over at a time by a streamed read.
+const STREAM_BATCH: usize = 256;
+
+/// Said when the reader of a stream stopped taking steps (it failed, or had seen enough).
+const STREAM_STOPPED: &str = "the run stopped reading the scenario";
+
+fn deserialize_steps<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Step>, D::Error> {
+    struct StepsVisitor;
+
+    impl<'de> Visitor<'de> for StepsVisitor {
+        type Value = Vec<Step>;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a list of steps")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Step>, A::Error> {
+            let sink = STEP_SINK.with(|sink| sink.borrow().clone());
+            let mut steps = Vec::new();
+            while let Some(step) = seq.next_element::<Step>()? {
+                steps.push(step);
+                // Handed over in batches: one wake-up of the reader per batch, not per step.
+                if let Some(sink) = &sink
+                    && steps.len() == STREAM_BATCH
+                {
+                    sink.send(std::mem::replace(
+                        &mut steps,
+                        Vec::with_capacity(STREAM_BATCH),
+                    ))
+                    .map_err(|_| de::Error::custom(STREAM_STOPPED))?;
+                }
+            }
+            match &sink {
+                Some(sink) if !steps.is_empty() => {
+                    sink.send(steps)
+                        .map_err(|_| de::Error::custom(STREAM_STOPPED))?;
+                    Ok(Vec::new())
+                }
+                _ => Ok(steps),
+            }
+        }
+    }
+
+    deserializer.deserialize_seq(StepsVisitor)
 }
 
 /// A command-line choice that changes a design, as `not_for` names it.
@@ -432,62 +495,295 @@ impl Scenario {
     /// SHA-256 over the title and every step's action: the same scenario gets the same
     /// fingerprint wherever its file is, so `--continue` knows how far it got.
     pub fn fingerprint(&self) -> String {
-        let actions: Vec<&Action> = self.steps.iter().map(|s| &s.action).collect();
-        let canonical = serde_json::to_vec(&(&self.title, actions))
-            .expect("actions are plain data and always serialize");
-        hex::encode(Sha256::digest(&canonical))
+        let mut fingerprint = Fingerprint::new(&self.title);
+        for step in &self.steps {
+            fingerprint.add(&step.action);
+        }
+        fingerprint.finish()
     }
 
     /// Parses and validates a scenario; `source` names it in errors.
     pub fn from_json(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let error = |position, step, message| ScenarioError {
+        let scenario = parse(source, serde_json::Deserializer::from_str(text))?;
+        let steps = scenario.steps.len();
+        scenario.checked(source, steps)
+    }
+
+    /// What every scenario must say, checked once its steps are counted.
+    fn checked(self, source: &str, steps: usize) -> Result<Scenario, ScenarioError> {
+        let error = |message: String| ScenarioError {
             source: source.to_string(),
-            position,
-            step,
+            position: None,
+            step: None,
             message,
         };
-        let mut json = serde_json::Deserializer::from_str(text);
-        let scenario: Scenario = serde_path_to_error::deserialize(&mut json).map_err(|e| {
-            let inner = e.inner();
-            let (step, field) = locate(e.path());
-            let mut message = strip_position(&inner.to_string());
-            if let Some(field) = field {
-                message = format!("{field}: {message}");
-            }
-            error(Some((inner.line(), inner.column())), step, message)
-        })?;
-        json.end().map_err(|e| {
-            error(
-                Some((e.line(), e.column())),
-                None,
-                strip_position(&e.to_string()),
-            )
-        })?;
-        if scenario.title.trim().is_empty() {
-            return Err(error(None, None, "the title must not be empty".into()));
+        if self.title.trim().is_empty() {
+            return Err(error("the title must not be empty".into()));
         }
-        if let Some(flag) = scenario
+        if let Some(flag) = self
             .not_for
             .iter()
             .find_map(|(flag, reason)| reason.trim().is_empty().then_some(flag))
         {
-            return Err(error(
-                None,
-                None,
-                format!(
-                    "not_for: say why the scenario is not meant for {}",
-                    flag.cli()
-                ),
-            ));
+            return Err(error(format!(
+                "not_for: say why the scenario is not meant for {}",
+                flag.cli()
+            )));
         }
-        if scenario.steps.is_empty() {
-            return Err(error(
-                None,
-                None,
-                "a scenario needs at least one step".into(),
-            ));
+        if steps == 0 {
+            return Err(error("a scenario needs at least one step".into()));
         }
-        Ok(scenario)
+        Ok(self)
+    }
+}
+
+/// A scenario's fingerprint, one step at a time: SHA-256 over the JSON of
+/// `[title, [action, …]]`, fed as it would be written, so a streamed scenario gets the same
+/// fingerprint as one read whole.
+pub struct Fingerprint {
+    hasher: Sha256,
+    first: bool,
+}
+
+impl Fingerprint {
+    pub fn new(title: &str) -> Fingerprint {
+        let mut hasher = Sha256::new();
+        hasher.update(b"[");
+        hasher.update(serde_json::to_vec(title).expect("a string always serializes"));
+        hasher.update(b",[");
+        Fingerprint {
+            hasher,
+            first: true,
+        }
+    }
+
+    pub fn add(&mut self, action: &Action) {
+        if !self.first {
+            self.hasher.update(b",");
+        }
+        self.first = false;
+        self.hasher.update(
+            serde_json::to_vec(action).expect("actions are plain data and always serialize"),
+        );
+    }
+
+    pub fn finish(mut self) -> String {
+        self.hasher.update(b"]]");
+        hex::encode(self.hasher.finalize())
+    }
+}
+
+/// Parses one scenario document, naming `source`, the line, column and step of any error.
+/// Its steps are collected, or streamed when `STEP_SINK` is set on this thread.
+fn parse<'de, R: serde_json::de::Read<'de>>(
+    source: &str,
+    mut json: serde_json::Deserializer<R>,
+) -> Result<Scenario, ScenarioError> {
+    let error = |position, step, message| ScenarioError {
+        source: source.to_string(),
+        position,
+        step,
+        message,
+    };
+    let scenario: Scenario = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        let inner = e.inner();
+        let (step, field) = locate(e.path());
+        // A string over the cap is refused by the reader, which knows where it started.
+        if let Some((line, column)) = STRING_TOO_LONG.with(Cell::take) {
+            let mut message = StringTooLong.to_string();
+            if let Some(field) = field {
+                message = format!("{field}: {message}");
+            }
+            return error(Some((line, column)), step, message);
+        }
+        let mut message = strip_position(&inner.to_string());
+        if let Some(field) = field {
+            message = format!("{field}: {message}");
+        }
+        error(Some((inner.line(), inner.column())), step, message)
+    })?;
+    json.end().map_err(|e| {
+        error(
+            Some((e.line(), e.column())),
+            None,
+            strip_position(&e.to_string()),
+        )
+    })?;
+    Ok(scenario)
+}
+
+/// Where a scenario's text is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScenarioSource {
+    Bundled(&'static str),
+    File(PathBuf),
+}
+
+impl ScenarioSource {
+    /// Finds a scenario by bundled name or path, as `load` does, without reading it.
+    pub fn find(name_or_path: &str) -> anyhow::Result<ScenarioSource> {
+        if is_bundled_name(name_or_path) {
+            return Ok(ScenarioSource::Bundled(bundled(name_or_path)?));
+        }
+        Ok(ScenarioSource::File(PathBuf::from(name_or_path)))
+    }
+}
+
+/// A scenario file above this size is read as a stream, one step at a time, with a cap on
+/// each string instead of on the file. Smaller ones are read whole.
+pub const STREAM_ABOVE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The longest string a streamed scenario may hold: a name or a note, not a data dump.
+pub const MAX_STRING_BYTES: usize = 1024 * 1024;
+
+/// Reads a scenario without holding its steps: each is handed to `each` as soon as it is
+/// parsed (a parsing thread reads ahead by a few steps). Returns the scenario with no steps,
+/// and how many there were. `each`'s error stops the read and is returned as it is.
+pub fn for_each_step(
+    name: &str,
+    source: &ScenarioSource,
+    mut each: impl FnMut(Step) -> anyhow::Result<()>,
+) -> anyhow::Result<(Scenario, usize)> {
+    let shown = match source {
+        ScenarioSource::Bundled(_) => format!("bundled scenario `{name}`"),
+        ScenarioSource::File(path) => path.display().to_string(),
+    };
+    let (sink, batches) = mpsc::sync_channel::<Vec<Step>>(4);
+    let parser = {
+        let source = source.clone();
+        let shown = shown.clone();
+        std::thread::spawn(move || -> Result<Scenario, ScenarioError> {
+            STEP_SINK.with(|slot| *slot.borrow_mut() = Some(sink));
+            let parsed = match &source {
+                ScenarioSource::Bundled(text) => {
+                    parse(&shown, serde_json::Deserializer::from_str(text))
+                }
+                ScenarioSource::File(path) => read_streamed(&shown, path),
+            };
+            STEP_SINK.with(|slot| slot.borrow_mut().take());
+            parsed
+        })
+    };
+    let mut count = 0;
+    let mut stopped = None;
+    'read: for batch in batches.iter() {
+        for step in batch {
+            count += 1;
+            if let Err(e) = each(step) {
+                stopped = Some(e);
+                break 'read;
+            }
+        }
+    }
+    drop(batches);
+    let parsed = parser
+        .join()
+        .map_err(|_| anyhow::anyhow!("the scenario reader of {shown} panicked"))?;
+    if let Some(e) = stopped {
+        return Err(e);
+    }
+    Ok((parsed?.checked(&shown, count)?, count))
+}
+
+/// Parses a file: whole when small (its encoding checked first, as `read_file` does), as a
+/// stream with capped strings when large.
+fn read_streamed(shown: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    let error = |message: String| ScenarioError {
+        source: shown.to_string(),
+        position: None,
+        step: None,
+        message,
+    };
+    let file = std::fs::File::open(path).map_err(|e| error(format!("cannot read: {e}")))?;
+    let size = file
+        .metadata()
+        .map_err(|e| error(format!("cannot read: {e}")))?
+        .len();
+    if size <= STREAM_ABOVE_BYTES {
+        let text = read_file(path)?;
+        return parse(shown, serde_json::Deserializer::from_str(&text));
+    }
+    let reader = CappedStrings::new(std::io::BufReader::with_capacity(1 << 16, file));
+    parse(shown, serde_json::Deserializer::from_reader(reader))
+}
+
+/// A string longer than `MAX_STRING_BYTES`. Where it starts is passed on in
+/// `STRING_TOO_LONG`: serde_json reports where reading stopped.
+#[derive(Debug)]
+struct StringTooLong;
+
+impl fmt::Display for StringTooLong {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "a string longer than {} KiB: a scenario holds names and notes, not data",
+            MAX_STRING_BYTES / 1024
+        )
+    }
+}
+
+impl std::error::Error for StringTooLong {}
+
+/// Passes JSON text through, refusing any string longer than `MAX_STRING_BYTES`, so that a
+/// streamed file cannot make one value as big as the file.
+struct CappedStrings<R> {
+    inner: R,
+    in_string: bool,
+    escaped: bool,
+    length: usize,
+    line: usize,
+    column: usize,
+    started: (usize, usize),
+}
+
+impl<R: std::io::Read> CappedStrings<R> {
+    fn new(inner: R) -> CappedStrings<R> {
+        CappedStrings {
+            inner,
+            in_string: false,
+            escaped: false,
+            length: 0,
+            line: 1,
+            column: 1,
+            started: (1, 1),
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for CappedStrings<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &byte in &buf[..n] {
+            if self.in_string {
+                self.length += 1;
+                if self.length > MAX_STRING_BYTES {
+                    let (line, column) = self.started;
+                    STRING_TOO_LONG.with(|at| at.set(Some((line, column))));
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        StringTooLong,
+                    ));
+                }
+                match (self.escaped, byte) {
+                    (true, _) => self.escaped = false,
+                    (false, b'\\') => self.escaped = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+            } else if byte == b'"' {
+                self.in_string = true;
+                self.length = 0;
+                self.started = (self.line, self.column);
+            }
+            if byte == b'\n' {
+                self.line += 1;
+                self.column = 1;
+            } else if byte & 0xC0 != 0x80 {
+                // Columns count characters, as serde_json's do: not UTF-8 continuation bytes.
+                self.column += 1;
+            }
+        }
+        Ok(n)
     }
 }
 

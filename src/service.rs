@@ -11,7 +11,7 @@ use crate::domain::{Command, Money, Order, OrderId, Rejection, Report, Status, S
 pub use crate::domain::{HistoryQuery, OrderQuery, Question, ReportQuery};
 
 /// Which design answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
     Crud,
@@ -34,7 +34,7 @@ impl fmt::Display for Backend {
 }
 
 /// An order as a backend answers it. `version` is `None` where the design keeps no version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct OrderState {
     pub order_id: OrderId,
     pub customer: String,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::domain::OrderId;
 use crate::domain::Question;
 use crate::expect::Failure;
-use crate::scenario::{Action, Expect, LoadedScenario};
+use crate::scenario::{Action, Expect, LoadedScenario, Scenario};
 use crate::service::{Agreement, Backend, OrderState, Outcome, StorageSummary};
 
 /// 2: outcomes are typed facts (a rejection names its rule, a source says where it read),
@@ -36,10 +36,14 @@ pub struct ScenarioInfo {
 
 impl ScenarioInfo {
     pub fn of(loaded: &LoadedScenario) -> ScenarioInfo {
+        ScenarioInfo::new(&loaded.name, &loaded.scenario)
+    }
+
+    pub fn new(name: &str, scenario: &Scenario) -> ScenarioInfo {
         ScenarioInfo {
-            name: loaded.name.clone(),
-            title: loaded.scenario.title.clone(),
-            description: loaded.scenario.description.clone(),
+            name: name.to_string(),
+            title: scenario.title.clone(),
+            description: scenario.description.clone(),
         }
     }
 }
@@ -76,6 +80,18 @@ pub struct Summary {
     /// Steps only one backend could answer: gaps, not divergences.
     pub gap_steps: Vec<usize>,
     pub expectations: Expectations,
+    /// Steps run. The counts below are for the summary's words, not the JSON.
+    #[serde(skip)]
+    pub steps: usize,
+    /// Steps both designs answered, so that their answers could be compared.
+    #[serde(skip)]
+    pub steps_compared: usize,
+    /// Question steps both designs answered.
+    #[serde(skip)]
+    pub questions_compared: usize,
+    /// An earlier run did every command (`--continue`): only questions were asked again.
+    #[serde(skip)]
+    pub nothing_left: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -127,10 +143,49 @@ pub struct BackendHistory<'a> {
     pub orders: Vec<OrderHistory<'a>>,
 }
 
+/// The entry a step adds to an order's history on one design, if any: the state it answered
+/// after a command or to a query about now, or, for a command stored while its view was
+/// down, a `view_down` entry with no state.
+pub fn history_entry(step: &StepRecord, backend: Backend) -> Option<(&OrderId, HistoryEntry<'_>)> {
+    let outcome = step.result(backend)?;
+    let is_now = match &step.action {
+        Action::Question(Question::Query(query)) => query.as_of.is_none(),
+        Action::Command(_) => true,
+        _ => false,
+    };
+    let order_id = step.action.order_id().filter(|_| is_now)?;
+    let entry = match outcome {
+        Outcome::Applied {
+            state: Some(state), ..
+        }
+        | Outcome::Answered {
+            state: Some(state), ..
+        } => HistoryEntry {
+            step: step.step,
+            state: Some(state),
+            view_down: false,
+        },
+        Outcome::Applied { state: None, .. } => HistoryEntry {
+            step: step.step,
+            state: None,
+            view_down: true,
+        },
+        _ => return None,
+    };
+    Some((order_id, entry))
+}
+
+/// Whether `entry` only repeats what the history already shows: the same state as its last,
+/// with the view up since.
+pub fn repeats(last: Option<(&OrderState, bool)>, entry: &HistoryEntry) -> bool {
+    match (last, entry.state) {
+        (Some((last_state, last_view_down)), Some(state)) => !last_view_down && last_state == state,
+        _ => false,
+    }
+}
+
 impl Trace {
-    /// Per design, each order's sequence of states: every state it answered, after a command
-    /// or to a query about now, each once (a query answering the state already shown adds
-    /// nothing), and the steps it could not answer because its view was down.
+    /// Per design, each order's sequence of states (see `history_entry`), each once.
     pub fn histories(&self) -> Vec<BackendHistory<'_>> {
         self.backends
             .iter()
@@ -139,34 +194,8 @@ impl Trace {
                 // Looked up by id; the output follows `orders`, so the map's own order never shows.
                 let mut index: HashMap<&OrderId, usize> = HashMap::new();
                 for step in &self.steps {
-                    let Some(outcome) = step.result(backend) else {
+                    let Some((order_id, entry)) = history_entry(step, backend) else {
                         continue;
-                    };
-                    let is_now = match &step.action {
-                        Action::Question(Question::Query(query)) => query.as_of.is_none(),
-                        Action::Command(_) => true,
-                        _ => false,
-                    };
-                    let (Some(order_id), true) = (step.action.order_id(), is_now) else {
-                        continue;
-                    };
-                    let entry = match outcome {
-                        Outcome::Applied {
-                            state: Some(state), ..
-                        }
-                        | Outcome::Answered {
-                            state: Some(state), ..
-                        } => HistoryEntry {
-                            step: step.step,
-                            state: Some(state),
-                            view_down: false,
-                        },
-                        Outcome::Applied { state: None, .. } => HistoryEntry {
-                            step: step.step,
-                            state: None,
-                            view_down: true,
-                        },
-                        _ => continue,
                     };
                     let slot = *index.entry(order_id).or_insert_with(|| {
                         orders.push(OrderHistory {
@@ -176,19 +205,164 @@ impl Trace {
                         orders.len() - 1
                     });
                     let states = &mut orders[slot].states;
-                    let repeats = entry.state.is_some()
-                        && states
-                            .iter()
-                            .rev()
-                            .find_map(|e| e.state)
-                            .is_some_and(|last| Some(last) == entry.state)
-                        && states.last().is_some_and(|last| !last.view_down);
-                    if !repeats {
+                    let last_state = states.iter().rev().find_map(|e| e.state);
+                    let last = last_state.zip(states.last().map(|e| e.view_down));
+                    if !repeats(last, &entry) {
                         states.push(entry);
                     }
                 }
                 BackendHistory { backend, orders }
             })
             .collect()
+    }
+}
+
+/// The state histories of a run too long to keep: each entry is written to a temporary
+/// SQLite database as its step is done, and read back, order by order, at the end. Memory
+/// grows with the orders (each one's last state), not with the steps.
+pub struct HistorySpill {
+    db: rusqlite::Connection,
+    /// Per design and order: when it first appeared, its entries so far, its last state and
+    /// whether its last entry was a view-down one.
+    orders: HashMap<(Backend, OrderId), SpilledOrder>,
+}
+
+struct SpilledOrder {
+    first_seen: usize,
+    entries: usize,
+    /// The last state written, as its JSON: compared, never read back from here.
+    last_state: Option<Box<str>>,
+    last_view_down: bool,
+}
+
+/// One order's history as read back from a spill.
+#[derive(Debug, Clone, Serialize)]
+pub struct SpilledHistory {
+    pub order_id: OrderId,
+    pub states: Vec<SpilledEntry>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpilledEntry {
+    pub step: usize,
+    pub state: Option<OrderState>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub view_down: bool,
+}
+
+impl HistorySpill {
+    pub fn new() -> anyhow::Result<HistorySpill> {
+        // An empty name: SQLite's private temporary database, on disk, deleted on close.
+        let db = rusqlite::Connection::open("")?;
+        db.execute_batch(
+            "PRAGMA cache_size = -2048;
+             CREATE TABLE history (
+                 backend INTEGER NOT NULL, first_seen INTEGER NOT NULL, seq INTEGER NOT NULL,
+                 order_id TEXT NOT NULL, step INTEGER NOT NULL, state TEXT, view_down INTEGER NOT NULL,
+                 PRIMARY KEY (backend, first_seen, seq)
+             ) WITHOUT ROWID;
+             BEGIN;",
+        )?;
+        Ok(HistorySpill {
+            db,
+            orders: HashMap::new(),
+        })
+    }
+
+    /// Adds what one step adds to the histories of `backends`.
+    pub fn add(&mut self, step: &StepRecord, backends: &[Backend]) -> anyhow::Result<()> {
+        for &backend in backends {
+            let Some((order_id, entry)) = history_entry(step, backend) else {
+                continue;
+            };
+            let key = (backend, order_id.clone());
+            let count = self.orders.len();
+            let order = self.orders.entry(key).or_insert_with(|| SpilledOrder {
+                first_seen: count,
+                entries: 0,
+                last_state: None,
+                last_view_down: false,
+            });
+            let state = entry.state.map(serde_json::to_string).transpose()?;
+            // The rule of `repeats`, on the states' JSON: the same state, with the view up.
+            if !order.last_view_down
+                && state.is_some()
+                && order.last_state.as_deref() == state.as_deref()
+            {
+                continue;
+            }
+            self.db
+                .prepare_cached("INSERT INTO history VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+                .execute(rusqlite::params![
+                    backend as i64,
+                    order.first_seen as i64,
+                    order.entries as i64,
+                    order_id.as_str(),
+                    entry.step as i64,
+                    state,
+                    entry.view_down,
+                ])?;
+            order.entries += 1;
+            if let Some(state) = state {
+                order.last_state = Some(state.into_boxed_str());
+            }
+            order.last_view_down = entry.view_down;
+        }
+        Ok(())
+    }
+
+    /// Calls `each` with the histories of `backend`'s orders, in the order they first
+    /// appeared, up to `limit` orders. Returns how many orders the design has in all.
+    pub fn for_each_order(
+        &self,
+        backend: Backend,
+        limit: Option<usize>,
+        mut each: impl FnMut(SpilledHistory) -> anyhow::Result<()>,
+    ) -> anyhow::Result<usize> {
+        let mut select = self.db.prepare_cached(
+            "SELECT first_seen, order_id, step, state, view_down FROM history
+             WHERE backend = ?1 ORDER BY first_seen, seq",
+        )?;
+        let mut rows = select.query([backend as i64])?;
+        let mut current: Option<(i64, SpilledHistory)> = None;
+        let mut shown = 0;
+        while let Some(row) = rows.next()? {
+            let first_seen: i64 = row.get(0)?;
+            if current.as_ref().is_none_or(|(seen, _)| *seen != first_seen) {
+                if let Some((_, done)) = current.take() {
+                    shown += 1;
+                    each(done)?;
+                }
+                if limit.is_some_and(|limit| shown >= limit) {
+                    break;
+                }
+                let order_id =
+                    OrderId::new(row.get::<_, String>(1)?).map_err(anyhow::Error::msg)?;
+                current = Some((
+                    first_seen,
+                    SpilledHistory {
+                        order_id,
+                        states: Vec::new(),
+                    },
+                ));
+            }
+            let state: Option<String> = row.get(3)?;
+            let entry = SpilledEntry {
+                step: row.get::<_, i64>(2)? as usize,
+                state: state.map(|s| serde_json::from_str(&s)).transpose()?,
+                view_down: row.get(4)?,
+            };
+            if let Some((_, history)) = &mut current {
+                history.states.push(entry);
+            }
+        }
+        if let Some((_, done)) = current {
+            each(done)?;
+        }
+        Ok(self
+            .orders
+            .keys()
+            .filter(|(design, _)| *design == backend)
+            .count())
     }
 }

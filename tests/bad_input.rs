@@ -152,8 +152,10 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
     }
 }
 
+/// A file too big to read whole is read as a stream, with a cap on each string instead: one
+/// string as big as the file is refused where it starts.
 #[test]
-fn a_file_over_16_mib_is_refused_unread() {
+fn a_huge_string_in_a_streamed_file_is_refused_where_it_starts() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("huge.json");
     let padding = "x".repeat(16 * 1024 * 1024);
@@ -161,9 +163,15 @@ fn a_file_over_16_mib_is_refused_unread() {
         r#"{{"title": "t", "description": "{padding}", "steps": [{{"query": {{"order_id": "A1"}}}}]}}"#
     );
     std::fs::write(&path, &text).unwrap();
-    assert!(text.len() as u64 > eslab::scenario::MAX_FILE_BYTES);
+    assert!(text.len() as u64 > eslab::scenario::STREAM_ABOVE_BYTES);
     let stderr = refused(&path);
-    assert!(stderr.contains("16 MiB"), "{stderr}");
+    let (line, column) = position_of(&text, "\"xxx");
+    assert!(
+        stderr.contains(&format!(
+            "huge.json:{line}:{column}: description: a string longer than 1024 KiB"
+        )),
+        "{stderr}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

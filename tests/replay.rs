@@ -262,8 +262,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let mut storage = StorageOptions {
             db_dir: Some(dir.path().join("db")),
-            resume: false,
-            crud_locking: false,
+            ..StorageOptions::default()
         };
         let mut traces = Vec::new();
         for part in [head, tail] {

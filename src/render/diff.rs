@@ -42,7 +42,7 @@ pub fn diff(trace: &Trace, style: Style) -> String {
     let differing = steps_where(trace, Agreement::Different);
     let gaps = steps_where(trace, Agreement::Gap);
     let mut doc = Doc::default();
-    doc.text(narrate::diff_headline(trace));
+    doc.text(narrate::diff_headline(&trace.scenario.name, &trace.summary));
     if !differing.is_empty() {
         doc.table(
             &["#", "Step", "CRUD answers", "ES answers"],

@@ -20,7 +20,7 @@ pub use doc::{DEFAULT_WIDTH, Doc, Width};
 pub use lists::{ScenarioListing, reports, scenarios};
 pub use log::{LoggedEvent, log};
 pub use replay::replay;
-pub use run::{run, run_closing, run_opening, run_step, write_run};
+pub use run::{JsonRun, run, run_closing, run_opening, run_step, write_run};
 pub use verify::verdict;
 
 /// An output form; each subcommand offers the ones it has (see `cli`).

@@ -1,41 +1,18 @@
 //! `eslab run`: every step, both state histories and the summary.
 
-use serde::{Serialize, Serializer};
+use std::io::Write;
+
+use serde::Serialize;
 
 use super::text::Cell;
-use super::{Doc, Format, Style, mermaid, to_json};
+use super::{Doc, Format, Style, mermaid};
 use crate::domain::Question;
 use crate::narrate::{self, Line, Mark};
 use crate::scenario::{Action, Expect};
 use crate::service::{Backend, OrderState, Outcome};
-use crate::trace::{BackendHistory, ScenarioInfo, StepRecord, Summary, Trace};
-
-/// The JSON of `eslab run`: the trace's facts, each result with its narrated words (so that
-/// nothing reading the JSON words a fact again), the state histories and the summary.
-#[derive(Serialize)]
-struct RunDocument<'a> {
-    schema_version: u32,
-    scenario: &'a ScenarioInfo,
-    backends: &'a [Backend],
-    #[serde(serialize_with = "narrated_steps")]
-    steps: &'a [StepRecord],
-    summary: &'a Summary,
-    histories: Vec<BackendHistory<'a>>,
-    /// The summary as the table says it.
-    summary_text: Vec<String>,
-}
-
-fn run_document(trace: &Trace) -> RunDocument<'_> {
-    RunDocument {
-        schema_version: trace.schema_version,
-        scenario: &trace.scenario,
-        backends: &trace.backends,
-        steps: &trace.steps,
-        summary: &trace.summary,
-        histories: trace.histories(),
-        summary_text: narrate::summary(trace),
-    }
-}
+use crate::trace::{
+    BackendHistory, HistorySpill, SCHEMA_VERSION, ScenarioInfo, StepRecord, Summary, Trace,
+};
 
 #[derive(Serialize)]
 struct NarratedStep<'a> {
@@ -62,57 +39,183 @@ struct Narration {
     answer: Vec<Line>,
 }
 
-/// Steps are narrated one at a time as they are written: a long run's words are never all
-/// held in memory.
-fn narrated_steps<S: Serializer>(steps: &&[StepRecord], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(steps.iter().map(|step| {
-        NarratedStep {
-            step: step.step,
-            action: &step.action,
-            note: step.note.as_deref(),
-            expect: step.expect.as_deref(),
-            results: step
-                .results
-                .iter()
-                .map(|result| NarratedResult {
-                    backend: result.backend,
-                    outcome: &result.outcome,
-                    narration: Narration {
-                        storage: narrate::storage(result.backend, &result.outcome, &step.action),
-                        answer: narrate::answer(&step.action, &result.outcome),
-                    },
-                })
-                .collect(),
-        }
-    }))
+/// A step's facts, each result with its narrated words, so that nothing reading the JSON
+/// words a fact again.
+fn narrated_step(step: &StepRecord) -> NarratedStep<'_> {
+    NarratedStep {
+        step: step.step,
+        action: &step.action,
+        note: step.note.as_deref(),
+        expect: step.expect.as_deref(),
+        results: step
+            .results
+            .iter()
+            .map(|result| NarratedResult {
+                backend: result.backend,
+                outcome: &result.outcome,
+                narration: Narration {
+                    storage: narrate::storage(result.backend, &result.outcome, &step.action),
+                    answer: narrate::answer(&step.action, &result.outcome),
+                },
+            })
+            .collect(),
+    }
 }
 
-/// Writes a run in the form asked for. JSON is streamed as it is made: a long run's document
-/// (hundreds of megabytes at 100,000 steps) is never held whole in memory.
-pub fn write_run(
-    trace: &Trace,
-    style: Style,
-    out: &mut impl std::io::Write,
-) -> std::io::Result<()> {
+/// Writes a run in the form asked for.
+pub fn write_run(trace: &Trace, style: Style, out: &mut impl Write) -> anyhow::Result<()> {
     match style.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &run_document(trace))?;
-            out.write_all(b"\n")
+            let mut json = JsonRun::begin(out, &trace.scenario, &trace.backends)?;
+            for step in &trace.steps {
+                json.step(step)?;
+            }
+            json.finish(&trace.summary)
         }
-        _ => out.write_all(run(trace, style).as_bytes()),
+        _ => Ok(out.write_all(run(trace, style).as_bytes())?),
     }
+}
+
+/// The run's JSON document written as the run goes: each step as soon as it is done, the
+/// histories from a spill at the end. A long run's document (gigabytes at a million steps)
+/// is never in memory, nor are its steps. The bytes are those of the whole document
+/// pretty-printed at once.
+pub struct JsonRun<'w, W: Write> {
+    out: &'w mut W,
+    backends: Vec<Backend>,
+    steps: usize,
+    histories: HistorySpill,
+    buffer: Vec<u8>,
+}
+
+impl<'w, W: Write> JsonRun<'w, W> {
+    pub fn begin(
+        out: &'w mut W,
+        scenario: &ScenarioInfo,
+        backends: &[Backend],
+    ) -> anyhow::Result<JsonRun<'w, W>> {
+        out.write_all(b"{\n")?;
+        field(out, "schema_version", &SCHEMA_VERSION)?;
+        field(out, "scenario", scenario)?;
+        field(out, "backends", &backends)?;
+        out.write_all(b"  \"steps\": [")?;
+        Ok(JsonRun {
+            out,
+            backends: backends.to_vec(),
+            steps: 0,
+            histories: HistorySpill::new()?,
+            buffer: Vec::new(),
+        })
+    }
+
+    pub fn step(&mut self, step: &StepRecord) -> anyhow::Result<()> {
+        self.out.write_all(if self.steps == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        })?;
+        self.steps += 1;
+        indented_with(&mut self.buffer, &mut *self.out, 2, &narrated_step(step))?;
+        self.histories.add(step, &self.backends)
+    }
+
+    pub fn finish(self, summary: &Summary) -> anyhow::Result<()> {
+        let out = self.out;
+        out.write_all(if self.steps == 0 {
+            b"],\n"
+        } else {
+            b"\n  ],\n"
+        })?;
+        field(out, "summary", summary)?;
+        out.write_all(b"  \"histories\": [")?;
+        for (i, &backend) in self.backends.iter().enumerate() {
+            out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+            write!(
+                out,
+                "    {{\n      \"backend\": {},\n      \"orders\": [",
+                serde_json::to_string(&backend)?
+            )?;
+            let mut orders = 0;
+            self.histories.for_each_order(backend, None, |history| {
+                out.write_all(if orders == 0 {
+                    b"\n        "
+                } else {
+                    b",\n        "
+                })?;
+                orders += 1;
+                indented(&mut *out, 4, &history)
+            })?;
+            out.write_all(if orders == 0 {
+                b"]\n    }"
+            } else {
+                b"\n      ]\n    }"
+            })?;
+        }
+        out.write_all(if self.backends.is_empty() {
+            b"],\n"
+        } else {
+            b"\n  ],\n"
+        })?;
+        let text = narrate::summary(summary, &self.backends);
+        out.write_all(b"  \"summary_text\": ")?;
+        indented(&mut *out, 1, &text)?;
+        out.write_all(b"\n}\n")?;
+        Ok(())
+    }
+}
+
+/// `  "name": value,` with the value pretty-printed one level in.
+fn field(out: &mut impl Write, name: &str, value: &impl Serialize) -> anyhow::Result<()> {
+    write!(out, "  {}: ", serde_json::to_string(name)?)?;
+    indented(&mut *out, 1, value)?;
+    out.write_all(b",\n")?;
+    Ok(())
+}
+
+/// A value pretty-printed as if nested `depth` levels deep (two spaces a level): JSON strings
+/// hold no raw newline, so every line break is the printer's own. The first line is not
+/// indented (it follows a key or a list's own indentation, written by the caller).
+fn indented(out: &mut impl Write, depth: usize, value: &impl Serialize) -> anyhow::Result<()> {
+    indented_with(&mut Vec::new(), out, depth, value)
+}
+
+/// `indented`, printing into `buffer` first (kept between calls: a long run prints millions
+/// of values) and writing it out in one pass.
+fn indented_with(
+    buffer: &mut Vec<u8>,
+    out: &mut impl Write,
+    depth: usize,
+    value: &impl Serialize,
+) -> anyhow::Result<()> {
+    buffer.clear();
+    serde_json::to_writer_pretty(&mut *buffer, value)?;
+    let pad = &b"                "[..2 * depth];
+    let mut lines = buffer.split(|&b| b == b'\n');
+    if let Some(first) = lines.next() {
+        out.write_all(first)?;
+    }
+    for line in lines {
+        out.write_all(b"\n")?;
+        out.write_all(pad)?;
+        out.write_all(line)?;
+    }
+    Ok(())
 }
 
 pub fn run(trace: &Trace, style: Style) -> String {
     // A run can be long: build only the form asked for.
     match style.format {
         Format::Mermaid => mermaid::sequence_diagram(trace),
-        Format::Json => to_json(&run_document(trace)),
+        Format::Json => {
+            let mut bytes = Vec::new();
+            write_run(trace, style, &mut bytes).expect("writing to memory only fails on a bug");
+            String::from_utf8(bytes).expect("JSON is UTF-8")
+        }
         Format::Table | Format::Markdown => {
             let mut doc = run_heading(&trace.scenario);
             doc.heading(2, "Step by step");
-            if narrate::nothing_left(trace) {
-                doc.text(narrate::summary(trace)[0].clone());
+            if trace.summary.nothing_left {
+                doc.text(narrate::summary(&trace.summary, &trace.backends)[0].clone());
             }
             doc.extend(steps_table(trace, &trace.steps));
             doc.extend(run_conclusion(trace));
@@ -225,7 +328,7 @@ fn run_conclusion(trace: &Trace) -> Doc {
         }
     }
     doc.heading(2, "Summary");
-    doc.lines(narrate::summary(trace));
+    doc.lines(narrate::summary(&trace.summary, &trace.backends));
     doc
 }
 
