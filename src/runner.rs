@@ -8,7 +8,7 @@ use crate::crud::{self, CrudStore};
 use crate::db::{self, Location, Schema};
 use crate::es::{self, EventSourcedService};
 use crate::expect;
-use crate::scenario::{Action, LoadedScenario, ViewAction};
+use crate::scenario::{Action, DeployAction, LoadedScenario, ViewAction};
 use crate::service::{
     Agreement, Backend, CommandOutcome, Inapplicable, OrderQuery, OrderService, Outcome, Question,
     StepMark, StorageSummary,
@@ -262,6 +262,7 @@ fn perform(
                 why: Inapplicable::NoView,
             },
         },
+        Action::Deploy(DeployAction::Deploy(deploy)) => service.deploy(deploy)?,
     })
 }
 

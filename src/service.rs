@@ -7,7 +7,9 @@ use std::fmt;
 use serde::Serialize;
 
 pub use crate::db::StepMark;
-use crate::domain::{Command, Money, Order, OrderId, Rejection, Report, Status, StoredEvent};
+use crate::domain::{
+    Command, Deploy, Money, Order, OrderId, Rejection, Report, Status, StoredEvent,
+};
 pub use crate::domain::{HistoryQuery, OrderQuery, Question, ReportQuery};
 
 /// Which design answered.
@@ -150,8 +152,14 @@ pub enum Caveat {
     /// The writer read `expected`, but the row keeps no version to check it against: the
     /// write replaced whatever was there.
     VersionUnchecked { expected: u64 },
-    /// The command carried a value the row has no column for; it was dropped.
-    NotKept { field: &'static str, value: String },
+    /// The command carried a value the design has no place for; it was dropped. `shape`: the
+    /// event shape that has no field for it (event sourcing); none: the row has no column.
+    NotKept {
+        field: &'static str,
+        value: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        shape: Option<u32>,
+    },
 }
 
 /// What a design can add about a stale write it refused.
@@ -224,6 +232,9 @@ pub enum Inapplicable {
     ViewAlreadyDown,
     /// An earlier run did this step (`--continue`).
     DoneEarlier,
+    /// The deploy asks nothing new of the table: it already has what the shape needs, or
+    /// the shape adds nothing the row keeps.
+    TableUnchanged,
 }
 
 /// What one design did at one step: the fact the trace keeps and `narrate` words.
@@ -280,6 +291,23 @@ pub enum Outcome {
         caught_up: u64,
         /// Whether the rebuilt view equals the one that would have been, had it never gone down.
         matches_live: bool,
+    },
+    /// Event sourcing: the writer switched to another shape of an event type. The log is
+    /// untouched: `older_in_log` events of that type, written in an older shape, stay as
+    /// written and are upcast whenever they are read.
+    Deployed {
+        event_type: String,
+        from: u32,
+        to: u32,
+        older_in_log: u64,
+    },
+    /// CRUD: the table was migrated in place (`ALTER TABLE … ADD COLUMN`); every row it
+    /// held got the column's default, whatever it really was.
+    Migrated {
+        table: &'static str,
+        column: &'static str,
+        default: &'static str,
+        rows_filled: u64,
     },
     /// The step does not apply to this design.
     NotApplicable {
@@ -355,6 +383,9 @@ impl Outcome {
             (History { .. }, _) | (_, History { .. }) => Agreement::Gap,
             (NotApplicable { .. }, _) | (_, NotApplicable { .. }) => Agreement::NotCompared,
             (ViewCrashed { .. } | ViewRebuilt { .. }, _) => Agreement::NotCompared,
+            (Deployed { .. } | Migrated { .. }, _) | (_, Deployed { .. } | Migrated { .. }) => {
+                Agreement::NotCompared
+            }
             // A command both stored, but one design could not show its result (view down),
             // or kept less of it than the other.
             (Applied { .. }, Applied { .. })
@@ -403,6 +434,10 @@ pub trait OrderService {
 
     /// What this design keeps in its storage.
     fn storage(&self) -> anyhow::Result<StorageSummary>;
+
+    /// A new release of the code: from now on, `deploy.event` is written in shape
+    /// `deploy.version`. Each design does what it must to keep the new shape.
+    fn deploy(&mut self, deploy: &Deploy) -> anyhow::Result<Outcome>;
 
     /// The read model this design answers queries from, if it has one that can go down
     /// and be rebuilt. CRUD has none: its queries read the table.

@@ -1,6 +1,7 @@
 //! Replay equals live: whatever commands a scenario holds, rebuilding OrderView from the
 //! stored log gives exactly the states event sourcing answered while running, and CRUD
-//! answered the same business states all along.
+//! answered the same business states all along. Deploys between the commands make the log
+//! mix event shapes, which replay reads through the upcasters.
 
 mod common;
 
@@ -51,6 +52,10 @@ enum Op {
     Query {
         order: usize,
     },
+    /// Switches the writer's ModifyOrderEvent shape: the log then mixes shapes.
+    Deploy {
+        version: u32,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -67,6 +72,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (order.clone(), amount).prop_map(|(order, amount)| Op::Pay { order, amount }),
         1 => order.clone().prop_map(|order| Op::Cancel { order }),
         2 => order.prop_map(|order| Op::Query { order }),
+        1 => (1u32..=2).prop_map(|version| Op::Deploy { version }),
     ]
 }
 
@@ -115,6 +121,9 @@ fn steps_json(ops: &[Op]) -> Vec<Value> {
                 json!({"cancel": {"order_id": ORDERS[*order], "reason": "changed mind"}})
             }
             Op::Query { order } => json!({"query": {"order_id": ORDERS[*order]}}),
+            Op::Deploy { version } => {
+                json!({"deploy": {"event": "ModifyOrderEvent", "version": version}})
+            }
         })
         .collect()
 }

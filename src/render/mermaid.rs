@@ -230,6 +230,14 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
                 &format!("{} OrderView rebuilt", Mark::ViewBack.symbol()),
             ));
         }
+        Outcome::Deployed { .. } => out.push(note(
+            "Service",
+            &text::joined(&text::storage(backend, outcome, &step.action)).replace('\n', "; "),
+        )),
+        Outcome::Migrated { .. } => out.push(note(
+            "CRUD",
+            &text::joined(&text::storage(backend, outcome, &step.action)).replace('\n', "; "),
+        )),
         Outcome::NotApplicable { why } => {
             let over = match backend {
                 Backend::Crud => "CRUD",
