@@ -378,7 +378,9 @@ pub fn action(action: &Action) -> String {
         },
         Action::Question(Question::History(_)) => format!("{name}{id}"),
         Action::Question(Question::Report(r)) => format!("{name}\n{}", r.name),
-        Action::View(ViewAction::CrashView(_) | ViewAction::RebuildView(_)) => name.to_string(),
+        Action::View(
+            ViewAction::CrashView(_) | ViewAction::RebuildView(_) | ViewAction::Snapshot(_),
+        ) => name.to_string(),
         Action::Deploy(DeployAction::Deploy(deploy)) => format!("{name}\n{deploy}"),
     }
 }
@@ -596,6 +598,7 @@ pub fn inapplicable(why: &Inapplicable, action: &Action) -> String {
         Inapplicable::NoView => {
             let to = match action {
                 Action::View(ViewAction::RebuildView(_)) => "rebuild",
+                Action::View(ViewAction::Snapshot(_)) => "snapshot",
                 _ => "lose",
             };
             format!("no view to {to}: CRUD's queries read the orders table")
@@ -725,24 +728,34 @@ pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line
         ],
         Outcome::ViewRebuilt {
             replayed,
+            snapshot,
             checkpoint,
             caught_up,
             matches_live,
         } => {
-            let mut lines = vec![
-                Line::marked(
+            let mut lines = vec![Line::marked(
+                Mark::ViewBack,
+                format!(
+                    "OrderView rebuilt: replayed {replayed} {}{}",
+                    plural(*replayed, "events"),
+                    checkpoint.map_or(String::new(), |c| format!(" up to {}", event_id(c)))
+                ),
+            )];
+            if let Some(start) = snapshot {
+                lines.push(Line::under(
                     Mark::ViewBack,
                     format!(
-                        "OrderView rebuilt: replayed {replayed} {}{}",
-                        plural(*replayed, "events"),
-                        checkpoint.map_or(String::new(), |c| format!(" up to {}", event_id(c)))
+                        "from the snapshot at {}: a full replay reads {} {}",
+                        event_id(start.checkpoint),
+                        start.full_replay,
+                        plural(start.full_replay, "events")
                     ),
-                ),
-                Line::under(
-                    Mark::ViewBack,
-                    format!("{caught_up} of them appended while it was down"),
-                ),
-            ];
+                ));
+            }
+            lines.extend([Line::under(
+                Mark::ViewBack,
+                format!("{caught_up} of them appended while it was down"),
+            )]);
             lines.push(if *matches_live {
                 Line::under(Mark::ViewBack, "equals the view it would have had")
             } else {
@@ -750,6 +763,14 @@ pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line
             });
             lines
         }
+        Outcome::SnapshotTaken { checkpoint, orders } => vec![Line::plain(match checkpoint {
+            Some(c) => format!(
+                "snapshot of OrderView stored at {}: {orders} {}, in its own table, never in the log",
+                event_id(*c),
+                plural(*orders as u64, "orders")
+            ),
+            None => "OrderView is empty: nothing to snapshot".into(),
+        })],
         Outcome::Deployed {
             event_type,
             from,
@@ -858,7 +879,8 @@ pub fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
         Outcome::ViewRebuilt { .. }
         | Outcome::NotApplicable { .. }
         | Outcome::Deployed { .. }
-        | Outcome::Migrated { .. } => vec![Line::plain("—")],
+        | Outcome::Migrated { .. }
+        | Outcome::SnapshotTaken { .. } => vec![Line::plain("—")],
     }
 }
 

@@ -258,6 +258,7 @@ fn perform(
         Action::View(view_action) => match (service.read_model(), view_action) {
             (Some(view), ViewAction::CrashView(_)) => view.crash()?,
             (Some(view), ViewAction::RebuildView(_)) => view.rebuild()?,
+            (Some(view), ViewAction::Snapshot(_)) => view.snapshot()?,
             (None, _) => Outcome::NotApplicable {
                 why: Inapplicable::NoView,
             },

@@ -47,6 +47,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
         "schema-evolution",
         include_str!("../scenarios/schema-evolution.json"),
     ),
+    ("snapshots", include_str!("../scenarios/snapshots.json")),
 ];
 
 /// A scenario file is refused above this size: it is a hand-written story, not a data dump.
@@ -135,6 +136,8 @@ pub enum DeployAction {
 pub enum ViewAction {
     CrashView(NoFields),
     RebuildView(NoFields),
+    /// Stores a snapshot of the read model beside the log, for rebuilds to start from.
+    Snapshot(NoFields),
 }
 
 /// `{}`: a step that takes no fields.
@@ -155,6 +158,7 @@ impl Action {
             Action::Question(Question::Report(_)) => "report",
             Action::View(ViewAction::CrashView(_)) => "crash_view",
             Action::View(ViewAction::RebuildView(_)) => "rebuild_view",
+            Action::View(ViewAction::Snapshot(_)) => "snapshot",
             Action::Deploy(_) => "deploy",
         }
     }
@@ -181,6 +185,7 @@ pub const STEP_NAMES: &[&str] = &[
     "report",
     "crash_view",
     "rebuild_view",
+    "snapshot",
     "deploy",
 ];
 
@@ -390,6 +395,7 @@ impl<'de> Deserialize<'de> for Step {
                         "report" => Action::Question(Question::Report(map.next_value()?)),
                         "crash_view" => Action::View(ViewAction::CrashView(map.next_value()?)),
                         "rebuild_view" => Action::View(ViewAction::RebuildView(map.next_value()?)),
+                        "snapshot" => Action::View(ViewAction::Snapshot(map.next_value()?)),
                         "deploy" => Action::Deploy(DeployAction::Deploy(map.next_value()?)),
                         other => {
                             return Err(de::Error::custom(format!(

@@ -208,6 +208,14 @@ pub enum ReportSource {
     ReadModel { events: u64 },
 }
 
+/// Where a rebuild started: a snapshot at `checkpoint`, instead of the whole log of
+/// `full_replay` events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SnapshotStart {
+    pub checkpoint: u64,
+    pub full_replay: u64,
+}
+
 /// Why a design cannot answer a question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "why", rename_all = "snake_case")]
@@ -283,14 +291,23 @@ pub enum Outcome {
         orders_lost: usize,
         checkpoint: Option<u64>,
     },
-    /// The read model was rebuilt by replaying the log.
+    /// The read model was rebuilt by replaying the log (after a snapshot, if `snapshot`).
     ViewRebuilt {
+        /// Events replayed: after the snapshot, or the whole log.
         replayed: u64,
+        /// The snapshot the rebuild started from, and what a replay of the whole log reads.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        snapshot: Option<SnapshotStart>,
         checkpoint: Option<u64>,
         /// Events appended while the view was down, which it had never seen.
         caught_up: u64,
         /// Whether the rebuilt view equals the one that would have been, had it never gone down.
         matches_live: bool,
+    },
+    /// A snapshot of the read model was stored beside the log: `orders` as of `checkpoint`.
+    SnapshotTaken {
+        checkpoint: Option<u64>,
+        orders: usize,
     },
     /// Event sourcing: the writer switched to another shape of an event type. The log is
     /// untouched: `older_in_log` events of that type, written in an older shape, stay as
@@ -382,7 +399,9 @@ impl Outcome {
             (Unavailable { .. }, _) | (_, Unavailable { .. }) => Agreement::Gap,
             (History { .. }, _) | (_, History { .. }) => Agreement::Gap,
             (NotApplicable { .. }, _) | (_, NotApplicable { .. }) => Agreement::NotCompared,
-            (ViewCrashed { .. } | ViewRebuilt { .. }, _) => Agreement::NotCompared,
+            (ViewCrashed { .. } | ViewRebuilt { .. } | SnapshotTaken { .. }, _) => {
+                Agreement::NotCompared
+            }
             (Deployed { .. } | Migrated { .. }, _) | (_, Deployed { .. } | Migrated { .. }) => {
                 Agreement::NotCompared
             }
@@ -451,6 +470,9 @@ pub trait ReadModel {
     /// Drops the read model, as a crash would.
     fn crash(&mut self) -> anyhow::Result<Outcome>;
 
-    /// Rebuilds it from storage.
+    /// Rebuilds it from storage: from the newest snapshot, if there is one.
     fn rebuild(&mut self) -> anyhow::Result<Outcome>;
+
+    /// Stores a snapshot of it beside storage, never in it.
+    fn snapshot(&mut self) -> anyhow::Result<Outcome>;
 }

@@ -310,6 +310,7 @@ fn run_json_of_every_bundled_scenario_has_exactly_the_documented_shape() {
         let mut view_down = false;
         // The shape ES writes ModifyOrderEvent in, and whether CRUD has migrated for it.
         let mut es_shape = 1;
+        let mut snapshot_at: Option<u64> = None;
         let mut crud_reason_column = false;
         let mut checked = 0;
         let mut gaps = Vec::new();
@@ -450,13 +451,27 @@ fn run_json_of_every_bundled_scenario_has_exactly_the_documented_shape() {
                         assert!(matches!(step.action, Action::CrashView {}), "{at}");
                         view_down = true;
                     }
-                    (Backend::Es, Outcome::ViewRebuilt { matches_live, .. }) => {
+                    (
+                        Backend::Es,
+                        Outcome::ViewRebuilt {
+                            matches_live,
+                            snapshot,
+                            ..
+                        },
+                    ) => {
                         assert!(matches!(step.action, Action::RebuildView {}), "{at}");
+                        // A rebuild starts from the newest snapshot the run stored.
+                        assert_eq!(snapshot.as_ref().map(|s| s.checkpoint), snapshot_at, "{at}");
                         assert!(
                             matches_live,
                             "{at}: the rebuilt view differs from the live one"
                         );
                         view_down = false;
+                    }
+                    (Backend::Es, Outcome::SnapshotTaken { checkpoint, .. }) => {
+                        assert!(matches!(step.action, Action::Snapshot {}), "{at}");
+                        assert!(!view_down, "{at}: a snapshot of a downed view");
+                        snapshot_at = *checkpoint;
                     }
                     // A deploy: ES switches its writer and rewrites nothing; CRUD migrates
                     // its table, once.
@@ -484,7 +499,10 @@ fn run_json_of_every_bundled_scenario_has_exactly_the_documented_shape() {
                     // CRUD has no view to crash or rebuild.
                     (Backend::Crud, Outcome::NotApplicable { why }) => {
                         assert!(
-                            matches!(step.action, Action::CrashView {} | Action::RebuildView {}),
+                            matches!(
+                                step.action,
+                                Action::CrashView {} | Action::RebuildView {} | Action::Snapshot {}
+                            ),
                             "{at}"
                         );
                         assert_eq!(why, &shape::Inapplicable::NoView {}, "{at}");

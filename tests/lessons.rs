@@ -323,3 +323,56 @@ fn a_bad_deploy_is_an_input_error_naming_its_step() {
         assert!(stderr.contains("scenario.json:3:"), "{stderr}");
     }
 }
+
+#[test]
+fn a_rebuild_starts_from_the_newest_snapshot_and_equals_the_live_view() {
+    let run = json(["run", "snapshots", "--format", "json"]);
+    assert_eq!(run["summary"]["expectations"]["failures"], json!([]));
+    let steps = run["steps"].as_array().unwrap();
+    let at = |name: &str| {
+        steps
+            .iter()
+            .position(|s| s["action"].get(name).is_some())
+            .unwrap()
+    };
+    let (es, crud) = (results_of(&run, "es"), results_of(&run, "crud"));
+    let taken = es[at("snapshot")];
+    assert_eq!(
+        (&taken["outcome"], &taken["checkpoint"], &taken["orders"]),
+        (&json!("snapshot_taken"), &json!(2012), &json!(2))
+    );
+    assert_eq!(crud[at("snapshot")]["why"], "no_view");
+    let rebuilt = es[at("rebuild_view")];
+    assert_eq!(rebuilt["replayed"], 2);
+    assert_eq!(
+        rebuilt["snapshot"],
+        json!({"checkpoint": 2012, "full_replay": 14})
+    );
+    assert_eq!(rebuilt["matches_live"], true);
+    let markdown = ok(["run", "snapshots", "--format", "markdown"]);
+    assert_contains_all(
+        &markdown,
+        &[
+            "snapshot of OrderView stored at #2012: 2 orders, in its own table, never in the log",
+            "⟳ OrderView rebuilt: replayed 2 events up to #2014",
+            "from the snapshot at #2012: a full replay reads 14 events",
+        ],
+    );
+    let mermaid = ok(["run", "snapshots", "--format", "mermaid"]);
+    assert_contains_all(&mermaid, &["Store-->>View: load the snapshot at #35;2012"]);
+
+    // Kept in its own table, beside the log: the log verifies and holds no trace of it.
+    let tmp = tempfile::tempdir().unwrap();
+    let d = path_str(tmp.path());
+    ok(["run", "snapshots", "--db-dir", d]);
+    let kept: Vec<i64> = select(
+        &events_file(tmp.path()),
+        "SELECT checkpoint FROM snapshots",
+        |r| r.get(0),
+    );
+    assert_eq!(kept, [2012]);
+    assert_eq!(
+        json(["verify", "--db-dir", d, "--format", "json"])["events"],
+        14
+    );
+}

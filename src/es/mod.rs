@@ -19,7 +19,7 @@ use crate::domain::{
 };
 use crate::service::{
     Backend, Caveat, CommandOutcome, Evidence, Inapplicable, OrderService, OrderState, Outcome,
-    ReadModel, ReportSource, Source, StorageChange, StorageSummary, Unanswerable,
+    ReadModel, ReportSource, SnapshotStart, Source, StorageChange, StorageSummary, Unanswerable,
 };
 
 pub struct EventSourcedService {
@@ -297,7 +297,14 @@ impl ReadModel for EventSourcedService {
     }
 
     fn rebuild(&mut self) -> anyhow::Result<Outcome> {
-        let rebuilt = OrderView::rebuild(&self.store, None)?;
+        let snapshot = self.store.latest_snapshot()?;
+        let from = snapshot.as_ref().and_then(OrderView::checkpoint);
+        let mut rebuilt = snapshot.unwrap_or_default();
+        let mut replayed = 0;
+        self.store.for_each_between(from, None, |stored| {
+            replayed += 1;
+            rebuilt.apply(&stored)
+        })?;
         // What the view would hold had it never gone down: its state at the crash, caught up
         // with the events appended since. (If it never went down, the live view itself.)
         let mut would_have_been = match (self.lost_view.take(), &self.view) {
@@ -311,14 +318,34 @@ impl ReadModel for EventSourcedService {
                 caught_up += 1;
                 would_have_been.apply(&stored)
             })?;
+        let full_replay = self.store.count()?;
         let outcome = Outcome::ViewRebuilt {
-            replayed: self.store.count()?,
+            replayed,
+            snapshot: from.map(|checkpoint| SnapshotStart {
+                checkpoint,
+                full_replay,
+            }),
             checkpoint: rebuilt.checkpoint(),
             caught_up,
             matches_live: rebuilt == would_have_been,
         };
         self.view = Some(rebuilt);
         Ok(outcome)
+    }
+
+    fn snapshot(&mut self) -> anyhow::Result<Outcome> {
+        Ok(match &self.view {
+            Some(view) => {
+                self.store.save_snapshot(view)?;
+                Outcome::SnapshotTaken {
+                    checkpoint: view.checkpoint(),
+                    orders: view.len(),
+                }
+            }
+            None => Outcome::NotApplicable {
+                why: Inapplicable::ViewAlreadyDown,
+            },
+        })
     }
 }
 

@@ -552,6 +552,7 @@ pub mod shape {
         },
         CrashView {},
         RebuildView {},
+        Snapshot {},
         Deploy {
             event: EventType,
             version: u32,
@@ -571,6 +572,7 @@ pub mod shape {
                 Action::Report { .. }
                 | Action::CrashView {}
                 | Action::RebuildView {}
+                | Action::Snapshot {}
                 | Action::Deploy { .. } => None,
             }
         }
@@ -983,9 +985,14 @@ pub mod shape {
         },
         ViewRebuilt {
             replayed: u64,
+            snapshot: Option<SnapshotStart>,
             checkpoint: Option<u64>,
             caught_up: u64,
             matches_live: bool,
+        },
+        SnapshotTaken {
+            checkpoint: Option<u64>,
+            orders: usize,
         },
         Deployed {
             event_type: EventType,
@@ -1002,6 +1009,22 @@ pub mod shape {
         NotApplicable {
             why: Inapplicable,
         },
+    }
+
+    /// Where a rebuild started, when it started from a snapshot.
+    #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct SnapshotStart {
+        pub checkpoint: u64,
+        pub full_replay: u64,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawSnapshotTaken {
+        #[serde(deserialize_with = "nullable")]
+        checkpoint: Option<u64>,
+        orders: usize,
     }
 
     #[derive(Deserialize)]
@@ -1050,6 +1073,8 @@ pub mod shape {
     #[serde(deny_unknown_fields)]
     struct RawViewRebuilt {
         replayed: u64,
+        #[serde(default, deserialize_with = "present")]
+        snapshot: Option<SnapshotStart>,
         #[serde(deserialize_with = "nullable")]
         checkpoint: Option<u64>,
         caught_up: u64,
@@ -1139,9 +1164,17 @@ pub mod shape {
                     let raw: RawViewRebuilt = rest(fields)?;
                     Outcome::ViewRebuilt {
                         replayed: raw.replayed,
+                        snapshot: raw.snapshot,
                         checkpoint: raw.checkpoint,
                         caught_up: raw.caught_up,
                         matches_live: raw.matches_live,
+                    }
+                }
+                "snapshot_taken" => {
+                    let raw: RawSnapshotTaken = rest(fields)?;
+                    Outcome::SnapshotTaken {
+                        checkpoint: raw.checkpoint,
+                        orders: raw.orders,
                     }
                 }
                 "deployed" => {
