@@ -846,6 +846,7 @@ fn insert_floor(path: &Path, events: &[(OrderId, u64, Event)]) -> anyhow::Result
                 *version as i64,
                 event.event_type(),
                 &payload,
+                None,
             );
             (
                 i as i64 + 1,
@@ -893,14 +894,15 @@ pub fn replay_floor(conn: &Connection) -> anyhow::Result<(Duration, HashMap<Stri
     let mut select =
         // The same rows a replay reads: envelope and payload, in event-id order.
         conn.prepare_cached(
-            "SELECT event_id, stream_id, stream_version, event_type, payload \
+            "SELECT event_id, stream_id, stream_version, event_type, payload, schema_version \
              FROM events ORDER BY event_id",
         )?;
     let mut rows = select.query([])?;
     while let Some(row) = rows.next()? {
         let (_id, _version): (i64, i64) = (row.get(0)?, row.get(2)?);
         let stream = row.get_ref(1)?.as_str()?;
-        let event = Event::decode(row.get_ref(3)?.as_str()?, row.get_ref(4)?.as_str()?)
+        let shape = u32::try_from(row.get::<_, i64>(5)?)?;
+        let event = Event::decode(row.get_ref(3)?.as_str()?, shape, row.get_ref(4)?.as_str()?)
             .map_err(anyhow::Error::msg)?;
         match event {
             Event::NewOrderEvent(e) => {

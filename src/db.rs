@@ -17,6 +17,10 @@ pub struct Schema {
     pub application_id: i32,
     /// Stored in `user_version`.
     pub version: i32,
+    /// How a file of an older version is brought up to this one: (from version, SQL), each
+    /// step to the next version. A file older than the first step is not read; a file newer
+    /// than `version` was written by a newer eslab and is refused, never misread.
+    pub upgrades: &'static [(i32, &'static str)],
     pub ddl: &'static str,
     /// Tables a database of this schema must have: checked before anything is written.
     pub tables: &'static [&'static str],
@@ -87,8 +91,33 @@ pub fn open(location: &Location, schema: &Schema) -> anyhow::Result<Connection> 
 /// A read-write connection with `query_only` on: SQLite then cleans up its `-wal` and `-shm`
 /// files when it closes, which a read-only connection cannot. Where the file or folder is
 /// read-only, a read-only connection it is.
+///
+/// A file of an older schema version is never changed by reading it: it is copied into
+/// memory and upgraded there.
 pub fn open_for_reading(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
-    check_identity(path, schema)?;
+    let found = check_identity(path, schema)?;
+    if found < schema.version {
+        let file = Connection::open_with_flags(
+            immutable_uri(path),
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("cannot open {}", path.display()))?;
+        let mut conn = Connection::open_in_memory()?;
+        rusqlite::backup::Backup::new(&file, &mut conn)
+            .and_then(|backup| backup.run_to_completion(1024, Duration::ZERO, None))
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        upgrade(&mut conn, schema, found).with_context(|| {
+            format!(
+                "cannot read {} as schema version {}",
+                path.display(),
+                schema.version
+            )
+        })?;
+        conn.pragma_update(None, "query_only", true)?;
+        return Ok(conn);
+    }
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -153,20 +182,53 @@ fn build_file(path: &Path, schema: &Schema) -> anyhow::Result<()> {
 }
 
 fn open_existing(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
-    check_identity(path, schema)?;
-    let conn = Connection::open_with_flags(
+    let found = check_identity(path, schema)?;
+    let mut conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .with_context(|| format!("cannot open {}", path.display()))?;
     configure(&conn).with_context(|| format!("cannot use {}", path.display()))?;
+    if found < schema.version {
+        upgrade(&mut conn, schema, found).with_context(|| {
+            format!(
+                "cannot upgrade {} from schema version {found} to {}",
+                path.display(),
+                schema.version
+            )
+        })?;
+    }
     Ok(conn)
+}
+
+/// Brings a database of an older schema version up to `schema.version`, in one transaction:
+/// a failure or a kill leaves it exactly as it was. Another process may have upgraded it
+/// meanwhile: the version is read again inside the transaction.
+fn upgrade(conn: &mut Connection, schema: &Schema, _found: i32) -> anyhow::Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (from, sql) in schema.upgrades {
+        if *from == version {
+            tx.execute_batch(sql)?;
+            version = from + 1;
+        }
+    }
+    if version != schema.version {
+        bail!(
+            "no upgrade leads from schema version {version} to {}",
+            schema.version
+        );
+    }
+    tx.pragma_update(None, "user_version", version)?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// Reads the file's identity from its header through an `immutable` connection, which never
 /// writes, locks or creates anything: a foreign or broken file is reported and left exactly
-/// as it was, with no `-wal` or `-shm` files beside it.
-pub fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<()> {
+/// as it was, with no `-wal` or `-shm` files beside it. Returns the file's schema version:
+/// this one, or an older one that `upgrades` can bring up to it.
+pub fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<i32> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if !meta.is_file() {
@@ -206,14 +268,23 @@ pub fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<()> {
             return Err(not_ours(format!("it has no `{table}` table")));
         }
     }
-    if version != schema.version {
+    if version > schema.version {
+        bail!(
+            "{} was written by a newer eslab: its {} has schema version {version}, and this eslab reads versions up to {}. Upgrade eslab to open it; the file was left untouched",
+            path.display(),
+            schema.what,
+            schema.version
+        );
+    }
+    let upgradable = schema.upgrades.iter().any(|(from, _)| *from == version);
+    if version != schema.version && !upgradable {
         bail!(
             "{} has schema version {version}, this eslab reads version {}",
             path.display(),
             schema.version
         );
     }
-    Ok(())
+    Ok(version)
 }
 
 /// `file:PATH?immutable=1`, with the characters a URI gives meaning to escaped.

@@ -274,7 +274,11 @@ mod tests {
                     event_id,
                     stream_id: OrderId::new("A1").unwrap(),
                     stream_version: 2,
-                    event: Event::ModifyOrderEvent(ModifyOrderEvent { quantity: 6 }),
+                    schema_version: 1,
+                    event: Event::ModifyOrderEvent(ModifyOrderEvent {
+                        quantity: 6,
+                        reason: None,
+                    }),
                 }],
             },
             state: None,

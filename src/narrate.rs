@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::domain::{Command, Event, OrderId, Question, Rejection, ReportName, StoredEvent};
 use crate::expect::{self, Failure};
-use crate::scenario::{Action, Expect, ViewAction};
+use crate::scenario::{Action, DeployAction, Expect, ViewAction};
 use crate::service::{
     Agreement, Backend, Caveat, Evidence, Inapplicable, OrderState, Outcome, ReportSource, Source,
     StorageChange, Unanswerable,
@@ -260,6 +260,16 @@ pub fn event_line(stored: &StoredEvent) -> String {
     )
 }
 
+/// ` (written v1, read as v2)` for an event stored in an older shape than its type's newest.
+pub fn upcast_note(stored: &StoredEvent) -> String {
+    let latest = crate::domain::upcast::latest(stored.event.event_type()).unwrap_or(1);
+    if stored.schema_version < latest {
+        format!(" (written v{}, read as v{latest})", stored.schema_version)
+    } else {
+        String::new()
+    }
+}
+
 /// An appended event as it shows in the log column: id and type, stream and version, then
 /// its own attributes.
 pub fn appended(stored: &StoredEvent) -> Vec<Line> {
@@ -281,6 +291,12 @@ pub fn appended(stored: &StoredEvent) -> Vec<Line> {
             ),
         ),
     ];
+    if stored.schema_version > 1 {
+        lines.push(Line::under(
+            Mark::Appended,
+            format!("  written as shape v{}", stored.schema_version),
+        ));
+    }
     lines.extend(
         attributes(&stored.event, ": ")
             .into_iter()
@@ -362,7 +378,10 @@ pub fn action(action: &Action) -> String {
         },
         Action::Question(Question::History(_)) => format!("{name}{id}"),
         Action::Question(Question::Report(r)) => format!("{name}\n{}", r.name),
-        Action::View(ViewAction::CrashView(_) | ViewAction::RebuildView(_)) => name.to_string(),
+        Action::View(
+            ViewAction::CrashView(_) | ViewAction::RebuildView(_) | ViewAction::Snapshot(_),
+        ) => name.to_string(),
+        Action::Deploy(DeployAction::Deploy(deploy)) => format!("{name}\n{deploy}"),
     }
 }
 
@@ -484,8 +503,20 @@ pub fn caveat(caveat: &Caveat) -> String {
         Caveat::VersionUnchecked { expected } => format!(
             "no version kept: the writer read version {expected}, but the row cannot tell whether it changed since, so this write replaced whatever was there"
         ),
-        Caveat::NotKept { field, value } => format!(
+        Caveat::NotKept {
+            field,
+            value,
+            shape: None,
+        } => format!(
             "the {field} is not kept: the row has no column for it, so \"{}\" is gone",
+            clean(value)
+        ),
+        Caveat::NotKept {
+            field,
+            value,
+            shape: Some(shape),
+        } => format!(
+            "the {field} is not kept: the writer writes shape v{shape}, which has no field for it, so \"{}\" is gone",
             clean(value)
         ),
     }
@@ -567,6 +598,7 @@ pub fn inapplicable(why: &Inapplicable, action: &Action) -> String {
         Inapplicable::NoView => {
             let to = match action {
                 Action::View(ViewAction::RebuildView(_)) => "rebuild",
+                Action::View(ViewAction::Snapshot(_)) => "snapshot",
                 _ => "lose",
             };
             format!("no view to {to}: CRUD's queries read the orders table")
@@ -574,6 +606,9 @@ pub fn inapplicable(why: &Inapplicable, action: &Action) -> String {
         Inapplicable::ViewAlreadyDown => "OrderView is already down".into(),
         Inapplicable::DoneEarlier => {
             "done by an earlier run: carried on after it (--continue)".into()
+        }
+        Inapplicable::TableUnchanged => {
+            "no migration: the orders table already keeps what this shape needs".into()
         }
     }
 }
@@ -693,24 +728,34 @@ pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line
         ],
         Outcome::ViewRebuilt {
             replayed,
+            snapshot,
             checkpoint,
             caught_up,
             matches_live,
         } => {
-            let mut lines = vec![
-                Line::marked(
+            let mut lines = vec![Line::marked(
+                Mark::ViewBack,
+                format!(
+                    "OrderView rebuilt: replayed {replayed} {}{}",
+                    plural(*replayed, "events"),
+                    checkpoint.map_or(String::new(), |c| format!(" up to {}", event_id(c)))
+                ),
+            )];
+            if let Some(start) = snapshot {
+                lines.push(Line::under(
                     Mark::ViewBack,
                     format!(
-                        "OrderView rebuilt: replayed {replayed} {}{}",
-                        plural(*replayed, "events"),
-                        checkpoint.map_or(String::new(), |c| format!(" up to {}", event_id(c)))
+                        "from the snapshot at {}: a full replay reads {} {}",
+                        event_id(start.checkpoint),
+                        start.full_replay,
+                        plural(start.full_replay, "events")
                     ),
-                ),
-                Line::under(
-                    Mark::ViewBack,
-                    format!("{caught_up} of them appended while it was down"),
-                ),
-            ];
+                ));
+            }
+            lines.extend([Line::under(
+                Mark::ViewBack,
+                format!("{caught_up} of them appended while it was down"),
+            )]);
             lines.push(if *matches_live {
                 Line::under(Mark::ViewBack, "equals the view it would have had")
             } else {
@@ -718,8 +763,61 @@ pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line
             });
             lines
         }
+        Outcome::SnapshotTaken { checkpoint, orders } => vec![Line::plain(match checkpoint {
+            Some(c) => format!(
+                "snapshot of OrderView stored at {}: {orders} {}, in its own table, never in the log",
+                event_id(*c),
+                plural(*orders as u64, "orders")
+            ),
+            None => "OrderView is empty: nothing to snapshot".into(),
+        })],
+        Outcome::Deployed {
+            event_type,
+            from,
+            to,
+            older_in_log,
+        } => deployed(event_type, *from, *to, *older_in_log),
+        Outcome::Migrated {
+            table,
+            column,
+            default,
+            rows_filled,
+        } => migrated(table, column, default, *rows_filled),
         Outcome::NotApplicable { why } => vec![Line::plain(inapplicable(why, action))],
     }
+}
+
+/// Event sourcing's side of a deploy: only the writer changes.
+pub fn deployed(event_type: &str, from: u32, to: u32, older_in_log: u64) -> Vec<Line> {
+    let mut lines = vec![Line::plain(format!(
+        "the writer now writes {event_type} v{to} (was v{from})"
+    ))];
+    lines.push(Line::plain(if older_in_log == 0 {
+        format!("no event in the log is older than v{to}: nothing to upcast")
+    } else {
+        format!(
+            "{older_in_log} older {} in the log as written (append-only): upcast to v{to} whenever read",
+            if older_in_log == 1 { "event stays" } else { "events stay" }
+        )
+    }));
+    lines
+}
+
+/// CRUD's side of a deploy: a migration, in place.
+pub fn migrated(table: &str, column: &str, default: &str, rows_filled: u64) -> Vec<Line> {
+    vec![
+        Line::under(
+            Mark::Overwritten,
+            format!("ALTER TABLE {table} ADD COLUMN {column}"),
+        ),
+        Line::marked(
+            Mark::Overwritten,
+            format!(
+                "{rows_filled} {} filled with \"{default}\", in place: what each would have said was never recorded",
+                plural(rows_filled, "rows")
+            ),
+        ),
+    ]
 }
 
 /// What a design answers at a step: the order's state, a history, a report.
@@ -742,18 +840,23 @@ pub fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
         } => vec![Line::plain(order_state(state))],
         Outcome::Answered { state: None, .. } => vec![no_order()],
         Outcome::History { events } if events.is_empty() => vec![no_order()],
-        Outcome::History { events } => events
-            .iter()
-            .map(|e| {
-                Line::plain(format!(
-                    "v{} {} {}: {}",
-                    e.stream_version,
-                    event_id(e.event_id),
-                    e.event.event_type(),
-                    attributes(&e.event, " ").join(", ")
-                ))
-            })
-            .collect(),
+        Outcome::History { events } => {
+            // Which shape each event was written in matters once a stream mixes shapes.
+            let mixed = events.iter().any(|e| e.schema_version > 1);
+            events
+                .iter()
+                .map(|e| {
+                    Line::plain(format!(
+                        "v{} {} {}{}: {}",
+                        e.stream_version,
+                        event_id(e.event_id),
+                        e.event.event_type(),
+                        if mixed { upcast_note(e) } else { String::new() },
+                        attributes(&e.event, " ").join(", ")
+                    ))
+                })
+                .collect()
+        }
         Outcome::Report { report, .. } => {
             let mut lines = vec![Line::plain(report.columns.join(" | "))];
             lines.extend(report.rows.iter().map(|row| {
@@ -773,7 +876,11 @@ pub fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
         Outcome::ViewCrashed { .. } => {
             vec![Line::marked(Mark::ViewDown, "queries unavailable")]
         }
-        Outcome::ViewRebuilt { .. } | Outcome::NotApplicable { .. } => vec![Line::plain("—")],
+        Outcome::ViewRebuilt { .. }
+        | Outcome::NotApplicable { .. }
+        | Outcome::Deployed { .. }
+        | Outcome::Migrated { .. }
+        | Outcome::SnapshotTaken { .. } => vec![Line::plain("—")],
     }
 }
 

@@ -9,7 +9,8 @@ use crate::db::{self, Location, Schema};
 use crate::es::{self, EventSourcedService};
 use crate::expect;
 use crate::scenario::{
-    self, Action, Fingerprint, LoadedScenario, Scenario, ScenarioSource, Step, ViewAction,
+    self, Action, DeployAction, Fingerprint, LoadedScenario, Scenario, ScenarioSource, Step,
+    ViewAction,
 };
 use crate::service::{
     Agreement, Backend, CommandOutcome, Inapplicable, OrderQuery, OrderService, Outcome, Question,
@@ -370,10 +371,12 @@ fn perform(
         Action::View(view_action) => match (service.read_model(), view_action) {
             (Some(view), ViewAction::CrashView(_)) => view.crash()?,
             (Some(view), ViewAction::RebuildView(_)) => view.rebuild()?,
+            (Some(view), ViewAction::Snapshot(_)) => view.snapshot()?,
             (None, _) => Outcome::NotApplicable {
                 why: Inapplicable::NoView,
             },
         },
+        Action::Deploy(DeployAction::Deploy(deploy)) => service.deploy(deploy)?,
     })
 }
 
@@ -436,7 +439,7 @@ impl SummaryBuilder {
                 });
                 self.commands_done_earlier += usize::from(done_earlier);
             }
-            Action::View(_) => {}
+            Action::View(_) | Action::Deploy(_) => {}
         }
     }
 

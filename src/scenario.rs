@@ -13,7 +13,9 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{Cancel, ChangeQuantity, Command, Money, OrderId, Pay, PlaceOrder, Status};
+use crate::domain::{
+    Cancel, ChangeQuantity, Command, Deploy, Money, OrderId, Pay, PlaceOrder, Status,
+};
 use crate::service::Question;
 
 /// The bundled scenarios, embedded in the binary: (name, JSON text).
@@ -43,6 +45,11 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../scenarios/new-question.json"),
     ),
     ("exercise", include_str!("../scenarios/exercise.json")),
+    (
+        "schema-evolution",
+        include_str!("../scenarios/schema-evolution.json"),
+    ),
+    ("snapshots", include_str!("../scenarios/snapshots.json")),
 ];
 
 /// A scenario file is refused above this size: it is a hand-written story, not a data dump.
@@ -175,6 +182,15 @@ pub enum Action {
     Command(Command),
     Question(Question),
     View(ViewAction),
+    /// A new release of the code, writing an event type in another shape.
+    Deploy(DeployAction),
+}
+
+/// `{"deploy": {"event": …, "version": …}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployAction {
+    Deploy(Deploy),
 }
 
 /// Operations on the read model, to show what happens when it is lost.
@@ -183,6 +199,8 @@ pub enum Action {
 pub enum ViewAction {
     CrashView(NoFields),
     RebuildView(NoFields),
+    /// Stores a snapshot of the read model beside the log, for rebuilds to start from.
+    Snapshot(NoFields),
 }
 
 /// `{}`: a step that takes no fields.
@@ -203,6 +221,8 @@ impl Action {
             Action::Question(Question::Report(_)) => "report",
             Action::View(ViewAction::CrashView(_)) => "crash_view",
             Action::View(ViewAction::RebuildView(_)) => "rebuild_view",
+            Action::View(ViewAction::Snapshot(_)) => "snapshot",
+            Action::Deploy(_) => "deploy",
         }
     }
 
@@ -212,7 +232,7 @@ impl Action {
             Action::Command(command) => Some(command.order_id()),
             Action::Question(Question::Query(q)) => Some(&q.order_id),
             Action::Question(Question::History(q)) => Some(&q.order_id),
-            Action::Question(Question::Report(_)) | Action::View(_) => None,
+            Action::Question(Question::Report(_)) | Action::View(_) | Action::Deploy(_) => None,
         }
     }
 }
@@ -228,6 +248,8 @@ pub const STEP_NAMES: &[&str] = &[
     "report",
     "crash_view",
     "rebuild_view",
+    "snapshot",
+    "deploy",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,7 +395,7 @@ impl Expect {
                 Some("a report expects a `row`")
             }
             Action::Question(Question::Report(_)) => None,
-            Action::Question(Question::History(_)) | Action::View(_) => {
+            Action::Question(Question::History(_)) | Action::View(_) | Action::Deploy(_) => {
                 Some("this step takes no expectations")
             }
         };
@@ -436,6 +458,8 @@ impl<'de> Deserialize<'de> for Step {
                         "report" => Action::Question(Question::Report(map.next_value()?)),
                         "crash_view" => Action::View(ViewAction::CrashView(map.next_value()?)),
                         "rebuild_view" => Action::View(ViewAction::RebuildView(map.next_value()?)),
+                        "snapshot" => Action::View(ViewAction::Snapshot(map.next_value()?)),
+                        "deploy" => Action::Deploy(DeployAction::Deploy(map.next_value()?)),
                         other => {
                             return Err(de::Error::custom(format!(
                                 "unknown step `{other}`: a step is one of {}, with an optional note and expect",

@@ -7,7 +7,9 @@ use std::fmt;
 use serde::Serialize;
 
 pub use crate::db::StepMark;
-use crate::domain::{Command, Money, Order, OrderId, Rejection, Report, Status, StoredEvent};
+use crate::domain::{
+    Command, Deploy, Money, Order, OrderId, Rejection, Report, Status, StoredEvent,
+};
 pub use crate::domain::{HistoryQuery, OrderQuery, Question, ReportQuery};
 
 /// Which design answered.
@@ -150,8 +152,14 @@ pub enum Caveat {
     /// The writer read `expected`, but the row keeps no version to check it against: the
     /// write replaced whatever was there.
     VersionUnchecked { expected: u64 },
-    /// The command carried a value the row has no column for; it was dropped.
-    NotKept { field: &'static str, value: String },
+    /// The command carried a value the design has no place for; it was dropped. `shape`: the
+    /// event shape that has no field for it (event sourcing); none: the row has no column.
+    NotKept {
+        field: &'static str,
+        value: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        shape: Option<u32>,
+    },
 }
 
 /// What a design can add about a stale write it refused.
@@ -200,6 +208,14 @@ pub enum ReportSource {
     ReadModel { events: u64 },
 }
 
+/// Where a rebuild started: a snapshot at `checkpoint`, instead of the whole log of
+/// `full_replay` events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SnapshotStart {
+    pub checkpoint: u64,
+    pub full_replay: u64,
+}
+
 /// Why a design cannot answer a question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "why", rename_all = "snake_case")]
@@ -224,6 +240,9 @@ pub enum Inapplicable {
     ViewAlreadyDown,
     /// An earlier run did this step (`--continue`).
     DoneEarlier,
+    /// The deploy asks nothing new of the table: it already has what the shape needs, or
+    /// the shape adds nothing the row keeps.
+    TableUnchanged,
 }
 
 /// What one design did at one step: the fact the trace keeps and `narrate` words.
@@ -272,14 +291,40 @@ pub enum Outcome {
         orders_lost: usize,
         checkpoint: Option<u64>,
     },
-    /// The read model was rebuilt by replaying the log.
+    /// The read model was rebuilt by replaying the log (after a snapshot, if `snapshot`).
     ViewRebuilt {
+        /// Events replayed: after the snapshot, or the whole log.
         replayed: u64,
+        /// The snapshot the rebuild started from, and what a replay of the whole log reads.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        snapshot: Option<SnapshotStart>,
         checkpoint: Option<u64>,
         /// Events appended while the view was down, which it had never seen.
         caught_up: u64,
         /// Whether the rebuilt view equals the one that would have been, had it never gone down.
         matches_live: bool,
+    },
+    /// A snapshot of the read model was stored beside the log: `orders` as of `checkpoint`.
+    SnapshotTaken {
+        checkpoint: Option<u64>,
+        orders: usize,
+    },
+    /// Event sourcing: the writer switched to another shape of an event type. The log is
+    /// untouched: `older_in_log` events of that type, written in an older shape, stay as
+    /// written and are upcast whenever they are read.
+    Deployed {
+        event_type: String,
+        from: u32,
+        to: u32,
+        older_in_log: u64,
+    },
+    /// CRUD: the table was migrated in place (`ALTER TABLE … ADD COLUMN`); every row it
+    /// held got the column's default, whatever it really was.
+    Migrated {
+        table: &'static str,
+        column: &'static str,
+        default: &'static str,
+        rows_filled: u64,
     },
     /// The step does not apply to this design.
     NotApplicable {
@@ -354,7 +399,12 @@ impl Outcome {
             (Unavailable { .. }, _) | (_, Unavailable { .. }) => Agreement::Gap,
             (History { .. }, _) | (_, History { .. }) => Agreement::Gap,
             (NotApplicable { .. }, _) | (_, NotApplicable { .. }) => Agreement::NotCompared,
-            (ViewCrashed { .. } | ViewRebuilt { .. }, _) => Agreement::NotCompared,
+            (ViewCrashed { .. } | ViewRebuilt { .. } | SnapshotTaken { .. }, _) => {
+                Agreement::NotCompared
+            }
+            (Deployed { .. } | Migrated { .. }, _) | (_, Deployed { .. } | Migrated { .. }) => {
+                Agreement::NotCompared
+            }
             // A command both stored, but one design could not show its result (view down),
             // or kept less of it than the other.
             (Applied { .. }, Applied { .. })
@@ -404,6 +454,10 @@ pub trait OrderService {
     /// What this design keeps in its storage.
     fn storage(&self) -> anyhow::Result<StorageSummary>;
 
+    /// A new release of the code: from now on, `deploy.event` is written in shape
+    /// `deploy.version`. Each design does what it must to keep the new shape.
+    fn deploy(&mut self, deploy: &Deploy) -> anyhow::Result<Outcome>;
+
     /// The read model this design answers queries from, if it has one that can go down
     /// and be rebuilt. CRUD has none: its queries read the table.
     fn read_model(&mut self) -> Option<&mut dyn ReadModel> {
@@ -416,6 +470,9 @@ pub trait ReadModel {
     /// Drops the read model, as a crash would.
     fn crash(&mut self) -> anyhow::Result<Outcome>;
 
-    /// Rebuilds it from storage.
+    /// Rebuilds it from storage: from the newest snapshot, if there is one.
     fn rebuild(&mut self) -> anyhow::Result<Outcome>;
+
+    /// Stores a snapshot of it beside storage, never in it.
+    fn snapshot(&mut self) -> anyhow::Result<Outcome>;
 }

@@ -15,7 +15,10 @@ use crate::service::{Agreement, Backend, OrderState, Outcome, StorageSummary};
 
 /// 2: outcomes are typed facts (a rejection names its rule, a source says where it read),
 /// histories show every state answered and the steps the view was down.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: events carry the shape they were written in (`schema_version`); `deploy` steps, with
+/// the outcomes `deployed` and `migrated`; a `not_kept` caveat may name the event `shape`;
+/// `snapshot` steps (`snapshot_taken`), and a rebuild says the `snapshot` it started from.
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Trace {

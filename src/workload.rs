@@ -55,6 +55,7 @@ impl Workload {
                         order_id,
                         quantity: quantities[r as usize],
                         expected_version: None,
+                        reason: None,
                     }),
                     _ => Command::Pay(Pay {
                         order_id,

@@ -1002,7 +1002,7 @@ fn eslab_reports_lists_both_reports() {
     assert!(table.stdout.contains("quantity-changes"));
 
     let doc = eslab_json(&["reports", "--format", "json"], 0);
-    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["schema_version"], eslab::trace::SCHEMA_VERSION);
     let listing = &doc["reports"];
     let names: Vec<&str> = listing
         .as_array()

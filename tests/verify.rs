@@ -461,7 +461,8 @@ fn a_rewritten_or_shortened_log_shows_only_in_its_head() {
     let mut previous = eslab::es::chain::GENESIS;
     let db = Connection::open(fixture.events()).unwrap();
     for (id, stream, version, event_type, payload, _) in fixture.rows() {
-        previous = eslab::es::chain::link(&previous, id, &stream, version, &event_type, &payload);
+        previous =
+            eslab::es::chain::link(&previous, id, &stream, version, &event_type, &payload, None);
         db.execute(
             "UPDATE events SET hash = ?1 WHERE event_id = ?2",
             rusqlite::params![previous.as_slice(), id],
@@ -598,7 +599,7 @@ fn log_replay_and_continue_refuse_a_tampered_log_unless_trusted() {
     assert!(matches!(out.code, Some(0) | Some(1)), "{}", out.stderr);
     assert!(!out.stderr.contains("refus"), "{}", out.stderr);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["schema_version"], 2);
+    assert_eq!(doc["schema_version"], eslab::trace::SCHEMA_VERSION);
     // --trust belongs to --continue.
     assert_eq!(run(&["run", "bob", "--trust"]).code, Some(2));
 

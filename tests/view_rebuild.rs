@@ -56,6 +56,8 @@ enum Op {
     },
     Crash,
     Rebuild,
+    /// A snapshot of OrderView, at a random point: later rebuilds start from it.
+    Snapshot,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -71,6 +73,7 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(order, as_of)| Op::Query { order, as_of }),
         2 => Just(Op::Crash),
         2 => Just(Op::Rebuild),
+        1 => Just(Op::Snapshot),
     ]
 }
 
@@ -143,6 +146,7 @@ fn scenario_text(first_event_id: u64, ops: &[Op]) -> String {
             },
             Op::Crash => json!({"crash_view": {}}),
             Op::Rebuild => json!({"rebuild_view": {}}),
+            Op::Snapshot => json!({"snapshot": {}}),
         });
     }
     let scenario = json!({
@@ -186,6 +190,8 @@ proptest! {
         let mut view_up = true;
         let mut appended_total: u64 = 0;
         let mut appended_since_crash: u64 = 0;
+        // How many events the newest snapshot had applied, once there is one.
+        let mut snapshot_of: Option<u64> = None;
         for (i, step) in trace.steps.iter().enumerate() {
             let es = result(&trace, i, Backend::Es);
             let crud = result(&trace, i, Backend::Crud);
@@ -200,14 +206,25 @@ proptest! {
                 }
                 (
                     Action::View(ViewAction::RebuildView(_)),
-                    Outcome::ViewRebuilt { replayed, caught_up, matches_live, .. },
+                    Outcome::ViewRebuilt { replayed, caught_up, matches_live, snapshot, .. },
                 ) => {
-                    // (b) every rebuild matches what the view would have held.
+                    // (b) every rebuild matches what the view would have held, and replays
+                    // only the events after the newest snapshot.
                     prop_assert!(*matches_live, "step {}: rebuild does not match\n{text}", i + 1);
-                    prop_assert_eq!(*replayed, appended_total, "step {}", i + 1);
+                    prop_assert_eq!(*replayed, appended_total - snapshot_of.unwrap_or(0), "step {}", i + 1);
+                    prop_assert_eq!(snapshot.is_some(), snapshot_of.is_some(), "step {}", i + 1);
                     let expected = if view_up { 0 } else { appended_since_crash };
                     prop_assert_eq!(*caught_up, expected, "step {}", i + 1);
                     view_up = true;
+                }
+                (Action::View(ViewAction::Snapshot(_)), Outcome::SnapshotTaken { checkpoint, .. }) => {
+                    prop_assert!(view_up, "step {}: a snapshot of a downed view", i + 1);
+                    if checkpoint.is_some() {
+                        snapshot_of = Some(appended_total);
+                    }
+                }
+                (Action::View(ViewAction::Snapshot(_)), Outcome::NotApplicable { .. }) => {
+                    prop_assert!(!view_up, "step {}: a live view was not snapshot", i + 1);
                 }
                 (Action::View(_), other) => {
                     prop_assert!(false, "step {}: view step answered {other:?}", i + 1);

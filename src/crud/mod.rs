@@ -8,10 +8,13 @@ use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use crate::db::{self, Location, Schema, StepMark};
 use crate::domain::report::{self, ReportName};
-use crate::domain::{Command, Money, Order, OrderId, Question, Rejection, Status, apply, decide};
+use crate::domain::{
+    Command, Deploy, Money, Order, OrderId, Question, Rejection, Status, apply, decide,
+};
 use crate::service::{
-    Backend, Caveat, ColumnChange, ColumnValue, CommandOutcome, Evidence, OrderService, OrderState,
-    Outcome, ReportSource, Source, StorageChange, StorageSummary, Unanswerable,
+    Backend, Caveat, ColumnChange, ColumnValue, CommandOutcome, Evidence, Inapplicable,
+    OrderService, OrderState, Outcome, ReportSource, Source, StorageChange, StorageSummary,
+    Unanswerable,
 };
 
 pub const SCHEMA: Schema = Schema {
@@ -19,6 +22,7 @@ pub const SCHEMA: Schema = Schema {
     application_id: 0x4553_4c43, // "ESLC"
     // 3: money columns named for what they hold (`total_cents`).
     version: 3,
+    upgrades: &[],
     ddl: include_str!("schema.sql"),
     tables: &["orders", "progress"],
 };
@@ -29,6 +33,7 @@ pub const VERSIONED_SCHEMA: Schema = Schema {
     what: "CRUD store with a version column (--crud-locking)",
     application_id: 0x4553_4c56, // "ESLV"
     version: 3,
+    upgrades: &[],
     // The same table, plus the version column that `UPDATE … WHERE version = ?` checks.
     ddl: concat!(
         include_str!("schema.sql"),
@@ -41,7 +46,13 @@ pub struct CrudStore {
     conn: Connection,
     /// Optimistic locking: keep a version per row and refuse stale writes.
     locking: bool,
+    /// Whether the table has been migrated to keep why a quantity changed (`deploy`).
+    reason_column: bool,
 }
+
+/// The column a `deploy` of ModifyOrderEvent shape 2 adds, and what every row then holds.
+const REASON_COLUMN: &str = "change_reason";
+const REASON_DEFAULT: &str = "not recorded";
 
 const COLUMNS: &str =
     "order_id, customer, product, quantity, unit_price_cents, total_cents, paid_cents, status";
@@ -49,9 +60,12 @@ const COLUMNS: &str =
 impl CrudStore {
     pub fn open(location: &Location, locking: bool) -> anyhow::Result<CrudStore> {
         let schema = if locking { &VERSIONED_SCHEMA } else { &SCHEMA };
+        let conn = db::open(location, schema)?;
+        let reason_column = has_column(&conn, "orders", REASON_COLUMN)?;
         Ok(CrudStore {
-            conn: db::open(location, schema)?,
+            conn,
             locking,
+            reason_column,
         })
     }
 
@@ -68,6 +82,7 @@ impl CrudStore {
     fn write_command(
         tx: &Connection,
         locking: bool,
+        reason_column: bool,
         command: &Command,
     ) -> anyhow::Result<CommandOutcome> {
         let order_id = command.order_id();
@@ -97,6 +112,19 @@ impl CrudStore {
             caveats.push(Caveat::NotKept {
                 field: "reason",
                 value: cancel.reason.clone(),
+                shape: None,
+            });
+        }
+        // Why a quantity changed has a column only once a migration added one.
+        let change_reason = match &command {
+            Command::ChangeQuantity(change) => change.reason.as_ref(),
+            _ => None,
+        };
+        if let (Some(reason), false) = (change_reason, reason_column) {
+            caveats.push(Caveat::NotKept {
+                field: "reason",
+                value: reason.clone(),
+                shape: None,
             });
         }
         // The same `apply` as event sourcing computes the new row; only the new row is kept.
@@ -157,10 +185,29 @@ impl CrudStore {
                 if updated != 1 {
                     anyhow::bail!("the row of {order_id} changed under this transaction");
                 }
+                let mut changes = changed_columns(old, &next, locking);
+                if let (Some(reason), true) = (change_reason, reason_column) {
+                    let before: String = tx
+                        .prepare_cached(&format!(
+                            "SELECT {REASON_COLUMN} FROM orders WHERE order_id = ?1"
+                        ))?
+                        .query_row([id], |r| r.get(0))?;
+                    tx.prepare_cached(&format!(
+                        "UPDATE orders SET {REASON_COLUMN} = ?2 WHERE order_id = ?1"
+                    ))?
+                    .execute(params![id, reason])?;
+                    if before != *reason {
+                        changes.push(ColumnChange {
+                            column: REASON_COLUMN,
+                            old: ColumnValue::Text(before),
+                            new: ColumnValue::Text(reason.clone()),
+                        });
+                    }
+                }
                 StorageChange::Update {
                     table: "orders",
                     order_id: order_id.clone(),
-                    changes: changed_columns(old, &next, locking),
+                    changes,
                 }
             }
         };
@@ -281,11 +328,11 @@ impl OrderService for CrudStore {
         command: &Command,
         mark: Option<&StepMark>,
     ) -> anyhow::Result<CommandOutcome> {
-        let locking = self.locking;
+        let (locking, reason_column) = (self.locking, self.reason_column);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let outcome = CrudStore::write_command(&tx, locking, command)?;
+        let outcome = CrudStore::write_command(&tx, locking, reason_column, command)?;
         if let Some(mark) = mark {
             db::record_progress(&tx, mark)?;
         }
@@ -336,4 +383,38 @@ impl OrderService for CrudStore {
             count: count as u64,
         })
     }
+
+    /// A migration, in place: the new column is added to every row, filled with a default,
+    /// since what each row would have said was never recorded.
+    fn deploy(&mut self, deploy: &Deploy) -> anyhow::Result<Outcome> {
+        let needs_reason = deploy.event == "ModifyOrderEvent" && deploy.version >= 2;
+        // Another process may have migrated the file since it was opened.
+        self.reason_column = has_column(&self.conn, "orders", REASON_COLUMN)?;
+        if !needs_reason || self.reason_column {
+            return Ok(Outcome::NotApplicable {
+                why: Inapplicable::TableUnchanged,
+            });
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(&format!(
+            "ALTER TABLE orders ADD COLUMN {REASON_COLUMN} TEXT NOT NULL DEFAULT '{REASON_DEFAULT}'"
+        ))?;
+        let rows: i64 = tx.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
+        tx.commit()?;
+        self.reason_column = true;
+        Ok(Outcome::Migrated {
+            table: "orders",
+            column: REASON_COLUMN,
+            default: REASON_DEFAULT,
+            rows_filled: rows as u64,
+        })
+    }
+}
+
+fn has_column(conn: &Connection, table: &str, column: &str) -> anyhow::Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2")?
+        .query_row([table, column], |r| r.get(0))?)
 }

@@ -133,6 +133,10 @@ pub struct ChangeQuantity {
     /// The version the actor read before deciding; `None`: write whatever is there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_version: Option<u64>,
+    /// Why: kept where the design has a place for it (ModifyOrderEvent shape 2, or the
+    /// `change_reason` column a migration adds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,10 +1,14 @@
 //! What happened to an order, named in the past tense as in the story. Each type keeps
-//! only its own attributes; the envelope (id, stream, version) is the store's business.
+//! only its own attributes; the envelope (id, stream, version, shape) is the store's business.
+//!
+//! A type's attributes may change shape over time (`upcast`): the types here are the newest
+//! shapes, and an event written in an older one is upcast when read.
 
 use serde::{Deserialize, Serialize};
 
 use super::command::OrderId;
 use super::money::Money;
+use super::upcast;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,6 +23,10 @@ pub struct NewOrderEvent {
 #[serde(deny_unknown_fields)]
 pub struct ModifyOrderEvent {
     pub quantity: u64,
+    /// Shape 2: why the quantity changed. `None` when the writer did not say, or wrote shape 1,
+    /// which has no field for it; then the payload has no `reason` either.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,10 +68,23 @@ impl Event {
         }
     }
 
-    /// The payload as stored: this type's own attributes as a JSON object.
+    /// The payload as the first shape of each type has it, which eslab wrote before shapes
+    /// could change (and writes until a `deploy` says otherwise).
     pub fn payload_json(&self) -> String {
+        self.payload_json_as(1)
+    }
+
+    /// The payload written in shape `version` of its type: this type's own attributes as a
+    /// JSON object. A shape without a field for an attribute leaves it out (`upcast::dropped`
+    /// says what); a version past the type's newest writes the newest.
+    pub fn payload_json_as(&self, version: u32) -> String {
         let payload = match self {
             Event::NewOrderEvent(e) => serde_json::to_string(e),
+            Event::ModifyOrderEvent(e) if version < 2 => {
+                serde_json::to_string(&upcast::ModifyOrderEventV1 {
+                    quantity: e.quantity,
+                })
+            }
             Event::ModifyOrderEvent(e) => serde_json::to_string(e),
             Event::OrderPaymentEvent(e) => serde_json::to_string(e),
             Event::OrderCancelledEvent(e) => serde_json::to_string(e),
@@ -71,16 +92,25 @@ impl Event {
         payload.expect("event payloads are plain structs and always serialize")
     }
 
-    /// Decodes a stored payload, dispatching on the stored type so each row is parsed once.
-    pub fn decode(event_type: &str, payload: &str) -> Result<Event, String> {
-        let event = match event_type {
-            "NewOrderEvent" => serde_json::from_str(payload).map(Event::NewOrderEvent),
-            "ModifyOrderEvent" => serde_json::from_str(payload).map(Event::ModifyOrderEvent),
-            "OrderPaymentEvent" => serde_json::from_str(payload).map(Event::OrderPaymentEvent),
-            "OrderCancelledEvent" => serde_json::from_str(payload).map(Event::OrderCancelledEvent),
-            other => return Err(format!("unknown event type `{other}`")),
+    /// Decodes a stored payload written in shape `version` of its type, upcasting an older
+    /// shape to the newest; dispatched on the stored type so each row is parsed once.
+    pub fn decode(event_type: &str, version: u32, payload: &str) -> Result<Event, String> {
+        let latest = upcast::latest(event_type)
+            .ok_or_else(|| format!("unknown event type `{event_type}`"))?;
+        if version == 0 || version > latest {
+            return Err(format!(
+                "{event_type} is written in shape {version}, but this eslab knows shapes 1 to {latest}: a newer eslab wrote it"
+            ));
+        }
+        let event = match (event_type, version) {
+            ("NewOrderEvent", _) => serde_json::from_str(payload).map(Event::NewOrderEvent),
+            ("ModifyOrderEvent", 1) => serde_json::from_str(payload)
+                .map(|v1| Event::ModifyOrderEvent(upcast::modify_order_v1_to_v2(v1))),
+            ("ModifyOrderEvent", _) => serde_json::from_str(payload).map(Event::ModifyOrderEvent),
+            ("OrderPaymentEvent", _) => serde_json::from_str(payload).map(Event::OrderPaymentEvent),
+            (_, _) => serde_json::from_str(payload).map(Event::OrderCancelledEvent),
         };
-        event.map_err(|e| format!("{event_type} payload does not decode: {e}"))
+        event.map_err(|e| format!("{event_type} payload (shape {version}) does not decode: {e}"))
     }
 
     /// The attributes as `name value` pairs, for people to read.
@@ -92,7 +122,13 @@ impl Event {
                 ("quantity", e.quantity.to_string()),
                 ("unit_price", e.unit_price.to_string()),
             ],
-            Event::ModifyOrderEvent(e) => vec![("quantity", e.quantity.to_string())],
+            Event::ModifyOrderEvent(e) => {
+                let mut attributes = vec![("quantity", e.quantity.to_string())];
+                if let Some(reason) = &e.reason {
+                    attributes.push(("reason", reason.clone()));
+                }
+                attributes
+            }
             Event::OrderPaymentEvent(e) => vec![("amount", e.amount.to_string())],
             Event::OrderCancelledEvent(e) => vec![("reason", e.reason.clone())],
         }
@@ -100,12 +136,14 @@ impl Event {
 }
 
 /// An event in its envelope, as the log keeps it: the id that fixes its place in the log,
-/// the stream (order) it belongs to and its version within that stream.
+/// the stream (order) it belongs to, its version within that stream, and the shape its
+/// payload was written in (`event` is always the newest shape, upcast when read).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredEvent {
     pub event_id: u64,
     pub stream_id: OrderId,
     pub stream_version: u64,
+    pub schema_version: u32,
     #[serde(flatten)]
     pub event: Event,
 }
@@ -123,7 +161,10 @@ mod tests {
                 quantity: 5,
                 unit_price: Money::from_cents(1000),
             }),
-            Event::ModifyOrderEvent(ModifyOrderEvent { quantity: 6 }),
+            Event::ModifyOrderEvent(ModifyOrderEvent {
+                quantity: 6,
+                reason: Some("typo".into()),
+            }),
             Event::OrderPaymentEvent(OrderPaymentEvent {
                 amount: Money::from_cents(6000),
             }),
@@ -132,16 +173,23 @@ mod tests {
             }),
         ];
         for event in events {
-            let decoded = Event::decode(event.event_type(), &event.payload_json()).unwrap();
+            let latest = upcast::latest(event.event_type()).unwrap();
+            let decoded =
+                Event::decode(event.event_type(), latest, &event.payload_json_as(latest)).unwrap();
             assert_eq!(decoded, event);
         }
     }
 
     #[test]
     fn a_payload_of_another_type_does_not_decode() {
-        assert!(Event::decode("ModifyOrderEvent", r#"{"amount":"60.00"}"#).is_err());
-        assert!(Event::decode("ShippedEvent", "{}").is_err());
-        assert!(Event::decode("NewOrderEvent", "not json").is_err());
+        assert!(Event::decode("ModifyOrderEvent", 1, r#"{"amount":"60.00"}"#).is_err());
+        assert!(Event::decode("ShippedEvent", 1, "{}").is_err());
+        assert!(Event::decode("NewOrderEvent", 1, "not json").is_err());
+        // Shape 1 has no reason: a v1 row that carries one is not a v1 row.
+        assert!(Event::decode("ModifyOrderEvent", 1, r#"{"quantity":6,"reason":"x"}"#).is_err());
+        let newer = Event::decode("ModifyOrderEvent", 3, r#"{"quantity":6}"#).unwrap_err();
+        assert!(newer.contains("a newer eslab wrote it"), "{newer}");
+        assert!(Event::decode("ModifyOrderEvent", 0, r#"{"quantity":6}"#).is_err());
     }
 
     #[test]

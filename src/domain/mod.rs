@@ -6,6 +6,7 @@ pub mod money;
 pub mod order;
 pub mod question;
 pub mod report;
+pub mod upcast;
 
 pub use command::{Cancel, ChangeQuantity, Command, OrderId, Pay, PlaceOrder};
 pub use event::{Event, StoredEvent};
@@ -13,3 +14,4 @@ pub use money::Money;
 pub use order::{Order, Rejection, Status, apply, create, decide, evolve};
 pub use question::{HistoryQuery, OrderQuery, Question, ReportQuery};
 pub use report::{Report, ReportName};
+pub use upcast::{Deploy, Shapes};

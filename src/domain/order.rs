@@ -164,12 +164,15 @@ pub fn decide(current: Option<&Order>, command: &Command) -> Result<Vec<Event>, 
                 unit_price: *unit_price,
             })
         }
-        Command::ChangeQuantity(ChangeQuantity { quantity, .. }) => {
+        Command::ChangeQuantity(ChangeQuantity {
+            quantity, reason, ..
+        }) => {
             let order = existing()?;
             require_placed(order, "change its quantity")?;
             check_quantity(*quantity)?;
             Event::ModifyOrderEvent(ModifyOrderEvent {
                 quantity: *quantity,
+                reason: reason.clone(),
             })
         }
         Command::Pay(Pay { amount, .. }) => {
@@ -288,6 +291,7 @@ mod tests {
             order_id: id("A1"),
             quantity,
             expected_version: None,
+            reason: None,
         })
     }
 
@@ -421,6 +425,7 @@ mod tests {
             order_id: id("A1"),
             quantity: 7,
             expected_version: Some(1),
+            reason: None,
         });
         assert_eq!(
             decide(changed.as_ref(), &stale),
@@ -434,6 +439,7 @@ mod tests {
             order_id: id("A1"),
             quantity: 7,
             expected_version: Some(2),
+            reason: None,
         });
         assert!(decide(changed.as_ref(), &fresh).is_ok());
         assert!(decide(changed.as_ref(), &stale.without_expected_version()).is_ok());
@@ -450,7 +456,10 @@ mod tests {
 
     #[test]
     fn apply_refuses_events_that_cannot_follow() {
-        let modify = Event::ModifyOrderEvent(ModifyOrderEvent { quantity: 2 });
+        let modify = Event::ModifyOrderEvent(ModifyOrderEvent {
+            quantity: 2,
+            reason: None,
+        });
         assert!(apply(None, &id("A1"), &modify).is_err());
         let placed = given(&[place(5, 10)]);
         let new = decide(None, &place(5, 10)).unwrap().remove(0);

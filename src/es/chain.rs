@@ -10,6 +10,12 @@ pub const GENESIS: Hash = [0; 32];
 
 /// SHA-256 over the previous hash and the event as stored. Text fields are length-prefixed so
 /// that no two different events can produce the same input.
+///
+/// The envelope has grown since the first logs were written. What it holds beyond the first
+/// envelope goes in `extension` (canonical text, see `store::RawEvent::extension`), hashed
+/// after the payload, length-prefixed; an event with nothing beyond it (`None`) hashes exactly
+/// as eslab always hashed, so old logs verify unchanged. The payload's own length prefix
+/// fixes where it ends, so an extension can never pass for part of a payload.
 pub fn link(
     previous: &Hash,
     event_id: i64,
@@ -17,6 +23,7 @@ pub fn link(
     stream_version: i64,
     event_type: &str,
     payload: &str,
+    extension: Option<&str>,
 ) -> Hash {
     let mut hasher = Sha256::new();
     hasher.update(previous);
@@ -28,6 +35,10 @@ pub fn link(
     hasher.update(stream_version.to_be_bytes());
     hasher.update((payload.len() as u64).to_be_bytes());
     hasher.update(payload.as_bytes());
+    if let Some(extension) = extension {
+        hasher.update((extension.len() as u64).to_be_bytes());
+        hasher.update(extension.as_bytes());
+    }
     hasher.finalize().into()
 }
 
@@ -49,6 +60,7 @@ mod tests {
             1,
             "ModifyOrderEvent",
             r#"{"quantity":6}"#,
+            None,
         );
         assert_eq!(
             base,
@@ -58,11 +70,20 @@ mod tests {
                 "A1",
                 1,
                 "ModifyOrderEvent",
-                r#"{"quantity":6}"#
+                r#"{"quantity":6}"#,
+                None
             )
         );
         let others = [
-            link(&base, 1, "A1", 1, "ModifyOrderEvent", r#"{"quantity":6}"#),
+            link(
+                &base,
+                1,
+                "A1",
+                1,
+                "ModifyOrderEvent",
+                r#"{"quantity":6}"#,
+                None,
+            ),
             link(
                 &GENESIS,
                 2,
@@ -70,6 +91,7 @@ mod tests {
                 1,
                 "ModifyOrderEvent",
                 r#"{"quantity":6}"#,
+                None,
             ),
             link(
                 &GENESIS,
@@ -78,6 +100,7 @@ mod tests {
                 1,
                 "ModifyOrderEvent",
                 r#"{"quantity":6}"#,
+                None,
             ),
             link(
                 &GENESIS,
@@ -86,8 +109,17 @@ mod tests {
                 2,
                 "ModifyOrderEvent",
                 r#"{"quantity":6}"#,
+                None,
             ),
-            link(&GENESIS, 1, "A1", 1, "NewOrderEvent", r#"{"quantity":6}"#),
+            link(
+                &GENESIS,
+                1,
+                "A1",
+                1,
+                "NewOrderEvent",
+                r#"{"quantity":6}"#,
+                None,
+            ),
             link(
                 &GENESIS,
                 1,
@@ -95,6 +127,7 @@ mod tests {
                 1,
                 "ModifyOrderEvent",
                 r#"{"quantity":7}"#,
+                None,
             ),
             // Moving a character between fields must not give the same input.
             link(
@@ -104,8 +137,34 @@ mod tests {
                 1,
                 "odifyOrderEvent",
                 r#"{"quantity":6}"#,
+                None,
             ),
         ];
+        // The envelope's extension is covered too, and an empty one is not the same as none.
+        let extended = [
+            link(
+                &GENESIS,
+                1,
+                "A1",
+                1,
+                "ModifyOrderEvent",
+                r#"{"quantity":6}"#,
+                Some(""),
+            ),
+            link(
+                &GENESIS,
+                1,
+                "A1",
+                1,
+                "ModifyOrderEvent",
+                r#"{"quantity":6}"#,
+                Some("2"),
+            ),
+        ];
+        assert_ne!(extended[0], extended[1]);
+        for other in others.iter().chain(&extended) {
+            assert_ne!(*other, base);
+        }
         for other in others {
             assert_ne!(other, base);
         }

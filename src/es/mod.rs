@@ -14,10 +14,12 @@ pub use view::OrderView;
 
 use crate::db::{self, Location, StepMark};
 pub use crate::domain::StoredEvent;
-use crate::domain::{Command, OrderId, Question, Rejection, apply, decide, report};
+use crate::domain::{
+    Command, Deploy, OrderId, Question, Rejection, Shapes, apply, decide, report, upcast,
+};
 use crate::service::{
-    Backend, CommandOutcome, Evidence, Inapplicable, OrderService, OrderState, Outcome, ReadModel,
-    ReportSource, Source, StorageChange, StorageSummary, Unanswerable,
+    Backend, Caveat, CommandOutcome, Evidence, Inapplicable, OrderService, OrderState, Outcome,
+    ReadModel, ReportSource, SnapshotStart, Source, StorageChange, StorageSummary, Unanswerable,
 };
 
 pub struct EventSourcedService {
@@ -32,6 +34,8 @@ pub struct EventSourcedService {
     /// The log's tail as this connection left it, valid while no other connection has
     /// committed since. `None` when unknown: the next command reads it from the log.
     known: Option<Known>,
+    /// The shape each event type is written in (`deploy`).
+    shapes: Shapes,
 }
 
 /// What this connection knew of the log at the end of its last transaction.
@@ -54,6 +58,7 @@ impl EventSourcedService {
             lost_view: None,
             aggregates: OrdersById::default(),
             known: None,
+            shapes: Shapes::default(),
         })
     }
 
@@ -133,14 +138,24 @@ impl OrderService for EventSourcedService {
             None => EventStore::load_order_as_of(&tx, order_id, None)?,
         };
         let version = current.as_ref().map_or(0, |order| order.version);
+        let mut caveats = Vec::new();
         let (decided, tail, order) = match decide(current.as_ref(), command) {
             Err(rejection) => (Err(rejection), tail, current),
             Ok(events) => {
                 let mut next = current;
                 for event in &events {
                     next = Some(apply(next, order_id, event)?);
+                    let shape = self.shapes.version_of(event.event_type());
+                    caveats.extend(upcast::dropped(event, shape).into_iter().map(
+                        |(field, value)| Caveat::NotKept {
+                            field,
+                            value,
+                            shape: Some(shape),
+                        },
+                    ));
                 }
-                let (appended, tail) = EventStore::append(&tx, tail, order_id, version, events)?;
+                let (appended, tail) =
+                    EventStore::append(&tx, tail, order_id, version, events, &self.shapes)?;
                 (Ok(appended), tail, next)
             }
         };
@@ -159,7 +174,7 @@ impl OrderService for EventSourcedService {
                 self.publish(&appended)?;
                 Ok(CommandOutcome::Applied {
                     change: StorageChange::Append { events: appended },
-                    caveats: Vec::new(),
+                    caveats,
                 })
             }
             Err(rejection) => {
@@ -245,6 +260,22 @@ impl OrderService for EventSourcedService {
     fn read_model(&mut self) -> Option<&mut dyn ReadModel> {
         Some(self)
     }
+
+    /// Only the writer changes: nothing in the log is rewritten.
+    fn deploy(&mut self, deploy: &Deploy) -> anyhow::Result<Outcome> {
+        let from = self.shapes.deploy(deploy);
+        let older_in_log: i64 = self.store.connection().query_row(
+            "SELECT count(*) FROM events WHERE event_type = ?1 AND schema_version < ?2",
+            rusqlite::params![deploy.event, deploy.version],
+            |r| r.get(0),
+        )?;
+        Ok(Outcome::Deployed {
+            event_type: deploy.event.clone(),
+            from,
+            to: deploy.version,
+            older_in_log: older_in_log as u64,
+        })
+    }
 }
 
 /// OrderView: in memory only, rebuilt from the log whenever it is lost.
@@ -266,7 +297,14 @@ impl ReadModel for EventSourcedService {
     }
 
     fn rebuild(&mut self) -> anyhow::Result<Outcome> {
-        let rebuilt = OrderView::rebuild(&self.store, None)?;
+        let snapshot = self.store.latest_snapshot()?;
+        let from = snapshot.as_ref().and_then(OrderView::checkpoint);
+        let mut rebuilt = snapshot.unwrap_or_default();
+        let mut replayed = 0;
+        self.store.for_each_between(from, None, |stored| {
+            replayed += 1;
+            rebuilt.apply(&stored)
+        })?;
         // What the view would hold had it never gone down: its state at the crash, caught up
         // with the events appended since. (If it never went down, the live view itself.)
         let mut would_have_been = match (self.lost_view.take(), &self.view) {
@@ -280,14 +318,34 @@ impl ReadModel for EventSourcedService {
                 caught_up += 1;
                 would_have_been.apply(&stored)
             })?;
+        let full_replay = self.store.count()?;
         let outcome = Outcome::ViewRebuilt {
-            replayed: self.store.count()?,
+            replayed,
+            snapshot: from.map(|checkpoint| SnapshotStart {
+                checkpoint,
+                full_replay,
+            }),
             checkpoint: rebuilt.checkpoint(),
             caught_up,
             matches_live: rebuilt == would_have_been,
         };
         self.view = Some(rebuilt);
         Ok(outcome)
+    }
+
+    fn snapshot(&mut self) -> anyhow::Result<Outcome> {
+        Ok(match &self.view {
+            Some(view) => {
+                self.store.save_snapshot(view)?;
+                Outcome::SnapshotTaken {
+                    checkpoint: view.checkpoint(),
+                    orders: view.len(),
+                }
+            }
+            None => Outcome::NotApplicable {
+                why: Inapplicable::ViewAlreadyDown,
+            },
+        })
     }
 }
 
@@ -304,6 +362,7 @@ mod tests {
             order_id: OrderId::new("A1").unwrap(),
             quantity,
             expected_version,
+            reason: None,
         })
     }
 

@@ -7,6 +7,9 @@ CREATE TABLE events (
     payload        TEXT    NOT NULL,             -- the event type's own attributes, as JSON
     hash           BLOB    NOT NULL CHECK (length(hash) = 32),
                            -- SHA-256 over the previous event's hash, this envelope and payload
+    schema_version INTEGER NOT NULL DEFAULT 1 CHECK (schema_version >= 1),
+                           -- the shape the payload was written in (upcast when read); added
+                           -- in schema 4, last so that an upgraded log has the same columns
     UNIQUE (stream_id, stream_version)
 ) STRICT;
 

@@ -9,12 +9,18 @@ use rusqlite::{
 
 use super::{OrderView, StoredEvent, chain};
 use crate::db::{self, Location, Schema};
-use crate::domain::{Event, Order, OrderId, apply};
+use crate::domain::{Event, Order, OrderId, Shapes, apply};
 
 pub const SCHEMA: Schema = Schema {
     what: "event store",
     application_id: 0x4553_4c45, // "ESLE"
-    version: 3,
+    // 4: `schema_version`, the shape each event's payload was written in.
+    version: 4,
+    upgrades: &[(
+        3,
+        "ALTER TABLE events ADD COLUMN schema_version INTEGER NOT NULL DEFAULT 1 \
+         CHECK (schema_version >= 1);",
+    )],
     ddl: include_str!("schema.sql"),
     tables: &["events", "snapshots", "progress"],
 };
@@ -28,6 +34,13 @@ pub struct RawEvent {
     pub event_type: String,
     pub payload: String,
     pub hash: Vec<u8>,
+    pub schema_version: i64,
+}
+
+/// What an envelope holds beyond the first one, as the chain hashes it: `None` for an event
+/// whose envelope is the first one's (shape 1), which hashes as eslab always did.
+pub fn extension(schema_version: i64) -> Option<String> {
+    (schema_version != 1).then(|| format!("{{\"schema_version\":{schema_version}}}"))
 }
 
 impl RawEvent {
@@ -40,6 +53,7 @@ impl RawEvent {
             self.stream_version,
             &self.event_type,
             &self.payload,
+            extension(self.schema_version).as_deref(),
         )
     }
 
@@ -49,6 +63,7 @@ impl RawEvent {
             self.stream_id.clone(),
             self.stream_version,
             &self.event_type,
+            self.schema_version,
             &self.payload,
         )
         .with_context(|| format!("event {} cannot be read", self.event_id))
@@ -70,18 +85,29 @@ impl Tail {
         stream_id: &str,
         stream_version: u64,
         event_type: &str,
+        schema_version: u32,
         payload: &str,
     ) -> anyhow::Result<Tail> {
         let id = i64::try_from(self.next_id).context("event ids are exhausted")?;
         let version = stream_version as i64;
-        let hash = chain::link(&self.hash, id, stream_id, version, event_type, payload);
+        let shape = i64::from(schema_version);
+        let hash = chain::link(
+            &self.hash,
+            id,
+            stream_id,
+            version,
+            event_type,
+            payload,
+            extension(shape).as_deref(),
+        );
         insert.execute(params![
             id,
             stream_id,
             version,
             event_type,
             payload,
-            hash.as_slice()
+            hash.as_slice(),
+            shape
         ])?;
         Ok(Tail {
             next_id: self.next_id + 1,
@@ -104,6 +130,7 @@ fn read_event(row: &rusqlite::Row) -> rusqlite::Result<anyhow::Result<StoredEven
         row.get(1)?,
         row.get(2)?,
         &row.get::<_, String>(3)?,
+        row.get(5)?,
         &row.get::<_, String>(4)?,
     );
     Ok(decoded.with_context(|| format!("event {event_id} cannot be read")))
@@ -114,13 +141,16 @@ fn decode_event(
     stream_id: String,
     stream_version: i64,
     event_type: &str,
+    schema_version: i64,
     payload: &str,
 ) -> anyhow::Result<StoredEvent> {
+    let schema_version = u32::try_from(schema_version)?;
     Ok(StoredEvent {
         event_id: u64::try_from(event_id)?,
         stream_id: OrderId::new(stream_id).map_err(anyhow::Error::msg)?,
         stream_version: u64::try_from(stream_version)?,
-        event: Event::decode(event_type, payload).map_err(anyhow::Error::msg)?,
+        schema_version,
+        event: Event::decode(event_type, schema_version, payload).map_err(anyhow::Error::msg)?,
     })
 }
 
@@ -130,10 +160,11 @@ fn sql_id(id: Option<u64>) -> i64 {
 }
 
 const INSERT_EVENT: &str = "INSERT INTO events \
-     (event_id, stream_id, stream_version, event_type, payload, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+     (event_id, stream_id, stream_version, event_type, payload, hash, schema_version) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 const SELECT_EVENTS: &str =
-    "SELECT event_id, stream_id, stream_version, event_type, payload FROM events";
+    "SELECT event_id, stream_id, stream_version, event_type, payload, schema_version FROM events";
 
 impl EventStore {
     pub fn open(location: &Location, first_event_id: u64) -> anyhow::Result<EventStore> {
@@ -210,30 +241,37 @@ impl EventStore {
     /// Appends a command's events to one stream after `tail`, inside the caller's write
     /// transaction, in which the stream stands at `expected_version`: the events get the
     /// versions after it, and UNIQUE(stream_id, stream_version) refuses them should anything
-    /// else have got there. Returns them and the log's new tail.
+    /// else have got there. Each is written in the shape `shapes` names for its type.
+    /// Returns them as a reader of the log will get them back, and the log's new tail.
     pub fn append(
         tx: &Transaction,
         tail: Tail,
         stream_id: &OrderId,
         expected_version: u64,
         events: Vec<Event>,
+        shapes: &Shapes,
     ) -> anyhow::Result<(Vec<StoredEvent>, Tail)> {
         let mut tail = tail;
         let mut insert = tx.prepare_cached(INSERT_EVENT)?;
         let mut appended = Vec::with_capacity(events.len());
         for (offset, event) in (1u64..).zip(events) {
+            let event_type = event.event_type();
+            let shape = shapes.version_of(event_type);
+            let payload = event.payload_json_as(shape);
+            // What was written, read back as any reader will: live and replay never differ.
             let stored = StoredEvent {
                 event_id: tail.next_id,
                 stream_id: stream_id.clone(),
                 stream_version: expected_version + offset,
-                event,
+                schema_version: shape,
+                event: Event::decode(event_type, shape, &payload).map_err(anyhow::Error::msg)?,
             };
-            let (event_type, payload) = (stored.event.event_type(), stored.event.payload_json());
             tail = tail.insert(
                 &mut insert,
                 stored.stream_id.as_str(),
                 stored.stream_version,
                 event_type,
+                shape,
                 &payload,
             )?;
             appended.push(stored);
@@ -273,7 +311,7 @@ impl EventStore {
     }
 
     /// Bulk import: appends already-decided events (stream, version, event) in transactions of
-    /// `batch` events, chaining hashes as `append` does. For loading a known-good log fast;
+    /// `batch` events, in shape 1, chaining hashes as `append` does. For loading a known-good log fast;
     /// it does not re-check versions, which the caller decided.
     pub fn import<'a>(
         &mut self,
@@ -295,6 +333,7 @@ impl EventStore {
                         stream_id.as_str(),
                         version,
                         event.event_type(),
+                        1,
                         &payload,
                     )?;
                 }
@@ -342,8 +381,10 @@ impl EventStore {
             let replayed = (|| {
                 let stream_id = row.get_ref(1)?.as_str()?;
                 let stream_version: i64 = row.get(2)?;
-                let event = Event::decode(row.get_ref(3)?.as_str()?, row.get_ref(4)?.as_str()?)
-                    .map_err(anyhow::Error::msg)?;
+                let shape = u32::try_from(row.get::<_, i64>(5)?)?;
+                let event =
+                    Event::decode(row.get_ref(3)?.as_str()?, shape, row.get_ref(4)?.as_str()?)
+                        .map_err(anyhow::Error::msg)?;
                 view.apply_event(event_id as u64, stream_id, stream_version as u64, event)
             })();
             replayed.with_context(|| format!("event {event_id} cannot be replayed"))?;
@@ -358,7 +399,7 @@ impl EventStore {
         mut visit: impl FnMut(RawEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         let mut select = self.conn.prepare_cached(
-            "SELECT event_id, stream_id, stream_version, event_type, payload, hash \
+            "SELECT event_id, stream_id, stream_version, event_type, payload, hash, schema_version \
              FROM events ORDER BY event_id",
         )?;
         let mut rows = select.query([])?;
@@ -370,6 +411,7 @@ impl EventStore {
                 event_type: row.get(3)?,
                 payload: row.get(4)?,
                 hash: row.get(5)?,
+                schema_version: row.get(6)?,
             })?;
         }
         Ok(())

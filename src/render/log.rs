@@ -35,13 +35,16 @@ pub fn log(events: &[LoggedEvent], style: Style) -> String {
                 text::clean(e.stream_id.as_str()),
                 e.stream_version.to_string(),
                 e.event.event_type().to_string(),
+                format!("v{}{}", e.schema_version, upcast_mark(e)),
                 payload_text(e),
                 logged.hash.chars().take(12).collect(),
             ]
         })
         .collect();
     doc.table(
-        &["Event id", "Stream", "Version", "Type", "Payload", "Hash"],
+        &[
+            "Event id", "Stream", "Version", "Type", "Shape", "Payload", "Hash",
+        ],
         rows,
     );
     doc.text(format!(
@@ -56,6 +59,16 @@ pub fn log(events: &[LoggedEvent], style: Style) -> String {
             events,
         },
     )
+}
+
+/// `→ v2` when the event is read through an upcaster.
+fn upcast_mark(stored: &StoredEvent) -> String {
+    let latest = crate::domain::upcast::latest(stored.event.event_type()).unwrap_or(1);
+    if stored.schema_version < latest {
+        format!(" → v{latest}")
+    } else {
+        String::new()
+    }
 }
 
 fn payload_text(stored: &StoredEvent) -> String {

@@ -220,7 +220,15 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
             "View",
             &text::joined(&text::storage(backend, outcome, &step.action)).replace('\n', "; "),
         )),
-        Outcome::ViewRebuilt { replayed, .. } => {
+        Outcome::ViewRebuilt {
+            replayed, snapshot, ..
+        } => {
+            if let Some(start) = snapshot {
+                out.push(format!(
+                    "Store-->>View: load the snapshot at {}",
+                    safe(&event_id(start.checkpoint))
+                ));
+            }
             out.push(format!(
                 "Store-->>View: replay {}",
                 all(*replayed, "events")
@@ -230,6 +238,18 @@ fn messages(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Strin
                 &format!("{} OrderView rebuilt", Mark::ViewBack.symbol()),
             ));
         }
+        Outcome::SnapshotTaken { .. } => out.push(note(
+            "View",
+            &text::joined(&text::storage(backend, outcome, &step.action)).replace('\n', "; "),
+        )),
+        Outcome::Deployed { .. } => out.push(note(
+            "Service",
+            &text::joined(&text::storage(backend, outcome, &step.action)).replace('\n', "; "),
+        )),
+        Outcome::Migrated { .. } => out.push(note(
+            "CRUD",
+            &text::joined(&text::storage(backend, outcome, &step.action)).replace('\n', "; "),
+        )),
         Outcome::NotApplicable { why } => {
             let over = match backend {
                 Backend::Crud => "CRUD",

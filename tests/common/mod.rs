@@ -524,6 +524,8 @@ pub mod shape {
             quantity: u64,
             #[serde(default, deserialize_with = "present")]
             expected_version: Option<u64>,
+            #[serde(default, deserialize_with = "present")]
+            reason: Option<String>,
         },
         Pay {
             order_id: String,
@@ -550,6 +552,11 @@ pub mod shape {
         },
         CrashView {},
         RebuildView {},
+        Snapshot {},
+        Deploy {
+            event: EventType,
+            version: u32,
+        },
     }
 
     impl Action {
@@ -562,7 +569,11 @@ pub mod shape {
                 | Action::Cancel { order_id, .. }
                 | Action::Query { order_id, .. }
                 | Action::History { order_id } => Some(order_id),
-                Action::Report { .. } | Action::CrashView {} | Action::RebuildView {} => None,
+                Action::Report { .. }
+                | Action::CrashView {}
+                | Action::RebuildView {}
+                | Action::Snapshot {}
+                | Action::Deploy { .. } => None,
             }
         }
 
@@ -669,6 +680,8 @@ pub mod shape {
                         serde_json::from_value(value).map(ColumnValue::Cents)
                     }
                     "status" => serde_json::from_value(value).map(ColumnValue::Status),
+                    // Added by a migration (`deploy`).
+                    "change_reason" => serde_json::from_value(value).map(ColumnValue::Text),
                     "customer" | "product" => serde_json::from_value(value).map(ColumnValue::Text),
                     other => return Err(format!("unknown column `{other}`")),
                 };
@@ -695,6 +708,9 @@ pub mod shape {
     #[serde(deny_unknown_fields)]
     pub struct ModifyOrderEvent {
         pub quantity: u64,
+        /// Shape 2: absent when not recorded, never null.
+        #[serde(default, deserialize_with = "present")]
+        pub reason: Option<String>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -728,6 +744,7 @@ pub mod shape {
         event_id: u64,
         stream_id: String,
         stream_version: u64,
+        schema_version: u32,
         event_type: EventType,
         payload: Value,
     }
@@ -746,6 +763,8 @@ pub mod shape {
         pub event_id: u64,
         pub stream_id: String,
         pub stream_version: u64,
+        /// The shape the payload was written in; `payload` is always the newest shape.
+        pub schema_version: u32,
         /// Decoded strictly by `event_type`.
         pub payload: Payload,
     }
@@ -766,6 +785,7 @@ pub mod shape {
                 event_id: raw.event_id,
                 stream_id: raw.stream_id,
                 stream_version: raw.stream_version,
+                schema_version: raw.schema_version,
                 payload,
             })
         }
@@ -862,8 +882,15 @@ pub mod shape {
     #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
     #[serde(tag = "caveat", rename_all = "snake_case", deny_unknown_fields)]
     pub enum Caveat {
-        VersionUnchecked { expected: u64 },
-        NotKept { field: String, value: String },
+        VersionUnchecked {
+            expected: u64,
+        },
+        NotKept {
+            field: String,
+            value: String,
+            #[serde(default, deserialize_with = "present")]
+            shape: Option<u32>,
+        },
     }
 
     /// What a design adds about a stale write it refused, flattened beside the rejection.
@@ -913,6 +940,7 @@ pub mod shape {
         NoView {},
         ViewAlreadyDown {},
         DoneEarlier {},
+        TableUnchanged {},
     }
 
     /// What one design did at one step: tagged by `outcome`, some variants with a typed fact
@@ -957,13 +985,64 @@ pub mod shape {
         },
         ViewRebuilt {
             replayed: u64,
+            snapshot: Option<SnapshotStart>,
             checkpoint: Option<u64>,
             caught_up: u64,
             matches_live: bool,
         },
+        SnapshotTaken {
+            checkpoint: Option<u64>,
+            orders: usize,
+        },
+        Deployed {
+            event_type: EventType,
+            from: u32,
+            to: u32,
+            older_in_log: u64,
+        },
+        Migrated {
+            table: String,
+            column: String,
+            default: String,
+            rows_filled: u64,
+        },
         NotApplicable {
             why: Inapplicable,
         },
+    }
+
+    /// Where a rebuild started, when it started from a snapshot.
+    #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct SnapshotStart {
+        pub checkpoint: u64,
+        pub full_replay: u64,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawSnapshotTaken {
+        #[serde(deserialize_with = "nullable")]
+        checkpoint: Option<u64>,
+        orders: usize,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawDeployed {
+        event_type: EventType,
+        from: u32,
+        to: u32,
+        older_in_log: u64,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawMigrated {
+        table: String,
+        column: String,
+        default: String,
+        rows_filled: u64,
     }
 
     #[derive(Deserialize)]
@@ -994,6 +1073,8 @@ pub mod shape {
     #[serde(deny_unknown_fields)]
     struct RawViewRebuilt {
         replayed: u64,
+        #[serde(default, deserialize_with = "present")]
+        snapshot: Option<SnapshotStart>,
         #[serde(deserialize_with = "nullable")]
         checkpoint: Option<u64>,
         caught_up: u64,
@@ -1083,9 +1164,35 @@ pub mod shape {
                     let raw: RawViewRebuilt = rest(fields)?;
                     Outcome::ViewRebuilt {
                         replayed: raw.replayed,
+                        snapshot: raw.snapshot,
                         checkpoint: raw.checkpoint,
                         caught_up: raw.caught_up,
                         matches_live: raw.matches_live,
+                    }
+                }
+                "snapshot_taken" => {
+                    let raw: RawSnapshotTaken = rest(fields)?;
+                    Outcome::SnapshotTaken {
+                        checkpoint: raw.checkpoint,
+                        orders: raw.orders,
+                    }
+                }
+                "deployed" => {
+                    let raw: RawDeployed = rest(fields)?;
+                    Outcome::Deployed {
+                        event_type: raw.event_type,
+                        from: raw.from,
+                        to: raw.to,
+                        older_in_log: raw.older_in_log,
+                    }
+                }
+                "migrated" => {
+                    let raw: RawMigrated = rest(fields)?;
+                    Outcome::Migrated {
+                        table: raw.table,
+                        column: raw.column,
+                        default: raw.default,
+                        rows_filled: raw.rows_filled,
                     }
                 }
                 "not_applicable" => Outcome::NotApplicable { why: rest(fields)? },
