@@ -3,7 +3,7 @@
 use serde::{Serialize, Serializer};
 
 use super::text::Cell;
-use super::{Doc, Format, Style, mermaid, to_json};
+use super::{Doc, Format, Style, html, mermaid, to_json};
 use crate::domain::Question;
 use crate::narrate::{self, Line, Mark};
 use crate::scenario::{Action, Expect};
@@ -107,6 +107,7 @@ pub fn run(trace: &Trace, style: Style) -> String {
     // A run can be long: build only the form asked for.
     match style.format {
         Format::Mermaid => mermaid::sequence_diagram(trace),
+        Format::Html => html::run_page(trace),
         Format::Json => to_json(&run_document(trace)),
         Format::Table | Format::Markdown => {
             let mut doc = run_heading(&trace.scenario);
