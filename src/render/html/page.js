@@ -240,11 +240,17 @@
     if (n === current) return;
     current = n;
     draw(n);
-    var hash = '#step=' + n;
-    if (location.hash !== hash) {
-      try { history.replaceState(null, '', hash); } catch (err) { /* an address that cannot change */ }
-    }
+    // The address follows once stepping pauses: a held key would otherwise flood the
+    // browser's history, which it throttles.
+    clearTimeout(addressTimer);
+    addressTimer = setTimeout(function () {
+      var hash = '#step=' + current;
+      if (location.hash !== hash) {
+        try { history.replaceState(null, '', hash); } catch (err) { /* an address that cannot change */ }
+      }
+    }, 150);
   }
+  var addressTimer = null;
 
   function fromHash() {
     var m = /^#step=(\d+)$/.exec(location.hash);
