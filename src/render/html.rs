@@ -179,6 +179,10 @@ struct PageStep {
 struct Side {
     storage: Vec<PageLine>,
     answer: Vec<PageLine>,
+    /// The storage lines began with the events appended at this step, as the log shows
+    /// them (marked new there), so they are left out here: said once, and embedded once.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    in_log: bool,
 }
 
 #[derive(Serialize)]
@@ -290,7 +294,7 @@ fn body(trace: &Trace, title: &str, data: &PageData) -> String {
             "<section class=\"pane es\" aria-labelledby=\"es-heading\">\n\
              <h2 id=\"es-heading\">Event sourcing: event log</h2>\n\
              <ol id=\"log\" class=\"log\"></ol>\n\
-             <h3>What event sourcing did</h3>\n<div id=\"es-storage\" class=\"lines\"></div>\n\
+             <div id=\"es-storage-block\"><h3>What event sourcing did</h3>\n<div id=\"es-storage\" class=\"lines\"></div></div>\n\
              <h3>OrderView <span id=\"checkpoint\" class=\"checkpoint\"></span></h3>\n\
              <div class=\"table-box\"><table id=\"view-table\" class=\"rows\"></table></div>\n\
              <div id=\"travel\" class=\"travel\" hidden>\n\
@@ -358,7 +362,19 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
         about.extend(narrate::agreement(step.agreement()));
         let side = |backend: Backend| -> Option<Side> {
             let outcome = step.result(backend)?;
-            let storage = narrate::storage(backend, outcome, &step.action);
+            let mut storage = narrate::storage(backend, outcome, &step.action);
+            let mut in_log = false;
+            if let Outcome::Applied {
+                storage: StorageChange::Append { events },
+                ..
+            } = outcome
+            {
+                let logged: Vec<Line> = events.iter().flat_map(narrate::appended).collect();
+                if storage.starts_with(&logged) {
+                    storage.drain(..logged.len());
+                    in_log = true;
+                }
+            }
             let mut answer = narrate::answer(&step.action, outcome);
             answer.extend(
                 failures
@@ -369,6 +385,7 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
             Some(Side {
                 storage: lines(&storage),
                 answer: lines(&answer),
+                in_log,
             })
         };
         let crud = side(Backend::Crud);

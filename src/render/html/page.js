@@ -132,6 +132,10 @@
     }
     if (data.has_es) {
       fillLines(boxes.esStorage, s.es ? s.es.storage : []);
+      // Events appended here are in the log, marked new: said once.
+      if (boxes.esStorageBlock) {
+        boxes.esStorageBlock.hidden = !!(s.es && s.es.in_log && s.es.storage.length === 0);
+      }
       fillLines(boxes.esAnswer, s.es ? s.es.answer : []);
       if (s.view === null) {
         boxes.checkpoint.textContent = L.view_down;
@@ -158,7 +162,7 @@
 
   var live = {
     crudTable: $('crud-table'), crudStorage: $('crud-storage'), crudAnswer: $('crud-answer'),
-    esStorage: $('es-storage'), esAnswer: $('es-answer'), checkpoint: $('checkpoint'),
+    esStorage: $('es-storage'), esStorageBlock: $('es-storage-block'), esAnswer: $('es-answer'), checkpoint: $('checkpoint'),
     viewTable: $('view-table')
   };
   var logBox = $('log');
