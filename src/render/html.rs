@@ -316,7 +316,7 @@ fn body(trace: &Trace, title: &str, data: &PageData) -> String {
         ));
     }
     out.push_str("</ul>\n</section>\n");
-    out.push_str("<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">Summary</h2>\n");
+    out.push_str("<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">Summary of the whole run</h2>\n");
     for line in &data.summary {
         out.push_str(&format!("<p>{}</p>\n", escape(line)));
     }
