@@ -134,9 +134,12 @@ fn diff(args: DiffArgs, color: bool) -> anyhow::Result<u8> {
     let streamed = StreamedScenario::check(&args.scenario)?;
     let (mut services, _scratch) = open_streamed(&streamed, &backends, &args.storage)?;
     let fingerprint = fingerprint(&streamed, &args.storage)?;
+    let style = style(args.output.format, args.output.width, color);
+    // The page scrubs through every step; the other forms show only what differs.
+    let every_step = style.format == Format::Html;
     let mut reported = Vec::new();
     let end = streamed.run(&mut services, &fingerprint, |record| {
-        if matches!(record.agreement(), Agreement::Different | Agreement::Gap) {
+        if every_step || matches!(record.agreement(), Agreement::Different | Agreement::Gap) {
             reported.push(record);
         }
         Ok(())
@@ -149,10 +152,7 @@ fn diff(args: DiffArgs, color: bool) -> anyhow::Result<u8> {
         steps: reported,
         summary: end.summary,
     };
-    print(&render::diff(
-        &trace,
-        style(args.output.format, args.output.width, color),
-    ))?;
+    print(&render::diff(&trace, style))?;
     Ok(if identical { SUCCESS } else { DIFFERENT })
 }
 

@@ -132,7 +132,7 @@ pub struct DiffArgs {
     #[arg(default_value = "bob")]
     pub scenario: String,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: DiffOutputArgs,
     #[command(flatten)]
     pub storage: StorageArgs,
 }
@@ -181,6 +181,17 @@ pub struct RunOutputArgs {
     pub width: Option<u16>,
 }
 
+/// How `eslab diff` prints: it can also draw its page.
+#[derive(Debug, Args)]
+pub struct DiffOutputArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+    /// Table width in columns (default: the terminal's, or 120 when not on a terminal)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
+}
+
 /// How every other report prints.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
@@ -200,9 +211,32 @@ pub enum RunFormat {
     Markdown,
     /// A Mermaid sequence diagram
     Mermaid,
+    /// One self-contained HTML page with a time scrubber: `> run.html`, open it offline
+    Html,
 }
 
-/// The formats of the reports other than `eslab run`.
+/// The formats of `eslab diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    Table,
+    Json,
+    Markdown,
+    /// One self-contained HTML page, opening at the first divergence
+    Html,
+}
+
+impl From<DiffFormat> for Format {
+    fn from(format: DiffFormat) -> Format {
+        match format {
+            DiffFormat::Table => Format::Table,
+            DiffFormat::Json => Format::Json,
+            DiffFormat::Markdown => Format::Markdown,
+            DiffFormat::Html => Format::Html,
+        }
+    }
+}
+
+/// The formats of the reports other than `eslab run` and `eslab diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
     Table,
@@ -217,6 +251,7 @@ impl From<RunFormat> for Format {
             RunFormat::Json => Format::Json,
             RunFormat::Markdown => Format::Markdown,
             RunFormat::Mermaid => Format::Mermaid,
+            RunFormat::Html => Format::Html,
         }
     }
 }

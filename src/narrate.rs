@@ -592,6 +592,15 @@ pub fn unanswerable(reason: &Unanswerable, order_id: Option<&OrderId>) -> String
     }
 }
 
+/// What CRUD can say when asked how an order stood at an earlier event (the page's time
+/// travel): nothing, its row keeps only the latest state.
+pub fn row_keeps_latest() -> Line {
+    Line::marked(
+        Mark::Cannot,
+        unanswerable(&Unanswerable::HistoryNotKept, None),
+    )
+}
+
 /// Why a step does not apply to a design.
 pub fn inapplicable(why: &Inapplicable, action: &Action) -> String {
     match why {

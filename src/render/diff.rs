@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::text::Cell;
-use super::{Doc, Style};
+use super::{Doc, Format, Style, html};
 use crate::narrate::{self, Mark};
 use crate::scenario::Action;
 use crate::service::{Agreement, Backend, Outcome};
@@ -39,6 +39,9 @@ pub fn steps_where(trace: &Trace, agreement: Agreement) -> Vec<&StepRecord> {
 }
 
 pub fn diff(trace: &Trace, style: Style) -> String {
+    if style.format == Format::Html {
+        return html::diff_page(trace);
+    }
     let differing = steps_where(trace, Agreement::Different);
     let gaps = steps_where(trace, Agreement::Gap);
     let mut doc = Doc::default();

@@ -4,6 +4,7 @@
 mod bench;
 mod diff;
 pub mod doc;
+mod html;
 mod lists;
 mod log;
 pub mod mermaid;
@@ -31,6 +32,8 @@ pub enum Format {
     Markdown,
     /// A Mermaid sequence diagram (`eslab run` only).
     Mermaid,
+    /// One self-contained page with a time scrubber (`eslab run` and `eslab diff`).
+    Html,
 }
 
 /// How to print a report.
@@ -45,8 +48,11 @@ pub struct Style {
 impl Style {
     fn print(&self, doc: &Doc, json: &impl Serialize) -> String {
         match self.format {
-            // Only `eslab run` draws a diagram; elsewhere a table is the closest picture.
-            Format::Table | Format::Mermaid => doc.to_terminal(self.width, self.color),
+            // Only `eslab run` draws a diagram and only `run` and `diff` a page (each before
+            // coming here); elsewhere a table is the closest picture.
+            Format::Table | Format::Mermaid | Format::Html => {
+                doc.to_terminal(self.width, self.color)
+            }
             Format::Markdown => doc.to_markdown(),
             Format::Json => to_json(json),
         }

@@ -5,7 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::text::Cell;
-use super::{Doc, Format, Style, mermaid};
+use super::{Doc, Format, Style, html, mermaid};
 use crate::domain::Question;
 use crate::narrate::{self, Line, Mark};
 use crate::scenario::{Action, Expect};
@@ -206,6 +206,7 @@ pub fn run(trace: &Trace, style: Style) -> String {
     // A run can be long: build only the form asked for.
     match style.format {
         Format::Mermaid => mermaid::sequence_diagram(trace),
+        Format::Html => html::run_page(trace),
         Format::Json => {
             let mut bytes = Vec::new();
             write_run(trace, style, &mut bytes).expect("writing to memory only fails on a bug");

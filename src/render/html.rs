@@ -1,0 +1,663 @@
+//! `--format html`: one self-contained page with a time scrubber, for people to open again
+//! after a workshop, offline and without a Rust toolchain.
+//!
+//! Everything the page shows is computed here, from the trace: the words and marks come from
+//! `narrate` (as in the table), the CRUD rows from each step's INSERT or UPDATE, and the
+//! states OrderView holds from folding the appended events with the domain's own `apply`
+//! (through `OrderView`). The script in `html/page.js` only looks things up and draws them;
+//! it knows no rule and words no fact.
+//!
+//! The page stays small on long runs: each event and each CRUD row change is embedded once,
+//! at the step that made it, and the script folds them up to the step shown.
+//!
+//! Safety: the data is JSON in a `<script type="application/json">` element with `<`, `>`
+//! and `&` escaped, so no text can close it; the script inserts every text with
+//! `textContent`; the Content-Security-Policy allows only this page's own script and style
+//! (by hash) and no load of any kind.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::run::state_row;
+use crate::es::OrderView;
+use crate::narrate::{self, Line, Mark};
+use crate::service::{Agreement, Backend, ColumnValue, OrderState, Outcome, StorageChange};
+use crate::trace::Trace;
+
+const CSS: &str = include_str!("html/page.css");
+const JS: &str = include_str!("html/page.js");
+
+/// The columns of the CRUD `orders` table, as SQLite names them (see `crud/schema.sql`).
+const CRUD_COLUMNS: [&str; 8] = [
+    "order_id",
+    "customer",
+    "product",
+    "quantity",
+    "unit_price_cents",
+    "total_cents",
+    "paid_cents",
+    "status",
+];
+
+/// OrderView's columns: the state histories' own (`run::history_header`), less the step.
+const VIEW_COLUMNS: [&str; 7] = [
+    "Order", "Status", "Quantity", "Price", "Total", "Paid", "Version",
+];
+
+/// The marks worth flagging on a step at a glance: what went wrong or differs.
+const FLAGGED: [Mark; 6] = [
+    Mark::Rejected,
+    Mark::Cannot,
+    Mark::ViewDown,
+    Mark::ViewBack,
+    Mark::Differs,
+    Mark::Failed,
+];
+
+/// `eslab run --format html`.
+pub fn run_page(trace: &Trace) -> String {
+    page(trace, None)
+}
+
+/// `eslab diff --format html`: the same page, opening at the first divergence (or gap), with
+/// the diff's headline and a link to every step where the designs part or only one answers.
+pub fn diff_page(trace: &Trace) -> String {
+    let steps_where = |agreement| -> Vec<usize> {
+        super::steps_where(trace, agreement)
+            .iter()
+            .map(|s| s.step)
+            .collect()
+    };
+    let differing = steps_where(Agreement::Different);
+    let gaps = steps_where(Agreement::Gap);
+    let diff = DiffPart {
+        headline: narrate::diff_headline(&trace.scenario.name, &trace.summary),
+        gaps_line: (!gaps.is_empty()).then(|| narrate::diff_gaps(&gaps)),
+        differing,
+        gaps,
+    };
+    page(trace, Some(diff))
+}
+
+#[derive(Serialize)]
+struct PageData {
+    labels: Labels,
+    /// `Mark::ALL` by name: a line's mark is an index into it.
+    marks: Vec<Mark>,
+    /// Each mark's symbol and meaning, as the legend gives them.
+    symbols: Vec<&'static str>,
+    meanings: Vec<&'static str>,
+    crud_columns: Vec<&'static str>,
+    view_columns: [&'static str; 7],
+    has_crud: bool,
+    has_es: bool,
+    events: Vec<PageEvent>,
+    steps: Vec<PageStep>,
+    summary: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<DiffPart>,
+    /// The step the page opens at when its address names none.
+    start: usize,
+}
+
+/// The page's own words around the facts.
+#[derive(Serialize)]
+struct Labels {
+    step: &'static str,
+    of: &'static str,
+    play: &'static str,
+    pause: &'static str,
+    no_rows: &'static str,
+    no_events: &'static str,
+    view_down: String,
+    checkpoint: &'static str,
+    view_empty: &'static str,
+    as_of: &'static str,
+    back_to_step: &'static str,
+    /// What CRUD can say while OrderView travels back in time.
+    crud_as_of: PageLine,
+    earlier_events: &'static str,
+    differing: &'static str,
+}
+
+/// A line of narration: its mark (an index into `PageData::marks`) and its text.
+#[derive(Serialize)]
+struct PageLine(Option<usize>, String);
+
+impl From<&Line> for PageLine {
+    fn from(line: &Line) -> PageLine {
+        PageLine(
+            line.mark
+                .and_then(|mark| Mark::ALL.iter().position(|m| *m == mark)),
+            line.text.clone(),
+        )
+    }
+}
+
+fn lines(lines: &[Line]) -> Vec<PageLine> {
+    lines.iter().map(PageLine::from).collect()
+}
+
+/// An event of the log, embedded once, with the state of its order right after it.
+#[derive(Serialize)]
+struct PageEvent {
+    id: u64,
+    /// The id as eslab writes one: `#2002`.
+    r#ref: String,
+    /// The step that appended it.
+    step: usize,
+    order: String,
+    /// As the log column shows it (`narrate::appended`).
+    lines: Vec<String>,
+    /// OrderView's row for its order as of this event (`VIEW_COLUMNS` less the order).
+    state: Option<Vec<String>>,
+}
+
+#[derive(Serialize)]
+struct PageStep {
+    n: usize,
+    /// The step column: action, note, expectation, and ≠ when the designs differ.
+    about: Vec<PageLine>,
+    /// Indexes of the flagged marks this step carries.
+    flags: Vec<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    crud: Option<Side>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    es: Option<Side>,
+    /// The CRUD row this step inserted or updated, as SQLite now holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    row: Option<RowChange>,
+    /// Events in the log after this step.
+    log: usize,
+    /// Events OrderView has applied after this step; `None` while it is down.
+    view: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct Side {
+    storage: Vec<PageLine>,
+    answer: Vec<PageLine>,
+    /// The storage lines began with the events appended at this step, as the log shows
+    /// them (marked new there), so they are left out here: said once, and embedded once.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    in_log: bool,
+}
+
+#[derive(Serialize)]
+struct RowChange {
+    /// The row's place in the table (rows show in the order they were inserted, as a
+    /// `SELECT` without `ORDER BY` returns them).
+    i: usize,
+    cells: Vec<String>,
+    /// The columns an UPDATE overwrote: index and old value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    old: Vec<(usize, String)>,
+}
+
+#[derive(Serialize)]
+struct DiffPart {
+    headline: String,
+    differing: Vec<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gaps_line: Option<String>,
+    gaps: Vec<usize>,
+}
+
+fn page(trace: &Trace, diff: Option<DiffPart>) -> String {
+    let data = page_data(trace, diff);
+    let json = embeddable_json(&data);
+    let title = narrate::clean(&trace.scenario.title);
+    let mut html = String::with_capacity(json.len() + CSS.len() + JS.len() + 4096);
+    let csp = format!(
+        "default-src 'none'; script-src '{}'; style-src '{}'; img-src 'none'; \
+         font-src 'none'; connect-src 'none'; media-src 'none'; object-src 'none'; \
+         frame-src 'none'; worker-src 'none'; manifest-src 'none'; base-uri 'none'; \
+         form-action 'none'",
+        csp_hash(JS),
+        csp_hash(CSS)
+    );
+    html.push_str("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    html.push_str(&format!(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
+    ));
+    html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    html.push_str("<meta name=\"color-scheme\" content=\"light dark\">\n");
+    html.push_str("<meta name=\"generator\" content=\"eslab\">\n");
+    html.push_str(&format!("<title>{}</title>\n", escape(&title)));
+    html.push_str(&format!("<style>{CSS}</style>\n</head>\n<body>\n"));
+    html.push_str(&body(trace, &title, &data));
+    html.push_str("<script type=\"application/json\" id=\"eslab-data\">");
+    html.push_str(&json);
+    html.push_str("</script>\n");
+    html.push_str(&format!("<script>{JS}</script>\n</body>\n</html>\n"));
+    html
+}
+
+/// The page's frame: headings, the scrubber, the panes the script fills, the legend.
+fn body(trace: &Trace, title: &str, data: &PageData) -> String {
+    let steps = trace.steps.len();
+    let mut out = String::new();
+    out.push_str("<header class=\"top\">\n");
+    out.push_str(&format!("<h1>{}</h1>\n", escape(title)));
+    if let Some(description) = &trace.scenario.description {
+        out.push_str(&format!(
+            "<p class=\"description\">{}</p>\n",
+            escape(&narrate::clean_prose(description))
+        ));
+    }
+    if let Some(diff) = &data.diff {
+        out.push_str("<section id=\"diff\" class=\"diff\">\n");
+        out.push_str(&format!(
+            "<p class=\"headline\">{}</p>\n",
+            escape(&diff.headline)
+        ));
+        out.push_str("<ul id=\"diff-steps\" class=\"jumps\"></ul>\n");
+        if let Some(gaps) = &diff.gaps_line {
+            out.push_str(&format!("<p class=\"gaps\">{}</p>\n", escape(gaps)));
+            out.push_str("<ul id=\"gap-steps\" class=\"jumps\"></ul>\n");
+        }
+        out.push_str("</section>\n");
+    }
+    out.push_str(&format!(
+        "<nav class=\"scrubber\" aria-label=\"Steps\">\n\
+         <button type=\"button\" id=\"prev\" title=\"Previous step (←)\" aria-label=\"Previous step\">←</button>\n\
+         <button type=\"button\" id=\"play\" title=\"Play the steps\">▶ {play}</button>\n\
+         <button type=\"button\" id=\"next\" title=\"Next step (→)\" aria-label=\"Next step\">→</button>\n\
+         <input type=\"range\" id=\"slider\" min=\"1\" max=\"{max}\" value=\"1\" aria-label=\"Step\">\n\
+         <output id=\"position\" for=\"slider\"></output>\n\
+         </nav>\n\
+         <ul id=\"flagged\" class=\"jumps\" aria-label=\"Marked steps\"></ul>\n",
+        play = data.labels.play,
+        max = steps.max(1),
+    ));
+    out.push_str("</header>\n<main>\n");
+    out.push_str(
+        "<section id=\"step\" class=\"step\" aria-live=\"polite\">\n\
+         <p class=\"step-number\"><span id=\"step-number\"></span> <span id=\"step-flags\" class=\"flags\"></span></p>\n\
+         <div id=\"about\" class=\"about\"></div>\n</section>\n<div class=\"panes\">\n",
+    );
+    if data.has_crud {
+        out.push_str(
+            "<section class=\"pane crud\" aria-labelledby=\"crud-heading\">\n\
+             <h2 id=\"crud-heading\">CRUD: orders table</h2>\n\
+             <div class=\"table-box\"><table id=\"crud-table\" class=\"rows\"></table></div>\n\
+             <p id=\"crud-travel\" class=\"travel-note\" hidden></p>\n\
+             <h3>What CRUD did</h3>\n<div id=\"crud-storage\" class=\"lines\"></div>\n\
+             <h3>CRUD answers</h3>\n<div id=\"crud-answer\" class=\"lines answer\"></div>\n\
+             </section>\n",
+        );
+    }
+    if data.has_es {
+        out.push_str(
+            "<section class=\"pane es\" aria-labelledby=\"es-heading\">\n\
+             <h2 id=\"es-heading\">Event sourcing: event log</h2>\n\
+             <ol id=\"log\" class=\"log\"></ol>\n\
+             <div id=\"es-storage-block\"><h3>What event sourcing did</h3>\n<div id=\"es-storage\" class=\"lines\"></div></div>\n\
+             <h3>OrderView <span id=\"checkpoint\" class=\"checkpoint\"></span></h3>\n\
+             <div class=\"table-box\"><table id=\"view-table\" class=\"rows\"></table></div>\n\
+             <div id=\"travel\" class=\"travel\" hidden>\n\
+             <h3 id=\"travel-heading\"></h3>\n\
+             <div class=\"table-box\"><table id=\"travel-table\" class=\"rows\"></table></div>\n\
+             <button type=\"button\" id=\"travel-close\"></button>\n</div>\n\
+             <h3>ES answers</h3>\n<div id=\"es-answer\" class=\"lines answer\"></div>\n\
+             </section>\n",
+        );
+    }
+    out.push_str("</div>\n</main>\n<div id=\"print\" class=\"print\"></div>\n<footer>\n");
+    out.push_str("<section class=\"legend\" aria-labelledby=\"legend-heading\">\n<h2 id=\"legend-heading\">Legend</h2>\n<ul>\n");
+    for mark in Mark::ALL {
+        out.push_str(&format!(
+            "<li class=\"m-{}\"><span class=\"sym\">{}</span> {}</li>\n",
+            mark_class(mark),
+            escape(mark.symbol()),
+            escape(mark.meaning())
+        ));
+    }
+    out.push_str("</ul>\n</section>\n");
+    out.push_str("<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">Summary of the whole run</h2>\n");
+    for line in &data.summary {
+        out.push_str(&format!("<p>{}</p>\n", escape(line)));
+    }
+    out.push_str(
+        "</section>\n<p class=\"keys\">← → step · Home / End first and last · \
+         click an event to see OrderView as of it · print for a handout, one step a page</p>\n\
+         <noscript><p>This page needs JavaScript to show its steps.</p></noscript>\n</footer>\n",
+    );
+    out
+}
+
+/// CSS class of a mark: its JSON name, as the script uses it.
+fn mark_class(mark: Mark) -> String {
+    serde_json::to_value(mark)
+        .ok()
+        .and_then(|v| v.as_str().map(|s| s.replace('_', "-")))
+        .unwrap_or_default()
+}
+
+fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
+    let has = |backend| trace.backends.contains(&backend);
+    let failures = &trace.summary.expectations.failures;
+    let locking = trace.steps.iter().any(|step| {
+        matches!(
+            step.result(Backend::Crud),
+            Some(Outcome::Applied {
+                storage: StorageChange::Insert { row, .. },
+                ..
+            }) if row.version.is_some()
+        )
+    });
+    let mut crud_columns = CRUD_COLUMNS.to_vec();
+    if locking {
+        crud_columns.push("version");
+    }
+    let mut rows = Rows::default();
+    let mut fold = OrderView::default();
+    let mut events: Vec<PageEvent> = Vec::new();
+    let mut view_up = true;
+    let mut steps = Vec::with_capacity(trace.steps.len());
+    for step in &trace.steps {
+        let mut about = narrate::step(step);
+        about.extend(narrate::agreement(step.agreement()));
+        let side = |backend: Backend| -> Option<Side> {
+            let outcome = step.result(backend)?;
+            let mut storage = narrate::storage(backend, outcome, &step.action);
+            let mut in_log = false;
+            if let Outcome::Applied {
+                storage: StorageChange::Append { events },
+                ..
+            } = outcome
+            {
+                let logged: Vec<Line> = events.iter().flat_map(narrate::appended).collect();
+                if storage.starts_with(&logged) {
+                    storage.drain(..logged.len());
+                    in_log = true;
+                }
+            }
+            let mut answer = narrate::answer(&step.action, outcome);
+            answer.extend(
+                failures
+                    .iter()
+                    .filter(|f| f.step == step.step && f.backend == backend)
+                    .map(narrate::failure),
+            );
+            Some(Side {
+                storage: lines(&storage),
+                answer: lines(&answer),
+                in_log,
+            })
+        };
+        let crud = side(Backend::Crud);
+        let es = side(Backend::Es);
+        let mut flags: Vec<usize> = Vec::new();
+        let all_lines =
+            about
+                .iter()
+                .map(PageLine::from)
+                .chain([&crud, &es].into_iter().flatten().flat_map(|s| {
+                    s.storage
+                        .iter()
+                        .chain(&s.answer)
+                        .map(|l| PageLine(l.0, String::new()))
+                }));
+        for line in all_lines {
+            if let Some(i) = line.0
+                && FLAGGED.contains(&Mark::ALL[i])
+                && !flags.contains(&i)
+            {
+                flags.push(i);
+            }
+        }
+        flags.sort_unstable();
+        let row = match step.result(Backend::Crud) {
+            Some(Outcome::Applied { storage, .. }) => rows.change(storage, &crud_columns),
+            _ => None,
+        };
+        match step.result(Backend::Es) {
+            Some(Outcome::Applied {
+                storage: StorageChange::Append { events: appended },
+                ..
+            }) => {
+                for stored in appended {
+                    let state = fold
+                        .apply(stored)
+                        .ok()
+                        .and_then(|()| fold.get(&stored.stream_id))
+                        .map(|order| state_row(&OrderState::versioned(order)));
+                    events.push(PageEvent {
+                        id: stored.event_id,
+                        r#ref: narrate::event_id(stored.event_id),
+                        step: step.step,
+                        order: narrate::clean(stored.stream_id.as_str()),
+                        lines: narrate::appended(stored)
+                            .into_iter()
+                            .map(|line| line.text)
+                            .collect(),
+                        state,
+                    });
+                }
+            }
+            Some(Outcome::ViewCrashed { .. }) => view_up = false,
+            Some(Outcome::ViewRebuilt { .. }) => view_up = true,
+            _ => {}
+        }
+        steps.push(PageStep {
+            n: step.step,
+            about: lines(&about),
+            flags,
+            crud,
+            es,
+            row,
+            log: events.len(),
+            view: view_up.then_some(events.len()),
+        });
+    }
+    let start = diff
+        .as_ref()
+        .and_then(|d| d.differing.first().or(d.gaps.first()).copied())
+        .unwrap_or(1);
+    PageData {
+        labels: Labels {
+            step: "Step",
+            of: "of",
+            play: "Play",
+            pause: "Pause",
+            no_rows: "(no rows)",
+            no_events: "(no events yet)",
+            view_down: narrate::view_down_row(),
+            checkpoint: "checkpoint",
+            view_empty: "(empty)",
+            as_of: "OrderView as of event",
+            back_to_step: "Back to the step",
+            crud_as_of: PageLine::from(&narrate::row_keeps_latest()),
+            earlier_events: "earlier events above",
+            differing: "≠",
+        },
+        marks: Mark::ALL.to_vec(),
+        symbols: Mark::ALL.iter().map(|m| m.symbol()).collect(),
+        meanings: Mark::ALL.iter().map(|m| m.meaning()).collect(),
+        crud_columns,
+        view_columns: VIEW_COLUMNS,
+        has_crud: has(Backend::Crud),
+        has_es: has(Backend::Es),
+        events,
+        steps,
+        summary: narrate::summary(&trace.summary, &trace.backends),
+        diff,
+        start,
+    }
+}
+
+/// The CRUD `orders` table as the steps leave it, to say what each change did to a row.
+#[derive(Default)]
+struct Rows {
+    cells: Vec<Vec<String>>,
+    /// Row index by order id; only looked up, never listed.
+    index: HashMap<String, usize>,
+}
+
+impl Rows {
+    fn change(&mut self, storage: &StorageChange, columns: &[&str]) -> Option<RowChange> {
+        match storage {
+            StorageChange::Insert { row, .. } => {
+                let cells = insert_cells(row, columns.len());
+                let i = self.cells.len();
+                self.index.insert(row.order_id.as_str().to_string(), i);
+                self.cells.push(cells.clone());
+                Some(RowChange {
+                    i,
+                    cells,
+                    old: Vec::new(),
+                })
+            }
+            StorageChange::Update {
+                order_id, changes, ..
+            } => {
+                // A row inserted by an earlier run (`--continue`) is known only by what changed.
+                let i = *self
+                    .index
+                    .entry(order_id.as_str().to_string())
+                    .or_insert_with(|| {
+                        let mut cells = vec![String::new(); columns.len()];
+                        cells[0] = narrate::clean(order_id.as_str());
+                        self.cells.push(cells);
+                        self.cells.len() - 1
+                    });
+                let mut old = Vec::new();
+                for change in changes {
+                    if let Some(c) = columns.iter().position(|c| *c == change.column) {
+                        old.push((c, column_value(&change.old)));
+                        self.cells[i][c] = column_value(&change.new);
+                    }
+                }
+                Some(RowChange {
+                    i,
+                    cells: self.cells[i].clone(),
+                    old,
+                })
+            }
+            StorageChange::Append { .. } => None,
+        }
+    }
+}
+
+/// A new row's cells as SQLite holds them: money in whole cents.
+fn insert_cells(row: &OrderState, width: usize) -> Vec<String> {
+    let mut cells = vec![
+        narrate::clean(row.order_id.as_str()),
+        narrate::clean(&row.customer),
+        narrate::clean(&row.product),
+        row.quantity.to_string(),
+        row.unit_price.cents().to_string(),
+        row.total.cents().to_string(),
+        row.paid.cents().to_string(),
+        row.status.to_string(),
+    ];
+    if let Some(version) = row.version {
+        cells.push(version.to_string());
+    }
+    cells.resize(width, String::new());
+    cells
+}
+
+fn column_value(value: &ColumnValue) -> String {
+    narrate::clean(&value.to_string())
+}
+
+/// JSON that can sit inside a `<script>` element: `<`, `>` and `&` are written as `\u003c`,
+/// `\u003e` and `\u0026` (the same string to a JSON parser), so nothing in it can close the
+/// element or open a comment; U+2028 and U+2029 likewise, for old parsers.
+fn embeddable_json(data: &impl Serialize) -> String {
+    let json = serde_json::to_string(data).expect("the page data holds only strings and numbers");
+    let mut out = String::with_capacity(json.len() + json.len() / 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for HTML, in an element or an attribute.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A CSP source for an inline element's exact text: `sha256-<base64>`.
+fn csp_hash(text: &str) -> String {
+    format!("sha256-{}", base64(&Sha256::digest(text.as_bytes())))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard_alphabet_and_padding() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn embedded_json_cannot_close_its_script_element() {
+        let hostile = vec![
+            "</script><script>alert(1)</script>",
+            "<!--",
+            "a & b",
+            "\u{2028}",
+        ];
+        let json = embeddable_json(&hostile);
+        assert!(!json.contains('<') && !json.contains('>') && !json.contains('&'));
+        let back: Vec<String> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, hostile);
+    }
+
+    #[test]
+    fn html_text_is_escaped() {
+        assert_eq!(
+            escape(r#"<img src=x onerror="a('b')"> & co"#),
+            "&lt;img src=x onerror=&quot;a(&#39;b&#39;)&quot;&gt; &amp; co"
+        );
+    }
+}
