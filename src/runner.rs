@@ -8,7 +8,7 @@ use crate::crud::{self, CrudStore};
 use crate::db::{self, Location, Schema};
 use crate::es::{self, EventSourcedService};
 use crate::expect;
-use crate::scenario::{Action, LoadedScenario, ViewAction};
+use crate::scenario::{Action, LoadedScenario, Scenario, Step, ViewAction};
 use crate::service::{
     Agreement, Backend, CommandOutcome, Inapplicable, OrderQuery, OrderService, Outcome, Question,
     StepMark, StorageSummary,
@@ -131,6 +131,11 @@ impl Services {
         })
     }
 
+    /// The designs open, in the order every step runs them.
+    pub fn backends(&mut self) -> Vec<Backend> {
+        self.each().iter().map(|s| s.backend()).collect()
+    }
+
     fn each(&mut self) -> Vec<&mut dyn OrderService> {
         let mut services: Vec<&mut dyn OrderService> = Vec::new();
         if let Some(crud) = &mut self.crud {
@@ -155,30 +160,63 @@ pub fn run_with(
     services: &mut Services,
     mut after_step: impl FnMut(&StepRecord) -> anyhow::Result<()>,
 ) -> anyhow::Result<Trace> {
-    let scenario = &loaded.scenario;
-    let fingerprint = scenario.fingerprint();
-    // With --continue, each database says how far it got: a run killed between the two
-    // designs' commits leaves them a step apart, and each carries on from its own.
-    let done: Vec<u64> = if services.resume {
-        services
-            .each()
-            .iter()
-            .map(|s| s.steps_done(&fingerprint))
-            .collect::<anyhow::Result<_>>()?
-    } else {
-        vec![0; services.each().len()]
-    };
-    let marks = services.marks;
-    let mut steps = Vec::with_capacity(scenario.steps.len());
-    let mut expectations = Expectations::default();
-    for (index, step) in scenario.steps.iter().enumerate() {
-        let number = index + 1;
+    let mut stepper = Stepper::start(&loaded.scenario, services)?;
+    let mut steps = Vec::with_capacity(loaded.scenario.steps.len());
+    for (index, step) in loaded.scenario.steps.iter().enumerate() {
+        let record = stepper.step(services, index + 1, step)?;
+        after_step(&record)?;
+        steps.push(record);
+    }
+    stepper.finish(loaded, services, steps)
+}
+
+/// Runs a scenario's steps one at a time on open services: `run_with` is a loop over it, and
+/// `eslab live` calls it for each step it is shown or typed, so a typed command runs exactly
+/// as a scenario step would.
+pub struct Stepper {
+    fingerprint: String,
+    /// Per design, how many steps an earlier run did (`--continue`).
+    done: Vec<u64>,
+    marks: bool,
+    expectations: Expectations,
+}
+
+impl Stepper {
+    /// Asks each database how far an earlier run got, with `--continue`.
+    pub fn start(scenario: &Scenario, services: &mut Services) -> anyhow::Result<Stepper> {
+        let fingerprint = scenario.fingerprint();
+        // With --continue, each database says how far it got: a run killed between the two
+        // designs' commits leaves them a step apart, and each carries on from its own.
+        let done: Vec<u64> = if services.resume {
+            services
+                .each()
+                .iter()
+                .map(|s| s.steps_done(&fingerprint))
+                .collect::<anyhow::Result<_>>()?
+        } else {
+            vec![0; services.each().len()]
+        };
+        Ok(Stepper {
+            fingerprint,
+            done,
+            marks: services.marks,
+            expectations: Expectations::default(),
+        })
+    }
+
+    /// Runs step `number` (from 1) on every design and records what each did and answered.
+    pub fn step(
+        &mut self,
+        services: &mut Services,
+        number: usize,
+        step: &Step,
+    ) -> anyhow::Result<StepRecord> {
         let mark = StepMark {
-            scenario: fingerprint.clone(),
+            scenario: self.fingerprint.clone(),
             step: number as u64,
         };
         let mut results = Vec::new();
-        for (service, &done) in services.each().into_iter().zip(&done) {
+        for (service, &done) in services.each().into_iter().zip(&self.done) {
             let backend = service.backend();
             if number as u64 <= done {
                 results.push(StepResult {
@@ -189,41 +227,53 @@ pub fn run_with(
                 });
                 continue;
             }
-            let mark = marks.then_some(&mark);
+            let mark = self.marks.then_some(&mark);
             let outcome = perform(service, &step.action, mark).with_context(|| {
                 format!("step {number} ({}) failed on {backend}", step.action.name())
             })?;
             if let Some(expect) = &step.expect {
                 let checked = expect::evaluate(number, backend, expect, &outcome);
-                expectations.checked += usize::from(checked.checked);
-                expectations.failures.extend(checked.failures);
+                self.expectations.checked += usize::from(checked.checked);
+                self.expectations.failures.extend(checked.failures);
             }
             results.push(StepResult { backend, outcome });
         }
-        let record = StepRecord {
+        Ok(StepRecord {
             step: number,
             action: step.action.clone(),
             note: step.note.clone(),
             expect: step.expect.clone(),
             results,
-        };
-        after_step(&record)?;
-        steps.push(record);
+        })
     }
-    let storage = services
-        .each()
-        .iter()
-        .map(|s| s.storage())
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let backends: Vec<Backend> = services.each().iter().map(|s| s.backend()).collect();
-    let summary = summarise(&steps, storage, backends.len() > 1, expectations);
-    Ok(Trace {
-        schema_version: SCHEMA_VERSION,
-        scenario: ScenarioInfo::of(loaded),
-        backends,
-        steps,
-        summary,
-    })
+
+    /// The trace of the steps run: what each design keeps now, and the summary.
+    pub fn finish(
+        self,
+        loaded: &LoadedScenario,
+        services: &mut Services,
+        steps: Vec<StepRecord>,
+    ) -> anyhow::Result<Trace> {
+        let storage = services
+            .each()
+            .iter()
+            .map(|s| s.storage())
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let backends = services.backends();
+        let summary = summarise(&steps, storage, backends.len() > 1, self.expectations);
+        Ok(Trace {
+            schema_version: SCHEMA_VERSION,
+            scenario: ScenarioInfo::of(loaded),
+            backends,
+            steps,
+            summary,
+        })
+    }
+
+    /// The expectations checked so far, and those that failed.
+    pub fn expectations(&self) -> &Expectations {
+        &self.expectations
+    }
 }
 
 fn perform(
