@@ -9,10 +9,11 @@ use clap::CommandFactory;
 
 use crate::bench::{self, BenchOptions};
 use crate::cli::{
-    BackendChoice, BenchArgs, Cli, ColorChoice, Command, DiffArgs, OutputArgs, RunArgs,
+    BackendChoice, BenchArgs, Cli, ColorChoice, Command, DiffArgs, LiveArgs, OutputArgs, RunArgs,
     StorageArgs, WorkloadArgs,
 };
 use crate::es::{EventStore, OrderView};
+use crate::live::{self, Session};
 use crate::narrate::clean_prose;
 use crate::render::LoggedEvent;
 use crate::render::{self, DEFAULT_WIDTH, Format, ScenarioListing, Style, Width};
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn dispatch(command: Command, color: bool) -> anyhow::Result<u8> {
     Ok(match command {
         Command::Run(args) => run_command(args, color)?,
+        Command::Live(args) => live(args)?,
         Command::Diff(args) => diff(args, color)?,
         Command::Bench(args) => bench(args, color)?,
         Command::Generate { workload: args } => generate(&args)?,
@@ -97,6 +99,47 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
         return Ok(DIFFERENT);
     }
     Ok(SUCCESS)
+}
+
+/// `eslab live`: the full-screen view on a terminal, else commands line by line from stdin
+/// (exit 2 when a line was not a command, 1 when a scenario's expectation failed).
+fn live(args: LiveArgs) -> anyhow::Result<u8> {
+    let backends = [Backend::Crud, Backend::Es];
+    let (loaded, services) = if args.empty {
+        let loaded = Session::blank_scenario();
+        let services = open_services(&loaded, &backends, &args.storage)?;
+        (loaded, services)
+    } else {
+        open_scenario(&args.scenario, &backends, &args.storage)?
+    };
+    let mut session = Session::open(loaded, services)?;
+    let width = args.width.unwrap_or(DEFAULT_WIDTH) as usize;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let ended = live::lines::run(
+        &mut session,
+        std::io::stdin().lock(),
+        &mut out,
+        &mut std::io::stderr().lock(),
+        width,
+    )?;
+    out.flush()?;
+    if ended.bad_lines > 0 {
+        eprintln!(
+            "eslab: {} {} of stdin not run (see above)",
+            ended.bad_lines,
+            if ended.bad_lines == 1 {
+                "line"
+            } else {
+                "lines"
+            }
+        );
+        return Ok(ERROR);
+    }
+    Ok(if ended.failed_expectations > 0 {
+        DIFFERENT
+    } else {
+        SUCCESS
+    })
 }
 
 /// `eslab diff`: exit 1 when the designs answered the same question differently.
@@ -296,7 +339,17 @@ fn open_scenario(
     storage: &StorageArgs,
 ) -> anyhow::Result<(LoadedScenario, Services)> {
     let loaded = scenario::load(name_or_path)?;
-    warn_not_for(&loaded, backends, storage);
+    let services = open_services(&loaded, backends, storage)?;
+    Ok((loaded, services))
+}
+
+/// Opens the databases a scenario runs on, as --db-dir, --continue and --trust say.
+fn open_services(
+    loaded: &LoadedScenario,
+    backends: &[Backend],
+    storage: &StorageArgs,
+) -> anyhow::Result<Services> {
+    warn_not_for(loaded, backends, storage);
     // Carrying on from a tampered log would build on events nobody can vouch for.
     if storage.resume
         && !storage.trust
@@ -311,8 +364,7 @@ fn open_scenario(
         resume: storage.resume,
         crud_locking: storage.crud_locking,
     };
-    let services = Services::open(backends, &storage, loaded.scenario.first_event_id)?;
-    Ok((loaded, services))
+    Services::open(backends, &storage, loaded.scenario.first_event_id)
 }
 
 /// Warns on stderr when the scenario says it was not written for a flag it is run with: its

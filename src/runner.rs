@@ -249,7 +249,7 @@ impl Stepper {
 
     /// The trace of the steps run: what each design keeps now, and the summary.
     pub fn finish(
-        self,
+        &self,
         loaded: &LoadedScenario,
         services: &mut Services,
         steps: Vec<StepRecord>,
@@ -260,7 +260,12 @@ impl Stepper {
             .map(|s| s.storage())
             .collect::<anyhow::Result<Vec<_>>>()?;
         let backends = services.backends();
-        let summary = summarise(&steps, storage, backends.len() > 1, self.expectations);
+        let summary = summarise(
+            &steps,
+            storage,
+            backends.len() > 1,
+            self.expectations.clone(),
+        );
         Ok(Trace {
             schema_version: SCHEMA_VERSION,
             scenario: ScenarioInfo::of(loaded),

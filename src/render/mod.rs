@@ -9,6 +9,7 @@ mod log;
 pub mod mermaid;
 mod replay;
 mod run;
+pub mod stacked;
 pub mod text;
 mod verify;
 
