@@ -48,7 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn dispatch(command: Command, color: bool) -> anyhow::Result<u8> {
     Ok(match command {
         Command::Run(args) => run_command(args, color)?,
-        Command::Live(args) => live(args)?,
+        Command::Live(args) => live(args, color)?,
         Command::Diff(args) => diff(args, color)?,
         Command::Bench(args) => bench(args, color)?,
         Command::Generate { workload: args } => generate(&args)?,
@@ -103,7 +103,7 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
 
 /// `eslab live`: the full-screen view on a terminal, else commands line by line from stdin
 /// (exit 2 when a line was not a command, 1 when a scenario's expectation failed).
-fn live(args: LiveArgs) -> anyhow::Result<u8> {
+fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
     let backends = [Backend::Crud, Backend::Es];
     let (loaded, services) = if args.empty {
         let loaded = Session::blank_scenario();
@@ -113,6 +113,11 @@ fn live(args: LiveArgs) -> anyhow::Result<u8> {
         open_scenario(&args.scenario, &backends, &args.storage)?
     };
     let mut session = Session::open(loaded, services)?;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        let mut app = live::state::App::new(session);
+        live::screen::run(&mut app, color)?;
+        return Ok(SUCCESS);
+    }
     let width = args.width.unwrap_or(DEFAULT_WIDTH) as usize;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let ended = live::lines::run(

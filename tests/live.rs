@@ -166,3 +166,81 @@ fn ok_in(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// tmux, which the real-terminal test drives; `.ci/run` installs it when missing.
+fn tmux(args: &[&str]) -> String {
+    let out = spawn_tool(
+        std::process::Command::new("tmux")
+            .args(args)
+            .stdout(std::process::Stdio::piped()),
+    )
+    .wait_with_output()
+    .unwrap();
+    assert!(out.status.success(), "tmux {args:?} failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn on_a_real_terminal_bob_steps_forward_and_q_gives_the_shell_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("tmux.sock");
+    let socket = socket.to_str().unwrap();
+    let session = "eslab-live-test";
+    let binary = assert_cmd::cargo::cargo_bin!("eslab");
+    let command = format!(
+        "{} live bob; echo eslab-exited-$?; sleep 30",
+        binary.display()
+    );
+    tmux(&[
+        "-S",
+        socket,
+        "new-session",
+        "-d",
+        "-s",
+        session,
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &command,
+    ]);
+    // The server goes when the test ends, passed or failed.
+    struct Server(String);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("tmux")
+                .args(["-S", &self.0, "kill-server"])
+                .status();
+        }
+    }
+    let _server = Server(socket.to_string());
+    let target = |args: &[&str]| {
+        let mut all = vec!["-S", socket];
+        all.extend_from_slice(args);
+        tmux(&all)
+    };
+    let wait = |needle: &str| {
+        let mut screen = String::new();
+        for _ in 0..100 {
+            screen = target(&["capture-pane", "-p", "-t", session]);
+            if screen.contains(needle) {
+                return screen;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("`{needle}` never showed; the pane:\n{screen}");
+    };
+    wait("step 0/4");
+    for _ in 0..3 {
+        target(&["send-keys", "-t", session, "Right"]);
+    }
+    let screen = wait("step 3/4");
+    assert!(screen.contains("2003 OrderPaymentEvent"), "{screen}");
+    assert!(screen.contains("Paid"), "{screen}");
+    target(&["send-keys", "-t", session, "q"]);
+    let screen = wait("eslab-exited-0");
+    assert!(
+        !screen.contains("OrderPaymentEvent"),
+        "the alternate screen is gone once eslab quits:\n{screen}"
+    );
+}
