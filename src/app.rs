@@ -9,8 +9,8 @@ use clap::CommandFactory;
 
 use crate::bench::{self, BenchOptions};
 use crate::cli::{
-    BackendChoice, BenchArgs, Cli, ColorChoice, Command, DiffArgs, LiveArgs, OutputArgs, RunArgs,
-    StorageArgs, WorkloadArgs,
+    BackendChoice, BenchArgs, Cli, ColorChoice, Command, DiffArgs, LayoutChoice, LiveArgs,
+    OutputArgs, RunArgs, StorageArgs, WorkloadArgs,
 };
 use crate::es::{EventStore, OrderView};
 use crate::live::{self, Session};
@@ -80,7 +80,12 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
         BackendChoice::Crud => vec![Backend::Crud],
         BackendChoice::Es => vec![Backend::Es],
     };
-    let style = style(args.output.format, args.output.width, color);
+    let mut style = style(args.output.format, args.output.width, color);
+    style.layout = match args.output.layout {
+        Some(LayoutChoice::Wide) => render::Layout::Wide,
+        Some(LayoutChoice::Stacked) => render::Layout::Stacked,
+        None => render::Layout::for_width(style.width.columns()),
+    };
     let trace = if args.step {
         run_step_by_step(&args.scenario, &backends, &args.storage, style)?
     } else {
@@ -459,6 +464,7 @@ fn style(format: impl Into<Format>, width: Option<u16>, color: bool) -> Style {
         format: format.into(),
         width,
         color,
+        layout: render::Layout::Wide,
     }
 }
 

@@ -206,6 +206,16 @@ pub struct RunOutputArgs {
     /// Table width in columns (default: the terminal's, or 120 when not on a terminal)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
     pub width: Option<u16>,
+    /// Steps as one wide table, or stacked: one block per step that fits the width (default:
+    /// stacked below 120 columns)
+    #[arg(long, value_enum)]
+    pub layout: Option<LayoutChoice>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutChoice {
+    Stacked,
+    Wide,
 }
 
 /// How every other report prints.

@@ -7,6 +7,7 @@
 use textwrap::core::display_width;
 use textwrap::{Options, WordSeparator, WordSplitter};
 
+use super::text::Cell;
 use crate::expect::Failure;
 use crate::narrate::{self, Line, Mark};
 use crate::service::Backend;
@@ -145,10 +146,13 @@ pub fn step_block(
         let height = wrapped.iter().map(Vec::len).max().unwrap_or(0);
         for row in 0..height {
             let mut text = String::new();
-            let mut mark = None;
+            // A row is coloured only when every cell in it carries the same mark.
+            let mut marks: Vec<Option<Mark>> = Vec::new();
             for (i, col) in wrapped.iter().enumerate() {
                 let (m, cell) = col.get(row).cloned().unwrap_or((None, String::new()));
-                mark = mark.or(m);
+                if !cell.is_empty() {
+                    marks.push(m);
+                }
                 if i > 0 {
                     text.push_str(SEPARATOR);
                 }
@@ -157,6 +161,10 @@ pub fn step_block(
                     text.push_str(&" ".repeat(column.saturating_sub(display_width(&cell))));
                 }
             }
+            let mark = match marks.split_first() {
+                Some((first, rest)) if rest.iter().all(|m| m == first) => *first,
+                _ => None,
+            };
             block.push((mark, text.trim_end().to_string()));
         }
     } else {
@@ -181,6 +189,75 @@ pub fn block_text(block: &[Marked]) -> String {
     for (_, line) in block {
         out.push_str(line);
         out.push('\n');
+    }
+    out
+}
+
+/// A table without borders: columns two spaces apart when they fit the width; otherwise each
+/// row as lines of `column value`, wrapped like any text, so no value is ever cut.
+pub fn table(header: &[&str], rows: &[Vec<Cell>], width: usize) -> Vec<Marked> {
+    let cell_width = |text: &str| text.lines().map(display_width).max().unwrap_or(0);
+    let widths: Vec<usize> = header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            rows.iter()
+                .filter_map(|row| row.get(i))
+                .map(|c| cell_width(&c.text))
+                .chain([display_width(h)])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let single_line = rows.iter().flatten().all(|c| !c.text.contains('\n'));
+    let total = widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+    let mut out = Vec::new();
+    if single_line && total <= width {
+        let line = |cells: Vec<&str>| {
+            let mut text = String::new();
+            for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+                if i > 0 {
+                    text.push_str("  ");
+                }
+                text.push_str(cell);
+                text.push_str(&" ".repeat(w.saturating_sub(display_width(cell))));
+            }
+            text.trim_end().to_string()
+        };
+        out.push((None, line(header.to_vec())));
+        out.push((
+            None,
+            line(
+                widths
+                    .iter()
+                    .map(|w| "─".repeat(*w))
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(String::as_str)
+                    .collect(),
+            ),
+        ));
+        for row in rows {
+            let mark = row.iter().find_map(|c| c.mark);
+            out.push((mark, line(row.iter().map(|c| c.text.as_str()).collect())));
+        }
+        return out;
+    }
+    for row in rows {
+        let mark = row.iter().find_map(|c| c.mark);
+        let pairs: Vec<String> = header
+            .iter()
+            .zip(row)
+            .filter(|(_, c)| !c.text.is_empty())
+            .map(|(h, c)| format!("{h} {}", c.text.replace('\n', " ")))
+            .collect();
+        for (n, text) in wrap(&pairs.join(" · "), width.saturating_sub(2))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if n == 0 { "- " } else { "  " };
+            out.push((mark, format!("{lead}{text}")));
+        }
     }
     out
 }
