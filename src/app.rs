@@ -9,10 +9,11 @@ use clap::CommandFactory;
 
 use crate::bench::{self, BenchOptions};
 use crate::cli::{
-    BackendChoice, BenchArgs, Cli, ColorChoice, Command, DiffArgs, OutputArgs, RunArgs,
-    StorageArgs, WorkloadArgs,
+    BackendChoice, BenchArgs, Cli, ColorChoice, Command, DiffArgs, LayoutChoice, LiveArgs,
+    OutputArgs, RunArgs, StorageArgs, WorkloadArgs,
 };
 use crate::es::{EventStore, OrderView};
+use crate::live::{self, Session};
 use crate::narrate::clean_prose;
 use crate::render::LoggedEvent;
 use crate::render::{self, DEFAULT_WIDTH, Format, ScenarioListing, Style, Width};
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn dispatch(command: Command, color: bool) -> anyhow::Result<u8> {
     Ok(match command {
         Command::Run(args) => run_command(args, color)?,
+        Command::Live(args) => live(args, color)?,
         Command::Diff(args) => diff(args, color)?,
         Command::Bench(args) => bench(args, color)?,
         Command::Generate { workload: args } => generate(&args)?,
@@ -82,7 +84,12 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
         BackendChoice::Crud => vec![Backend::Crud],
         BackendChoice::Es => vec![Backend::Es],
     };
-    let style = style(args.output.format, args.output.width, color);
+    let mut style = style(args.output.format, args.output.width, color);
+    style.layout = match args.output.layout {
+        Some(LayoutChoice::Wide) => render::Layout::Wide,
+        Some(LayoutChoice::Stacked) => render::Layout::Stacked,
+        None => render::Layout::for_width(style.width.columns()),
+    };
     let summary = if args.step {
         run_step_by_step(&args.scenario, &backends, &args.storage, style)?.summary
     } else {
@@ -125,6 +132,52 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
         return Ok(DIFFERENT);
     }
     Ok(SUCCESS)
+}
+
+/// `eslab live`: the full-screen view on a terminal, else commands line by line from stdin
+/// (exit 2 when a line was not a command, 1 when a scenario's expectation failed).
+fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
+    let backends = [Backend::Crud, Backend::Es];
+    let (loaded, services) = if args.empty {
+        let loaded = Session::blank_scenario();
+        let services = open_services(&loaded, &backends, &args.storage)?;
+        (loaded, services)
+    } else {
+        open_scenario(&args.scenario, &backends, &args.storage)?
+    };
+    let mut session = Session::open(loaded, services)?;
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        let mut app = live::state::App::new(session);
+        live::screen::run(&mut app, color)?;
+        return Ok(SUCCESS);
+    }
+    let width = args.width.unwrap_or(DEFAULT_WIDTH) as usize;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let ended = live::lines::run(
+        &mut session,
+        std::io::stdin().lock(),
+        &mut out,
+        &mut std::io::stderr().lock(),
+        width,
+    )?;
+    out.flush()?;
+    if ended.bad_lines > 0 {
+        eprintln!(
+            "eslab: {} {} of stdin not run (see above)",
+            ended.bad_lines,
+            if ended.bad_lines == 1 {
+                "line"
+            } else {
+                "lines"
+            }
+        );
+        return Ok(ERROR);
+    }
+    Ok(if ended.failed_expectations > 0 {
+        DIFFERENT
+    } else {
+        SUCCESS
+    })
 }
 
 /// `eslab diff`: exit 1 when the designs answered the same question differently. Only the
@@ -374,6 +427,16 @@ fn open_scenario(
     storage: &StorageArgs,
 ) -> anyhow::Result<(LoadedScenario, Services)> {
     let loaded = scenario::load(name_or_path)?;
+    let services = open_services(&loaded, backends, storage)?;
+    Ok((loaded, services))
+}
+
+/// Opens the databases a scenario runs on, as --db-dir, --continue and --trust say.
+fn open_services(
+    loaded: &LoadedScenario,
+    backends: &[Backend],
+    storage: &StorageArgs,
+) -> anyhow::Result<Services> {
     warn_not_for(&loaded.name, &loaded.scenario, backends, storage);
     refuse_untrusted_log(backends, storage)?;
     let storage = StorageOptions {
@@ -382,8 +445,7 @@ fn open_scenario(
         crud_locking: storage.crud_locking,
         scratch_dir: None,
     };
-    let services = Services::open(backends, &storage, loaded.scenario.first_event_id)?;
-    Ok((loaded, services))
+    Services::open(backends, &storage, loaded.scenario.first_event_id)
 }
 
 /// Carrying on from a tampered log would build on events nobody can vouch for.
@@ -477,6 +539,7 @@ fn style(format: impl Into<Format>, width: Option<u16>, color: bool) -> Style {
         format: format.into(),
         width,
         color,
+        layout: render::Layout::Wide,
     }
 }
 

@@ -33,6 +33,10 @@ pub enum Command {
     /// Run a scenario through both designs and show every step, both state histories and a summary
     #[command(after_help = crate::narrate::LEGEND)]
     Run(RunArgs),
+    /// Step through a scenario on both designs and type commands between steps: full screen on a
+    /// terminal, otherwise one command per line of stdin
+    #[command(after_help = LIVE_HELP)]
+    Live(LiveArgs),
     /// Compare the states the two designs answer after every step (exit 1 when they differ)
     Diff(DiffArgs),
     /// List the bundled scenarios
@@ -126,6 +130,29 @@ pub struct RunArgs {
     pub storage: StorageArgs,
 }
 
+const LIVE_HELP: &str = "\
+Commands (typed after `:` on the screen, or one per line of stdin; the `:` is optional):
+  place A1 Bob Book 5 10      change A1 6      change A1 7 @1 (the version read)
+  pay A1 60                   cancel A1 changed my mind
+  query A1    query A1 @2002 (as of an event)    history A1
+  crash       rebuild         report revenue-per-customer
+  save FILE   (everything run so far, as a scenario file `eslab run FILE` replays)";
+
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// A bundled scenario's name or a scenario file's path: its steps come first
+    #[arg(default_value = "bob", conflicts_with = "empty")]
+    pub scenario: String,
+    /// Start with no steps: only the commands typed
+    #[arg(long)]
+    pub empty: bool,
+    /// Width of the printed blocks without a terminal (default: 120)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
+    #[command(flatten)]
+    pub storage: StorageArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// A bundled scenario's name or a scenario file's path
@@ -179,6 +206,16 @@ pub struct RunOutputArgs {
     /// Table width in columns (default: the terminal's, or 120 when not on a terminal)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
     pub width: Option<u16>,
+    /// Steps as one wide table, or stacked: one block per step that fits the width (default:
+    /// stacked below 120 columns)
+    #[arg(long, value_enum)]
+    pub layout: Option<LayoutChoice>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutChoice {
+    Stacked,
+    Wide,
 }
 
 /// How `eslab diff` prints: it can also draw its page.

@@ -11,6 +11,8 @@
 //!   that drives both designs step by step, and its record.
 //! - `narrate`: facts into words and legend marks, once, for every output.
 //! - `render`: table, markdown, JSON, Mermaid; each takes its words from `narrate`.
+//! - `live`: `eslab live`, the steps one at a time with typed commands (full screen, or
+//!   line by line from stdin); its words come from `narrate` and its blocks from `render`.
 //! - `cli`, `app`: the command line (clap) and what each subcommand does.
 //!
 //! `verify`, `workload` and `bench` sit beside the runner: they read a log, generate a
@@ -24,6 +26,7 @@ pub mod db;
 pub mod domain;
 pub mod es;
 pub mod expect;
+pub mod live;
 pub mod narrate;
 pub mod render;
 pub mod runner;

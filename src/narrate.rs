@@ -270,6 +270,74 @@ pub fn upcast_note(stored: &StoredEvent) -> String {
     }
 }
 
+/// An event as a line of the log: id, type, stream and version, then its attributes:
+/// `#2002 ModifyOrderEvent A1 v2 (quantity 6)`.
+pub fn log_entry(stored: &StoredEvent) -> String {
+    format!(
+        "{} {} {} v{} ({})",
+        event_id(stored.event_id),
+        stored.event.event_type(),
+        clean(stored.stream_id.as_str()),
+        stored.stream_version,
+        attributes(&stored.event, " ").join(", ")
+    )
+}
+
+/// The heading of OrderView in the live view: where it stands, or that it is down.
+pub fn view_heading(checkpoint: Option<u64>, down: bool) -> String {
+    match (down, checkpoint) {
+        (true, Some(c)) => format!(
+            "{} OrderView down (it had applied up to {})",
+            Mark::ViewDown.symbol(),
+            event_id(c)
+        ),
+        (true, None) => format!("{} OrderView down", Mark::ViewDown.symbol()),
+        (false, Some(c)) => format!("OrderView · checkpoint {}", event_id(c)),
+        (false, None) => "OrderView (empty)".into(),
+    }
+}
+
+/// OrderView's heading while the time-travel cursor is on an event.
+pub fn view_as_of(event: u64) -> String {
+    format!(
+        "OrderView as of {}: the log replayed up to it",
+        event_id(event)
+    )
+}
+
+/// What CRUD can say while the time-travel cursor is on an event: nothing of the past.
+pub fn row_as_of(event: u64) -> String {
+    format!(
+        "{} the orders table keeps only each order's latest row: how it stood as of {} was overwritten",
+        Mark::Cannot.symbol(),
+        event_id(event)
+    )
+}
+
+/// OrderView while down: it answers nothing until it is rebuilt.
+pub fn view_down_answers() -> String {
+    unanswerable(&Unanswerable::ViewDown, None)
+}
+
+/// The column headings of the orders table as the live view shows each row.
+pub const ROW_COLUMNS: [&str; 8] = [
+    "order_id", "customer", "product", "quantity", "price", "total", "paid", "status",
+];
+
+/// A row's values, in `ROW_COLUMNS` order.
+pub fn row_values(state: &OrderState) -> [String; 8] {
+    [
+        clean(state.order_id.as_str()),
+        clean(&state.customer),
+        clean(&state.product),
+        state.quantity.to_string(),
+        state.unit_price.to_string(),
+        state.total.to_string(),
+        state.paid.to_string(),
+        state.status.to_string(),
+    ]
+}
+
 /// An appended event as it shows in the log column: id and type, stream and version, then
 /// its own attributes.
 pub fn appended(stored: &StoredEvent) -> Vec<Line> {

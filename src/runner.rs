@@ -140,6 +140,11 @@ impl Services {
         })
     }
 
+    /// The designs open, in the order every step runs them.
+    pub fn backends(&mut self) -> Vec<Backend> {
+        self.each().iter().map(|s| s.backend()).collect()
+    }
+
     fn each(&mut self) -> Vec<&mut dyn OrderService> {
         let mut services: Vec<&mut dyn OrderService> = Vec::new();
         if let Some(crud) = &mut self.crud {
@@ -168,11 +173,11 @@ pub fn run_with(
     let mut run = Run::start(services, &scenario.fingerprint())?;
     let mut steps = Vec::with_capacity(scenario.steps.len());
     for step in &scenario.steps {
-        let record = run.step(step.clone())?;
+        let record = run.step(services, step.clone())?;
         after_step(&record)?;
         steps.push(record);
     }
-    let end = run.finish()?;
+    let end = run.finish(services)?;
     Ok(Trace {
         schema_version: SCHEMA_VERSION,
         scenario: ScenarioInfo::of(loaded),
@@ -231,17 +236,20 @@ impl StreamedScenario {
         mut each: impl FnMut(StepRecord) -> anyhow::Result<()>,
     ) -> anyhow::Result<RunEnd> {
         let mut run = Run::start(services, fingerprint)?;
-        scenario::for_each_step(&self.name, &self.source, |step| each(run.step(step)?))?;
-        run.finish()
+        scenario::for_each_step(&self.name, &self.source, |step| {
+            each(run.step(services, step)?)
+        })?;
+        run.finish(services)
     }
 }
 
 /// A run in progress, one step at a time: each step runs on every design and comes back as
 /// its record, which the caller keeps or writes out and drops. Only the summary is kept, so
-/// a run's memory does not grow with its steps.
-pub struct Run<'s> {
-    services: &'s mut Services,
+/// a run's memory does not grow with its steps. The designs are passed to each call, so a
+/// live session can own both them and its run.
+pub struct Run {
     fingerprint: String,
+    marks: bool,
     /// Per design, the steps an earlier run did (`--continue`).
     done: Vec<u64>,
     /// The number of the step to run next, from 1.
@@ -255,10 +263,10 @@ pub struct RunEnd {
     pub summary: Summary,
 }
 
-impl<'s> Run<'s> {
+impl Run {
     /// Starts a run of the scenario with this fingerprint (`Scenario::fingerprint`): it marks
     /// each step done under it, and with `--continue` skips what the databases say is done.
-    pub fn start(services: &'s mut Services, fingerprint: &str) -> anyhow::Result<Run<'s>> {
+    pub fn start(services: &mut Services, fingerprint: &str) -> anyhow::Result<Run> {
         // With --continue, each database says how far it got: a run killed between the two
         // designs' commits leaves them a step apart, and each carries on from its own.
         let done: Vec<u64> = if services.resume {
@@ -272,8 +280,8 @@ impl<'s> Run<'s> {
         };
         let compared = services.each().len() > 1;
         Ok(Run {
-            services,
             fingerprint: fingerprint.to_string(),
+            marks: services.marks,
             done,
             next: 1,
             summary: SummaryBuilder::new(compared),
@@ -281,16 +289,16 @@ impl<'s> Run<'s> {
     }
 
     /// Runs the next step on every design.
-    pub fn step(&mut self, step: Step) -> anyhow::Result<StepRecord> {
+    pub fn step(&mut self, services: &mut Services, step: Step) -> anyhow::Result<StepRecord> {
         let number = self.next;
         self.next += 1;
         let mark = StepMark {
             scenario: self.fingerprint.clone(),
             step: number as u64,
         };
-        let marks = self.services.marks;
+        let marks = self.marks;
         let mut results = Vec::new();
-        for (service, &done) in self.services.each().into_iter().zip(&self.done) {
+        for (service, &done) in services.each().into_iter().zip(&self.done) {
             let backend = service.backend();
             if number as u64 <= done {
                 results.push(StepResult {
@@ -323,18 +331,26 @@ impl<'s> Run<'s> {
         Ok(record)
     }
 
-    /// Ends the run: what each design keeps, and the summary.
-    pub fn finish(self) -> anyhow::Result<RunEnd> {
-        let storage = self
-            .services
+    /// The number the next step will have.
+    pub fn next_step(&self) -> usize {
+        self.next
+    }
+
+    /// The expectations checked so far, and those that failed.
+    pub fn expectations(&self) -> &Expectations {
+        &self.summary.expectations
+    }
+
+    /// Where the run stands: what each design keeps, and the summary of the steps so far.
+    pub fn finish(&self, services: &mut Services) -> anyhow::Result<RunEnd> {
+        let storage = services
             .each()
             .iter()
             .map(|s| s.storage())
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let backends: Vec<Backend> = self.services.each().iter().map(|s| s.backend()).collect();
         Ok(RunEnd {
-            backends,
-            summary: self.summary.finish(storage),
+            backends: services.backends(),
+            summary: self.summary.clone().finish(storage),
         })
     }
 }
@@ -381,6 +397,7 @@ fn perform(
 }
 
 /// The summary, added to one step at a time.
+#[derive(Clone)]
 struct SummaryBuilder {
     compared: bool,
     queries: usize,

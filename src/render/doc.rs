@@ -3,6 +3,7 @@
 
 use comfy_table::{Color, ContentArrangement, Table, presets};
 
+use super::stacked::Marked;
 use super::text::Cell;
 use crate::narrate::Mark;
 
@@ -25,6 +26,8 @@ enum Block {
         header: Vec<String>,
         rows: Vec<Vec<Cell>>,
     },
+    /// Lines already laid out to the width (the stacked layout's blocks), each with its mark.
+    Laid(Vec<Marked>),
 }
 
 /// How wide the terminal output may be.
@@ -34,6 +37,16 @@ pub enum Width {
     Fixed(u16),
     /// Whatever the terminal is (stdout is a terminal).
     Terminal,
+}
+
+impl Width {
+    /// The columns this width comes to.
+    pub fn columns(self) -> usize {
+        match self {
+            Width::Fixed(w) => w as usize,
+            Width::Terminal => terminal_width().unwrap_or(DEFAULT_WIDTH) as usize,
+        }
+    }
 }
 
 impl Doc {
@@ -63,6 +76,12 @@ impl Doc {
         self
     }
 
+    /// Lines laid out already, none wider than the width they were laid out for.
+    pub fn laid(&mut self, lines: Vec<Marked>) -> &mut Doc {
+        self.blocks.push(Block::Laid(lines));
+        self
+    }
+
     /// Appends another document's blocks.
     pub fn extend(&mut self, other: Doc) -> &mut Doc {
         self.blocks.extend(other.blocks);
@@ -71,10 +90,7 @@ impl Doc {
 
     /// Terminal text; `color` styles cells by role (decided once, by the caller).
     pub fn to_terminal(&self, width: Width, color: bool) -> String {
-        let wrap_width = match width {
-            Width::Fixed(w) => w as usize,
-            Width::Terminal => terminal_width().unwrap_or(DEFAULT_WIDTH) as usize,
-        };
+        let wrap_width = width.columns();
         let mut out = String::new();
         for block in &self.blocks {
             match block {
@@ -82,7 +98,7 @@ impl Doc {
                     // Wrapped like any text (a word longer than the width is broken), and
                     // underlined as wide as its widest line looks: a CJK character takes two
                     // columns.
-                    let lines = textwrap::wrap(text, wrap_width);
+                    let lines = super::stacked::wrap(text, wrap_width);
                     let widest = lines
                         .iter()
                         .map(|line| textwrap::core::display_width(line))
@@ -97,7 +113,7 @@ impl Doc {
                     out.push_str("\n\n");
                 }
                 Block::Text(text) => {
-                    for line in textwrap::wrap(text, wrap_width) {
+                    for line in super::stacked::wrap(text, wrap_width) {
                         out.push_str(&line);
                         out.push('\n');
                     }
@@ -105,10 +121,23 @@ impl Doc {
                 }
                 Block::Lines(lines) => {
                     for line in lines {
-                        for wrapped in textwrap::wrap(line, wrap_width) {
+                        for wrapped in super::stacked::wrap(line, wrap_width) {
                             out.push_str(&wrapped);
                             out.push('\n');
                         }
+                    }
+                    out.push('\n');
+                }
+                Block::Laid(lines) => {
+                    for (mark, line) in lines {
+                        match mark {
+                            Some(mark) if color && !line.is_empty() => {
+                                use crossterm::style::Stylize;
+                                out.push_str(&line.as_str().with(ansi_color(*mark)).to_string());
+                            }
+                            _ => out.push_str(line),
+                        }
+                        out.push('\n');
                     }
                     out.push('\n');
                 }
@@ -151,6 +180,14 @@ impl Doc {
             match block {
                 Block::Heading(level, text) => {
                     out.push_str(&format!("{} {text}\n\n", "#".repeat(*level as usize)));
+                }
+                Block::Laid(lines) => {
+                    out.push_str("```text\n");
+                    for (_, line) in lines {
+                        out.push_str(line);
+                        out.push('\n');
+                    }
+                    out.push_str("```\n\n");
                 }
                 // A line break inside a paragraph is kept as one (two trailing spaces).
                 Block::Text(text) => out.push_str(&format!("{}\n\n", text.replace('\n', "  \n"))),
@@ -206,6 +243,19 @@ pub fn mark_color(mark: Mark) -> Color {
         Mark::Rejected | Mark::Failed | Mark::Differs => Color::DarkRed,
         Mark::Cannot => Color::DarkMagenta,
         Mark::ViewDown | Mark::ViewBack => Color::DarkCyan,
+    }
+}
+
+/// `mark_color` for text written straight to the terminal.
+fn ansi_color(mark: Mark) -> crossterm::style::Color {
+    use crossterm::style::Color as C;
+    match mark_color(mark) {
+        Color::DarkGreen => C::DarkGreen,
+        Color::DarkYellow => C::DarkYellow,
+        Color::DarkRed => C::DarkRed,
+        Color::DarkMagenta => C::DarkMagenta,
+        Color::DarkCyan => C::DarkCyan,
+        _ => C::Reset,
     }
 }
 

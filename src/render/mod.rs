@@ -10,6 +10,7 @@ mod log;
 pub mod mermaid;
 mod replay;
 mod run;
+pub mod stacked;
 pub mod text;
 mod verify;
 
@@ -43,6 +44,28 @@ pub struct Style {
     pub width: Width,
     /// Colour table cells by role; decided once from --color, NO_COLOR and the terminal.
     pub color: bool,
+    /// How `eslab run` lays out its steps as text.
+    pub layout: Layout,
+}
+
+/// How `eslab run` lays out its steps: one wide table, or one block per step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Wide,
+    Stacked,
+}
+
+impl Layout {
+    /// Below this width the wide table would break words inside: blocks fit instead.
+    pub const WIDE_FROM: usize = 120;
+
+    pub fn for_width(columns: usize) -> Layout {
+        if columns >= Self::WIDE_FROM {
+            Layout::Wide
+        } else {
+            Layout::Stacked
+        }
+    }
 }
 
 impl Style {

@@ -5,7 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::text::Cell;
-use super::{Doc, Format, Style, html, mermaid};
+use super::{Doc, Format, Layout, Style, html, mermaid, stacked};
 use crate::domain::Question;
 use crate::narrate::{self, Line, Mark};
 use crate::scenario::{Action, Expect};
@@ -218,8 +218,11 @@ pub fn run(trace: &Trace, style: Style) -> String {
             if trace.summary.nothing_left {
                 doc.text(narrate::summary(&trace.summary, &trace.backends)[0].clone());
             }
-            doc.extend(steps_table(trace, &trace.steps));
-            doc.extend(run_conclusion(trace));
+            doc.extend(match (style.format, style.layout) {
+                (Format::Table, Layout::Stacked) => steps_blocks(trace, style.width.columns()),
+                _ => steps_table(trace, &trace.steps),
+            });
+            doc.extend(run_conclusion(trace, style));
             match style.format {
                 Format::Markdown => doc.to_markdown(),
                 _ => doc.to_terminal(style.width, style.color),
@@ -235,14 +238,61 @@ pub fn run_opening(scenario: &ScenarioInfo, style: Style) -> String {
     doc.to_terminal(style.width, style.color)
 }
 
-/// `eslab run --step`: one step, as a one-row table.
+/// `eslab run --step`: one step, as its block or a one-row table.
 pub fn run_step(backends: &[Backend], step: &StepRecord, style: Style) -> String {
-    steps_doc(backends, std::slice::from_ref(step), &[]).to_terminal(style.width, style.color)
+    let doc = match style.layout {
+        Layout::Stacked => {
+            let mut doc = Doc::default();
+            doc.laid(stacked::step_block(
+                backends,
+                step,
+                &[],
+                style.width.columns(),
+            ));
+            doc
+        }
+        Layout::Wide => steps_doc(backends, std::slice::from_ref(step), &[]),
+    };
+    doc.to_terminal(style.width, style.color)
+}
+
+/// The stacked layout: the legend of the marks used, then one block per step.
+fn steps_blocks(trace: &Trace, width: usize) -> Doc {
+    let failures = &trace.summary.expectations.failures;
+    let blocks: Vec<Vec<stacked::Marked>> = trace
+        .steps
+        .iter()
+        .map(|step| stacked::step_block(&trace.backends, step, failures, width))
+        .collect();
+    // The marks the blocks use, read from their words (a row of two columns is coloured only
+    // when both agree, so its own mark says less).
+    let words = trace.steps.iter().flat_map(|step| {
+        let mut lines = narrate::step(step);
+        lines.extend(narrate::agreement(step.agreement()));
+        for &backend in &trace.backends {
+            lines.extend(stacked::design_lines(step, backend, failures));
+        }
+        lines
+    });
+    let mut used: Vec<Mark> = Vec::new();
+    for mark in words.filter_map(|line| line.mark) {
+        if !used.contains(&mark) {
+            used.push(mark);
+        }
+    }
+    let mut doc = Doc::default();
+    if !used.is_empty() {
+        doc.text(narrate::legend_line(&used));
+    }
+    for block in blocks {
+        doc.laid(block);
+    }
+    doc
 }
 
 /// `eslab run --step`: the histories and summary, after the last step.
 pub fn run_closing(trace: &Trace, style: Style) -> String {
-    run_conclusion(trace).to_terminal(style.width, style.color)
+    run_conclusion(trace, style).to_terminal(style.width, style.color)
 }
 
 fn run_heading(scenario: &ScenarioInfo) -> Doc {
@@ -311,10 +361,13 @@ fn steps_doc(
     doc
 }
 
-fn run_conclusion(trace: &Trace) -> Doc {
+fn run_conclusion(trace: &Trace, style: Style) -> Doc {
     let mut doc = Doc::default();
+    // Stacked, a table is laid out to fit the width, or its rows become lines.
+    let fits = (style.layout == Layout::Stacked && style.format == Format::Table)
+        .then(|| style.width.columns());
     for step in &trace.steps {
-        doc.extend(report_section(step));
+        doc.extend(report_section(step, fits));
     }
     doc.heading(2, "State histories");
     for history in trace.histories() {
@@ -323,7 +376,12 @@ fn run_conclusion(trace: &Trace) -> Doc {
             .iter()
             .any(|order| order.states.iter().any(|entry| entry.view_down));
         doc.text(narrate::history_caption(history.backend, view_went_down));
-        doc.table(&history_header(history.backend), history_rows(&history));
+        table(
+            &mut doc,
+            &history_header(history.backend),
+            history_rows(&history),
+            fits,
+        );
         if history.backend == Backend::Es && view_went_down {
             doc.lines(narrate::view_down_steps(trace));
         }
@@ -334,7 +392,7 @@ fn run_conclusion(trace: &Trace) -> Doc {
 }
 
 /// A report step: one heading, the question, then each design's table (or why it has none).
-fn report_section(step: &StepRecord) -> Doc {
+fn report_section(step: &StepRecord, fits: Option<usize>) -> Doc {
     let mut doc = Doc::default();
     let Action::Question(Question::Report(query)) = &step.action else {
         return doc;
@@ -355,7 +413,7 @@ fn report_section(step: &StepRecord) -> Doc {
                     .map(|row| row.iter().map(|cell| narrate::clean(cell)).collect())
                     .collect();
                 let columns: Vec<&str> = report.columns.iter().map(String::as_str).collect();
-                doc.table(&columns, rows);
+                table(&mut doc, &columns, rows, fits);
             }
             outcome => {
                 let said = narrate::storage(result.backend, outcome, &step.action);
@@ -364,6 +422,22 @@ fn report_section(step: &StepRecord) -> Doc {
         }
     }
     doc
+}
+
+/// A table: drawn with borders, or (`fits`) laid out to that width.
+fn table<C: Into<Cell>>(doc: &mut Doc, header: &[&str], rows: Vec<Vec<C>>, fits: Option<usize>) {
+    match fits {
+        Some(width) => {
+            let rows: Vec<Vec<Cell>> = rows
+                .into_iter()
+                .map(|row| row.into_iter().map(Into::into).collect())
+                .collect();
+            doc.laid(stacked::table(header, &rows, width));
+        }
+        None => {
+            doc.table(header, rows);
+        }
+    }
 }
 
 fn history_header(backend: Backend) -> Vec<&'static str> {

@@ -1,0 +1,42 @@
+//! Keys → messages. On the command line every printable key is typed; elsewhere the keys in
+//! the footer act.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::state::{Mode, Msg};
+
+/// The footer: every key the view answers to.
+pub const FOOTER: &str =
+    "→/Space next  ← back  Home/End  ↑↓ time travel  : command  ? legend  q quit";
+
+pub fn message(mode: &Mode, key: KeyEvent) -> Option<Msg> {
+    if key.kind == KeyEventKind::Release {
+        return None;
+    }
+    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+        return Some(Msg::Quit);
+    }
+    if let Mode::Command(_) = mode {
+        return match key.code {
+            KeyCode::Enter => Some(Msg::Submit),
+            KeyCode::Esc => Some(Msg::Back),
+            KeyCode::Backspace => Some(Msg::Erase),
+            KeyCode::Char(c) => Some(Msg::Type(c)),
+            _ => None,
+        };
+    }
+    Some(match key.code {
+        KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('l') | KeyCode::Enter => Msg::Next,
+        KeyCode::Left | KeyCode::Char('h') | KeyCode::Backspace => Msg::Previous,
+        KeyCode::Home => Msg::First,
+        KeyCode::End => Msg::Last,
+        KeyCode::Up | KeyCode::Char('k') => Msg::Travel(-1),
+        KeyCode::Down | KeyCode::Char('j') => Msg::Travel(1),
+        KeyCode::Char('t') => Msg::Present,
+        KeyCode::Char('?') => Msg::Legend,
+        KeyCode::Char(':') => Msg::OpenCommand,
+        KeyCode::Char('q') => Msg::Quit,
+        KeyCode::Esc => Msg::Back,
+        _ => return None,
+    })
+}

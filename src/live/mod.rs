@@ -1,0 +1,19 @@
+//! `eslab live`: the same steps as `eslab run`, one at a time, with commands typed in between.
+//! On a terminal, a full-screen view (`screen`, `keys`, `view`); otherwise, commands read line by
+//! line from stdin and each result printed as a block of the stacked layout (`lines`).
+//!
+//! - `command`: a typed line → a scenario step (read by the scenario reader itself).
+//! - `session`: runs steps through the runner and saves them as a scenario.
+//! - `lines`: the stdin mode.
+//! - `state` (every step's screen, kept per step; the app and its messages), `keys` (keys →
+//!   messages), `view` (state → screen), `screen` (the terminal, restored on every exit).
+
+pub mod command;
+pub mod keys;
+pub mod lines;
+pub mod screen;
+pub mod session;
+pub mod state;
+pub mod view;
+
+pub use session::Session;

@@ -1,0 +1,63 @@
+//! The terminal: raw mode and the alternate screen on entry, restored on every way out
+//! (quit, error, panic; Ctrl-C arrives as a key in raw mode and quits).
+
+use std::io::Stdout;
+
+use crossterm::event::{self, Event};
+use crossterm::execute;
+use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+
+use super::keys;
+use super::state::App;
+use super::view;
+
+/// Runs the full-screen view until `q`.
+pub fn run(app: &mut App, color: bool) -> anyhow::Result<()> {
+    let mut terminal = enter()?;
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = leave();
+        previous(info);
+    }));
+    let result = event_loop(app, &mut terminal, color);
+    let restored = leave();
+    let _ = std::panic::take_hook();
+    result.and(restored)
+}
+
+fn event_loop(
+    app: &mut App,
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    color: bool,
+) -> anyhow::Result<()> {
+    while !app.quit {
+        terminal.draw(|frame| view::render(app, frame, color))?;
+        if let Event::Key(key) = event::read()?
+            && let Some(msg) = keys::message(&app.mode, key)
+        {
+            app.update(msg)?;
+        }
+    }
+    Ok(())
+}
+
+fn enter() -> anyhow::Result<Terminal<CrosstermBackend<Stdout>>> {
+    terminal::enable_raw_mode()?;
+    if let Err(e) = execute!(std::io::stdout(), EnterAlternateScreen) {
+        let _ = terminal::disable_raw_mode();
+        return Err(e.into());
+    }
+    Ok(Terminal::new(CrosstermBackend::new(std::io::stdout()))?)
+}
+
+fn leave() -> anyhow::Result<()> {
+    terminal::disable_raw_mode()?;
+    execute!(
+        std::io::stdout(),
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    )?;
+    Ok(())
+}

@@ -1,0 +1,189 @@
+//! A live session: the scenario's steps and the typed ones, run one at a time on both designs
+//! through the runner, as `eslab run` runs them, and kept in the order they ran so that
+//! `save` writes a scenario `eslab run` reproduces exactly.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+
+use crate::runner::{Run, Services};
+use std::collections::BTreeMap;
+
+use crate::scenario::{Action, DesignFlag, Expect, LoadedScenario, Scenario, Step};
+use crate::service::Backend;
+use crate::trace::{StepRecord, Trace};
+
+pub struct Session {
+    loaded: LoadedScenario,
+    services: Services,
+    stepper: Run,
+    backends: Vec<Backend>,
+    /// Every step run, in the order it ran: the scenario's and the typed ones.
+    steps: Vec<Step>,
+    records: Vec<StepRecord>,
+    /// The scenario's next step not yet run.
+    next: usize,
+}
+
+impl Session {
+    pub fn open(loaded: LoadedScenario, mut services: Services) -> anyhow::Result<Session> {
+        let stepper = Run::start(&mut services, &loaded.scenario.fingerprint())?;
+        let backends = services.backends();
+        Ok(Session {
+            loaded,
+            services,
+            stepper,
+            backends,
+            steps: Vec::new(),
+            records: Vec::new(),
+            next: 0,
+        })
+    }
+
+    /// A session that starts with no steps: only what is typed.
+    pub fn blank_scenario() -> LoadedScenario {
+        LoadedScenario {
+            name: "typed".into(),
+            scenario: Scenario {
+                title: "Typed in eslab live".into(),
+                description: None,
+                first_event_id: 1,
+                not_for: Default::default(),
+                steps: Vec::new(),
+            },
+        }
+    }
+
+    pub fn loaded(&self) -> &LoadedScenario {
+        &self.loaded
+    }
+
+    pub fn backends(&self) -> &[Backend] {
+        &self.backends
+    }
+
+    /// Every step run so far, in order.
+    pub fn records(&self) -> &[StepRecord] {
+        &self.records
+    }
+
+    /// Steps run plus the scenario's steps still to come.
+    pub fn planned(&self) -> usize {
+        self.records.len() + self.loaded.scenario.steps.len() - self.next
+    }
+
+    /// The scenario's steps not run yet.
+    pub fn left(&self) -> usize {
+        self.loaded.scenario.steps.len() - self.next
+    }
+
+    pub fn expectation_failures(&self) -> &[crate::expect::Failure] {
+        &self.stepper.expectations().failures
+    }
+
+    /// Runs the scenario's next step; `None` when every one has run.
+    pub fn run_next(&mut self) -> anyhow::Result<Option<&StepRecord>> {
+        let Some(step) = self.loaded.scenario.steps.get(self.next).cloned() else {
+            return Ok(None);
+        };
+        self.next += 1;
+        self.run(step).map(Some)
+    }
+
+    /// Runs a typed step now, on both designs, as the next step.
+    pub fn run_typed(&mut self, step: Step) -> anyhow::Result<&StepRecord> {
+        self.run(step)
+    }
+
+    fn run(&mut self, step: Step) -> anyhow::Result<&StepRecord> {
+        let record = self.stepper.step(&mut self.services, step.clone())?;
+        self.steps.push(step);
+        self.records.push(record);
+        Ok(self.records.last().expect("just pushed"))
+    }
+
+    /// The run so far as a trace: what each design keeps, and the summary.
+    pub fn trace(&mut self) -> anyhow::Result<Trace> {
+        let end = self.stepper.finish(&mut self.services)?;
+        Ok(Trace {
+            schema_version: crate::trace::SCHEMA_VERSION,
+            scenario: crate::trace::ScenarioInfo::of(&self.loaded),
+            backends: end.backends,
+            steps: self.records.clone(),
+            summary: end.summary,
+        })
+    }
+
+    /// Every step run so far as a scenario file, fields in the order the README documents.
+    fn scenario_file(&self) -> ScenarioFile<'_> {
+        let scenario = &self.loaded.scenario;
+        ScenarioFile {
+            title: &scenario.title,
+            description: scenario.description.as_deref(),
+            first_event_id: scenario.first_event_id,
+            not_for: &scenario.not_for,
+            steps: self
+                .steps
+                .iter()
+                .map(|step| StepFile {
+                    action: &step.action,
+                    note: step.note.as_deref(),
+                    expect: step.expect.as_deref(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Writes every step run so far as a scenario file, never over an existing file. The text
+    /// is read back first: a file that would not reproduce the session is never written.
+    pub fn save(&self, path: &Path) -> anyhow::Result<usize> {
+        if self.steps.is_empty() {
+            bail!("nothing has run yet: a scenario needs at least one step");
+        }
+        let mut text = serde_json::to_string_pretty(&self.scenario_file())?;
+        text.push('\n');
+        let back = Scenario::from_json(&path.display().to_string(), &text)?;
+        if back.steps != self.steps {
+            bail!("the saved scenario would not read back as the steps that ran");
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => anyhow::anyhow!(
+                    "{} already exists: refusing to overwrite it",
+                    path.display()
+                ),
+                _ => anyhow::Error::new(e).context(format!("cannot create {}", path.display())),
+            })?;
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(self.steps.len())
+    }
+}
+
+#[derive(Serialize)]
+struct ScenarioFile<'a> {
+    title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    first_event_id: u64,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    not_for: &'a BTreeMap<DesignFlag, String>,
+    steps: Vec<StepFile<'a>>,
+}
+
+/// A step as a scenario file writes it: `{"pay": {…}, "note": …, "expect": {…}}`.
+#[derive(Serialize)]
+struct StepFile<'a> {
+    #[serde(flatten)]
+    action: &'a Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expect: Option<&'a Expect>,
+}

@@ -1,0 +1,312 @@
+//! What the full-screen view shows, kept per step so that going back shows the earlier state
+//! exactly without running anything again: the log only grows (a step's log is a prefix of
+//! it), and each order's rows are kept with the step that wrote them, so any step's screen is
+//! an index away.
+
+use std::collections::HashMap;
+
+use crate::domain::{self, OrderId, StoredEvent};
+use crate::service::{Backend, OrderState, Outcome, StorageChange};
+use crate::trace::StepRecord;
+
+/// Where the view stood after one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Frame {
+    /// The log's length after the step.
+    pub log_len: usize,
+    /// Orders seen so far (a prefix of `Model::orders`).
+    pub orders_seen: usize,
+    /// Whether OrderView was down after the step.
+    pub view_down: bool,
+    /// The last event OrderView had applied.
+    pub checkpoint: Option<u64>,
+}
+
+/// Every step's screen, built as steps run.
+#[derive(Debug, Default)]
+pub struct Model {
+    pub log: Vec<StoredEvent>,
+    pub frames: Vec<Frame>,
+    /// Orders in the order they first appear.
+    pub orders: Vec<OrderId>,
+    index: HashMap<OrderId, usize>,
+    /// Per order, the rows CRUD held, with the step (from 0) that wrote each.
+    crud_rows: Vec<Vec<(usize, OrderState)>>,
+    /// Per order, its events: indexes into `log`.
+    order_events: Vec<Vec<usize>>,
+}
+
+impl Model {
+    /// Adds the screen after `record`, the next step.
+    pub fn push(&mut self, record: &StepRecord) {
+        let step = self.frames.len();
+        let previous = self.frames.last().copied().unwrap_or(Frame {
+            log_len: 0,
+            orders_seen: 0,
+            view_down: false,
+            checkpoint: None,
+        });
+        let mut frame = previous;
+        if let Some(Outcome::Applied {
+            state: Some(state), ..
+        }) = record.result(Backend::Crud)
+        {
+            let order = self.order(&state.order_id);
+            self.crud_rows[order].push((step, state.clone()));
+        }
+        match record.result(Backend::Es) {
+            Some(Outcome::Applied {
+                storage: StorageChange::Append { events },
+                ..
+            }) => {
+                for event in events {
+                    let order = self.order(&event.stream_id);
+                    self.order_events[order].push(self.log.len());
+                    self.log.push(event.clone());
+                }
+                if !frame.view_down {
+                    frame.checkpoint = self.log.last().map(|e| e.event_id);
+                }
+            }
+            Some(Outcome::ViewCrashed { checkpoint, .. }) => {
+                frame.view_down = true;
+                frame.checkpoint = *checkpoint;
+            }
+            Some(Outcome::ViewRebuilt { checkpoint, .. }) => {
+                frame.view_down = false;
+                frame.checkpoint = *checkpoint;
+            }
+            _ => {}
+        }
+        frame.log_len = self.log.len();
+        frame.orders_seen = self.orders.len();
+        self.frames.push(frame);
+    }
+
+    fn order(&mut self, id: &OrderId) -> usize {
+        if let Some(&i) = self.index.get(id) {
+            return i;
+        }
+        self.orders.push(id.clone());
+        self.crud_rows.push(Vec::new());
+        self.order_events.push(Vec::new());
+        self.index.insert(id.clone(), self.orders.len() - 1);
+        self.orders.len() - 1
+    }
+
+    pub fn order_index(&self, id: &OrderId) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// The row CRUD held for an order after `step`, and the one it replaced if that step
+    /// wrote it.
+    pub fn crud_row(
+        &self,
+        order: usize,
+        step: usize,
+    ) -> Option<(&OrderState, Option<&OrderState>)> {
+        let rows = &self.crud_rows[order];
+        let at = rows.partition_point(|(s, _)| *s <= step);
+        let (written, now) = rows.get(at.checked_sub(1)?)?;
+        let before = (*written == step && at >= 2).then(|| &rows[at - 2].1);
+        Some((now, before))
+    }
+
+    /// OrderView's state of an order, folded from its events among the first `log_len`.
+    pub fn view_state(&self, order: usize, log_len: usize) -> Option<OrderState> {
+        let mut folded: Option<domain::Order> = None;
+        for &i in &self.order_events[order] {
+            if i >= log_len {
+                break;
+            }
+            let event = &self.log[i];
+            folded = domain::apply(folded, &event.stream_id, &event.event).ok();
+        }
+        folded.as_ref().map(OrderState::versioned)
+    }
+}
+
+/// What the view is doing besides showing a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// The `:` command line, with what is typed so far.
+    Command(String),
+    /// The legend, over everything.
+    Legend,
+}
+
+/// A message on the command line: a command's outcome, or why it was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub error: bool,
+    pub text: String,
+}
+
+/// What a key asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    Next,
+    Previous,
+    First,
+    Last,
+    /// Move the time-travel cursor over the log: older (-1) or newer (+1).
+    Travel(i64),
+    /// Leave time travel.
+    Present,
+    Legend,
+    OpenCommand,
+    Type(char),
+    Erase,
+    Submit,
+    /// Close the command line or the legend, or leave time travel.
+    Back,
+    Quit,
+}
+
+/// The whole state of the full-screen view: the session, every step's screen, and where the
+/// view stands.
+pub struct App {
+    pub session: super::Session,
+    pub model: Model,
+    /// The step shown (from 0); `None` before the first.
+    pub at: Option<usize>,
+    /// The time-travel cursor: an index into the log.
+    pub cursor: Option<usize>,
+    pub mode: Mode,
+    pub message: Option<Message>,
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(session: super::Session) -> App {
+        let mut model = Model::default();
+        for record in session.records() {
+            model.push(record);
+        }
+        let at = model.frames.len().checked_sub(1);
+        App {
+            session,
+            model,
+            at,
+            cursor: None,
+            mode: Mode::Normal,
+            message: None,
+            quit: false,
+        }
+    }
+
+    /// The step shown, if any.
+    pub fn record(&self) -> Option<&StepRecord> {
+        self.at.map(|at| &self.session.records()[at])
+    }
+
+    pub fn frame(&self) -> Option<Frame> {
+        self.at.map(|at| self.model.frames[at])
+    }
+
+    /// Runs the scenario's next step; false when none is left.
+    fn run_next(&mut self) -> anyhow::Result<bool> {
+        if self.session.run_next()?.is_none() {
+            return Ok(false);
+        }
+        let record = self.session.records().last().expect("just run");
+        self.model.push(record);
+        Ok(true)
+    }
+
+    pub fn update(&mut self, msg: Msg) -> anyhow::Result<()> {
+        let ran = self.model.frames.len();
+        match (&mut self.mode, msg) {
+            (_, Msg::Quit) => self.quit = true,
+            (Mode::Command(line), Msg::Type(c)) => line.push(c),
+            (Mode::Command(line), Msg::Erase) => {
+                line.pop();
+            }
+            (Mode::Command(line), Msg::Submit) => {
+                let line = std::mem::take(line);
+                self.mode = Mode::Normal;
+                self.command(&line)?;
+            }
+            (Mode::Command(_) | Mode::Legend, Msg::Back) => self.mode = Mode::Normal,
+            (Mode::Command(_), _) => {}
+            (Mode::Legend, Msg::Legend) => self.mode = Mode::Normal,
+            (Mode::Legend, _) => {}
+            (Mode::Normal, msg) => match msg {
+                Msg::Next => {
+                    self.message = None;
+                    let next = self.at.map_or(0, |at| at + 1);
+                    if next < ran || self.run_next()? {
+                        self.at = Some(next);
+                        self.cursor = None;
+                    }
+                }
+                Msg::Previous => {
+                    self.message = None;
+                    if let Some(at) = self.at.filter(|&at| at > 0) {
+                        self.at = Some(at - 1);
+                        self.cursor = None;
+                    }
+                }
+                Msg::First if ran > 0 => {
+                    self.at = Some(0);
+                    self.cursor = None;
+                }
+                Msg::Last => {
+                    while self.run_next()? {}
+                    self.at = self.model.frames.len().checked_sub(1);
+                    self.cursor = None;
+                }
+                Msg::Travel(by) => {
+                    let len = self.frame().map_or(0, |f| f.log_len);
+                    if len > 0 {
+                        let from = self.cursor.unwrap_or(len) as i64;
+                        self.cursor = Some((from + by).clamp(0, len as i64 - 1) as usize);
+                    }
+                }
+                Msg::Present | Msg::Back if self.cursor.is_some() => self.cursor = None,
+                Msg::Back => self.quit = true,
+                Msg::Legend => self.mode = Mode::Legend,
+                Msg::OpenCommand => {
+                    self.message = None;
+                    self.mode = Mode::Command(String::new());
+                }
+                _ => {}
+            },
+        }
+        Ok(())
+    }
+
+    /// Runs a typed command: a bad one gets its message and changes nothing.
+    pub fn command(&mut self, line: &str) -> anyhow::Result<()> {
+        use super::command::{self, Input};
+        self.message = match command::parse(line) {
+            Ok(None) => None,
+            Err(text) => Some(Message { error: true, text }),
+            Ok(Some(Input::Save(path))) => Some(match self.session.save(&path) {
+                Ok(steps) => Message {
+                    error: false,
+                    text: format!(
+                        "saved {steps} {} to {}: `eslab run {}` runs them again",
+                        crate::narrate::plural(steps as u64, "steps"),
+                        path.display(),
+                        path.display()
+                    ),
+                },
+                Err(e) => Message {
+                    error: true,
+                    text: format!("{e:#}"),
+                },
+            }),
+            Ok(Some(Input::Step(step))) => {
+                self.session.run_typed(*step)?;
+                let record = self.session.records().last().expect("just run");
+                self.model.push(record);
+                self.at = Some(self.model.frames.len() - 1);
+                self.cursor = None;
+                None
+            }
+        };
+        Ok(())
+    }
+}

@@ -1,0 +1,151 @@
+//! Text that fits the screen: `eslab run` in the stacked layout (chosen below 120 columns)
+//! keeps every line within the width and never breaks an identifier, an amount or a report's
+//! name inside; every bundled scenario at 60–160 columns, and random names and notes.
+
+mod common;
+
+use common::library::{proptest_config, run_both_designs};
+use common::*;
+use eslab::render::{self, Format, Layout, Style, Width};
+use eslab::runner::StorageOptions;
+use eslab::scenario::Scenario;
+use proptest::prelude::*;
+
+/// Words eslab prints that a reader must see whole.
+const IDENTIFIERS: &[&str] = &[
+    "NewOrderEvent",
+    "ModifyOrderEvent",
+    "OrderPaymentEvent",
+    "OrderCancelledEvent",
+    "place_order",
+    "change_quantity",
+    "crash_view",
+    "rebuild_view",
+    "revenue-per-customer",
+    "quantity-changes",
+    "total_cents",
+    "paid_cents",
+];
+
+/// What is wrong with a text laid out for `width`: a line too wide, or a line (or a column of
+/// it) that ends in an identifier or an amount cut short, its rest on the next line.
+fn problems(text: &str, width: usize) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        if display_width(line) > width {
+            found.push(format!("wider than {width}: {line:?}"));
+        }
+        for cell in line.split(['│', '┆']) {
+            let Some(last) = cell.split_whitespace().last() else {
+                continue;
+            };
+            let last = last.trim_start_matches(['(', '#']);
+            if let Some(whole) = IDENTIFIERS
+                .iter()
+                .find(|id| id.starts_with(last) && **id != last && last.len() > 1)
+                && (last.ends_with(['_', '-'])
+                    || last.chars().any(|c| c.is_uppercase())
+                    || last.contains(['_', '-']))
+            {
+                found.push(format!("`{whole}` broken at `{last}`: {line:?}"));
+            }
+            if let Some(digits) = last.strip_prefix('$')
+                && let Some((_, cents)) = digits.split_once('.')
+                && cents.len() < 2
+                && !cents.is_empty()
+            {
+                found.push(format!("amount broken at `{last}`: {line:?}"));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_check_finds_what_the_wide_table_breaks_at_80_columns() {
+    let wide = ok(["run", "bob", "--width", "80", "--layout", "wide"]);
+    let found = problems(&wide, 80);
+    assert!(
+        found.iter().any(|p| p.contains("`NewOrderEvent` broken")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn every_bundled_scenario_fits_every_width_without_breaking_a_word() {
+    for name in bundled_names() {
+        for width in [60, 80, 100, 120, 160] {
+            let w = width.to_string();
+            let text = ok(["run", name, "--width", &w, "--layout", "stacked"]);
+            let found = problems(&text, width);
+            assert!(
+                found.is_empty(),
+                "eslab run {name} --width {width} --layout stacked:\n{}",
+                found.join("\n")
+            );
+        }
+    }
+}
+
+#[test]
+fn the_layout_is_chosen_by_width_and_bob_fits_a_projector() {
+    let narrow = ok(["run", "bob", "--width", "80"]);
+    assert_eq!(
+        narrow,
+        ok(["run", "bob", "--width", "80", "--layout", "stacked"])
+    );
+    assert_eq!(ok(["run", "bob"]), ok(["run", "bob", "--layout", "wide"]));
+    // Every step of Bob is one block of at most 18 lines at 80 columns.
+    let steps = narrow
+        .split("\n\n")
+        .filter(|block| block.starts_with(|c: char| c.is_ascii_digit()));
+    let heights: Vec<usize> = steps.map(|block| block.lines().count()).collect();
+    assert_eq!(heights.len(), 4, "{narrow}");
+    assert!(heights.iter().all(|&h| h <= 18), "{heights:?}\n{narrow}");
+    assert!(
+        narrow.lines().count() < 117,
+        "shorter than the wide table at 80 columns (117 lines): {}",
+        narrow.lines().count()
+    );
+}
+
+fn scenario(customer: &str, product: &str, note: &str) -> Scenario {
+    let text = serde_json::json!({
+        "title": note,
+        "steps": [
+            {"place_order": {"order_id": customer, "customer": customer, "product": product,
+                             "quantity": 5, "unit_price": "1234.56"}, "note": note},
+            {"change_quantity": {"order_id": customer, "quantity": 6}, "note": note},
+            {"pay": {"order_id": customer, "amount": "7407.36"}},
+            {"cancel": {"order_id": customer, "reason": note}},
+            {"query": {"order_id": customer, "as_of": 1}},
+            {"report": {"name": "revenue-per-customer"}},
+            {"report": {"name": "quantity-changes"}},
+        ]
+    });
+    Scenario::from_json("generated", &text.to_string()).unwrap()
+}
+
+proptest! {
+    #![proptest_config(proptest_config(48))]
+
+    #[test]
+    fn random_names_and_notes_fit_any_width_from_40_to_200(
+        customer in "[A-Za-z]{1,24}",
+        product in "[a-z]{1,12}( [a-z]{1,12}){0,2}",
+        note in "[A-Za-z,.?]{1,14}( [A-Za-z,.?]{1,14}){0,20}",
+        width in 40usize..=200,
+    ) {
+        let (trace, _services) =
+            run_both_designs("generated", scenario(&customer, &product, &note), &StorageOptions::default())
+                .unwrap();
+        let text = render::run(&trace, Style {
+            format: Format::Table,
+            width: Width::Fixed(width as u16),
+            color: false,
+            layout: Layout::Stacked,
+        });
+        let found = problems(&text, width);
+        prop_assert!(found.is_empty(), "{}", found.join("\n"));
+    }
+}

@@ -1,0 +1,144 @@
+//! The full-screen view of `eslab live`, drawn into ratatui's `TestBackend` and compared with
+//! golden screens (insta): Bob at each step, after ←, with the time-travel cursor, with a typed
+//! command and with a rejected one; and the keys a person presses.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use eslab::live::Session;
+use eslab::live::keys;
+use eslab::live::state::{App, Mode, Msg};
+use eslab::live::view;
+use eslab::runner::{Services, StorageOptions};
+use eslab::scenario;
+use eslab::service::Backend;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn bob() -> App {
+    let loaded = scenario::load("bob").unwrap();
+    let services = Services::open(
+        &[Backend::Crud, Backend::Es],
+        &StorageOptions::default(),
+        loaded.scenario.first_event_id,
+    )
+    .unwrap();
+    App::new(Session::open(loaded, services).unwrap())
+}
+
+/// The screen at 80 × 24, as text.
+fn screen(app: &App) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|frame| view::render(app, frame, false))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let mut text = String::new();
+    for y in 0..buffer.area.height {
+        let mut line = String::new();
+        for x in 0..buffer.area.width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+fn golden(name: &str, app: &App) {
+    insta::assert_snapshot!(name, screen(app));
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    let msg = keys::message(&app.mode, KeyEvent::new(code, KeyModifiers::NONE))
+        .unwrap_or_else(|| panic!("{code:?} does nothing"));
+    app.update(msg).unwrap();
+}
+
+fn type_command(app: &mut App, line: &str) {
+    press(app, KeyCode::Char(':'));
+    for c in line.chars() {
+        press(app, KeyCode::Char(c));
+    }
+    press(app, KeyCode::Enter);
+}
+
+#[test]
+fn bob_at_each_step_and_back() {
+    let mut app = bob();
+    golden("live_bob_before_the_first_step", &app);
+    for step in 1..=4 {
+        press(&mut app, KeyCode::Right);
+        golden(&format!("live_bob_step_{step}"), &app);
+    }
+    // → at the end stays on the last step: nothing more to run.
+    press(&mut app, KeyCode::Char(' '));
+    assert_eq!(app.at, Some(3));
+    let four = screen(&app);
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Left);
+    golden("live_bob_step_2_after_going_back", &app);
+    // Going back ran nothing: the screen of step 2 is the one first shown.
+    assert_eq!(app.session.records().len(), 4);
+    press(&mut app, KeyCode::End);
+    assert_eq!(screen(&app), four, "End shows step 4 as it was");
+    press(&mut app, KeyCode::Home);
+    assert_eq!(app.at, Some(0));
+}
+
+#[test]
+fn the_time_travel_cursor_shows_orderview_as_of_an_event() {
+    let mut app = bob();
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Right);
+    }
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Up);
+    let text = screen(&app);
+    golden("live_bob_step_3_as_of_2002", &app);
+    assert!(text.contains("OrderView as of #2002"), "{text}");
+    assert!(text.contains("A1 Placed: 6 × $10.00 = $60.00"), "{text}");
+    assert!(
+        text.contains("keeps only each order's latest row"),
+        "{text}"
+    );
+    press(&mut app, KeyCode::Char('t'));
+    assert_eq!(app.cursor, None);
+}
+
+#[test]
+fn a_typed_command_runs_on_both_designs_and_a_bad_one_changes_nothing() {
+    let mut app = bob();
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Right);
+    }
+    type_command(&mut app, "place B1 Ann Pen 2 3");
+    golden("live_bob_typed_place_b1", &app);
+    assert_eq!(app.session.records().len(), 5);
+    type_command(&mut app, "change A1 7 @1");
+    golden("live_bob_typed_stale_change_rejected", &app);
+    type_command(&mut app, "pay B1 1.234");
+    assert_eq!(app.session.records().len(), 6, "a bad command runs nothing");
+    golden("live_bob_typed_bad_command", &app);
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn keys_quit_open_the_legend_and_the_command_line() {
+    let mut app = bob();
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.mode, Mode::Legend);
+    golden("live_bob_legend", &app);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode, Mode::Normal);
+    press(&mut app, KeyCode::Char(':'));
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit, "q on the command line is typed, not a quit");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(keys::message(&Mode::Normal, ctrl_c), Some(Msg::Quit));
+    assert_eq!(
+        keys::message(&Mode::Command(String::new()), ctrl_c),
+        Some(Msg::Quit)
+    );
+}
