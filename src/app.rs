@@ -104,6 +104,20 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
             let end = streamed.run(&mut services, &fingerprint, |record| json.step(&record))?;
             json.finish(&end.summary)?;
             end.summary
+        } else if streamed.steps > render::TABLE_STEPS
+            && matches!(style.format, Format::Table | Format::Markdown)
+        {
+            // A table of a long run is printed as it runs, a chunk at a time.
+            let mut table = render::TableRun::begin(
+                &mut stdout,
+                style,
+                streamed.info(),
+                &backends,
+                streamed.steps,
+            )?;
+            let end = streamed.run(&mut services, &fingerprint, |record| table.step(record))?;
+            table.finish(&end.summary)?;
+            end.summary
         } else {
             let mut steps = Vec::new();
             let end = streamed.run(&mut services, &fingerprint, |record| {
@@ -264,9 +278,9 @@ fn bench(args: BenchArgs, color: bool) -> anyhow::Result<u8> {
 }
 
 fn generate(args: &WorkloadArgs) -> anyhow::Result<u8> {
-    let mut text = serde_json::to_string_pretty(&workload(args).scenario_json())?;
-    text.push('\n');
-    print(&text)?;
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    workload(args).write_scenario(&mut stdout)?;
+    stdout.flush()?;
     Ok(SUCCESS)
 }
 

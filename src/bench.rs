@@ -1066,7 +1066,7 @@ fn generated_scenario(dir: &Path, orders: u64, seed: u64) -> anyhow::Result<Path
         .open(&path)
         .with_context(|| format!("cannot create {}", path.display()))?;
     let mut out = std::io::BufWriter::new(file);
-    serde_json::to_writer_pretty(&mut out, &workload.scenario_json())?;
+    workload.write_scenario(&mut out)?;
     out.flush()?;
     Ok(path)
 }

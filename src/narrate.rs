@@ -1036,6 +1036,14 @@ pub fn view_down_steps(trace: &Trace) -> Vec<String> {
         .collect()
 }
 
+/// Under a long run's histories: how many orders were left out, and where they all are.
+pub fn histories_left_out(orders: usize) -> String {
+    format!(
+        "… and {orders} more {}, left out here: `eslab run … --format json` has every state of every order.",
+        plural(orders as u64, "orders")
+    )
+}
+
 /// A CRUD history row that a later UPDATE replaced.
 pub fn overwritten_row() -> String {
     format!("{} overwritten", Mark::Overwritten.symbol())

@@ -70,7 +70,7 @@ pub struct StepResult {
     pub outcome: Outcome,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
     pub storage: Vec<StorageSummary>,
     /// Question steps in the scenario (query, history, report).

@@ -69,6 +69,53 @@ impl Workload {
         })
     }
 
+    /// Writes the workload as a scenario file, one step at a time: a million-step file never
+    /// exists in memory. The bytes are those of `scenario_json` pretty-printed, plus a newline.
+    pub fn write_scenario(&self, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+        // Keys in the order `json!` sorts them: description, steps, title.
+        writeln!(out, "{{")?;
+        writeln!(
+            out,
+            "  \"description\": {},",
+            serde_json::to_string(DESCRIPTION)?
+        )?;
+        write!(out, "  \"steps\": [")?;
+        let mut buffer = Vec::new();
+        for (i, command) in self.commands().enumerate() {
+            out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+            buffer.clear();
+            serde_json::to_writer_pretty(&mut buffer, &json!(Action::Command(command)))?;
+            let mut lines = buffer.split(|&b| b == b'\n');
+            if let Some(first) = lines.next() {
+                out.write_all(first)?;
+            }
+            for line in lines {
+                out.write_all(b"\n    ")?;
+                out.write_all(line)?;
+            }
+        }
+        let closing: &[u8] = if self.commands_count() == 0 {
+            b"],\n"
+        } else {
+            b"\n  ],\n"
+        };
+        out.write_all(closing)?;
+        writeln!(
+            out,
+            "  \"title\": {}",
+            serde_json::to_string(&self.title())?
+        )?;
+        writeln!(out, "}}")?;
+        Ok(())
+    }
+
+    fn title(&self) -> String {
+        format!(
+            "Generated: {} orders, {} changes each (seed {})",
+            self.orders, self.changes, self.seed
+        )
+    }
+
     /// The workload as a scenario file's JSON.
     pub fn scenario_json(&self) -> serde_json::Value {
         let steps: Vec<serde_json::Value> = self
@@ -76,15 +123,14 @@ impl Workload {
             .map(|command| json!(Action::Command(command)))
             .collect();
         json!({
-            "title": format!(
-                "Generated: {} orders, {} changes each (seed {})",
-                self.orders, self.changes, self.seed
-            ),
-            "description": "Made by `eslab generate`: every order is placed, changed, then paid.",
+            "title": self.title(),
+            "description": DESCRIPTION,
             "steps": steps,
         })
     }
 }
+
+const DESCRIPTION: &str = "Made by `eslab generate`: every order is placed, changed, then paid.";
 
 pub fn order_id(index: u64) -> OrderId {
     OrderId::new(format!("O{index:07}")).expect("generated ids are valid")
@@ -95,6 +141,20 @@ mod tests {
     use super::*;
     use crate::domain::{apply, decide};
     use std::collections::BTreeMap;
+
+    #[test]
+    fn a_written_scenario_is_the_json_pretty_printed() {
+        let workload = Workload {
+            orders: 7,
+            changes: 2,
+            seed: 3,
+        };
+        let mut written = Vec::new();
+        workload.write_scenario(&mut written).unwrap();
+        let mut whole = serde_json::to_string_pretty(&workload.scenario_json()).unwrap();
+        whole.push('\n');
+        assert_eq!(String::from_utf8(written).unwrap(), whole);
+    }
 
     #[test]
     fn the_same_seed_gives_the_same_commands_and_every_command_is_accepted() {

@@ -13,6 +13,7 @@ mod run;
 pub mod stacked;
 pub mod text;
 mod verify;
+mod volume;
 
 use serde::Serialize;
 
@@ -24,6 +25,7 @@ pub use log::{LoggedEvent, log};
 pub use replay::replay;
 pub use run::{JsonRun, run, run_closing, run_opening, run_step, write_run};
 pub use verify::verdict;
+pub use volume::{TABLE_STEPS, TableRun};
 
 /// An output form; each subcommand offers the ones it has (see `cli`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -257,7 +257,7 @@ pub fn run_step(backends: &[Backend], step: &StepRecord, style: Style) -> String
 }
 
 /// The stacked layout: the legend of the marks used, then one block per step.
-fn steps_blocks(trace: &Trace, width: usize) -> Doc {
+pub(super) fn steps_blocks(trace: &Trace, width: usize) -> Doc {
     let failures = &trace.summary.expectations.failures;
     let blocks: Vec<Vec<stacked::Marked>> = trace
         .steps
@@ -295,7 +295,7 @@ pub fn run_closing(trace: &Trace, style: Style) -> String {
     run_conclusion(trace, style).to_terminal(style.width, style.color)
 }
 
-fn run_heading(scenario: &ScenarioInfo) -> Doc {
+pub(super) fn run_heading(scenario: &ScenarioInfo) -> Doc {
     let mut doc = Doc::default();
     doc.heading(1, narrate::clean(&scenario.title));
     if let Some(description) = &scenario.description {
@@ -309,7 +309,7 @@ fn steps_table(trace: &Trace, steps: &[StepRecord]) -> Doc {
     steps_doc(&trace.backends, steps, &trace.summary.expectations.failures)
 }
 
-fn steps_doc(
+pub(super) fn steps_doc(
     backends: &[Backend],
     steps: &[StepRecord],
     failures: &[crate::expect::Failure],
@@ -392,7 +392,7 @@ fn run_conclusion(trace: &Trace, style: Style) -> Doc {
 }
 
 /// A report step: one heading, the question, then each design's table (or why it has none).
-fn report_section(step: &StepRecord, fits: Option<usize>) -> Doc {
+pub(super) fn report_section(step: &StepRecord, fits: Option<usize>) -> Doc {
     let mut doc = Doc::default();
     let Action::Question(Question::Report(query)) = &step.action else {
         return doc;
@@ -425,7 +425,12 @@ fn report_section(step: &StepRecord, fits: Option<usize>) -> Doc {
 }
 
 /// A table: drawn with borders, or (`fits`) laid out to that width.
-fn table<C: Into<Cell>>(doc: &mut Doc, header: &[&str], rows: Vec<Vec<C>>, fits: Option<usize>) {
+pub(super) fn table<C: Into<Cell>>(
+    doc: &mut Doc,
+    header: &[&str],
+    rows: Vec<Vec<C>>,
+    fits: Option<usize>,
+) {
     match fits {
         Some(width) => {
             let rows: Vec<Vec<Cell>> = rows
@@ -440,7 +445,7 @@ fn table<C: Into<Cell>>(doc: &mut Doc, header: &[&str], rows: Vec<Vec<C>>, fits:
     }
 }
 
-fn history_header(backend: Backend) -> Vec<&'static str> {
+pub(super) fn history_header(backend: Backend) -> Vec<&'static str> {
     let mut header = vec![
         "Order", "Step", "Status", "Quantity", "Price", "Total", "Paid",
     ];
@@ -465,7 +470,7 @@ pub(super) fn state_row(state: &OrderState) -> Vec<String> {
     row
 }
 
-fn history_rows(history: &BackendHistory) -> Vec<Vec<Cell>> {
+pub(super) fn history_rows(history: &BackendHistory) -> Vec<Vec<Cell>> {
     let mut rows = Vec::new();
     for order in &history.orders {
         for (i, entry) in order.states.iter().enumerate() {

@@ -1,0 +1,191 @@
+//! The table of a run too long to read whole: its steps printed as they run, a chunk at a
+//! time, and the state histories of its first orders only, saying what was left out and
+//! where to find all of it. Memory stays that of a chunk, whatever the number of steps.
+
+use std::io::Write;
+
+use super::run::{
+    history_header, history_rows, report_section, run_heading, steps_blocks, steps_doc, table,
+};
+use super::{Doc, Format, Layout, Style};
+use crate::domain::Question;
+use crate::expect;
+use crate::narrate;
+use crate::scenario::Action;
+use crate::service::Backend;
+use crate::trace::{
+    BackendHistory, HistoryEntry, HistorySpill, OrderHistory, ScenarioInfo, SpilledHistory,
+    StepRecord, Summary, Trace,
+};
+
+/// Past this many steps, `eslab run` prints its table this way.
+pub const TABLE_STEPS: usize = 1_000;
+
+/// Steps per printed chunk.
+const CHUNK: usize = 100;
+
+/// Orders whose state histories are printed, per design.
+const HISTORY_ORDERS: usize = 20;
+
+/// A long run's table, written as the run goes.
+pub struct TableRun<'w, W: Write> {
+    out: &'w mut W,
+    style: Style,
+    scenario: ScenarioInfo,
+    backends: Vec<Backend>,
+    chunk: Vec<StepRecord>,
+    /// Report steps, printed after the steps as in a short run (a scenario has few).
+    reports: Vec<StepRecord>,
+    histories: HistorySpill,
+}
+
+impl<'w, W: Write> TableRun<'w, W> {
+    pub fn begin(
+        out: &'w mut W,
+        style: Style,
+        scenario: ScenarioInfo,
+        backends: &[Backend],
+        steps: usize,
+    ) -> anyhow::Result<TableRun<'w, W>> {
+        let mut doc = run_heading(&scenario);
+        doc.heading(2, "Step by step");
+        doc.text(format!(
+            "This run has {steps} steps: they are printed as they run, {CHUNK} at a time, and the state histories show the first {HISTORY_ORDERS} orders of each design. `--format json` has every state of every order."
+        ));
+        let mut run = TableRun {
+            out,
+            style,
+            scenario,
+            backends: backends.to_vec(),
+            chunk: Vec::with_capacity(CHUNK),
+            reports: Vec::new(),
+            histories: HistorySpill::new()?,
+        };
+        run.print(&doc)?;
+        Ok(run)
+    }
+
+    pub fn step(&mut self, step: StepRecord) -> anyhow::Result<()> {
+        self.histories.add(&step, &self.backends)?;
+        if matches!(step.action, Action::Question(Question::Report(_))) {
+            self.reports.push(step.clone());
+        }
+        self.chunk.push(step);
+        if self.chunk.len() == CHUNK {
+            self.flush_chunk()?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self, summary: &Summary) -> anyhow::Result<()> {
+        self.flush_chunk()?;
+        let fits = (self.style.layout == Layout::Stacked && self.style.format == Format::Table)
+            .then(|| self.style.width.columns());
+        let mut doc = Doc::default();
+        for step in &self.reports {
+            doc.extend(report_section(step, fits));
+        }
+        doc.heading(2, "State histories");
+        for &backend in &self.backends {
+            let mut spilled: Vec<SpilledHistory> = Vec::new();
+            let orders =
+                self.histories
+                    .for_each_order(backend, Some(HISTORY_ORDERS), |history| {
+                        spilled.push(history);
+                        Ok(())
+                    })?;
+            let history = borrowed(backend, &spilled);
+            let view_went_down = spilled
+                .iter()
+                .any(|order| order.states.iter().any(|entry| entry.view_down));
+            doc.text(narrate::history_caption(backend, view_went_down));
+            table(
+                &mut doc,
+                &history_header(backend),
+                history_rows(&history),
+                fits,
+            );
+            if orders > spilled.len() {
+                doc.text(narrate::histories_left_out(orders - spilled.len()));
+            }
+        }
+        doc.heading(2, "Summary");
+        doc.lines(narrate::summary(summary, &self.backends));
+        self.print(&doc)
+    }
+
+    /// Prints the steps gathered so far, as a short run prints its steps.
+    fn flush_chunk(&mut self) -> anyhow::Result<()> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        let steps = std::mem::take(&mut self.chunk);
+        let failures: Vec<expect::Failure> = steps
+            .iter()
+            .flat_map(|step| {
+                step.results.iter().flat_map(move |result| {
+                    step.expect
+                        .as_deref()
+                        .map(|e| expect::evaluate(step.step, result.backend, e, &result.outcome))
+                        .map(|checked| checked.failures)
+                        .unwrap_or_default()
+                })
+            })
+            .collect();
+        let doc = match (self.style.format, self.style.layout) {
+            (Format::Table, Layout::Stacked) => steps_blocks(
+                &Trace {
+                    schema_version: crate::trace::SCHEMA_VERSION,
+                    scenario: self.scenario.clone(),
+                    backends: self.backends.clone(),
+                    steps,
+                    summary: Summary {
+                        expectations: crate::trace::Expectations {
+                            checked: 0,
+                            failures,
+                        },
+                        ..Summary::default()
+                    },
+                },
+                self.style.width.columns(),
+            ),
+            _ => steps_doc(&self.backends, &steps, &failures),
+        };
+        self.print(&doc)?;
+        self.chunk = Vec::with_capacity(CHUNK);
+        Ok(())
+    }
+
+    fn print(&mut self, doc: &Doc) -> anyhow::Result<()> {
+        let text = match self.style.format {
+            Format::Markdown => doc.to_markdown(),
+            _ => doc.to_terminal(self.style.width, self.style.color),
+        };
+        self.out.write_all(text.as_bytes())?;
+        // Blocks are separated by a blank line, as in a short run's document.
+        self.out.write_all(b"\n")?;
+        Ok(())
+    }
+}
+
+/// A spilled history as the renderers read one.
+fn borrowed(backend: Backend, spilled: &[SpilledHistory]) -> BackendHistory<'_> {
+    BackendHistory {
+        backend,
+        orders: spilled
+            .iter()
+            .map(|order| OrderHistory {
+                order_id: &order.order_id,
+                states: order
+                    .states
+                    .iter()
+                    .map(|entry| HistoryEntry {
+                        step: entry.step,
+                        state: entry.state.as_ref(),
+                        view_down: entry.view_down,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
