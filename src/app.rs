@@ -266,6 +266,7 @@ fn bench(args: BenchArgs, color: bool) -> anyhow::Result<u8> {
         full_commands: args.full_commands,
         snapshot_every: args.snapshot_every,
         run_steps: args.run_steps,
+        volume_steps: args.volume_steps,
         eslab_binary: std::env::current_exe().context("cannot find the eslab binary")?,
         db_dir: args.db_dir.clone(),
         progress: std::io::stderr().is_terminal(),

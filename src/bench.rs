@@ -31,6 +31,9 @@ pub struct BenchOptions {
     /// Steps of the smaller generated scenario `eslab run` is timed on (rounded down to whole
     /// orders of ten commands); the larger has 10×.
     pub run_steps: u64,
+    /// Steps of the larger scenario `eslab run` is measured on at volume (time and peak
+    /// memory); the smaller has a tenth. 0 leaves the phase out.
+    pub volume_steps: u64,
     /// The eslab binary whose `run` is timed: this program, when it is eslab.
     pub eslab_binary: PathBuf,
     /// Where the databases go; a fresh temporary folder when `None`.
@@ -85,8 +88,20 @@ pub struct Storage {
 pub struct Memory {
     /// Peak resident memory of this process, from /proc (null where the OS does not say).
     pub peak_rss_bytes: Option<u64>,
+    /// `eslab run --format json` at volume: steps, peak resident memory and steps/s, for the
+    /// smaller and the larger generated scenario (empty when the phase is left out).
+    pub run_at_volume: Vec<RunAtVolume>,
     /// OrderView's heap and inline size per order, counted from its contents.
     pub view_bytes_per_order: f64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct RunAtVolume {
+    pub steps: u64,
+    /// Null where /proc does not say.
+    pub peak_rss_bytes: Option<u64>,
+    pub seconds: f64,
+    pub steps_per_second: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -524,6 +539,50 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
         12.0,
     ));
 
+    // 7b. `eslab run` at volume: a tenth of `volume_steps`, then all of it, one run each
+    //     (a million-step run takes most of a minute), measuring time and peak memory.
+    let mut run_at_volume = Vec::new();
+    if options.volume_steps > 0 {
+        let large_orders = (options.volume_steps / 10).max(10);
+        for orders in [large_orders / 10, large_orders] {
+            let file = generated_scenario(&runs, orders, workload.seed)?;
+            let (elapsed, peak) = measure_eslab_run(&options.eslab_binary, &file)?;
+            fs::remove_file(&file)?;
+            let steps = orders * 10;
+            metrics.push(metric(
+                "eslab run --format json at volume",
+                "both",
+                steps,
+                "steps",
+                elapsed,
+            ));
+            run_at_volume.push(RunAtVolume {
+                steps,
+                peak_rss_bytes: peak,
+                seconds: elapsed.as_secs_f64(),
+                steps_per_second: steps as f64 / elapsed.as_secs_f64().max(1e-9),
+            });
+        }
+        let [small, large] = [run_at_volume[0], run_at_volume[1]];
+        if let (Some(small_rss), Some(large_rss)) = (small.peak_rss_bytes, large.peak_rss_bytes) {
+            targets.push(at_most(
+                "eslab run peak memory at the larger scenario (1,000,000 steps by default), MB",
+                large_rss as f64 / 1e6,
+                150.0,
+            ));
+            targets.push(at_most(
+                "eslab run peak memory at 10× the steps ÷ at 1×",
+                large_rss as f64 / small_rss as f64,
+                1.5,
+            ));
+        }
+        targets.push(at_least(
+            "eslab run steps/s at the larger scenario (1,000,000 steps by default)",
+            large.steps_per_second,
+            25_000.0,
+        ));
+    }
+
     // 8. What it costs to keep.
     let crud_rows = crud.storage()?.count;
     let storage = Storage {
@@ -543,13 +602,14 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     };
     let memory = Memory {
         peak_rss_bytes: peak_rss(),
+        run_at_volume,
         view_bytes_per_order: view.approximate_bytes() as f64 / view.len().max(1) as f64,
     };
 
     Ok(BenchReport {
         // 3: the ES ÷ CRUD target split in two, FULL and NORMAL; targets gained
-        // `pages_per_command`.
-        schema_version: 3,
+        // `pages_per_command`. 4: `memory.run_at_volume`, and its targets.
+        schema_version: 4,
         orders: workload.orders,
         changes: workload.changes,
         seed: workload.seed,
@@ -1073,6 +1133,42 @@ fn generated_scenario(dir: &Path, orders: u64, seed: u64) -> anyhow::Result<Path
 
 /// Times `eslab run --format json SCENARIO` in a fresh process, output discarded: the whole
 /// command, reading the file, both designs in memory and printing the JSON.
+/// Runs `eslab run --format json SCENARIO` in a fresh process, output discarded, and returns
+/// its time and its peak resident memory, as the kernel counts it for the child (`wait4`).
+fn measure_eslab_run(eslab: &Path, scenario: &Path) -> anyhow::Result<(Duration, Option<u64>)> {
+    use std::os::unix::process::ExitStatusExt;
+    let started = Instant::now();
+    let child = std::process::Command::new(eslab)
+        .args(["run", "--format", "json"])
+        .arg(scenario)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("cannot start {}", eslab.display()))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is a plain C struct of integers, valid zeroed, which wait4 fills; `pid`
+    // is this process's own child, not yet waited for (its `Child` is never waited on).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = started.elapsed();
+    anyhow::ensure!(
+        waited == pid,
+        "cannot wait for `eslab run`: {}",
+        std::io::Error::last_os_error()
+    );
+    let status = std::process::ExitStatus::from_raw(status);
+    anyhow::ensure!(
+        status.success(),
+        "`eslab run {}` failed ({status})",
+        scenario.display()
+    );
+    // Linux counts ru_maxrss in KiB.
+    let peak = u64::try_from(usage.ru_maxrss).ok().map(|kib| kib * 1024);
+    Ok((elapsed, peak))
+}
+
 fn time_eslab_run(eslab: &Path, scenario: &Path) -> anyhow::Result<Duration> {
     let started = Instant::now();
     let output = std::process::Command::new(eslab)

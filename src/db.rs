@@ -72,9 +72,11 @@ pub fn open(location: &Location, schema: &Schema) -> anyhow::Result<Connection> 
         Location::NewFile(path) => create_file(path, schema, false),
         Location::Scratch(path) => {
             let conn = create_file(path, schema, false)?;
-            // No WAL: a commit writes each page once, into the file, and nothing is synced.
+            // No WAL: a commit writes each page once, into the file, and nothing is synced;
+            // no other process opens it, so its lock is taken once, not at every commit.
             conn.pragma_update(None, "journal_mode", "MEMORY")?;
             conn.pragma_update(None, "synchronous", "OFF")?;
+            conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
             conn.pragma_update(None, "cache_size", SCRATCH_CACHE_SIZE)?;
             Ok(conn)
         }

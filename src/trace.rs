@@ -233,8 +233,9 @@ pub struct HistorySpill {
 struct SpilledOrder {
     first_seen: usize,
     entries: usize,
-    /// The last state written, as its JSON: compared, never read back from here.
-    last_state: Option<Box<str>>,
+    /// A hash of the last state written (its JSON), to tell a repeat: 8 bytes an order
+    /// instead of the state itself.
+    last_state: Option<u64>,
     last_view_down: bool,
 }
 
@@ -287,11 +288,14 @@ impl HistorySpill {
                 last_view_down: false,
             });
             let state = entry.state.map(serde_json::to_string).transpose()?;
+            let hash = state.as_deref().map(|json| {
+                // SipHash with its fixed keys: the same run gives the same hashes.
+                let mut hasher = std::hash::DefaultHasher::new();
+                std::hash::Hash::hash(json, &mut hasher);
+                std::hash::Hasher::finish(&hasher)
+            });
             // The rule of `repeats`, on the states' JSON: the same state, with the view up.
-            if !order.last_view_down
-                && state.is_some()
-                && order.last_state.as_deref() == state.as_deref()
-            {
+            if !order.last_view_down && hash.is_some() && order.last_state == hash {
                 continue;
             }
             self.db
@@ -306,8 +310,8 @@ impl HistorySpill {
                     entry.view_down,
                 ])?;
             order.entries += 1;
-            if let Some(state) = state {
-                order.last_state = Some(state.into_boxed_str());
+            if hash.is_some() {
+                order.last_state = hash;
             }
             order.last_view_down = entry.view_down;
         }

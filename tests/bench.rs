@@ -19,6 +19,8 @@ const TINY: &[&str] = &[
     "20",
     "--run-steps",
     "25",
+    "--volume-steps",
+    "300",
 ];
 
 /// `eslab bench` on the tiny workload, with `options`, into `db_dir`, as JSON.
@@ -42,7 +44,32 @@ fn metric<'a>(report: &'a Value, phase: &str, design: &str) -> &'a Value {
 fn bench_reports_every_phase_and_target_with_what_each_design_writes() {
     let dir = tempfile::tempdir().unwrap();
     let report = tiny_bench(dir.path(), &["--snapshot-every", "40"]);
-    assert_eq!(report["schema_version"], 3);
+    assert_eq!(report["schema_version"], 4);
+    // `eslab run` at volume: 30 and 300 steps, each with its peak memory and pace, and the
+    // targets on them.
+    let volume = report["memory"]["run_at_volume"].as_array().unwrap();
+    let steps: Vec<u64> = volume
+        .iter()
+        .map(|r| r["steps"].as_u64().unwrap())
+        .collect();
+    assert_eq!(steps, [30, 300]);
+    for run in volume {
+        assert!(run["peak_rss_bytes"].as_u64().unwrap() > 1_000_000, "{run}");
+        assert!(run["steps_per_second"].as_f64().unwrap() > 0.0, "{run}");
+    }
+    let targets: Vec<&str> = report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "eslab run peak memory at the larger scenario (1,000,000 steps by default), MB",
+        "eslab run peak memory at 10× the steps ÷ at 1×",
+        "eslab run steps/s at the larger scenario (1,000,000 steps by default)",
+    ] {
+        assert!(targets.contains(&name), "{name} not in {targets:?}");
+    }
     // 30 orders, each placed, changed twice and paid.
     assert_eq!(report["commands"], 120);
     for design in ["CRUD", "ES"] {
@@ -94,7 +121,7 @@ fn bench_reports_every_phase_and_target_with_what_each_design_writes() {
     assert!(es_pages > crud_pages, "{storage:#}");
 
     let targets = report["targets"].as_array().unwrap();
-    assert_eq!(targets.len(), 8, "{targets:#?}");
+    assert_eq!(targets.len(), 11, "{targets:#?}");
     // ES ÷ CRUD is held to two bars: 0.8 where every commit waits for the disk, 0.65 at
     // NORMAL, where the pages each design writes stand beside it.
     let target = |name: &str| {

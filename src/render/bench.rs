@@ -92,6 +92,29 @@ pub fn bench(report: &BenchReport, style: Style) -> String {
             )),
         number(report.memory.view_bytes_per_order)
     ));
+    if !report.memory.run_at_volume.is_empty() {
+        let runs: Vec<String> = report
+            .memory
+            .run_at_volume
+            .iter()
+            .map(|run| {
+                format!(
+                    "{} steps peak {} at {} steps/s",
+                    run.steps,
+                    run.peak_rss_bytes
+                        .map_or("unknown".to_string(), |b| format!(
+                            "{:.0} MB",
+                            b as f64 / 1e6
+                        )),
+                    number(run.steps_per_second)
+                )
+            })
+            .collect();
+        doc.text(format!(
+            "eslab run --format json at volume (a fresh process each, output discarded): {}.",
+            runs.join("; ")
+        ));
+    }
     doc.heading(2, "Targets");
     doc.table(
         &["Target", "Measured", "Required", "Met"],
