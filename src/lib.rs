@@ -3,7 +3,8 @@
 //! The layers, each depending only on those above it:
 //!
 //! - `domain`: pure rules and data: orders, commands, events and their envelope
-//!   (`StoredEvent`), the questions a step can ask, report folds. No I/O.
+//!   (`StoredEvent`), the questions a step can ask, report folds (built in, or a
+//!   projection defined as data in a scenario). No I/O.
 //! - `db`, `service`: SQLite plumbing shared by the stores; the `OrderService` trait both
 //!   designs implement and the typed facts they answer with (`Outcome`). No sentences.
 //! - `crud`, `es`: the two designs on real SQLite.

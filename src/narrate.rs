@@ -5,7 +5,10 @@
 
 use serde::Serialize;
 
-use crate::domain::{Command, Event, OrderId, Question, Rejection, ReportName, StoredEvent};
+use crate::domain::projection::Keep;
+use crate::domain::{
+    Command, Event, OrderId, Question, Rejection, ReportKind, ReportName, ReportQuery, StoredEvent,
+};
 use crate::expect::{self, Failure};
 use crate::scenario::{Action, DeployAction, Expect, ViewAction};
 use crate::service::{
@@ -525,7 +528,7 @@ pub fn expectation(expect: &Expect, step: &Action) -> Option<String> {
     }
     if let Some(row) = &expect.row {
         let columns = match step {
-            Action::Question(Question::Report(report)) => report.name.columns(),
+            Action::Question(Question::Report(report)) => report.columns(),
             _ => Vec::new(),
         };
         let mut cells: Vec<(&String, &String)> = row.iter().collect();
@@ -631,7 +634,10 @@ pub fn source(source: &Source, order_id: Option<&OrderId>) -> String {
 /// How a design built a report.
 pub fn report_source(source: &ReportSource) -> String {
     match source {
-        ReportSource::Sql => "SELECT … GROUP BY customer on the orders table".into(),
+        ReportSource::Sql { query: None } => {
+            "SELECT … GROUP BY customer on the orders table".into()
+        }
+        ReportSource::Sql { query: Some(query) } => clean(query),
         ReportSource::ReadModel { events } => format!(
             "a new read model over the whole log ({events} {})",
             plural(*events, "events")
@@ -652,6 +658,18 @@ pub fn unanswerable(reason: &Unanswerable, order_id: Option<&OrderId>) -> String
         }
         Unanswerable::ReportNeedsHistory => {
             "the orders table holds only the current quantity: every earlier value was overwritten, and nothing records when payment came".into()
+        }
+        Unanswerable::EventsNotKept { event_type } => match *event_type {
+            "ModifyOrderEvent" => "the orders table keeps no changes: each new quantity overwrote the one before, so they cannot be counted or grouped".into(),
+            "OrderPaymentEvent" => "the orders table keeps no payments: each was summed into paid_cents, which says how much, not when or in how many".into(),
+            "OrderCancelledEvent" => "the orders table keeps no cancellations: only the status says one happened, and the reason was dropped".into(),
+            other => format!("the orders table keeps no {other}: an order's row holds only how it stands now"),
+        },
+        Unanswerable::FieldOverwritten { field } => format!(
+            "the orders table holds only the current {field}: the {field} each order was placed with was overwritten"
+        ),
+        Unanswerable::NoEventOrder => {
+            "the orders table keeps no events: no event ids, and no order to say which came first or last".into()
         }
         Unanswerable::ViewDown => {
             "OrderView is down: queries wait for `rebuild_view`; the events are safe in the log"
@@ -690,7 +708,41 @@ pub fn inapplicable(why: &Inapplicable, action: &Action) -> String {
     }
 }
 
-/// What a report answers, for `eslab reports` and report sections.
+/// What a report step asks: a built-in report's question, or what a read model defined in
+/// the scenario keeps.
+pub fn report_asks(query: &ReportQuery) -> String {
+    match query.kind() {
+        ReportKind::BuiltIn(name) => report_question(name).to_string(),
+        ReportKind::Defined(projection) => {
+            let kept: Vec<String> = projection
+                .keep
+                .iter()
+                .map(|kept| {
+                    let what = match &kept.keep {
+                        Keep::Count => "how many".to_string(),
+                        Keep::Sum(field) => format!("the sum of {}", clean(field)),
+                        Keep::Latest(field) => format!("the latest {}", clean(field)),
+                        Keep::FirstEventId => "the first event's id".to_string(),
+                        Keep::LastEventId => "the last event's id".to_string(),
+                    };
+                    format!("{} ({what})", clean(&kept.column))
+                })
+                .collect();
+            let mut asks = format!(
+                "Your own read model: {} per {}",
+                projection.events.join(" or "),
+                clean(&projection.group_by)
+            );
+            if !kept.is_empty() {
+                asks.push_str(&format!(", keeping {}", kept.join(", ")));
+            }
+            asks.push('.');
+            asks
+        }
+    }
+}
+
+/// What a built-in report answers, for `eslab reports` and report sections.
 pub fn report_question(name: ReportName) -> &'static str {
     match name {
         ReportName::RevenuePerCustomer => {
@@ -1215,9 +1267,9 @@ mod tests {
     #[test]
     fn an_expectation_reads_as_one_line() {
         use crate::domain::{Money, ReportQuery, Status};
-        let report = Action::Question(Question::Report(ReportQuery {
-            name: ReportName::QuantityChanges,
-        }));
+        let report = Action::Question(Question::Report(ReportQuery::built_in(
+            ReportName::QuantityChanges,
+        )));
         assert_eq!(expectation(&Expect::default(), &report), None);
         let state = Expect {
             ok: Some(true),

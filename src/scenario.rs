@@ -50,6 +50,10 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../scenarios/schema-evolution.json"),
     ),
     ("snapshots", include_str!("../scenarios/snapshots.json")),
+    (
+        "own-read-model",
+        include_str!("../scenarios/own-read-model.json"),
+    ),
 ];
 
 /// A scenario file is refused above this size: it is a hand-written story, not a data dump.

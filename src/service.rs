@@ -199,11 +199,15 @@ pub enum Source {
 }
 
 /// How a design built a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "from", rename_all = "snake_case")]
 pub enum ReportSource {
-    /// CRUD: one SQL query over its current rows.
-    Sql,
+    /// CRUD: one SQL query over its current rows; `query` is its text, for a read model
+    /// defined in the scenario.
+    Sql {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        query: Option<String>,
+    },
     /// Event sourcing: a new read model folded over the whole log.
     ReadModel { events: u64 },
 }
@@ -226,6 +230,13 @@ pub enum Unanswerable {
     HistoryNotKept,
     /// CRUD asked for a report that needs what was overwritten.
     ReportNeedsHistory,
+    /// CRUD asked for a read model over events of a type it never kept: what they said was
+    /// written over the row (or, for a payment or a cancellation, summed into it).
+    EventsNotKept { event_type: &'static str },
+    /// CRUD asked for a field as the order was placed, which an UPDATE has since replaced.
+    FieldOverwritten { field: &'static str },
+    /// CRUD asked for event ids, or for which event came first or last: it has no events.
+    NoEventOrder,
     /// Event sourcing while its read model is down: queries wait for a rebuild.
     ViewDown,
 }

@@ -18,7 +18,10 @@ use crate::service::{Agreement, Backend, OrderState, Outcome, StorageSummary};
 /// 3: events carry the shape they were written in (`schema_version`); `deploy` steps, with
 /// the outcomes `deployed` and `migrated`; a `not_kept` caveat may name the event `shape`;
 /// `snapshot` steps (`snapshot_taken`), and a rebuild says the `snapshot` it started from.
-pub const SCHEMA_VERSION: u32 = 3;
+/// 4: a `report` step may `define` its own read model: any name, CRUD's `sql` source gives
+/// its `query`, and CRUD may be unable (`events_not_kept`, `field_overwritten`,
+/// `no_event_order`).
+pub const SCHEMA_VERSION: u32 = 4;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Trace {

@@ -1,6 +1,7 @@
 //! The questions a class asks after Bob's order, each answered on both designs: what happens
 //! when an event has to change shape (and whether logs written by an older eslab still
-//! open), …
+//! open), whether replay gets slow (snapshots), and how to build your own read model
+//! (projections as data, on both designs).
 
 mod common;
 
@@ -375,4 +376,218 @@ fn a_rebuild_starts_from_the_newest_snapshot_and_equals_the_live_view() {
         json(["verify", "--db-dir", d, "--format", "json"])["events"],
         14
     );
+}
+
+#[test]
+fn your_own_read_model_is_backfilled_from_the_log_and_answered_by_crud_where_it_can() {
+    let run = json(["run", "own-read-model", "--format", "json"]);
+    assert_eq!(run["summary"]["expectations"]["failures"], json!([]));
+    let (es, crud) = (results_of(&run, "es"), results_of(&run, "crud"));
+    // Orders per product: each placed order is still a row, so SQL answers, and agrees.
+    assert_eq!(
+        crud[9]["query"],
+        "SELECT product, count(*) FROM orders GROUP BY product"
+    );
+    assert_eq!(es[9]["from"], "read_model");
+    assert_eq!(crud[9]["report"], es[9]["report"]);
+    assert_eq!(
+        es[9]["report"],
+        json!({"name": "orders-per-product", "columns": ["product", "orders"],
+                "rows": [["Book", "2"], ["Lamp", "1"]]})
+    );
+    // Changes per product: defined after every change, backfilled from the whole log.
+    assert_eq!(
+        es[10]["report"]["rows"],
+        json!([["Book", "3", "1", "5007"], ["Lamp", "1", "3", "5005"]])
+    );
+    assert_eq!(
+        (
+            &crud[10]["outcome"],
+            &crud[10]["why"],
+            &crud[10]["event_type"]
+        ),
+        (
+            &json!("unavailable"),
+            &json!("events_not_kept"),
+            &json!("ModifyOrderEvent")
+        )
+    );
+    assert_eq!(crud[11]["event_type"], "OrderPaymentEvent");
+    assert_eq!(
+        es[11]["report"]["rows"],
+        json!([["Bob", "1", "$40.00"], ["Dan", "1", "$10.00"]])
+    );
+
+    // In words, in every format.
+    let markdown = ok(["run", "own-read-model", "--format", "markdown"]);
+    assert_contains_all(
+        &markdown,
+        &[
+            "Your own read model: ModifyOrderEvent per product, keeping changes (how many)",
+            "built with SELECT product, count(*) FROM orders GROUP BY product",
+            "the orders table keeps no changes: each new quantity overwrote the one before",
+        ],
+    );
+    let mermaid = ok(["run", "own-read-model", "--format", "mermaid"]);
+    assert_contains_all(&mermaid, &["changes-per-product"]);
+    let reports = ok(["reports"]);
+    assert_contains_all(
+        &reports,
+        &[
+            "Or write your own",
+            "\"define\"",
+            "eslab run own-read-model",
+        ],
+    );
+}
+
+#[test]
+fn crud_says_what_its_rows_cannot_know_for_each_kind_of_read_model() {
+    let report = |define: Value| {
+        json!({"title": "t", "steps": [
+            {"place_order": {"order_id": "A1", "customer": "Bob", "product": "Book", "quantity": 5, "unit_price": 10}},
+            {"change_quantity": {"order_id": "A1", "quantity": 6}},
+            {"report": {"name": "mine", "define": define}}
+        ]})
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    for (define, why, es_rows) in [
+        (
+            json!({"events": ["NewOrderEvent"], "group_by": "customer", "keep": [{"units": {"sum": "quantity"}}]}),
+            json!({"why": "field_overwritten", "field": "quantity"}),
+            json!([["Bob", "5"]]),
+        ),
+        (
+            json!({"events": ["NewOrderEvent"], "group_by": "product", "keep": [{"first": "first_event_id"}]}),
+            json!({"why": "no_event_order"}),
+            json!([["Book", "1"]]),
+        ),
+        (
+            json!({"events": ["NewOrderEvent", "ModifyOrderEvent"], "group_by": "order_id", "keep": [{"events": "count"}, {"now": {"latest": "quantity"}}]}),
+            json!({"why": "events_not_kept", "event_type": "ModifyOrderEvent"}),
+            json!([["A1", "2", "6"]]),
+        ),
+    ] {
+        let path = write_scenario(tmp.path(), "mine", &report(define));
+        let run = json(["run", path_str(&path), "--format", "json"]);
+        let (es, crud) = (results_of(&run, "es"), results_of(&run, "crud"));
+        assert_eq!(es[2]["report"]["rows"], es_rows, "{run}");
+        assert_eq!(crud[2]["outcome"], "unavailable", "{run}");
+        for (key, value) in why.as_object().unwrap() {
+            assert_eq!(&crud[2][key], value, "{run}");
+        }
+    }
+}
+
+#[test]
+fn a_bad_read_model_definition_is_an_input_error_naming_its_step() {
+    for (report, expected) in [
+        (
+            r#"{"name": "mine", "define": {"events": ["ShippedEvent"], "group_by": "product"}}"#,
+            "step 2: report.define: unknown event type `ShippedEvent`",
+        ),
+        (
+            r#"{"name": "mine", "define": {"events": ["OrderPaymentEvent"], "group_by": "quantity"}}"#,
+            "step 2: report.define: group_by: OrderPaymentEvent has no field `quantity`",
+        ),
+        (
+            r#"{"name": "mine", "define": {"events": ["ModifyOrderEvent"], "group_by": "product", "keep": [{"r": {"sum": "reason"}}]}}"#,
+            "step 2: report.define: keep `r`: `reason` is not a number or an amount",
+        ),
+        (
+            r#"{"name": "mine"}"#,
+            "step 2: report: no report named `mine`: the built-in ones are revenue-per-customer, quantity-changes",
+        ),
+        (
+            r#"{"name": "quantity-changes", "define": {"events": ["ModifyOrderEvent"], "group_by": "product"}}"#,
+            "step 2: report: `quantity-changes` is a built-in report",
+        ),
+        (
+            r#"{"name": "My Report", "define": {"events": ["ModifyOrderEvent"], "group_by": "product"}}"#,
+            "step 2: report: a report's name is lowercase letters",
+        ),
+    ] {
+        let (_dir, path) = file_with(format!(
+            "{{\"title\": \"t\", \"steps\": [\n{{\"query\": {{\"order_id\": \"A1\"}}}},\n{{\"report\": {report}}}\n]}}"
+        ));
+        let stderr = input_error(["run", path_str(&path)]);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(stderr.contains("scenario.json:3:"), "{stderr}");
+    }
+}
+
+mod own_read_model {
+    use super::common::library::{proptest_config, run_both_designs};
+    use eslab::runner::StorageOptions;
+    use eslab::scenario::Scenario;
+    use eslab::service::{Agreement, Outcome};
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    const ORDERS: [&str; 4] = ["A1", "B2", "C3", "D4"];
+    const CUSTOMERS: [&str; 2] = ["Ann", "Ben"];
+    const PRODUCTS: [&str; 3] = ["Book", "Lamp", "Pen"];
+    const GROUP_BY: [&str; 5] = [
+        "order_id",
+        "customer",
+        "product",
+        "unit_price",
+        "event_type",
+    ];
+
+    fn step() -> impl Strategy<Value = Value> {
+        let order = || 0..ORDERS.len();
+        prop_oneof![
+            (order(), 0..CUSTOMERS.len(), 0..PRODUCTS.len(), 1u64..4, 1u64..4).prop_map(
+                |(o, c, p, quantity, price)| json!({"place_order": {
+                    "order_id": ORDERS[o], "customer": CUSTOMERS[c], "product": PRODUCTS[p],
+                    "quantity": quantity, "unit_price": price * 5}})
+            ),
+            (order(), 1u64..6).prop_map(
+                |(o, quantity)| json!({"change_quantity": {"order_id": ORDERS[o], "quantity": quantity}})
+            ),
+            order().prop_map(|o| json!({"cancel": {"order_id": ORDERS[o], "reason": "x"}})),
+        ]
+    }
+
+    /// A read model over placed orders that CRUD's rows can answer.
+    fn answerable() -> impl Strategy<Value = Value> {
+        (0..GROUP_BY.len(), any::<bool>(), any::<bool>()).prop_map(|(g, count, sum)| {
+            let mut keep = Vec::new();
+            if count {
+                keep.push(json!({"orders": "count"}));
+            }
+            if sum {
+                keep.push(json!({"prices": {"sum": "unit_price"}}));
+            }
+            json!({"events": ["NewOrderEvent"], "group_by": GROUP_BY[g], "keep": keep})
+        })
+    }
+
+    proptest! {
+        #![proptest_config(proptest_config(48))]
+
+        /// Wherever CRUD can answer a read model, it answers what the fold over the log does;
+        /// wherever it cannot, event sourcing still answers.
+        #[test]
+        fn crud_agrees_with_the_fold_wherever_it_can_answer(
+            steps in prop::collection::vec(step(), 0..14),
+            define in answerable(),
+        ) {
+            let mut steps = steps;
+            steps.push(json!({"report": {"name": "mine", "define": define}}));
+            steps.push(json!({"report": {"name": "changes", "define":
+                {"events": ["ModifyOrderEvent"], "group_by": "order_id", "keep": [{"n": "count"}]}}}));
+            let text = json!({"title": "t", "steps": steps}).to_string();
+            let scenario = Scenario::from_json("generated", &text).unwrap();
+            let (trace, _) = run_both_designs("generated", scenario, &StorageOptions::default()).unwrap();
+            let [.., mine, changes] = trace.steps.as_slice() else { unreachable!() };
+            let (crud, es) = (&mine.results[0].outcome, &mine.results[1].outcome);
+            prop_assert_eq!(crud.compare(es), Agreement::Same, "{:?} vs {:?}", crud, es);
+            let crud_changes = &changes.results[0].outcome;
+            let es_changes = &changes.results[1].outcome;
+            prop_assert!(matches!(crud_changes, Outcome::Unavailable { .. }), "{:?}", crud_changes);
+            prop_assert!(matches!(es_changes, Outcome::Report { .. }), "{:?}", es_changes);
+        }
+    }
 }

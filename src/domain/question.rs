@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::command::OrderId;
+use super::projection::Projection;
 use super::report::ReportName;
 
 /// Questions a step can ask a design.
@@ -33,8 +34,82 @@ pub struct HistoryQuery {
     pub order_id: OrderId,
 }
 
+/// A report: a built-in one by name, or your own, named and defined as data (`define`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawReportQuery")]
 pub struct ReportQuery {
-    pub name: ReportName,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub define: Option<Projection>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReportQuery {
+    name: String,
+    #[serde(default)]
+    define: Option<Projection>,
+}
+
+/// Which read model a report step asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind<'a> {
+    BuiltIn(ReportName),
+    Defined(&'a Projection),
+}
+
+impl ReportQuery {
+    pub fn built_in(name: ReportName) -> ReportQuery {
+        ReportQuery {
+            name: name.as_str().to_string(),
+            define: None,
+        }
+    }
+
+    pub fn kind(&self) -> ReportKind<'_> {
+        match (&self.define, ReportName::parse(&self.name)) {
+            (Some(projection), _) => ReportKind::Defined(projection),
+            (None, Some(name)) => ReportKind::BuiltIn(name),
+            (None, None) => unreachable!("a report query is checked when it is read"),
+        }
+    }
+
+    /// The report's columns, as its answer will have them.
+    pub fn columns(&self) -> Vec<String> {
+        match self.kind() {
+            ReportKind::BuiltIn(name) => name.columns(),
+            ReportKind::Defined(projection) => projection.columns(),
+        }
+    }
+}
+
+impl TryFrom<RawReportQuery> for ReportQuery {
+    type Error = String;
+
+    fn try_from(raw: RawReportQuery) -> Result<ReportQuery, String> {
+        let RawReportQuery { name, define } = raw;
+        let built_in = ReportName::parse(&name).is_some();
+        let names = ReportName::ALL.map(ReportName::as_str).join(", ");
+        match (&define, built_in) {
+            (None, false) => Err(format!(
+                "no report named `{name}`: the built-in ones are {names}; to build your own, name it and `define` it"
+            )),
+            (Some(_), true) => Err(format!(
+                "`{name}` is a built-in report: give your own another name"
+            )),
+            (Some(_), false) if !is_report_name(&name) => Err(format!(
+                "a report's name is lowercase letters, digits and dashes, like `changes-per-product`, not `{name}`"
+            )),
+            _ => Ok(ReportQuery { name, define }),
+        }
+    }
+}
+
+/// A name as the built-in reports have them: `changes-per-product`.
+fn is_report_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !name.starts_with('-')
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::command::OrderId;
 use super::event::{Event, StoredEvent};
 use super::money::Money;
+use super::question::{ReportKind, ReportQuery};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -19,6 +20,12 @@ pub enum ReportName {
 
 impl ReportName {
     pub const ALL: [ReportName; 2] = [ReportName::RevenuePerCustomer, ReportName::QuantityChanges];
+
+    pub fn parse(name: &str) -> Option<ReportName> {
+        ReportName::ALL
+            .into_iter()
+            .find(|report| report.as_str() == name)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -53,7 +60,7 @@ impl fmt::Display for ReportName {
 /// A report's answer: a small table. Rows are sorted, so both designs' answers compare.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
-    pub name: ReportName,
+    pub name: String,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
 }
@@ -77,7 +84,7 @@ impl Report {
 /// Revenue per customer from aggregated figures: (customer, orders, paid).
 pub fn revenue_report(per_customer: BTreeMap<String, (u64, Money)>) -> Report {
     Report {
-        name: ReportName::RevenuePerCustomer,
+        name: ReportName::RevenuePerCustomer.to_string(),
         columns: ReportName::RevenuePerCustomer.columns(),
         rows: per_customer
             .into_iter()
@@ -86,7 +93,23 @@ pub fn revenue_report(per_customer: BTreeMap<String, (u64, Money)>) -> Report {
     }
 }
 
-/// Builds a report by folding the whole log, in event-id order.
+/// Builds the report a step asks for by folding the whole log, in event-id order: a
+/// built-in one, or one defined as data, the same way.
+pub fn answer<'a>(
+    query: &ReportQuery,
+    events: impl IntoIterator<Item = &'a StoredEvent>,
+) -> Report {
+    match query.kind() {
+        ReportKind::BuiltIn(name) => from_events(name, events),
+        ReportKind::Defined(projection) => Report {
+            name: query.name.clone(),
+            columns: projection.columns(),
+            rows: projection.fold(events),
+        },
+    }
+}
+
+/// Builds a built-in report by folding the whole log, in event-id order.
 pub fn from_events<'a>(
     name: ReportName,
     events: impl IntoIterator<Item = &'a StoredEvent>,
@@ -140,7 +163,7 @@ pub fn from_events<'a>(
                 }
             }
             Report {
-                name,
+                name: name.to_string(),
                 columns: name.columns(),
                 rows: orders
                     .into_iter()

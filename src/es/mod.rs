@@ -243,7 +243,7 @@ impl OrderService for EventSourcedService {
                     source: ReportSource::ReadModel {
                         events: events.len() as u64,
                     },
-                    report: report::from_events(query.name, &events),
+                    report: report::answer(query, &events),
                 }
             }
         })

@@ -258,7 +258,7 @@ mod tests {
             ("pay A1 10.123", "more than two decimals"),
             ("change A1 six", "quantity"),
             ("change A1 6 @x", "after @ comes a whole number"),
-            ("report nonesuch", "report: unknown variant `nonesuch`"),
+            ("report nonesuch", "report: no report named `nonesuch`"),
             ("crash now", "crash takes nothing"),
             ("cancel A1", "say why"),
         ];

@@ -84,6 +84,14 @@ pub fn reports(style: Style) -> String {
             .collect(),
     );
     doc.text("Use one in a scenario step: {\"report\": {\"name\": \"quantity-changes\"}}");
+    doc.text(concat!(
+        "Or write your own: name it and define it as data, the event types it listens to, the ",
+        "field it groups by, and what it keeps per key (count, {\"sum\": field}, ",
+        "{\"latest\": field}, first_event_id, last_event_id):\n",
+        "{\"report\": {\"name\": \"changes-per-product\", \"define\": {\"events\": [\"ModifyOrderEvent\"], ",
+        "\"group_by\": \"product\", \"keep\": [{\"changes\": \"count\"}]}}}\n",
+        "See it run on both designs with `eslab run own-read-model`; copy it with `eslab show own-read-model`."
+    ));
     style.print(
         &doc,
         &ReportsDocument {

@@ -398,7 +398,7 @@ pub(super) fn report_section(step: &StepRecord, fits: Option<usize>) -> Doc {
         return doc;
     };
     doc.heading(2, format!("Report at step {}: {}", step.step, query.name));
-    doc.text(narrate::report_question(query.name));
+    doc.text(narrate::report_asks(query));
     for result in &step.results {
         match &result.outcome {
             Outcome::Report { source, report } => {

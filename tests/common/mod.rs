@@ -499,6 +499,26 @@ pub mod shape {
         QuantityChanges,
     }
 
+    /// A read model defined in a scenario (`report.define`).
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Projection {
+        pub events: Vec<EventType>,
+        pub group_by: String,
+        pub keep: Vec<BTreeMap<String, Keep>>,
+    }
+
+    /// What a defined read model keeps in a column.
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "snake_case", deny_unknown_fields)]
+    pub enum Keep {
+        Count,
+        Sum(String),
+        Latest(String),
+        FirstEventId,
+        LastEventId,
+    }
+
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct ScenarioInfo {
@@ -548,7 +568,9 @@ pub mod shape {
             order_id: String,
         },
         Report {
-            name: ReportName,
+            name: String,
+            #[serde(default, deserialize_with = "present")]
+            define: Option<Projection>,
         },
         CrashView {},
         RebuildView {},
@@ -725,7 +747,7 @@ pub mod shape {
         pub reason: String,
     }
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
     pub enum EventType {
         #[serde(rename = "NewOrderEvent")]
         NewOrder,
@@ -812,7 +834,7 @@ pub mod shape {
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
     struct RawReport {
-        name: ReportName,
+        name: String,
         columns: Vec<String>,
         rows: Vec<Vec<String>>,
     }
@@ -821,7 +843,7 @@ pub mod shape {
     #[derive(Debug, PartialEq, Eq, Deserialize)]
     #[serde(try_from = "RawReport")]
     pub struct Report {
-        pub name: ReportName,
+        pub name: String,
         pub columns: Vec<String>,
         pub rows: Vec<Vec<String>>,
     }
@@ -919,8 +941,13 @@ pub mod shape {
     #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
     #[serde(tag = "from", rename_all = "snake_case", deny_unknown_fields)]
     pub enum ReportSource {
-        Sql {},
-        ReadModel { events: u64 },
+        Sql {
+            #[serde(default, deserialize_with = "present")]
+            query: Option<String>,
+        },
+        ReadModel {
+            events: u64,
+        },
     }
 
     /// Why a design cannot answer, flattened beside `outcome: unavailable`.
@@ -930,6 +957,9 @@ pub mod shape {
         Overwritten { as_of: u64 },
         HistoryNotKept {},
         ReportNeedsHistory {},
+        EventsNotKept { event_type: EventType },
+        FieldOverwritten { field: String },
+        NoEventOrder {},
         ViewDown {},
     }
 
