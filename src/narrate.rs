@@ -990,6 +990,15 @@ pub fn history_caption(backend: Backend, view_went_down: bool) -> &'static str {
     }
 }
 
+/// The caption of both designs' histories in one table (the stacked layout).
+pub fn histories_caption(view_went_down: bool) -> &'static str {
+    if view_went_down {
+        "CRUD keeps only the row now; event sourcing rebuilds any state from its log. ↯ marks a step whose events waited in the log while OrderView was down: it answered no state then."
+    } else {
+        "CRUD keeps only the row now; event sourcing rebuilds any state from its log."
+    }
+}
+
 /// The steps whose commands event sourcing stored while OrderView was down, and what became
 /// of their events: one line per rebuild that replayed them (or none yet).
 pub fn view_down_steps(trace: &Trace) -> Vec<String> {
