@@ -142,3 +142,63 @@ fn keys_quit_open_the_legend_and_the_command_line() {
         Some(Msg::Quit)
     );
 }
+
+/// A generated scenario of `orders` orders, ten steps each, opened as `eslab live FILE` would.
+fn generated(orders: u64) -> App {
+    let workload = eslab::workload::Workload {
+        orders,
+        changes: 8,
+        seed: 7,
+    };
+    let scenario =
+        scenario::Scenario::from_json("generated", &workload.scenario_json().to_string()).unwrap();
+    let services = Services::open(
+        &[Backend::Crud, Backend::Es],
+        &StorageOptions::default(),
+        scenario.first_event_id,
+    )
+    .unwrap();
+    App::new(
+        Session::open(
+            scenario::LoadedScenario {
+                name: "generated".into(),
+                scenario,
+            },
+            services,
+        )
+        .unwrap(),
+    )
+}
+
+#[test]
+fn end_on_a_long_scenario_runs_a_frame_of_steps_at_a_time_and_any_key_stops_it() {
+    use eslab::live::state::RUN_AHEAD_STEPS;
+    let mut app = generated(45);
+    press(&mut app, KeyCode::End);
+    // The key press ran one frame's worth, not all 450 steps, and the screen says so.
+    assert!(app.busy());
+    assert_eq!(app.session.records().len(), RUN_AHEAD_STEPS);
+    assert_eq!(app.at, Some(RUN_AHEAD_STEPS - 1));
+    let text = screen(&app);
+    assert!(
+        text.contains(&format!(
+            "running to the last step: {RUN_AHEAD_STEPS} of 450"
+        )),
+        "{text}"
+    );
+    // ← stops it where it got to, and goes back one step.
+    press(&mut app, KeyCode::Left);
+    assert!(!app.busy());
+    assert_eq!(app.at, Some(RUN_AHEAD_STEPS - 2));
+    app.tick(RUN_AHEAD_STEPS).unwrap();
+    assert_eq!(app.session.records().len(), RUN_AHEAD_STEPS, "stopped");
+    // End again carries on; the view's loop ticks between frames until the last step.
+    press(&mut app, KeyCode::End);
+    while app.busy() {
+        app.tick(RUN_AHEAD_STEPS).unwrap();
+    }
+    assert_eq!(app.at, Some(449));
+    assert_eq!(app.session.records().len(), 450);
+    assert!(!screen(&app).contains("running to the last step"));
+    assert!(screen(&app).contains("step 450/450"), "{}", screen(&app));
+}

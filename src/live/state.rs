@@ -176,7 +176,16 @@ pub struct App {
     pub mode: Mode,
     pub message: Option<Message>,
     pub quit: bool,
+    /// End was pressed with steps still to run: they run a frame's worth at a time
+    /// (`tick`), so the screen keeps answering keys on a long scenario.
+    running_to_end: bool,
 }
+
+/// How many steps one frame may run towards the end: a few milliseconds in a release build
+/// (about 10–25 µs a step, and now and then one of a few ms), well within a 60 Hz frame (16
+/// ms), with room left to draw. A count, not a time, so the same keys always give the same
+/// screens.
+pub const RUN_AHEAD_STEPS: usize = 200;
 
 impl App {
     pub fn new(session: super::Session) -> App {
@@ -193,7 +202,45 @@ impl App {
             mode: Mode::Normal,
             message: None,
             quit: false,
+            running_to_end: false,
         }
+    }
+
+    /// Whether steps are still being run towards the end (End on a long scenario).
+    pub fn busy(&self) -> bool {
+        self.running_to_end
+    }
+
+    /// Runs up to `steps` steps towards the end, showing the last one run; when none is left,
+    /// the run to the end is over.
+    pub fn tick(&mut self, steps: usize) -> anyhow::Result<()> {
+        if !self.running_to_end {
+            return Ok(());
+        }
+        let mut more = true;
+        for _ in 0..steps {
+            more = self.run_next()?;
+            if !more {
+                break;
+            }
+        }
+        more = more && self.session.left() > 0;
+        self.at = self.model.frames.len().checked_sub(1);
+        self.cursor = None;
+        if more {
+            self.message = Some(Message {
+                error: false,
+                text: format!(
+                    "running to the last step: {} of {} (any key stops)",
+                    self.model.frames.len(),
+                    self.session.planned()
+                ),
+            });
+        } else {
+            self.running_to_end = false;
+            self.message = None;
+        }
+        Ok(())
     }
 
     /// The step shown, if any.
@@ -216,6 +263,10 @@ impl App {
     }
 
     pub fn update(&mut self, msg: Msg) -> anyhow::Result<()> {
+        // Any key stops a run to the end where it got to; End carries on with it.
+        if std::mem::take(&mut self.running_to_end) {
+            self.message = None;
+        }
         let ran = self.model.frames.len();
         match (&mut self.mode, msg) {
             (_, Msg::Quit) => self.quit = true,
@@ -253,9 +304,8 @@ impl App {
                     self.cursor = None;
                 }
                 Msg::Last => {
-                    while self.run_next()? {}
-                    self.at = self.model.frames.len().checked_sub(1);
-                    self.cursor = None;
+                    self.running_to_end = true;
+                    self.tick(RUN_AHEAD_STEPS)?;
                 }
                 Msg::Travel(by) => {
                     let len = self.frame().map_or(0, |f| f.log_len);
