@@ -137,6 +137,12 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
 /// `eslab live`: the full-screen view on a terminal, else commands line by line from stdin
 /// (exit 2 when a line was not a command, 1 when a scenario's expectation failed).
 fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
+    let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if args.predict && !terminal {
+        bail!(
+            "--predict asks the room before each step and waits for its answer, so it needs a terminal; without one, `eslab live` runs the lines of stdin as a script"
+        );
+    }
     let backends = [Backend::Crud, Backend::Es];
     let (loaded, services) = if args.empty {
         let loaded = Session::blank_scenario();
@@ -146,8 +152,11 @@ fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
         open_scenario(&args.scenario, &backends, &args.storage)?
     };
     let mut session = Session::open(loaded, services)?;
-    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+    if terminal {
         let mut app = live::state::App::new(session);
+        if args.predict {
+            app = app.predicting();
+        }
         live::screen::run(&mut app, color)?;
         return Ok(SUCCESS);
     }
