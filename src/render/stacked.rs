@@ -75,13 +75,14 @@ pub fn pack(lines: &[Line], width: usize) -> Vec<Line> {
     for line in lines {
         for (part, text) in line.text.split('\n').enumerate() {
             let depth = indent(text);
-            // An event's stream and version may join its id and type, as in the log; an
-            // answer's amounts join each other, never its first line.
+            // An event's stream and version may join its id and type, as in the log (its
+            // attributes then start a line of their own); an answer's amounts join each
+            // other, never its first line.
             let appended = line.mark == Some(Mark::Appended);
             if let (Some(head_depth), Some(last)) = (head, out.last_mut())
                 && (part > 0 || appended)
                 && depth > head_depth
-                && (appended || indent(&last.text) > head_depth)
+                && (indent(&last.text) > head_depth || (appended && !last.text.contains(" · ")))
                 && last.mark == line.mark
             {
                 let joined = format!("{} · {}", last.text, text.trim_start());
