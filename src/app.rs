@@ -88,10 +88,15 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
     style.layout = match args.output.layout {
         Some(LayoutChoice::Wide) => render::Layout::Wide,
         Some(LayoutChoice::Stacked) => render::Layout::Stacked,
+        // --step: one block a screen, whatever the width.
+        None if args.step => render::Layout::Stacked,
         None => render::Layout::for_width(style.width.columns()),
     };
     let summary = if args.step {
-        run_step_by_step(&args.scenario, &backends, &args.storage, style)?.summary
+        match run_step_by_step(&args.scenario, &backends, &args.storage, style)? {
+            Some(trace) => trace.summary,
+            None => return Ok(SUCCESS),
+        }
     } else {
         let streamed = StreamedScenario::check(&args.scenario)?;
         let (mut services, _scratch) = open_streamed(&streamed, &backends, &args.storage)?;
@@ -151,6 +156,12 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
 /// `eslab live`: the full-screen view on a terminal, else commands line by line from stdin
 /// (exit 2 when a line was not a command, 1 when a scenario's expectation failed).
 fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
+    let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if args.predict && !terminal {
+        bail!(
+            "--predict asks the room before each step and waits for its answer, so it needs a terminal; without one, `eslab live` runs the lines of stdin as a script"
+        );
+    }
     let backends = [Backend::Crud, Backend::Es];
     let (loaded, services) = if args.empty {
         let loaded = Session::blank_scenario();
@@ -160,8 +171,11 @@ fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
         open_scenario(&args.scenario, &backends, &args.storage)?
     };
     let mut session = Session::open(loaded, services)?;
-    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+    if terminal {
         let mut app = live::state::App::new(session);
+        if args.predict {
+            app = app.predicting();
+        }
         live::screen::run(&mut app, color)?;
         return Ok(SUCCESS);
     }
@@ -499,13 +513,15 @@ fn warn_not_for(name: &str, scenario: &Scenario, backends: &[Backend], storage: 
     }
 }
 
-/// `eslab run --step`: print each step as it is done and wait for Enter.
+/// `eslab run --step`: print each step as it is done, as one block of the stacked layout
+/// under the ones before, and wait for a key; `q` (or Esc, Ctrl-C) stops the run there
+/// (`None`: nothing more runs, nothing is summed up).
 fn run_step_by_step(
     name_or_path: &str,
     backends: &[Backend],
     storage: &StorageArgs,
     style: Style,
-) -> anyhow::Result<Trace> {
+) -> anyhow::Result<Option<Trace>> {
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         bail!("--step waits for Enter after each step, so it needs a terminal on stdin and stdout");
     }
@@ -514,20 +530,60 @@ fn run_step_by_step(
     }
     let (loaded, mut services) = open_scenario(name_or_path, backends, storage)?;
     print(&render::run_opening(&ScenarioInfo::of(&loaded), style))?;
+    print("\n")?;
     let steps = loaded.scenario.steps.len();
-    let trace = runner::run_with(&loaded, &mut services, |record| {
+    let ran = runner::run_with(&loaded, &mut services, |record| {
         print(&render::run_step(backends, record, style))?;
         if record.step < steps {
             eprint!(
-                "step {}/{steps}: press Enter for the next one… ",
+                "step {}/{steps}: press Enter for the next one, q to quit… ",
                 record.step
             );
-            std::io::stdin().read_line(&mut String::new())?;
+            let go_on = next_key()?;
+            // The prompt ends, and a blank line sets it apart from the next block.
+            eprintln!("\n");
+            if !go_on {
+                return Err(StoppedByKey.into());
+            }
         }
         Ok(())
-    })?;
+    });
+    let trace = match ran {
+        Err(e) if e.is::<StoppedByKey>() => return Ok(None),
+        ran => ran?,
+    };
     print(&render::run_closing(&trace, style))?;
-    Ok(trace)
+    Ok(Some(trace))
+}
+
+/// `q` pressed during `run --step`.
+#[derive(Debug)]
+struct StoppedByKey;
+
+impl std::fmt::Display for StoppedByKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stopped by a key")
+    }
+}
+
+impl std::error::Error for StoppedByKey {}
+
+/// One key, read in raw mode (restored before returning, whatever happened): false for `q`,
+/// Esc or Ctrl-C, true for any other.
+fn next_key() -> anyhow::Result<bool> {
+    use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+    crossterm::terminal::enable_raw_mode()?;
+    let key = loop {
+        match event::read() {
+            Ok(Event::Key(key)) if key.kind != KeyEventKind::Release => break Ok(key),
+            Ok(_) => {}
+            Err(e) => break Err(e),
+        }
+    };
+    crossterm::terminal::disable_raw_mode()?;
+    let key = key?;
+    let ctrl_c = key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+    Ok(!(ctrl_c || matches!(key.code, KeyCode::Char('q') | KeyCode::Esc)))
 }
 
 /// Colour is decided once: `always`/`never` are final; `auto` colours only a terminal, and

@@ -98,10 +98,21 @@ pub struct Memory {
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct RunAtVolume {
     pub steps: u64,
-    /// Null where /proc does not say.
+    /// As the kernel counts it for the child (wait4); null where it does not say.
     pub peak_rss_bytes: Option<u64>,
     pub seconds: f64,
     pub steps_per_second: f64,
+}
+
+/// The live view's time from a key press to a drawn screen (`live::redraw`).
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveRedraw {
+    /// Steps of the generated scenario it was measured on.
+    pub steps: u64,
+    /// Key presses (and frames End ran steps in) measured.
+    pub presses: u64,
+    pub median_ms: f64,
+    pub worst_ms: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -118,6 +129,7 @@ pub struct BenchReport {
     pub latencies: Vec<Latency>,
     pub storage: Storage,
     pub memory: Memory,
+    pub live_redraw: LiveRedraw,
     pub targets: Vec<Target>,
 }
 
@@ -583,7 +595,15 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
         ));
     }
 
-    // 8. What it costs to keep.
+    // 8. The live view on the smaller generated scenario: every key press redrawn in a frame.
+    let live_redraw = live_redraws(small_orders, workload.seed)?;
+    targets.push(at_most(
+        "live view: slowest key press → drawn screen, ms (80 × 24)",
+        live_redraw.worst_ms,
+        16.0,
+    ));
+
+    // 9. What it costs to keep.
     let crud_rows = crud.storage()?.count;
     let storage = Storage {
         crud_bytes: database_bytes(crud.connection())?,
@@ -608,7 +628,8 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
 
     Ok(BenchReport {
         // 3: the ES ÷ CRUD target split in two, FULL and NORMAL; targets gained
-        // `pages_per_command`. 4: `memory.run_at_volume`, and its targets.
+        // `pages_per_command`. 4: `memory.run_at_volume` and `live_redraw`, and their
+        // targets.
         schema_version: 4,
         orders: workload.orders,
         changes: workload.changes,
@@ -620,7 +641,31 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
         latencies,
         storage,
         memory,
+        live_redraw,
         targets,
+    })
+}
+
+/// `eslab live` on a generated scenario of `orders` orders (ten steps each), keys pressed as
+/// an instructor would, each timed from the key to the drawn screen (`live::redraw`).
+fn live_redraws(orders: u64, seed: u64) -> anyhow::Result<LiveRedraw> {
+    let workload = Workload {
+        orders,
+        changes: 8,
+        seed,
+    };
+    let scenario =
+        crate::scenario::Scenario::from_json("generated", &workload.scenario_json().to_string())?;
+    let redraws = crate::live::redraw::measure(crate::scenario::LoadedScenario {
+        name: "generated".into(),
+        scenario,
+    })?;
+    let (median, worst) = redraws.median_and_worst();
+    Ok(LiveRedraw {
+        steps: redraws.steps as u64,
+        presses: redraws.presses.len() as u64,
+        median_ms: median.as_secs_f64() * 1e3,
+        worst_ms: worst.as_secs_f64() * 1e3,
     })
 }
 

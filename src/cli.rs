@@ -146,6 +146,9 @@ pub struct LiveArgs {
     /// Start with no steps: only the commands typed
     #[arg(long)]
     pub empty: bool,
+    /// Before each new step runs, ask what each design will do (applied, rejected, cannot answer), then reveal it and keep a score (needs a terminal)
+    #[arg(long)]
+    pub predict: bool,
     /// Width of the printed blocks without a terminal (default: 120)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
     pub width: Option<u16>,

@@ -1042,6 +1042,15 @@ pub fn history_caption(backend: Backend, view_went_down: bool) -> &'static str {
     }
 }
 
+/// The caption of both designs' histories in one table (the stacked layout).
+pub fn histories_caption(view_went_down: bool) -> &'static str {
+    if view_went_down {
+        "CRUD keeps only the row now; event sourcing rebuilds any state from its log. ↯ marks a step whose events waited in the log while OrderView was down: it answered no state then."
+    } else {
+        "CRUD keeps only the row now; event sourcing rebuilds any state from its log."
+    }
+}
+
 /// The steps whose commands event sourcing stored while OrderView was down, and what became
 /// of their events: one line per rebuild that replayed them (or none yet).
 pub fn view_down_steps(trace: &Trace) -> Vec<String> {
@@ -1228,6 +1237,86 @@ pub fn diff_gaps(steps: &[usize]) -> String {
         plural(steps.len() as u64, "steps"),
         step_list(steps)
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// `eslab live --predict`: what the room expects of each design, and how it went.
+
+/// What the room can predict of a design at a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guess {
+    /// Stored the command, or answered the question.
+    Applied,
+    /// Refused the command by its rules.
+    Rejected,
+    /// Cannot answer: it does not keep what the question needs.
+    CannotAnswer,
+}
+
+impl Guess {
+    pub const ALL: [Guess; 3] = [Guess::Applied, Guess::Rejected, Guess::CannotAnswer];
+
+    /// What a design did, as the room predicts it.
+    pub fn of(outcome: &Outcome) -> Guess {
+        match outcome {
+            Outcome::Rejected { .. } => Guess::Rejected,
+            Outcome::Unavailable { .. } => Guess::CannotAnswer,
+            _ => Guess::Applied,
+        }
+    }
+
+    /// The key that picks it.
+    pub fn key(self) -> char {
+        match self {
+            Guess::Applied => 'a',
+            Guess::Rejected => 'r',
+            Guess::CannotAnswer => 'c',
+        }
+    }
+
+    pub fn words(self) -> &'static str {
+        match self {
+            Guess::Applied => "applied",
+            Guess::Rejected => "rejected",
+            Guess::CannotAnswer => "cannot answer",
+        }
+    }
+}
+
+/// The question before a step runs: what will `backend` do?
+pub fn predict_question(backend: Backend) -> String {
+    let keys: Vec<String> = Guess::ALL
+        .iter()
+        .map(|g| format!("{} {}", g.key(), g.words()))
+        .collect();
+    format!(
+        "Predict: what will {} do? {} (Esc: don't run it)",
+        short(backend),
+        keys.join(" · ")
+    )
+}
+
+/// A prediction against what the design did: `✓ CRUD applied` or `✘ ES rejected (it was
+/// applied)`; a prediction is the room's own expectation, so it holds or fails like one.
+pub fn prediction(backend: Backend, guess: Guess, actual: Guess) -> Line {
+    if guess == actual {
+        Line::marked(Mark::Held, format!("{} {}", short(backend), guess.words()))
+    } else {
+        Line::marked(
+            Mark::Failed,
+            format!(
+                "{} {} (it was {})",
+                short(backend),
+                guess.words(),
+                actual.words()
+            ),
+        )
+    }
+}
+
+/// The room's score so far.
+pub fn score(right: u64, asked: u64) -> String {
+    format!("score {right} of {asked}")
 }
 
 #[cfg(test)]

@@ -70,6 +70,22 @@ fn bench_reports_every_phase_and_target_with_what_each_design_writes() {
     ] {
         assert!(targets.contains(&name), "{name} not in {targets:?}");
     }
+    // The live view, on the smaller generated scenario (--run-steps 25: two orders, 20 steps),
+    // its median and worst press beside a target row; how fast is the bench's to say.
+    let live = &report["live_redraw"];
+    assert_eq!(live["steps"], 20, "{live:#}");
+    assert!(live["presses"].as_u64().unwrap() > 20, "{live:#}");
+    assert!(live["median_ms"].as_f64().unwrap() <= live["worst_ms"].as_f64().unwrap());
+    assert!(
+        report["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"].as_str().unwrap().starts_with("live view")
+                && t["required"] == 16.0
+                && t["at_most"] == true),
+        "{report:#}"
+    );
     // 30 orders, each placed, changed twice and paid.
     assert_eq!(report["commands"], 120);
     for design in ["CRUD", "ES"] {
@@ -121,7 +137,7 @@ fn bench_reports_every_phase_and_target_with_what_each_design_writes() {
     assert!(es_pages > crud_pages, "{storage:#}");
 
     let targets = report["targets"].as_array().unwrap();
-    assert_eq!(targets.len(), 11, "{targets:#?}");
+    assert_eq!(targets.len(), 12, "{targets:#?}");
     // ES ÷ CRUD is held to two bars: 0.8 where every commit waits for the disk, 0.65 at
     // NORMAL, where the pages each design writes stand beside it.
     let target = |name: &str| {

@@ -1489,6 +1489,21 @@ fn step_by_step_on_a_terminal_waits_for_enter_after_each_step() {
     }
     assert!(!shown.contains("step 4/4: press Enter"), "{shown}");
     assert!(shown.contains("Summary"), "{shown}");
+    // One block of the stacked layout per step, even at 100 columns, each under a blank line
+    // after the prompt, so the blocks accumulate on screen.
+    assert!(
+        shown.contains("q to quit… \r\n\r\n2. change_quantity A1")
+            || shown.contains("q to quit… \n\n2. change_quantity A1"),
+        "{shown:?}"
+    );
+    assert!(shown.contains("CRUD: orders table "), "{shown}");
+    // q stops the run where it is: nothing more runs, nothing is summed up.
+    let (code, shown) =
+        eslab_on_a_terminal_typing("run bob --step --color never --width 100", &[], "\nq");
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("2. change_quantity A1"), "{shown}");
+    assert!(!shown.contains("3. pay A1"), "{shown}");
+    assert!(!shown.contains("Summary"), "{shown}");
     // --step is a table: other formats are refused, even on a terminal.
     let (code, shown) = eslab_on_a_terminal_typing("run bob --step --format json", &[], "");
     assert_eq!(code, 2, "{shown}");

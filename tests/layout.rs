@@ -102,10 +102,15 @@ fn the_layout_is_chosen_by_width_and_bob_fits_a_projector() {
     let heights: Vec<usize> = steps.map(|block| block.lines().count()).collect();
     assert_eq!(heights.len(), 4, "{narrow}");
     assert!(heights.iter().all(|&h| h <= 18), "{heights:?}\n{narrow}");
+    // Shorter than the old one-table output at 80 columns (71 lines), state histories included.
     assert!(
-        narrow.lines().count() < 117,
-        "shorter than the wide table at 80 columns (117 lines): {}",
+        narrow.lines().count() < 71,
+        "bob at 80 columns is {} lines:\n{narrow}",
         narrow.lines().count()
+    );
+    assert!(
+        narrow.contains("→ overwritten  v1") && narrow.contains("the row now    v3"),
+        "one state history for both designs, side by side:\n{narrow}"
     );
 }
 

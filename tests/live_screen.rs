@@ -142,3 +142,119 @@ fn keys_quit_open_the_legend_and_the_command_line() {
         Some(Msg::Quit)
     );
 }
+
+/// A generated scenario of `orders` orders, ten steps each, opened as `eslab live FILE` would.
+fn generated(orders: u64) -> App {
+    let workload = eslab::workload::Workload {
+        orders,
+        changes: 8,
+        seed: 7,
+    };
+    let scenario =
+        scenario::Scenario::from_json("generated", &workload.scenario_json().to_string()).unwrap();
+    let services = Services::open(
+        &[Backend::Crud, Backend::Es],
+        &StorageOptions::default(),
+        scenario.first_event_id,
+    )
+    .unwrap();
+    App::new(
+        Session::open(
+            scenario::LoadedScenario {
+                name: "generated".into(),
+                scenario,
+            },
+            services,
+        )
+        .unwrap(),
+    )
+}
+
+#[test]
+fn end_on_a_long_scenario_runs_a_frame_of_steps_at_a_time_and_any_key_stops_it() {
+    use eslab::live::state::RUN_AHEAD_STEPS;
+    let mut app = generated(45);
+    press(&mut app, KeyCode::End);
+    // The key press ran one frame's worth, not all 450 steps, and the screen says so.
+    assert!(app.busy());
+    assert_eq!(app.session.records().len(), RUN_AHEAD_STEPS);
+    assert_eq!(app.at, Some(RUN_AHEAD_STEPS - 1));
+    let text = screen(&app);
+    assert!(
+        text.contains(&format!(
+            "running to the last step: {RUN_AHEAD_STEPS} of 450"
+        )),
+        "{text}"
+    );
+    // ← stops it where it got to, and goes back one step.
+    press(&mut app, KeyCode::Left);
+    assert!(!app.busy());
+    assert_eq!(app.at, Some(RUN_AHEAD_STEPS - 2));
+    app.tick(RUN_AHEAD_STEPS).unwrap();
+    assert_eq!(app.session.records().len(), RUN_AHEAD_STEPS, "stopped");
+    // End again carries on; the view's loop ticks between frames until the last step.
+    press(&mut app, KeyCode::End);
+    while app.busy() {
+        app.tick(RUN_AHEAD_STEPS).unwrap();
+    }
+    assert_eq!(app.at, Some(449));
+    assert_eq!(app.session.records().len(), 450);
+    assert!(!screen(&app).contains("running to the last step"));
+    assert!(screen(&app).contains("step 450/450"), "{}", screen(&app));
+}
+
+#[test]
+fn predict_asks_each_design_before_a_step_runs_then_reveals_and_scores() {
+    let mut app = bob().predicting();
+    press(&mut app, KeyCode::Right);
+    // Nothing has run: the room is asked about the step to come, CRUD first.
+    assert_eq!(app.session.records().len(), 0);
+    golden("live_bob_predict_asks_crud", &app);
+    press(&mut app, KeyCode::Char('a'));
+    let asked_es = screen(&app);
+    assert!(
+        asked_es.contains("CRUD applied · Predict: what will ES do?"),
+        "{asked_es}"
+    );
+    press(&mut app, KeyCode::Char('r'));
+    // Both said: the step ran, and the reveal marks each prediction.
+    assert_eq!(app.session.records().len(), 1);
+    golden("live_bob_predict_revealed", &app);
+    let text = screen(&app);
+    assert!(text.contains("✓ CRUD applied"), "{text}");
+    assert!(text.contains("✘ ES rejected (it was applied)"), "{text}");
+    assert!(text.contains("score 1 of 2"), "{text}");
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Right);
+        press(&mut app, KeyCode::Char('a'));
+        press(&mut app, KeyCode::Char('a'));
+    }
+    assert_eq!(app.session.records().len(), 4);
+    // Going back and forth over steps already run asks nothing.
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Left);
+    press(&mut app, KeyCode::Right);
+    press(&mut app, KeyCode::Right);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.at, Some(3));
+    // A typed command waits for predictions too; Esc drops it unrun.
+    type_command(&mut app, "change A1 9 @1");
+    assert!(matches!(app.mode, Mode::Predict(_)));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.session.records().len(), 4, "Esc runs nothing");
+    type_command(&mut app, "change A1 9 @1");
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('r'));
+    let text = screen(&app);
+    // CRUD has no version to check, so it applies the stale change; ES rejects it.
+    assert!(
+        text.contains("✘ CRUD applied") || text.contains("✓ CRUD applied"),
+        "{text}"
+    );
+    assert!(text.contains("✓ ES rejected"), "{text}");
+    assert!(
+        matches!(app.predict, Some(score) if score.asked == 10),
+        "{:?}",
+        app.predict
+    );
+}

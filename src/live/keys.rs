@@ -4,6 +4,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::state::{Mode, Msg};
+use crate::narrate::Guess;
 
 /// The footer: every key the view answers to.
 pub const FOOTER: &str =
@@ -15,6 +16,17 @@ pub fn message(mode: &Mode, key: KeyEvent) -> Option<Msg> {
     }
     if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
         return Some(Msg::Quit);
+    }
+    if let Mode::Predict(_) = mode {
+        return match key.code {
+            KeyCode::Esc => Some(Msg::Back),
+            KeyCode::Char('q') => Some(Msg::Quit),
+            KeyCode::Char(c) => Guess::ALL
+                .into_iter()
+                .find(|g| g.key() == c)
+                .map(Msg::Guess),
+            _ => None,
+        };
     }
     if let Mode::Command(_) = mode {
         return match key.code {

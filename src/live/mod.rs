@@ -11,6 +11,7 @@
 pub mod command;
 pub mod keys;
 pub mod lines;
+pub mod redraw;
 pub mod screen;
 pub mod session;
 pub mod state;

@@ -10,7 +10,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
 use super::keys;
-use super::state::App;
+use super::state::{App, RUN_AHEAD_STEPS};
 use super::view;
 
 /// Runs the full-screen view until `q`.
@@ -34,6 +34,12 @@ fn event_loop(
 ) -> anyhow::Result<()> {
     while !app.quit {
         terminal.draw(|frame| view::render(app, frame, color))?;
+        // While End runs steps, a frame's worth at a time, keys are looked for between
+        // frames; otherwise the view waits for the next key.
+        if app.busy() && !event::poll(std::time::Duration::ZERO)? {
+            app.tick(RUN_AHEAD_STEPS)?;
+            continue;
+        }
         if let Event::Key(key) = event::read()?
             && let Some(msg) = keys::message(&app.mode, key)
         {

@@ -74,6 +74,11 @@ impl Session {
         self.records.len() + self.loaded.scenario.steps.len() - self.next
     }
 
+    /// The scenario's next step, not run yet.
+    pub fn next_step(&self) -> Option<&Step> {
+        self.loaded.scenario.steps.get(self.next)
+    }
+
     /// The scenario's steps not run yet.
     pub fn left(&self) -> usize {
         self.loaded.scenario.steps.len() - self.next

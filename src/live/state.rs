@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 
 use crate::domain::{self, OrderId, StoredEvent};
+use crate::narrate::{self, Guess};
+use crate::scenario::Step;
 use crate::service::{Backend, OrderState, Outcome, StorageChange};
 use crate::trace::StepRecord;
 
@@ -134,6 +136,23 @@ pub enum Mode {
     Command(String),
     /// The legend, over everything.
     Legend,
+    /// `--predict`: a step waits to run until the room has said what each design will do.
+    Predict(Box<Prediction>),
+}
+
+/// A step waiting for the room's predictions, one per design in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prediction {
+    /// The typed step, or `None` for the scenario's next one.
+    pub typed: Option<Step>,
+    pub guesses: Vec<Guess>,
+}
+
+/// `--predict`: how many predictions were right, of how many.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Score {
+    pub right: u64,
+    pub asked: u64,
 }
 
 /// A message on the command line: a command's outcome, or why it was refused.
@@ -155,6 +174,8 @@ pub enum Msg {
     /// Leave time travel.
     Present,
     Legend,
+    /// `--predict`: what the room expects of the next design asked.
+    Guess(Guess),
     OpenCommand,
     Type(char),
     Erase,
@@ -176,7 +197,18 @@ pub struct App {
     pub mode: Mode,
     pub message: Option<Message>,
     pub quit: bool,
+    /// `--predict`: the score, and each new step waits for the room's predictions.
+    pub predict: Option<Score>,
+    /// End was pressed with steps still to run: they run a frame's worth at a time
+    /// (`tick`), so the screen keeps answering keys on a long scenario.
+    running_to_end: bool,
 }
+
+/// How many steps one frame may run towards the end: a few milliseconds in a release build
+/// (about 10–25 µs a step, and now and then one of a few ms), well within a 60 Hz frame (16
+/// ms), with room left to draw. A count, not a time, so the same keys always give the same
+/// screens.
+pub const RUN_AHEAD_STEPS: usize = 200;
 
 impl App {
     pub fn new(session: super::Session) -> App {
@@ -193,7 +225,95 @@ impl App {
             mode: Mode::Normal,
             message: None,
             quit: false,
+            predict: None,
+            running_to_end: false,
         }
+    }
+
+    /// `eslab live --predict`: every step run from here on first asks what each design will do.
+    pub fn predicting(mut self) -> App {
+        self.predict = Some(Score::default());
+        self
+    }
+
+    /// The step the room is predicting, if it is asked to.
+    pub fn predicted_step(&self) -> Option<&Step> {
+        match &self.mode {
+            Mode::Predict(p) => p.typed.as_ref().or_else(|| self.session.next_step()),
+            _ => None,
+        }
+    }
+
+    /// Runs the step predicted, then says how each prediction went, and the score.
+    fn reveal(&mut self, prediction: Prediction) -> anyhow::Result<()> {
+        match prediction.typed {
+            Some(step) => {
+                self.session.run_typed(step)?;
+            }
+            None => {
+                self.session.run_next()?;
+            }
+        }
+        let record = self.session.records().last().expect("just run");
+        self.model.push(record);
+        self.at = Some(self.model.frames.len() - 1);
+        self.cursor = None;
+        let score = self.predict.get_or_insert_with(Score::default);
+        let mut said = Vec::new();
+        for (&backend, &guess) in self.session.backends().iter().zip(&prediction.guesses) {
+            let Some(outcome) = record.result(backend) else {
+                continue;
+            };
+            let line = narrate::prediction(backend, guess, Guess::of(outcome));
+            score.asked += 1;
+            if line.mark == Some(narrate::Mark::Held) {
+                score.right += 1;
+            }
+            said.push(line.text);
+        }
+        said.push(narrate::score(score.right, score.asked));
+        self.message = Some(Message {
+            error: false,
+            text: said.join(" · "),
+        });
+        Ok(())
+    }
+
+    /// Whether steps are still being run towards the end (End on a long scenario).
+    pub fn busy(&self) -> bool {
+        self.running_to_end
+    }
+
+    /// Runs up to `steps` steps towards the end, showing the last one run; when none is left,
+    /// the run to the end is over.
+    pub fn tick(&mut self, steps: usize) -> anyhow::Result<()> {
+        if !self.running_to_end {
+            return Ok(());
+        }
+        let mut more = true;
+        for _ in 0..steps {
+            more = self.run_next()?;
+            if !more {
+                break;
+            }
+        }
+        more = more && self.session.left() > 0;
+        self.at = self.model.frames.len().checked_sub(1);
+        self.cursor = None;
+        if more {
+            self.message = Some(Message {
+                error: false,
+                text: format!(
+                    "running to the last step: {} of {} (any key stops)",
+                    self.model.frames.len(),
+                    self.session.planned()
+                ),
+            });
+        } else {
+            self.running_to_end = false;
+            self.message = None;
+        }
+        Ok(())
     }
 
     /// The step shown, if any.
@@ -216,6 +336,10 @@ impl App {
     }
 
     pub fn update(&mut self, msg: Msg) -> anyhow::Result<()> {
+        // Any key stops a run to the end where it got to; End carries on with it.
+        if std::mem::take(&mut self.running_to_end) {
+            self.message = None;
+        }
         let ran = self.model.frames.len();
         match (&mut self.mode, msg) {
             (_, Msg::Quit) => self.quit = true,
@@ -232,11 +356,28 @@ impl App {
             (Mode::Command(_), _) => {}
             (Mode::Legend, Msg::Legend) => self.mode = Mode::Normal,
             (Mode::Legend, _) => {}
+            (Mode::Predict(prediction), Msg::Guess(guess)) => {
+                prediction.guesses.push(guess);
+                if prediction.guesses.len() >= self.session.backends().len() {
+                    let Mode::Predict(prediction) = std::mem::replace(&mut self.mode, Mode::Normal)
+                    else {
+                        unreachable!("matched above")
+                    };
+                    self.reveal(*prediction)?;
+                }
+            }
+            (Mode::Predict(_), Msg::Back) => self.mode = Mode::Normal,
+            (Mode::Predict(_), _) => {}
             (Mode::Normal, msg) => match msg {
                 Msg::Next => {
                     self.message = None;
                     let next = self.at.map_or(0, |at| at + 1);
-                    if next < ran || self.run_next()? {
+                    if next >= ran && self.predict.is_some() && self.session.left() > 0 {
+                        self.mode = Mode::Predict(Box::new(Prediction {
+                            typed: None,
+                            guesses: Vec::new(),
+                        }));
+                    } else if next < ran || self.run_next()? {
                         self.at = Some(next);
                         self.cursor = None;
                     }
@@ -253,9 +394,8 @@ impl App {
                     self.cursor = None;
                 }
                 Msg::Last => {
-                    while self.run_next()? {}
-                    self.at = self.model.frames.len().checked_sub(1);
-                    self.cursor = None;
+                    self.running_to_end = true;
+                    self.tick(RUN_AHEAD_STEPS)?;
                 }
                 Msg::Travel(by) => {
                     let len = self.frame().map_or(0, |f| f.log_len);
@@ -298,6 +438,13 @@ impl App {
                     text: format!("{e:#}"),
                 },
             }),
+            Ok(Some(Input::Step(step))) if self.predict.is_some() => {
+                self.mode = Mode::Predict(Box::new(Prediction {
+                    typed: Some(*step),
+                    guesses: Vec::new(),
+                }));
+                None
+            }
             Ok(Some(Input::Step(step))) => {
                 self.session.run_typed(*step)?;
                 let record = self.session.records().last().expect("just run");

@@ -149,6 +149,37 @@ fn footer(app: &App, width: usize, paint: &Paint) -> Text<'static> {
         .collect();
     match (&app.mode, &app.message) {
         (Mode::Command(typed), _) => lines.push(Line::from(format!(":{typed}▏"))),
+        (Mode::Predict(prediction), _) => {
+            // The step to come, as its block would title it, and the design asked next.
+            if let Some(step) = app.predicted_step() {
+                let action: Vec<String> = narrate::action(&step.action)
+                    .lines()
+                    .map(str::to_string)
+                    .collect();
+                let mut about = format!("next: {}", action.join(" · "));
+                if let Some(note) = &step.note {
+                    about.push_str(&format!(" · {}", narrate::clean_prose(note)));
+                }
+                for text in wrap(&about, width) {
+                    lines.push(Line::styled(
+                        text,
+                        Style::new().add_modifier(Modifier::BOLD),
+                    ));
+                }
+            }
+            let backends = app.session.backends();
+            let mut said: Vec<String> = backends
+                .iter()
+                .zip(&prediction.guesses)
+                .map(|(b, g)| format!("{} {}", narrate::short(*b), g.words()))
+                .collect();
+            if let Some(&asked) = backends.get(prediction.guesses.len()) {
+                said.push(narrate::predict_question(asked));
+            }
+            for text in wrap(&said.join(" · "), width) {
+                lines.push(Line::from(text));
+            }
+        }
         (_, Some(message)) => {
             let mark = message.error.then_some(Mark::Rejected);
             for text in wrap(&narrate::clean_prose(&message.text), width) {

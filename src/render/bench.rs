@@ -115,6 +115,23 @@ pub fn bench(report: &BenchReport, style: Style) -> String {
             runs.join("; ")
         ));
     }
+    let live = &report.live_redraw;
+    doc.table(
+        &[
+            "Live view (80 × 24): key press → drawn screen",
+            "Steps",
+            "Presses",
+            "Median ms",
+            "Worst ms",
+        ],
+        vec![vec![
+            "eslab live, the smaller generated scenario".to_string(),
+            live.steps.to_string(),
+            live.presses.to_string(),
+            format!("{:.2}", live.median_ms),
+            format!("{:.2}", live.worst_ms),
+        ]],
+    );
     doc.heading(2, "Targets");
     doc.table(
         &["Target", "Measured", "Required", "Met"],

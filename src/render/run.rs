@@ -370,7 +370,33 @@ fn run_conclusion(trace: &Trace, style: Style) -> Doc {
         doc.extend(report_section(step, fits));
     }
     doc.heading(2, "State histories");
-    for history in trace.histories() {
+    let histories = trace.histories();
+    if let (Some(width), [crud, es]) = (fits, &histories[..])
+        && crud.backend == Backend::Crud
+        && es.backend == Backend::Es
+    {
+        // Stacked, one table for both designs: a state both answered is one line, what
+        // each keeps of it side by side.
+        let view_went_down = es
+            .orders
+            .iter()
+            .any(|order| order.states.iter().any(|entry| entry.view_down));
+        doc.text(narrate::histories_caption(view_went_down));
+        doc.laid(stacked::table(
+            &[
+                "Order", "Step", "Status", "Quantity", "Price", "Total", "Paid", "CRUD", "ES",
+            ],
+            &merged_history_rows(crud, es),
+            width,
+        ));
+        if view_went_down {
+            doc.lines(narrate::view_down_steps(trace));
+        }
+        doc.heading(2, "Summary");
+        doc.lines(narrate::summary(&trace.summary, &trace.backends));
+        return doc;
+    }
+    for history in histories {
         let view_went_down = history
             .orders
             .iter()
@@ -468,6 +494,100 @@ pub(super) fn state_row(state: &OrderState) -> Vec<String> {
         row.push(version.to_string());
     }
     row
+}
+
+/// Both designs' histories as one table, order by order and step by step: a state both
+/// designs answered alike is one row with what each keeps of it (CRUD: overwritten or the
+/// row now; ES: its version); a state only one answered, or answered differently, is a row
+/// of its own with the other design's column empty.
+fn merged_history_rows(crud: &BackendHistory, es: &BackendHistory) -> Vec<Vec<Cell>> {
+    use std::collections::BTreeMap;
+    let mut orders: Vec<&crate::domain::OrderId> = Vec::new();
+    for order in crud.orders.iter().chain(&es.orders) {
+        if !orders.contains(&order.order_id) {
+            orders.push(order.order_id);
+        }
+    }
+    let mut rows = Vec::new();
+    for id in orders {
+        let crud_states = states_of(crud, id);
+        let es_states = states_of(es, id);
+        let mut steps: BTreeMap<usize, (Option<usize>, Option<usize>)> = BTreeMap::new();
+        for (i, entry) in crud_states.iter().enumerate() {
+            steps.entry(entry.step).or_default().0 = Some(i);
+        }
+        for (i, entry) in es_states.iter().enumerate() {
+            steps.entry(entry.step).or_default().1 = Some(i);
+        }
+        let kept = |i: usize| {
+            if i + 1 < crud_states.len() {
+                Cell::new(narrate::overwritten_row(), Mark::Overwritten)
+            } else {
+                narrate::current_row().into()
+            }
+        };
+        let state_cells = |state: &OrderState| {
+            let mut cells = state_row(state);
+            cells.truncate(5);
+            cells.into_iter().map(Cell::from).collect::<Vec<_>>()
+        };
+        let mut first = true;
+        for (step, (c, e)) in steps {
+            let mut row = |cells: Vec<Cell>, crud_cell: Cell, es_cell: Cell| {
+                let id = if first {
+                    narrate::clean(id.as_str())
+                } else {
+                    String::new()
+                };
+                first = false;
+                let mut row: Vec<Cell> = vec![id.into(), step.to_string().into()];
+                row.extend(cells);
+                row.extend([crud_cell, es_cell]);
+                rows.push(row);
+            };
+            let crud_state = c.and_then(|i| crud_states[i].state);
+            let es_entry = e.map(|i| &es_states[i]);
+            let es_state = es_entry.and_then(|entry| entry.state);
+            let version = |state: &OrderState| -> Cell {
+                state
+                    .version
+                    .map_or(String::new(), |v| format!("v{v}"))
+                    .into()
+            };
+            match (crud_state, es_state) {
+                (Some(a), Some(b)) if state_cells(a) == state_cells(b) => {
+                    row(state_cells(a), kept(c.expect("CRUD answered")), version(b));
+                }
+                _ => {
+                    if let (Some(i), Some(state)) = (c, crud_state) {
+                        row(state_cells(state), kept(i), "".into());
+                    }
+                    match (es_entry, es_state) {
+                        (_, Some(state)) => row(state_cells(state), "".into(), version(state)),
+                        // The caption says what the mark means; the row stays narrow.
+                        (Some(_), None) => row(
+                            (0..5).map(|_| Cell::from("")).collect(),
+                            "".into(),
+                            Cell::new(Mark::ViewDown.symbol(), Mark::ViewDown),
+                        ),
+                        (None, None) => {}
+                    }
+                }
+            }
+        }
+    }
+    rows
+}
+
+fn states_of<'h, 'a>(
+    history: &'h BackendHistory<'a>,
+    id: &crate::domain::OrderId,
+) -> &'h [crate::trace::HistoryEntry<'a>] {
+    history
+        .orders
+        .iter()
+        .find(|o| o.order_id == id)
+        .map_or(&[][..], |o| &o.states[..])
 }
 
 pub(super) fn history_rows(history: &BackendHistory) -> Vec<Vec<Cell>> {

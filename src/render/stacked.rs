@@ -53,7 +53,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 fn wrap_lines(lines: &[Line], width: usize) -> Vec<Marked> {
-    lines
+    pack(lines, width)
         .iter()
         .flat_map(|line| {
             wrap(&line.text, width)
@@ -61,6 +61,46 @@ fn wrap_lines(lines: &[Line], width: usize) -> Vec<Marked> {
                 .map(move |text| (line.mark, text))
         })
         .collect()
+}
+
+/// Lines that continue the one above them, indented deeper (an answer's amounts, an appended
+/// event's stream and attributes), joined to it with ` · ` while the whole fits `width`, so a
+/// narrow block spends its height on what changed. Nothing is reworded: the words are
+/// narrate's, only line breaks go. Separate lines of a history or a report stay one a line.
+pub fn pack(lines: &[Line], width: usize) -> Vec<Line> {
+    let indent = |text: &str| text.len() - text.trim_start_matches(' ').len();
+    let mut out: Vec<Line> = Vec::new();
+    // The indent of the line the current one continues.
+    let mut head: Option<usize> = None;
+    for line in lines {
+        for (part, text) in line.text.split('\n').enumerate() {
+            let depth = indent(text);
+            // An event's stream and version may join its id and type, as in the log (its
+            // attributes then start a line of their own); an answer's amounts join each
+            // other, never its first line.
+            let appended = line.mark == Some(Mark::Appended);
+            if let (Some(head_depth), Some(last)) = (head, out.last_mut())
+                && (part > 0 || appended)
+                && depth > head_depth
+                && (indent(&last.text) > head_depth || (appended && !last.text.contains(" · ")))
+                && last.mark == line.mark
+            {
+                let joined = format!("{} · {}", last.text, text.trim_start());
+                if display_width(&joined) <= width {
+                    last.text = joined;
+                    continue;
+                }
+            }
+            if head.is_none_or(|h| depth <= h) {
+                head = Some(depth);
+            }
+            out.push(Line {
+                mark: line.mark,
+                text: text.to_string(),
+            });
+        }
+    }
+    out
 }
 
 /// The step's first line: its number and what it does, the action's lines joined.
