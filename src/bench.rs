@@ -32,7 +32,8 @@ pub struct BenchOptions {
     /// orders of ten commands); the larger has 10×.
     pub run_steps: u64,
     /// Steps of the larger scenario `eslab run` is measured on at volume (time and peak
-    /// memory); the smaller has a tenth. 0 leaves the phase out.
+    /// memory), over `volume_steps / 100` orders; the smaller has a tenth, over the same
+    /// orders. 0 leaves the phase out.
     pub volume_steps: u64,
     /// The eslab binary whose `run` is timed: this program, when it is eslab.
     pub eslab_binary: PathBuf,
@@ -551,16 +552,24 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
         12.0,
     ));
 
-    // 7b. `eslab run` at volume: a tenth of `volume_steps`, then all of it, one run each
-    //     (a million-step run takes most of a minute), measuring time and peak memory.
+    // 7b. `eslab run` at volume: the same orders with ten times the steps (a tenth of
+    //     `volume_steps`, then all of it: each order changed 8, then 98 times), one run each
+    //     (a million-step run takes most of a minute), measuring time and peak memory. The
+    //     orders stay the same so that what is compared is the steps: a run's memory may grow
+    //     with its orders (OrderView holds each), not with its steps.
     let mut run_at_volume = Vec::new();
     if options.volume_steps > 0 {
-        let large_orders = (options.volume_steps / 10).max(10);
-        for orders in [large_orders / 10, large_orders] {
-            let file = generated_scenario(&runs, orders, workload.seed)?;
+        let orders = (options.volume_steps / 100).max(1);
+        for changes in [8, 98] {
+            let workload = Workload {
+                orders,
+                changes,
+                seed: workload.seed,
+            };
+            let file = generated_scenario_of(&runs, workload)?;
             let (elapsed, peak) = measure_eslab_run(&options.eslab_binary, &file)?;
             fs::remove_file(&file)?;
-            let steps = orders * 10;
+            let steps = workload.commands_count();
             metrics.push(metric(
                 "eslab run --format json at volume",
                 "both",
@@ -1159,11 +1168,18 @@ fn query_latencies(
 /// Writes a generated scenario of `orders` orders, each placed, changed eight times and paid
 /// (ten steps each), as `eslab generate` would, to a new file in `dir`.
 fn generated_scenario(dir: &Path, orders: u64, seed: u64) -> anyhow::Result<PathBuf> {
-    let workload = Workload {
-        orders,
-        changes: 8,
-        seed,
-    };
+    generated_scenario_of(
+        dir,
+        Workload {
+            orders,
+            changes: 8,
+            seed,
+        },
+    )
+}
+
+/// Writes a generated scenario of this workload into `dir`.
+fn generated_scenario_of(dir: &Path, workload: Workload) -> anyhow::Result<PathBuf> {
     let path = dir.join(format!("generated-{}.json", workload.commands_count()));
     let file = OpenOptions::new()
         .write(true)

@@ -180,7 +180,7 @@ pub struct BenchArgs {
     /// Steps of the smaller generated scenario `eslab run` is timed on, in whole orders of ten (the larger has ten times as many)
     #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(10..=1_000_000))]
     pub run_steps: u64,
-    /// Steps of the larger generated scenario `eslab run` is measured on at volume, for time and peak memory (the smaller has a tenth); 0 leaves it out
+    /// Steps of the larger generated scenario `eslab run` is measured on at volume, for time and peak memory, over N/100 orders (the smaller has a tenth of the steps over the same orders); 0 leaves it out
     #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
     pub volume_steps: u64,
     /// Keep the benchmark's databases in this folder (new subfolders only); default: a temporary folder

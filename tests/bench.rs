@@ -45,8 +45,8 @@ fn bench_reports_every_phase_and_target_with_what_each_design_writes() {
     let dir = tempfile::tempdir().unwrap();
     let report = tiny_bench(dir.path(), &["--snapshot-every", "40"]);
     assert_eq!(report["schema_version"], 4);
-    // `eslab run` at volume: 30 and 300 steps, each with its peak memory and pace, and the
-    // targets on them.
+    // `eslab run` at volume: 3 orders changed 8 and 98 times (30 and 300 steps), each run
+    // with its peak memory and pace, and the targets on them.
     let volume = report["memory"]["run_at_volume"].as_array().unwrap();
     let steps: Vec<u64> = volume
         .iter()
