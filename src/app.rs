@@ -142,6 +142,12 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
         stdout.flush()?;
         summary
     };
+    // `eslab bench` measures a run's peak memory by asking the run itself.
+    if std::env::var_os(bench::REPORT_PEAK_RSS).is_some()
+        && let Some(bytes) = bench::peak_rss()
+    {
+        eprintln!("{}{bytes}", bench::PEAK_RSS_SAID);
+    }
     let failures = summary.expectations.failures.len();
     if failures > 0 {
         eprintln!(

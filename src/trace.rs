@@ -265,9 +265,8 @@ impl HistorySpill {
             "PRAGMA cache_size = -2048;
              CREATE TABLE history (
                  backend INTEGER NOT NULL, first_seen INTEGER NOT NULL, seq INTEGER NOT NULL,
-                 order_id TEXT NOT NULL, step INTEGER NOT NULL, state TEXT, view_down INTEGER NOT NULL,
-                 PRIMARY KEY (backend, first_seen, seq)
-             ) WITHOUT ROWID;
+                 order_id TEXT NOT NULL, step INTEGER NOT NULL, state TEXT, view_down INTEGER NOT NULL
+             );
              BEGIN;",
         )?;
         Ok(HistorySpill {
@@ -329,6 +328,12 @@ impl HistorySpill {
         limit: Option<usize>,
         mut each: impl FnMut(SpilledHistory) -> anyhow::Result<()>,
     ) -> anyhow::Result<usize> {
+        // Entries go in in the order steps ran, each at the end of the table (an index kept
+        // while writing would touch a page per order and step); the order they are read in is
+        // indexed once, by a sort, when they are first read.
+        self.db.execute_batch(
+            "CREATE INDEX IF NOT EXISTS history_by_order ON history (backend, first_seen, seq)",
+        )?;
         let mut select = self.db.prepare_cached(
             "SELECT first_seen, order_id, step, state, view_down FROM history
              WHERE backend = ?1 ORDER BY first_seen, seq",

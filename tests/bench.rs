@@ -265,3 +265,31 @@ fn bench_fits_the_snapshot_interval_to_a_short_workload() {
     // One snapshot at 60 events, then a tail of 30.
     assert_eq!(short["count"], 90);
 }
+
+/// A generated scenario the bench already wrote for one phase is the same file for another:
+/// with these sizes the run-time phase's smaller scenario (10 orders, changed 8 times) is the
+/// volume phase's smaller one too.
+#[test]
+fn bench_reuses_a_generated_scenario_it_already_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args: Vec<&str> = TINY.iter().copied().take(7).collect();
+    let db_dir = dir.path().join("bench");
+    args.extend([
+        "--run-steps",
+        "100",
+        "--volume-steps",
+        "1000",
+        "--db-dir",
+        db_dir.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report = run_json_in(Env::NoBacktrace, &args);
+    let steps: Vec<u64> = report["memory"]["run_at_volume"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["steps"].as_u64().unwrap())
+        .collect();
+    assert_eq!(steps, [100, 1000]);
+}
