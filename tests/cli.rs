@@ -424,7 +424,7 @@ fn run_json_of_every_bundled_scenario_has_exactly_the_documented_shape() {
                         }
                     }
                     // CRUD cannot tell a history or a past state, but shows its latest row.
-                    (Backend::Crud, Outcome::Unavailable { latest, why }) => {
+                    (Backend::Crud, Outcome::Unavailable { latest, why, .. }) => {
                         assert!(step.action.is_question(), "{at}");
                         let fits = match (&step.action, why) {
                             (
@@ -457,7 +457,7 @@ fn run_json_of_every_bundled_scenario_has_exactly_the_documented_shape() {
                         }
                     }
                     // ES cannot answer only while its view is down.
-                    (Backend::Es, Outcome::Unavailable { latest, why }) => {
+                    (Backend::Es, Outcome::Unavailable { latest, why, .. }) => {
                         assert!(view_down, "{at}: ES unavailable with its view up");
                         assert_eq!(why, &shape::Unanswerable::ViewDown {}, "{at}");
                         assert!(latest.is_none(), "{at}");

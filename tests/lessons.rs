@@ -114,8 +114,8 @@ fn a_log_written_before_shapes_existed_is_carried_on_and_still_verifies() {
     assert_eq!(migrated["outcome"], "migrated");
     assert_eq!(migrated["rows_filled"], 2);
 
-    // Upgraded in place to schema 4; the old rows are exactly as written, the new ones follow.
-    assert_eq!(user_version(&events_file(&dir)), 4);
+    // Upgraded in place to schema 5; the old rows are exactly as written, the new ones follow.
+    assert_eq!(user_version(&events_file(&dir)), 5);
     let now = select(
         &events_file(&dir),
         "SELECT event_id, payload, hash FROM events ORDER BY event_id",

@@ -9,18 +9,29 @@ use rusqlite::{
 
 use super::{OrderView, StoredEvent, chain};
 use crate::db::{self, Location, Schema};
-use crate::domain::{Event, Order, OrderId, Shapes, apply};
+use crate::domain::{Actor, Event, Metadata, Order, OrderId, Shapes, Timestamp, apply};
 
 pub const SCHEMA: Schema = Schema {
     what: "event store",
     application_id: 0x4553_4c45, // "ESLE"
     // 4: `schema_version`, the shape each event's payload was written in.
-    version: 4,
-    upgrades: &[(
-        3,
-        "ALTER TABLE events ADD COLUMN schema_version INTEGER NOT NULL DEFAULT 1 \
-         CHECK (schema_version >= 1);",
-    )],
+    // 5: who and when: `recorded_at`, `actor`, `causation_id`, `correlation_id` (NULL on
+    // events written before).
+    version: 5,
+    upgrades: &[
+        (
+            3,
+            "ALTER TABLE events ADD COLUMN schema_version INTEGER NOT NULL DEFAULT 1 \
+             CHECK (schema_version >= 1);",
+        ),
+        (
+            4,
+            "ALTER TABLE events ADD COLUMN recorded_at TEXT; \
+             ALTER TABLE events ADD COLUMN actor TEXT; \
+             ALTER TABLE events ADD COLUMN causation_id TEXT; \
+             ALTER TABLE events ADD COLUMN correlation_id TEXT;",
+        ),
+    ],
     ddl: include_str!("schema.sql"),
     tables: &["events", "snapshots", "progress"],
 };
@@ -35,12 +46,73 @@ pub struct RawEvent {
     pub payload: String,
     pub hash: Vec<u8>,
     pub schema_version: i64,
+    /// `recorded_at`, `actor`, `causation_id`, `correlation_id` as stored: all NULL on an
+    /// event written before envelopes kept them.
+    pub metadata: [Option<String>; 4],
 }
 
 /// What an envelope holds beyond the first one, as the chain hashes it: `None` for an event
-/// whose envelope is the first one's (shape 1), which hashes as eslab always did.
-pub fn extension(schema_version: i64) -> Option<String> {
-    (schema_version != 1).then(|| format!("{{\"schema_version\":{schema_version}}}"))
+/// whose envelope is the first one's (shape 1, no metadata), which hashes as eslab always
+/// did; an event of another shape without metadata hashes as it did before metadata existed.
+pub fn extension(schema_version: i64, metadata: &[Option<&str>; 4]) -> Option<String> {
+    #[derive(serde::Serialize)]
+    struct WithMetadata<'a> {
+        schema_version: i64,
+        recorded_at: Option<&'a str>,
+        actor: Option<&'a str>,
+        causation_id: Option<&'a str>,
+        correlation_id: Option<&'a str>,
+    }
+    if metadata.iter().all(Option::is_none) {
+        return (schema_version != 1).then(|| format!("{{\"schema_version\":{schema_version}}}"));
+    }
+    let [recorded_at, actor, causation_id, correlation_id] = *metadata;
+    Some(
+        serde_json::to_string(&WithMetadata {
+            schema_version,
+            recorded_at,
+            actor,
+            causation_id,
+            correlation_id,
+        })
+        .expect("an envelope serializes"),
+    )
+}
+
+/// The four metadata columns of an event about to be written, as `extension` takes them.
+fn metadata_columns(metadata: Option<&Metadata>) -> [Option<String>; 4] {
+    match metadata {
+        None => [None, None, None, None],
+        Some(m) => [
+            Some(m.recorded_at.to_string()),
+            Some(m.actor.to_string()),
+            Some(m.causation_id.clone()),
+            Some(m.correlation_id.clone()),
+        ],
+    }
+}
+
+fn borrowed(columns: &[Option<String>; 4]) -> [Option<&str>; 4] {
+    [0, 1, 2, 3].map(|i| columns[i].as_deref())
+}
+
+/// Reads the metadata columns back: none at all, or all four, each well-formed.
+fn read_metadata(columns: [Option<String>; 4]) -> anyhow::Result<Option<Metadata>> {
+    match columns {
+        [None, None, None, None] => Ok(None),
+        [
+            Some(at),
+            Some(actor),
+            Some(causation_id),
+            Some(correlation_id),
+        ] => Ok(Some(Metadata {
+            recorded_at: Timestamp::parse(&at).map_err(anyhow::Error::msg)?,
+            actor: Actor::new(actor).map_err(anyhow::Error::msg)?,
+            causation_id,
+            correlation_id,
+        })),
+        _ => anyhow::bail!("its metadata is partly missing"),
+    }
 }
 
 impl RawEvent {
@@ -53,7 +125,7 @@ impl RawEvent {
             self.stream_version,
             &self.event_type,
             &self.payload,
-            extension(self.schema_version).as_deref(),
+            extension(self.schema_version, &borrowed(&self.metadata)).as_deref(),
         )
     }
 
@@ -65,6 +137,7 @@ impl RawEvent {
             &self.event_type,
             self.schema_version,
             &self.payload,
+            self.metadata.clone(),
         )
         .with_context(|| format!("event {} cannot be read", self.event_id))
     }
@@ -87,6 +160,7 @@ impl Tail {
         event_type: &str,
         schema_version: u32,
         payload: &str,
+        metadata: &[Option<String>; 4],
     ) -> anyhow::Result<Tail> {
         let id = i64::try_from(self.next_id).context("event ids are exhausted")?;
         let version = stream_version as i64;
@@ -98,8 +172,9 @@ impl Tail {
             version,
             event_type,
             payload,
-            extension(shape).as_deref(),
+            extension(shape, &borrowed(metadata)).as_deref(),
         );
+        let [recorded_at, actor, causation_id, correlation_id] = metadata;
         insert.execute(params![
             id,
             stream_id,
@@ -107,7 +182,11 @@ impl Tail {
             event_type,
             payload,
             hash.as_slice(),
-            shape
+            shape,
+            recorded_at,
+            actor,
+            causation_id,
+            correlation_id,
         ])?;
         Ok(Tail {
             next_id: self.next_id + 1,
@@ -132,6 +211,7 @@ fn read_event(row: &rusqlite::Row) -> rusqlite::Result<anyhow::Result<StoredEven
         &row.get::<_, String>(3)?,
         row.get(5)?,
         &row.get::<_, String>(4)?,
+        [row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?],
     );
     Ok(decoded.with_context(|| format!("event {event_id} cannot be read")))
 }
@@ -143,9 +223,11 @@ fn decode_event(
     event_type: &str,
     schema_version: i64,
     payload: &str,
+    metadata: [Option<String>; 4],
 ) -> anyhow::Result<StoredEvent> {
     let schema_version = u32::try_from(schema_version)?;
     Ok(StoredEvent {
+        metadata: read_metadata(metadata)?,
         event_id: u64::try_from(event_id)?,
         stream_id: OrderId::new(stream_id).map_err(anyhow::Error::msg)?,
         stream_version: u64::try_from(stream_version)?,
@@ -160,11 +242,12 @@ fn sql_id(id: Option<u64>) -> i64 {
 }
 
 const INSERT_EVENT: &str = "INSERT INTO events \
-     (event_id, stream_id, stream_version, event_type, payload, hash, schema_version) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+     (event_id, stream_id, stream_version, event_type, payload, hash, schema_version, \
+      recorded_at, actor, causation_id, correlation_id) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
-const SELECT_EVENTS: &str =
-    "SELECT event_id, stream_id, stream_version, event_type, payload, schema_version FROM events";
+const SELECT_EVENTS: &str = "SELECT event_id, stream_id, stream_version, event_type, payload, \
+     schema_version, recorded_at, actor, causation_id, correlation_id FROM events";
 
 impl EventStore {
     pub fn open(location: &Location, first_event_id: u64) -> anyhow::Result<EventStore> {
@@ -241,7 +324,8 @@ impl EventStore {
     /// Appends a command's events to one stream after `tail`, inside the caller's write
     /// transaction, in which the stream stands at `expected_version`: the events get the
     /// versions after it, and UNIQUE(stream_id, stream_version) refuses them should anything
-    /// else have got there. Each is written in the shape `shapes` names for its type.
+    /// else have got there. Each is written in the shape `shapes` names for its type, with
+    /// the command's `metadata` in its envelope.
     /// Returns them as a reader of the log will get them back, and the log's new tail.
     pub fn append(
         tx: &Transaction,
@@ -250,7 +334,9 @@ impl EventStore {
         expected_version: u64,
         events: Vec<Event>,
         shapes: &Shapes,
+        metadata: Option<&Metadata>,
     ) -> anyhow::Result<(Vec<StoredEvent>, Tail)> {
+        let columns = metadata_columns(metadata);
         let mut tail = tail;
         let mut insert = tx.prepare_cached(INSERT_EVENT)?;
         let mut appended = Vec::with_capacity(events.len());
@@ -265,6 +351,7 @@ impl EventStore {
                 stream_version: expected_version + offset,
                 schema_version: shape,
                 event: Event::decode(event_type, shape, &payload).map_err(anyhow::Error::msg)?,
+                metadata: metadata.cloned(),
             };
             tail = tail.insert(
                 &mut insert,
@@ -273,6 +360,7 @@ impl EventStore {
                 event_type,
                 shape,
                 &payload,
+                &columns,
             )?;
             appended.push(stored);
         }
@@ -335,6 +423,7 @@ impl EventStore {
                         event.event_type(),
                         1,
                         &payload,
+                        &[None, None, None, None],
                     )?;
                 }
             }
@@ -399,8 +488,8 @@ impl EventStore {
         mut visit: impl FnMut(RawEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         let mut select = self.conn.prepare_cached(
-            "SELECT event_id, stream_id, stream_version, event_type, payload, hash, schema_version \
-             FROM events ORDER BY event_id",
+            "SELECT event_id, stream_id, stream_version, event_type, payload, hash, schema_version, \
+             recorded_at, actor, causation_id, correlation_id FROM events ORDER BY event_id",
         )?;
         let mut rows = select.query([])?;
         while let Some(row) = rows.next()? {
@@ -412,6 +501,7 @@ impl EventStore {
                 payload: row.get(4)?,
                 hash: row.get(5)?,
                 schema_version: row.get(6)?,
+                metadata: [row.get(7)?, row.get(8)?, row.get(9)?, row.get(10)?],
             })?;
         }
         Ok(())
