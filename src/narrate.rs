@@ -269,15 +269,15 @@ pub fn who_and_when(by: &Actor, at: &Timestamp) -> String {
     format!("by {} at {at}", clean(by.as_str()))
 }
 
-/// Who issued an event's command, for a table cell: `—` for an event written before
-/// envelopes kept it.
-pub fn recorded_by(metadata: Option<&Metadata>) -> String {
-    metadata.map_or("—".into(), |m| clean(m.actor.as_str()))
-}
-
-/// When an event was recorded, for a table cell: `—` when its envelope does not say.
-pub fn recorded_at(metadata: Option<&Metadata>) -> String {
-    metadata.map_or("—".into(), |m| m.recorded_at.to_string())
+/// Who recorded an event and when, for a narrow table cell: the actor, then the date and
+/// the time on lines of their own (`support`, `2026-03-01`, `10:15:00Z`); `—` for an event
+/// written before envelopes kept it.
+pub fn recorded(metadata: Option<&Metadata>) -> String {
+    metadata.map_or("—".into(), |m| {
+        let at = m.recorded_at.to_string();
+        let (date, time) = at.split_once('T').unwrap_or((&at, ""));
+        format!("{}\n{date}\n{time}", clean(m.actor.as_str()))
+    })
 }
 
 /// What a CRUD row says of its writers: the last one only.

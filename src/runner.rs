@@ -250,25 +250,26 @@ impl StreamedScenario {
 pub struct Clock {
     start: Timestamp,
     by: Actor,
+    /// `run-` and 12 hex digits of SHA-256 over the scenario's title: the same for every
+    /// run of the scenario, in memory or in files, and known before its steps are read.
+    correlation_id: String,
 }
 
 impl Clock {
     pub fn of(scenario: &Scenario) -> Clock {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(scenario.title.as_bytes());
         Clock {
             start: scenario.start,
             by: scenario.by.clone(),
+            correlation_id: format!("run-{}", &hex::encode(digest)[..12]),
         }
     }
 
     /// What step `number`'s command carries: its own `by` and `at`, else the scenario's actor
     /// and `start` plus `STEP_SECONDS` per step before it; caused by the step's command, in the
-    /// run of the scenario with this fingerprint.
-    pub fn metadata(
-        &self,
-        number: usize,
-        step: &Step,
-        fingerprint: &str,
-    ) -> anyhow::Result<Metadata> {
+    /// scenario's run.
+    pub fn metadata(&self, number: usize, step: &Step) -> anyhow::Result<Metadata> {
         let recorded_at = match step.at {
             Some(at) => at,
             None => (number as i64 - 1)
@@ -280,7 +281,7 @@ impl Clock {
             recorded_at,
             actor: step.by.clone().unwrap_or_else(|| self.by.clone()),
             causation_id: format!("command-{number}"),
-            correlation_id: format!("run-{}", fingerprint.get(..12).unwrap_or(fingerprint)),
+            correlation_id: self.correlation_id.clone(),
         })
     }
 }
@@ -344,7 +345,7 @@ impl Run {
         let metadata = match &step.action {
             Action::Command(_) => Some(
                 self.clock
-                    .metadata(number, &step, &self.fingerprint)
+                    .metadata(number, &step)
                     .with_context(|| format!("step {number} ({})", step.action.name()))?,
             ),
             _ => None,

@@ -197,8 +197,8 @@ impl<'de> Deserialize<'de> for Actor {
 
 /// What a command carries into what it stores: when it was recorded, by whom, and what caused
 /// it. `causation_id` names the command (`command-3`: the command of step 3);
-/// `correlation_id` names the run it belongs to (`run-` and the scenario's fingerprint), so
-/// that every event a scenario caused can be found together.
+/// `correlation_id` names the run it belongs to (`run-` and a digest of the scenario's
+/// title), so that every event a scenario caused can be found together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Metadata {

@@ -14,7 +14,7 @@ CREATE TABLE events (
     recorded_at    TEXT,                         -- RFC 3339 UTC, the scenario's time
     actor          TEXT,                         -- who issued the command
     causation_id   TEXT,                         -- the command that caused it: `command-3`
-    correlation_id TEXT,                         -- the run it belongs to: `run-` + fingerprint
+    correlation_id TEXT,                         -- the scenario run it belongs to: `run-…`
     UNIQUE (stream_id, stream_version)
 ) STRICT;
 

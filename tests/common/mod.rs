@@ -647,6 +647,10 @@ pub mod shape {
         pub event_id: Option<u64>,
         #[serde(default, deserialize_with = "present")]
         pub row: Option<BTreeMap<String, String>>,
+        #[serde(default, deserialize_with = "present")]
+        pub last_changed_by: Option<String>,
+        #[serde(default, deserialize_with = "present")]
+        pub last_changed_at: Option<UtcTime>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -806,7 +810,7 @@ pub mod shape {
         pub actor: String,
         /// `command-N`: the command of step N.
         pub causation_id: String,
-        /// `run-` and the first 12 hex digits of the scenario's fingerprint.
+        /// `run-` and 12 hex digits of a digest of the scenario's title.
         pub correlation_id: String,
     }
 
