@@ -427,7 +427,8 @@ impl Expect {
                 if outcome
                     || self.row.is_some()
                     || self.event_id.is_some()
-                    || self.expects_state() =>
+                    || self.expects_state()
+                    || !self.expects_last_change() =>
             {
                 Some("a history expects `last_changed_by` or `last_changed_at`")
             }

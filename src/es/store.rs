@@ -236,6 +236,17 @@ fn decode_event(
     })
 }
 
+/// A row whose columns do not hold what the schema says (a NULL where NOT NULL, text where an
+/// integer belongs) is damage that SQLite did not notice: said as such.
+fn malformed(error: rusqlite::Error) -> anyhow::Error {
+    match error {
+        rusqlite::Error::InvalidColumnType(..) | rusqlite::Error::FromSqlConversionFailure(..) => {
+            anyhow::anyhow!("the database disk image is malformed: {error}")
+        }
+        other => other.into(),
+    }
+}
+
 /// An event id bound for SQL; `None` means no bound (the end of the log).
 fn sql_id(id: Option<u64>) -> i64 {
     id.map_or(i64::MAX, |id| i64::try_from(id).unwrap_or(i64::MAX))
@@ -312,7 +323,7 @@ impl EventStore {
         ))?;
         let mut rows = select.query(params![order_id.as_str(), sql_id(until)])?;
         while let Some(row) = rows.next()? {
-            visit(read_event(row)??)?;
+            visit(read_event(row).map_err(malformed)??)?;
         }
         Ok(())
     }
@@ -393,7 +404,7 @@ impl EventStore {
         ))?;
         let mut rows = select.query(params![after, sql_id(until)])?;
         while let Some(row) = rows.next()? {
-            visit(read_event(row)??)?;
+            visit(read_event(row).map_err(malformed)??)?;
         }
         Ok(())
     }
@@ -466,7 +477,7 @@ impl EventStore {
         })?;
         let mut rows = select.query(params_from_iter(std::iter::once(after).chain(until)))?;
         while let Some(row) = rows.next()? {
-            let event_id: i64 = row.get(0)?;
+            let event_id: i64 = row.get(0).map_err(malformed)?;
             let replayed = (|| {
                 let stream_id = row.get_ref(1)?.as_str()?;
                 let stream_version: i64 = row.get(2)?;
@@ -493,16 +504,20 @@ impl EventStore {
         )?;
         let mut rows = select.query([])?;
         while let Some(row) = rows.next()? {
-            visit(RawEvent {
-                event_id: row.get(0)?,
-                stream_id: row.get(1)?,
-                stream_version: row.get(2)?,
-                event_type: row.get(3)?,
-                payload: row.get(4)?,
-                hash: row.get(5)?,
-                schema_version: row.get(6)?,
-                metadata: [row.get(7)?, row.get(8)?, row.get(9)?, row.get(10)?],
-            })?;
+            let raw = (|| {
+                Ok(RawEvent {
+                    event_id: row.get(0)?,
+                    stream_id: row.get(1)?,
+                    stream_version: row.get(2)?,
+                    event_type: row.get(3)?,
+                    payload: row.get(4)?,
+                    hash: row.get(5)?,
+                    schema_version: row.get(6)?,
+                    metadata: [row.get(7)?, row.get(8)?, row.get(9)?, row.get(10)?],
+                })
+            })()
+            .map_err(malformed)?;
+            visit(raw)?;
         }
         Ok(())
     }
