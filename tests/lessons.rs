@@ -858,8 +858,7 @@ fn bad_by_and_at_are_input_errors_naming_file_line_and_step() {
     }
     // Only a command is issued by someone at some time.
     let (_dir, path) = file_with(
-        "{\"title\": \"t\", \"steps\": [\n{\"query\": {\"order_id\": \"A1\"}, \"by\": \"support\"}\n]}"
-            .to_string(),
+        "{\"title\": \"t\", \"steps\": [\n{\"query\": {\"order_id\": \"A1\"}, \"by\": \"support\"}\n]}",
     );
     let stderr = input_error(["run", path_str(&path)]);
     assert!(

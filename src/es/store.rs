@@ -150,6 +150,13 @@ pub struct Tail {
     pub hash: chain::Hash,
 }
 
+/// What a new row's envelope holds beyond the first envelope: its shape and who and when
+/// (the four metadata columns, all `None` for an event written without them).
+struct Extension<'a> {
+    schema_version: u32,
+    metadata: &'a [Option<String>; 4],
+}
+
 impl Tail {
     /// Inserts one event row at this tail, chained to it; returns the tail after it.
     fn insert(
@@ -158,9 +165,11 @@ impl Tail {
         stream_id: &str,
         stream_version: u64,
         event_type: &str,
-        schema_version: u32,
         payload: &str,
-        metadata: &[Option<String>; 4],
+        Extension {
+            schema_version,
+            metadata,
+        }: Extension,
     ) -> anyhow::Result<Tail> {
         let id = i64::try_from(self.next_id).context("event ids are exhausted")?;
         let version = stream_version as i64;
@@ -369,9 +378,11 @@ impl EventStore {
                 stored.stream_id.as_str(),
                 stored.stream_version,
                 event_type,
-                shape,
                 &payload,
-                &columns,
+                Extension {
+                    schema_version: shape,
+                    metadata: &columns,
+                },
             )?;
             appended.push(stored);
         }
@@ -432,9 +443,11 @@ impl EventStore {
                         stream_id.as_str(),
                         version,
                         event.event_type(),
-                        1,
                         &payload,
-                        &[None, None, None, None],
+                        Extension {
+                            schema_version: 1,
+                            metadata: &[None, None, None, None],
+                        },
                     )?;
                 }
             }
