@@ -785,7 +785,7 @@ fn full_durability(
 fn execute_all(service: &mut dyn OrderService, commands: &[Command]) -> anyhow::Result<Duration> {
     let started = Instant::now();
     for command in commands {
-        service.execute(command, None)?;
+        service.execute(command, None, None)?;
     }
     Ok(started.elapsed())
 }
@@ -823,7 +823,7 @@ fn drive_alternating(
         for (service, time) in services.iter_mut().zip(&mut times) {
             let started = Instant::now();
             for command in chunk {
-                service.execute(command, None)?;
+                service.execute(command, None, None)?;
             }
             *time += started.elapsed();
         }
@@ -923,8 +923,8 @@ fn pages_per_command(dir: &Path, workload: &Workload) -> anyhow::Result<PagesPer
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA wal_autocheckpoint = 0;")?;
     }
     for command in &sample {
-        crud.execute(command, None)?;
-        es.execute(command, None)?;
+        crud.execute(command, None, None)?;
+        es.execute(command, None, None)?;
     }
     let per_command = |conn: &Connection| -> anyhow::Result<f64> {
         // Returns (busy, frames in the WAL, frames checkpointed); it also copies the frames into

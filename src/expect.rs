@@ -48,6 +48,10 @@ pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcom
         Outcome::Rejected { reason, .. } => format!("rejected: {reason}"),
         _ => "answered".to_string(),
     };
+    if expect.expects_last_change() {
+        let checked = check_last_change(expect, outcome, fail);
+        return Checked { checked, failures };
+    }
     if matches!(
         outcome,
         Outcome::Unavailable { .. } | Outcome::NotApplicable { .. }
@@ -120,6 +124,40 @@ pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcom
         check_state(expect, outcome, &mut fail);
     }
     Checked { checked, failures }
+}
+
+/// Who made an order's latest change, and when, as a history answers it: the log's last
+/// event, or the row's last writer. A design whose answer does not say is not held to it.
+fn check_last_change(
+    expect: &Expect,
+    outcome: &Outcome,
+    mut fail: impl FnMut(&str, String, String),
+) -> bool {
+    let last = match outcome {
+        Outcome::History { events } => events
+            .last()
+            .and_then(|e| e.metadata.as_ref())
+            .map(|m| (&m.actor, m.recorded_at)),
+        Outcome::Unavailable {
+            last_write: Some(written),
+            ..
+        } => Some((&written.by, written.at)),
+        _ => None,
+    };
+    let Some((by, at)) = last else {
+        return false;
+    };
+    if let Some(wanted) = &expect.last_changed_by
+        && wanted != by
+    {
+        fail("last_changed_by", wanted.to_string(), by.to_string());
+    }
+    if let Some(wanted) = expect.last_changed_at
+        && wanted != at
+    {
+        fail("last_changed_at", wanted.to_string(), at.to_string());
+    }
+    true
 }
 
 /// Whether a report cell holds what an expectation wrote: the same text, with `->` standing
@@ -279,6 +317,7 @@ mod tests {
                         quantity: 6,
                         reason: None,
                     }),
+                    metadata: None,
                 }],
             },
             state: None,

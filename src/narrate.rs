@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::domain::projection::Keep;
 use crate::domain::{
-    Command, Event, OrderId, Question, Rejection, ReportKind, ReportName, ReportQuery, StoredEvent,
+    Actor, Command, Event, LastWrite, Metadata, OrderId, Question, Rejection, ReportKind,
+    ReportName, ReportQuery, StoredEvent, Timestamp,
 };
 use crate::expect::{self, Failure};
 use crate::scenario::{Action, DeployAction, Expect, ViewAction};
@@ -260,6 +261,30 @@ pub fn event_line(stored: &StoredEvent) -> String {
         event_id(stored.event_id),
         stored.event.event_type(),
         attributes(&stored.event, " ").join(", ")
+    )
+}
+
+/// Who and when, as a history says it: `by support at 2026-03-01T10:15:00Z`.
+pub fn who_and_when(by: &Actor, at: &Timestamp) -> String {
+    format!("by {} at {at}", clean(by.as_str()))
+}
+
+/// Who recorded an event and when, for a narrow table cell: the actor, then the date and
+/// the time on lines of their own (`support`, `2026-03-01`, `10:15:00Z`); `—` for an event
+/// written before envelopes kept it.
+pub fn recorded(metadata: Option<&Metadata>) -> String {
+    metadata.map_or("—".into(), |m| {
+        let at = m.recorded_at.to_string();
+        let (date, time) = at.split_once('T').unwrap_or((&at, ""));
+        format!("{}\n{date}\n{time}", clean(m.actor.as_str()))
+    })
+}
+
+/// What a CRUD row says of its writers: the last one only.
+pub fn last_write_line(written: &LastWrite) -> String {
+    format!(
+        "last written {}; who wrote before, and when, was overwritten",
+        who_and_when(&written.by, &written.at)
     )
 }
 
@@ -525,6 +550,12 @@ pub fn expectation(expect: &Expect, step: &Action) -> Option<String> {
     }
     if let Some(version) = expect.version {
         parts.push(format!("version {version}"));
+    }
+    if let Some(by) = &expect.last_changed_by {
+        parts.push(format!("last changed by {}", clean(by.as_str())));
+    }
+    if let Some(at) = expect.last_changed_at {
+        parts.push(format!("last changed at {at}"));
     }
     if let Some(row) = &expect.row {
         let columns = match step {
@@ -975,8 +1006,11 @@ pub fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
             events
                 .iter()
                 .map(|e| {
+                    let who = e.metadata.as_ref().map_or(String::new(), |m| {
+                        format!(" · {}", who_and_when(&m.actor, &m.recorded_at))
+                    });
                     Line::plain(format!(
-                        "v{} {} {}{}: {}",
+                        "v{} {} {}{}: {}{who}",
                         e.stream_version,
                         event_id(e.event_id),
                         e.event.event_type(),
@@ -996,11 +1030,18 @@ pub fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
         }
         Outcome::Unavailable {
             latest: Some(state),
+            last_write,
             ..
-        } => vec![
-            Line::marked(Mark::Cannot, "only the latest row:"),
-            Line::under(Mark::Cannot, order_state(state)),
-        ],
+        } => {
+            let mut lines = vec![
+                Line::marked(Mark::Cannot, "only the latest row:"),
+                Line::under(Mark::Cannot, order_state(state)),
+            ];
+            if let Some(written) = last_write {
+                lines.push(Line::under(Mark::Cannot, last_write_line(written)));
+            }
+            lines
+        }
         Outcome::Unavailable { latest: None, .. } => vec![Line::marked(Mark::Cannot, "—")],
         Outcome::ViewCrashed { .. } => {
             vec![Line::marked(Mark::ViewDown, "queries unavailable")]

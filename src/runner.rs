@@ -6,11 +6,12 @@ use anyhow::{Context, bail};
 
 use crate::crud::{self, CrudStore};
 use crate::db::{self, Location, Schema};
+use crate::domain::{Actor, Metadata, Timestamp};
 use crate::es::{self, EventSourcedService};
 use crate::expect;
 use crate::scenario::{
-    self, Action, DeployAction, Fingerprint, LoadedScenario, Scenario, ScenarioSource, Step,
-    ViewAction,
+    self, Action, DeployAction, Fingerprint, LoadedScenario, STEP_SECONDS, Scenario,
+    ScenarioSource, Step, ViewAction,
 };
 use crate::service::{
     Agreement, Backend, CommandOutcome, Inapplicable, OrderQuery, OrderService, Outcome, Question,
@@ -170,7 +171,7 @@ pub fn run_with(
     mut after_step: impl FnMut(&StepRecord) -> anyhow::Result<()>,
 ) -> anyhow::Result<Trace> {
     let scenario = &loaded.scenario;
-    let mut run = Run::start(services, &scenario.fingerprint())?;
+    let mut run = Run::start(services, &scenario.fingerprint(), Clock::of(scenario))?;
     let mut steps = Vec::with_capacity(scenario.steps.len());
     for step in &scenario.steps {
         let record = run.step(services, step.clone())?;
@@ -235,11 +236,53 @@ impl StreamedScenario {
         fingerprint: &str,
         mut each: impl FnMut(StepRecord) -> anyhow::Result<()>,
     ) -> anyhow::Result<RunEnd> {
-        let mut run = Run::start(services, fingerprint)?;
+        let mut run = Run::start(services, fingerprint, Clock::of(&self.scenario))?;
         scenario::for_each_step(&self.name, &self.source, |step| {
             each(run.step(services, step)?)
         })?;
         run.finish(services)
+    }
+}
+
+/// Where a run's times and actors come from: the scenario, never the clock, so that a run
+/// writes the same thing every time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clock {
+    start: Timestamp,
+    by: Actor,
+    /// `run-` and 12 hex digits of SHA-256 over the scenario's title: the same for every
+    /// run of the scenario, in memory or in files, and known before its steps are read.
+    correlation_id: String,
+}
+
+impl Clock {
+    pub fn of(scenario: &Scenario) -> Clock {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(scenario.title.as_bytes());
+        Clock {
+            start: scenario.start,
+            by: scenario.by.clone(),
+            correlation_id: format!("run-{}", &hex::encode(digest)[..12]),
+        }
+    }
+
+    /// What step `number`'s command carries: its own `by` and `at`, else the scenario's actor
+    /// and `start` plus `STEP_SECONDS` per step before it; caused by the step's command, in the
+    /// scenario's run.
+    pub fn metadata(&self, number: usize, step: &Step) -> anyhow::Result<Metadata> {
+        let recorded_at = match step.at {
+            Some(at) => at,
+            None => (number as i64 - 1)
+                .checked_mul(STEP_SECONDS)
+                .and_then(|offset| self.start.plus_seconds(offset))
+                .context("its time, counted from the scenario's start, is past the year 9999")?,
+        };
+        Ok(Metadata {
+            recorded_at,
+            actor: step.by.clone().unwrap_or_else(|| self.by.clone()),
+            causation_id: format!("command-{number}"),
+            correlation_id: self.correlation_id.clone(),
+        })
     }
 }
 
@@ -249,6 +292,7 @@ impl StreamedScenario {
 /// live session can own both them and its run.
 pub struct Run {
     fingerprint: String,
+    clock: Clock,
     marks: bool,
     /// Per design, the steps an earlier run did (`--continue`).
     done: Vec<u64>,
@@ -266,7 +310,7 @@ pub struct RunEnd {
 impl Run {
     /// Starts a run of the scenario with this fingerprint (`Scenario::fingerprint`): it marks
     /// each step done under it, and with `--continue` skips what the databases say is done.
-    pub fn start(services: &mut Services, fingerprint: &str) -> anyhow::Result<Run> {
+    pub fn start(services: &mut Services, fingerprint: &str, clock: Clock) -> anyhow::Result<Run> {
         // With --continue, each database says how far it got: a run killed between the two
         // designs' commits leaves them a step apart, and each carries on from its own.
         let done: Vec<u64> = if services.resume {
@@ -281,6 +325,7 @@ impl Run {
         let compared = services.each().len() > 1;
         Ok(Run {
             fingerprint: fingerprint.to_string(),
+            clock,
             marks: services.marks,
             done,
             next: 1,
@@ -297,6 +342,14 @@ impl Run {
             step: number as u64,
         };
         let marks = self.marks;
+        let metadata = match &step.action {
+            Action::Command(_) => Some(
+                self.clock
+                    .metadata(number, &step)
+                    .with_context(|| format!("step {number} ({})", step.action.name()))?,
+            ),
+            _ => None,
+        };
         let mut results = Vec::new();
         for (service, &done) in services.each().into_iter().zip(&self.done) {
             let backend = service.backend();
@@ -310,9 +363,10 @@ impl Run {
                 continue;
             }
             let mark = marks.then_some(&mark);
-            let outcome = perform(service, &step.action, mark).with_context(|| {
-                format!("step {number} ({}) failed on {backend}", step.action.name())
-            })?;
+            let outcome =
+                perform(service, &step.action, metadata.as_ref(), mark).with_context(|| {
+                    format!("step {number} ({}) failed on {backend}", step.action.name())
+                })?;
             if let Some(expect) = &step.expect {
                 let checked = expect::evaluate(number, backend, expect, &outcome);
                 self.summary.expectations.checked += usize::from(checked.checked);
@@ -358,10 +412,11 @@ impl Run {
 fn perform(
     service: &mut dyn OrderService,
     action: &Action,
+    metadata: Option<&Metadata>,
     mark: Option<&StepMark>,
 ) -> anyhow::Result<Outcome> {
     Ok(match action {
-        Action::Command(command) => match service.execute(command, mark)? {
+        Action::Command(command) => match service.execute(command, metadata, mark)? {
             CommandOutcome::Applied { change, caveats } => {
                 // What the design answers right after the command, from where it reads.
                 let now = Question::Query(OrderQuery {

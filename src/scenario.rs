@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::domain::{
-    Cancel, ChangeQuantity, Command, Deploy, Money, OrderId, Pay, PlaceOrder, Status,
+    Actor, Cancel, ChangeQuantity, Command, Deploy, Money, OrderId, Pay, PlaceOrder, Status,
+    Timestamp,
 };
 use crate::service::Question;
 
@@ -54,6 +55,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
         "own-read-model",
         include_str!("../scenarios/own-read-model.json"),
     ),
+    ("audit", include_str!("../scenarios/audit.json")),
 ];
 
 /// A scenario file is refused above this size: it is a hand-written story, not a data dump.
@@ -74,6 +76,13 @@ pub struct Scenario {
     /// when run with one of them. Empty for a scenario whose expectations hold under all.
     #[serde(default)]
     pub not_for: BTreeMap<DesignFlag, String>,
+    /// When the first step happens; each later step happens `STEP_SECONDS` after the one
+    /// before, unless it says `at`. Times come from the scenario, never the clock.
+    #[serde(default = "default_start")]
+    pub start: Timestamp,
+    /// Who issues a command that does not say `by`.
+    #[serde(default = "default_actor")]
+    pub by: Actor,
     /// Empty when the scenario was read as a stream (`for_each_step`): each step was handed
     /// on as it was read instead.
     #[serde(deserialize_with = "deserialize_steps")]
@@ -165,6 +174,23 @@ impl DesignFlag {
 
 fn default_first_event_id() -> u64 {
     1
+}
+
+/// The time of step 1 when a scenario gives no `start`.
+pub const DEFAULT_START: &str = "2026-03-01T09:00:00Z";
+
+/// Who issues a command when neither it nor the scenario says `by`.
+pub const DEFAULT_ACTOR: &str = "clerk";
+
+/// Seconds between one step's default time and the next's.
+pub const STEP_SECONDS: i64 = 60;
+
+pub fn default_start() -> Timestamp {
+    Timestamp::parse(DEFAULT_START).expect("the default start is a time")
+}
+
+pub fn default_actor() -> Actor {
+    Actor::new(DEFAULT_ACTOR).expect("the default actor is a name")
 }
 
 fn deserialize_event_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
@@ -264,6 +290,11 @@ pub struct Step {
     /// What the step must come to, on every design that can answer. Boxed: most steps have
     /// none, and a long run keeps every step twice (here and in its trace).
     pub expect: Option<Box<Expect>>,
+    /// Who issued the step's command (commands only); else the scenario's `by`.
+    pub by: Option<Actor>,
+    /// When the step's command was issued (commands only); else the scenario's time for the
+    /// step. Need not be after the step before's: the log's order is its event ids.
+    pub at: Option<Timestamp>,
 }
 
 /// A step's expectation. Commands take `ok` or `rejected`; commands and queries take the
@@ -308,6 +339,13 @@ pub struct Expect {
         deserialize_with = "deserialize_row"
     )]
     pub row: Option<BTreeMap<String, String>>,
+    /// For histories: who made the order's latest change. Both designs can say: the log's
+    /// last event, the row's `updated_by`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_changed_by: Option<Actor>,
+    /// For histories: when the order's latest change was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_changed_at: Option<Timestamp>,
 }
 
 /// A row's values: strings, or numbers kept as the text the file wrote.
@@ -372,10 +410,29 @@ impl Expect {
             || self.version.is_some()
     }
 
+    /// Whether the step expects who made the latest change, or when.
+    pub fn expects_last_change(&self) -> bool {
+        self.last_changed_by.is_some() || self.last_changed_at.is_some()
+    }
+
     /// Which expectations make sense for which step.
     fn fits(&self, action: &Action) -> Result<(), String> {
         let outcome = self.ok.is_some() || self.rejected.is_some();
+        let history = matches!(action, Action::Question(Question::History(_)));
         let problem = match action {
+            _ if self.expects_last_change() && !history => {
+                Some("`last_changed_by` and `last_changed_at` are for history steps")
+            }
+            Action::Question(Question::History(_))
+                if outcome
+                    || self.row.is_some()
+                    || self.event_id.is_some()
+                    || self.expects_state()
+                    || !self.expects_last_change() =>
+            {
+                Some("a history expects `last_changed_by` or `last_changed_at`")
+            }
+            Action::Question(Question::History(_)) => None,
             Action::Command(_) if self.row.is_some() => Some("`row` is for report steps"),
             Action::Command(_) if self.ok.is_some() && self.rejected.is_some() => {
                 Some("expect either `ok` or `rejected`, not both")
@@ -399,9 +456,7 @@ impl Expect {
                 Some("a report expects a `row`")
             }
             Action::Question(Question::Report(_)) => None,
-            Action::Question(Question::History(_)) | Action::View(_) | Action::Deploy(_) => {
-                Some("this step takes no expectations")
-            }
+            Action::View(_) | Action::Deploy(_) => Some("this step takes no expectations"),
         };
         match problem {
             Some(problem) => Err(format!("expect: {problem}")),
@@ -427,7 +482,23 @@ impl<'de> Deserialize<'de> for Step {
                 let mut action: Option<Action> = None;
                 let mut note: Option<String> = None;
                 let mut expect: Option<Expect> = None;
+                let mut by: Option<Actor> = None;
+                let mut at: Option<Timestamp> = None;
                 while let Some(key) = map.next_key::<String>()? {
+                    if key == "by" {
+                        if by.is_some() {
+                            return Err(de::Error::duplicate_field("by"));
+                        }
+                        by = Some(map.next_value()?);
+                        continue;
+                    }
+                    if key == "at" {
+                        if at.is_some() {
+                            return Err(de::Error::duplicate_field("at"));
+                        }
+                        at = Some(map.next_value()?);
+                        continue;
+                    }
                     if key == "note" {
                         if note.is_some() {
                             return Err(de::Error::duplicate_field("note"));
@@ -481,10 +552,18 @@ impl<'de> Deserialize<'de> for Step {
                 if let Some(expect) = &expect {
                     expect.fits(&action).map_err(de::Error::custom)?;
                 }
+                if !matches!(action, Action::Command(_)) && (by.is_some() || at.is_some()) {
+                    return Err(de::Error::custom(format!(
+                        "`by` and `at` say who issued a command and when: `{}` is not a command",
+                        action.name()
+                    )));
+                }
                 Ok(Step {
                     action,
                     note,
                     expect: expect.map(Box::new),
+                    by,
+                    at,
                 })
             }
         }

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 pub use crate::db::StepMark;
 use crate::domain::{
-    Command, Deploy, Money, Order, OrderId, Rejection, Report, Status, StoredEvent,
+    Command, Deploy, LastWrite, Metadata, Money, Order, OrderId, Rejection, Report, Status,
+    StoredEvent,
 };
 pub use crate::domain::{HistoryQuery, OrderQuery, Question, ReportQuery};
 
@@ -290,12 +291,15 @@ pub enum Outcome {
         source: ReportSource,
         report: Report,
     },
-    /// This design cannot answer the question; `latest` is what it can still show.
+    /// This design cannot answer the question; `latest` is what it can still show, and
+    /// `last_write` who wrote it last and when, where the row keeps that (a history).
     Unavailable {
         #[serde(flatten)]
         reason: Unanswerable,
         #[serde(skip_serializing_if = "Option::is_none")]
         latest: Option<OrderState>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        last_write: Option<LastWrite>,
     },
     /// The read model was dropped.
     ViewCrashed {
@@ -448,11 +452,14 @@ pub struct StorageSummary {
 pub trait OrderService {
     fn backend(&self) -> Backend;
 
-    /// Decides and stores one command, in one transaction. With a `mark`, the same transaction
-    /// records that the step is done, so `--continue` can carry on after an interruption.
+    /// Decides and stores one command, in one transaction, with who issued it and when
+    /// (`metadata`: none for a bare command, as a benchmark sends). With a `mark`, the same
+    /// transaction records that the step is done, so `--continue` can carry on after an
+    /// interruption.
     fn execute(
         &mut self,
         command: &Command,
+        metadata: Option<&Metadata>,
         mark: Option<&StepMark>,
     ) -> anyhow::Result<CommandOutcome>;
 

@@ -21,7 +21,9 @@ use crate::service::{Agreement, Backend, OrderState, Outcome, StorageSummary};
 /// 4: a `report` step may `define` its own read model: any name, CRUD's `sql` source gives
 /// its `query`, and CRUD may be unable (`events_not_kept`, `field_overwritten`,
 /// `no_event_order`).
-pub const SCHEMA_VERSION: u32 = 4;
+/// 5: who and when: an event may carry `metadata` (`recorded_at`, `actor`, `causation_id`,
+/// `correlation_id`); CRUD's `history_not_kept` may say the row's `last_write` (`at`, `by`).
+pub const SCHEMA_VERSION: u32 = 5;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Trace {

@@ -1299,13 +1299,19 @@ fn expectations_that_do_not_fit_the_step_are_input_errors() {
             "history",
             query.clone(),
             json!({"quantity": 5}),
-            "this step takes no expectations",
+            "a history expects `last_changed_by` or `last_changed_at`",
         ),
         (
             "history",
             query.clone(),
             json!({}),
-            "this step takes no expectations",
+            "a history expects `last_changed_by` or `last_changed_at`",
+        ),
+        (
+            "query",
+            query.clone(),
+            json!({"last_changed_by": "support"}),
+            "`last_changed_by` and `last_changed_at` are for history steps",
         ),
         (
             "crash_view",

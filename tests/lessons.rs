@@ -15,10 +15,15 @@ use serde_json::{Value, json};
 /// The databases `eslab run bob` wrote before events had shapes (event log schema 3),
 /// committed as they were made: a copy in a fresh folder, never the fixture itself.
 fn old_bob() -> (tempfile::TempDir, PathBuf) {
+    fixture_copy("bob-v1")
+}
+
+/// A copy of a fixture's databases in a fresh folder, never the fixture itself.
+fn fixture_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let copy = tmp.path().join("bob");
     std::fs::create_dir(&copy).unwrap();
-    let fixture = manifest_dir().join("tests/fixtures/bob-v1");
+    let fixture = manifest_dir().join("tests/fixtures").join(name);
     for file in ["events.sqlite3", "crud.sqlite3"] {
         std::fs::copy(fixture.join(file), copy.join(file)).unwrap();
     }
@@ -114,8 +119,8 @@ fn a_log_written_before_shapes_existed_is_carried_on_and_still_verifies() {
     assert_eq!(migrated["outcome"], "migrated");
     assert_eq!(migrated["rows_filled"], 2);
 
-    // Upgraded in place to schema 4; the old rows are exactly as written, the new ones follow.
-    assert_eq!(user_version(&events_file(&dir)), 4);
+    // Upgraded in place to schema 5; the old rows are exactly as written, the new ones follow.
+    assert_eq!(user_version(&events_file(&dir)), 5);
     let now = select(
         &events_file(&dir),
         "SELECT event_id, payload, hash FROM events ORDER BY event_id",
@@ -590,4 +595,359 @@ mod own_read_model {
             prop_assert!(matches!(es_changes, Outcome::Report { .. }), "{:?}", es_changes);
         }
     }
+}
+
+// Lesson 2: who and when.
+
+/// The results of one design at every step of a run's JSON.
+fn step_result<'a>(run: &'a Value, step: usize, backend: &str) -> &'a Value {
+    results_of(run, backend)[step - 1]
+}
+
+#[test]
+fn every_event_keeps_who_and_when_and_the_crud_row_only_its_last_writer() {
+    let run = json(["run", "audit", "--format", "json"]);
+    assert_eq!(run["summary"]["expectations"]["failures"], json!([]));
+    let correlation =
+        step_result(&run, 1, "es")["storage"]["append"]["events"][0]["metadata"]["correlation_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    assert!(
+        correlation.starts_with("run-") && correlation.len() == 16,
+        "{correlation}"
+    );
+    // Step 1 says neither: the scenario's `start` and `by`. Steps 2 and 3 say their own.
+    let history = &step_result(&run, 4, "es")["events"];
+    let said: Vec<Value> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["metadata"].clone())
+        .collect();
+    assert_eq!(
+        said,
+        [
+            json!({"recorded_at": "2026-03-01T09:00:00Z", "actor": "bob",
+                   "causation_id": "command-1", "correlation_id": correlation}),
+            json!({"recorded_at": "2026-03-01T10:15:00Z", "actor": "support",
+                   "causation_id": "command-2", "correlation_id": correlation}),
+            json!({"recorded_at": "2026-03-01T10:20:00Z", "actor": "bob",
+                   "causation_id": "command-3", "correlation_id": correlation}),
+        ]
+    );
+    // The appended event is the one the history reads back.
+    assert_eq!(
+        step_result(&run, 2, "es")["storage"]["append"]["events"][0]["metadata"],
+        said[1]
+    );
+    // CRUD: only the row's last writer, which was the payment, not the quantity change.
+    let crud = step_result(&run, 4, "crud");
+    assert_eq!(crud["why"], "history_not_kept");
+    assert_eq!(
+        crud["last_write"],
+        json!({"at": "2026-03-01T10:20:00Z", "by": "bob"})
+    );
+    let table = ok(["run", "audit", "--format", "markdown"]);
+    assert_contains_all(
+        &table,
+        &[
+            "by support at",
+            "2026-03-01T10:15:00Z",
+            "last written by bob at",
+        ],
+    );
+}
+
+#[test]
+fn without_by_and_at_times_come_from_the_scenario_never_the_clock() {
+    let (_dir, path) = file_with(
+        json!({"title": "t", "steps": [
+            place_order("A1", "Bob", 5, 10),
+            {"query": {"order_id": "A1"}},
+            {"change_quantity": {"order_id": "A1", "quantity": 6}},
+            {"change_quantity": {"order_id": "A1", "quantity": 7}, "at": "2026-02-01T08:00:00Z"},
+            {"history": {"order_id": "A1"}}
+        ]})
+        .to_string(),
+    );
+    let first = json(["run", path_str(&path), "--format", "json"]);
+    let events = step_result(&first, 5, "es")["events"].as_array().unwrap();
+    let when: Vec<(&str, &str, &str)> = events
+        .iter()
+        .map(|e| {
+            let m = &e["metadata"];
+            (
+                m["recorded_at"].as_str().unwrap(),
+                m["actor"].as_str().unwrap(),
+                m["causation_id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // A minute per step from the default start, counting the query; an `at` may go back in
+    // time (the log's order is its event ids), and the step after it does not follow it.
+    assert_eq!(
+        when,
+        [
+            ("2026-03-01T09:00:00Z", "clerk", "command-1"),
+            ("2026-03-01T09:02:00Z", "clerk", "command-3"),
+            ("2026-02-01T08:00:00Z", "clerk", "command-4"),
+        ]
+    );
+    // Deterministic: a second run writes the same.
+    assert_eq!(json(["run", path_str(&path), "--format", "json"]), first);
+}
+
+#[test]
+fn who_and_when_are_stored_in_both_designs_and_covered_by_the_chain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("db");
+    let d = path_str(&dir);
+    ok(["run", "audit", "--db-dir", d]);
+    let rows: Vec<(Option<String>, Option<String>)> = select(
+        &dir.join("crud.sqlite3"),
+        "SELECT updated_at, updated_by FROM orders",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
+    assert_eq!(
+        rows,
+        [(Some("2026-03-01T10:20:00Z".into()), Some("bob".into()))]
+    );
+    let table = ok(["log", "--db-dir", d]);
+    assert_contains_all(&table, &["Recorded", "support", "2026-03-01", "10:15:00Z"]);
+    let log = json(["log", "--db-dir", d, "--format", "json"]);
+    assert_eq!(log["events"][1]["metadata"]["actor"], "support");
+    assert_eq!(
+        log["events"][1]["metadata"]["recorded_at"],
+        "2026-03-01T10:15:00Z"
+    );
+    assert_eq!(
+        json(["verify", "--db-dir", d, "--format", "json"])["holds"],
+        true
+    );
+    // Rewrite who or when of event 2002, or drop all of it: the chain breaks there.
+    for (name, set) in [
+        ("actor", "actor = 'bob'"),
+        ("time", "recorded_at = '2026-03-01T10:14:00Z'"),
+        ("cause", "causation_id = 'command-3'"),
+        ("run", "correlation_id = 'run-000000000000'"),
+        (
+            "none",
+            "recorded_at = NULL, actor = NULL, causation_id = NULL, correlation_id = NULL",
+        ),
+    ] {
+        let copy = tmp.path().join(format!("copy-{name}"));
+        std::fs::create_dir(&copy).unwrap();
+        for file in ["events.sqlite3", "crud.sqlite3"] {
+            std::fs::copy(dir.join(file), copy.join(file)).unwrap();
+        }
+        let db = Connection::open(events_file(&copy)).unwrap();
+        db.execute_batch(&format!(
+            "DROP TRIGGER events_are_never_updated; UPDATE events SET {set} WHERE event_id = 2002;"
+        ))
+        .unwrap();
+        drop(db);
+        let out = run(["verify", "--db-dir", path_str(&copy), "--format", "json"]);
+        assert_eq!(out.code, Some(1), "{name}: {}", out.stderr);
+        let verdict: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let chain = verdict["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "tamper-evident chain holds")
+            .unwrap();
+        assert_eq!(chain["first_bad_event"], 2002, "{name}: {verdict}");
+    }
+}
+
+#[test]
+fn a_log_written_before_who_and_when_keeps_its_hashes_and_carries_on_with_them() {
+    let (tmp, dir) = old_bob();
+    let d = path_str(&dir);
+    let hashes = |dir: &Path| -> Vec<Vec<u8>> {
+        select(
+            &events_file(dir),
+            "SELECT hash FROM events ORDER BY event_id",
+            |r| r.get(0),
+        )
+    };
+    let old = hashes(&dir);
+    let log = json(["log", "--db-dir", d, "--format", "json"]);
+    assert!(
+        log["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e.get("metadata").is_none()),
+        "{log}"
+    );
+    let scenario = write_scenario(
+        tmp.path(),
+        "more.json",
+        &json!({"title": "Support after Bob", "first_event_id": 2001, "steps": [
+            {"place_order": {"order_id": "B2", "customer": "Carol", "product": "Pen",
+                             "quantity": 2, "unit_price": 3},
+             "by": "support", "at": "2026-03-02T11:00:00Z",
+             "expect": {"ok": true, "event_id": 2004}},
+            {"history": {"order_id": "A1"}},
+            {"history": {"order_id": "B2"},
+             "expect": {"last_changed_by": "support", "last_changed_at": "2026-03-02T11:00:00Z"}}
+        ]}),
+    );
+    let run = json([
+        "run",
+        path_str(&scenario),
+        "--db-dir",
+        d,
+        "--continue",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run["summary"]["expectations"]["failures"], json!([]));
+    assert_eq!(run["summary"]["expectations"]["checked"], 4);
+    // Old events: as written, no metadata; Bob's old row does not say who wrote it either.
+    let events = step_result(&run, 2, "es")["events"].as_array().unwrap();
+    assert_eq!(events.len(), 3);
+    assert!(events.iter().all(|e| e.get("metadata").is_none()), "{run}");
+    assert!(step_result(&run, 2, "crud").get("last_write").is_none());
+    let new = &step_result(&run, 3, "es")["events"][0]["metadata"];
+    assert_eq!(new["actor"], "support");
+    assert_eq!(hashes(&dir)[..3], old[..]);
+    assert_eq!(user_version(&dir.join("crud.sqlite3")), 4);
+    assert_eq!(
+        json(["verify", "--db-dir", d, "--format", "json"])["holds"],
+        true
+    );
+    let replay = json(["replay", "--db-dir", d, "--format", "json"]);
+    assert_eq!(field_u64s(&replay["orders"], "quantity"), [6, 2]);
+}
+
+#[test]
+fn bad_by_and_at_are_input_errors_naming_file_line_and_step() {
+    let command = r#"{"change_quantity": {"order_id": "A1", "quantity": 6}"#;
+    for (extra, expected) in [
+        (
+            r#""at": "2026-02-30T10:00:00Z""#,
+            "step 2: at: \"2026-02-30T10:00:00Z\" is not an RFC 3339 time in UTC, like 2026-03-01T10:15:00Z: 2026-02 has no day 30",
+        ),
+        (
+            r#""at": "2026-03-01T10:15:00+01:00""#,
+            "step 2: at: \"2026-03-01T10:15:00+01:00\" is not an RFC 3339 time in UTC",
+        ),
+        (
+            r#""at": "2026-03-01 10:15:00Z""#,
+            "step 2: at: \"2026-03-01 10:15:00Z\" is not an RFC 3339 time in UTC",
+        ),
+        (r#""at": 1772360100"#, "step 2: at: invalid type: integer"),
+        (
+            r#""by": """#,
+            "step 2: by: `by` must name someone, not be empty",
+        ),
+        (
+            r#""by": "the boss""#,
+            "step 2: by: `by` \"the boss\" may hold only letters, digits",
+        ),
+        (r#""by": "a", "by": "b""#, "step 2: duplicate field `by`"),
+    ] {
+        let (_dir, path) = file_with(format!(
+            "{{\"title\": \"t\", \"steps\": [\n{{\"query\": {{\"order_id\": \"A1\"}}}},\n{command}, {extra}}}\n]}}"
+        ));
+        let stderr = input_error(["run", path_str(&path)]);
+        assert!(stderr.contains(expected), "{extra}: {stderr}");
+        assert!(stderr.contains("scenario.json:3:"), "{stderr}");
+    }
+    // Only a command is issued by someone at some time.
+    let (_dir, path) = file_with(
+        "{\"title\": \"t\", \"steps\": [\n{\"query\": {\"order_id\": \"A1\"}, \"by\": \"support\"}\n]}",
+    );
+    let stderr = input_error(["run", path_str(&path)]);
+    assert!(
+        stderr.contains(
+            "step 1: `by` and `at` say who issued a command and when: `query` is not a command"
+        ),
+        "{stderr}"
+    );
+    // The scenario's own `start` and `by` are read as strictly, naming where.
+    for (header, expected) in [
+        (
+            r#""start": "tomorrow""#,
+            "start: \"tomorrow\" is not an RFC 3339 time in UTC",
+        ),
+        (
+            r#""by": "", "start": "2026-03-01T09:00:00Z""#,
+            "by: `by` must name someone",
+        ),
+    ] {
+        let (_dir, path) = file_with(format!(
+            "{{\"title\": \"t\",\n{header},\n\"steps\": [{{\"query\": {{\"order_id\": \"A1\"}}}}]}}"
+        ));
+        let stderr = input_error(["run", path_str(&path)]);
+        assert!(stderr.contains(expected), "{header}: {stderr}");
+        assert!(stderr.contains("scenario.json:2:"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_log_of_two_shapes_written_before_who_and_when_verifies_and_carries_on() {
+    // Written by the eslab of lesson 1: schema 4, a v2 event whose hash covers its shape.
+    let (tmp, dir) = fixture_copy("schema-evolution-v4");
+    let d = path_str(&dir);
+    assert_eq!(user_version(&events_file(&dir)), 4);
+    let before = folder_snapshot(&dir);
+    let verdict = json(["verify", "--db-dir", d, "--format", "json"]);
+    assert_eq!(verdict["holds"], true, "{verdict}");
+    let head = verdict["head"].clone();
+    let log = json(["log", "--db-dir", d, "--format", "json"]);
+    let shapes: Vec<u64> = field_u64s(&log["events"], "schema_version");
+    assert_eq!(shapes, [1, 1, 2, 1]);
+    assert!(
+        log["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e.get("metadata").is_none())
+    );
+    assert_eq!(folder_snapshot(&dir), before, "reading is not upgrading");
+
+    let scenario = write_scenario(
+        tmp.path(),
+        "more.json",
+        &json!({"title": "Carol, after the deploy", "first_event_id": 2001, "steps": [
+            {"deploy": {"event": "ModifyOrderEvent", "version": 2}},
+            place_order("B2", "Carol", 2, 30),
+            {"change_quantity": {"order_id": "B2", "quantity": 3, "reason": "a third pen"},
+             "by": "support", "at": "2026-03-05T16:00:00Z",
+             "expect": {"ok": true, "event_id": 2006}},
+            {"history": {"order_id": "B2"},
+             "expect": {"last_changed_by": "support", "last_changed_at": "2026-03-05T16:00:00Z"}},
+            {"history": {"order_id": "A1"}}
+        ]}),
+    );
+    let run = json([
+        "run",
+        path_str(&scenario),
+        "--db-dir",
+        d,
+        "--continue",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run["summary"]["expectations"]["failures"], json!([]));
+    assert_eq!(user_version(&events_file(&dir)), 5);
+    assert_eq!(user_version(&dir.join("crud.sqlite3")), 4);
+    // The old events read back as written, with their shapes and no metadata.
+    let old = step_result(&run, 5, "es")["events"].as_array().unwrap();
+    assert_eq!(old.len(), 4);
+    assert!(old.iter().all(|e| e.get("metadata").is_none()));
+    assert!(step_result(&run, 5, "crud").get("last_write").is_none());
+    let new = &step_result(&run, 4, "es")["events"][1];
+    assert_eq!(new["schema_version"], 2);
+    assert_eq!(new["metadata"]["actor"], "support");
+    // The chain still holds, and the old head is still the fourth event's hash.
+    let verdict = json(["verify", "--db-dir", d, "--format", "json"]);
+    assert_eq!(verdict["holds"], true, "{verdict}");
+    let log = json(["log", "--db-dir", d, "--format", "json"]);
+    assert_eq!(log["events"][3]["hash"], head);
+    let replay = json(["replay", "--db-dir", d, "--format", "json"]);
+    assert_eq!(field_u64s(&replay["orders"], "quantity"), [4, 3]);
 }

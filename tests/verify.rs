@@ -461,8 +461,26 @@ fn a_rewritten_or_shortened_log_shows_only_in_its_head() {
     let mut previous = eslab::es::chain::GENESIS;
     let db = Connection::open(fixture.events()).unwrap();
     for (id, stream, version, event_type, payload, _) in fixture.rows() {
-        previous =
-            eslab::es::chain::link(&previous, id, &stream, version, &event_type, &payload, None);
+        // The envelope beyond the first one (shape, who and when) is hashed too.
+        let (shape, metadata): (i64, [Option<String>; 4]) = db
+            .query_row(
+                "SELECT schema_version, recorded_at, actor, causation_id, correlation_id \
+                 FROM events WHERE event_id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?])),
+            )
+            .unwrap();
+        let extension =
+            eslab::es::store::extension(shape, &[0, 1, 2, 3].map(|i| metadata[i].as_deref()));
+        previous = eslab::es::chain::link(
+            &previous,
+            id,
+            &stream,
+            version,
+            &event_type,
+            &payload,
+            extension.as_deref(),
+        );
         db.execute(
             "UPDATE events SET hash = ?1 WHERE event_id = ?2",
             rusqlite::params![previous.as_slice(), id],

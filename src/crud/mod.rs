@@ -10,8 +10,8 @@ use crate::db::{self, Location, Schema, StepMark};
 use crate::domain::projection::{FieldKind, Keep, Projection};
 use crate::domain::report::{self, Report, ReportName};
 use crate::domain::{
-    Command, Deploy, Event, Money, Order, OrderId, Question, Rejection, ReportKind, Status, apply,
-    decide,
+    Actor, Command, Deploy, Event, LastWrite, Metadata, Money, Order, OrderId, Question, Rejection,
+    ReportKind, Status, Timestamp, apply, decide,
 };
 use crate::service::{
     Backend, Caveat, ColumnChange, ColumnValue, CommandOutcome, Evidence, Inapplicable,
@@ -23,9 +23,14 @@ pub const SCHEMA: Schema = Schema {
     what: "CRUD store",
     application_id: 0x4553_4c43, // "ESLC"
     // 3: money columns named for what they hold (`total_cents`).
-    version: 3,
-    upgrades: &[],
-    ddl: include_str!("schema.sql"),
+    // 4: who last wrote each row, and when (`updated_at`, `updated_by`).
+    version: 4,
+    upgrades: &[(3, WHO_AND_WHEN)],
+    ddl: concat!(
+        include_str!("schema.sql"),
+        "\nALTER TABLE orders ADD COLUMN updated_at TEXT;\n\
+         ALTER TABLE orders ADD COLUMN updated_by TEXT;\n"
+    ),
     tables: &["orders", "progress"],
 };
 
@@ -34,15 +39,23 @@ pub const SCHEMA: Schema = Schema {
 pub const VERSIONED_SCHEMA: Schema = Schema {
     what: "CRUD store with a version column (--crud-locking)",
     application_id: 0x4553_4c56, // "ESLV"
-    version: 3,
-    upgrades: &[],
-    // The same table, plus the version column that `UPDATE … WHERE version = ?` checks.
+    version: 4,
+    upgrades: &[(3, WHO_AND_WHEN)],
+    // The same table, plus the version column that `UPDATE … WHERE version = ?` checks; the
+    // columns of schema 4 after it, where an upgrade from 3 puts them.
     ddl: concat!(
         include_str!("schema.sql"),
-        "\nALTER TABLE orders ADD COLUMN version INTEGER NOT NULL DEFAULT 1;\n"
+        "\nALTER TABLE orders ADD COLUMN version INTEGER NOT NULL DEFAULT 1;\n",
+        "ALTER TABLE orders ADD COLUMN updated_at TEXT;\n\
+         ALTER TABLE orders ADD COLUMN updated_by TEXT;\n"
     ),
     tables: &["orders", "progress"],
 };
+
+/// Schema 4: who last wrote each row, and when (RFC 3339 UTC). Overwritten by every write;
+/// NULL on rows written before, or by a command that said neither.
+const WHO_AND_WHEN: &str = "ALTER TABLE orders ADD COLUMN updated_at TEXT; \
+     ALTER TABLE orders ADD COLUMN updated_by TEXT;";
 
 pub struct CrudStore {
     conn: Connection,
@@ -86,6 +99,7 @@ impl CrudStore {
         locking: bool,
         reason_column: bool,
         command: &Command,
+        metadata: Option<&Metadata>,
     ) -> anyhow::Result<CommandOutcome> {
         let order_id = command.order_id();
         let current = CrudStore::load(tx, locking, order_id)?;
@@ -213,7 +227,34 @@ impl CrudStore {
                 }
             }
         };
+        // Who and when go on the row too, over whoever wrote it before.
+        if let Some(metadata) = metadata {
+            tx.prepare_cached(
+                "UPDATE orders SET updated_at = ?2, updated_by = ?3 WHERE order_id = ?1",
+            )?
+            .execute(params![
+                order_id.as_str(),
+                metadata.recorded_at.to_string(),
+                metadata.actor.as_str()
+            ])?;
+        }
         Ok(CommandOutcome::Applied { change, caveats })
+    }
+
+    /// Who last wrote the order's row, and when, if the row says.
+    fn last_write(&self, order_id: &OrderId) -> anyhow::Result<Option<LastWrite>> {
+        let written: Option<(Option<String>, Option<String>)> = self
+            .conn
+            .prepare_cached("SELECT updated_at, updated_by FROM orders WHERE order_id = ?1")?
+            .query_row([order_id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        match written {
+            Some((Some(at), Some(by))) => Ok(Some(LastWrite {
+                at: Timestamp::parse(&at).map_err(anyhow::Error::msg)?,
+                by: Actor::new(by).map_err(anyhow::Error::msg)?,
+            })),
+            _ => Ok(None),
+        }
     }
 
     pub fn connection(&self) -> &Connection {
@@ -400,13 +441,14 @@ impl OrderService for CrudStore {
     fn execute(
         &mut self,
         command: &Command,
+        metadata: Option<&Metadata>,
         mark: Option<&StepMark>,
     ) -> anyhow::Result<CommandOutcome> {
         let (locking, reason_column) = (self.locking, self.reason_column);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let outcome = CrudStore::write_command(&tx, locking, reason_column, command)?;
+        let outcome = CrudStore::write_command(&tx, locking, reason_column, command, metadata)?;
         if let Some(mark) = mark {
             db::record_progress(&tx, mark)?;
         }
@@ -428,11 +470,13 @@ impl OrderService for CrudStore {
                 Some(as_of) => Outcome::Unavailable {
                     reason: Unanswerable::Overwritten { as_of },
                     latest: self.query_row(&query.order_id)?,
+                    last_write: None,
                 },
             },
             Question::History(history) => Outcome::Unavailable {
                 reason: Unanswerable::HistoryNotKept,
                 latest: self.query_row(&history.order_id)?,
+                last_write: self.last_write(&history.order_id)?,
             },
             Question::Report(query) => match query.kind() {
                 ReportKind::BuiltIn(ReportName::RevenuePerCustomer) => Outcome::Report {
@@ -442,6 +486,7 @@ impl OrderService for CrudStore {
                 ReportKind::BuiltIn(ReportName::QuantityChanges) => Outcome::Unavailable {
                     reason: Unanswerable::ReportNeedsHistory,
                     latest: None,
+                    last_write: None,
                 },
                 ReportKind::Defined(projection) => match projection_sql(projection) {
                     Ok(sql) => Outcome::Report {
@@ -455,6 +500,7 @@ impl OrderService for CrudStore {
                     Err(reason) => Outcome::Unavailable {
                         reason,
                         latest: None,
+                        last_write: None,
                     },
                 },
             },

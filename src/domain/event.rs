@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::command::OrderId;
+use super::metadata::Metadata;
 use super::money::Money;
 use super::upcast;
 
@@ -137,7 +138,8 @@ impl Event {
 
 /// An event in its envelope, as the log keeps it: the id that fixes its place in the log,
 /// the stream (order) it belongs to, its version within that stream, and the shape its
-/// payload was written in (`event` is always the newest shape, upcast when read).
+/// payload was written in (`event` is always the newest shape, upcast when read), and who
+/// recorded it when (`metadata`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredEvent {
     pub event_id: u64,
@@ -146,6 +148,10 @@ pub struct StoredEvent {
     pub schema_version: u32,
     #[serde(flatten)]
     pub event: Event,
+    /// Who and when, and what caused it; `None` for an event written before envelopes kept
+    /// it, or written without a command (a bulk import).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
 }
 
 #[cfg(test)]

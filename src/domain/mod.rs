@@ -2,6 +2,7 @@
 
 pub mod command;
 pub mod event;
+pub mod metadata;
 pub mod money;
 pub mod order;
 pub mod projection;
@@ -11,6 +12,7 @@ pub mod upcast;
 
 pub use command::{Cancel, ChangeQuantity, Command, OrderId, Pay, PlaceOrder};
 pub use event::{Event, StoredEvent};
+pub use metadata::{Actor, LastWrite, Metadata, Timestamp};
 pub use money::Money;
 pub use order::{Order, Rejection, Status, apply, create, decide, evolve};
 pub use projection::Projection;

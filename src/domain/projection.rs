@@ -353,6 +353,7 @@ mod tests {
             stream_version: 1,
             schema_version: 1,
             event,
+            metadata: None,
         }
     }
 

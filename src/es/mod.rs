@@ -15,7 +15,7 @@ pub use view::OrderView;
 use crate::db::{self, Location, StepMark};
 pub use crate::domain::StoredEvent;
 use crate::domain::{
-    Command, Deploy, OrderId, Question, Rejection, Shapes, apply, decide, report, upcast,
+    Command, Deploy, Metadata, OrderId, Question, Rejection, Shapes, apply, decide, report, upcast,
 };
 use crate::service::{
     Backend, Caveat, CommandOutcome, Evidence, Inapplicable, OrderService, OrderState, Outcome,
@@ -116,6 +116,7 @@ impl OrderService for EventSourcedService {
     fn execute(
         &mut self,
         command: &Command,
+        metadata: Option<&Metadata>,
         mark: Option<&StepMark>,
     ) -> anyhow::Result<CommandOutcome> {
         let order_id = command.order_id();
@@ -154,8 +155,15 @@ impl OrderService for EventSourcedService {
                         },
                     ));
                 }
-                let (appended, tail) =
-                    EventStore::append(&tx, tail, order_id, version, events, &self.shapes)?;
+                let (appended, tail) = EventStore::append(
+                    &tx,
+                    tail,
+                    order_id,
+                    version,
+                    events,
+                    &self.shapes,
+                    metadata,
+                )?;
                 (Ok(appended), tail, next)
             }
         };
@@ -218,6 +226,7 @@ impl OrderService for EventSourcedService {
                 (None, None) => Outcome::Unavailable {
                     reason: Unanswerable::ViewDown,
                     latest: None,
+                    last_write: None,
                 },
             },
             Question::History(history) => {
@@ -389,13 +398,13 @@ mod tests {
             quantity: 5,
             unit_price: Money::from_cents(1000),
         });
-        let placed = applied(first.execute(&place, None).unwrap());
+        let placed = applied(first.execute(&place, None, None).unwrap());
         assert_eq!((placed[0].event_id, placed[0].stream_version), (2001, 1));
         // `first` caches the order at version 1; `second` appends version 2 behind its back.
-        let changed = applied(second.execute(&change(6, Some(1)), None).unwrap());
+        let changed = applied(second.execute(&change(6, Some(1)), None, None).unwrap());
         assert_eq!((changed[0].event_id, changed[0].stream_version), (2002, 2));
         // A stale write from `first` is refused: it must know the stream is at version 2 now.
-        match first.execute(&change(7, Some(1)), None).unwrap() {
+        match first.execute(&change(7, Some(1)), None, None).unwrap() {
             CommandOutcome::Rejected {
                 rejection: Rejection::VersionConflict { .. },
                 ..
@@ -403,7 +412,7 @@ mod tests {
             other => panic!("expected a version conflict, got {other:?}"),
         }
         // And an unconditional one lands after `second`'s event, on the chain it left.
-        let again = applied(first.execute(&change(8, None), None).unwrap());
+        let again = applied(first.execute(&change(8, None), None, None).unwrap());
         assert_eq!((again[0].event_id, again[0].stream_version), (2003, 3));
         let verdict = crate::verify::verify(first.store()).unwrap();
         assert!(verdict.holds(), "{verdict:?}");

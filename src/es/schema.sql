@@ -10,6 +10,11 @@ CREATE TABLE events (
     schema_version INTEGER NOT NULL DEFAULT 1 CHECK (schema_version >= 1),
                            -- the shape the payload was written in (upcast when read); added
                            -- in schema 4, last so that an upgraded log has the same columns
+    -- Who and when (schema 5), NULL on events written before; all four or none:
+    recorded_at    TEXT,                         -- RFC 3339 UTC, the scenario's time
+    actor          TEXT,                         -- who issued the command
+    causation_id   TEXT,                         -- the command that caused it: `command-3`
+    correlation_id TEXT,                         -- the scenario run it belongs to: `run-…`
     UNIQUE (stream_id, stream_version)
 ) STRICT;
 

@@ -9,18 +9,29 @@ use rusqlite::{
 
 use super::{OrderView, StoredEvent, chain};
 use crate::db::{self, Location, Schema};
-use crate::domain::{Event, Order, OrderId, Shapes, apply};
+use crate::domain::{Actor, Event, Metadata, Order, OrderId, Shapes, Timestamp, apply};
 
 pub const SCHEMA: Schema = Schema {
     what: "event store",
     application_id: 0x4553_4c45, // "ESLE"
     // 4: `schema_version`, the shape each event's payload was written in.
-    version: 4,
-    upgrades: &[(
-        3,
-        "ALTER TABLE events ADD COLUMN schema_version INTEGER NOT NULL DEFAULT 1 \
-         CHECK (schema_version >= 1);",
-    )],
+    // 5: who and when: `recorded_at`, `actor`, `causation_id`, `correlation_id` (NULL on
+    // events written before).
+    version: 5,
+    upgrades: &[
+        (
+            3,
+            "ALTER TABLE events ADD COLUMN schema_version INTEGER NOT NULL DEFAULT 1 \
+             CHECK (schema_version >= 1);",
+        ),
+        (
+            4,
+            "ALTER TABLE events ADD COLUMN recorded_at TEXT; \
+             ALTER TABLE events ADD COLUMN actor TEXT; \
+             ALTER TABLE events ADD COLUMN causation_id TEXT; \
+             ALTER TABLE events ADD COLUMN correlation_id TEXT;",
+        ),
+    ],
     ddl: include_str!("schema.sql"),
     tables: &["events", "snapshots", "progress"],
 };
@@ -35,12 +46,73 @@ pub struct RawEvent {
     pub payload: String,
     pub hash: Vec<u8>,
     pub schema_version: i64,
+    /// `recorded_at`, `actor`, `causation_id`, `correlation_id` as stored: all NULL on an
+    /// event written before envelopes kept them.
+    pub metadata: [Option<String>; 4],
 }
 
 /// What an envelope holds beyond the first one, as the chain hashes it: `None` for an event
-/// whose envelope is the first one's (shape 1), which hashes as eslab always did.
-pub fn extension(schema_version: i64) -> Option<String> {
-    (schema_version != 1).then(|| format!("{{\"schema_version\":{schema_version}}}"))
+/// whose envelope is the first one's (shape 1, no metadata), which hashes as eslab always
+/// did; an event of another shape without metadata hashes as it did before metadata existed.
+pub fn extension(schema_version: i64, metadata: &[Option<&str>; 4]) -> Option<String> {
+    #[derive(serde::Serialize)]
+    struct WithMetadata<'a> {
+        schema_version: i64,
+        recorded_at: Option<&'a str>,
+        actor: Option<&'a str>,
+        causation_id: Option<&'a str>,
+        correlation_id: Option<&'a str>,
+    }
+    if metadata.iter().all(Option::is_none) {
+        return (schema_version != 1).then(|| format!("{{\"schema_version\":{schema_version}}}"));
+    }
+    let [recorded_at, actor, causation_id, correlation_id] = *metadata;
+    Some(
+        serde_json::to_string(&WithMetadata {
+            schema_version,
+            recorded_at,
+            actor,
+            causation_id,
+            correlation_id,
+        })
+        .expect("an envelope serializes"),
+    )
+}
+
+/// The four metadata columns of an event about to be written, as `extension` takes them.
+fn metadata_columns(metadata: Option<&Metadata>) -> [Option<String>; 4] {
+    match metadata {
+        None => [None, None, None, None],
+        Some(m) => [
+            Some(m.recorded_at.to_string()),
+            Some(m.actor.to_string()),
+            Some(m.causation_id.clone()),
+            Some(m.correlation_id.clone()),
+        ],
+    }
+}
+
+fn borrowed(columns: &[Option<String>; 4]) -> [Option<&str>; 4] {
+    [0, 1, 2, 3].map(|i| columns[i].as_deref())
+}
+
+/// Reads the metadata columns back: none at all, or all four, each well-formed.
+fn read_metadata(columns: [Option<String>; 4]) -> anyhow::Result<Option<Metadata>> {
+    match columns {
+        [None, None, None, None] => Ok(None),
+        [
+            Some(at),
+            Some(actor),
+            Some(causation_id),
+            Some(correlation_id),
+        ] => Ok(Some(Metadata {
+            recorded_at: Timestamp::parse(&at).map_err(anyhow::Error::msg)?,
+            actor: Actor::new(actor).map_err(anyhow::Error::msg)?,
+            causation_id,
+            correlation_id,
+        })),
+        _ => anyhow::bail!("its metadata is partly missing"),
+    }
 }
 
 impl RawEvent {
@@ -53,7 +125,7 @@ impl RawEvent {
             self.stream_version,
             &self.event_type,
             &self.payload,
-            extension(self.schema_version).as_deref(),
+            extension(self.schema_version, &borrowed(&self.metadata)).as_deref(),
         )
     }
 
@@ -65,6 +137,7 @@ impl RawEvent {
             &self.event_type,
             self.schema_version,
             &self.payload,
+            self.metadata.clone(),
         )
         .with_context(|| format!("event {} cannot be read", self.event_id))
     }
@@ -77,6 +150,13 @@ pub struct Tail {
     pub hash: chain::Hash,
 }
 
+/// What a new row's envelope holds beyond the first envelope: its shape and who and when
+/// (the four metadata columns, all `None` for an event written without them).
+struct Extension<'a> {
+    schema_version: u32,
+    metadata: &'a [Option<String>; 4],
+}
+
 impl Tail {
     /// Inserts one event row at this tail, chained to it; returns the tail after it.
     fn insert(
@@ -85,8 +165,11 @@ impl Tail {
         stream_id: &str,
         stream_version: u64,
         event_type: &str,
-        schema_version: u32,
         payload: &str,
+        Extension {
+            schema_version,
+            metadata,
+        }: Extension,
     ) -> anyhow::Result<Tail> {
         let id = i64::try_from(self.next_id).context("event ids are exhausted")?;
         let version = stream_version as i64;
@@ -98,8 +181,9 @@ impl Tail {
             version,
             event_type,
             payload,
-            extension(shape).as_deref(),
+            extension(shape, &borrowed(metadata)).as_deref(),
         );
+        let [recorded_at, actor, causation_id, correlation_id] = metadata;
         insert.execute(params![
             id,
             stream_id,
@@ -107,7 +191,11 @@ impl Tail {
             event_type,
             payload,
             hash.as_slice(),
-            shape
+            shape,
+            recorded_at,
+            actor,
+            causation_id,
+            correlation_id,
         ])?;
         Ok(Tail {
             next_id: self.next_id + 1,
@@ -132,6 +220,7 @@ fn read_event(row: &rusqlite::Row) -> rusqlite::Result<anyhow::Result<StoredEven
         &row.get::<_, String>(3)?,
         row.get(5)?,
         &row.get::<_, String>(4)?,
+        [row.get(6)?, row.get(7)?, row.get(8)?, row.get(9)?],
     );
     Ok(decoded.with_context(|| format!("event {event_id} cannot be read")))
 }
@@ -143,9 +232,11 @@ fn decode_event(
     event_type: &str,
     schema_version: i64,
     payload: &str,
+    metadata: [Option<String>; 4],
 ) -> anyhow::Result<StoredEvent> {
     let schema_version = u32::try_from(schema_version)?;
     Ok(StoredEvent {
+        metadata: read_metadata(metadata)?,
         event_id: u64::try_from(event_id)?,
         stream_id: OrderId::new(stream_id).map_err(anyhow::Error::msg)?,
         stream_version: u64::try_from(stream_version)?,
@@ -154,17 +245,29 @@ fn decode_event(
     })
 }
 
+/// A row whose columns do not hold what the schema says (a NULL where NOT NULL, text where an
+/// integer belongs) is damage that SQLite did not notice: said as such.
+fn malformed(error: rusqlite::Error) -> anyhow::Error {
+    match error {
+        rusqlite::Error::InvalidColumnType(..) | rusqlite::Error::FromSqlConversionFailure(..) => {
+            anyhow::anyhow!("the database disk image is malformed: {error}")
+        }
+        other => other.into(),
+    }
+}
+
 /// An event id bound for SQL; `None` means no bound (the end of the log).
 fn sql_id(id: Option<u64>) -> i64 {
     id.map_or(i64::MAX, |id| i64::try_from(id).unwrap_or(i64::MAX))
 }
 
 const INSERT_EVENT: &str = "INSERT INTO events \
-     (event_id, stream_id, stream_version, event_type, payload, hash, schema_version) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+     (event_id, stream_id, stream_version, event_type, payload, hash, schema_version, \
+      recorded_at, actor, causation_id, correlation_id) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
-const SELECT_EVENTS: &str =
-    "SELECT event_id, stream_id, stream_version, event_type, payload, schema_version FROM events";
+const SELECT_EVENTS: &str = "SELECT event_id, stream_id, stream_version, event_type, payload, \
+     schema_version, recorded_at, actor, causation_id, correlation_id FROM events";
 
 impl EventStore {
     pub fn open(location: &Location, first_event_id: u64) -> anyhow::Result<EventStore> {
@@ -229,7 +332,7 @@ impl EventStore {
         ))?;
         let mut rows = select.query(params![order_id.as_str(), sql_id(until)])?;
         while let Some(row) = rows.next()? {
-            visit(read_event(row)??)?;
+            visit(read_event(row).map_err(malformed)??)?;
         }
         Ok(())
     }
@@ -241,7 +344,8 @@ impl EventStore {
     /// Appends a command's events to one stream after `tail`, inside the caller's write
     /// transaction, in which the stream stands at `expected_version`: the events get the
     /// versions after it, and UNIQUE(stream_id, stream_version) refuses them should anything
-    /// else have got there. Each is written in the shape `shapes` names for its type.
+    /// else have got there. Each is written in the shape `shapes` names for its type, with
+    /// the command's `metadata` in its envelope.
     /// Returns them as a reader of the log will get them back, and the log's new tail.
     pub fn append(
         tx: &Transaction,
@@ -250,7 +354,9 @@ impl EventStore {
         expected_version: u64,
         events: Vec<Event>,
         shapes: &Shapes,
+        metadata: Option<&Metadata>,
     ) -> anyhow::Result<(Vec<StoredEvent>, Tail)> {
+        let columns = metadata_columns(metadata);
         let mut tail = tail;
         let mut insert = tx.prepare_cached(INSERT_EVENT)?;
         let mut appended = Vec::with_capacity(events.len());
@@ -265,14 +371,18 @@ impl EventStore {
                 stream_version: expected_version + offset,
                 schema_version: shape,
                 event: Event::decode(event_type, shape, &payload).map_err(anyhow::Error::msg)?,
+                metadata: metadata.cloned(),
             };
             tail = tail.insert(
                 &mut insert,
                 stored.stream_id.as_str(),
                 stored.stream_version,
                 event_type,
-                shape,
                 &payload,
+                Extension {
+                    schema_version: shape,
+                    metadata: &columns,
+                },
             )?;
             appended.push(stored);
         }
@@ -305,7 +415,7 @@ impl EventStore {
         ))?;
         let mut rows = select.query(params![after, sql_id(until)])?;
         while let Some(row) = rows.next()? {
-            visit(read_event(row)??)?;
+            visit(read_event(row).map_err(malformed)??)?;
         }
         Ok(())
     }
@@ -333,8 +443,11 @@ impl EventStore {
                         stream_id.as_str(),
                         version,
                         event.event_type(),
-                        1,
                         &payload,
+                        Extension {
+                            schema_version: 1,
+                            metadata: &[None, None, None, None],
+                        },
                     )?;
                 }
             }
@@ -377,7 +490,7 @@ impl EventStore {
         })?;
         let mut rows = select.query(params_from_iter(std::iter::once(after).chain(until)))?;
         while let Some(row) = rows.next()? {
-            let event_id: i64 = row.get(0)?;
+            let event_id: i64 = row.get(0).map_err(malformed)?;
             let replayed = (|| {
                 let stream_id = row.get_ref(1)?.as_str()?;
                 let stream_version: i64 = row.get(2)?;
@@ -399,20 +512,25 @@ impl EventStore {
         mut visit: impl FnMut(RawEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         let mut select = self.conn.prepare_cached(
-            "SELECT event_id, stream_id, stream_version, event_type, payload, hash, schema_version \
-             FROM events ORDER BY event_id",
+            "SELECT event_id, stream_id, stream_version, event_type, payload, hash, schema_version, \
+             recorded_at, actor, causation_id, correlation_id FROM events ORDER BY event_id",
         )?;
         let mut rows = select.query([])?;
         while let Some(row) = rows.next()? {
-            visit(RawEvent {
-                event_id: row.get(0)?,
-                stream_id: row.get(1)?,
-                stream_version: row.get(2)?,
-                event_type: row.get(3)?,
-                payload: row.get(4)?,
-                hash: row.get(5)?,
-                schema_version: row.get(6)?,
-            })?;
+            let raw = (|| {
+                Ok(RawEvent {
+                    event_id: row.get(0)?,
+                    stream_id: row.get(1)?,
+                    stream_version: row.get(2)?,
+                    event_type: row.get(3)?,
+                    payload: row.get(4)?,
+                    hash: row.get(5)?,
+                    schema_version: row.get(6)?,
+                    metadata: [row.get(7)?, row.get(8)?, row.get(9)?, row.get(10)?],
+                })
+            })()
+            .map_err(malformed)?;
+            visit(raw)?;
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use serde::Serialize;
 
-use crate::runner::{Run, Services};
+use crate::runner::{Clock, Run, Services};
 use std::collections::BTreeMap;
 
 use crate::scenario::{Action, DesignFlag, Expect, LoadedScenario, Scenario, Step};
@@ -29,7 +29,11 @@ pub struct Session {
 
 impl Session {
     pub fn open(loaded: LoadedScenario, mut services: Services) -> anyhow::Result<Session> {
-        let stepper = Run::start(&mut services, &loaded.scenario.fingerprint())?;
+        let stepper = Run::start(
+            &mut services,
+            &loaded.scenario.fingerprint(),
+            Clock::of(&loaded.scenario),
+        )?;
         let backends = services.backends();
         Ok(Session {
             loaded,
@@ -51,6 +55,8 @@ impl Session {
                 description: None,
                 first_event_id: 1,
                 not_for: Default::default(),
+                start: crate::scenario::default_start(),
+                by: crate::scenario::default_actor(),
                 steps: Vec::new(),
             },
         }

@@ -37,13 +37,14 @@ pub fn log(events: &[LoggedEvent], style: Style) -> String {
                 e.event.event_type().to_string(),
                 format!("v{}{}", e.schema_version, upcast_mark(e)),
                 payload_text(e),
+                text::recorded(e.metadata.as_ref()),
                 logged.hash.chars().take(12).collect(),
             ]
         })
         .collect();
     doc.table(
         &[
-            "Event id", "Stream", "Version", "Type", "Shape", "Payload", "Hash",
+            "Event id", "Stream", "Version", "Type", "Shape", "Payload", "Recorded", "Hash",
         ],
         rows,
     );

@@ -647,6 +647,10 @@ pub mod shape {
         pub event_id: Option<u64>,
         #[serde(default, deserialize_with = "present")]
         pub row: Option<BTreeMap<String, String>>,
+        #[serde(default, deserialize_with = "present")]
+        pub last_changed_by: Option<String>,
+        #[serde(default, deserialize_with = "present")]
+        pub last_changed_at: Option<UtcTime>,
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -769,6 +773,53 @@ pub mod shape {
         schema_version: u32,
         event_type: EventType,
         payload: Value,
+        #[serde(default, deserialize_with = "present")]
+        metadata: Option<Metadata>,
+    }
+
+    /// A time as eslab writes it: RFC 3339 in UTC, whole seconds, `Z`.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct UtcTime(pub String);
+
+    impl<'de> Deserialize<'de> for UtcTime {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<UtcTime, D::Error> {
+            let text = String::deserialize(d)?;
+            let shape = text.len() == 20
+                && text.bytes().enumerate().all(|(i, b)| match i {
+                    4 | 7 => b == b'-',
+                    10 => b == b'T',
+                    13 | 16 => b == b':',
+                    19 => b == b'Z',
+                    _ => b.is_ascii_digit(),
+                });
+            if shape {
+                Ok(UtcTime(text))
+            } else {
+                Err(serde::de::Error::custom(format!(
+                    "{text:?} is not an RFC 3339 UTC time"
+                )))
+            }
+        }
+    }
+
+    /// Who and when, in an event's envelope.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Metadata {
+        pub recorded_at: UtcTime,
+        pub actor: String,
+        /// `command-N`: the command of step N.
+        pub causation_id: String,
+        /// `run-` and 12 hex digits of a digest of the scenario's title.
+        pub correlation_id: String,
+    }
+
+    /// Who last wrote a CRUD row, and when.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct LastWrite {
+        pub at: UtcTime,
+        pub by: String,
     }
 
     #[derive(Debug)]
@@ -789,6 +840,8 @@ pub mod shape {
         pub schema_version: u32,
         /// Decoded strictly by `event_type`.
         pub payload: Payload,
+        /// Absent on events written before envelopes kept who and when.
+        pub metadata: Option<Metadata>,
     }
 
     impl TryFrom<RawEvent> for StoredEvent {
@@ -809,6 +862,7 @@ pub mod shape {
                 stream_version: raw.stream_version,
                 schema_version: raw.schema_version,
                 payload,
+                metadata: raw.metadata,
             })
         }
     }
@@ -1008,6 +1062,8 @@ pub mod shape {
         Unavailable {
             why: Unanswerable,
             latest: Option<State>,
+            /// CRUD's history: who wrote the row last, and when.
+            last_write: Option<LastWrite>,
         },
         ViewCrashed {
             orders_lost: usize,
@@ -1181,6 +1237,7 @@ pub mod shape {
                 },
                 "unavailable" => Outcome::Unavailable {
                     latest: take_present(&mut fields, "latest")?,
+                    last_write: take_present(&mut fields, "last_write")?,
                     why: rest(fields)?,
                 },
                 "view_crashed" => {
