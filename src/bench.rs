@@ -529,8 +529,8 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     let large_file = generated_scenario(&runs, small_orders * 10, workload.seed)?;
     let (mut small, mut large) = (Duration::MAX, Duration::MAX);
     for _ in 0..RUNS {
-        small = small.min(time_eslab_run(&options.eslab_binary, &small_file)?);
-        large = large.min(time_eslab_run(&options.eslab_binary, &large_file)?);
+        small = small.min(measure_eslab_run(&options.eslab_binary, &small_file)?.0);
+        large = large.min(measure_eslab_run(&options.eslab_binary, &large_file)?.0);
     }
     metrics.push(metric(
         "eslab run --format json, generated scenario",
@@ -1199,8 +1199,6 @@ fn generated_scenario_of(dir: &Path, workload: Workload) -> anyhow::Result<PathB
     Ok(path)
 }
 
-/// Times `eslab run --format json SCENARIO` in a fresh process, output discarded: the whole
-/// command, reading the file, both designs in memory and printing the JSON.
 /// Asks `eslab run` to say its own peak resident memory on stderr as it ends: the kernel's
 /// count for a child (`wait4`) includes the memory of the parent it was spawned from, here the
 /// bench's own hundreds of megabytes.
@@ -1210,7 +1208,8 @@ pub const REPORT_PEAK_RSS: &str = "ESLAB_REPORT_PEAK_RSS";
 pub const PEAK_RSS_SAID: &str = "eslab: peak resident memory, bytes: ";
 
 /// Runs `eslab run --format json SCENARIO` in a fresh process, output discarded, and returns
-/// its time and its peak resident memory, which it reports itself (`REPORT_PEAK_RSS`).
+/// its time (the whole command: reading the file, both designs, printing the JSON) and its
+/// peak resident memory, which it reports itself (`REPORT_PEAK_RSS`).
 fn measure_eslab_run(eslab: &Path, scenario: &Path) -> anyhow::Result<(Duration, Option<u64>)> {
     let started = Instant::now();
     let output = std::process::Command::new(eslab)
@@ -1236,27 +1235,6 @@ fn measure_eslab_run(eslab: &Path, scenario: &Path) -> anyhow::Result<(Duration,
         .find_map(|line| line.strip_prefix(PEAK_RSS_SAID))
         .and_then(|bytes| bytes.trim().parse().ok());
     Ok((elapsed, peak))
-}
-
-fn time_eslab_run(eslab: &Path, scenario: &Path) -> anyhow::Result<Duration> {
-    let started = Instant::now();
-    let output = std::process::Command::new(eslab)
-        .args(["run", "--format", "json"])
-        .arg(scenario)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .with_context(|| format!("cannot start {}", eslab.display()))?;
-    let elapsed = started.elapsed();
-    anyhow::ensure!(
-        output.status.success(),
-        "`eslab run {}` failed ({}): {}",
-        scenario.display(),
-        output.status,
-        String::from_utf8_lossy(&output.stderr).trim()
-    );
-    Ok(elapsed)
 }
 
 /// Bytes the database occupies, after folding its WAL back in.
