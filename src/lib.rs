@@ -17,7 +17,7 @@
 //! - `cli`, `app`: the command line (clap) and what each subcommand does.
 //!
 //! `verify`, `workload` and `bench` sit beside the runner: they read a log, generate a
-//! scenario and measure both designs.
+//! scenario and measure both designs. `json` writes pretty JSON a value at a time.
 
 pub mod app;
 pub mod bench;
@@ -27,6 +27,7 @@ pub mod db;
 pub mod domain;
 pub mod es;
 pub mod expect;
+pub mod json;
 pub mod live;
 pub mod narrate;
 pub mod render;

@@ -185,8 +185,10 @@ pub fn history_entry(step: &StepRecord, backend: Backend) -> Option<(&OrderId, H
 
 /// Whether `entry` only repeats what the history already shows: the same state as its last,
 /// with the view up since.
-pub fn repeats(last: Option<(&OrderState, bool)>, entry: &HistoryEntry) -> bool {
-    match (last, entry.state) {
+/// `last` and `state` are what identifies a state: the state itself in memory, a hash of its
+/// JSON in a spill.
+pub fn repeats<S: PartialEq>(last: Option<(S, bool)>, state: Option<S>) -> bool {
+    match (last, state) {
         (Some((last_state, last_view_down)), Some(state)) => !last_view_down && last_state == state,
         _ => false,
     }
@@ -215,7 +217,7 @@ impl Trace {
                     let states = &mut orders[slot].states;
                     let last_state = states.iter().rev().find_map(|e| e.state);
                     let last = last_state.zip(states.last().map(|e| e.view_down));
-                    if !repeats(last, &entry) {
+                    if !repeats(last, entry.state) {
                         states.push(entry);
                     }
                 }
@@ -298,8 +300,7 @@ impl HistorySpill {
                 std::hash::Hash::hash(json, &mut hasher);
                 std::hash::Hasher::finish(&hasher)
             });
-            // The rule of `repeats`, on the states' JSON: the same state, with the view up.
-            if !order.last_view_down && hash.is_some() && order.last_state == hash {
+            if repeats(order.last_state.map(|h| (h, order.last_view_down)), hash) {
                 continue;
             }
             self.db

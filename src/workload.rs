@@ -8,6 +8,7 @@ use rand_pcg::Pcg64Mcg;
 use serde_json::json;
 
 use crate::domain::{ChangeQuantity, Command, Money, OrderId, Pay, PlaceOrder};
+use crate::json::write_indented;
 use crate::scenario::Action;
 
 /// The shape of a workload: every order is placed, changed `changes` times and paid.
@@ -83,16 +84,7 @@ impl Workload {
         let mut buffer = Vec::new();
         for (i, command) in self.commands().enumerate() {
             out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-            buffer.clear();
-            serde_json::to_writer_pretty(&mut buffer, &json!(Action::Command(command)))?;
-            let mut lines = buffer.split(|&b| b == b'\n');
-            if let Some(first) = lines.next() {
-                out.write_all(first)?;
-            }
-            for line in lines {
-                out.write_all(b"\n    ")?;
-                out.write_all(line)?;
-            }
+            write_indented(&mut buffer, out, 2, &json!(Action::Command(command)))?;
         }
         let closing: &[u8] = if self.commands_count() == 0 {
             b"],\n"

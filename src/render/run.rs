@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::text::Cell;
 use super::{Doc, Format, Layout, Style, html, mermaid, stacked};
 use crate::domain::Question;
+use crate::json::write_indented;
 use crate::narrate::{self, Line, Mark};
 use crate::scenario::{Action, Expect};
 use crate::service::{Backend, OrderState, Outcome};
@@ -115,7 +116,7 @@ impl<'w, W: Write> JsonRun<'w, W> {
             b",\n    "
         })?;
         self.steps += 1;
-        indented_with(&mut self.buffer, &mut *self.out, 2, &narrated_step(step))?;
+        write_indented(&mut self.buffer, &mut *self.out, 2, &narrated_step(step))?;
         self.histories.add(step, &self.backends)
     }
 
@@ -172,34 +173,9 @@ fn field(out: &mut impl Write, name: &str, value: &impl Serialize) -> anyhow::Re
     Ok(())
 }
 
-/// A value pretty-printed as if nested `depth` levels deep (two spaces a level): JSON strings
-/// hold no raw newline, so every line break is the printer's own. The first line is not
-/// indented (it follows a key or a list's own indentation, written by the caller).
+/// A value pretty-printed as if nested `depth` levels deep (see `json::write_indented`).
 fn indented(out: &mut impl Write, depth: usize, value: &impl Serialize) -> anyhow::Result<()> {
-    indented_with(&mut Vec::new(), out, depth, value)
-}
-
-/// `indented`, printing into `buffer` first (kept between calls: a long run prints millions
-/// of values) and writing it out in one pass.
-fn indented_with(
-    buffer: &mut Vec<u8>,
-    out: &mut impl Write,
-    depth: usize,
-    value: &impl Serialize,
-) -> anyhow::Result<()> {
-    buffer.clear();
-    serde_json::to_writer_pretty(&mut *buffer, value)?;
-    let pad = &b"                "[..2 * depth];
-    let mut lines = buffer.split(|&b| b == b'\n');
-    if let Some(first) = lines.next() {
-        out.write_all(first)?;
-    }
-    for line in lines {
-        out.write_all(b"\n")?;
-        out.write_all(pad)?;
-        out.write_all(line)?;
-    }
-    Ok(())
+    write_indented(&mut Vec::new(), out, depth, value)
 }
 
 pub fn run(trace: &Trace, style: Style) -> String {
