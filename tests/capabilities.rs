@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Env, eslab_in, field_u64s, file_with, path_str, place_order};
+use common::{Env, eslab_in, field_u64s, file_with, path_str, place_order, said};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -101,20 +101,6 @@ fn text<'a>(value: &'a Value, field: &str) -> &'a str {
     value[field]
         .as_str()
         .unwrap_or_else(|| panic!("`{field}` is not a string in {value}"))
-}
-
-/// Everything a design's result says, as the table words it (its narration).
-fn said(outcome: &Value) -> String {
-    let mut lines = Vec::new();
-    for part in ["storage", "answer"] {
-        for line in outcome["narration"][part]
-            .as_array()
-            .unwrap_or_else(|| panic!("no narration in {outcome}"))
-        {
-            lines.push(text(line, "text").to_string());
-        }
-    }
-    lines.join("\n")
 }
 
 /// Whether a stored command carries a caveat of this kind.

@@ -37,17 +37,6 @@ fn section<'a>(text: &'a str, heading: &str) -> &'a str {
     &rest[..end.unwrap_or(rest.len())]
 }
 
-/// What a result says in the table, from the run's JSON (free of the table's wrapping).
-fn said(result: &Value) -> String {
-    let mut lines = Vec::new();
-    for part in ["storage", "answer"] {
-        for line in result["narration"][part].as_array().unwrap() {
-            lines.push(line["text"].as_str().unwrap().to_string());
-        }
-    }
-    lines.join("\n")
-}
-
 /// §3.1: the event-sourcing history goes on past a crash: every state answered, and the
 /// steps the view was down marked.
 #[test]

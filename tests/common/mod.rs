@@ -222,6 +222,21 @@ where
     out.stderr
 }
 
+/// Everything a design's result in a run's JSON says, as the table words it: its narration
+/// (storage, then answer), one line each, free of the table's wrapping.
+pub fn said(result: &Value) -> String {
+    let mut lines = Vec::new();
+    for part in ["storage", "answer"] {
+        for line in result["narration"][part]
+            .as_array()
+            .unwrap_or_else(|| panic!("no narration in {result}"))
+        {
+            lines.push(line["text"].as_str().expect("a line's text").to_string());
+        }
+    }
+    lines.join("\n")
+}
+
 /// Asserts that `haystack` contains every needle, showing the haystack when not.
 #[track_caller]
 pub fn assert_contains_all(haystack: &str, needles: &[&str]) {
