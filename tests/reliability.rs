@@ -1038,6 +1038,20 @@ fn two_runs_of_one_scenario_at_once_do_each_step_once() {
         let asked: Vec<Value> = (0..changes).map(|i| json!(i % 97 + 2)).collect();
         assert_eq!(quantities, asked, "the changes in the scenario's order");
         assert_eq!(crud_rows(&dir)["A1"].3, ((changes - 1) % 97 + 2) as i64);
+        let alone = tmp.path().join("alone");
+        run_json(&[
+            "run",
+            path_str(&file),
+            "--db-dir",
+            path_str(&alone),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            rows,
+            event_rows(&alone),
+            "the log of one run alone, hash for hash"
+        );
         let applied_by = |trace: &Value| appended_events(trace).len();
         if traces.iter().all(|trace| applied_by(trace) > 0) {
             return;
