@@ -1,7 +1,8 @@
 //! Replay equals live: whatever commands a scenario holds, rebuilding OrderView from the
 //! stored log gives exactly the states event sourcing answered while running, and CRUD
 //! answered the same business states all along. Deploys between the commands make the log
-//! mix event shapes, which replay reads through the upcasters.
+//! mix event shapes, which replay reads through the upcasters. Stopped at random steps and
+//! carried on, a run leaves the log one run leaves, hash for hash.
 
 mod common;
 
