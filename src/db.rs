@@ -334,6 +334,14 @@ pub struct StepMark {
     pub step: u64,
 }
 
+/// Whether a scenario's step is done already. Steps are done in order, each recording its
+/// number, so a step is done once any step at or after it is. Asked inside the transaction
+/// that would do the step, it cannot be done twice, even by two runs at once: the other run's
+/// record is either committed before this transaction starts or waits for it to end.
+pub fn is_done(conn: &Connection, mark: &StepMark) -> anyhow::Result<bool> {
+    Ok(steps_done(conn, &mark.scenario)? >= mark.step)
+}
+
 /// Records, inside the caller's transaction, that a scenario's step is done. Progress only
 /// moves forward, whoever writes it.
 pub fn record_progress(conn: &Connection, mark: &StepMark) -> anyhow::Result<()> {

@@ -444,10 +444,23 @@ impl OrderService for CrudStore {
         metadata: Option<&Metadata>,
         mark: Option<&StepMark>,
     ) -> anyhow::Result<CommandOutcome> {
-        let (locking, reason_column) = (self.locking, self.reason_column);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Asked inside the transaction that would do the step: another run on this table
+        // may have done it since this one started.
+        if let Some(mark) = mark
+            && db::is_done(&tx, mark)?
+        {
+            return Ok(CommandOutcome::DoneEarlier);
+        }
+        // Another process may have migrated the table since this one looked: asked again
+        // where it matters, a reason to keep and no column known for it.
+        let has_reason = matches!(command, Command::ChangeQuantity(c) if c.reason.is_some());
+        if has_reason && !self.reason_column {
+            self.reason_column = has_column(&tx, "orders", REASON_COLUMN)?;
+        }
+        let (locking, reason_column) = (self.locking, self.reason_column);
         let outcome = CrudStore::write_command(&tx, locking, reason_column, command, metadata)?;
         if let Some(mark) = mark {
             db::record_progress(&tx, mark)?;
@@ -456,8 +469,8 @@ impl OrderService for CrudStore {
         Ok(outcome)
     }
 
-    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64> {
-        db::steps_done(&self.conn, scenario)
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool> {
+        db::is_done(&self.conn, mark)
     }
 
     fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome> {
@@ -519,31 +532,44 @@ impl OrderService for CrudStore {
     }
 
     /// A migration, in place: the new column is added to every row, filled with a default,
-    /// since what each row would have said was never recorded.
-    fn deploy(&mut self, deploy: &Deploy) -> anyhow::Result<Outcome> {
+    /// since what each row would have said was never recorded. The column is the table's own
+    /// record of the deploy: whoever writes next sees it.
+    fn deploy(&mut self, deploy: &Deploy, mark: Option<&StepMark>) -> anyhow::Result<Outcome> {
         let needs_reason = deploy.event == "ModifyOrderEvent" && deploy.version >= 2;
-        // Another process may have migrated the file since it was opened.
-        self.reason_column = has_column(&self.conn, "orders", REASON_COLUMN)?;
-        if !needs_reason || self.reason_column {
-            return Ok(Outcome::NotApplicable {
-                why: Inapplicable::TableUnchanged,
-            });
-        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch(&format!(
-            "ALTER TABLE orders ADD COLUMN {REASON_COLUMN} TEXT NOT NULL DEFAULT '{REASON_DEFAULT}'"
-        ))?;
-        let rows: i64 = tx.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
+        if let Some(mark) = mark
+            && db::is_done(&tx, mark)?
+        {
+            return Ok(Outcome::NotApplicable {
+                why: Inapplicable::DoneEarlier,
+            });
+        }
+        // Another process may have migrated the file since it was opened.
+        let reason_column = has_column(&tx, "orders", REASON_COLUMN)?;
+        let outcome = if !needs_reason || reason_column {
+            Outcome::NotApplicable {
+                why: Inapplicable::TableUnchanged,
+            }
+        } else {
+            tx.execute_batch(&format!(
+                "ALTER TABLE orders ADD COLUMN {REASON_COLUMN} TEXT NOT NULL DEFAULT '{REASON_DEFAULT}'"
+            ))?;
+            let rows: i64 = tx.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
+            Outcome::Migrated {
+                table: "orders",
+                column: REASON_COLUMN,
+                default: REASON_DEFAULT,
+                rows_filled: rows as u64,
+            }
+        };
+        if let Some(mark) = mark {
+            db::record_progress(&tx, mark)?;
+        }
         tx.commit()?;
-        self.reason_column = true;
-        Ok(Outcome::Migrated {
-            table: "orders",
-            column: REASON_COLUMN,
-            default: REASON_DEFAULT,
-            rows_filled: rows as u64,
-        })
+        self.reason_column = reason_column || needs_reason;
+        Ok(outcome)
     }
 }
 

@@ -2,6 +2,7 @@
 //! to the log, and published to `OrderView`, which answers the queries.
 
 pub mod chain;
+mod deployments;
 mod orders;
 pub mod snapshot;
 pub mod store;
@@ -34,7 +35,8 @@ pub struct EventSourcedService {
     /// The log's tail as this connection left it, valid while no other connection has
     /// committed since. `None` when unknown: the next command reads it from the log.
     known: Option<Known>,
-    /// The shape each event type is written in (`deploy`).
+    /// The shape each event type is written in, as the store's `deployments` table says:
+    /// read with the log's tail, so trusted on the same terms.
     shapes: Shapes,
 }
 
@@ -52,13 +54,15 @@ impl EventSourcedService {
         let store = EventStore::open(location, first_event_id)?;
         let view = OrderView::rebuild(&store, None)
             .with_context(|| format!("cannot build OrderView from the log {location}"))?;
+        let shapes = EventStore::shapes(store.connection())
+            .with_context(|| format!("cannot read what was deployed to the log {location}"))?;
         Ok(EventSourcedService {
             store,
             view: Some(view),
             lost_view: None,
             aggregates: OrdersById::default(),
             known: None,
-            shapes: Shapes::default(),
+            shapes,
         })
     }
 
@@ -122,14 +126,23 @@ impl OrderService for EventSourcedService {
         let order_id = command.order_id();
         let first_event_id = self.store.first_event_id();
         let tx = self.store.begin()?;
-        // If no other connection has committed since this one last did, the cached tail and
-        // aggregates are the log's own: a command then reads nothing back. Otherwise they are
-        // dropped and read afresh, inside this write transaction, so nothing is missed.
+        // Whether the step is done is asked here, inside the transaction that would do it:
+        // another run on this log may have done it since this one started.
+        if let Some(mark) = mark
+            && db::is_done(&tx, mark)?
+        {
+            return Ok(CommandOutcome::DoneEarlier);
+        }
+        // If no other connection has committed since this one last did, the cached tail,
+        // aggregates and shapes are the log's own: a command then reads nothing back.
+        // Otherwise they are dropped and read afresh, inside this write transaction, so
+        // nothing is missed (another process's events, or its deploy).
         let data_version = EventStore::data_version(&tx)?;
         let tail = match self.known.take() {
             Some(known) if known.data_version == data_version => known.tail,
             _ => {
                 self.aggregates.clear();
+                self.shapes = EventStore::shapes(&tx)?;
                 EventStore::tail(&tx, first_event_id)?
             }
         };
@@ -200,8 +213,8 @@ impl OrderService for EventSourcedService {
         }
     }
 
-    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64> {
-        db::steps_done(self.store.connection(), scenario)
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool> {
+        db::is_done(self.store.connection(), mark)
     }
 
     fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome> {
@@ -270,14 +283,30 @@ impl OrderService for EventSourcedService {
         Some(self)
     }
 
-    /// Only the writer changes: nothing in the log is rewritten.
-    fn deploy(&mut self, deploy: &Deploy) -> anyhow::Result<Outcome> {
-        let from = self.shapes.deploy(deploy);
-        let older_in_log: i64 = self.store.connection().query_row(
+    /// Only the writer changes: nothing in the log is rewritten. Which shape it writes is
+    /// stored beside the log, in the same transaction as the step's progress.
+    fn deploy(&mut self, deploy: &Deploy, mark: Option<&StepMark>) -> anyhow::Result<Outcome> {
+        let tx = self.store.begin()?;
+        if let Some(mark) = mark
+            && db::is_done(&tx, mark)?
+        {
+            return Ok(Outcome::NotApplicable {
+                why: Inapplicable::DoneEarlier,
+            });
+        }
+        let mut shapes = EventStore::shapes(&tx)?;
+        let from = shapes.deploy(deploy);
+        EventStore::record_deploy(&tx, deploy)?;
+        let older_in_log: i64 = tx.query_row(
             "SELECT count(*) FROM events WHERE event_type = ?1 AND schema_version < ?2",
             rusqlite::params![deploy.event, deploy.version],
             |r| r.get(0),
         )?;
+        if let Some(mark) = mark {
+            db::record_progress(&tx, mark)?;
+        }
+        tx.commit()?;
+        self.shapes = shapes;
         Ok(Outcome::Deployed {
             event_type: deploy.event.clone(),
             from,

@@ -17,7 +17,8 @@ pub const SCHEMA: Schema = Schema {
     // 4: `schema_version`, the shape each event's payload was written in.
     // 5: who and when: `recorded_at`, `actor`, `causation_id`, `correlation_id` (NULL on
     // events written before).
-    version: 5,
+    // 6: `deployments`, the shape each event type is written in since the last deploy.
+    version: 6,
     upgrades: &[
         (
             3,
@@ -30,6 +31,13 @@ pub const SCHEMA: Schema = Schema {
              ALTER TABLE events ADD COLUMN actor TEXT; \
              ALTER TABLE events ADD COLUMN causation_id TEXT; \
              ALTER TABLE events ADD COLUMN correlation_id TEXT;",
+        ),
+        (
+            5,
+            "CREATE TABLE deployments ( \
+                 event_type TEXT    PRIMARY KEY NOT NULL, \
+                 version    INTEGER NOT NULL CHECK (version >= 1) \
+             ) STRICT;",
         ),
     ],
     ddl: include_str!("schema.sql"),
