@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::es::chain::{self, Hash};
-use crate::es::store::RawEvent;
-use crate::es::{EventStore, OrderView};
+use crate::es::store::RowRef;
+use crate::es::{EventStore, OrderView, StoredEvent};
 
 /// One check and its verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,17 +69,45 @@ impl Verdict {
     }
 }
 
-/// Verifies the log at `path` (in `db_dir`); an error of type `Untrusted` when it fails.
-pub fn require_intact(store: &EventStore, path: &Path, db_dir: &Path) -> anyhow::Result<()> {
-    let verdict = verify(store)?;
-    match verdict.problem() {
-        None => Ok(()),
-        Some(problem) => Err(Untrusted {
-            path: path.display().to_string(),
-            db_dir: db_dir.display().to_string(),
-            problem,
+impl Verdict {
+    /// `Ok` when the log verifies; else an error of type `Untrusted` naming the log at `path`
+    /// (in `db_dir`), which the reading commands refuse.
+    pub fn require_intact(&self, path: &Path, db_dir: &Path) -> anyhow::Result<()> {
+        match self.problem() {
+            None => Ok(()),
+            Some(problem) => Err(Untrusted {
+                path: path.display().to_string(),
+                db_dir: db_dir.display().to_string(),
+                problem,
+            }
+            .into()),
         }
-        .into()),
+    }
+
+    /// Adds the check of the head against one the user wrote down (`--expect-head`): the
+    /// full hash or its first characters. What the chain alone cannot show — the last
+    /// events deleted, or the whole chain rewritten — shows here.
+    pub fn expect_head(&mut self, expected: &str) {
+        let expected = expected.to_ascii_lowercase();
+        let holds = self
+            .head
+            .as_deref()
+            .is_some_and(|head| head.starts_with(&expected));
+        let detail = match (&self.head, holds) {
+            (Some(head), true) => format!("the head hash {head} begins {expected}"),
+            (Some(head), false) => format!(
+                "the head hash is {head}, not {expected}: events were removed, added or rewritten since it was written down"
+            ),
+            (None, _) => {
+                format!("the log is empty, and {expected} was expected: its events were removed")
+            }
+        };
+        self.checks.push(Check {
+            name: "head is the one expected",
+            holds,
+            first_bad_event: None,
+            detail,
+        });
     }
 }
 
@@ -125,6 +153,24 @@ impl Tally {
 
 /// Reads the whole log once and checks every promise.
 pub fn verify(store: &EventStore) -> anyhow::Result<Verdict> {
+    Ok(read(store, None, |_, _| Ok(()))?.verdict)
+}
+
+/// What one pass over the log gives: the verdict on it, and the view it rebuilt.
+pub struct Reading {
+    pub verdict: Verdict,
+    /// OrderView after every event up to `until` (the whole log when `None`) that applied.
+    pub view: OrderView,
+}
+
+/// Reads the log once, checking every promise as it goes: each event is hashed, decoded,
+/// handed to `visit` with its stored hash, and applied to a view. So a reader that checks
+/// costs one pass, not two; it must use what it was handed only once the verdict holds.
+pub fn read(
+    store: &EventStore,
+    until: Option<u64>,
+    mut visit: impl FnMut(&StoredEvent, &[u8]) -> anyhow::Result<()>,
+) -> anyhow::Result<Reading> {
     let mut ids = Tally::new(
         "event ids strictly increasing, without gaps",
         "every id is the previous one plus 1",
@@ -149,8 +195,9 @@ pub fn verify(store: &EventStore) -> anyhow::Result<Verdict> {
     let mut previous_hash: Hash = chain::GENESIS;
     let mut stream_versions: BTreeMap<String, i64> = BTreeMap::new();
     let mut view = OrderView::default();
+    let mut view_at_until: Option<OrderView> = None;
     let mut events = 0u64;
-    store.for_each_row(|row: RawEvent| {
+    store.for_each_row_ref(|row: RowRef| {
         events += 1;
         let id = row.event_id;
         if let Some(previous) = previous_id
@@ -160,7 +207,10 @@ pub fn verify(store: &EventStore) -> anyhow::Result<Verdict> {
         }
         previous_id = Some(id);
 
-        let last = stream_versions.entry(row.stream_id.clone()).or_insert(0);
+        let last = match stream_versions.get_mut(row.stream_id) {
+            Some(last) => last,
+            None => stream_versions.entry(row.stream_id.to_owned()).or_insert(0),
+        };
         if row.stream_version != *last + 1 {
             versions.fail(
                 id,
@@ -178,17 +228,32 @@ pub fn verify(store: &EventStore) -> anyhow::Result<Verdict> {
                 id,
                 format!(
                     "event {id}: stored hash {} but its content and the previous hash give {} (it, or an event before it, was edited, deleted or moved)",
-                    chain::short(&row.hash),
+                    chain::short(row.hash),
                     chain::short(&expected)
                 ),
             );
         }
         // Follow the chain as stored, so one break is reported once, where it is.
-        previous_hash = Hash::try_from(row.hash.as_slice()).unwrap_or(expected);
+        previous_hash = Hash::try_from(row.hash).unwrap_or(expected);
 
+        if let Some(until) = until
+            && id > until as i64
+            && view_at_until.is_none()
+        {
+            view_at_until = Some(view.clone());
+        }
         match row.decode() {
             Ok(stored) => {
-                if let Err(e) = view.apply(&stored) {
+                visit(&stored, row.hash)?;
+                let StoredEvent {
+                    event_id,
+                    stream_id,
+                    stream_version,
+                    event,
+                    ..
+                } = stored;
+                if let Err(e) = view.apply_event(event_id, stream_id.as_str(), stream_version, event)
+                {
                     replay.fail(id, format!("{e:#}"));
                 }
             }
@@ -200,16 +265,10 @@ pub fn verify(store: &EventStore) -> anyhow::Result<Verdict> {
         Ok(())
     })?;
 
-    let triggers = store.triggers()?;
-    let guarded = |operation: &str| {
-        triggers.iter().any(|(_, sql)| {
-            let sql = sql.to_uppercase();
-            sql.contains(&format!("BEFORE {operation} ON EVENTS")) && sql.contains("RAISE(ABORT")
-        })
-    };
-    let missing: Vec<&str> = ["UPDATE", "DELETE"]
+    let refuses = store.refuses_rewrites()?;
+    let missing: Vec<&str> = [("UPDATE", refuses.update), ("DELETE", refuses.delete)]
         .into_iter()
-        .filter(|op| !guarded(op))
+        .filter_map(|(operation, refused)| (!refused).then_some(operation))
         .collect();
     let triggers_check = Check {
         name: "append-only triggers in place",
@@ -218,11 +277,14 @@ pub fn verify(store: &EventStore) -> anyhow::Result<Verdict> {
         detail: if missing.is_empty() {
             "UPDATE and DELETE on events are refused".into()
         } else {
-            format!("nothing refuses {} on events", missing.join(" or "))
+            format!(
+                "nothing refuses {} on events (tried on a copy of the schema)",
+                missing.join(" or ")
+            )
         },
     };
 
-    Ok(Verdict {
+    let verdict = Verdict {
         events,
         head: (events > 0).then(|| hex::encode(previous_hash)),
         checks: vec![
@@ -233,5 +295,9 @@ pub fn verify(store: &EventStore) -> anyhow::Result<Verdict> {
             links.finish(),
             replay.finish(),
         ],
+    };
+    Ok(Reading {
+        verdict,
+        view: view_at_until.unwrap_or(view),
     })
 }

@@ -49,8 +49,20 @@ struct Known {
 impl EventSourcedService {
     /// Opens the log and builds the view from it: the view is never stored.
     pub fn open(location: &Location, first_event_id: u64) -> anyhow::Result<EventSourcedService> {
+        EventSourcedService::open_from(location, first_event_id, None)
+    }
+
+    /// Opens the log starting from `view`, a view already rebuilt from it (by the pass that
+    /// verified it): only events appended since are read. Without one, the whole log is.
+    pub fn open_from(
+        location: &Location,
+        first_event_id: u64,
+        view: Option<OrderView>,
+    ) -> anyhow::Result<EventSourcedService> {
         let store = EventStore::open(location, first_event_id)?;
-        let view = OrderView::rebuild(&store, None)
+        let mut view = view.unwrap_or_default();
+        store
+            .replay_into(&mut view, None)
             .with_context(|| format!("cannot build OrderView from the log {location}"))?;
         Ok(EventSourcedService {
             store,
