@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::es::chain::{self, Hash};
 use crate::es::store::RowRef;
 use crate::es::{EventStore, OrderView, StoredEvent};
+use crate::service::{IgnoredSnapshot, SnapshotFault};
 
 /// One check and its verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,6 +19,10 @@ pub struct Check {
     /// The first event id where it fails.
     pub first_bad_event: Option<i64>,
     pub detail: String,
+    /// A check of what is kept beside the log (snapshots), not of the log: failing it makes
+    /// `verify` fail, but refuses no reading of the log, since a rebuild ignores what fails.
+    #[serde(skip)]
+    pub beside_the_log: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,6 +41,11 @@ impl Verdict {
     /// The first bad event id over all checks.
     pub fn first_bad_event(&self) -> Option<i64> {
         self.checks.iter().filter_map(|c| c.first_bad_event).min()
+    }
+
+    /// Whether the log itself keeps its promise (whatever the snapshots beside it say).
+    pub fn log_holds(&self) -> bool {
+        self.checks.iter().all(|c| c.holds || c.beside_the_log)
     }
 }
 
@@ -56,7 +66,7 @@ impl Verdict {
     /// What is wrong, as `eslab verify` would put it first: the first bad event and the
     /// failing check's detail there, or (no event to name) the first failing check.
     pub fn problem(&self) -> Option<String> {
-        let mut failing = self.checks.iter().filter(|c| !c.holds);
+        let mut failing = self.checks.iter().filter(|c| !c.holds && !c.beside_the_log);
         Some(match self.first_bad_event() {
             Some(id) => {
                 let check = failing.find(|c| c.first_bad_event == Some(id))?;
@@ -107,6 +117,7 @@ impl Verdict {
             holds,
             first_bad_event: None,
             detail,
+            beside_the_log: false,
         });
     }
 }
@@ -140,12 +151,14 @@ impl Tally {
                 holds: false,
                 first_bad_event: Some(event_id),
                 detail,
+                beside_the_log: false,
             },
             None => Check {
                 name: self.name,
                 holds: true,
                 first_bad_event: None,
                 detail: self.ok_detail,
+                beside_the_log: false,
             },
         }
     }
@@ -197,6 +210,11 @@ pub fn read(
     let mut view = OrderView::default();
     let mut view_at_until: Option<OrderView> = None;
     let mut events = 0u64;
+    // Each snapshot is checked where the pass reaches its checkpoint: sealed to the event
+    // there, and equal to the view replayed up to it.
+    let snapshots = store.snapshots()?;
+    let mut pending = snapshots.iter().peekable();
+    let mut bad_snapshots: Vec<IgnoredSnapshot> = Vec::new();
     store.for_each_row_ref(|row: RowRef| {
         events += 1;
         let id = row.event_id;
@@ -262,8 +280,44 @@ pub fn read(
                 replay.fail(id, format!("event {id} cannot be replayed: it does not decode"));
             }
         }
+        while let Some(snapshot) = pending.next_if(|s| s.checkpoint <= id) {
+            let logged = (snapshot.checkpoint == id).then_some(row.hash);
+            let fault = match snapshot.open(logged) {
+                Err(fault) => Some(fault),
+                Ok(orders) => (OrderView::restore(orders, Some(id as u64)) != view)
+                    .then_some(SnapshotFault::DiffersFromReplay),
+            };
+            bad_snapshots.extend(fault.map(|fault| snapshot.ignored(fault)));
+        }
         Ok(())
     })?;
+    bad_snapshots.extend(pending.map(|s| s.ignored(SnapshotFault::NoSuchEvent)));
+    let snapshots_check = Check {
+        name: "snapshots match the log",
+        holds: bad_snapshots.is_empty(),
+        first_bad_event: None,
+        detail: match bad_snapshots.first() {
+            None if snapshots.is_empty() => "no snapshot is stored".into(),
+            None => format!(
+                "{} sealed to its event and equal to the log replayed up to it",
+                if snapshots.len() == 1 {
+                    "the snapshot is".to_string()
+                } else {
+                    format!("each of {} snapshots is", snapshots.len())
+                }
+            ),
+            Some(bad) => format!(
+                "the snapshot at event {} does not match the log: {}; rebuilds ignore it{}",
+                bad.checkpoint,
+                crate::narrate::snapshot_fault(bad.fault),
+                match bad_snapshots.len() - 1 {
+                    0 => String::new(),
+                    more => format!(" ({more} more do not match either)"),
+                }
+            ),
+        },
+        beside_the_log: true,
+    };
 
     let refuses = store.refuses_rewrites()?;
     let missing: Vec<&str> = [("UPDATE", refuses.update), ("DELETE", refuses.delete)]
@@ -274,6 +328,7 @@ pub fn read(
         name: "append-only triggers in place",
         holds: missing.is_empty(),
         first_bad_event: None,
+        beside_the_log: false,
         detail: if missing.is_empty() {
             "UPDATE and DELETE on events are refused".into()
         } else {
@@ -294,6 +349,7 @@ pub fn read(
             triggers_check,
             links.finish(),
             replay.finish(),
+            snapshots_check,
         ],
     };
     Ok(Reading {

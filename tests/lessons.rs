@@ -119,8 +119,12 @@ fn a_log_written_before_shapes_existed_is_carried_on_and_still_verifies() {
     assert_eq!(migrated["outcome"], "migrated");
     assert_eq!(migrated["rows_filled"], 2);
 
-    // Upgraded in place to schema 5; the old rows are exactly as written, the new ones follow.
-    assert_eq!(user_version(&events_file(&dir)), 5);
+    // Upgraded in place to the current schema; the old rows are exactly as written, the new
+    // ones follow.
+    assert_eq!(
+        user_version(&events_file(&dir)),
+        i64::from(eslab::es::store::SCHEMA.version)
+    );
     let now = select(
         &events_file(&dir),
         "SELECT event_id, payload, hash FROM events ORDER BY event_id",
@@ -933,7 +937,10 @@ fn a_log_of_two_shapes_written_before_who_and_when_verifies_and_carries_on() {
         "json",
     ]);
     assert_eq!(run["summary"]["expectations"]["failures"], json!([]));
-    assert_eq!(user_version(&events_file(&dir)), 5);
+    assert_eq!(
+        user_version(&events_file(&dir)),
+        i64::from(eslab::es::store::SCHEMA.version)
+    );
     assert_eq!(user_version(&dir.join("crud.sqlite3")), 4);
     // The old events read back as written, with their shapes and no metadata.
     let old = step_result(&run, 5, "es")["events"].as_array().unwrap();

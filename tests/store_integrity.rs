@@ -252,3 +252,154 @@ fn reading_commands_read_a_log_in_a_folder_this_user_cannot_write() {
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Snapshots are sealed to the log
+
+/// A folder where Bob's order (A1, 5 × $30 = $150) was placed, snapshotted at event 1 and
+/// changed after: its snapshot table holds one snapshot, at checkpoint 1.
+fn log_with_a_snapshot(tmp: &Path) -> PathBuf {
+    let dir = tmp.join("db");
+    let scenario = common::write_scenario(
+        tmp,
+        "first.json",
+        &serde_json::json!({"title": "snapshot", "first_event_id": 1, "steps": [
+            common::place_order("A1", "Bob", 5, "30.00"),
+            {"snapshot": {}},
+            {"change_quantity": {"order_id": "A1", "quantity": 6}},
+        ]}),
+    );
+    let args = [
+        "run",
+        path_str(&scenario),
+        "--db-dir",
+        path_str(&dir),
+        "--format",
+        "json",
+    ];
+    let out = run(&args);
+    assert_eq!(out.code, Some(0), "{}", out.describe(&args));
+    let checkpoints: Vec<i64> = common::db::select(
+        &events_file(&dir),
+        "SELECT checkpoint FROM snapshots",
+        |r| r.get(0),
+    );
+    assert_eq!(checkpoints, [1]);
+    dir
+}
+
+/// Runs, on the folder, a view crash, a rebuild and a query of A1, and returns the rebuild's
+/// ES result and the query's results by design.
+fn rebuild_and_query(tmp: &Path, dir: &Path) -> (Value, Value, Value) {
+    let scenario = common::write_scenario(
+        tmp,
+        "rebuild.json",
+        &serde_json::json!({"title": "rebuild", "steps": [
+            {"crash_view": {}},
+            {"rebuild_view": {}},
+            {"query": {"order_id": "A1"}},
+        ]}),
+    );
+    let args = [
+        "run",
+        path_str(&scenario),
+        "--db-dir",
+        path_str(dir),
+        "--continue",
+        "--format",
+        "json",
+    ];
+    let out = run(&args);
+    assert_eq!(out.code, Some(0), "{}", out.describe(&args));
+    let run: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let es = common::results_of(&run, "es");
+    let crud = common::results_of(&run, "crud");
+    (
+        es[1].clone(),
+        es[2]["state"].clone(),
+        crud[2]["state"].clone(),
+    )
+}
+
+#[test]
+fn a_snapshot_that_matches_the_log_is_used_and_verified() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = log_with_a_snapshot(tmp.path());
+    let verdict = json_of(&["verify", "--db-dir", path_str(&dir), "--format", "json"]);
+    assert_eq!(verdict["holds"], true, "{verdict}");
+    let snapshots = verdict["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "snapshots match the log")
+        .unwrap();
+    assert_eq!(snapshots["holds"], true);
+    let (rebuilt, es, crud) = rebuild_and_query(tmp.path(), &dir);
+    assert_eq!(rebuilt["snapshot"]["checkpoint"], 1, "{rebuilt}");
+    assert_eq!(rebuilt["ignored_snapshot"], Value::Null, "{rebuilt}");
+    assert_eq!(es["total"], "180.00");
+    assert_eq!(es["total"], crud["total"]);
+}
+
+/// Each way of spoiling the snapshot: the SQL, and the fault a rebuild reports.
+const SPOILED: [(&str, &str); 4] = [
+    // An edited customer and price: the view would answer $5.00 where CRUD says $180.00.
+    (
+        "UPDATE snapshots SET orders = replace(replace(orders, 'Bob', 'Eve'), '3000', '100')",
+        "edited",
+    ),
+    // Moved past the log's end: the view would wait for event 999 and never apply another.
+    ("UPDATE snapshots SET checkpoint = 999", "no_such_event"),
+    // Garbled: the rebuild would abort the run.
+    ("UPDATE snapshots SET orders = '[{\"garbled'", "edited"),
+    // Its seal removed, to pass the edit off as an old snapshot.
+    (
+        "UPDATE snapshots SET orders = replace(orders, '3000', '100'), head = NULL, digest = NULL",
+        "unsealed",
+    ),
+];
+
+#[test]
+fn a_snapshot_that_does_not_match_the_log_is_ignored_with_a_warning_and_verify_says_so() {
+    for (sql, fault) in SPOILED {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = log_with_a_snapshot(tmp.path());
+        let db = Connection::open(events_file(&dir)).unwrap();
+        db.execute_batch(sql).unwrap();
+        drop(db);
+        let d = path_str(&dir);
+
+        // verify: the log holds, the snapshot does not; exit 1, and not called intact.
+        let out = run(&["verify", "--db-dir", d, "--format", "json"]);
+        assert_eq!(out.code, Some(1), "{sql}: {out:?}");
+        let verdict: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for check in verdict["checks"].as_array().unwrap() {
+            let snapshots = check["name"] == "snapshots match the log";
+            assert_eq!(check["holds"], !snapshots, "{sql}: {check}");
+        }
+        let text = run(&["verify", "--db-dir", d]);
+        let last = String::from_utf8_lossy(&text.stdout)
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .to_string();
+        assert!(last.starts_with("broken"), "{sql}: {last}");
+        // What reads the log is not refused: a rebuild ignores the snapshot.
+        json_of(&["replay", "--db-dir", d, "--format", "json"]);
+
+        // A rebuild replays the whole log instead, says why, and agrees with CRUD.
+        let (rebuilt, es, crud) = rebuild_and_query(tmp.path(), &dir);
+        assert_eq!(rebuilt["snapshot"], Value::Null, "{sql}: {rebuilt}");
+        assert_eq!(rebuilt["replayed"], 2, "{sql}: {rebuilt}");
+        let ignored = &rebuilt["ignored_snapshot"];
+        assert_eq!(ignored["fault"], fault, "{sql}: {rebuilt}");
+        let said = common::said(&rebuilt);
+        assert!(said.contains("was ignored"), "{sql}: {said}");
+        assert_eq!(
+            (&es["customer"], &es["total"]),
+            (&crud["customer"], &crud["total"])
+        );
+        assert_eq!(es["total"], "180.00", "{sql}");
+    }
+}

@@ -9,6 +9,7 @@ pub mod view;
 
 use anyhow::Context;
 use orders::OrdersById;
+pub use snapshot::LatestSnapshot;
 pub use store::{EventStore, Tail};
 pub use view::OrderView;
 
@@ -318,7 +319,12 @@ impl ReadModel for EventSourcedService {
     }
 
     fn rebuild(&mut self) -> anyhow::Result<Outcome> {
-        let snapshot = self.store.latest_snapshot()?;
+        // A snapshot that does not match the log is passed over: the whole log is replayed.
+        let (snapshot, ignored_snapshot) = match self.store.latest_snapshot()? {
+            LatestSnapshot::Usable(view) => (Some(view), None),
+            LatestSnapshot::Ignored(ignored) => (None, Some(ignored)),
+            LatestSnapshot::None => (None, None),
+        };
         let from = snapshot.as_ref().and_then(OrderView::checkpoint);
         let mut rebuilt = snapshot.unwrap_or_default();
         let mut replayed = 0;
@@ -349,6 +355,7 @@ impl ReadModel for EventSourcedService {
             checkpoint: rebuilt.checkpoint(),
             caught_up,
             matches_live: rebuilt == would_have_been,
+            ignored_snapshot,
         };
         self.view = Some(rebuilt);
         Ok(outcome)

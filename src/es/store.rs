@@ -18,7 +18,8 @@ pub const SCHEMA: Schema = Schema {
     // 4: `schema_version`, the shape each event's payload was written in.
     // 5: who and when: `recorded_at`, `actor`, `causation_id`, `correlation_id` (NULL on
     // events written before).
-    version: 5,
+    // 6: snapshots sealed to the log: `head` and `digest` (NULL on snapshots taken before).
+    version: 6,
     upgrades: &[
         (
             3,
@@ -31,6 +32,11 @@ pub const SCHEMA: Schema = Schema {
              ALTER TABLE events ADD COLUMN actor TEXT; \
              ALTER TABLE events ADD COLUMN causation_id TEXT; \
              ALTER TABLE events ADD COLUMN correlation_id TEXT;",
+        ),
+        (
+            5,
+            "ALTER TABLE snapshots ADD COLUMN head BLOB; \
+             ALTER TABLE snapshots ADD COLUMN digest BLOB;",
         ),
     ],
     ddl: include_str!("schema.sql"),
