@@ -12,6 +12,8 @@ use crate::cli::{
     BackendChoice, BenchArgs, Cli, ColorChoice, Command, DiffArgs, LayoutChoice, LiveArgs,
     OutputArgs, RunArgs, StorageArgs, WorkloadArgs,
 };
+use crate::domain::Event;
+use crate::es::store::RowRef;
 use crate::es::{EventStore, OrderView};
 use crate::live::{self, Session};
 use crate::narrate::clean_prose;
@@ -373,7 +375,7 @@ fn open_log(db_dir: &Path) -> anyhow::Result<(PathBuf, EventStore)> {
 fn read_verified(
     db_dir: &Path,
     until: Option<u64>,
-    visit: impl FnMut(&crate::es::StoredEvent, &[u8]) -> anyhow::Result<()>,
+    visit: impl FnMut(&RowRef, &Event) -> anyhow::Result<()>,
 ) -> anyhow::Result<verify::Reading> {
     let (path, store) = open_log(db_dir)?;
     let reading = verify::read(&store, until, visit)
@@ -399,10 +401,10 @@ fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::
             })
             .with_context(|| format!("cannot read the log in {}", path.display()))?;
     } else {
-        read_verified(db_dir, None, |event, hash| {
+        read_verified(db_dir, None, |row, _| {
             events.push(LoggedEvent {
-                event: event.clone(),
-                hash: hex::encode(hash),
+                event: row.decode()?,
+                hash: hex::encode(row.hash),
             });
             Ok(())
         })?;

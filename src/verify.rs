@@ -1,14 +1,15 @@
 //! `eslab verify`: does the stored log still keep the event store's one promise — what was
 //! appended stays, in order, exactly as written?
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
 
+use crate::domain::Event;
 use crate::es::chain::{self, Hash};
 use crate::es::store::RowRef;
-use crate::es::{EventStore, OrderView, StoredEvent};
+use crate::es::{EventStore, OrderView};
 use crate::service::{IgnoredSnapshot, SnapshotFault};
 
 /// One check and its verdict.
@@ -177,12 +178,12 @@ pub struct Reading {
 }
 
 /// Reads the log once, checking every promise as it goes: each event is hashed, decoded,
-/// handed to `visit` with its stored hash, and applied to a view. So a reader that checks
+/// handed to `visit` with its row as stored, and applied to a view. So a reader that checks
 /// costs one pass, not two; it must use what it was handed only once the verdict holds.
 pub fn read(
     store: &EventStore,
     until: Option<u64>,
-    mut visit: impl FnMut(&StoredEvent, &[u8]) -> anyhow::Result<()>,
+    mut visit: impl FnMut(&RowRef, &Event) -> anyhow::Result<()>,
 ) -> anyhow::Result<Reading> {
     let mut ids = Tally::new(
         "event ids strictly increasing, without gaps",
@@ -206,7 +207,8 @@ pub fn read(
     );
     let mut previous_id: Option<i64> = None;
     let mut previous_hash: Hash = chain::GENESIS;
-    let mut stream_versions: BTreeMap<String, i64> = BTreeMap::new();
+    // Looked up by stream, never iterated: its order cannot reach the output.
+    let mut stream_versions: HashMap<String, i64> = HashMap::new();
     let mut view = OrderView::default();
     let mut view_at_until: Option<OrderView> = None;
     let mut events = 0u64;
@@ -260,17 +262,11 @@ pub fn read(
         {
             view_at_until = Some(view.clone());
         }
-        match row.decode() {
-            Ok(stored) => {
-                visit(&stored, row.hash)?;
-                let StoredEvent {
-                    event_id,
-                    stream_id,
-                    stream_version,
-                    event,
-                    ..
-                } = stored;
-                if let Err(e) = view.apply_event(event_id, stream_id.as_str(), stream_version, event)
+        match row.decode_event() {
+            Ok(event) => {
+                visit(&row, &event)?;
+                if let Err(e) =
+                    view.apply_event(id as u64, row.stream_id, row.stream_version as u64, event)
                 {
                     replay.fail(id, format!("{e:#}"));
                 }
