@@ -375,7 +375,7 @@ fn open_log(db_dir: &Path) -> anyhow::Result<(PathBuf, EventStore)> {
 fn read_verified(
     db_dir: &Path,
     until: Option<u64>,
-    visit: impl FnMut(&RowRef, &Event) -> anyhow::Result<()>,
+    visit: impl FnMut(&RowRef, &Event) -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<verify::Reading> {
     let (path, store) = open_log(db_dir)?;
     let reading = verify::read(&store, until, visit)

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::domain::Event;
 use crate::es::chain::{self, Hash};
+use crate::es::snapshot::StoredSnapshot;
 use crate::es::store::RowRef;
 use crate::es::{EventStore, OrderView};
 use crate::service::{IgnoredSnapshot, SnapshotFault};
@@ -180,113 +181,70 @@ pub struct Reading {
 /// Reads the log once, checking every promise as it goes: each event is hashed, decoded,
 /// handed to `visit` with its row as stored, and applied to a view. So a reader that checks
 /// costs one pass, not two; it must use what it was handed only once the verdict holds.
+///
+/// The pass is split in two, as a pipeline: this thread reads the rows from SQLite and
+/// decodes them, a batch at a time; another checks and applies each batch (ids, versions,
+/// the chain's hashes, the view, the snapshots) while the next is read.
 pub fn read(
     store: &EventStore,
     until: Option<u64>,
-    mut visit: impl FnMut(&RowRef, &Event) -> anyhow::Result<()>,
+    mut visit: impl FnMut(&RowRef, &Event) -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<Reading> {
-    let mut ids = Tally::new(
-        "event ids strictly increasing, without gaps",
-        "every id is the previous one plus 1",
-    );
-    let mut versions = Tally::new(
-        "each stream's versions contiguous from 1",
-        "every stream counts 1, 2, 3 …",
-    );
-    let mut payloads = Tally::new(
-        "every payload decodes into its event type",
-        "all payloads decode",
-    );
-    let mut links = Tally::new(
-        "tamper-evident chain holds",
-        "every hash covers the previous one and its own event",
-    );
-    let mut replay = Tally::new(
-        "replaying the log into OrderView succeeds",
-        "the rebuilt view applied every event",
-    );
-    let mut previous_id: Option<i64> = None;
-    let mut previous_hash: Hash = chain::GENESIS;
-    // Looked up by stream, never iterated: its order cannot reach the output.
-    let mut stream_versions: HashMap<String, i64> = HashMap::new();
-    let mut view = OrderView::default();
-    let mut view_at_until: Option<OrderView> = None;
-    let mut events = 0u64;
-    // Each snapshot is checked where the pass reaches its checkpoint: sealed to the event
-    // there, and equal to the view replayed up to it.
     let snapshots = store.snapshots()?;
-    let mut pending = snapshots.iter().peekable();
-    let mut bad_snapshots: Vec<IgnoredSnapshot> = Vec::new();
-    store.for_each_row_ref(|row: RowRef| {
-        events += 1;
-        let id = row.event_id;
-        if let Some(previous) = previous_id
-            && id != previous + 1
-        {
-            ids.fail(id, format!("event {id} follows event {previous}"));
-        }
-        previous_id = Some(id);
-
-        let last = match stream_versions.get_mut(row.stream_id) {
-            Some(last) => last,
-            None => stream_versions.entry(row.stream_id.to_owned()).or_insert(0),
-        };
-        if row.stream_version != *last + 1 {
-            versions.fail(
-                id,
-                format!(
-                    "event {id} is version {} of {}, after version {last}",
-                    row.stream_version, row.stream_id
-                ),
-            );
-        }
-        *last = row.stream_version;
-
-        let expected = row.expected_hash(&previous_hash);
-        if row.hash != expected {
-            links.fail(
-                id,
-                format!(
-                    "event {id}: stored hash {} but its content and the previous hash give {} (it, or an event before it, was edited, deleted or moved)",
-                    chain::short(row.hash),
-                    chain::short(&expected)
-                ),
-            );
-        }
-        // Follow the chain as stored, so one break is reported once, where it is.
-        previous_hash = Hash::try_from(row.hash).unwrap_or(expected);
-
-        if let Some(until) = until
-            && id > until as i64
-            && view_at_until.is_none()
-        {
-            view_at_until = Some(view.clone());
-        }
-        match row.decode_event() {
-            Ok(event) => {
-                visit(&row, &event)?;
-                if let Err(e) =
-                    view.apply_event(id as u64, row.stream_id, row.stream_version as u64, event)
-                {
-                    replay.fail(id, format!("{e:#}"));
+    let mut pass = Pass::new(&snapshots, until);
+    let (pass, read) = std::thread::scope(|scope| {
+        let (full, batches) = std::sync::mpsc::sync_channel::<Batch>(2);
+        let (emptied, empties) = std::sync::mpsc::sync_channel::<Batch>(3);
+        let checker = scope.spawn(move || -> anyhow::Result<Pass> {
+            for mut batch in batches {
+                let mut rows = std::mem::take(&mut batch.rows);
+                for copied in rows.drain(..) {
+                    let row = batch.row(&copied);
+                    pass.check(&row, copied.decoded, &mut visit)?;
                 }
+                batch.rows = rows;
+                batch.text.clear();
+                batch.hashes.clear();
+                let _ = emptied.try_send(batch);
             }
-            Err(e) => {
-                payloads.fail(id, format!("{e:#}"));
-                replay.fail(id, format!("event {id} cannot be replayed: it does not decode"));
+            Ok(pass)
+        });
+        let mut batch = Batch::default();
+        let read = store.for_each_row_ref(|row| {
+            batch.push(&row, row.decode_event());
+            if batch.rows.len() == BATCH_ROWS {
+                let next = empties.try_recv().unwrap_or_default();
+                // The checker stopped: its error is the one to report.
+                full.send(std::mem::replace(&mut batch, next))
+                    .map_err(|_| anyhow::anyhow!("the check of the log stopped"))?;
             }
+            Ok(())
+        });
+        if !batch.rows.is_empty() {
+            let _ = full.send(batch);
         }
-        while let Some(snapshot) = pending.next_if(|s| s.checkpoint <= id) {
-            let logged = (snapshot.checkpoint == id).then_some(row.hash);
-            let fault = match snapshot.open(logged) {
-                Err(fault) => Some(fault),
-                Ok(orders) => (OrderView::restore(orders, Some(id as u64)) != view)
-                    .then_some(SnapshotFault::DiffersFromReplay),
-            };
-            bad_snapshots.extend(fault.map(|fault| snapshot.ignored(fault)));
-        }
-        Ok(())
-    })?;
+        drop(full);
+        let checked = checker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (checked, read)
+    });
+    let pass = pass?;
+    read?;
+    let Pass {
+        ids,
+        versions,
+        payloads,
+        links,
+        replay,
+        previous_hash,
+        view,
+        view_at_until,
+        events,
+        pending,
+        mut bad_snapshots,
+        ..
+    } = pass;
     bad_snapshots.extend(pending.map(|s| s.ignored(SnapshotFault::NoSuchEvent)));
     let snapshots_check = Check {
         name: "snapshots match the log",
@@ -352,4 +310,217 @@ pub fn read(
         verdict,
         view: view_at_until.unwrap_or(view),
     })
+}
+
+/// Rows a batch carries from the thread that reads them to the one that checks them.
+const BATCH_ROWS: usize = 1024;
+
+/// Rows copied out of SQLite: their text in one string, their hashes in one buffer.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    hashes: Vec<u8>,
+    rows: Vec<Copied>,
+}
+
+/// One row of a batch: its numbers, where its texts and hash are, and its decoded event.
+struct Copied {
+    event_id: i64,
+    stream_version: i64,
+    schema_version: i64,
+    /// stream_id, event_type, payload and the four metadata columns (`None`: NULL).
+    texts: [Option<(usize, usize)>; 7],
+    hash: (usize, usize),
+    decoded: anyhow::Result<Event>,
+}
+
+impl Batch {
+    fn push(&mut self, row: &RowRef, decoded: anyhow::Result<Event>) {
+        let mut text = |value: Option<&str>| {
+            value.map(|value| {
+                let start = self.text.len();
+                self.text.push_str(value);
+                (start, self.text.len())
+            })
+        };
+        let [m0, m1, m2, m3] = row.metadata;
+        let texts = [
+            text(Some(row.stream_id)),
+            text(Some(row.event_type)),
+            text(Some(row.payload)),
+            text(m0),
+            text(m1),
+            text(m2),
+            text(m3),
+        ];
+        let start = self.hashes.len();
+        self.hashes.extend_from_slice(row.hash);
+        self.rows.push(Copied {
+            event_id: row.event_id,
+            stream_version: row.stream_version,
+            schema_version: row.schema_version,
+            texts,
+            hash: (start, self.hashes.len()),
+            decoded,
+        });
+    }
+
+    fn row(&self, copied: &Copied) -> RowRef<'_> {
+        let text = |i: usize| copied.texts[i].map(|(from, to)| &self.text[from..to]);
+        RowRef {
+            event_id: copied.event_id,
+            stream_id: text(0).unwrap_or_default(),
+            stream_version: copied.stream_version,
+            event_type: text(1).unwrap_or_default(),
+            payload: text(2).unwrap_or_default(),
+            hash: &self.hashes[copied.hash.0..copied.hash.1],
+            schema_version: copied.schema_version,
+            metadata: [text(3), text(4), text(5), text(6)],
+        }
+    }
+}
+
+/// The checks of one pass, fed a row at a time in event-id order.
+struct Pass<'s> {
+    ids: Tally,
+    versions: Tally,
+    payloads: Tally,
+    links: Tally,
+    replay: Tally,
+    previous_id: Option<i64>,
+    previous_hash: Hash,
+    /// Looked up by stream, never iterated: its order cannot reach the output.
+    stream_versions: HashMap<String, i64>,
+    view: OrderView,
+    view_at_until: Option<OrderView>,
+    until: Option<u64>,
+    events: u64,
+    /// Each snapshot is checked where the pass reaches its checkpoint: sealed to the event
+    /// there, and equal to the view replayed up to it.
+    pending: std::iter::Peekable<std::slice::Iter<'s, StoredSnapshot>>,
+    bad_snapshots: Vec<IgnoredSnapshot>,
+}
+
+impl<'s> Pass<'s> {
+    fn new(snapshots: &'s [StoredSnapshot], until: Option<u64>) -> Pass<'s> {
+        Pass {
+            ids: Tally::new(
+                "event ids strictly increasing, without gaps",
+                "every id is the previous one plus 1",
+            ),
+            versions: Tally::new(
+                "each stream's versions contiguous from 1",
+                "every stream counts 1, 2, 3 …",
+            ),
+            payloads: Tally::new(
+                "every payload decodes into its event type",
+                "all payloads decode",
+            ),
+            links: Tally::new(
+                "tamper-evident chain holds",
+                "every hash covers the previous one and its own event",
+            ),
+            replay: Tally::new(
+                "replaying the log into OrderView succeeds",
+                "the rebuilt view applied every event",
+            ),
+            previous_id: None,
+            previous_hash: chain::GENESIS,
+            stream_versions: HashMap::new(),
+            view: OrderView::default(),
+            view_at_until: None,
+            until,
+            events: 0,
+            pending: snapshots.iter().peekable(),
+            bad_snapshots: Vec::new(),
+        }
+    }
+
+    /// Checks one row, and applies its event (`decoded`) to the view.
+    fn check(
+        &mut self,
+        row: &RowRef,
+        decoded: anyhow::Result<Event>,
+        visit: &mut impl FnMut(&RowRef, &Event) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        self.events += 1;
+        let id = row.event_id;
+        if let Some(previous) = self.previous_id
+            && id != previous + 1
+        {
+            self.ids
+                .fail(id, format!("event {id} follows event {previous}"));
+        }
+        self.previous_id = Some(id);
+
+        let last = match self.stream_versions.get_mut(row.stream_id) {
+            Some(last) => last,
+            None => self
+                .stream_versions
+                .entry(row.stream_id.to_owned())
+                .or_insert(0),
+        };
+        if row.stream_version != *last + 1 {
+            self.versions.fail(
+                id,
+                format!(
+                    "event {id} is version {} of {}, after version {last}",
+                    row.stream_version, row.stream_id
+                ),
+            );
+        }
+        *last = row.stream_version;
+
+        let expected = row.expected_hash(&self.previous_hash);
+        if row.hash != expected {
+            self.links.fail(
+                id,
+                format!(
+                    "event {id}: stored hash {} but its content and the previous hash give {} (it, or an event before it, was edited, deleted or moved)",
+                    chain::short(row.hash),
+                    chain::short(&expected)
+                ),
+            );
+        }
+        // Follow the chain as stored, so one break is reported once, where it is.
+        self.previous_hash = Hash::try_from(row.hash).unwrap_or(expected);
+
+        if let Some(until) = self.until
+            && id > until as i64
+            && self.view_at_until.is_none()
+        {
+            self.view_at_until = Some(self.view.clone());
+        }
+        match decoded {
+            Ok(event) => {
+                visit(row, &event)?;
+                if let Err(e) = self.view.apply_event(
+                    id as u64,
+                    row.stream_id,
+                    row.stream_version as u64,
+                    event,
+                ) {
+                    self.replay.fail(id, format!("{e:#}"));
+                }
+            }
+            Err(e) => {
+                self.payloads.fail(id, format!("{e:#}"));
+                self.replay.fail(
+                    id,
+                    format!("event {id} cannot be replayed: it does not decode"),
+                );
+            }
+        }
+        while let Some(snapshot) = self.pending.next_if(|s| s.checkpoint <= id) {
+            let logged = (snapshot.checkpoint == id).then_some(row.hash);
+            let fault = match snapshot.open(logged) {
+                Err(fault) => Some(fault),
+                Ok(orders) => (OrderView::restore(orders, Some(id as u64)) != self.view)
+                    .then_some(SnapshotFault::DiffersFromReplay),
+            };
+            self.bad_snapshots
+                .extend(fault.map(|fault| snapshot.ignored(fault)));
+        }
+        Ok(())
+    }
 }
