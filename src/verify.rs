@@ -106,12 +106,13 @@ impl Verdict {
             .as_deref()
             .is_some_and(|head| head.starts_with(&expected));
         let detail = match (&self.head, holds) {
-            (Some(head), true) => format!("the head hash {head} begins {expected}"),
+            (Some(_), true) => format!("the log still ends at {expected}"),
             (Some(head), false) => format!(
-                "the head hash is {head}, not {expected}: events were removed, added or rewritten since it was written down"
+                "the log ends at {}, not {expected}: events were removed, added or rewritten since",
+                chain::short(&hex::decode(head).unwrap_or_default())
             ),
             (None, _) => {
-                format!("the log is empty, and {expected} was expected: its events were removed")
+                format!("the log is empty, not ending at {expected}: its events were removed")
             }
         };
         self.checks.push(Check {

@@ -774,7 +774,12 @@ fn verify_expect_head_catches_the_last_event_deleted() {
     let detail = check(&verdict, "head is the one expected")["detail"]
         .as_str()
         .unwrap();
-    assert!(detail.contains(&head), "{detail}");
+    let now = verdict["head"].as_str().unwrap();
+    assert_ne!(now, head);
+    assert!(
+        detail.contains(&format!("ends at {}, not {head}", &now[..12])),
+        "{detail}"
+    );
     let text = run(&["verify", "--db-dir", d, "--expect-head", short]);
     assert_eq!(text.code, Some(1));
     let last = String::from_utf8_lossy(&text.stdout)
