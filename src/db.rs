@@ -127,7 +127,8 @@ pub fn open_for_reading(path: &Path, schema: &Schema) -> anyhow::Result<Connecti
 enum Mode {
     /// Read-write (the caller turns on `query_only`), then read-only.
     ReadWrite,
-    /// Read-only from the start.
+    /// Never anything that could write: `immutable` when no `-wal` holds commits, else
+    /// read-only.
     ReadOnly,
 }
 
@@ -156,6 +157,20 @@ fn reading_connection(path: &Path, mode: Mode) -> anyhow::Result<Connection> {
         })?;
         Ok(conn)
     };
+    let immutable = || {
+        Connection::open_with_flags(
+            immutable_uri(path),
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .and_then(usable)
+    };
+    if mode == Mode::ReadOnly && !has_wal(path) {
+        // Nothing committed beyond the file, and a read-only connection to a log in WAL mode
+        // would leave a `-shm` beside it that it cannot remove.
+        return immutable().with_context(|| format!("cannot open {}", path.display()));
+    }
     let mut flags = vec![OpenFlags::SQLITE_OPEN_READ_ONLY];
     if mode == Mode::ReadWrite {
         flags.insert(0, OpenFlags::SQLITE_OPEN_READ_WRITE);
@@ -174,14 +189,8 @@ fn reading_connection(path: &Path, mode: Mode) -> anyhow::Result<Connection> {
     let first_error = first_error.expect("a way was tried");
     if !has_wal(path) {
         // Nothing committed beyond the file: it can be read as it stands.
-        return Connection::open_with_flags(
-            immutable_uri(path),
-            OpenFlags::SQLITE_OPEN_READ_ONLY
-                | OpenFlags::SQLITE_OPEN_URI
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .and_then(usable)
-        .with_context(|| format!("cannot open {} ({first_error})", path.display()));
+        return immutable()
+            .with_context(|| format!("cannot open {} ({first_error})", path.display()));
     }
     private_copy(path).with_context(|| format!("cannot open {} ({first_error})", path.display()))
 }

@@ -244,6 +244,7 @@ pub fn read(
         events,
         pending,
         mut bad_snapshots,
+        unsealed,
         ..
     } = pass;
     bad_snapshots.extend(pending.map(|s| s.ignored(SnapshotFault::NoSuchEvent)));
@@ -253,8 +254,16 @@ pub fn read(
         first_bad_event: None,
         detail: match bad_snapshots.first() {
             None if snapshots.is_empty() => "no snapshot is stored".into(),
-            None => format!(
+            None if unsealed == 0 => format!(
                 "{} sealed to its event and equal to the log replayed up to it",
+                if snapshots.len() == 1 {
+                    "the snapshot is".to_string()
+                } else {
+                    format!("each of {} snapshots is", snapshots.len())
+                }
+            ),
+            None => format!(
+                "{} equal to the log replayed up to it; {unsealed} taken before eslab sealed snapshots, which rebuilds do not use",
                 if snapshots.len() == 1 {
                     "the snapshot is".to_string()
                 } else {
@@ -400,6 +409,8 @@ struct Pass<'s> {
     /// there, and equal to the view replayed up to it.
     pending: std::iter::Peekable<std::slice::Iter<'s, StoredSnapshot>>,
     bad_snapshots: Vec<IgnoredSnapshot>,
+    /// Snapshots without a seal that equal the log where they were taken.
+    unsealed: usize,
 }
 
 impl<'s> Pass<'s> {
@@ -434,6 +445,7 @@ impl<'s> Pass<'s> {
             events: 0,
             pending: snapshots.iter().peekable(),
             bad_snapshots: Vec::new(),
+            unsealed: 0,
         }
     }
 
@@ -515,6 +527,16 @@ impl<'s> Pass<'s> {
         while let Some(snapshot) = self.pending.next_if(|s| s.checkpoint <= id) {
             let logged = (snapshot.checkpoint == id).then_some(row.hash);
             let fault = match snapshot.open(logged) {
+                // Taken before snapshots were sealed: no rebuild uses it, and it is no fault
+                // while it equals the log replayed up to its checkpoint.
+                Err(SnapshotFault::Unsealed) => {
+                    let equal = logged.is_some()
+                        && snapshot.orders().is_ok_and(|orders| {
+                            OrderView::restore(orders, Some(id as u64)) == self.view
+                        });
+                    self.unsealed += usize::from(equal);
+                    (!equal).then_some(SnapshotFault::Unsealed)
+                }
                 Err(fault) => Some(fault),
                 Ok(orders) => (OrderView::restore(orders, Some(id as u64)) != self.view)
                     .then_some(SnapshotFault::DiffersFromReplay),

@@ -343,9 +343,10 @@ fn a_snapshot_that_matches_the_log_is_used_and_verified() {
 
 /// Each way of spoiling the snapshot: the SQL, and the fault a rebuild reports.
 const SPOILED: [(&str, &str); 4] = [
-    // An edited customer and price: the view would answer $5.00 where CRUD says $180.00.
+    // An edited customer and price: the view would answer $6.00 where CRUD says $180.00.
     (
-        "UPDATE snapshots SET orders = replace(replace(orders, 'Bob', 'Eve'), '3000', '100')",
+        "UPDATE snapshots SET orders = \
+         replace(replace(replace(orders, 'Bob', 'Eve'), '\"30.00\"', '\"1.00\"'), '150.00', '5.00')",
         "edited",
     ),
     // Moved past the log's end: the view would wait for event 999 and never apply another.
@@ -354,7 +355,7 @@ const SPOILED: [(&str, &str); 4] = [
     ("UPDATE snapshots SET orders = '[{\"garbled'", "edited"),
     // Its seal removed, to pass the edit off as an old snapshot.
     (
-        "UPDATE snapshots SET orders = replace(orders, '3000', '100'), head = NULL, digest = NULL",
+        "UPDATE snapshots SET orders = replace(orders, '150.00', '5.00'), head = NULL, digest = NULL",
         "unsealed",
     ),
 ];
@@ -365,13 +366,22 @@ fn a_snapshot_that_does_not_match_the_log_is_ignored_with_a_warning_and_verify_s
         let tmp = tempfile::tempdir().unwrap();
         let dir = log_with_a_snapshot(tmp.path());
         let db = Connection::open(events_file(&dir)).unwrap();
+        let orders = |db: &Connection| -> String {
+            db.query_row("SELECT orders FROM snapshots", [], |r| r.get(0))
+                .unwrap()
+        };
+        let before = orders(&db);
         db.execute_batch(sql).unwrap();
+        if sql.contains("orders =") {
+            assert_ne!(orders(&db), before, "{sql} changed nothing");
+        }
         drop(db);
         let d = path_str(&dir);
 
         // verify: the log holds, the snapshot does not; exit 1, and not called intact.
-        let out = run(&["verify", "--db-dir", d, "--format", "json"]);
-        assert_eq!(out.code, Some(1), "{sql}: {out:?}");
+        let args = ["verify", "--db-dir", d, "--format", "json"];
+        let out = run(&args);
+        assert_eq!(out.code, Some(1), "{sql}: {}", out.describe(&args));
         let verdict: Value = serde_json::from_slice(&out.stdout).unwrap();
         for check in verdict["checks"].as_array().unwrap() {
             let snapshots = check["name"] == "snapshots match the log";
@@ -402,4 +412,34 @@ fn a_snapshot_that_does_not_match_the_log_is_ignored_with_a_warning_and_verify_s
         );
         assert_eq!(es["total"], "180.00", "{sql}");
     }
+}
+
+/// A snapshot taken before snapshots were sealed (a log from an older eslab): no rebuild
+/// uses it, but while it equals the log where it was taken, verify holds.
+#[test]
+fn an_unsealed_snapshot_equal_to_the_log_is_not_used_but_passes_verify() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = log_with_a_snapshot(tmp.path());
+    let db = Connection::open(events_file(&dir)).unwrap();
+    db.execute_batch("UPDATE snapshots SET head = NULL, digest = NULL")
+        .unwrap();
+    drop(db);
+    let verdict = json_of(&["verify", "--db-dir", path_str(&dir), "--format", "json"]);
+    assert_eq!(verdict["holds"], true, "{verdict}");
+    let check = verdict["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "snapshots match the log")
+        .unwrap();
+    assert!(
+        check["detail"].as_str().unwrap().contains("1 taken before"),
+        "{check}"
+    );
+    let (rebuilt, es, crud) = rebuild_and_query(tmp.path(), &dir);
+    assert_eq!(
+        rebuilt["ignored_snapshot"]["fault"], "unsealed",
+        "{rebuilt}"
+    );
+    assert_eq!(es["total"], crud["total"]);
 }

@@ -49,6 +49,11 @@ impl StoredSnapshot {
         if digest(head, self.checkpoint, &self.orders) != *sealed {
             return Err(SnapshotFault::Edited);
         }
+        self.orders()
+    }
+
+    /// Its orders, decoded, seal or no seal.
+    pub fn orders(&self) -> Result<Vec<Order>, SnapshotFault> {
         serde_json::from_str(&self.orders).map_err(|_| SnapshotFault::DoesNotDecode)
     }
 
