@@ -268,7 +268,26 @@ fn open_existing(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .with_context(|| format!("cannot open {}", path.display()))?;
-    configure(&conn).with_context(|| format!("cannot use {}", path.display()))?;
+    configure(&conn).map_err(|e| {
+        let read_only = e.chain().any(|cause| {
+            matches!(
+                cause.downcast_ref::<rusqlite::Error>(),
+                Some(rusqlite::Error::SqliteFailure(failure, _))
+                    if matches!(
+                        failure.code,
+                        rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen
+                    )
+            )
+        });
+        if read_only {
+            e.context(format!(
+                "cannot write {}: carrying on writes to its folder; `eslab verify`, `log` and `replay` read a log without writing",
+                path.display()
+            ))
+        } else {
+            e.context(format!("cannot use {}", path.display()))
+        }
+    })?;
     if found < schema.version {
         upgrade(&mut conn, schema, found).with_context(|| {
             format!(

@@ -8,7 +8,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use common::db::events_file;
+use common::db::{crud_file, events_file};
 use common::{Env, Output, folder_snapshot, path_str, run_in, write_generated};
 use rusqlite::Connection;
 use serde_json::Value;
@@ -198,6 +198,7 @@ fn run_unable_to_write(dir: &Path, args: &[&str]) -> Output {
         command
             .args(args)
             .env_remove("RUST_BACKTRACE")
+            .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped()),
     )
@@ -220,7 +221,7 @@ fn reading_commands_read_a_log_in_a_folder_this_user_cannot_write() {
     for (name, source) in [("finished", &finished), ("in-wal", &left)] {
         let dir = tmp.path().join(format!("read-only-{name}"));
         std::fs::create_dir(&dir).unwrap();
-        for file in [events_file(source), wal_file(source)] {
+        for file in [events_file(source), wal_file(source), crud_file(source)] {
             if file.exists() {
                 std::fs::copy(&file, dir.join(file.file_name().unwrap())).unwrap();
             }
@@ -248,6 +249,11 @@ fn reading_commands_read_a_log_in_a_folder_this_user_cannot_write() {
             let read: Value = serde_json::from_slice(&out.stdout).unwrap();
             assert_eq!(read, expected, "{name}: eslab {args:?}");
         }
+        // Carrying on writes: refused, saying what can read it instead.
+        let live = ["live", "--db-dir", d, "--continue", "--empty"];
+        let out = run_unable_to_write(&dir, &live);
+        assert_eq!(out.code, Some(2), "{name}: {}", out.describe(&live));
+        assert!(out.stderr.contains("cannot write"), "{}", out.stderr);
         assert_eq!(folder_snapshot(&dir), before, "{name}: the folder changed");
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
