@@ -12,6 +12,8 @@ use crate::cli::{
     BackendChoice, BenchArgs, Cli, ColorChoice, Command, DiffArgs, LayoutChoice, LiveArgs,
     OutputArgs, RunArgs, StorageArgs, WorkloadArgs,
 };
+use crate::domain::Event;
+use crate::es::store::RowRef;
 use crate::es::{EventStore, OrderView};
 use crate::live::{self, Session};
 use crate::narrate::clean_prose;
@@ -61,7 +63,11 @@ fn dispatch(command: Command, color: bool) -> anyhow::Result<u8> {
             trust,
             output,
         } => log(&db_dir, trust, &output, color)?,
-        Command::Verify { db_dir, output } => verify(&db_dir, &output, color)?,
+        Command::Verify {
+            db_dir,
+            expect_head,
+            output,
+        } => verify(&db_dir, expect_head.as_deref(), &output, color)?,
         Command::Replay {
             db_dir,
             trust,
@@ -252,7 +258,7 @@ fn open_streamed(
     storage: &StorageArgs,
 ) -> anyhow::Result<(Services, Option<tempfile::TempDir>)> {
     warn_not_for(&streamed.name, &streamed.scenario, backends, storage);
-    refuse_untrusted_log(backends, storage)?;
+    let verified_view = refuse_untrusted_log(backends, storage)?;
     let scratch = (storage.db_dir.is_none() && streamed.steps > SCRATCH_ABOVE_STEPS)
         .then(|| tempfile::Builder::new().prefix("eslab-run-").tempdir())
         .transpose()
@@ -262,6 +268,7 @@ fn open_streamed(
         resume: storage.resume,
         crud_locking: storage.crud_locking,
         scratch_dir: scratch.as_ref().map(|dir| dir.path().to_path_buf()),
+        verified_view,
     };
     let services = Services::open(backends, &options, streamed.scenario.first_event_id)?;
     Ok((services, scratch))
@@ -356,30 +363,52 @@ fn check(files: &[String]) -> anyhow::Result<u8> {
     Ok(if all_valid { SUCCESS } else { ERROR })
 }
 
-/// Opens the log stored in `db_dir` to read it, refusing (`Untrusted`) one that does not
-/// verify unless the user said to trust it.
-fn open_log(db_dir: &Path, trust: bool) -> anyhow::Result<(PathBuf, EventStore)> {
+/// Opens the log stored in `db_dir` to read it.
+fn open_log(db_dir: &Path) -> anyhow::Result<(PathBuf, EventStore)> {
     let path = runner::events_path(db_dir);
     let store = EventStore::open_read_only(&path)?;
-    if !trust {
-        verify::require_intact(&store, &path, db_dir)
-            .with_context(|| format!("cannot read the log in {}", path.display()))?;
-    }
     Ok((path, store))
 }
 
+/// Reads the log in `db_dir` in one pass that verifies it too (`verify::read`), refusing
+/// (`Untrusted`) one that does not verify: nothing read is used before the verdict.
+fn read_verified(
+    db_dir: &Path,
+    until: Option<u64>,
+    visit: impl FnMut(&RowRef, &Event) -> anyhow::Result<()> + Send,
+) -> anyhow::Result<verify::Reading> {
+    let (path, store) = open_log(db_dir)?;
+    let reading = verify::read(&store, until, visit)
+        .with_context(|| format!("cannot read the log in {}", path.display()))?;
+    reading
+        .verdict
+        .require_intact(&path, db_dir)
+        .with_context(|| format!("cannot read the log in {}", path.display()))?;
+    Ok(reading)
+}
+
 fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
-    let (path, store) = open_log(db_dir, trust)?;
     let mut events = Vec::new();
-    store
-        .for_each_row(|row| {
+    if trust {
+        let (path, store) = open_log(db_dir)?;
+        store
+            .for_each_row(|row| {
+                events.push(LoggedEvent {
+                    event: row.decode()?,
+                    hash: hex::encode(&row.hash),
+                });
+                Ok(())
+            })
+            .with_context(|| format!("cannot read the log in {}", path.display()))?;
+    } else {
+        read_verified(db_dir, None, |row, _| {
             events.push(LoggedEvent {
                 event: row.decode()?,
-                hash: hex::encode(&row.hash),
+                hash: hex::encode(row.hash),
             });
             Ok(())
-        })
-        .with_context(|| format!("cannot read the log in {}", path.display()))?;
+        })?;
+    }
     print(&render::log(
         &events,
         style(output.format, output.width, color),
@@ -387,12 +416,19 @@ fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::
     Ok(SUCCESS)
 }
 
-/// `eslab verify`: exit 1 when the log does not verify.
-fn verify(db_dir: &Path, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
-    let path = runner::events_path(db_dir);
-    let store = EventStore::open_read_only(&path)?;
-    let verdict = verify::verify(&store)
+/// `eslab verify`: exit 1 when the log does not verify, or does not end at `expect_head`.
+fn verify(
+    db_dir: &Path,
+    expect_head: Option<&str>,
+    output: &OutputArgs,
+    color: bool,
+) -> anyhow::Result<u8> {
+    let (path, store) = open_log(db_dir)?;
+    let mut verdict = verify::verify(&store)
         .with_context(|| format!("cannot read the log in {}", path.display()))?;
+    if let Some(expected) = expect_head {
+        verdict.expect_head(expected);
+    }
     print(&render::verdict(
         &verdict,
         style(output.format, output.width, color),
@@ -407,9 +443,13 @@ fn replay(
     output: &OutputArgs,
     color: bool,
 ) -> anyhow::Result<u8> {
-    let (path, store) = open_log(db_dir, trust)?;
-    let view = OrderView::rebuild(&store, until)
-        .with_context(|| format!("cannot replay the log in {}", path.display()))?;
+    let view = if trust {
+        let (path, store) = open_log(db_dir)?;
+        OrderView::rebuild(&store, until)
+            .with_context(|| format!("cannot replay the log in {}", path.display()))?
+    } else {
+        read_verified(db_dir, until, |_, _| Ok(()))?.view
+    };
     print(&render::replay(
         &view,
         until,
@@ -473,27 +513,32 @@ fn open_services(
     storage: &StorageArgs,
 ) -> anyhow::Result<Services> {
     warn_not_for(&loaded.name, &loaded.scenario, backends, storage);
-    refuse_untrusted_log(backends, storage)?;
+    let verified_view = refuse_untrusted_log(backends, storage)?;
     let storage = StorageOptions {
         db_dir: storage.db_dir.clone(),
         resume: storage.resume,
         crud_locking: storage.crud_locking,
         scratch_dir: None,
+        verified_view,
     };
     Services::open(backends, &storage, loaded.scenario.first_event_id)
 }
 
-/// Carrying on from a tampered log would build on events nobody can vouch for.
-fn refuse_untrusted_log(backends: &[Backend], storage: &StorageArgs) -> anyhow::Result<()> {
+/// Carrying on from a tampered log would build on events nobody can vouch for. The pass
+/// that verifies it also rebuilds OrderView, which the run then starts from.
+fn refuse_untrusted_log(
+    backends: &[Backend],
+    storage: &StorageArgs,
+) -> anyhow::Result<Option<OrderView>> {
     if storage.resume
         && !storage.trust
         && backends.contains(&Backend::Es)
         && let Some(db_dir) = &storage.db_dir
         && runner::events_path(db_dir).try_exists().unwrap_or(true)
     {
-        open_log(db_dir, false)?;
+        return Ok(Some(read_verified(db_dir, None, |_, _| Ok(()))?.view));
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Warns on stderr when the scenario says it was not written for a flag it is run with: its

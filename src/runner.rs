@@ -36,6 +36,9 @@ pub struct StorageOptions {
     /// Without `db_dir`: keep the databases as scratch files here instead of in memory (a
     /// long run's log would not fit).
     pub scratch_dir: Option<PathBuf>,
+    /// OrderView as the pass that verified the log rebuilt it: the run starts from it
+    /// instead of reading the log a second time.
+    pub verified_view: Option<es::OrderView>,
 }
 
 impl StorageOptions {
@@ -117,7 +120,13 @@ impl Services {
         };
         let open_es = || -> anyhow::Result<Option<EventSourcedService>> {
             wants(Backend::Es)
-                .then(|| EventSourcedService::open(&storage.location(EVENTS_FILE), first_event_id))
+                .then(|| {
+                    EventSourcedService::open_from(
+                        &storage.location(EVENTS_FILE),
+                        first_event_id,
+                        storage.verified_view.clone(),
+                    )
+                })
                 .transpose()
         };
         // Existing files first: if one of them cannot be read, nothing new has been created yet.
