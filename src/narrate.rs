@@ -10,7 +10,7 @@ use crate::domain::{
     Actor, Command, Event, LastWrite, Metadata, OrderId, Question, Rejection, ReportKind,
     ReportName, ReportQuery, StoredEvent, Timestamp,
 };
-use crate::expect::{self, Failure};
+use crate::expect::Failure;
 use crate::scenario::{Action, DeployAction, Expect, ViewAction};
 use crate::service::{
     Agreement, Backend, Caveat, Evidence, Inapplicable, OrderState, Outcome, ReportSource,
@@ -509,14 +509,7 @@ pub fn step(record: &StepRecord) -> Vec<Line> {
     if let Some(expect) = record.expect.as_deref()
         && let Some(expected) = expectation(expect, &record.action)
     {
-        let verdicts: Vec<expect::Checked> = record
-            .results
-            .iter()
-            .map(|r| expect::evaluate(record.step, r.backend, expect, &r.outcome))
-            .collect();
-        let checked = verdicts.iter().any(|v| v.checked);
-        let held = verdicts.iter().all(|v| v.failures.is_empty());
-        lines.push(if checked && held {
+        lines.push(if record.expectation_held() {
             Line::marked(Mark::Held, expected)
         } else {
             Line::plain(expected)

@@ -377,12 +377,23 @@ impl Run {
                 .with_context(|| {
                     format!("step {number} ({}) failed on {backend}", step.action.name())
                 })?;
-            if let Some(expect) = step.expect.as_ref().filter(|_| !outcome.done_earlier()) {
-                let checked = expect::evaluate(number, backend, expect, &outcome);
+            // Checked once, here: every view reads the verdict off the record.
+            let verdict = step
+                .expect
+                .as_ref()
+                .map(|expect| expect::evaluate(number, backend, expect, &outcome));
+            if let Some(checked) = verdict.as_ref().filter(|_| !outcome.done_earlier()) {
                 self.summary.expectations.checked += usize::from(checked.checked);
-                self.summary.expectations.failures.extend(checked.failures);
+                self.summary
+                    .expectations
+                    .failures
+                    .extend(checked.failures.iter().cloned());
             }
-            results.push(StepResult { backend, outcome });
+            results.push(StepResult {
+                backend,
+                outcome,
+                verdict,
+            });
         }
         let record = StepRecord {
             step: number,

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::domain::OrderId;
 use crate::domain::Question;
-use crate::expect::Failure;
+use crate::expect::{Checked, Failure};
 use crate::scenario::{Action, Expect, LoadedScenario, Scenario};
 use crate::service::{Agreement, Backend, OrderState, Outcome, StorageSummary};
 
@@ -73,6 +73,11 @@ pub struct StepResult {
     pub backend: Backend,
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// The step's `expect` checked against this outcome, once, by the runner; `None` when
+    /// the step expects nothing. Every view reads it here; the JSON lists the failures in
+    /// its summary instead.
+    #[serde(skip)]
+    pub verdict: Option<Checked>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -115,6 +120,21 @@ impl StepRecord {
             .iter()
             .find(|r| r.backend == backend)
             .map(|r| &r.outcome)
+    }
+
+    /// The expectations that failed on `backend` at this step.
+    pub fn failures(&self, backend: Backend) -> &[Failure] {
+        self.results
+            .iter()
+            .find(|r| r.backend == backend)
+            .and_then(|r| r.verdict.as_ref())
+            .map_or(&[], |v| &v.failures[..])
+    }
+
+    /// Whether the step's expectation was checked on some design and held on every one.
+    pub fn expectation_held(&self) -> bool {
+        let verdicts = self.results.iter().filter_map(|r| r.verdict.as_ref());
+        verdicts.clone().any(|v| v.checked) && verdicts.into_iter().all(|v| v.failures.is_empty())
     }
 
     /// How the two backends' outcomes compare; `NotCompared` when only one ran.

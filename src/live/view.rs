@@ -431,8 +431,7 @@ fn step_lines(app: &App, width: usize, paint: &Paint) -> (Vec<Line<'static>>, Ve
         return (Vec::new(), Vec::new());
     };
     let side = |backend: Backend| -> Vec<Line<'static>> {
-        let failures = app.session.expectation_failures();
-        let mut lines = stacked::design_lines(record, backend, failures);
+        let mut lines = stacked::design_lines(record, backend);
         if let Some(Outcome::Applied {
             storage: StorageChange::Append { events },
             ..

@@ -338,7 +338,6 @@ fn mark_class(mark: Mark) -> String {
 
 fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
     let has = |backend| trace.backends.contains(&backend);
-    let failures = &trace.summary.expectations.failures;
     let locking = trace.steps.iter().any(|step| {
         matches!(
             step.result(Backend::Crud),
@@ -376,12 +375,7 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
                 }
             }
             let mut answer = narrate::answer(&step.action, outcome);
-            answer.extend(
-                failures
-                    .iter()
-                    .filter(|f| f.step == step.step && f.backend == backend)
-                    .map(narrate::failure),
-            );
+            answer.extend(step.failures(backend).iter().map(narrate::failure));
             Some(Side {
                 storage: lines(&storage),
                 answer: lines(&answer),

@@ -195,8 +195,10 @@ pub fn run(trace: &Trace, style: Style) -> String {
                 doc.text(narrate::summary(&trace.summary, &trace.backends)[0].clone());
             }
             doc.extend(match (style.format, style.layout) {
-                (Format::Table, Layout::Stacked) => steps_blocks(trace, style.width.columns()),
-                _ => steps_table(trace, &trace.steps),
+                (Format::Table, Layout::Stacked) => {
+                    steps_blocks(&trace.backends, &trace.steps, style.width.columns())
+                }
+                _ => steps_doc(&trace.backends, &trace.steps),
             });
             doc.extend(run_conclusion(trace, style));
             match style.format {
@@ -219,34 +221,27 @@ pub fn run_step(backends: &[Backend], step: &StepRecord, style: Style) -> String
     let doc = match style.layout {
         Layout::Stacked => {
             let mut doc = Doc::default();
-            doc.laid(stacked::step_block(
-                backends,
-                step,
-                &[],
-                style.width.columns(),
-            ));
+            doc.laid(stacked::step_block(backends, step, style.width.columns()));
             doc
         }
-        Layout::Wide => steps_doc(backends, std::slice::from_ref(step), &[]),
+        Layout::Wide => steps_doc(backends, std::slice::from_ref(step)),
     };
     doc.to_terminal(style.width, style.color)
 }
 
 /// The stacked layout: the legend of the marks used, then one block per step.
-pub(super) fn steps_blocks(trace: &Trace, width: usize) -> Doc {
-    let failures = &trace.summary.expectations.failures;
-    let blocks: Vec<Vec<stacked::Marked>> = trace
-        .steps
+pub(super) fn steps_blocks(backends: &[Backend], steps: &[StepRecord], width: usize) -> Doc {
+    let blocks: Vec<Vec<stacked::Marked>> = steps
         .iter()
-        .map(|step| stacked::step_block(&trace.backends, step, failures, width))
+        .map(|step| stacked::step_block(backends, step, width))
         .collect();
     // The marks the blocks use, read from their words (a row of two columns is coloured only
     // when both agree, so its own mark says less).
-    let words = trace.steps.iter().flat_map(|step| {
+    let words = steps.iter().flat_map(|step| {
         let mut lines = narrate::step(step);
         lines.extend(narrate::agreement(step.agreement()));
-        for &backend in &trace.backends {
-            lines.extend(stacked::design_lines(step, backend, failures));
+        for &backend in backends {
+            lines.extend(stacked::design_lines(step, backend));
         }
         lines
     });
@@ -281,15 +276,7 @@ pub(super) fn run_heading(scenario: &ScenarioInfo) -> Doc {
 }
 
 /// The steps table, under a legend of the marks it uses.
-fn steps_table(trace: &Trace, steps: &[StepRecord]) -> Doc {
-    steps_doc(&trace.backends, steps, &trace.summary.expectations.failures)
-}
-
-pub(super) fn steps_doc(
-    backends: &[Backend],
-    steps: &[StepRecord],
-    failures: &[crate::expect::Failure],
-) -> Doc {
+pub(super) fn steps_doc(backends: &[Backend], steps: &[StepRecord]) -> Doc {
     let mut header = vec!["#", "Step"];
     for &backend in backends {
         header.extend(match backend {
@@ -315,12 +302,7 @@ pub(super) fn steps_doc(
             for result in &step.results {
                 let storage = narrate::storage(result.backend, &result.outcome, &step.action);
                 let mut answer = narrate::answer(&step.action, &result.outcome);
-                answer.extend(
-                    failures
-                        .iter()
-                        .filter(|f| f.step == step.step && f.backend == result.backend)
-                        .map(narrate::failure),
-                );
+                answer.extend(step.failures(result.backend).iter().map(narrate::failure));
                 note(&storage);
                 note(&answer);
                 row.push(Cell::lines(&storage));

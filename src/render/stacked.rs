@@ -8,7 +8,6 @@ use textwrap::core::display_width;
 use textwrap::{Options, WordSeparator, WordSplitter};
 
 use super::text::Cell;
-use crate::expect::Failure;
 use crate::narrate::{self, Line, Mark};
 use crate::service::Backend;
 use crate::trace::StepRecord;
@@ -119,7 +118,7 @@ pub fn design_heading(backend: Backend) -> &'static str {
 }
 
 /// What a design stored (or where it read) and what it answered, as lines of one column.
-pub fn design_lines(record: &StepRecord, backend: Backend, failures: &[Failure]) -> Vec<Line> {
+pub fn design_lines(record: &StepRecord, backend: Backend) -> Vec<Line> {
     let Some(outcome) = record.result(backend) else {
         return Vec::new();
     };
@@ -137,22 +136,12 @@ pub fn design_lines(record: &StepRecord, backend: Backend, failures: &[Failure])
             },
         });
     }
-    lines.extend(
-        failures
-            .iter()
-            .filter(|f| f.step == record.step && f.backend == backend)
-            .map(narrate::failure),
-    );
+    lines.extend(record.failures(backend).iter().map(narrate::failure));
     lines
 }
 
 /// One step as a block of lines, none wider than `width`.
-pub fn step_block(
-    backends: &[Backend],
-    record: &StepRecord,
-    failures: &[Failure],
-    width: usize,
-) -> Vec<Marked> {
+pub fn step_block(backends: &[Backend], record: &StepRecord, width: usize) -> Vec<Marked> {
     let mut about = narrate::step(record);
     // The action is the title; the note and the expectation follow it.
     about.remove(0);
@@ -167,7 +156,7 @@ pub fn step_block(
     block.extend(wrap_lines(&about, width));
     let columns: Vec<(Backend, Vec<Line>)> = backends
         .iter()
-        .map(|&b| (b, design_lines(record, b, failures)))
+        .map(|&b| (b, design_lines(record, b)))
         .collect();
     let side_by_side = columns.len() > 1
         && (width.saturating_sub(SEPARATOR.len() * (columns.len() - 1))) / columns.len()

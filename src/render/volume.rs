@@ -9,13 +9,12 @@ use super::run::{
 };
 use super::{Doc, Format, Layout, Style};
 use crate::domain::Question;
-use crate::expect;
 use crate::narrate;
 use crate::scenario::Action;
 use crate::service::Backend;
 use crate::trace::{
     BackendHistory, HistoryEntry, HistorySpill, OrderHistory, ScenarioInfo, SpilledHistory,
-    StepRecord, Summary, Trace,
+    StepRecord, Summary,
 };
 
 /// Past this many steps, `eslab run` prints its table this way.
@@ -31,7 +30,6 @@ const HISTORY_ORDERS: usize = 20;
 pub struct TableRun<'w, W: Write> {
     out: &'w mut W,
     style: Style,
-    scenario: ScenarioInfo,
     backends: Vec<Backend>,
     chunk: Vec<StepRecord>,
     /// Report steps, printed after the steps as in a short run (a scenario has few).
@@ -55,7 +53,6 @@ impl<'w, W: Write> TableRun<'w, W> {
         let mut run = TableRun {
             out,
             style,
-            scenario,
             backends: backends.to_vec(),
             chunk: Vec::with_capacity(CHUNK),
             reports: Vec::new(),
@@ -120,36 +117,11 @@ impl<'w, W: Write> TableRun<'w, W> {
             return Ok(());
         }
         let steps = std::mem::take(&mut self.chunk);
-        let failures: Vec<expect::Failure> = steps
-            .iter()
-            .flat_map(|step| {
-                step.results.iter().flat_map(move |result| {
-                    step.expect
-                        .as_deref()
-                        .map(|e| expect::evaluate(step.step, result.backend, e, &result.outcome))
-                        .map(|checked| checked.failures)
-                        .unwrap_or_default()
-                })
-            })
-            .collect();
         let doc = match (self.style.format, self.style.layout) {
-            (Format::Table, Layout::Stacked) => steps_blocks(
-                &Trace {
-                    schema_version: crate::trace::SCHEMA_VERSION,
-                    scenario: self.scenario.clone(),
-                    backends: self.backends.clone(),
-                    steps,
-                    summary: Summary {
-                        expectations: crate::trace::Expectations {
-                            checked: 0,
-                            failures,
-                        },
-                        ..Summary::default()
-                    },
-                },
-                self.style.width.columns(),
-            ),
-            _ => steps_doc(&self.backends, &steps, &failures),
+            (Format::Table, Layout::Stacked) => {
+                steps_blocks(&self.backends, &steps, self.style.width.columns())
+            }
+            _ => steps_doc(&self.backends, &steps),
         };
         self.print(&doc)?;
         self.chunk = Vec::with_capacity(CHUNK);
