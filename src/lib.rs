@@ -34,6 +34,7 @@ pub mod render;
 pub mod runner;
 pub mod scenario;
 pub mod service;
+pub mod timeline;
 pub mod trace;
 pub mod verify;
 pub mod workload;

@@ -15,15 +15,13 @@
 //! `textContent`; the Content-Security-Policy allows only this page's own script and style
 //! (by hash) and no load of any kind.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::run::state_row;
-use crate::es::OrderView;
 use crate::narrate::{self, Line, Mark};
-use crate::service::{Agreement, Backend, ColumnValue, OrderState, Outcome, StorageChange};
+use crate::service::{Agreement, Backend, Outcome, StorageChange};
+use crate::timeline::{RowFrame, Timeline};
 use crate::trace::Trace;
 
 const CSS: &str = include_str!("html/page.css");
@@ -351,12 +349,11 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
     if locking {
         crud_columns.push("version");
     }
-    let mut rows = Rows::default();
-    let mut fold = OrderView::default();
+    let mut timeline = Timeline::default();
     let mut events: Vec<PageEvent> = Vec::new();
-    let mut view_up = true;
     let mut steps = Vec::with_capacity(trace.steps.len());
     for step in &trace.steps {
+        let frame = timeline.push(step);
         let mut about = narrate::step(step);
         about.extend(narrate::agreement(step.agreement()));
         let side = |backend: Backend| -> Option<Side> {
@@ -404,37 +401,20 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
             }
         }
         flags.sort_unstable();
-        let row = match step.result(Backend::Crud) {
-            Some(Outcome::Applied { storage, .. }) => rows.change(storage, &crud_columns),
-            _ => None,
-        };
-        match step.result(Backend::Es) {
-            Some(Outcome::Applied {
-                storage: StorageChange::Append { events: appended },
-                ..
-            }) => {
-                for stored in appended {
-                    let state = fold
-                        .apply(stored)
-                        .ok()
-                        .and_then(|()| fold.get(&stored.stream_id))
-                        .map(|order| state_row(&OrderState::versioned(order)));
-                    events.push(PageEvent {
-                        id: stored.event_id,
-                        r#ref: narrate::event_id(stored.event_id),
-                        step: step.step,
-                        order: narrate::clean(stored.stream_id.as_str()),
-                        lines: narrate::appended(stored)
-                            .into_iter()
-                            .map(|line| line.text)
-                            .collect(),
-                        state,
-                    });
-                }
-            }
-            Some(Outcome::ViewCrashed { .. }) => view_up = false,
-            Some(Outcome::ViewRebuilt { .. }) => view_up = true,
-            _ => {}
+        let row = frame.row.as_ref().map(|row| row_change(row, &crud_columns));
+        for appended in &frame.events {
+            let stored = appended.event;
+            events.push(PageEvent {
+                id: stored.event_id,
+                r#ref: narrate::event_id(stored.event_id),
+                step: step.step,
+                order: narrate::clean(stored.stream_id.as_str()),
+                lines: narrate::appended(stored)
+                    .into_iter()
+                    .map(|line| line.text)
+                    .collect(),
+                state: appended.state.as_ref().map(state_row),
+            });
         }
         steps.push(PageStep {
             n: step.step,
@@ -443,8 +423,8 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
             crud,
             es,
             row,
-            log: events.len(),
-            view: view_up.then_some(events.len()),
+            log: frame.log_len,
+            view: (!frame.view_down).then_some(frame.log_len),
         });
     }
     let start = diff
@@ -483,80 +463,25 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
     }
 }
 
-/// The CRUD `orders` table as the steps leave it, to say what each change did to a row.
-#[derive(Default)]
-struct Rows {
-    cells: Vec<Vec<String>>,
-    /// Row index by order id; only looked up, never listed.
-    index: HashMap<String, usize>,
-}
-
-impl Rows {
-    fn change(&mut self, storage: &StorageChange, columns: &[&str]) -> Option<RowChange> {
-        match storage {
-            StorageChange::Insert { row, .. } => {
-                let cells = insert_cells(row, columns.len());
-                let i = self.cells.len();
-                self.index.insert(row.order_id.as_str().to_string(), i);
-                self.cells.push(cells.clone());
-                Some(RowChange {
-                    i,
-                    cells,
-                    old: Vec::new(),
-                })
-            }
-            StorageChange::Update {
-                order_id, changes, ..
-            } => {
-                // A row inserted by an earlier run (`--continue`) is known only by what changed.
-                let i = *self
-                    .index
-                    .entry(order_id.as_str().to_string())
-                    .or_insert_with(|| {
-                        let mut cells = vec![String::new(); columns.len()];
-                        cells[0] = narrate::clean(order_id.as_str());
-                        self.cells.push(cells);
-                        self.cells.len() - 1
-                    });
-                let mut old = Vec::new();
-                for change in changes {
-                    if let Some(c) = columns.iter().position(|c| *c == change.column) {
-                        old.push((c, column_value(&change.old)));
-                        self.cells[i][c] = column_value(&change.new);
-                    }
-                }
-                Some(RowChange {
-                    i,
-                    cells: self.cells[i].clone(),
-                    old,
-                })
-            }
-            StorageChange::Append { .. } => None,
-        }
+/// The row a step wrote, in the page's columns, as SQLite holds it (money in whole cents);
+/// a column the page does not show (one a migration added) is left out.
+fn row_change(row: &RowFrame, columns: &[&str]) -> RowChange {
+    let text = |value: &crate::service::ColumnValue| narrate::clean(&value.to_string());
+    RowChange {
+        i: row.i,
+        cells: columns
+            .iter()
+            .map(|c| row.get(c).map_or(String::new(), text))
+            .collect(),
+        old: row
+            .changed
+            .iter()
+            .filter_map(|change| {
+                let c = columns.iter().position(|c| *c == change.column)?;
+                Some((c, text(&change.old)))
+            })
+            .collect(),
     }
-}
-
-/// A new row's cells as SQLite holds them: money in whole cents.
-fn insert_cells(row: &OrderState, width: usize) -> Vec<String> {
-    let mut cells = vec![
-        narrate::clean(row.order_id.as_str()),
-        narrate::clean(&row.customer),
-        narrate::clean(&row.product),
-        row.quantity.to_string(),
-        row.unit_price.cents().to_string(),
-        row.total.cents().to_string(),
-        row.paid.cents().to_string(),
-        row.status.to_string(),
-    ];
-    if let Some(version) = row.version {
-        cells.push(version.to_string());
-    }
-    cells.resize(width, String::new());
-    cells
-}
-
-fn column_value(value: &ColumnValue) -> String {
-    narrate::clean(&value.to_string())
 }
 
 /// JSON that can sit inside a `<script>` element: `<`, `>` and `&` are written as `\u003c`,
