@@ -215,6 +215,14 @@ pub fn repeats<S: PartialEq>(last: Option<(S, bool)>, state: Option<S>) -> bool 
 }
 
 impl Trace {
+    /// The steps whose outcomes compare as `agreement`.
+    pub fn steps_where(&self, agreement: Agreement) -> Vec<&StepRecord> {
+        self.steps
+            .iter()
+            .filter(|s| s.agreement() == agreement)
+            .collect()
+    }
+
     /// Per design, each order's sequence of states (see `history_entry`), each once.
     pub fn histories(&self) -> Vec<BackendHistory<'_>> {
         self.backends

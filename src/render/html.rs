@@ -18,7 +18,7 @@
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::run::state_row;
+use super::history::state_row;
 use crate::narrate::{self, Line, Mark};
 use crate::service::{Agreement, Backend, Outcome, StorageChange};
 use crate::timeline::{RowFrame, Timeline};
@@ -63,7 +63,8 @@ pub fn run_page(trace: &Trace) -> String {
 /// the diff's headline and a link to every step where the designs part or only one answers.
 pub fn diff_page(trace: &Trace) -> String {
     let steps_where = |agreement| -> Vec<usize> {
-        super::steps_where(trace, agreement)
+        trace
+            .steps_where(agreement)
             .iter()
             .map(|s| s.step)
             .collect()

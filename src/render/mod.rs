@@ -4,6 +4,7 @@
 mod bench;
 mod diff;
 pub mod doc;
+mod history;
 mod html;
 mod lists;
 mod log;
@@ -18,7 +19,7 @@ mod volume;
 use serde::Serialize;
 
 pub use bench::bench;
-pub use diff::{diff, steps_where};
+pub use diff::diff;
 pub use doc::{DEFAULT_WIDTH, Doc, Width};
 pub use lists::{ScenarioListing, reports, scenarios};
 pub use log::{LoggedEvent, log};

@@ -4,9 +4,8 @@
 
 use std::io::Write;
 
-use super::run::{
-    history_header, history_rows, report_section, run_heading, steps_blocks, steps_doc, table,
-};
+use super::history::{history_header, history_rows};
+use super::run::{report_section, run_heading, steps_blocks, steps_doc, table};
 use super::{Doc, Format, Layout, Style};
 use crate::domain::Question;
 use crate::narrate;
