@@ -2,179 +2,30 @@
 
 use std::io::Write;
 
-use serde::Serialize;
-
 use super::history::{history_header, history_rows, merged_history_rows};
+use super::json_run::JsonRun;
+use super::sink::RunSink;
 use super::text::Cell;
 use super::{Doc, Format, Layout, Style, html, mermaid, stacked};
 use crate::domain::Question;
-use crate::json::write_indented;
 use crate::narrate::{self, Line, Mark};
-use crate::scenario::{Action, Expect};
+use crate::scenario::Action;
 use crate::service::{Backend, Outcome};
-use crate::trace::{HistorySpill, SCHEMA_VERSION, ScenarioInfo, StepRecord, Summary, Trace};
-
-#[derive(Serialize)]
-struct NarratedStep<'a> {
-    step: usize,
-    action: &'a Action,
-    note: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expect: Option<&'a Expect>,
-    results: Vec<NarratedResult<'a>>,
-}
-
-#[derive(Serialize)]
-struct NarratedResult<'a> {
-    backend: Backend,
-    #[serde(flatten)]
-    outcome: &'a Outcome,
-    /// What the design stored (or where it read) and what it answered, in words.
-    narration: Narration,
-}
-
-#[derive(Serialize)]
-struct Narration {
-    storage: Vec<Line>,
-    answer: Vec<Line>,
-}
-
-/// A step's facts, each result with its narrated words, so that nothing reading the JSON
-/// words a fact again.
-fn narrated_step(step: &StepRecord) -> NarratedStep<'_> {
-    NarratedStep {
-        step: step.step,
-        action: &step.action,
-        note: step.note.as_deref(),
-        expect: step.expect.as_deref(),
-        results: step
-            .results
-            .iter()
-            .map(|result| NarratedResult {
-                backend: result.backend,
-                outcome: &result.outcome,
-                narration: Narration {
-                    storage: narrate::storage(result.backend, &result.outcome, &step.action),
-                    answer: narrate::answer(&step.action, &result.outcome),
-                },
-            })
-            .collect(),
-    }
-}
+use crate::trace::{ScenarioInfo, StepRecord, Trace};
 
 /// Writes a run in the form asked for.
 pub fn write_run(trace: &Trace, style: Style, out: &mut impl Write) -> anyhow::Result<()> {
     match style.format {
         Format::Json => {
-            let mut json = JsonRun::begin(out, &trace.scenario, &trace.backends)?;
+            let mut json = JsonRun::new(out)?;
+            json.begin(&trace.scenario, &trace.backends)?;
             for step in &trace.steps {
-                json.step(step)?;
+                json.write_step(step)?;
             }
             json.finish(&trace.summary)
         }
         _ => Ok(out.write_all(run(trace, style).as_bytes())?),
     }
-}
-
-/// The run's JSON document written as the run goes: each step as soon as it is done, the
-/// histories from a spill at the end. A long run's document (gigabytes at a million steps)
-/// is never in memory, nor are its steps. The bytes are those of the whole document
-/// pretty-printed at once.
-pub struct JsonRun<'w, W: Write> {
-    out: &'w mut W,
-    backends: Vec<Backend>,
-    steps: usize,
-    histories: HistorySpill,
-    buffer: Vec<u8>,
-}
-
-impl<'w, W: Write> JsonRun<'w, W> {
-    pub fn begin(
-        out: &'w mut W,
-        scenario: &ScenarioInfo,
-        backends: &[Backend],
-    ) -> anyhow::Result<JsonRun<'w, W>> {
-        out.write_all(b"{\n")?;
-        field(out, "schema_version", &SCHEMA_VERSION)?;
-        field(out, "scenario", scenario)?;
-        field(out, "backends", &backends)?;
-        out.write_all(b"  \"steps\": [")?;
-        Ok(JsonRun {
-            out,
-            backends: backends.to_vec(),
-            steps: 0,
-            histories: HistorySpill::new()?,
-            buffer: Vec::new(),
-        })
-    }
-
-    pub fn step(&mut self, step: &StepRecord) -> anyhow::Result<()> {
-        self.out.write_all(if self.steps == 0 {
-            b"\n    "
-        } else {
-            b",\n    "
-        })?;
-        self.steps += 1;
-        write_indented(&mut self.buffer, &mut *self.out, 2, &narrated_step(step))?;
-        self.histories.add(step, &self.backends)
-    }
-
-    pub fn finish(self, summary: &Summary) -> anyhow::Result<()> {
-        let out = self.out;
-        out.write_all(if self.steps == 0 {
-            b"],\n"
-        } else {
-            b"\n  ],\n"
-        })?;
-        field(out, "summary", summary)?;
-        out.write_all(b"  \"histories\": [")?;
-        for (i, &backend) in self.backends.iter().enumerate() {
-            out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-            write!(
-                out,
-                "    {{\n      \"backend\": {},\n      \"orders\": [",
-                serde_json::to_string(&backend)?
-            )?;
-            let mut orders = 0;
-            self.histories.for_each_order(backend, None, |history| {
-                out.write_all(if orders == 0 {
-                    b"\n        "
-                } else {
-                    b",\n        "
-                })?;
-                orders += 1;
-                indented(&mut *out, 4, &history)
-            })?;
-            out.write_all(if orders == 0 {
-                b"]\n    }"
-            } else {
-                b"\n      ]\n    }"
-            })?;
-        }
-        out.write_all(if self.backends.is_empty() {
-            b"],\n"
-        } else {
-            b"\n  ],\n"
-        })?;
-        let text = narrate::summary(summary, &self.backends);
-        out.write_all(b"  \"summary_text\": ")?;
-        indented(&mut *out, 1, &text)?;
-        out.write_all(b"\n}\n")?;
-        Ok(())
-    }
-}
-
-/// `  "name": value,` with the value pretty-printed one level in.
-fn field(out: &mut impl Write, name: &str, value: &impl Serialize) -> anyhow::Result<()> {
-    write!(out, "  {}: ", serde_json::to_string(name)?)?;
-    indented(&mut *out, 1, value)?;
-    out.write_all(b",\n")?;
-    Ok(())
-}
-
-/// A value pretty-printed as if nested `depth` levels deep (see `json::write_indented`).
-fn indented(out: &mut impl Write, depth: usize, value: &impl Serialize) -> anyhow::Result<()> {
-    write_indented(&mut Vec::new(), out, depth, value)
 }
 
 pub fn run(trace: &Trace, style: Style) -> String {

@@ -6,6 +6,7 @@ use std::io::Write;
 
 use super::history::{history_header, history_rows};
 use super::run::{report_section, run_heading, steps_blocks, steps_doc, table};
+use super::sink::RunSink;
 use super::{Doc, Format, Layout, Style};
 use crate::domain::Question;
 use crate::narrate;
@@ -29,6 +30,8 @@ const HISTORY_ORDERS: usize = 20;
 pub struct TableRun<'w, W: Write> {
     out: &'w mut W,
     style: Style,
+    /// Steps in the run, said before the first.
+    steps: usize,
     backends: Vec<Backend>,
     chunk: Vec<StepRecord>,
     /// Report steps, printed after the steps as in a short run (a scenario has few).
@@ -37,31 +40,60 @@ pub struct TableRun<'w, W: Write> {
 }
 
 impl<'w, W: Write> TableRun<'w, W> {
-    pub fn begin(
-        out: &'w mut W,
-        style: Style,
-        scenario: ScenarioInfo,
-        backends: &[Backend],
-        steps: usize,
-    ) -> anyhow::Result<TableRun<'w, W>> {
-        let mut doc = run_heading(&scenario);
+    /// A table of `steps` steps, written to `out`.
+    pub fn new(out: &'w mut W, style: Style, steps: usize) -> anyhow::Result<TableRun<'w, W>> {
+        Ok(TableRun {
+            out,
+            style,
+            steps,
+            backends: Vec::new(),
+            chunk: Vec::with_capacity(CHUNK),
+            reports: Vec::new(),
+            histories: HistorySpill::new()?,
+        })
+    }
+    /// Prints the steps gathered so far, as a short run prints its steps.
+    fn flush_chunk(&mut self) -> anyhow::Result<()> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        let steps = std::mem::take(&mut self.chunk);
+        let doc = match (self.style.format, self.style.layout) {
+            (Format::Table, Layout::Stacked) => {
+                steps_blocks(&self.backends, &steps, self.style.width.columns())
+            }
+            _ => steps_doc(&self.backends, &steps),
+        };
+        self.print(&doc)?;
+        self.chunk = Vec::with_capacity(CHUNK);
+        Ok(())
+    }
+
+    fn print(&mut self, doc: &Doc) -> anyhow::Result<()> {
+        let text = match self.style.format {
+            Format::Markdown => doc.to_markdown(),
+            _ => doc.to_terminal(self.style.width, self.style.color),
+        };
+        self.out.write_all(text.as_bytes())?;
+        // Blocks are separated by a blank line, as in a short run's document.
+        self.out.write_all(b"\n")?;
+        Ok(())
+    }
+}
+
+impl<W: Write> RunSink for TableRun<'_, W> {
+    fn begin(&mut self, scenario: &ScenarioInfo, backends: &[Backend]) -> anyhow::Result<()> {
+        let steps = self.steps;
+        let mut doc = run_heading(scenario);
         doc.heading(2, "Step by step");
         doc.text(format!(
             "This run has {steps} steps: they are printed as they run, {CHUNK} at a time, and the state histories show the first {HISTORY_ORDERS} orders of each design. `--format json` has every state of every order."
         ));
-        let mut run = TableRun {
-            out,
-            style,
-            backends: backends.to_vec(),
-            chunk: Vec::with_capacity(CHUNK),
-            reports: Vec::new(),
-            histories: HistorySpill::new()?,
-        };
-        run.print(&doc)?;
-        Ok(run)
+        self.backends = backends.to_vec();
+        self.print(&doc)
     }
 
-    pub fn step(&mut self, step: StepRecord) -> anyhow::Result<()> {
+    fn step(&mut self, step: StepRecord) -> anyhow::Result<()> {
         self.histories.add(&step, &self.backends)?;
         if matches!(step.action, Action::Question(Question::Report(_))) {
             self.reports.push(step.clone());
@@ -73,7 +105,7 @@ impl<'w, W: Write> TableRun<'w, W> {
         Ok(())
     }
 
-    pub fn finish(mut self, summary: &Summary) -> anyhow::Result<()> {
+    fn finish(&mut self, summary: &Summary) -> anyhow::Result<()> {
         self.flush_chunk()?;
         let fits = (self.style.layout == Layout::Stacked && self.style.format == Format::Table)
             .then(|| self.style.width.columns());
@@ -108,34 +140,6 @@ impl<'w, W: Write> TableRun<'w, W> {
         doc.heading(2, "Summary");
         doc.lines(narrate::summary(summary, &self.backends));
         self.print(&doc)
-    }
-
-    /// Prints the steps gathered so far, as a short run prints its steps.
-    fn flush_chunk(&mut self) -> anyhow::Result<()> {
-        if self.chunk.is_empty() {
-            return Ok(());
-        }
-        let steps = std::mem::take(&mut self.chunk);
-        let doc = match (self.style.format, self.style.layout) {
-            (Format::Table, Layout::Stacked) => {
-                steps_blocks(&self.backends, &steps, self.style.width.columns())
-            }
-            _ => steps_doc(&self.backends, &steps),
-        };
-        self.print(&doc)?;
-        self.chunk = Vec::with_capacity(CHUNK);
-        Ok(())
-    }
-
-    fn print(&mut self, doc: &Doc) -> anyhow::Result<()> {
-        let text = match self.style.format {
-            Format::Markdown => doc.to_markdown(),
-            _ => doc.to_terminal(self.style.width, self.style.color),
-        };
-        self.out.write_all(text.as_bytes())?;
-        // Blocks are separated by a blank line, as in a short run's document.
-        self.out.write_all(b"\n")?;
-        Ok(())
     }
 }
 
