@@ -1,0 +1,159 @@
+//! Where a run's databases live, and the designs opened on them.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+use crate::crud::{self, CrudStore};
+use crate::db::{self, Location, Schema};
+use crate::es::{self, EventSourcedService};
+use crate::service::{Backend, OrderService};
+
+pub const CRUD_FILE: &str = "crud.sqlite3";
+pub const EVENTS_FILE: &str = "events.sqlite3";
+
+/// Where the databases live.
+#[derive(Debug, Clone, Default)]
+pub struct StorageOptions {
+    /// Keep the databases as files here; in memory when `None`.
+    pub db_dir: Option<PathBuf>,
+    /// Carry on from databases already in `db_dir` instead of refusing them.
+    pub resume: bool,
+    /// Give the CRUD store a version column and refuse stale writes.
+    pub crud_locking: bool,
+    /// Without `db_dir`: keep the databases as scratch files here instead of in memory (a
+    /// long run's log would not fit).
+    pub scratch_dir: Option<PathBuf>,
+    /// OrderView as the pass that verified the log rebuilt it: the run starts from it
+    /// instead of reading the log a second time.
+    pub verified_view: Option<es::OrderView>,
+}
+
+impl StorageOptions {
+    fn location(&self, file: &str) -> Location {
+        match &self.db_dir {
+            None => match &self.scratch_dir {
+                Some(dir) => Location::Scratch(dir.join(file)),
+                None => Location::InMemory,
+            },
+            Some(dir) if self.resume => Location::ExistingOrNewFile(dir.join(file)),
+            Some(dir) => Location::NewFile(dir.join(file)),
+        }
+    }
+
+    /// Refuses before anything is created if any database is already there, so a refused
+    /// run leaves the folder exactly as it found it.
+    /// With `--continue`, every existing file is checked to be ours before any is created.
+    fn prepare(&self, files: &[(&str, &Schema)]) -> anyhow::Result<()> {
+        let Some(dir) = &self.db_dir else {
+            return Ok(());
+        };
+        if dir.exists() && !dir.is_dir() {
+            bail!("--db-dir {} is not a folder", dir.display());
+        }
+        for (file, schema) in files {
+            let path = dir.join(file);
+            if self.resume {
+                if path.try_exists().unwrap_or(true) {
+                    db::check_identity(&path, schema)?;
+                }
+            } else if path.try_exists().unwrap_or(true) {
+                bail!(
+                    "{} already exists: refusing to overwrite it (use --continue to carry on from it)",
+                    path.display()
+                );
+            }
+        }
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
+    }
+}
+
+/// The backends of one run.
+pub struct Services {
+    pub crud: Option<CrudStore>,
+    pub es: Option<EventSourcedService>,
+    /// Record each step as done, and skip those a database records as done: only files can
+    /// be carried on from (`--continue`), or written by two runs at once.
+    pub(super) marks: bool,
+}
+
+impl Services {
+    pub fn open(
+        backends: &[Backend],
+        storage: &StorageOptions,
+        first_event_id: u64,
+    ) -> anyhow::Result<Services> {
+        let wants = |b| backends.contains(&b);
+        let files: Vec<(&str, &Schema)> = [
+            (
+                Backend::Crud,
+                CRUD_FILE,
+                if storage.crud_locking {
+                    &crud::VERSIONED_SCHEMA
+                } else {
+                    &crud::SCHEMA
+                },
+            ),
+            (Backend::Es, EVENTS_FILE, &es::store::SCHEMA),
+        ]
+        .into_iter()
+        .filter(|(b, _, _)| wants(*b))
+        .map(|(_, file, schema)| (file, schema))
+        .collect();
+        storage.prepare(&files)?;
+        let open_crud = || -> anyhow::Result<Option<CrudStore>> {
+            wants(Backend::Crud)
+                .then(|| CrudStore::open(&storage.location(CRUD_FILE), storage.crud_locking))
+                .transpose()
+        };
+        let open_es = || -> anyhow::Result<Option<EventSourcedService>> {
+            wants(Backend::Es)
+                .then(|| {
+                    EventSourcedService::open_from(
+                        &storage.location(EVENTS_FILE),
+                        first_event_id,
+                        storage.verified_view.clone(),
+                    )
+                })
+                .transpose()
+        };
+        // Existing files first: if one of them cannot be read, nothing new has been created yet.
+        let crud_is_new = storage
+            .db_dir
+            .as_ref()
+            .is_some_and(|dir| !dir.join(CRUD_FILE).exists());
+        let (crud, es) = if crud_is_new {
+            let es = open_es()?;
+            (open_crud()?, es)
+        } else {
+            let crud = open_crud()?;
+            (crud, open_es()?)
+        };
+        Ok(Services {
+            crud,
+            es,
+            marks: storage.db_dir.is_some(),
+        })
+    }
+
+    /// The designs open, in the order every step runs them.
+    pub fn backends(&mut self) -> Vec<Backend> {
+        self.each().iter().map(|s| s.backend()).collect()
+    }
+
+    pub(super) fn each(&mut self) -> Vec<&mut dyn OrderService> {
+        let mut services: Vec<&mut dyn OrderService> = Vec::new();
+        if let Some(crud) = &mut self.crud {
+            services.push(crud);
+        }
+        if let Some(es) = &mut self.es {
+            services.push(es);
+        }
+        services
+    }
+}
+
+/// The path of a database in a folder, for commands that read one (`log`, `replay`).
+pub fn events_path(db_dir: &Path) -> PathBuf {
+    db_dir.join(EVENTS_FILE)
+}
