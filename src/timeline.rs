@@ -245,3 +245,80 @@ fn insert_values(row: &OrderState) -> Vec<(&'static str, ColumnValue)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::{self, Services, StorageOptions};
+
+    fn frames_of(
+        name: &str,
+    ) -> Vec<(
+        Option<RowFrame>,
+        Vec<Option<OrderState>>,
+        usize,
+        bool,
+        Option<u64>,
+    )> {
+        let loaded = crate::scenario::load(name).unwrap();
+        let mut services = Services::open(
+            &[Backend::Crud, Backend::Es],
+            &StorageOptions::default(),
+            loaded.scenario.first_event_id,
+        )
+        .unwrap();
+        let trace = runner::run(&loaded, &mut services).unwrap();
+        let mut timeline = Timeline::default();
+        trace
+            .steps
+            .iter()
+            .map(|step| {
+                let frame = timeline.push(step);
+                let states = frame.events.into_iter().map(|e| e.state).collect();
+                (
+                    frame.row,
+                    states,
+                    frame.log_len,
+                    frame.view_down,
+                    frame.checkpoint,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_frame_has_the_row_before_and_after_with_a_migrated_column_and_the_view_after_each_event() {
+        let frames = frames_of("schema-evolution");
+        let (row, states, log_len, down, checkpoint) = &frames[0];
+        let row = row.as_ref().expect("place_order inserts a row");
+        assert_eq!((row.i, row.changed.len()), (0, 0));
+        assert_eq!(row.get("quantity"), Some(&ColumnValue::Integer(5)));
+        assert_eq!(
+            states[0].as_ref().map(|s| (s.quantity, s.version)),
+            Some((5, Some(1)))
+        );
+        assert_eq!((*log_len, *down, *checkpoint), (1, false, Some(2001)));
+        // After the deploy, the change's reason has a column the insert never had.
+        let row = frames[3]
+            .0
+            .as_ref()
+            .expect("change_quantity updates the row");
+        assert_eq!(row.i, 0);
+        let reason = ColumnValue::Text("the gift is off".into());
+        assert_eq!(row.get("change_reason"), Some(&reason));
+        let before = row.before();
+        let held = |cells: &[(&str, Option<ColumnValue>)], column: &str| {
+            cells
+                .iter()
+                .find(|(c, _)| *c == column)
+                .and_then(|(_, v)| v.clone())
+        };
+        assert_eq!(held(&before, "quantity"), Some(ColumnValue::Integer(6)));
+        assert_ne!(held(&before, "change_reason"), Some(reason));
+        assert_eq!(frames[3].1[0].as_ref().map(|s| s.quantity), Some(4));
+        // crash_view then rebuild_view: down, then up again at the same checkpoint.
+        assert_eq!((frames[6].3, frames[6].4), (true, Some(2003)));
+        assert_eq!((frames[7].3, frames[7].4), (false, Some(2003)));
+        assert_eq!((frames[8].2, frames[8].4), (4, Some(2004)));
+    }
+}
