@@ -251,15 +251,17 @@ mod tests {
     use super::*;
     use crate::runner::{self, Services, StorageOptions};
 
-    fn frames_of(
-        name: &str,
-    ) -> Vec<(
+    /// Per step: the row written, OrderView's state after each event, the log's length,
+    /// whether the view is down and its checkpoint.
+    type Seen = (
         Option<RowFrame>,
         Vec<Option<OrderState>>,
         usize,
         bool,
         Option<u64>,
-    )> {
+    );
+
+    fn frames_of(name: &str) -> Vec<Seen> {
         let loaded = crate::scenario::load(name).unwrap();
         let mut services = Services::open(
             &[Backend::Crud, Backend::Es],
