@@ -8,13 +8,16 @@
 //! - `db`, `service`: SQLite plumbing shared by the stores; the `OrderService` trait both
 //!   designs implement and the typed facts they answer with (`Outcome`). No sentences.
 //! - `crud`, `es`: the two designs on real SQLite.
-//! - `scenario`, `expect`, `runner`, `trace`: scenario files, their expectations, the run
-//!   that drives both designs step by step, and its record.
+//! - `scenario`, `expect`, `runner`, `trace`, `timeline`: scenario files, their
+//!   expectations, the run that drives both designs step by step (checking each step's
+//!   expectations once), its record, and the record as per-step frames of both stores.
 //! - `narrate`: facts into words and legend marks, once, for every output.
-//! - `render`: table, markdown, JSON, Mermaid; each takes its words from `narrate`.
+//! - `render`: table, markdown, JSON, Mermaid, HTML; each takes its words from `narrate`, and
+//!   every output of a run is a `RunSink` (begin / step / finish).
 //! - `live`: `eslab live`, the steps one at a time with typed commands (full screen, or
 //!   line by line from stdin); its words come from `narrate` and its blocks from `render`.
-//! - `cli`, `app`: the command line (clap) and what each subcommand does.
+//! - `cli`, `app`: the command line (clap), resolved once into settings, and what each
+//!   subcommand does (for a run: which sink).
 //!
 //! `verify`, `workload` and `bench` sit beside the runner: they read a log, generate a
 //! scenario and measure both designs. `json` writes pretty JSON a value at a time.
