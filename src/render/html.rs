@@ -22,7 +22,7 @@ use super::history::state_row;
 use crate::narrate::{self, Line, Mark};
 use crate::service::{Agreement, Backend, Outcome, StorageChange};
 use crate::timeline::{RowFrame, Timeline};
-use crate::trace::Trace;
+use crate::trace::{StepRecord, Trace};
 
 const CSS: &str = include_str!("html/page.css");
 const JS: &str = include_str!("html/page.js");
@@ -357,51 +357,9 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
         let frame = timeline.push(step);
         let mut about = narrate::step(step);
         about.extend(narrate::agreement(step.agreement()));
-        let side = |backend: Backend| -> Option<Side> {
-            let outcome = step.result(backend)?;
-            let mut storage = narrate::storage(backend, outcome, &step.action);
-            let mut in_log = false;
-            if let Outcome::Applied {
-                storage: StorageChange::Append { events },
-                ..
-            } = outcome
-            {
-                let logged: Vec<Line> = events.iter().flat_map(narrate::appended).collect();
-                if storage.starts_with(&logged) {
-                    storage.drain(..logged.len());
-                    in_log = true;
-                }
-            }
-            let mut answer = narrate::answer(&step.action, outcome);
-            answer.extend(step.failures(backend).iter().map(narrate::failure));
-            Some(Side {
-                storage: lines(&storage),
-                answer: lines(&answer),
-                in_log,
-            })
-        };
-        let crud = side(Backend::Crud);
-        let es = side(Backend::Es);
-        let mut flags: Vec<usize> = Vec::new();
-        let all_lines =
-            about
-                .iter()
-                .map(PageLine::from)
-                .chain([&crud, &es].into_iter().flatten().flat_map(|s| {
-                    s.storage
-                        .iter()
-                        .chain(&s.answer)
-                        .map(|l| PageLine(l.0, String::new()))
-                }));
-        for line in all_lines {
-            if let Some(i) = line.0
-                && FLAGGED.contains(&Mark::ALL[i])
-                && !flags.contains(&i)
-            {
-                flags.push(i);
-            }
-        }
-        flags.sort_unstable();
+        let crud = side(step, Backend::Crud);
+        let es = side(step, Backend::Es);
+        let flags = flags(&about, [&crud, &es]);
         let row = frame.row.as_ref().map(|row| row_change(row, &crud_columns));
         for appended in &frame.events {
             let stored = appended.event;
@@ -462,6 +420,56 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
         diff,
         start,
     }
+}
+
+/// What one design stored and answered at a step, in narrate's words; the events it
+/// appended are left to the log, which shows them.
+fn side(step: &StepRecord, backend: Backend) -> Option<Side> {
+    let outcome = step.result(backend)?;
+    let mut storage = narrate::storage(backend, outcome, &step.action);
+    let mut in_log = false;
+    if let Outcome::Applied {
+        storage: StorageChange::Append { events },
+        ..
+    } = outcome
+    {
+        let logged: Vec<Line> = events.iter().flat_map(narrate::appended).collect();
+        if storage.starts_with(&logged) {
+            storage.drain(..logged.len());
+            in_log = true;
+        }
+    }
+    let mut answer = narrate::answer(&step.action, outcome);
+    answer.extend(step.failures(backend).iter().map(narrate::failure));
+    Some(Side {
+        storage: lines(&storage),
+        answer: lines(&answer),
+        in_log,
+    })
+}
+
+/// Indexes of the flagged marks a step's lines carry, in `Mark::ALL` order.
+fn flags(about: &[Line], sides: [&Option<Side>; 2]) -> Vec<usize> {
+    let mut flags: Vec<usize> = Vec::new();
+    let all_lines = about
+        .iter()
+        .map(PageLine::from)
+        .chain(sides.into_iter().flatten().flat_map(|s| {
+            s.storage
+                .iter()
+                .chain(&s.answer)
+                .map(|l| PageLine(l.0, String::new()))
+        }));
+    for line in all_lines {
+        if let Some(i) = line.0
+            && FLAGGED.contains(&Mark::ALL[i])
+            && !flags.contains(&i)
+        {
+            flags.push(i);
+        }
+    }
+    flags.sort_unstable();
+    flags
 }
 
 /// The row a step wrote, in the page's columns, as SQLite holds it (money in whole cents);
