@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use super::history::state_row;
 use crate::narrate::{self, Line, Mark};
 use crate::service::{Agreement, Backend, Outcome, StorageChange};
-use crate::timeline::{RowFrame, Timeline};
+use crate::timeline::{EventFrame, RowFrame, Timeline};
 use crate::trace::{StepRecord, Trace};
 
 const CSS: &str = include_str!("html/page.css");
@@ -361,20 +361,7 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
         let es = side(step, Backend::Es);
         let flags = flags(&about, [&crud, &es]);
         let row = frame.row.as_ref().map(|row| row_change(row, &crud_columns));
-        for appended in &frame.events {
-            let stored = appended.event;
-            events.push(PageEvent {
-                id: stored.event_id,
-                r#ref: narrate::event_id(stored.event_id),
-                step: step.step,
-                order: narrate::clean(stored.stream_id.as_str()),
-                lines: narrate::appended(stored)
-                    .into_iter()
-                    .map(|line| line.text)
-                    .collect(),
-                state: appended.state.as_ref().map(state_row),
-            });
-        }
+        events.extend(frame.events.iter().map(|e| page_event(e, step.step)));
         steps.push(PageStep {
             n: step.step,
             about: lines(&about),
@@ -470,6 +457,22 @@ fn flags(about: &[Line], sides: [&Option<Side>; 2]) -> Vec<usize> {
     }
     flags.sort_unstable();
     flags
+}
+
+/// An appended event as the page embeds it, with OrderView's row for its order after it.
+fn page_event(appended: &EventFrame, step: usize) -> PageEvent {
+    let stored = appended.event;
+    PageEvent {
+        id: stored.event_id,
+        r#ref: narrate::event_id(stored.event_id),
+        step,
+        order: narrate::clean(stored.stream_id.as_str()),
+        lines: narrate::appended(stored)
+            .into_iter()
+            .map(|line| line.text)
+            .collect(),
+        state: appended.state.as_ref().map(state_row),
+    }
 }
 
 /// The row a step wrote, in the page's columns, as SQLite holds it (money in whole cents);
