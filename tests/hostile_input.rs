@@ -1163,3 +1163,58 @@ fn a_read_only_folder_is_refused_cleanly() {
     }
     mode(&dir, 0o755);
 }
+
+/// Markdown is rendered by whatever the reader pastes it into; what a user typed must show
+/// as the characters typed, never as HTML that runs or a link that goes anywhere. Checked by
+/// rendering every markdown eslab writes of a hostile scenario with a CommonMark renderer.
+#[test]
+fn markdown_shows_html_and_links_in_names_as_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = "<img src=x onerror=alert(1)>";
+    let link = "[click](javascript:alert(2))";
+    let script = "</td><script>alert(3)</script>&lt;";
+    let mut place = place_order("A1", img, 2, "10.00");
+    place["place_order"]["product"] = json!(link);
+    let steps = vec![
+        json!({"place_order": place["place_order"], "note": script}),
+        json!({"query": {"order_id": "A1"}, "note": format!("{img} {link}")}),
+        // A fence in a note must not close the stacked layout's code block.
+        json!({"query": {"order_id": "A1"}, "note": format!("```\n{img}\n```")}),
+        json!({"history": {"order_id": "A1"}, "expect": {"last_changed_by": "clerk"}}),
+    ];
+    let scenario = tmp.path().join("hostile.json");
+    std::fs::write(&scenario, scenario_text(&steps)).unwrap();
+    let db = tmp.path().join("db");
+    let scenario = path_str(&scenario);
+    let db = path_str(&db);
+    let commands: [&[&str]; 5] = [
+        &["run", scenario, "--format", "markdown", "--db-dir", db],
+        &[
+            "run", scenario, "--format", "markdown", "--layout", "stacked",
+        ],
+        &["diff", scenario, "--format", "markdown"],
+        &["log", "--db-dir", db, "--format", "markdown"],
+        &["replay", "--db-dir", db, "--format", "markdown"],
+    ];
+    for args in commands {
+        let out = run(args);
+        assert!(matches!(out.code, Some(0 | 1)), "{}", out.describe(args));
+        let markdown = out.stdout_text();
+        let mut html = String::new();
+        pulldown_cmark::html::push_html(
+            &mut html,
+            pulldown_cmark::Parser::new_ext(&markdown, pulldown_cmark::Options::all()),
+        );
+        for raw in ["<img", "<script", "href=\"javascript:"] {
+            assert!(
+                !html.contains(raw),
+                "eslab {args:?}: the rendered markdown holds {raw:?}:\n{markdown}"
+            );
+        }
+        // The names are still there, shown as typed.
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "eslab {args:?}: the customer is not shown as typed:\n{html}"
+        );
+    }
+}
