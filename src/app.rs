@@ -106,7 +106,16 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
         let summary = if style.format == Format::Json {
             // Written as the run goes: nothing of a step is kept once it is out.
             let mut json = render::JsonRun::begin(&mut stdout, &streamed.info(), &backends)?;
-            let end = streamed.run(&mut services, &fingerprint, |record| json.step(&record))?;
+            let end = match streamed.run(&mut services, &fingerprint, |record| json.step(&record)) {
+                Ok(end) => end,
+                Err(e) => {
+                    // The document already begun is ended, not cut off; the error is still
+                    // the run's outcome.
+                    let _ = json.stop(&clean_prose(&format!("{e:#}")));
+                    let _ = stdout.flush();
+                    return Err(e);
+                }
+            };
             json.finish(&end.summary)?;
             end.summary
         } else if streamed.steps > render::TABLE_STEPS

@@ -1218,3 +1218,132 @@ fn markdown_shows_html_and_links_in_names_as_text() {
         );
     }
 }
+
+/// A customer's revenue past what an SQLite integer holds: CRUD's `sum` failed with "integer
+/// overflow" (exit 2, the JSON cut off) where event sourcing answered. One rule now holds
+/// for both: the same answer up to the most a report adds up to, and past it both say they
+/// cannot. Reaching it through commands takes 184,469 steps (tests/scale.rs runs them, and
+/// `ignored`); here each design is handed the paid amounts directly: CRUD as rows, event
+/// sourcing as the events its report folds.
+#[test]
+fn revenue_past_an_sqlite_integer_is_refused_alike_by_both_designs() {
+    use eslab::crud::CrudStore;
+    use eslab::db::Location;
+    use eslab::domain::event::{NewOrderEvent, OrderPaymentEvent};
+    use eslab::domain::{Event, Money, OrderId, ReportQuery, StoredEvent, report};
+    use eslab::service::{Outcome, Question, Unanswerable};
+
+    let max = i64::MAX as u64;
+    let query = ReportQuery {
+        name: "revenue-per-customer".into(),
+        define: None,
+    };
+    let answers = |paid: &[u64]| -> (Outcome, Result<eslab::domain::Report, report::SumTooLarge>) {
+        let mut crud = CrudStore::open(&Location::InMemory, false).unwrap();
+        let mut events = Vec::new();
+        for (i, &cents) in paid.iter().enumerate() {
+            let id = format!("A{i}");
+            crud.connection()
+                .execute(
+                    "INSERT INTO orders (order_id, customer, product, quantity, unit_price_cents, total_cents, paid_cents, status) VALUES (?1, 'Bob', 'Book', 1, ?2, ?2, ?2, 'Paid')",
+                    rusqlite::params![id, cents as i64],
+                )
+                .unwrap();
+            let order_id = OrderId::new(id.clone()).unwrap();
+            let stored = |event_id, event| StoredEvent {
+                event_id,
+                stream_id: order_id.clone(),
+                stream_version: event_id % 2 + 1,
+                schema_version: 1,
+                event,
+                metadata: None,
+            };
+            events.push(stored(
+                2 * i as u64 + 1,
+                Event::NewOrderEvent(NewOrderEvent {
+                    customer: "Bob".into(),
+                    product: "Book".into(),
+                    quantity: 1,
+                    unit_price: Money::from_cents(cents),
+                }),
+            ));
+            events.push(stored(
+                2 * i as u64 + 2,
+                Event::OrderPaymentEvent(OrderPaymentEvent {
+                    amount: Money::from_cents(cents),
+                }),
+            ));
+        }
+        let crud = eslab::service::OrderService::ask(&mut crud, &Question::Report(query.clone()))
+            .unwrap_or_else(|e| panic!("CRUD failed on {paid:?}: {e:#}"));
+        (crud, report::answer(&query, &events))
+    };
+    // Up to the most an SQLite integer holds, both answer, the same.
+    let (crud, es) = answers(&[max - 7, 7]);
+    let es = es.expect("event sourcing answers");
+    match crud {
+        Outcome::Report { report, .. } => assert_eq!(report, es),
+        other => panic!("CRUD did not answer: {other:?}"),
+    }
+    assert_eq!(es.rows, [["Bob", "2", "$92233720368547758.07"]]);
+    // One cent past it, neither does.
+    let (crud, es) = answers(&[max - 7, 8]);
+    assert_eq!(es, Err(report::SumTooLarge));
+    assert!(
+        matches!(
+            crud,
+            Outcome::Unavailable {
+                reason: Unanswerable::SumTooLarge,
+                ..
+            }
+        ),
+        "{crud:?}"
+    );
+}
+
+/// A run that fails after its JSON began (here the disk fills: a file-size limit, with the
+/// signal ignored so that writes fail as on a full disk) still leaves one whole document on
+/// stdout, saying where it stopped and why, besides the usual error and exit 2.
+#[test]
+fn a_run_that_fails_midway_leaves_a_whole_json_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("generated.json");
+    write_generated(
+        Env::NoBacktrace,
+        &scenario,
+        &["--orders", "300", "--changes", "2"],
+    );
+    let db = tmp.path().join("db");
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 400; exec '{}' run '{}' --format json --db-dir '{}'",
+        env!("CARGO_BIN_EXE_eslab"),
+        path_str(&scenario),
+        path_str(&db)
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("eslab: error: step "), "{stderr}");
+    assert!(
+        !out.stdout.is_empty(),
+        "the run failed before its output began"
+    );
+    let document: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one whole JSON document ({e}); it ends with {:?}",
+            String::from_utf8_lossy(&out.stdout[out.stdout.len().saturating_sub(200)..])
+        )
+    });
+    let done = document["steps"].as_array().unwrap().len();
+    assert!(done > 0 && done < 1500, "{done} steps");
+    assert_eq!(document["stopped"]["after_step"], done);
+    let error = document["stopped"]["error"].as_str().unwrap();
+    assert!(
+        stderr.contains(error),
+        "{error:?} is not what stderr says: {stderr}"
+    );
+    assert!(document.get("summary").is_none());
+}
