@@ -720,20 +720,55 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
 }
 
 /// Where a scenario's text is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum ScenarioSource {
     Bundled(&'static str),
+    /// A regular file, read again for each pass over it.
     File(PathBuf),
+    /// What a pipe, a FIFO or a device gave (`eslab run <(eslab show bob)`): it can be read
+    /// only once, so it is copied as it comes into a spool file, deleted when the last clone
+    /// of this source goes, and each pass reads that. `path` names it in errors.
+    Spooled {
+        path: PathBuf,
+        spool: std::sync::Arc<tempfile::TempPath>,
+    },
 }
 
 impl ScenarioSource {
-    /// Finds a scenario by bundled name or path, as `load` does, without reading it.
+    /// Finds a scenario by bundled name or path, as `load` does. A regular file is not read
+    /// yet; anything else that is not a folder is read once, into a spool file, now.
     pub fn find(name_or_path: &str) -> anyhow::Result<ScenarioSource> {
         if is_bundled_name(name_or_path) {
             return Ok(ScenarioSource::Bundled(bundled(name_or_path)?));
         }
-        Ok(ScenarioSource::File(PathBuf::from(name_or_path)))
+        let path = PathBuf::from(name_or_path);
+        match std::fs::metadata(&path) {
+            Ok(meta) if !meta.is_file() && !meta.is_dir() => Ok(ScenarioSource::Spooled {
+                spool: std::sync::Arc::new(spool(&path)?),
+                path,
+            }),
+            // A missing file or a folder is refused by the first pass, with its name.
+            _ => Ok(ScenarioSource::File(path)),
+        }
     }
+}
+
+/// Copies what `path` gives, to its end, into a new temporary file: the one read of a pipe.
+fn spool(path: &Path) -> Result<tempfile::TempPath, ScenarioError> {
+    let error = |message: String| ScenarioError {
+        source: path.display().to_string(),
+        position: None,
+        step: None,
+        message,
+    };
+    let mut input = std::fs::File::open(path).map_err(|e| error(format!("cannot read: {e}")))?;
+    let mut spool = tempfile::Builder::new()
+        .prefix("eslab-scenario-")
+        .tempfile()
+        .map_err(|e| error(format!("cannot make a spool file to read it into: {e}")))?;
+    std::io::copy(&mut input, spool.as_file_mut())
+        .map_err(|e| error(format!("cannot read: {e}")))?;
+    Ok(spool.into_temp_path())
 }
 
 /// A scenario file above this size is read as a stream, one step at a time, with a cap on
@@ -753,7 +788,9 @@ pub fn for_each_step(
 ) -> anyhow::Result<(Scenario, usize)> {
     let shown = match source {
         ScenarioSource::Bundled(_) => format!("bundled scenario `{name}`"),
-        ScenarioSource::File(path) => path.display().to_string(),
+        ScenarioSource::File(path) | ScenarioSource::Spooled { path, .. } => {
+            path.display().to_string()
+        }
     };
     let (sink, batches) = mpsc::sync_channel::<Vec<Step>>(4);
     let parser = {
@@ -766,6 +803,7 @@ pub fn for_each_step(
                     parse(&shown, serde_json::Deserializer::from_str(text))
                 }
                 ScenarioSource::File(path) => read_streamed(&shown, path),
+                ScenarioSource::Spooled { spool, .. } => read_streamed(&shown, spool),
             };
             STEP_SINK.with(|slot| slot.borrow_mut().take());
             parsed
@@ -807,7 +845,11 @@ fn read_streamed(shown: &str, path: &Path) -> Result<Scenario, ScenarioError> {
         .map_err(|e| error(format!("cannot read: {e}")))?
         .len();
     if size <= STREAM_ABOVE_BYTES {
-        let text = read_file(path)?;
+        // Named as given, not as the spool file a pipe was read into.
+        let text = read_file(path).map_err(|e| ScenarioError {
+            source: shown.to_string(),
+            ..e
+        })?;
         return parse(shown, serde_json::Deserializer::from_str(&text));
     }
     let reader = CappedStrings::new(std::io::BufReader::with_capacity(1 << 16, file));
