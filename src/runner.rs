@@ -10,8 +10,8 @@ use crate::domain::{Actor, Metadata, Timestamp};
 use crate::es::{self, EventSourcedService};
 use crate::expect;
 use crate::scenario::{
-    self, Action, DeployAction, Fingerprint, LoadedScenario, STEP_SECONDS, Scenario,
-    ScenarioSource, Step, ViewAction,
+    self, Action, DeployAction, Fingerprint, LoadedScenario, Scenario, ScenarioSource, Step,
+    ViewAction,
 };
 use crate::service::{
     Agreement, Backend, CommandOutcome, Inapplicable, OrderQuery, OrderService, Outcome, Question,
@@ -272,9 +272,7 @@ impl Clock {
     pub fn metadata(&self, number: usize, step: &Step) -> anyhow::Result<Metadata> {
         let recorded_at = match step.at {
             Some(at) => at,
-            None => (number as i64 - 1)
-                .checked_mul(STEP_SECONDS)
-                .and_then(|offset| self.start.plus_seconds(offset))
+            None => scenario::step_time(self.start, number)
                 .context("its time, counted from the scenario's start, is past the year 9999")?,
         };
         Ok(Metadata {

@@ -78,7 +78,7 @@ pub struct Scenario {
     pub not_for: BTreeMap<DesignFlag, String>,
     /// When the first step happens; each later step happens `STEP_SECONDS` after the one
     /// before, unless it says `at`. Times come from the scenario, never the clock.
-    #[serde(default = "default_start")]
+    #[serde(default = "default_start", deserialize_with = "deserialize_start")]
     pub start: Timestamp,
     /// Who issues a command that does not say `by`.
     #[serde(default = "default_actor")]
@@ -99,6 +99,80 @@ thread_local! {
     /// Where a string over `MAX_STRING_BYTES` started, set by the reader that refused it
     /// (serde_json reports where reading stopped, a megabyte later).
     static STRING_TOO_LONG: Cell<Option<(usize, usize)>> = const { Cell::new(None) };
+}
+
+thread_local! {
+    /// What a read knows of the steps' times, to refuse as input a step whose default time
+    /// would pass the year 9999 (as the run would), wherever `start` is in the file.
+    static TIMES: Cell<StepTimes> = const {
+        Cell::new(StepTimes {
+            start: None,
+            last_default: None,
+            steps: 0,
+        })
+    };
+}
+
+/// The scenario's `start` once read, and the last step read that takes its time from it.
+#[derive(Debug, Clone, Copy)]
+struct StepTimes {
+    start: Option<Timestamp>,
+    /// The number and action name of the last command step without an `at`.
+    last_default: Option<(usize, &'static str)>,
+    /// How many steps were read.
+    steps: usize,
+}
+
+/// Step `number`'s time when it does not say `at`: the scenario's `start` plus
+/// `STEP_SECONDS` per step before it. `None` past the year 9999. The run (`runner::Clock`)
+/// and the read that checks a file both use this.
+pub fn step_time(start: Timestamp, number: usize) -> Option<Timestamp> {
+    (number as i64 - 1)
+        .checked_mul(STEP_SECONDS)
+        .and_then(|offset| start.plus_seconds(offset))
+}
+
+/// Why a step's default time cannot be: said alike wherever it is found.
+fn past_9999(number: usize, action: &str, start: Timestamp) -> String {
+    format!(
+        "step {number} ({action}) would happen past the year 9999: counted from `start` ({start}), {STEP_SECONDS} s a step; give it an `at`, or the scenario an earlier `start`"
+    )
+}
+
+/// Counts a step as read and, for a command that takes its time from `start`, refuses it
+/// when that time would pass the year 9999 (if `start` is known yet; else `start` checks).
+fn count_step(action: &Action, at: Option<Timestamp>) -> Result<(), String> {
+    let mut times = TIMES.with(Cell::get);
+    times.steps += 1;
+    let number = times.steps;
+    if matches!(action, Action::Command(_)) && at.is_none() {
+        times.last_default = Some((number, action.name()));
+    }
+    TIMES.with(|cell| cell.set(times));
+    match (times.start, times.last_default) {
+        (Some(start), Some((last, name)))
+            if last == number && step_time(start, number).is_none() =>
+        {
+            Err(format!(
+                "`{name}` would happen past the year 9999: counted from `start` ({start}), {STEP_SECONDS} s a step; give it an `at`, or the scenario an earlier `start`"
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `start`, checked against the steps already read (a file may give it after them).
+fn deserialize_start<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
+    let start = Timestamp::deserialize(deserializer)?;
+    let mut times = TIMES.with(Cell::get);
+    times.start = Some(start);
+    TIMES.with(|cell| cell.set(times));
+    if let Some((number, action)) = times.last_default
+        && step_time(start, number).is_none()
+    {
+        return Err(de::Error::custom(past_9999(number, action, start)));
+    }
+    Ok(start)
 }
 
 /// Steps handed over at a time by a streamed read.
@@ -558,6 +632,7 @@ impl<'de> Deserialize<'de> for Step {
                         action.name()
                     )));
                 }
+                count_step(&action, at).map_err(de::Error::custom)?;
                 Ok(Step {
                     action,
                     note,
@@ -692,6 +767,13 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
         step,
         message,
     };
+    TIMES.with(|times| {
+        times.set(StepTimes {
+            start: None,
+            last_default: None,
+            steps: 0,
+        })
+    });
     let scenario: Scenario = serde_path_to_error::deserialize(&mut json).map_err(|e| {
         let inner = e.inner();
         let (step, field) = locate(e.path());

@@ -768,3 +768,50 @@ fn a_scenario_that_check_accepts_runs_or_fails_without_splitting_the_stores() {
         "none of {huge:?} is accepted: the test checks nothing"
     );
 }
+
+/// `check` refuses whatever `run` would: a step whose time, counted from a `start` near the
+/// year 9999, would pass it. Pointed at by line and column wherever `start` is in the file:
+/// at the step when `start` comes first, at `start` when it comes after the steps.
+#[test]
+fn a_step_time_past_9999_is_refused_by_check_as_by_run() {
+    let query = r#"{"query": {"order_id": "A1"}}"#;
+    let at = r#"{"pay": {"order_id": "A1", "amount": 50}, "at": "9999-12-31T23:59:59Z"}"#;
+    let cancel = r#"{"cancel": {"order_id": "A1", "reason": "late"}}"#;
+    let steps = [PLACE, query, at, cancel].join(",\n    ");
+    let start = r#""start": "9999-12-31T23:58:00Z""#;
+    // Step 3 says its own time and step 2 is no command: step 4 is the first past 9999.
+    let first =
+        format!("{{\n  \"title\": \"late\",\n  {start},\n  \"steps\": [\n    {steps}\n  ]\n}}\n");
+    let (_dir, path) = file_with(&first);
+    let stderr = refused(&path);
+    let (line, column) = position_of(&first, cancel);
+    // At the step's closing brace, where it was read whole.
+    let column = column + cancel.chars().count() - 1;
+    assert!(
+        stderr.contains(&format!("{}:{line}:{column}: step 4: ", path_str(&path))),
+        "{stderr}"
+    );
+    assert_contains_all(
+        &stderr,
+        &["`cancel` would happen past the year 9999", "`at`"],
+    );
+    let last =
+        format!("{{\n  \"title\": \"late\",\n  \"steps\": [\n    {steps}\n  ],\n  {start}\n}}\n");
+    let (_dir, path) = file_with(&last);
+    let stderr = refused(&path);
+    let (line, _) = position_of(&last, start);
+    assert!(
+        stderr.contains(&format!("{}:{line}:", path_str(&path)))
+            || stderr.contains(&format!("{}:{}:", path_str(&path), line + 1)),
+        "{stderr}"
+    );
+    assert_contains_all(
+        &stderr,
+        &["start: ", "step 4 (cancel) would happen past the year 9999"],
+    );
+    // One step less, and it fits: check and run both take it.
+    let fits = first.replace(&format!(",\n    {cancel}"), "");
+    let (_dir, path) = file_with(&fits);
+    assert!(ok(["check", path_str(&path)]).contains("(3 steps)"));
+    assert_eq!(run(["run", path_str(&path)]).code, Some(0));
+}
