@@ -13,10 +13,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{
-    Actor, Cancel, ChangeQuantity, Command, Deploy, Money, OrderId, Pay, PlaceOrder, Status,
-    Timestamp,
-};
+use crate::domain::{Actor, Command, Deploy, Money, OrderId, Status, Timestamp};
 use crate::service::Question;
 
 /// The bundled scenarios, embedded in the binary: (name, JSON text).
@@ -584,7 +581,7 @@ impl<'de> Deserialize<'de> for Step {
                         if expect.is_some() {
                             return Err(de::Error::duplicate_field("expect"));
                         }
-                        expect = Some(map.next_value()?);
+                        expect = Some(map.next_value_seed(Fields::<Expect>::new())?);
                         continue;
                     }
                     if let Some(first) = &action {
@@ -593,22 +590,39 @@ impl<'de> Deserialize<'de> for Step {
                             first.name()
                         )));
                     }
+                    // Each action's fields are named: an object, never a list by position.
                     action = Some(match key.as_str() {
-                        "place_order" => {
-                            Action::Command(Command::PlaceOrder(map.next_value::<PlaceOrder>()?))
-                        }
-                        "change_quantity" => Action::Command(Command::ChangeQuantity(
-                            map.next_value::<ChangeQuantity>()?,
+                        "place_order" => Action::Command(Command::PlaceOrder(
+                            map.next_value_seed(Fields::new())?,
                         )),
-                        "pay" => Action::Command(Command::Pay(map.next_value::<Pay>()?)),
-                        "cancel" => Action::Command(Command::Cancel(map.next_value::<Cancel>()?)),
-                        "query" => Action::Question(Question::Query(map.next_value()?)),
-                        "history" => Action::Question(Question::History(map.next_value()?)),
-                        "report" => Action::Question(Question::Report(map.next_value()?)),
-                        "crash_view" => Action::View(ViewAction::CrashView(map.next_value()?)),
-                        "rebuild_view" => Action::View(ViewAction::RebuildView(map.next_value()?)),
-                        "snapshot" => Action::View(ViewAction::Snapshot(map.next_value()?)),
-                        "deploy" => Action::Deploy(DeployAction::Deploy(map.next_value()?)),
+                        "change_quantity" => Action::Command(Command::ChangeQuantity(
+                            map.next_value_seed(Fields::new())?,
+                        )),
+                        "pay" => Action::Command(Command::Pay(map.next_value_seed(Fields::new())?)),
+                        "cancel" => {
+                            Action::Command(Command::Cancel(map.next_value_seed(Fields::new())?))
+                        }
+                        "query" => {
+                            Action::Question(Question::Query(map.next_value_seed(Fields::new())?))
+                        }
+                        "history" => {
+                            Action::Question(Question::History(map.next_value_seed(Fields::new())?))
+                        }
+                        "report" => {
+                            Action::Question(Question::Report(map.next_value_seed(Fields::new())?))
+                        }
+                        "crash_view" => {
+                            Action::View(ViewAction::CrashView(map.next_value_seed(Fields::new())?))
+                        }
+                        "rebuild_view" => Action::View(ViewAction::RebuildView(
+                            map.next_value_seed(Fields::new())?,
+                        )),
+                        "snapshot" => {
+                            Action::View(ViewAction::Snapshot(map.next_value_seed(Fields::new())?))
+                        }
+                        "deploy" => Action::Deploy(DeployAction::Deploy(
+                            map.next_value_seed(Fields::new())?,
+                        )),
                         other => {
                             return Err(de::Error::custom(format!(
                                 "unknown step `{other}`: a step is one of {}, with an optional note and expect",
@@ -644,6 +658,37 @@ impl<'de> Deserialize<'de> for Step {
         }
 
         deserializer.deserialize_map(StepVisitor)
+    }
+}
+
+/// Reads a `T` only from an object of named fields. serde reads a struct from a list too,
+/// by position (`{"pay": ["A1", 60]}`, `{"snapshot": []}`): a file that says which value is
+/// which is the contract, so a list is refused, as "expected an object of named fields".
+struct Fields<T>(std::marker::PhantomData<T>);
+
+impl<T> Fields<T> {
+    fn new() -> Fields<T> {
+        Fields(std::marker::PhantomData)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> de::DeserializeSeed<'de> for Fields<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Fields<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of named fields")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map))
     }
 }
 
@@ -774,23 +819,25 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
             steps: 0,
         })
     });
-    let scenario: Scenario = serde_path_to_error::deserialize(&mut json).map_err(|e| {
-        let inner = e.inner();
-        let (step, field) = locate(e.path());
-        // A string over the cap is refused by the reader, which knows where it started.
-        if let Some((line, column)) = STRING_TOO_LONG.with(Cell::take) {
-            let mut message = StringTooLong.to_string();
+    let scenario: Scenario = serde_path_to_error::deserialize(&mut json)
+        .map(|NamedFields(scenario)| scenario)
+        .map_err(|e| {
+            let inner = e.inner();
+            let (step, field) = locate(e.path());
+            // A string over the cap is refused by the reader, which knows where it started.
+            if let Some((line, column)) = STRING_TOO_LONG.with(Cell::take) {
+                let mut message = StringTooLong.to_string();
+                if let Some(field) = field {
+                    message = format!("{field}: {message}");
+                }
+                return error(Some((line, column)), step, message);
+            }
+            let mut message = strip_position(&inner.to_string());
             if let Some(field) = field {
                 message = format!("{field}: {message}");
             }
-            return error(Some((line, column)), step, message);
-        }
-        let mut message = strip_position(&inner.to_string());
-        if let Some(field) = field {
-            message = format!("{field}: {message}");
-        }
-        error(Some((inner.line(), inner.column())), step, message)
-    })?;
+            error(Some((inner.line(), inner.column())), step, message)
+        })?;
     json.end().map_err(|e| {
         error(
             Some((e.line(), e.column())),
@@ -799,6 +846,15 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
         )
     })?;
     Ok(scenario)
+}
+
+/// A whole scenario, read only from an object (as `Fields` reads a step's parts).
+struct NamedFields<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for NamedFields<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<NamedFields<T>, D::Error> {
+        deserializer.deserialize_map(Fields::new()).map(NamedFields)
+    }
 }
 
 /// Where a scenario's text is.

@@ -816,3 +816,38 @@ fn a_step_time_past_9999_is_refused_by_check_as_by_run() {
     assert!(ok(["check", path_str(&path)]).contains("(3 steps)"));
     assert_eq!(run(["run", path_str(&path)]).code, Some(0));
 }
+
+/// A step's parts are named fields: a list by position is refused, as is a step that takes
+/// no fields given as an empty list (`{"snapshot": []}` was taken as `{}`), and a whole
+/// scenario or an expectation given as a list.
+#[test]
+fn values_by_position_are_refused_where_fields_are_named() {
+    for (bad, what) in [
+        (r#"{"pay": ["A1", 60]}"#, "pay"),
+        (
+            r#"{"place_order": ["A1", "Bob", "Book", 5, 10]}"#,
+            "place_order",
+        ),
+        (r#"{"snapshot": []}"#, "snapshot"),
+        (r#"{"crash_view": []}"#, "crash_view"),
+        (r#"{"query": ["A1"]}"#, "query"),
+        (
+            r#"{"query": {"order_id": "A1"}, "expect": [true]}"#,
+            "expect",
+        ),
+    ] {
+        let stderr = refused_step(bad, 2);
+        assert!(
+            stderr.contains(&format!(
+                "step 2: {what}: invalid type: sequence, expected an object of named fields"
+            )),
+            "{bad}: {stderr}"
+        );
+    }
+    let (_dir, path) = file_with(r#"["t", null, 1, {}, "2026-03-01T09:00:00Z", "clerk", []]"#);
+    let stderr = refused(&path);
+    assert!(
+        stderr.contains("invalid type: sequence, expected an object of named fields"),
+        "{stderr}"
+    );
+}

@@ -801,13 +801,26 @@ fn extreme_numbers_in_quantities_and_amounts() {
 fn unusable_order_ids_are_refused_in_every_command() {
     let dir = tempfile::tempdir().unwrap();
     let long = "x".repeat(10_000);
-    let cases: [(&str, &str); 6] = [
+    let cases: [(&str, &str); 12] = [
         ("", "must not be empty"),
         (&long, "at most 100 characters"),
         ("A\u{1b}[31m", "control characters"),
         ("A\n1", "control characters"),
         ("A\u{0}1", "control characters"),
         ("A\u{7f}", "control characters"),
+        // Ids that print like another: spaces at the ends, zero-width and bidi characters.
+        (" ", "must not start or end with a space"),
+        ("A1 ", "must not start or end with a space"),
+        (
+            "A\u{200b}1",
+            "invisible characters or spaces other than a plain one (U+200B)",
+        ),
+        (
+            "\u{202e}1A",
+            "invisible characters or spaces other than a plain one (U+202E)",
+        ),
+        ("A\u{a0}1", "(U+00A0)"),
+        ("\u{feff}A1", "(U+FEFF)"),
     ];
     for (id, why) in cases {
         let steps = [
