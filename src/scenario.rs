@@ -93,9 +93,9 @@ thread_local! {
 }
 
 thread_local! {
-    /// Where a string over `MAX_STRING_BYTES` started, set by the reader that refused it
-    /// (serde_json reports where reading stopped, a megabyte later).
-    static STRING_TOO_LONG: Cell<Option<(usize, usize)>> = const { Cell::new(None) };
+    /// What the text checker (`CheckedText`) refused, and where it started (serde_json
+    /// reports where reading stopped, a megabyte later for a long string).
+    static TEXT_PROBLEM: RefCell<Option<(usize, usize, String)>> = const { RefCell::new(None) };
 }
 
 thread_local! {
@@ -731,7 +731,7 @@ impl Scenario {
 
     /// Parses and validates a scenario; `source` names it in errors.
     pub fn from_json(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let scenario = parse(source, serde_json::Deserializer::from_str(text))?;
+        let scenario = parse_text(source, text)?;
         let steps = scenario.steps.len();
         scenario.checked(source, steps)
     }
@@ -824,9 +824,9 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
         .map_err(|e| {
             let inner = e.inner();
             let (step, field) = locate(e.path());
-            // A string over the cap is refused by the reader, which knows where it started.
-            if let Some((line, column)) = STRING_TOO_LONG.with(Cell::take) {
-                let mut message = StringTooLong.to_string();
+            // What the text checker refused, it located where it started.
+            if let Some((line, column, mut message)) = TEXT_PROBLEM.with(|p| p.borrow_mut().take())
+            {
                 if let Some(field) = field {
                     message = format!("{field}: {message}");
                 }
@@ -937,9 +937,7 @@ pub fn for_each_step(
         std::thread::spawn(move || -> Result<Scenario, ScenarioError> {
             STEP_SINK.with(|slot| *slot.borrow_mut() = Some(sink));
             let parsed = match &source {
-                ScenarioSource::Bundled(text) => {
-                    parse(&shown, serde_json::Deserializer::from_str(text))
-                }
+                ScenarioSource::Bundled(text) => parse_text(&shown, text),
                 ScenarioSource::File(path) => read_streamed(&shown, path),
                 ScenarioSource::Spooled { spool, .. } => read_streamed(&shown, spool),
             };
@@ -988,90 +986,208 @@ fn read_streamed(shown: &str, path: &Path) -> Result<Scenario, ScenarioError> {
             source: shown.to_string(),
             ..e
         })?;
-        return parse(shown, serde_json::Deserializer::from_str(&text));
+        return parse_text(shown, &text);
     }
-    let reader = CappedStrings::new(std::io::BufReader::with_capacity(1 << 16, file));
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    // A byte order mark is dropped, as an editor shows it: as nothing.
+    if std::io::BufRead::fill_buf(&mut reader)
+        .map_err(|e| error(format!("cannot read: {e}")))?
+        .starts_with(BOM.as_bytes())
+    {
+        std::io::BufRead::consume(&mut reader, BOM.len());
+    }
+    let reader = CheckedText::new(reader, MAX_STRING_BYTES);
     parse(shown, serde_json::Deserializer::from_reader(reader))
 }
 
-/// A string longer than `MAX_STRING_BYTES`. Where it starts is passed on in
-/// `STRING_TOO_LONG`: serde_json reports where reading stopped.
-#[derive(Debug)]
-struct StringTooLong;
+/// A UTF-8 byte order mark, which some editors put at the start of a file.
+const BOM: &str = "\u{feff}";
 
-impl fmt::Display for StringTooLong {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "a string longer than {} KiB: a scenario holds names and notes, not data",
-            MAX_STRING_BYTES / 1024
-        )
+/// Parses a whole text through the same checker as a streamed file (its strings uncapped:
+/// the file's size is), its byte order mark dropped.
+fn parse_text(shown: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    // Checked first, on its own; parsed from the text, fast and placing errors as ever.
+    let mut checked = CheckedText::new(text.as_bytes(), usize::MAX);
+    if std::io::copy(&mut checked, &mut std::io::sink()).is_ok() {
+        return parse(shown, serde_json::Deserializer::from_str(text));
+    }
+    let refused = TEXT_PROBLEM.with(|p| p.borrow_mut().take());
+    // A number the checker refused: parsed again through it, so that the error names the
+    // step and field too, unless the text goes wrong before that number.
+    let through_checker = parse(
+        shown,
+        serde_json::Deserializer::from_reader(CheckedText::new(text.as_bytes(), usize::MAX)),
+    );
+    match (through_checker, refused) {
+        (Err(e), Some((line, column, _))) if e.position == Some((line, column)) => Err(e),
+        _ => parse(shown, serde_json::Deserializer::from_str(text)),
     }
 }
 
-impl std::error::Error for StringTooLong {}
+/// What the text checker refused; its words and place are passed on in `TEXT_PROBLEM`.
+#[derive(Debug)]
+struct TextRefused;
 
-/// Passes JSON text through, refusing any string longer than `MAX_STRING_BYTES`, so that a
-/// streamed file cannot make one value as big as the file.
-struct CappedStrings<R> {
+impl fmt::Display for TextRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the scenario's text was refused")
+    }
+}
+
+impl std::error::Error for TextRefused {}
+
+/// Passes JSON text through to the parser, checking what the parser cannot: no string longer
+/// than `max_string` bytes (so that a streamed file cannot make one value as big as the
+/// file), and every number reads back exactly as written (`10.499999999999999` would be
+/// read as 10.5, `5.0000000000000001` as 5, silently).
+struct CheckedText<R> {
     inner: R,
+    max_string: usize,
     in_string: bool,
     escaped: bool,
     length: usize,
     line: usize,
     column: usize,
+    /// Where the string or number being read began.
     started: (usize, usize),
+    /// The number literal being read (empty between numbers): one buffer, reused.
+    number: String,
 }
 
-impl<R: std::io::Read> CappedStrings<R> {
-    fn new(inner: R) -> CappedStrings<R> {
-        CappedStrings {
+impl<R: std::io::Read> CheckedText<R> {
+    fn new(inner: R, max_string: usize) -> CheckedText<R> {
+        CheckedText {
             inner,
+            max_string,
             in_string: false,
             escaped: false,
             length: 0,
             line: 1,
             column: 1,
             started: (1, 1),
+            number: String::new(),
         }
     }
-}
 
-impl<R: std::io::Read> std::io::Read for CappedStrings<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for &byte in &buf[..n] {
-            if self.in_string {
-                self.length += 1;
-                if self.length > MAX_STRING_BYTES {
-                    let (line, column) = self.started;
-                    STRING_TOO_LONG.with(|at| at.set(Some((line, column))));
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        StringTooLong,
-                    ));
-                }
-                match (self.escaped, byte) {
-                    (true, _) => self.escaped = false,
-                    (false, b'\\') => self.escaped = true,
-                    (false, b'"') => self.in_string = false,
-                    _ => {}
-                }
-            } else if byte == b'"' {
+    /// Refuses the text: `message`, placed where the string or number began.
+    fn refuse(&self, message: String) -> std::io::Error {
+        let (line, column) = self.started;
+        TEXT_PROBLEM.with(|p| *p.borrow_mut() = Some((line, column, message)));
+        std::io::Error::new(std::io::ErrorKind::InvalidData, TextRefused)
+    }
+
+    /// Takes in one byte of the text.
+    fn see(&mut self, byte: u8) -> std::io::Result<()> {
+        if self.in_string {
+            self.length += 1;
+            if self.length > self.max_string {
+                return Err(self.refuse(format!(
+                    "a string longer than {} KiB: a scenario holds names and notes, not data",
+                    self.max_string / 1024
+                )));
+            }
+            match (self.escaped, byte) {
+                (true, _) => self.escaped = false,
+                (false, b'\\') => self.escaped = true,
+                (false, b'"') => self.in_string = false,
+                _ => {}
+            }
+        } else if matches!(byte, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+            if self.number.is_empty() {
+                self.started = (self.line, self.column);
+            }
+            // Longer than any number written by hand: left to the parser.
+            if self.number.len() <= 400 {
+                self.number.push(byte as char);
+            }
+        } else {
+            self.end_number()?;
+            if byte == b'"' {
                 self.in_string = true;
                 self.length = 0;
                 self.started = (self.line, self.column);
             }
-            if byte == b'\n' {
-                self.line += 1;
-                self.column = 1;
-            } else if byte & 0xC0 != 0x80 {
-                // Columns count characters, as serde_json's do: not UTF-8 continuation bytes.
-                self.column += 1;
-            }
+        }
+        if byte == b'\n' {
+            self.line += 1;
+            self.column = 1;
+        } else if byte & 0xC0 != 0x80 {
+            // Columns count characters, as serde_json's do: not UTF-8 continuation bytes.
+            self.column += 1;
+        }
+        Ok(())
+    }
+
+    /// A number literal ended: refused if it does not read back as written.
+    fn end_number(&mut self) -> std::io::Result<()> {
+        if !self.number.is_empty() && inexact(&self.number) {
+            return Err(self.refuse(format!(
+                "`{}` has more digits than a number can hold exactly: write the value meant (an amount as a string, like \"10.50\")",
+                self.number
+            )));
+        }
+        self.number.clear();
+        Ok(())
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for CheckedText<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            // The end of the text ends a number too.
+            self.end_number()?;
+        }
+        for &byte in &buf[..n] {
+            self.see(byte)?;
         }
         Ok(n)
     }
+}
+
+/// Whether a number literal would not be read as exactly what it says: false for an
+/// integer, a decimal that reads back as written, or no number at all (which the parser
+/// refuses).
+fn inexact(literal: &str) -> bool {
+    // An integer is read exactly, or refused as too large by the reader of its field.
+    if literal.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return false;
+    }
+    match literal.parse::<f64>() {
+        // Too large for any number: the reader of its field says so.
+        Ok(value) if value.is_finite() => decimal(literal) != decimal(&value.to_string()),
+        _ => false,
+    }
+}
+
+/// A decimal as (negative, significant digits, power of ten), so that `10.50`, `1.05e1` and
+/// `10.5` compare equal; `None` when it is not a decimal.
+fn decimal(text: &str) -> Option<(bool, String, i64)> {
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i64>().ok()?),
+        None => (text, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if !whole
+        .bytes()
+        .chain(fraction.bytes())
+        .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let digits = format!("{whole}{fraction}");
+    let digits = digits.trim_start_matches('0');
+    let significant = digits.trim_end_matches('0');
+    if significant.is_empty() {
+        return Some((false, String::new(), 0));
+    }
+    let power = exponent - fraction.len() as i64 + (digits.len() - significant.len()) as i64;
+    Some((negative, significant.to_string(), power))
 }
 
 /// Splits a path like `steps[2].pay.amount` into the step number (3) and the field (`pay.amount`).
@@ -1403,6 +1519,25 @@ mod tests {
         for text in [nested.as_str(), inside.as_str()] {
             assert!(parse(text).unwrap_err().contains("invalid type: sequence"));
         }
+    }
+
+    #[test]
+    fn a_number_is_exact_when_it_reads_back_as_written() {
+        for exact in [
+            "5", "-3", "10.5", "10.50", "1.05e1", "0.1", "1e300", "0.000", "60",
+        ] {
+            assert!(!inexact(exact), "{exact}");
+        }
+        for lossy in [
+            "10.499999999999999",
+            "5.0000000000000001",
+            "10.494999999999999",
+        ] {
+            assert!(inexact(lossy), "{lossy}");
+        }
+        assert_eq!(decimal("10.50"), decimal("1.05e1"));
+        assert_eq!(decimal("0.0"), decimal("0"));
+        assert_ne!(decimal("-1"), decimal("1"));
     }
 
     #[test]

@@ -851,3 +851,83 @@ fn values_by_position_are_refused_where_fields_are_named() {
         "{stderr}"
     );
 }
+
+/// A number with more digits than a float holds was read as another value, silently
+/// (`10.499999999999999` stored as $10.50, `5.0000000000000001` as 5); an error quoted
+/// `10.494999999999999` as `10.495`. Now each is refused, quoted as written, at its line
+/// and column, in a small file and in a streamed one alike.
+#[test]
+fn numbers_that_cannot_be_read_exactly_are_refused_as_written() {
+    for (field, bad, step) in [
+        ("unit_price", "10.499999999999999", "place_order.unit_price"),
+        ("quantity", "5.0000000000000001", "place_order.quantity"),
+        ("amount", "10.494999999999999", "pay.amount"),
+    ] {
+        let bad_step = match field {
+            "amount" => format!(r#"{{"pay": {{"order_id": "A1", "amount": {bad}}}}}"#),
+            _ => PLACE
+                .replace(
+                    r#""quantity": 5"#,
+                    &format!(
+                        r#""quantity": {}"#,
+                        if field == "quantity" { bad } else { "5" }
+                    ),
+                )
+                .replace(
+                    r#""unit_price": 10"#,
+                    &format!(
+                        r#""unit_price": {}"#,
+                        if field == "unit_price" { bad } else { "10" }
+                    ),
+                ),
+        };
+        let text = steps_text(&[PLACE, &bad_step]);
+        let (_dir, path) = file_with(&text);
+        let stderr = refused(&path);
+        let (line, column) = position_of(&text, bad);
+        assert!(
+            stderr.contains(&format!(
+                "{}:{line}:{column}: step 2: {step}: `{bad}` has more digits than a number can hold exactly",
+                path_str(&path)
+            )),
+            "{stderr}"
+        );
+    }
+    // The same numbers written as they are meant are taken.
+    let fine = steps_text(&[
+        &PLACE.replace(r#""unit_price": 10"#, r#""unit_price": 1.05e1"#),
+        r#"{"pay": {"order_id": "A1", "amount": "52.50"}}"#,
+    ]);
+    let (_dir, path) = file_with(&fine);
+    assert!(ok(["check", path_str(&path)]).contains("(2 steps)"));
+}
+
+/// A file over the streaming size is read by the same checker: a number deep in it is
+/// refused where it is; and a UTF-8 byte order mark at the start (some editors write one)
+/// is taken as the nothing it shows as, in a streamed file as in a small one.
+#[test]
+fn a_streamed_file_is_checked_alike_and_a_byte_order_mark_is_taken() {
+    let note = "n".repeat(1000 * 1024);
+    let noted = format!(r#"{{"query": {{"order_id": "A1"}}, "note": "{note}"}}"#);
+    let mut steps = vec![PLACE];
+    steps.extend(std::iter::repeat_n(noted.as_str(), 17));
+    let bad = r#"{"pay": {"order_id": "A1", "amount": 50.000000000000001}}"#;
+    steps.push(bad);
+    let text = format!("\u{feff}{}", steps_text(&steps));
+    assert!(text.len() as u64 > eslab::scenario::STREAM_ABOVE_BYTES);
+    let (_dir, path) = file_with(&text);
+    let stderr = refused(&path);
+    let (line, column) = position_of(&text, "50.000000000000001");
+    assert!(
+        stderr.contains(&format!(
+            "{}:{line}:{column}: step 19: pay.amount: `50.000000000000001` has more digits",
+            path_str(&path)
+        )),
+        "{stderr}"
+    );
+    let good = text.replace("50.000000000000001", "50");
+    std::fs::write(&path, &good).unwrap();
+    assert!(ok(["check", path_str(&path)]).contains("(19 steps)"));
+    let (_dir, small) = file_with(format!("\u{feff}{}", steps_text(&[PLACE])));
+    assert!(ok(["check", path_str(&small)]).contains("(1 step)"));
+}
