@@ -1360,3 +1360,66 @@ fn a_run_that_fails_midway_leaves_a_whole_json_document() {
     );
     assert!(document.get("summary").is_none());
 }
+
+/// `events.sqlite3` as a link to nowhere: with --continue it was taken for a file that
+/// exists ("use --continue"); now it is named as the link it is, with and without the flag,
+/// and nothing is created through it.
+#[test]
+fn a_dangling_database_link_is_named_as_such() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    std::fs::create_dir(&db).unwrap();
+    let target = tmp.path().join("elsewhere").join("events.sqlite3");
+    std::os::unix::fs::symlink(&target, db.join("events.sqlite3")).unwrap();
+    for args in [
+        vec!["run", "bob", "--db-dir", path_str(&db), "--continue"],
+        vec!["run", "bob", "--db-dir", path_str(&db)],
+        vec!["live", "bob", "--db-dir", path_str(&db), "--continue"],
+    ] {
+        let stderr = refused(&args);
+        assert!(
+            stderr.contains(&format!(
+                "events.sqlite3 is a symbolic link to {}, which does not exist",
+                path_str(&target)
+            )),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("use --continue"), "{stderr}");
+        assert!(!target.exists() && !db.join("crud.sqlite3").exists());
+    }
+}
+
+/// A CRUD store made with --crud-locking, carried on from without it (or the other way
+/// round), was "not an eslab CRUD store (application_id is 1163086934)"; now the message
+/// says which flag it was made with, and the folder is left as it was.
+#[test]
+fn a_crud_store_names_the_locking_flag_it_was_made_with() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (made, carried_on, says) in [
+        (true, false, "was made with --crud-locking: add the flag"),
+        (
+            false,
+            true,
+            "was made without --crud-locking: leave the flag out",
+        ),
+    ] {
+        let db = tmp.path().join(format!("made-{made}"));
+        let mut first = vec!["run", "bob", "--db-dir", path_str(&db)];
+        if made {
+            first.push("--crud-locking");
+        }
+        assert_eq!(run(&first).code, Some(0));
+        let before = folder_snapshot(&db);
+        let mut again = vec!["run", "bob", "--db-dir", path_str(&db), "--continue"];
+        if carried_on {
+            again.push("--crud-locking");
+        }
+        let stderr = refused(&again);
+        assert!(
+            stderr.contains(&format!("crud.sqlite3 {says} to carry on from it")),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("application_id"), "{stderr}");
+        assert_eq!(folder_snapshot(&db), before);
+    }
+}
