@@ -99,6 +99,14 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
         }
     } else {
         let streamed = StreamedScenario::check(&args.scenario)?;
+        if let Some(name) = held_format(style.format) {
+            render::check_held(
+                &format!("--format {name}"),
+                streamed.steps,
+                "steps",
+                "--format json, table or markdown writes any number as they run",
+            )?;
+        }
         let (mut services, _scratch) = open_streamed(&streamed, &backends, &args.storage)?;
         let fingerprint = fingerprint(&streamed, &args.storage)?;
         // A long run's JSON is gigabytes: written in large pieces.
@@ -168,6 +176,15 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
     Ok(SUCCESS)
 }
 
+/// The outputs that keep every step until they are written, by `--format` name.
+fn held_format(format: Format) -> Option<&'static str> {
+    match format {
+        Format::Mermaid => Some("mermaid"),
+        Format::Html => Some("html"),
+        Format::Table | Format::Markdown | Format::Json => None,
+    }
+}
+
 /// `eslab live`: the full-screen view on a terminal, else commands line by line from stdin
 /// (exit 2 when a line was not a command, 1 when a scenario's expectation failed).
 fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
@@ -183,7 +200,10 @@ fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
         let services = open_services(&loaded, &backends, &args.storage)?;
         (loaded, services)
     } else {
-        open_scenario(&args.scenario, &backends, &args.storage)?
+        let loaded = scenario::load(&args.scenario)?;
+        live::check_steps(loaded.scenario.steps.len())?;
+        let services = open_services(&loaded, &backends, &args.storage)?;
+        (loaded, services)
     };
     let mut session = Session::open(loaded, services)?;
     if terminal {
@@ -228,9 +248,17 @@ fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
 fn diff(args: DiffArgs, color: bool) -> anyhow::Result<u8> {
     let backends = [Backend::Crud, Backend::Es];
     let streamed = StreamedScenario::check(&args.scenario)?;
+    let style = style(args.output.format, args.output.width, color);
+    if let Some(name) = held_format(style.format) {
+        render::check_held(
+            &format!("`eslab diff --format {name}`"),
+            streamed.steps,
+            "steps",
+            "--format table, markdown or json keeps only the steps where the designs differ",
+        )?;
+    }
     let (mut services, _scratch) = open_streamed(&streamed, &backends, &args.storage)?;
     let fingerprint = fingerprint(&streamed, &args.storage)?;
-    let style = style(args.output.format, args.output.width, color);
     // The page scrubs through every step; the other forms show only what differs.
     let every_step = style.format == Format::Html;
     let mut reported = Vec::new();
@@ -379,6 +407,29 @@ fn open_log(db_dir: &Path, trust: bool) -> anyhow::Result<(PathBuf, EventStore)>
 
 fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
     let (path, store) = open_log(db_dir, trust)?;
+    let style = style(output.format, output.width, color);
+    if style.format == Format::Json {
+        // Written as it is read: a log of any length.
+        let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+        let mut json = render::JsonLog::begin(&mut stdout)?;
+        store
+            .for_each_row(|row| {
+                json.event(&LoggedEvent {
+                    event: row.decode()?,
+                    hash: hex::encode(&row.hash),
+                })
+            })
+            .with_context(|| format!("cannot read the log in {}", path.display()))?;
+        json.finish()?;
+        stdout.flush()?;
+        return Ok(SUCCESS);
+    }
+    render::check_held(
+        "a log's table",
+        store.count()? as usize,
+        "events",
+        "`eslab log --format json` writes any number as it reads them",
+    )?;
     let mut events = Vec::new();
     store
         .for_each_row(|row| {
@@ -389,10 +440,7 @@ fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::
             Ok(())
         })
         .with_context(|| format!("cannot read the log in {}", path.display()))?;
-    print(&render::log(
-        &events,
-        style(output.format, output.width, color),
-    ))?;
+    print(&render::log(&events, style))?;
     Ok(SUCCESS)
 }
 

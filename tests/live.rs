@@ -269,3 +269,22 @@ fn a_line_that_is_not_utf8_is_skipped_and_the_session_goes_on() {
     assert_eq!(blocks(&stdout).len(), 2, "{stdout}");
     assert_contains_all(&stdout, &["+ #1 NewOrderEvent", "+ #2 OrderPaymentEvent"]);
 }
+
+/// Typed commands count as steps a session keeps: the one past `render::MAX_HELD` is
+/// refused by the rule every output that holds its steps follows, naming what streams.
+#[test]
+fn typed_commands_past_the_held_limit_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let limit = eslab::render::MAX_HELD;
+    let mut input = String::from("place A1 Bob Book 1 1\n");
+    input.push_str(&"query A1\n".repeat(limit));
+    let (code, _, stderr) = live_in(dir.path(), &["--empty"], &input);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "eslab: error: `eslab live` keeps all its steps in memory, and this has {}, more than the {limit} it takes: `eslab run` writes any number as they run\n",
+            limit + 1
+        )
+    );
+}

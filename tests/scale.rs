@@ -277,3 +277,95 @@ fn spilled_histories_are_the_histories() {
         }
     }
 }
+
+/// The outputs that keep every step (or event) until they are written are refused past
+/// `render::MAX_HELD`, by one rule, before anything runs, naming what streams: a Mermaid
+/// diagram, a page (`run` and `diff`), a live session, a log's table. The log's JSON is
+/// written as it is read, so it takes any length. (`eslab bench` and docs/costs.md say the
+/// memory this saves.)
+#[test]
+fn outputs_that_hold_every_step_are_refused_past_one_limit_and_name_what_streams() {
+    use eslab::render::MAX_HELD;
+    let orders = MAX_HELD / 10 + 1;
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("long.json");
+    generate(
+        &scenario,
+        &["--orders", &orders.to_string(), "--changes", "8"],
+    );
+    let scenario = path_str(&scenario);
+    let steps = orders * 10;
+    let db = dir.path().join("db");
+    let refusals: [(Vec<&str>, &str, &str); 4] = [
+        (
+            vec![
+                "run",
+                scenario,
+                "--format",
+                "mermaid",
+                "--db-dir",
+                path_str(&db),
+            ],
+            "--format mermaid",
+            "--format json, table or markdown writes any number",
+        ),
+        (
+            vec!["run", scenario, "--format", "html"],
+            "--format html",
+            "--format json, table or markdown writes any number",
+        ),
+        (
+            vec!["diff", scenario, "--format", "html"],
+            "`eslab diff --format html`",
+            "--format table, markdown or json keeps only the steps where the designs differ",
+        ),
+        (
+            vec!["live", scenario],
+            "`eslab live`",
+            "`eslab run` writes any number",
+        ),
+    ];
+    for (args, output, instead) in refusals {
+        let out = run(&args);
+        assert_eq!(out.code, Some(2), "{}", out.describe(&args));
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_eq!(
+            out.stderr,
+            format!(
+                "eslab: error: {output} keeps all its steps in memory, and this has {steps}, more than the {MAX_HELD} it takes: {instead}{}\n",
+                if instead.ends_with("any number") {
+                    " as they run"
+                } else {
+                    ""
+                }
+            ),
+            "{args:?}"
+        );
+    }
+    assert!(!db.exists(), "nothing was created before the refusal");
+
+    // A log of more events than that: its JSON streams, its table is refused alike.
+    let out = run_to_file(
+        &[
+            "run",
+            scenario,
+            "--db-dir",
+            path_str(&db),
+            "--format",
+            "json",
+        ],
+        &dir.path().join("run.json"),
+    );
+    assert_eq!(out.0, Some(0), "{}", out.1);
+    let log = json(["log", "--db-dir", path_str(&db), "--format", "json"]);
+    let events = log["events"].as_array().unwrap().len();
+    assert!(events > MAX_HELD, "{events}");
+    let table = run(["log", "--db-dir", path_str(&db)]);
+    assert_eq!(table.code, Some(2));
+    assert_eq!(
+        table.stderr,
+        format!(
+            "eslab: error: a log's table keeps all its events in memory, and this has {events}, more than the {MAX_HELD} it takes: `eslab log --format json` writes any number as it reads them\n"
+        )
+    );
+}

@@ -63,6 +63,7 @@ pub fn run(
                 skip(err, &message)?;
             }
             Ok(Some(Input::Step(step))) => {
+                super::check_steps(session.records().len() + 1)?;
                 session.run_typed(*step)?;
                 print_last(session, out, width)?;
             }
