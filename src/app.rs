@@ -137,7 +137,20 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
                 &backends,
                 streamed.steps,
             )?;
-            let end = streamed.run(&mut services, &fingerprint, |record| table.step(record))?;
+            let mut done = 0;
+            let ran = streamed.run(&mut services, &fingerprint, |record| {
+                done = record.step;
+                table.step(record)
+            });
+            let end = match ran {
+                Ok(end) => end,
+                Err(e) => {
+                    // As the JSON: the document begun is ended, saying where and why.
+                    let _ = table.stop(done, &clean_prose(&format!("{e:#}")));
+                    let _ = stdout.flush();
+                    return Err(e);
+                }
+            };
             table.finish(&end.summary)?;
             end.summary
         } else {
@@ -412,14 +425,20 @@ fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::
         // Written as it is read: a log of any length.
         let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
         let mut json = render::JsonLog::begin(&mut stdout)?;
-        store
+        let read = store
             .for_each_row(|row| {
                 json.event(&LoggedEvent {
                     event: row.decode()?,
                     hash: hex::encode(&row.hash),
                 })
             })
-            .with_context(|| format!("cannot read the log in {}", path.display()))?;
+            .with_context(|| format!("cannot read the log in {}", path.display()));
+        if let Err(e) = read {
+            // The document already begun is ended, not cut off.
+            let _ = json.stop(&clean_prose(&format!("{e:#}")));
+            let _ = stdout.flush();
+            return Err(e);
+        }
         json.finish()?;
         stdout.flush()?;
         return Ok(SUCCESS);

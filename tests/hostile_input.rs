@@ -1359,6 +1359,34 @@ fn a_run_that_fails_midway_leaves_a_whole_json_document() {
         "{error:?} is not what stderr says: {stderr}"
     );
     assert!(document.get("summary").is_none());
+
+    // A long table (over 1,000 steps, printed as it runs) ends saying where it stopped too,
+    // not in the middle of a chunk.
+    let db = tmp.path().join("db-markdown");
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 400; exec '{}' run '{}' --format markdown --db-dir '{}'",
+        env!("CARGO_BIN_EXE_eslab"),
+        path_str(&scenario),
+        path_str(&db)
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let markdown = String::from_utf8(out.stdout).unwrap();
+    let error = stderr.trim_end().trim_start_matches("eslab: error: ");
+    let (_, last) = markdown.rsplit_once("\n## Stopped\n\n").unwrap_or_else(|| {
+        panic!(
+            "no closing section: {}",
+            &markdown[markdown.len().saturating_sub(300)..]
+        )
+    });
+    assert!(
+        last.starts_with("The run stopped after step ") && last.trim_end().ends_with(error),
+        "{last}"
+    );
 }
 
 /// `events.sqlite3` as a link to nowhere: with --continue it was taken for a file that

@@ -61,6 +61,26 @@ impl<'w, W: std::io::Write> JsonLog<'w, W> {
         })?;
         Ok(())
     }
+
+    /// Ends the document of a log that could not be read to its end (a row that does not
+    /// decode, read with --trust), as a whole document: the events read, then `"stopped"`
+    /// with the error, as a failed run's JSON ends. The error is still reported as usual.
+    pub fn stop(self, error: &str) -> anyhow::Result<()> {
+        self.out.write_all(if self.events == 0 {
+            b"],\n"
+        } else {
+            b"\n  ],\n"
+        })?;
+        self.out.write_all(b"  \"stopped\": ")?;
+        crate::json::write_indented(
+            &mut Vec::new(),
+            &mut *self.out,
+            1,
+            &serde_json::json!({"after_event": self.events, "error": error}),
+        )?;
+        self.out.write_all(b"\n}\n")?;
+        Ok(())
+    }
 }
 
 /// `eslab log`: the stored events, in event-id order.
