@@ -131,7 +131,8 @@ impl Services {
             };
             match crud {
                 Some(path)
-                    if wants(Backend::Crud)
+                    if storage.resume
+                        && wants(Backend::Crud)
                         && path.is_file()
                         && db::check_identity(&path, other).is_ok() =>
                 {

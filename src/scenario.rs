@@ -130,9 +130,9 @@ pub fn step_time(start: Timestamp, number: usize) -> Option<Timestamp> {
 }
 
 /// Why a step's default time cannot be: said alike wherever it is found.
-fn past_9999(number: usize, action: &str, start: Timestamp) -> String {
+fn past_9999(action: &str, start: Timestamp) -> String {
     format!(
-        "step {number} ({action}) would happen past the year 9999: counted from `start` ({start}), {STEP_SECONDS} s a step; give it an `at`, or the scenario an earlier `start`"
+        "`{action}` would happen past the year 9999: counted from `start` ({start}), {STEP_SECONDS} s a step; give it an `at`, or the scenario an earlier `start`"
     )
 }
 
@@ -150,9 +150,7 @@ fn count_step(action: &Action, at: Option<Timestamp>) -> Result<(), String> {
         (Some(start), Some((last, name)))
             if last == number && step_time(start, number).is_none() =>
         {
-            Err(format!(
-                "`{name}` would happen past the year 9999: counted from `start` ({start}), {STEP_SECONDS} s a step; give it an `at`, or the scenario an earlier `start`"
-            ))
+            Err(past_9999(name, start))
         }
         _ => Ok(()),
     }
@@ -167,7 +165,10 @@ fn deserialize_start<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Times
     if let Some((number, action)) = times.last_default
         && step_time(start, number).is_none()
     {
-        return Err(de::Error::custom(past_9999(number, action, start)));
+        return Err(de::Error::custom(format!(
+            "step {number}: {}",
+            past_9999(action, start)
+        )));
     }
     Ok(start)
 }

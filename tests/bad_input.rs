@@ -808,7 +808,10 @@ fn a_step_time_past_9999_is_refused_by_check_as_by_run() {
     );
     assert_contains_all(
         &stderr,
-        &["start: ", "step 4 (cancel) would happen past the year 9999"],
+        &[
+            "start: ",
+            "step 4: `cancel` would happen past the year 9999",
+        ],
     );
     // One step less, and it fits: check and run both take it.
     let fits = first.replace(&format!(",\n    {cancel}"), "");
