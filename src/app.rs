@@ -277,6 +277,13 @@ fn diff(args: DiffArgs, color: bool) -> anyhow::Result<u8> {
     let mut reported = Vec::new();
     let end = streamed.run(&mut services, &fingerprint, |record| {
         if every_step || matches!(record.agreement(), Agreement::Different | Agreement::Gap) {
+            // Kept to be reported at the end: as many as an output that holds its steps takes.
+            render::check_held(
+                "`eslab diff`",
+                reported.len() + 1,
+                "differing steps",
+                "`eslab run --format json` writes every step, each design's answer side by side, as it runs",
+            )?;
             reported.push(record);
         }
         Ok(())

@@ -108,7 +108,7 @@ fn revenue_past_an_sqlite_integer_is_refused_alike_through_commands() {
     let last = run["steps"].as_array().unwrap().last().unwrap().clone();
     for result in last["results"].as_array().unwrap() {
         assert_eq!(result["outcome"], "unavailable", "{result}");
-        assert_eq!(result["reason"], "sum_too_large", "{result}");
+        assert_eq!(result["why"], "sum_too_large", "{result}");
     }
 }
 
@@ -343,6 +343,29 @@ fn outputs_that_hold_every_step_are_refused_past_one_limit_and_name_what_streams
         );
     }
     assert!(!db.exists(), "nothing was created before the refusal");
+
+    // `eslab diff` keeps only the steps where the designs differ: past the same limit of
+    // those (each history here, which CRUD cannot answer), it is refused alike.
+    let mut gaps = vec![place_order("A1", "Bob", 1, 1)];
+    gaps.extend(std::iter::repeat_n(
+        serde_json::json!({"history": {"order_id": "A1"}}),
+        MAX_HELD + 1,
+    ));
+    let gaps = write_scenario(
+        dir.path(),
+        "gaps.json",
+        &serde_json::json!({"title": "gaps", "steps": gaps}),
+    );
+    let out = run(["diff", path_str(&gaps)]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        out.stderr,
+        format!(
+            "eslab: error: `eslab diff` keeps all its differing steps in memory, and this has {}, more than the {MAX_HELD} it takes: `eslab run --format json` writes every step, each design's answer side by side, as it runs\n",
+            MAX_HELD + 1
+        )
+    );
 
     // A log of more events than that: its JSON streams, its table is refused alike.
     let out = run_to_file(
