@@ -2,17 +2,19 @@
 //! to the log, and published to `OrderView`, which answers the queries.
 
 pub mod chain;
+pub mod log;
 mod orders;
 pub mod snapshot;
 pub mod store;
 pub mod view;
 
 use anyhow::Context;
+pub use log::{Log, LogReads, LogTx};
 use orders::OrdersById;
 pub use store::{EventStore, Tail};
 pub use view::OrderView;
 
-use crate::db::{self, Location, StepMark};
+use crate::db::{Location, StepMark};
 pub use crate::domain::StoredEvent;
 use crate::domain::{
     Command, Deploy, Metadata, OrderId, Question, Rejection, Shapes, apply, decide, report, upcast,
@@ -22,8 +24,9 @@ use crate::service::{
     ReadModel, ReportSource, SnapshotStart, Source, StorageChange, StorageSummary, Unanswerable,
 };
 
-pub struct EventSourcedService {
-    store: EventStore,
+/// The design over a log in any engine (`Log`): SQLite by default, or a room on a server.
+pub struct EventSourcedService<L: Log = EventStore> {
+    store: L,
     /// Subscribed to the store: receives every event once committed. `None` while down.
     view: Option<OrderView>,
     /// The view as it was when it went down, kept only to check a rebuild against it.
@@ -41,7 +44,7 @@ pub struct EventSourcedService {
 /// What this connection knew of the log at the end of its last transaction.
 #[derive(Debug, Clone, Copy)]
 struct Known {
-    /// `PRAGMA data_version` then: it changes only when another connection commits.
+    /// The log's `LogTx::version` then: it changes only when another connection commits.
     data_version: i64,
     tail: Tail,
 }
@@ -50,8 +53,15 @@ impl EventSourcedService {
     /// Opens the log and builds the view from it: the view is never stored.
     pub fn open(location: &Location, first_event_id: u64) -> anyhow::Result<EventSourcedService> {
         let store = EventStore::open(location, first_event_id)?;
-        let view = OrderView::rebuild(&store, None)
-            .with_context(|| format!("cannot build OrderView from the log {location}"))?;
+        EventSourcedService::over(store)
+            .with_context(|| format!("cannot build OrderView from the log {location}"))
+    }
+}
+
+impl<L: Log> EventSourcedService<L> {
+    /// The design over an open log, with the view built from it: the view is never stored.
+    pub fn over(store: L) -> anyhow::Result<EventSourcedService<L>> {
+        let view = OrderView::rebuild(&store, None)?;
         Ok(EventSourcedService {
             store,
             view: Some(view),
@@ -67,7 +77,7 @@ impl EventSourcedService {
         self.view.as_ref()
     }
 
-    pub fn store(&self) -> &EventStore {
+    pub fn store(&self) -> &L {
         &self.store
     }
 
@@ -98,17 +108,18 @@ impl EventSourcedService {
     /// writer read.
     fn missed_events(&self, order_id: &OrderId, expected: u64) -> anyhow::Result<Evidence> {
         let mut events = Vec::new();
-        EventStore::for_each_in_stream(self.store.connection(), order_id, None, |stored| {
-            if stored.stream_version > expected {
-                events.push(stored);
-            }
-            Ok(())
-        })?;
+        self.store
+            .for_each_in_stream(order_id, None, &mut |stored| {
+                if stored.stream_version > expected {
+                    events.push(stored);
+                }
+                Ok(())
+            })?;
         Ok(Evidence::MissedEvents { events })
     }
 }
 
-impl OrderService for EventSourcedService {
+impl<L: Log> OrderService for EventSourcedService<L> {
     fn backend(&self) -> Backend {
         Backend::Es
     }
@@ -121,22 +132,22 @@ impl OrderService for EventSourcedService {
     ) -> anyhow::Result<CommandOutcome> {
         let order_id = command.order_id();
         let first_event_id = self.store.first_event_id();
-        let tx = self.store.begin()?;
+        let mut tx = self.store.begin()?;
         // If no other connection has committed since this one last did, the cached tail and
         // aggregates are the log's own: a command then reads nothing back. Otherwise they are
         // dropped and read afresh, inside this write transaction, so nothing is missed.
-        let data_version = EventStore::data_version(&tx)?;
+        let data_version = tx.version()?;
         let tail = match self.known.take() {
             Some(known) if known.data_version == data_version => known.tail,
             _ => {
                 self.aggregates.clear();
-                EventStore::tail(&tx, first_event_id)?
+                tx.tail(first_event_id)?
             }
         };
         // Decided from the stream, not the view: commands work even while the view is down.
         let current = match self.aggregates.remove(order_id.as_str()) {
             Some(order) => Some(order),
-            None => EventStore::load_order_as_of(&tx, order_id, None)?,
+            None => tx.load_order(order_id)?,
         };
         let version = current.as_ref().map_or(0, |order| order.version);
         let mut caveats = Vec::new();
@@ -155,23 +166,17 @@ impl OrderService for EventSourcedService {
                         },
                     ));
                 }
-                let (appended, tail) = EventStore::append(
-                    &tx,
-                    tail,
-                    order_id,
-                    version,
-                    events,
-                    &self.shapes,
-                    metadata,
-                )?;
+                let (appended, tail) =
+                    tx.append(tail, order_id, version, events, &self.shapes, metadata)?;
                 (Ok(appended), tail, next)
             }
         };
         // Applied or rejected, the step's progress commits with it, and what this commit left
         // (the log's tail, the order's state) is what the next command may trust.
         if let Some(mark) = mark {
-            db::record_progress(&tx, mark)?;
+            tx.record_progress(mark)?;
         }
+        let data_version = tx.version_left(data_version, &tail);
         tx.commit()?;
         self.known = Some(Known { data_version, tail });
         if let Some(order) = order {
@@ -201,7 +206,7 @@ impl OrderService for EventSourcedService {
     }
 
     fn steps_done(&self, scenario: &str) -> anyhow::Result<u64> {
-        db::steps_done(self.store.connection(), scenario)
+        self.store.steps_done(scenario)
     }
 
     fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome> {
@@ -209,13 +214,9 @@ impl OrderService for EventSourcedService {
             Question::Query(query) => match (query.as_of, &self.view) {
                 (Some(as_of), _) => Outcome::Answered {
                     source: Source::Replay { as_of },
-                    state: EventStore::load_order_as_of(
-                        self.store.connection(),
-                        &query.order_id,
-                        Some(as_of),
-                    )?
-                    .as_ref()
-                    .map(OrderState::versioned),
+                    state: store::fold_stream(&self.store, &query.order_id, Some(as_of))?
+                        .as_ref()
+                        .map(OrderState::versioned),
                 },
                 (None, Some(view)) => Outcome::Answered {
                     source: Source::View {
@@ -231,20 +232,16 @@ impl OrderService for EventSourcedService {
             },
             Question::History(history) => {
                 let mut events = Vec::new();
-                EventStore::for_each_in_stream(
-                    self.store.connection(),
-                    &history.order_id,
-                    None,
-                    |stored| {
+                self.store
+                    .for_each_in_stream(&history.order_id, None, &mut |stored| {
                         events.push(stored);
                         Ok(())
-                    },
-                )?;
+                    })?;
                 Outcome::History { events }
             }
             Question::Report(query) => {
                 let mut events = Vec::new();
-                self.store.for_each(None, |stored| {
+                self.store.for_each_between(None, None, &mut |stored| {
                     events.push(stored);
                     Ok(())
                 })?;
@@ -273,22 +270,18 @@ impl OrderService for EventSourcedService {
     /// Only the writer changes: nothing in the log is rewritten.
     fn deploy(&mut self, deploy: &Deploy) -> anyhow::Result<Outcome> {
         let from = self.shapes.deploy(deploy);
-        let older_in_log: i64 = self.store.connection().query_row(
-            "SELECT count(*) FROM events WHERE event_type = ?1 AND schema_version < ?2",
-            rusqlite::params![deploy.event, deploy.version],
-            |r| r.get(0),
-        )?;
+        let older_in_log = self.store.count_older(&deploy.event, deploy.version)?;
         Ok(Outcome::Deployed {
             event_type: deploy.event.clone(),
             from,
             to: deploy.version,
-            older_in_log: older_in_log as u64,
+            older_in_log,
         })
     }
 }
 
 /// OrderView: in memory only, rebuilt from the log whenever it is lost.
-impl ReadModel for EventSourcedService {
+impl<L: Log> ReadModel for EventSourcedService<L> {
     fn crash(&mut self) -> anyhow::Result<Outcome> {
         Ok(match self.view.take() {
             Some(view) => {
@@ -310,7 +303,7 @@ impl ReadModel for EventSourcedService {
         let from = snapshot.as_ref().and_then(OrderView::checkpoint);
         let mut rebuilt = snapshot.unwrap_or_default();
         let mut replayed = 0;
-        self.store.for_each_between(from, None, |stored| {
+        self.store.for_each_between(from, None, &mut |stored| {
             replayed += 1;
             rebuilt.apply(&stored)
         })?;
@@ -323,7 +316,7 @@ impl ReadModel for EventSourcedService {
         };
         let mut caught_up = 0;
         self.store
-            .for_each_between(would_have_been.checkpoint(), None, |stored| {
+            .for_each_between(would_have_been.checkpoint(), None, &mut |stored| {
                 caught_up += 1;
                 would_have_been.apply(&stored)
             })?;

@@ -4,21 +4,20 @@
 use anyhow::Context;
 use rusqlite::{OptionalExtension, params};
 
-use super::{EventStore, OrderView};
+use super::{EventStore, LogReads, OrderView};
 use crate::domain::Order;
 
 impl EventStore {
     /// Stores the view as a snapshot at its checkpoint.
     pub fn save_snapshot(&self, view: &OrderView) -> anyhow::Result<()> {
-        let Some(checkpoint) = view.checkpoint() else {
+        let Some((checkpoint, orders)) = encode(view)? else {
             return Ok(()); // an empty view needs no snapshot
         };
-        let orders: Vec<&Order> = view.orders().collect();
         self.connection()
             .prepare_cached(
                 "INSERT OR REPLACE INTO snapshots (checkpoint, orders) VALUES (?1, ?2)",
             )?
-            .execute(params![checkpoint as i64, serde_json::to_string(&orders)?])?;
+            .execute(params![checkpoint, orders])?;
         Ok(())
     }
 
@@ -32,19 +31,30 @@ impl EventStore {
             .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         latest
-            .map(|(checkpoint, orders)| {
-                let orders: Vec<Order> = serde_json::from_str(&orders).with_context(|| {
-                    format!("the snapshot at event {checkpoint} does not decode")
-                })?;
-                Ok(OrderView::restore(orders, Some(checkpoint as u64)))
-            })
+            .map(|(checkpoint, orders)| decode(checkpoint, &orders))
             .transpose()
     }
 }
 
+/// A snapshot's row: the view's checkpoint and its orders as JSON; none for an empty view.
+pub fn encode(view: &OrderView) -> anyhow::Result<Option<(i64, String)>> {
+    let Some(checkpoint) = view.checkpoint() else {
+        return Ok(None);
+    };
+    let orders: Vec<&Order> = view.orders().collect();
+    Ok(Some((checkpoint as i64, serde_json::to_string(&orders)?)))
+}
+
+/// A snapshot's row, restored into a view.
+pub fn decode(checkpoint: i64, orders: &str) -> anyhow::Result<OrderView> {
+    let orders: Vec<Order> = serde_json::from_str(orders)
+        .with_context(|| format!("the snapshot at event {checkpoint} does not decode"))?;
+    Ok(OrderView::restore(orders, Some(checkpoint as u64)))
+}
+
 impl OrderView {
     /// Rebuilds the view from the latest snapshot plus the events after it (or the whole log).
-    pub fn rebuild_from_snapshot(store: &EventStore) -> anyhow::Result<OrderView> {
+    pub fn rebuild_from_snapshot(store: &impl LogReads) -> anyhow::Result<OrderView> {
         let mut view = store.latest_snapshot()?.unwrap_or_default();
         store.replay_into(&mut view, None)?;
         Ok(view)

@@ -1,0 +1,97 @@
+//! What the event-sourced design asks of the database that keeps its log. Two engines answer:
+//! SQLite (`EventStore`, a file or memory) and PostgreSQL (`crate::pg::PgLog`, a room on a
+//! server). The rules (`domain::decide`, `apply`), the hash chain (`chain`, `store::append_with`)
+//! and `OrderView` are written once, above this trait: an engine only moves rows.
+
+use super::{OrderView, StoredEvent, Tail};
+use crate::db::StepMark;
+use crate::domain::{Event, Metadata, Order, OrderId, Shapes};
+
+/// The read side of a log, outside any write transaction.
+pub trait LogReads {
+    /// The id of the first event when the log is empty; afterwards ids continue from the log.
+    fn first_event_id(&self) -> u64;
+
+    /// One stream's events up to event `until` (inclusive), in version order.
+    fn for_each_in_stream(
+        &self,
+        order_id: &OrderId,
+        until: Option<u64>,
+        visit: &mut dyn FnMut(StoredEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>;
+
+    /// Every event after `after` and up to `until` (inclusive), in event-id order.
+    fn for_each_between(
+        &self,
+        after: Option<u64>,
+        until: Option<u64>,
+        visit: &mut dyn FnMut(StoredEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>;
+
+    /// Replays the events after the view's checkpoint (up to `until`) into it.
+    fn replay_into(&self, view: &mut OrderView, until: Option<u64>) -> anyhow::Result<()>;
+
+    /// How many events the log holds.
+    fn count(&self) -> anyhow::Result<u64>;
+
+    /// How many events of `event_type` the log holds in a shape older than `version`.
+    fn count_older(&self, event_type: &str, version: u32) -> anyhow::Result<u64>;
+
+    /// The latest snapshot of OrderView, if there is one.
+    fn latest_snapshot(&self) -> anyhow::Result<Option<OrderView>>;
+
+    /// Stores the view as a snapshot at its checkpoint, beside the log.
+    fn save_snapshot(&self, view: &OrderView) -> anyhow::Result<()>;
+
+    /// How many steps of the scenario with this fingerprint the log's database has done.
+    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64>;
+}
+
+/// A log that can be written: one write transaction at a time per connection.
+pub trait Log: LogReads {
+    type Tx<'a>: LogTx
+    where
+        Self: 'a;
+
+    /// A write transaction that holds the log's append lock from its start, so that reading a
+    /// stream, deciding and appending never race another writer.
+    fn begin(&mut self) -> anyhow::Result<Self::Tx<'_>>;
+}
+
+/// What a command does inside its write transaction.
+pub trait LogTx {
+    /// A token that stays the same while no other connection has appended since this one
+    /// last committed: while it does, what this connection remembers of the log holds.
+    fn version(&mut self) -> anyhow::Result<i64>;
+
+    /// The token this connection leaves behind once it commits, given the token at the
+    /// transaction's start and the tail it leaves. SQLite's `data_version` does not move with
+    /// a connection's own commits; a counter the transaction moved itself does.
+    fn version_left(&self, at_start: i64, tail: &Tail) -> i64 {
+        let _ = tail;
+        at_start
+    }
+
+    /// Where the log ends now.
+    fn tail(&mut self, first_event_id: u64) -> anyhow::Result<Tail>;
+
+    /// The order's state now: its stream, folded.
+    fn load_order(&mut self, order_id: &OrderId) -> anyhow::Result<Option<Order>>;
+
+    /// Appends a command's events to one stream after `tail` (see `store::append_with`).
+    #[allow(clippy::too_many_arguments)]
+    fn append(
+        &mut self,
+        tail: Tail,
+        stream_id: &OrderId,
+        expected_version: u64,
+        events: Vec<Event>,
+        shapes: &Shapes,
+        metadata: Option<&Metadata>,
+    ) -> anyhow::Result<(Vec<StoredEvent>, Tail)>;
+
+    /// Records that a scenario's step is done, in this transaction.
+    fn record_progress(&mut self, mark: &StepMark) -> anyhow::Result<()>;
+
+    fn commit(self) -> anyhow::Result<()>;
+}
