@@ -10,11 +10,12 @@ use clap::CommandFactory;
 use crate::bench::{self, BenchOptions};
 use crate::cli::{
     BackendChoice, BenchArgs, Cli, ColorChoice, Command, DiffArgs, LayoutChoice, LiveArgs,
-    OutputArgs, RunArgs, StorageArgs, WorkloadArgs,
+    OutputArgs, RoomAction, RunArgs, StorageArgs, WorkloadArgs,
 };
 use crate::es::{EventStore, OrderView};
 use crate::live::{self, Session};
 use crate::narrate::clean_prose;
+use crate::pg;
 use crate::render::LoggedEvent;
 use crate::render::{self, DEFAULT_WIDTH, Format, ScenarioListing, Style, Width};
 use crate::runner::{self, Services, StorageOptions, StreamedScenario};
@@ -68,6 +69,9 @@ fn dispatch(command: Command, color: bool) -> anyhow::Result<u8> {
             until,
             output,
         } => replay(&db_dir, trust, until, &output, color)?,
+        Command::Room {
+            action: RoomAction::Create { url, room },
+        } => room_create(&url, &room)?,
         Command::Completions { shell } => completions(shell)?,
         Command::Man { dir } => man(dir.as_deref())?,
     })
@@ -253,15 +257,18 @@ fn open_streamed(
 ) -> anyhow::Result<(Services, Option<tempfile::TempDir>)> {
     warn_not_for(&streamed.name, &streamed.scenario, backends, storage);
     refuse_untrusted_log(backends, storage)?;
-    let scratch = (storage.db_dir.is_none() && streamed.steps > SCRATCH_ABOVE_STEPS)
-        .then(|| tempfile::Builder::new().prefix("eslab-run-").tempdir())
-        .transpose()
-        .context("cannot make a scratch folder for a long run")?;
+    let room = room_of(storage)?;
+    let scratch =
+        (storage.db_dir.is_none() && room.is_none() && streamed.steps > SCRATCH_ABOVE_STEPS)
+            .then(|| tempfile::Builder::new().prefix("eslab-run-").tempdir())
+            .transpose()
+            .context("cannot make a scratch folder for a long run")?;
     let options = StorageOptions {
         db_dir: storage.db_dir.clone(),
         resume: storage.resume,
         crud_locking: storage.crud_locking,
         scratch_dir: scratch.as_ref().map(|dir| dir.path().to_path_buf()),
+        store: room,
     };
     let services = Services::open(backends, &options, streamed.scenario.first_event_id)?;
     Ok((services, scratch))
@@ -269,9 +276,9 @@ fn open_streamed(
 
 /// The fingerprint a run marks its steps with: needed only where they are recorded.
 fn fingerprint(streamed: &StreamedScenario, storage: &StorageArgs) -> anyhow::Result<String> {
-    match storage.db_dir {
-        Some(_) => streamed.fingerprint(),
-        None => Ok(String::new()),
+    match (&storage.db_dir, &storage.store) {
+        (None, None) => Ok(String::new()),
+        _ => streamed.fingerprint(),
     }
 }
 
@@ -479,8 +486,28 @@ fn open_services(
         resume: storage.resume,
         crud_locking: storage.crud_locking,
         scratch_dir: None,
+        store: room_of(storage)?,
     };
     Services::open(backends, &storage, loaded.scenario.first_event_id)
+}
+
+/// The room `--store` and `--room` name, checked, if they name one.
+fn room_of(storage: &StorageArgs) -> anyhow::Result<Option<pg::Store>> {
+    match (&storage.store, &storage.room) {
+        (Some(url), Some(room)) => Ok(Some(pg::Store::new(url, room)?)),
+        _ => Ok(None),
+    }
+}
+
+/// `eslab room create URL --room NAME`: prints the line attendees type.
+fn room_create(url: &str, room: &str) -> anyhow::Result<u8> {
+    let store = pg::Store::new(url, room)?;
+    let join = store.create()?;
+    print(&format!(
+        "room {} is ready on {}; attendees join with:\n  {join}\n",
+        store.room, store.url
+    ))?;
+    Ok(SUCCESS)
 }
 
 /// Carrying on from a tampered log would build on events nobody can vouch for.

@@ -99,6 +99,12 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Make a room on a PostgreSQL server, where everyone's commands go to the same two
+    /// designs, and print the line attendees type to join it
+    Room {
+        #[command(subcommand)]
+        action: RoomAction,
+    },
     /// Print a completion script for a shell to stdout (see the README for where to put it)
     Completions {
         /// The shell to complete in
@@ -309,14 +315,30 @@ impl From<ReportFormat> for Format {
     }
 }
 
+#[derive(Debug, Subcommand)]
+pub enum RoomAction {
+    /// Create a room: a schema with both designs' tables, the log's append-only trigger, and
+    /// the role attendees join as (it may append to the log, never change it)
+    Create {
+        /// The server, as a user allowed to create schemas and roles:
+        /// postgres://user@host:port/database (a password in it is never shown)
+        #[arg(value_name = "URL", env = "ESLAB_STORE", hide_env_values = true)]
+        url: String,
+        /// The room's name: lowercase letters, digits and _, starting with a letter
+        #[arg(long, value_name = "NAME")]
+        room: String,
+    },
+}
+
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("kept").args(["db_dir", "store"])))]
 pub struct StorageArgs {
     /// Keep the databases as files in this folder (crud.sqlite3, events.sqlite3); default: in memory
     #[arg(long, value_name = "DIR")]
     pub db_dir: Option<PathBuf>,
     /// Carry on from the databases already in --db-dir instead of refusing to touch them; a log
     /// that fails `eslab verify` is refused (exit 1, naming the first bad event) unless --trust
-    #[arg(long = "continue", requires = "db_dir")]
+    #[arg(long = "continue", requires = "kept")]
     pub resume: bool,
     /// With --continue, carry on from a log that fails `eslab verify`; the check is skipped
     #[arg(long, requires = "resume")]
@@ -324,6 +346,20 @@ pub struct StorageArgs {
     /// Give CRUD a version column and `UPDATE … WHERE version = ?`, so it refuses stale writes too
     #[arg(long)]
     pub crud_locking: bool,
+    /// Put both designs in a room on a PostgreSQL server instead of SQLite:
+    /// postgres://user@host:port/database (a password in it is never shown)
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ESLAB_STORE",
+        hide_env_values = true,
+        conflicts_with = "db_dir",
+        requires = "room"
+    )]
+    pub store: Option<String>,
+    /// The room on --store's server to run in (`eslab room create` makes it)
+    #[arg(long, value_name = "NAME", env = "ESLAB_ROOM", requires = "store")]
+    pub room: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,6 +9,7 @@ use crate::db::{self, Location, Schema};
 use crate::domain::{Actor, Metadata, Timestamp};
 use crate::es::{self, EventSourcedService};
 use crate::expect;
+use crate::pg;
 use crate::scenario::{
     self, Action, DeployAction, Fingerprint, LoadedScenario, STEP_SECONDS, Scenario,
     ScenarioSource, Step, ViewAction,
@@ -36,6 +37,8 @@ pub struct StorageOptions {
     /// Without `db_dir`: keep the databases as scratch files here instead of in memory (a
     /// long run's log would not fit).
     pub scratch_dir: Option<PathBuf>,
+    /// Instead of SQLite: both designs in a room on a PostgreSQL server (`--store`, `--room`).
+    pub store: Option<pg::Store>,
 }
 
 impl StorageOptions {
@@ -81,6 +84,8 @@ impl StorageOptions {
 pub struct Services {
     pub crud: Option<CrudStore>,
     pub es: Option<EventSourcedService>,
+    /// Both designs in a room on a server, instead of the two above.
+    pub room: Option<pg::RoomServices>,
     /// Skip the steps each database records as done (`--continue`).
     resume: bool,
     /// Record each step as done: only files can be carried on from.
@@ -94,6 +99,24 @@ impl Services {
         first_event_id: u64,
     ) -> anyhow::Result<Services> {
         let wants = |b| backends.contains(&b);
+        if let Some(store) = &storage.store {
+            // A room is shared and kept: every step is recorded as done.
+            let room = pg::RoomServices {
+                crud: wants(Backend::Crud)
+                    .then(|| store.crud(storage.crud_locking))
+                    .transpose()?,
+                es: wants(Backend::Es)
+                    .then(|| store.es(first_event_id))
+                    .transpose()?,
+            };
+            return Ok(Services {
+                crud: None,
+                es: None,
+                room: Some(room),
+                resume: storage.resume,
+                marks: true,
+            });
+        }
         let files: Vec<(&str, &Schema)> = [
             (
                 Backend::Crud,
@@ -136,6 +159,7 @@ impl Services {
         Ok(Services {
             crud,
             es,
+            room: None,
             resume: storage.resume,
             marks: storage.db_dir.is_some(),
         })
@@ -153,6 +177,14 @@ impl Services {
         }
         if let Some(es) = &mut self.es {
             services.push(es);
+        }
+        if let Some(room) = &mut self.room {
+            if let Some(crud) = &mut room.crud {
+                services.push(crud);
+            }
+            if let Some(es) = &mut room.es {
+                services.push(es);
+            }
         }
         services
     }

@@ -1,0 +1,290 @@
+//! The event log in a room: the `es::Log` engine over PostgreSQL.
+
+use std::cell::RefCell;
+
+use anyhow::Context;
+use postgres::{Client, GenericClient, Transaction};
+
+use super::out_of_range;
+use crate::db::StepMark;
+use crate::domain::{Event, Metadata, Order, OrderId, Shapes};
+use crate::es::chain;
+use crate::es::log::{Log, LogReads, LogTx};
+use crate::es::snapshot;
+use crate::es::store::{self, NewRow, RawEvent};
+use crate::es::{OrderView, StoredEvent, Tail};
+
+const SELECT_EVENTS: &str = "SELECT event_id, stream_id, stream_version, event_type, payload, \
+     hash, schema_version, recorded_at, actor, causation_id, correlation_id FROM events";
+
+const INSERT_EVENT: &str = "INSERT INTO events \
+     (event_id, stream_id, stream_version, event_type, payload, hash, schema_version, \
+      recorded_at, actor, causation_id, correlation_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+/// The room's log, on its own connection. The client needs `&mut` to query; the read side of
+/// a log is `&self`, so the connection sits in a `RefCell` (one thread, one query at a time).
+pub struct PgLog {
+    client: RefCell<Client>,
+    first_event_id: u64,
+}
+
+impl PgLog {
+    pub fn new(client: Client, first_event_id: u64) -> PgLog {
+        PgLog {
+            client: RefCell::new(client),
+            first_event_id,
+        }
+    }
+
+    /// Every row as stored, hash included, in event-id order (`eslab verify` reads these).
+    pub fn for_each_row(
+        &self,
+        mut visit: impl FnMut(RawEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut client = self.client.borrow_mut();
+        for row in client.query(&format!("{SELECT_EVENTS} ORDER BY event_id"), &[])? {
+            visit(raw_event(&row)?)?;
+        }
+        Ok(())
+    }
+}
+
+/// One `events` row exactly as stored.
+fn raw_event(row: &postgres::Row) -> anyhow::Result<RawEvent> {
+    Ok(RawEvent {
+        event_id: row.try_get(0)?,
+        stream_id: row.try_get(1)?,
+        stream_version: row.try_get(2)?,
+        event_type: row.try_get(3)?,
+        payload: row.try_get(4)?,
+        hash: row.try_get(5)?,
+        schema_version: row.try_get(6)?,
+        metadata: [
+            row.try_get(7)?,
+            row.try_get(8)?,
+            row.try_get(9)?,
+            row.try_get(10)?,
+        ],
+    })
+}
+
+/// An event id bound for SQL; `None` means no bound.
+fn bound(id: Option<u64>, none: i64) -> i64 {
+    id.map_or(none, |id| i64::try_from(id).unwrap_or(i64::MAX))
+}
+
+fn for_each_in_stream(
+    client: &mut impl GenericClient,
+    order_id: &OrderId,
+    until: Option<u64>,
+    visit: &mut dyn FnMut(StoredEvent) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let rows = client.query(
+        &format!("{SELECT_EVENTS} WHERE stream_id = $1 AND event_id <= $2 ORDER BY stream_version"),
+        &[&order_id.as_str(), &bound(until, i64::MAX)],
+    )?;
+    for row in rows {
+        visit(raw_event(&row)?.decode()?)?;
+    }
+    Ok(())
+}
+
+impl LogReads for PgLog {
+    fn first_event_id(&self) -> u64 {
+        self.first_event_id
+    }
+
+    fn for_each_in_stream(
+        &self,
+        order_id: &OrderId,
+        until: Option<u64>,
+        visit: &mut dyn FnMut(StoredEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        for_each_in_stream(&mut *self.client.borrow_mut(), order_id, until, visit)
+    }
+
+    fn for_each_between(
+        &self,
+        after: Option<u64>,
+        until: Option<u64>,
+        visit: &mut dyn FnMut(StoredEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let rows = self.client.borrow_mut().query(
+            &format!("{SELECT_EVENTS} WHERE event_id > $1 AND event_id <= $2 ORDER BY event_id"),
+            &[&bound(after, i64::MIN), &bound(until, i64::MAX)],
+        )?;
+        for row in rows {
+            visit(raw_event(&row)?.decode()?)?;
+        }
+        Ok(())
+    }
+
+    fn replay_into(&self, view: &mut OrderView, until: Option<u64>) -> anyhow::Result<()> {
+        self.for_each_between(view.checkpoint(), until, &mut |stored| {
+            let event_id = stored.event_id;
+            view.apply_event(
+                event_id,
+                stored.stream_id.as_str(),
+                stored.stream_version,
+                stored.event,
+            )
+            .with_context(|| format!("event {event_id} cannot be replayed"))
+        })
+    }
+
+    fn count(&self) -> anyhow::Result<u64> {
+        let count: i64 = self
+            .client
+            .borrow_mut()
+            .query_one("SELECT count(*) FROM events", &[])?
+            .get(0);
+        u64::try_from(count).map_err(|_| out_of_range("the count of events"))
+    }
+
+    fn count_older(&self, event_type: &str, version: u32) -> anyhow::Result<u64> {
+        let count: i64 = self
+            .client
+            .borrow_mut()
+            .query_one(
+                "SELECT count(*) FROM events WHERE event_type = $1 AND schema_version < $2",
+                &[&event_type, &i64::from(version)],
+            )?
+            .get(0);
+        u64::try_from(count).map_err(|_| out_of_range("the count of events"))
+    }
+
+    fn latest_snapshot(&self) -> anyhow::Result<Option<OrderView>> {
+        let row = self.client.borrow_mut().query_opt(
+            "SELECT checkpoint, orders FROM snapshots ORDER BY checkpoint DESC LIMIT 1",
+            &[],
+        )?;
+        row.map(|row| snapshot::decode(row.get(0), row.get(1)))
+            .transpose()
+    }
+
+    fn save_snapshot(&self, view: &OrderView) -> anyhow::Result<()> {
+        let Some((checkpoint, orders)) = snapshot::encode(view)? else {
+            return Ok(());
+        };
+        self.client.borrow_mut().execute(
+            "INSERT INTO snapshots (checkpoint, orders) VALUES ($1, $2) \
+             ON CONFLICT (checkpoint) DO UPDATE SET orders = excluded.orders",
+            &[&checkpoint, &orders],
+        )?;
+        Ok(())
+    }
+
+    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64> {
+        super::rows::steps_done(&mut *self.client.borrow_mut(), "es", scenario)
+    }
+}
+
+impl Log for PgLog {
+    type Tx<'a> = PgLogTx<'a>;
+
+    /// Locks the log's head row first: every append takes its turn there, through its commit.
+    fn begin(&mut self) -> anyhow::Result<PgLogTx<'_>> {
+        let mut tx = self.client.get_mut().transaction()?;
+        let head = tx.query_one("SELECT next_id, last_hash FROM log_head FOR UPDATE", &[])?;
+        let next_id: Option<i64> = head.get(0);
+        let hash: Vec<u8> = head.get(1);
+        let hash = chain::Hash::try_from(hash.as_slice())
+            .map_err(|_| anyhow::anyhow!("the log's head holds a malformed hash"))?;
+        Ok(PgLogTx { tx, next_id, hash })
+    }
+}
+
+/// A write transaction holding the log's head row.
+pub struct PgLogTx<'a> {
+    tx: Transaction<'a>,
+    /// The head as locked: the next event's id (none before the first event) and the hash it
+    /// chains to.
+    next_id: Option<i64>,
+    hash: chain::Hash,
+}
+
+impl LogTx for PgLogTx<'_> {
+    /// The head's next id: it moves only when someone appends.
+    fn version(&mut self) -> anyhow::Result<i64> {
+        Ok(self.next_id.unwrap_or(0))
+    }
+
+    fn version_left(&self, _at_start: i64, tail: &Tail) -> i64 {
+        i64::try_from(tail.next_id).unwrap_or(i64::MAX)
+    }
+
+    fn tail(&mut self, first_event_id: u64) -> anyhow::Result<Tail> {
+        Ok(Tail {
+            next_id: match self.next_id {
+                Some(id) => u64::try_from(id).map_err(|_| out_of_range("the log's next id"))?,
+                None => first_event_id,
+            },
+            hash: self.hash,
+        })
+    }
+
+    fn load_order(&mut self, order_id: &OrderId) -> anyhow::Result<Option<Order>> {
+        let tx = &mut self.tx;
+        store::fold(order_id, |visit| {
+            for_each_in_stream(tx, order_id, None, visit)
+        })
+    }
+
+    fn append(
+        &mut self,
+        tail: Tail,
+        stream_id: &OrderId,
+        expected_version: u64,
+        events: Vec<Event>,
+        shapes: &Shapes,
+        metadata: Option<&Metadata>,
+    ) -> anyhow::Result<(Vec<StoredEvent>, Tail)> {
+        let tx = &mut self.tx;
+        let statement = tx.prepare(INSERT_EVENT)?;
+        let (appended, tail) = store::append_with(
+            tail,
+            stream_id,
+            expected_version,
+            events,
+            shapes,
+            metadata,
+            |row: NewRow| {
+                let [recorded_at, actor, causation_id, correlation_id] = row.metadata;
+                tx.execute(
+                    &statement,
+                    &[
+                        &row.event_id,
+                        &row.stream_id,
+                        &row.stream_version,
+                        &row.event_type,
+                        &row.payload,
+                        &row.hash.as_slice(),
+                        &row.schema_version,
+                        recorded_at,
+                        actor,
+                        causation_id,
+                        correlation_id,
+                    ],
+                )?;
+                Ok(())
+            },
+        )?;
+        let next_id = i64::try_from(tail.next_id).map_err(|_| out_of_range("event ids"))?;
+        self.tx.execute(
+            "UPDATE log_head SET next_id = $1, last_hash = $2",
+            &[&next_id, &tail.hash.as_slice()],
+        )?;
+        self.next_id = Some(next_id);
+        self.hash = tail.hash;
+        Ok((appended, tail))
+    }
+
+    fn record_progress(&mut self, mark: &StepMark) -> anyhow::Result<()> {
+        super::rows::record_progress(&mut self.tx, "es", mark)
+    }
+
+    fn commit(self) -> anyhow::Result<()> {
+        Ok(self.tx.commit()?)
+    }
+}
