@@ -1,19 +1,638 @@
 //! Both designs on a PostgreSQL server (`--store URL --room NAME`), against a throwaway
 //! server this test binary starts (tests/common/pg.rs).
+//!
+//! The store contract runs one body per engine (as ripgrep's tests/macros.rs runs one per
+//! regex engine): SQLite files and a room on the server must keep the same promises. Then
+//! what only a server shows: every bundled scenario prints the same bytes on both, the
+//! attendees' role cannot change the log, a newer room is refused, passwords never show,
+//! and real writer processes on one room get gap-free ids in commit order.
 
 mod common;
 
-use common::pg::new_room;
-use common::{Output, run};
+use common::pg::{Room, new_room};
+use common::{Output, run, run_in};
+use eslab::domain::{
+    Actor, ChangeQuantity, Command, Deploy, HistoryQuery, Metadata, Money, OrderId, Pay,
+    PlaceOrder, Question, Rejection, StoredEvent, Timestamp,
+};
+use eslab::es::EventStore;
+use eslab::es::chain;
+use eslab::es::store::RawEvent;
+use eslab::pg::PgLog;
+use eslab::runner::{Services, StorageOptions};
+use eslab::service::{
+    Backend, Caveat, CommandOutcome, Evidence, Inapplicable, OrderService, Outcome, StepMark,
+    StorageChange,
+};
+use tempfile::TempDir;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Where a contract test keeps both designs: a new folder of SQLite files, or a new room.
+/// Opened as often as a test likes: each opening is another connection to the same store.
+struct Place {
+    dir: Option<TempDir>,
+    room: Option<Room>,
+}
+
+impl Place {
+    fn new(engine: Engine) -> Place {
+        match engine {
+            Engine::Sqlite => Place {
+                dir: Some(tempfile::tempdir().unwrap()),
+                room: None,
+            },
+            Engine::Postgres => Place {
+                dir: None,
+                room: Some(new_room("contract")),
+            },
+        }
+    }
+
+    fn options(&self, crud_locking: bool) -> StorageOptions {
+        match (&self.dir, &self.room) {
+            (Some(dir), _) => StorageOptions {
+                db_dir: Some(dir.path().join("db")),
+                resume: true,
+                crud_locking,
+                ..StorageOptions::default()
+            },
+            (None, Some(room)) => StorageOptions {
+                crud_locking,
+                store: Some(eslab::pg::Store::new(&room.url, &room.name).unwrap()),
+                ..StorageOptions::default()
+            },
+            (None, None) => unreachable!(),
+        }
+    }
+
+    fn open(&self, crud_locking: bool) -> Services {
+        let options = self.options(crud_locking);
+        if let Some(dir) = &options.db_dir {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        Services::open(&[Backend::Crud, Backend::Es], &options, 2001).unwrap()
+    }
+
+    /// The log's rows exactly as stored, in event-id order.
+    fn raw_events(&self) -> Vec<RawEvent> {
+        let mut rows = Vec::new();
+        let keep = |row| {
+            rows.push(row);
+            Ok(())
+        };
+        match (&self.dir, &self.room) {
+            (Some(dir), _) => {
+                let path = dir.path().join("db").join(eslab::runner::EVENTS_FILE);
+                EventStore::open_read_only(&path)
+                    .unwrap()
+                    .for_each_row(keep)
+                    .unwrap();
+            }
+            (None, Some(room)) => {
+                let store = eslab::pg::Store::new(&room.url, &room.name).unwrap();
+                PgLog::new(store.join().unwrap(), 2001)
+                    .for_each_row(keep)
+                    .unwrap();
+            }
+            (None, None) => unreachable!(),
+        }
+        rows
+    }
+}
+
+fn crud(services: &mut Services) -> &mut dyn OrderService {
+    match (&mut services.crud, &mut services.room) {
+        (Some(crud), _) => crud,
+        (None, Some(room)) => room.crud.as_mut().expect("CRUD is open"),
+        _ => panic!("no CRUD design open"),
+    }
+}
+
+fn es(services: &mut Services) -> &mut dyn OrderService {
+    match (&mut services.es, &mut services.room) {
+        (Some(es), _) => es,
+        (None, Some(room)) => room.es.as_mut().expect("ES is open"),
+        _ => panic!("no event-sourced design open"),
+    }
+}
+
+fn a1() -> OrderId {
+    OrderId::new("A1").unwrap()
+}
+
+fn place() -> Command {
+    Command::PlaceOrder(PlaceOrder {
+        order_id: a1(),
+        customer: "Bob".into(),
+        product: "Book".into(),
+        quantity: 5,
+        unit_price: Money::from_cents(1000),
+    })
+}
+
+fn change(quantity: u64, expected_version: Option<u64>, reason: Option<&str>) -> Command {
+    Command::ChangeQuantity(ChangeQuantity {
+        order_id: a1(),
+        quantity,
+        expected_version,
+        reason: reason.map(String::from),
+    })
+}
+
+fn metadata(by: &str, step: usize) -> Metadata {
+    Metadata {
+        recorded_at: Timestamp::parse("2026-05-01T09:00:00Z").unwrap(),
+        actor: Actor::new(by).unwrap(),
+        causation_id: format!("command-{step}"),
+        correlation_id: "run-contract".into(),
+    }
+}
+
+#[track_caller]
+fn appended(outcome: CommandOutcome) -> Vec<StoredEvent> {
+    match outcome {
+        CommandOutcome::Applied {
+            change: StorageChange::Append { events },
+            ..
+        } => events,
+        other => panic!("expected an append, got {other:?}"),
+    }
+}
+
+/// Checks every row's hash against the chain from the genesis hash.
+#[track_caller]
+fn assert_chain_holds(rows: &[RawEvent]) {
+    let mut previous = chain::GENESIS;
+    for row in rows {
+        let expected = row.expected_hash(&previous);
+        assert_eq!(
+            row.hash,
+            expected.to_vec(),
+            "event {} breaks the chain",
+            row.event_id
+        );
+        previous = expected;
+    }
+}
+
+/// Runs each contract body once per engine, as a test of its own.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $name() { super::$name(super::Engine::Sqlite) })*
+        }
+        mod postgres {
+            $(#[test] fn $name() { super::$name(super::Engine::Postgres) })*
+        }
+    };
+}
+
+contract!(
+    events_read_back_as_written_and_chained,
+    a_stale_expected_version_is_refused_and_ids_go_on,
+    crud_loses_an_update_unless_it_locks,
+    snapshots_and_rebuilds_match_the_live_view,
+    a_deployed_shape_is_written_and_read_back,
+    progress_commits_with_each_step,
+);
+
+/// Ids from the first one, versions per stream, who and when, the shape: read back as
+/// written, by the history and by a view built anew from the log, and every link chained.
+fn events_read_back_as_written_and_chained(engine: Engine) {
+    let place_at = Place::new(engine);
+    let mut services = place_at.open(false);
+    let written: Vec<StoredEvent> = [place(), change(6, None, None)]
+        .iter()
+        .chain([&Command::Pay(Pay {
+            order_id: a1(),
+            amount: Money::from_cents(6000),
+            expected_version: Some(2),
+        })])
+        .enumerate()
+        .flat_map(|(i, command)| {
+            appended(
+                es(&mut services)
+                    .execute(command, Some(&metadata("alice", i + 1)), None)
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let ids: Vec<(u64, u64)> = written
+        .iter()
+        .map(|e| (e.event_id, e.stream_version))
+        .collect();
+    assert_eq!(ids, [(2001, 1), (2002, 2), (2003, 3)]);
+    assert_eq!(written[2].metadata, Some(metadata("alice", 3)));
+    let history = es(&mut services)
+        .ask(&Question::History(HistoryQuery { order_id: a1() }))
+        .unwrap();
+    assert_eq!(
+        history,
+        Outcome::History {
+            events: written.clone()
+        }
+    );
+    assert_eq!(es(&mut services).storage().unwrap().count, 3);
+    // Another connection builds its view from the log: the same orders, the same checkpoint.
+    let mut again = place_at.open(false);
+    let query = Question::Query(eslab::domain::OrderQuery {
+        order_id: a1(),
+        as_of: None,
+    });
+    assert_eq!(
+        es(&mut again).ask(&query).unwrap(),
+        es(&mut services).ask(&query).unwrap()
+    );
+    let rows = place_at.raw_events();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0].metadata[1].as_deref(), Some("alice"));
+    assert_chain_holds(&rows);
+    let decoded: Vec<StoredEvent> = rows.iter().map(|row| row.decode().unwrap()).collect();
+    assert_eq!(decoded, written);
+}
+
+/// Two connections on one store take turns on A1: each sees the other's events, a stale
+/// expected version is refused with what it missed, and the next id follows on.
+fn a_stale_expected_version_is_refused_and_ids_go_on(engine: Engine) {
+    let place_at = Place::new(engine);
+    let (mut first, mut second) = (place_at.open(false), place_at.open(false));
+    appended(es(&mut first).execute(&place(), None, None).unwrap());
+    let theirs = appended(
+        es(&mut second)
+            .execute(&change(6, Some(1), None), None, None)
+            .unwrap(),
+    );
+    assert_eq!((theirs[0].event_id, theirs[0].stream_version), (2002, 2));
+    match es(&mut first)
+        .execute(&change(7, Some(1), None), None, None)
+        .unwrap()
+    {
+        CommandOutcome::Rejected {
+            rejection:
+                Rejection::VersionConflict {
+                    expected: 1,
+                    actual: 2,
+                    ..
+                },
+            evidence: Some(Evidence::MissedEvents { events }),
+        } => assert_eq!(events, theirs),
+        other => panic!("expected a version conflict, got {other:?}"),
+    }
+    let again = appended(
+        es(&mut first)
+            .execute(&change(8, None, None), None, None)
+            .unwrap(),
+    );
+    assert_eq!((again[0].event_id, again[0].stream_version), (2003, 3));
+    assert_chain_holds(&place_at.raw_events());
+}
+
+/// Two writers read A1 at version 1 and both change it. Without a version the second write
+/// silently replaces the first; with --crud-locking it is refused.
+fn crud_loses_an_update_unless_it_locks(engine: Engine) {
+    for locking in [false, true] {
+        let place_at = Place::new(engine);
+        let (mut alice, mut bob) = (place_at.open(locking), place_at.open(locking));
+        crud(&mut alice).execute(&place(), None, None).unwrap();
+        let first = crud(&mut alice)
+            .execute(&change(6, Some(1), None), None, None)
+            .unwrap();
+        assert!(matches!(first, CommandOutcome::Applied { .. }), "{first:?}");
+        let second = crud(&mut bob)
+            .execute(&change(9, Some(1), None), None, None)
+            .unwrap();
+        let row = crud(&mut alice)
+            .ask(&Question::Query(eslab::domain::OrderQuery {
+                order_id: a1(),
+                as_of: None,
+            }))
+            .unwrap();
+        let quantity = row.state().unwrap().quantity;
+        if locking {
+            assert!(
+                matches!(
+                    second,
+                    CommandOutcome::Rejected {
+                        rejection: Rejection::VersionConflict { .. },
+                        evidence: Some(Evidence::RowOnlyNewest),
+                    }
+                ),
+                "{second:?}"
+            );
+            assert_eq!(quantity, 6);
+        } else {
+            let CommandOutcome::Applied { caveats, .. } = second else {
+                panic!("expected the write to land, got {second:?}");
+            };
+            assert_eq!(caveats, [Caveat::VersionUnchecked { expected: 1 }]);
+            assert_eq!(quantity, 9, "the second write silently wins");
+        }
+    }
+}
+
+fn snapshots_and_rebuilds_match_the_live_view(engine: Engine) {
+    let place_at = Place::new(engine);
+    let mut services = place_at.open(false);
+    es(&mut services).execute(&place(), None, None).unwrap();
+    let model = es(&mut services).read_model().unwrap();
+    assert_eq!(
+        model.snapshot().unwrap(),
+        Outcome::SnapshotTaken {
+            checkpoint: Some(2001),
+            orders: 1
+        }
+    );
+    assert!(matches!(
+        model.crash().unwrap(),
+        Outcome::ViewCrashed {
+            orders_lost: 1,
+            checkpoint: Some(2001)
+        }
+    ));
+    es(&mut services)
+        .execute(&change(6, None, None), None, None)
+        .unwrap();
+    match es(&mut services).read_model().unwrap().rebuild().unwrap() {
+        Outcome::ViewRebuilt {
+            replayed: 1,
+            snapshot: Some(start),
+            checkpoint: Some(2002),
+            caught_up: 1,
+            matches_live: true,
+        } => assert_eq!((start.checkpoint, start.full_replay), (2001, 2)),
+        other => panic!("unexpected rebuild: {other:?}"),
+    }
+}
+
+/// The writer switches ModifyOrderEvent to shape 2: new events carry it and read back in
+/// it; CRUD migrates its table once.
+fn a_deployed_shape_is_written_and_read_back(engine: Engine) {
+    let place_at = Place::new(engine);
+    let mut services = place_at.open(false);
+    es(&mut services)
+        .execute(&change(6, None, None), None, None)
+        .unwrap(); // unknown order: rejected, nothing written
+    es(&mut services).execute(&place(), None, None).unwrap();
+    crud(&mut services).execute(&place(), None, None).unwrap();
+    es(&mut services)
+        .execute(&change(6, None, None), None, None)
+        .unwrap();
+    let deploy = Deploy {
+        event: "ModifyOrderEvent".into(),
+        version: 2,
+    };
+    assert_eq!(
+        es(&mut services).deploy(&deploy).unwrap(),
+        Outcome::Deployed {
+            event_type: "ModifyOrderEvent".into(),
+            from: 1,
+            to: 2,
+            older_in_log: 1
+        }
+    );
+    let events = appended(
+        es(&mut services)
+            .execute(&change(7, None, Some("a gift")), None, None)
+            .unwrap(),
+    );
+    assert_eq!(events[0].schema_version, 2);
+    let rows = place_at.raw_events();
+    assert_eq!(rows.last().unwrap().schema_version, 2);
+    assert_eq!(rows.last().unwrap().decode().unwrap(), events[0]);
+    assert_chain_holds(&rows);
+    assert!(matches!(
+        crud(&mut services).deploy(&deploy).unwrap(),
+        Outcome::Migrated { rows_filled: 1, .. }
+    ));
+    assert_eq!(
+        crud(&mut services).deploy(&deploy).unwrap(),
+        Outcome::NotApplicable {
+            why: Inapplicable::TableUnchanged
+        }
+    );
+}
+
+/// A step's progress commits with its command, per design, and only moves forward.
+fn progress_commits_with_each_step(engine: Engine) {
+    let place_at = Place::new(engine);
+    let mut services = place_at.open(false);
+    let mark = |step| StepMark {
+        scenario: "a-fingerprint".into(),
+        step,
+    };
+    es(&mut services)
+        .execute(&place(), None, Some(&mark(2)))
+        .unwrap();
+    es(&mut services)
+        .execute(&place(), None, Some(&mark(1)))
+        .unwrap(); // rejected: a duplicate, and progress stays at 2
+    crud(&mut services)
+        .execute(&place(), None, Some(&mark(3)))
+        .unwrap();
+    assert_eq!(es(&mut services).steps_done("a-fingerprint").unwrap(), 2);
+    assert_eq!(crud(&mut services).steps_done("a-fingerprint").unwrap(), 3);
+    assert_eq!(es(&mut services).steps_done("another").unwrap(), 0);
+}
+
+/// Every bundled scenario prints the same bytes, and exits the same, in memory and in a room.
 #[test]
-fn bob_runs_in_a_room_as_in_memory() {
-    let room = new_room("bob");
-    let memory: Output = run(["run", "bob", "--format", "json"]);
-    let mut args = vec!["run", "bob", "--format", "json"];
-    args.extend(room.args());
-    let server: Output = run(args);
-    assert_eq!(server.stderr, "");
-    assert_eq!(server.code, Some(0));
-    assert_eq!(server.stdout_text(), memory.stdout_text());
+fn every_bundled_scenario_prints_the_same_on_both_stores() {
+    for name in common::bundled_names() {
+        for locking in [false, true] {
+            let mut memory = vec!["run", name, "--format", "json"];
+            if locking {
+                memory.push("--crud-locking");
+            }
+            let room = new_room("same");
+            let mut server = memory.clone();
+            server.extend(room.args());
+            let (memory, server): (Output, Output) = (run(&memory), run(&server));
+            assert_eq!(
+                (server.code, &server.stderr),
+                (memory.code, &memory.stderr),
+                "{name} (locking: {locking})"
+            );
+            assert!(
+                server.stdout == memory.stdout,
+                "{name} (locking: {locking}) printed differently in a room"
+            );
+        }
+    }
+}
+
+/// The log is append-only twice over: the attendees' role has no UPDATE, DELETE or TRUNCATE
+/// privilege on it, and a trigger refuses them even to the room's owner.
+#[test]
+fn the_database_refuses_to_change_the_log() {
+    let room = new_room("append_only");
+    let out = run(["run", "bob", "--format", "json"]
+        .into_iter()
+        .chain(room.args()));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    for sql in [
+        "UPDATE events SET payload = '{}' WHERE event_id = 2001",
+        "DELETE FROM events WHERE event_id = 2003",
+        "TRUNCATE events",
+    ] {
+        let refused = room.attendee().batch_execute(sql).unwrap_err();
+        let code = refused.code().map(|c| c.code().to_string());
+        assert_eq!(code.as_deref(), Some("42501"), "{sql}: {refused}"); // insufficient_privilege
+        let refused = room.admin().batch_execute(sql).unwrap_err();
+        assert!(
+            format!("{:?}", refused).contains("the event log is append-only"),
+            "{sql}: {refused:?}"
+        );
+    }
+    // What attendees may do to the table CRUD updates in place, they do.
+    room.attendee()
+        .batch_execute("UPDATE orders SET quantity = 1")
+        .unwrap();
+    let events: i64 = room
+        .admin()
+        .query_one("SELECT count(*) FROM events", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(events, 3);
+}
+
+/// A room made by a newer eslab is refused before anything is written, naming both versions.
+#[test]
+fn a_newer_room_is_refused_untouched() {
+    let room = new_room("newer");
+    room.admin()
+        .batch_execute("UPDATE room SET schema_version = 99")
+        .unwrap();
+    let out = run(["run", "bob"].into_iter().chain(room.args()));
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("was made by a newer eslab")
+            && out.stderr.contains("schema version 99"),
+        "{}",
+        out.stderr
+    );
+    let (events, rows): (i64, i64) = {
+        let mut admin = room.admin();
+        (
+            admin
+                .query_one("SELECT count(*) FROM events", &[])
+                .unwrap()
+                .get(0),
+            admin
+                .query_one("SELECT count(*) FROM orders", &[])
+                .unwrap()
+                .get(0),
+        )
+    };
+    assert_eq!((events, rows), (0, 0));
+}
+
+/// Room names reach SQL only as checked identifiers; a missing room says how to make one.
+#[test]
+fn rooms_are_named_by_identifiers_and_must_exist() {
+    let server = common::pg::server();
+    for bad in ["Bob", "a;DROP SCHEMA public", "1a", ""] {
+        let out = run(["room", "create", &server.admin_url, "--room", bad]);
+        assert_eq!(out.code, Some(2), "{bad}");
+        assert!(out.stderr.contains("is not a room name"), "{}", out.stderr);
+    }
+    let out = run([
+        "run",
+        "bob",
+        "--store",
+        &server.admin_url,
+        "--room",
+        "nobody_here",
+    ]);
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("there is no room nobody_here")
+            && out.stderr.contains("eslab room create"),
+        "{}",
+        out.stderr
+    );
+    let room = new_room("twice");
+    let out = run(["room", "create", &server.admin_url, "--room", &room.name]);
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("already exists"), "{}", out.stderr);
+}
+
+/// A password in the URL shows nowhere: not in errors, not in the output, not in --help
+/// (where ESLAB_STORE's value would otherwise be shown).
+#[test]
+fn a_password_in_the_url_is_never_printed() {
+    let secret = "s3cret-Pa55";
+    let room = new_room("secret");
+    // Trust authentication ignores the password: the run works, and prints none of it.
+    let with_password = room.url.replacen('@', &format!(":{secret}@"), 1);
+    assert!(with_password.contains(secret), "{with_password}");
+    let ok = run([
+        "run",
+        "bob",
+        "--format",
+        "json",
+        "--store",
+        &with_password,
+        "--room",
+        &room.name,
+    ]);
+    assert_eq!(ok.code, Some(0), "{}", ok.stderr);
+    let refused = [
+        run([
+            "run",
+            "bob",
+            "--store",
+            &with_password,
+            "--room",
+            "no_such_room",
+        ]),
+        // Nothing listens on port 1: the connection error names the server, not the password.
+        run([
+            "run",
+            "bob",
+            "--store",
+            &format!("postgres://alice:{secret}@127.0.0.1:1/lab"),
+            "--room",
+            "r",
+        ]),
+        run([
+            "room",
+            "create",
+            &format!("postgres://alice:{secret}@127.0.0.1:1/lab"),
+            "--room",
+            "r",
+        ]),
+        run([
+            "run",
+            "bob",
+            "--store",
+            &format!("mysql://alice:{secret}@host/lab"),
+            "--room",
+            "r",
+        ]),
+    ];
+    for out in refused.iter() {
+        assert_eq!(out.code, Some(2), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("alice:***@") || out.stderr.contains(":***@"),
+            "{}",
+            out.stderr
+        );
+    }
+    let help = run_in(common::Env::Clean, ["run", "--help"]);
+    for out in refused.iter().chain([&ok]) {
+        let all = format!("{}{}", out.stdout_text(), out.stderr);
+        assert!(!all.contains(secret), "the password shows in: {all}");
+    }
+    let mut help_with_env = common::eslab();
+    help_with_env
+        .env("ESLAB_STORE", &with_password)
+        .args(["run", "--help"]);
+    let shown = help_with_env.output().unwrap();
+    assert!(!String::from_utf8_lossy(&shown.stdout).contains(secret));
+    assert!(help.stdout_text().contains("ESLAB_STORE"));
 }

@@ -62,7 +62,7 @@ impl StoreUrl {
     pub fn connect(&self) -> anyhow::Result<Client> {
         self.config
             .connect(NoTls)
-            .map_err(|e| anyhow::anyhow!("{}", redact(&e.to_string())))
+            .map_err(|e| anyhow::anyhow!("{}", redact(&with_causes(&e))))
             .with_context(|| format!("cannot connect to {self}"))
     }
 
@@ -306,6 +306,19 @@ impl Store {
 pub struct RoomServices {
     pub crud: Option<CrudStore<PgRows>>,
     pub es: Option<EventSourcedService<PgLog>>,
+}
+
+/// An error and its causes on one line: the client's own message for a failed connection
+/// ("error connecting to server") says why only in its source.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }
 
 /// A value of the client's that does not fit the column eslab wrote into it.
