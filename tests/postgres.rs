@@ -93,16 +93,24 @@ impl Place {
                     .for_each_row(keep)
                     .unwrap();
             }
-            (None, Some(room)) => {
-                let store = eslab::pg::Store::new(&room.url, &room.name).unwrap();
-                PgLog::new(store.join().unwrap(), 2001)
-                    .for_each_row(keep)
-                    .unwrap();
-            }
+            (None, Some(room)) => return room_events(room),
             (None, None) => unreachable!(),
         }
         rows
     }
+}
+
+/// A room's log rows exactly as stored, in event-id order, read as an attendee.
+fn room_events(room: &Room) -> Vec<RawEvent> {
+    let store = eslab::pg::Store::new(&room.url, &room.name).unwrap();
+    let mut rows = Vec::new();
+    PgLog::new(store.join().unwrap(), 2001)
+        .for_each_row(|row| {
+            rows.push(row);
+            Ok(())
+        })
+        .unwrap();
+    rows
 }
 
 fn crud(services: &mut Services) -> &mut dyn OrderService {
@@ -635,4 +643,144 @@ fn a_password_in_the_url_is_never_printed() {
     let shown = help_with_env.output().unwrap();
     assert!(!String::from_utf8_lossy(&shown.stdout).contains(secret));
     assert!(help.stdout_text().contains("ESLAB_STORE"));
+}
+
+/// Writer processes on one room, interleaving commands on shared orders, while a reader
+/// follows the log by "the events after the last id I saw": every id from the first one on,
+/// none missing, none twice, in commit order; every event a writer was told it appended is
+/// in the log; each stream's versions run 1, 2, 3 …; the chain holds; the reader saw every
+/// event, in order.
+#[test]
+fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
+    const WRITERS: usize = 12;
+    const ROUNDS: usize = 20;
+    const SHARED: usize = 4;
+    let room = new_room("writers");
+    let dir = tempfile::tempdir().unwrap();
+    let place = |id: &str, by: &str| {
+        serde_json::json!({"place_order": {"order_id": id, "customer": by, "product": "Book",
+            "quantity": 1, "unit_price": 10}})
+    };
+    let shared: Vec<_> = (1..=SHARED)
+        .map(|i| place(&format!("S{i}"), "host"))
+        .collect();
+    let setup = common::write_scenario(
+        dir.path(),
+        "setup.json",
+        &serde_json::json!({"title": "The shared orders", "first_event_id": 2001, "steps": shared}),
+    );
+    let out = run(["run", common::path_str(&setup)]
+        .into_iter()
+        .chain(room.args()));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+
+    let files: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let by = format!("writer{w}");
+            let steps: Vec<_> = (0..ROUNDS)
+                .flat_map(|i| {
+                    [
+                        place(&format!("W{w}x{i}"), &by),
+                        serde_json::json!({"change_quantity": {
+                            "order_id": format!("S{}", 1 + (w + i) % SHARED),
+                            "quantity": 1 + (w * ROUNDS + i) % 50}}),
+                    ]
+                })
+                .collect();
+            common::write_scenario(
+                dir.path(),
+                &format!("writer{w}.json"),
+                &serde_json::json!({"title": by, "by": by, "steps": steps}),
+            )
+        })
+        .collect();
+
+    // The reader: polls for the events after the last id it saw, as a projection would.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = {
+        let (done, mut client) = (done.clone(), room.attendee());
+        std::thread::spawn(move || {
+            let mut seen: Vec<i64> = Vec::new();
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                let last = seen.last().copied().unwrap_or(0);
+                for row in client
+                    .query(
+                        "SELECT event_id FROM events WHERE event_id > $1 ORDER BY event_id",
+                        &[&last],
+                    )
+                    .unwrap()
+                {
+                    seen.push(row.get(0));
+                }
+                if finished {
+                    return seen;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        })
+    };
+    let writers: Vec<_> = files
+        .iter()
+        .map(|file| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_eslab"))
+                .args(["run", common::path_str(file), "--format", "json"])
+                .args(room.args())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut told: Vec<u64> = Vec::new();
+    for writer in writers {
+        let out: Output = writer.wait_with_output().unwrap().into();
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        told.extend(common::appended_event_ids(&run));
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = reader.join().unwrap();
+
+    let total = SHARED + WRITERS * ROUNDS * 2;
+    let expected: Vec<u64> = (2001..2001 + total as u64).collect();
+    let rows = room_events(&room);
+    let ids: Vec<u64> = rows.iter().map(|row| row.event_id as u64).collect();
+    assert_eq!(ids, expected, "ids from 2001 on, none missing");
+    told.extend(2001..2001 + SHARED as u64);
+    told.sort_unstable();
+    assert_eq!(
+        told, expected,
+        "every event a writer appended is in the log, once"
+    );
+    assert_eq!(
+        seen,
+        expected.iter().map(|&id| id as i64).collect::<Vec<_>>(),
+        "the reader that asks for the events after the last it saw missed none"
+    );
+    assert_chain_holds(&rows);
+    let mut versions = std::collections::BTreeMap::<String, i64>::new();
+    for row in &rows {
+        let version = versions.entry(row.stream_id.clone()).or_default();
+        *version += 1;
+        assert_eq!(row.stream_version, *version, "event {}", row.event_id);
+    }
+    assert_eq!(versions.len(), SHARED + WRITERS * ROUNDS);
+    // In commit order: ordered by id, the transactions' commit times never go back (the
+    // throwaway server keeps them: track_commit_timestamp).
+    let committed: Vec<std::time::SystemTime> = room
+        .admin()
+        .query(
+            "SELECT pg_xact_commit_timestamp(xmin) FROM events ORDER BY event_id",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(committed.len(), total);
+    assert!(
+        committed.windows(2).all(|pair| pair[0] <= pair[1]),
+        "an event with a higher id committed before one with a lower id"
+    );
 }
