@@ -10,9 +10,9 @@ use clap::CommandFactory;
 use crate::bench::{self, BenchOptions};
 use crate::cli::{
     BackendChoice, BenchArgs, Cli, ColorChoice, Command, DiffArgs, LayoutChoice, LiveArgs,
-    OutputArgs, RoomAction, RunArgs, StorageArgs, WorkloadArgs,
+    LogPlaceArgs, OutputArgs, RoomAction, RunArgs, StorageArgs, WorkloadArgs,
 };
-use crate::es::{EventStore, OrderView};
+use crate::es::{EventStore, OrderView, StoredLog};
 use crate::live::{self, Session};
 use crate::narrate::clean_prose;
 use crate::pg;
@@ -57,18 +57,14 @@ fn dispatch(command: Command, color: bool) -> anyhow::Result<u8> {
         Command::Scenarios(output) => scenarios(&output, color)?,
         Command::Show { name } => show(&name)?,
         Command::Check { files } => check(&files)?,
-        Command::Log {
-            db_dir,
-            trust,
-            output,
-        } => log(&db_dir, trust, &output, color)?,
-        Command::Verify { db_dir, output } => verify(&db_dir, &output, color)?,
+        Command::Log { at, trust, output } => log(&LogAt::of(&at)?, trust, &output, color)?,
+        Command::Verify { at, output } => verify(&LogAt::of(&at)?, &output, color)?,
         Command::Replay {
-            db_dir,
+            at,
             trust,
             until,
             output,
-        } => replay(&db_dir, trust, until, &output, color)?,
+        } => replay(&LogAt::of(&at)?, trust, until, &output, color)?,
         Command::Room {
             action: RoomAction::Create { url, room },
         } => room_create(&url, &room)?,
@@ -363,30 +359,70 @@ fn check(files: &[String]) -> anyhow::Result<u8> {
     Ok(if all_valid { SUCCESS } else { ERROR })
 }
 
-/// Opens the log stored in `db_dir` to read it, refusing (`Untrusted`) one that does not
-/// verify unless the user said to trust it.
-fn open_log(db_dir: &Path, trust: bool) -> anyhow::Result<(PathBuf, EventStore)> {
-    let path = runner::events_path(db_dir);
-    let store = EventStore::open_read_only(&path)?;
+/// Where a stored log is: a folder's `events.sqlite3`, or a room on a server.
+enum LogAt {
+    Dir(PathBuf),
+    Room(Box<pg::Store>),
+}
+
+impl LogAt {
+    fn of(args: &LogPlaceArgs) -> anyhow::Result<LogAt> {
+        Ok(match (&args.db_dir, &args.store, &args.room) {
+            (Some(dir), _, _) => LogAt::Dir(dir.clone()),
+            (None, Some(url), Some(room)) => LogAt::Room(Box::new(pg::Store::new(url, room)?)),
+            _ => bail!("say where the log is: --db-dir DIR, or --store URL --room NAME"),
+        })
+    }
+
+    /// The log, as messages name it.
+    fn path(&self) -> String {
+        match self {
+            LogAt::Dir(dir) => runner::events_path(dir).display().to_string(),
+            LogAt::Room(store) => format!("room {} on {}", store.room, store.url),
+        }
+    }
+
+    /// Where it is, as `eslab verify` takes it.
+    fn place(&self) -> String {
+        match self {
+            LogAt::Dir(dir) => format!("--db-dir {}", dir.display()),
+            LogAt::Room(store) => format!("--store {} --room {}", store.url, store.room),
+        }
+    }
+
+    /// Opens it to read it.
+    fn open(&self) -> anyhow::Result<Box<dyn StoredLog>> {
+        Ok(match self {
+            LogAt::Dir(dir) => Box::new(EventStore::open_read_only(&runner::events_path(dir))?),
+            LogAt::Room(store) => Box::new(pg::PgLog::new(store.join()?, 1)),
+        })
+    }
+}
+
+/// Opens a stored log to read it, refusing (`Untrusted`) one that does not verify unless the
+/// user said to trust it.
+fn open_log(at: &LogAt, trust: bool) -> anyhow::Result<(String, Box<dyn StoredLog>)> {
+    let path = at.path();
+    let store = at.open()?;
     if !trust {
-        verify::require_intact(&store, &path, db_dir)
-            .with_context(|| format!("cannot read the log in {}", path.display()))?;
+        verify::require_intact(&*store, &path, &at.place())
+            .with_context(|| format!("cannot read the log in {path}"))?;
     }
     Ok((path, store))
 }
 
-fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
-    let (path, store) = open_log(db_dir, trust)?;
+fn log(at: &LogAt, trust: bool, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+    let (path, store) = open_log(at, trust)?;
     let mut events = Vec::new();
     store
-        .for_each_row(|row| {
+        .for_each_row(&mut |row| {
             events.push(LoggedEvent {
                 event: row.decode()?,
                 hash: hex::encode(&row.hash),
             });
             Ok(())
         })
-        .with_context(|| format!("cannot read the log in {}", path.display()))?;
+        .with_context(|| format!("cannot read the log in {path}"))?;
     print(&render::log(
         &events,
         style(output.format, output.width, color),
@@ -395,11 +431,10 @@ fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::
 }
 
 /// `eslab verify`: exit 1 when the log does not verify.
-fn verify(db_dir: &Path, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
-    let path = runner::events_path(db_dir);
-    let store = EventStore::open_read_only(&path)?;
-    let verdict = verify::verify(&store)
-        .with_context(|| format!("cannot read the log in {}", path.display()))?;
+fn verify(at: &LogAt, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+    let store = at.open()?;
+    let verdict =
+        verify::verify(&*store).with_context(|| format!("cannot read the log in {}", at.path()))?;
     print(&render::verdict(
         &verdict,
         style(output.format, output.width, color),
@@ -408,15 +443,15 @@ fn verify(db_dir: &Path, output: &OutputArgs, color: bool) -> anyhow::Result<u8>
 }
 
 fn replay(
-    db_dir: &Path,
+    at: &LogAt,
     trust: bool,
     until: Option<u64>,
     output: &OutputArgs,
     color: bool,
 ) -> anyhow::Result<u8> {
-    let (path, store) = open_log(db_dir, trust)?;
-    let view = OrderView::rebuild(&store, until)
-        .with_context(|| format!("cannot replay the log in {}", path.display()))?;
+    let (path, store) = open_log(at, trust)?;
+    let view = OrderView::rebuild(&*store, until)
+        .with_context(|| format!("cannot replay the log in {path}"))?;
     print(&render::replay(
         &view,
         until,
@@ -512,13 +547,16 @@ fn room_create(url: &str, room: &str) -> anyhow::Result<u8> {
 
 /// Carrying on from a tampered log would build on events nobody can vouch for.
 fn refuse_untrusted_log(backends: &[Backend], storage: &StorageArgs) -> anyhow::Result<()> {
-    if storage.resume
-        && !storage.trust
-        && backends.contains(&Backend::Es)
-        && let Some(db_dir) = &storage.db_dir
+    if !storage.resume || storage.trust || !backends.contains(&Backend::Es) {
+        return Ok(());
+    }
+    if let Some(db_dir) = &storage.db_dir
         && runner::events_path(db_dir).try_exists().unwrap_or(true)
     {
-        open_log(db_dir, false)?;
+        open_log(&LogAt::Dir(db_dir.clone()), false)?;
+    }
+    if let Some(room) = room_of(storage)? {
+        open_log(&LogAt::Room(Box::new(room)), false)?;
     }
     Ok(())
 }

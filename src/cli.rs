@@ -57,9 +57,8 @@ pub enum Command {
     /// Print the event log stored in a --db-dir folder (exit 1, naming the first bad event, when
     /// the log fails `eslab verify`, unless --trust)
     Log {
-        /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
-        #[arg(long, value_name = "DIR")]
-        db_dir: PathBuf,
+        #[command(flatten)]
+        at: LogPlaceArgs,
         /// Print the log even if it fails `eslab verify` (edited, deleted or moved events, a
         /// missing trigger); the check is skipped
         #[arg(long)]
@@ -70,9 +69,8 @@ pub enum Command {
     /// Check the stored event log: ids, versions, payloads, triggers, hash chain, replay
     /// (exit 1 naming the first bad event)
     Verify {
-        /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
-        #[arg(long, value_name = "DIR")]
-        db_dir: PathBuf,
+        #[command(flatten)]
+        at: LogPlaceArgs,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -86,9 +84,8 @@ pub enum Command {
     /// Rebuild OrderView from the log stored in a --db-dir folder and print its states (exit 1,
     /// naming the first bad event, when the log fails `eslab verify`, unless --trust)
     Replay {
-        /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
-        #[arg(long, value_name = "DIR")]
-        db_dir: PathBuf,
+        #[command(flatten)]
+        at: LogPlaceArgs,
         /// Replay the log even if it fails `eslab verify` (edited, deleted or moved events, a
         /// missing trigger); the check is skipped
         #[arg(long)]
@@ -313,6 +310,28 @@ impl From<ReportFormat> for Format {
             ReportFormat::Markdown => Format::Markdown,
         }
     }
+}
+
+/// Where `log`, `replay` and `verify` find a stored log: a folder, or a room on a server.
+#[derive(Debug, Args)]
+pub struct LogPlaceArgs {
+    /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
+    #[arg(long, value_name = "DIR", required_unless_present = "store")]
+    pub db_dir: Option<PathBuf>,
+    /// Instead, the log of a room on a PostgreSQL server: postgres://user@host:port/database
+    /// (a password in it is never shown)
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ESLAB_STORE",
+        hide_env_values = true,
+        conflicts_with = "db_dir",
+        requires = "room"
+    )]
+    pub store: Option<String>,
+    /// The room on --store's server
+    #[arg(long, value_name = "NAME", env = "ESLAB_ROOM", requires = "store")]
+    pub room: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

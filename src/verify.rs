@@ -2,13 +2,12 @@
 //! appended stays, in order, exactly as written?
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Serialize;
 
 use crate::es::chain::{self, Hash};
 use crate::es::store::RawEvent;
-use crate::es::{EventStore, OrderView};
+use crate::es::{OrderView, StoredLog};
 
 /// One check and its verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,11 +42,12 @@ impl Verdict {
 /// as if nothing had happened (`log`, `replay`, `run --continue`) unless given `--trust`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "the log in {path} does not verify: {problem}. `eslab verify --db-dir {db_dir}` shows every check; --trust reads the log anyway"
+    "the log in {path} does not verify: {problem}. `eslab verify {place}` shows every check; --trust reads the log anyway"
 )]
 pub struct Untrusted {
     pub path: String,
-    pub db_dir: String,
+    /// Where the log is, as `eslab verify` takes it: `--db-dir DIR`, or `--store … --room …`.
+    pub place: String,
     /// The first bad event and what is wrong with it, or the failing check with no event.
     pub problem: String,
 }
@@ -69,14 +69,19 @@ impl Verdict {
     }
 }
 
-/// Verifies the log at `path` (in `db_dir`); an error of type `Untrusted` when it fails.
-pub fn require_intact(store: &EventStore, path: &Path, db_dir: &Path) -> anyhow::Result<()> {
+/// Verifies the log at `path` (found by `eslab verify PLACE`); an error of type `Untrusted`
+/// when it fails.
+pub fn require_intact(
+    store: &(impl StoredLog + ?Sized),
+    path: &str,
+    place: &str,
+) -> anyhow::Result<()> {
     let verdict = verify(store)?;
     match verdict.problem() {
         None => Ok(()),
         Some(problem) => Err(Untrusted {
-            path: path.display().to_string(),
-            db_dir: db_dir.display().to_string(),
+            path: path.to_string(),
+            place: place.to_string(),
             problem,
         }
         .into()),
@@ -124,7 +129,7 @@ impl Tally {
 }
 
 /// Reads the whole log once and checks every promise.
-pub fn verify(store: &EventStore) -> anyhow::Result<Verdict> {
+pub fn verify(store: &(impl StoredLog + ?Sized)) -> anyhow::Result<Verdict> {
     let mut ids = Tally::new(
         "event ids strictly increasing, without gaps",
         "every id is the previous one plus 1",
@@ -150,7 +155,7 @@ pub fn verify(store: &EventStore) -> anyhow::Result<Verdict> {
     let mut stream_versions: BTreeMap<String, i64> = BTreeMap::new();
     let mut view = OrderView::default();
     let mut events = 0u64;
-    store.for_each_row(|row: RawEvent| {
+    store.for_each_row(&mut |row: RawEvent| {
         events += 1;
         let id = row.event_id;
         if let Some(previous) = previous_id
@@ -204,7 +209,9 @@ pub fn verify(store: &EventStore) -> anyhow::Result<Verdict> {
     let guarded = |operation: &str| {
         triggers.iter().any(|(_, sql)| {
             let sql = sql.to_uppercase();
-            sql.contains(&format!("BEFORE {operation} ON EVENTS")) && sql.contains("RAISE(ABORT")
+            // SQLite's triggers RAISE(ABORT, …); a room's run a function that RAISEs EXCEPTION.
+            sql.contains(&format!("BEFORE {operation} ON EVENTS"))
+                && (sql.contains("RAISE(ABORT") || sql.contains("RAISE EXCEPTION"))
         })
     };
     let missing: Vec<&str> = ["UPDATE", "DELETE"]

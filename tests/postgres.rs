@@ -784,3 +784,76 @@ fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
         "an event with a higher id committed before one with a lower id"
     );
 }
+
+/// `log`, `replay` and `verify` read a room's log as they read a folder's: the same bytes for
+/// the same run; and a log edited behind the trigger's back (by the room's owner, who may
+/// disable it) fails `verify`, naming the event, and is refused by `log`, `replay` and
+/// `run --continue` unless --trust.
+#[test]
+fn log_replay_and_verify_read_a_room_as_a_folder() {
+    let room = new_room("verified");
+    let dir = tempfile::tempdir().unwrap();
+    let db_dir = dir.path().join("db");
+    let db_dir = common::path_str(&db_dir);
+    let ran = run(["run", "many-customers", "--format", "json"]
+        .into_iter()
+        .chain(room.args()));
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let ran = run([
+        "run",
+        "many-customers",
+        "--format",
+        "json",
+        "--db-dir",
+        db_dir,
+    ]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    for command in [
+        &["log", "--format", "json"][..],
+        &["replay", "--format", "json"],
+        &["replay", "--until", "5003"],
+        &["verify", "--format", "json"],
+        &["verify"],
+    ] {
+        let in_room: Output = run(command.iter().copied().chain(room.args()));
+        let in_folder: Output = run(command.iter().copied().chain(["--db-dir", db_dir]));
+        assert_eq!(in_room.code, Some(0), "{command:?}: {}", in_room.stderr);
+        assert_eq!(
+            in_room.stdout_text(),
+            in_folder.stdout_text(),
+            "{command:?}"
+        );
+    }
+
+    room.admin()
+        .batch_execute(
+            "ALTER TABLE events DISABLE TRIGGER events_are_never_updated; \
+             UPDATE events SET payload = payload || ' ' WHERE event_id = 5002;",
+        )
+        .unwrap();
+    let verified = run(["verify"].into_iter().chain(room.args()));
+    assert_eq!(verified.code, Some(1), "{}", verified.stderr);
+    let text = verified.stdout_text();
+    assert!(
+        text.contains("event 5002") && text.contains("nothing refuses UPDATE on events"),
+        "{text}"
+    );
+    for command in [
+        &["log"][..],
+        &["replay"],
+        &["run", "many-customers", "--continue"],
+    ] {
+        let refused: Output = run(command.iter().copied().chain(room.args()));
+        assert_eq!(refused.code, Some(1), "{command:?}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains("the first bad event is 5002")
+                && refused.stderr.contains("eslab verify --store")
+                && refused.stderr.contains(&format!("--room {}", room.name)),
+            "{command:?}: {}",
+            refused.stderr
+        );
+        assert!(refused.stdout.is_empty());
+    }
+    let trusted = run(["log", "--trust"].into_iter().chain(room.args()));
+    assert_eq!(trusted.code, Some(0), "{}", trusted.stderr);
+}

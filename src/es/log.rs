@@ -3,6 +3,7 @@
 //! server). The rules (`domain::decide`, `apply`), the hash chain (`chain`, `store::append_with`)
 //! and `OrderView` are written once, above this trait: an engine only moves rows.
 
+use super::store::RawEvent;
 use super::{OrderView, StoredEvent, Tail};
 use crate::db::StepMark;
 use crate::domain::{Event, Metadata, Order, OrderId, Shapes};
@@ -94,4 +95,18 @@ pub trait LogTx {
     fn record_progress(&mut self, mark: &StepMark) -> anyhow::Result<()>;
 
     fn commit(self) -> anyhow::Result<()>;
+}
+
+/// A stored log as `eslab log`, `replay` and `verify` read it: every row exactly as stored,
+/// hash included, without decoding (a damaged log must be readable too), and the triggers
+/// that guard it.
+pub trait StoredLog: LogReads {
+    /// Every row, in event-id order.
+    fn for_each_row(
+        &self,
+        visit: &mut dyn FnMut(RawEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>;
+
+    /// Each trigger on `events`: its name, and its definition with what it runs, as SQL.
+    fn triggers(&self) -> anyhow::Result<Vec<(String, String)>>;
 }

@@ -9,7 +9,7 @@ pub mod store;
 pub mod view;
 
 use anyhow::Context;
-pub use log::{Log, LogReads, LogTx};
+pub use log::{Log, LogReads, LogTx, StoredLog};
 use orders::OrdersById;
 pub use store::{EventStore, Tail};
 pub use view::OrderView;

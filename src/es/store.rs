@@ -7,7 +7,7 @@ use rusqlite::{
     Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter,
 };
 
-use super::log::{Log, LogReads, LogTx};
+use super::log::{Log, LogReads, LogTx, StoredLog};
 use super::{OrderView, StoredEvent, chain};
 use crate::db::{self, Location, Schema, StepMark};
 use crate::domain::{Actor, Event, Metadata, Order, OrderId, Shapes, Timestamp, apply};
@@ -727,5 +727,18 @@ impl LogTx for Transaction<'_> {
 
     fn commit(self) -> anyhow::Result<()> {
         Ok(Transaction::commit(self)?)
+    }
+}
+
+impl StoredLog for EventStore {
+    fn for_each_row(
+        &self,
+        visit: &mut dyn FnMut(RawEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        EventStore::for_each_row(self, visit)
+    }
+
+    fn triggers(&self) -> anyhow::Result<Vec<(String, String)>> {
+        EventStore::triggers(self)
     }
 }

@@ -17,7 +17,10 @@ pub struct OrderView {
 
 impl OrderView {
     /// Replays the log (up to `until`, inclusive) into a new view.
-    pub fn rebuild(store: &impl LogReads, until: Option<u64>) -> anyhow::Result<OrderView> {
+    pub fn rebuild(
+        store: &(impl LogReads + ?Sized),
+        until: Option<u64>,
+    ) -> anyhow::Result<OrderView> {
         let mut view = OrderView::default();
         store.replay_into(&mut view, until)?;
         Ok(view)

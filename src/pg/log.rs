@@ -9,7 +9,7 @@ use super::out_of_range;
 use crate::db::StepMark;
 use crate::domain::{Event, Metadata, Order, OrderId, Shapes};
 use crate::es::chain;
-use crate::es::log::{Log, LogReads, LogTx};
+use crate::es::log::{Log, LogReads, LogTx, StoredLog};
 use crate::es::snapshot;
 use crate::es::store::{self, NewRow, RawEvent};
 use crate::es::{OrderView, StoredEvent, Tail};
@@ -42,11 +42,38 @@ impl PgLog {
         &self,
         mut visit: impl FnMut(RawEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let mut client = self.client.borrow_mut();
-        for row in client.query(&format!("{SELECT_EVENTS} ORDER BY event_id"), &[])? {
+        let rows = self
+            .client
+            .borrow_mut()
+            .query(&format!("{SELECT_EVENTS} ORDER BY event_id"), &[])?;
+        for row in rows {
             visit(raw_event(&row)?)?;
         }
         Ok(())
+    }
+}
+
+impl StoredLog for PgLog {
+    fn for_each_row(
+        &self,
+        visit: &mut dyn FnMut(RawEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        PgLog::for_each_row(self, visit)
+    }
+
+    /// The enabled triggers on the room's `events`, each as its definition (the room's schema
+    /// left out, as SQLite names no schema) followed by the body of the function it runs.
+    fn triggers(&self) -> anyhow::Result<Vec<(String, String)>> {
+        let rows = self.client.borrow_mut().query(
+            "SELECT t.tgname::text, \
+                    replace(pg_get_triggerdef(t.oid), quote_ident(current_schema()) || '.', '') \
+                    || ' ' || p.prosrc \
+             FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid \
+             WHERE t.tgrelid = 'events'::regclass AND NOT t.tgisinternal AND t.tgenabled <> 'D' \
+             ORDER BY t.tgname",
+            &[],
+        )?;
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
     }
 }
 
