@@ -857,3 +857,87 @@ fn log_replay_and_verify_read_a_room_as_a_folder() {
     let trusted = run(["log", "--trust"].into_iter().chain(room.args()));
     assert_eq!(trusted.code, Some(0), "{}", trusted.stderr);
 }
+
+/// The server ends the run's connections mid-run (as a restart or a dropped network would):
+/// eslab stops with a clear error naming the step, exit 2; the room's log still verifies
+/// (no command half-written); and the same run with --continue reconnects and finishes, the
+/// room then holding exactly what an uninterrupted run holds.
+#[test]
+fn a_server_that_goes_away_mid_run_leaves_nothing_half_written() {
+    let room = new_room("cut");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.json");
+    common::write_generated(
+        common::Env::Clean,
+        &file,
+        &["--orders", "300", "--changes", "2"],
+    );
+    let file = common::path_str(&file);
+    let whole: serde_json::Value = common::json(["run", file, "--format", "json"]);
+
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_eslab"))
+        .args(["run", file, "--format", "json"])
+        .args(room.args())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut admin = room.admin();
+    let role = format!("eslab_room_{}", room.name);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let events: i64 = admin
+            .query_one("SELECT count(*) FROM events", &[])
+            .unwrap()
+            .get(0);
+        if events >= 50 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never got going"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let ended: i64 = admin
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = $1",
+            &[&role],
+        )
+        .unwrap()
+        .get(0);
+    assert!(ended >= 1, "no connection of the run to end");
+    let cut: Output = child.wait_with_output().unwrap().into();
+    assert_eq!(cut.code, Some(2), "{}", cut.stderr);
+    assert!(
+        cut.stderr.starts_with("eslab: error: step ") && cut.stderr.contains(" failed on "),
+        "{}",
+        cut.stderr
+    );
+    let verified = run(["verify"].into_iter().chain(room.args()));
+    assert_eq!(verified.code, Some(0), "{}", verified.stdout_text());
+
+    let resumed = run(["run", file, "--format", "json", "--continue"]
+        .into_iter()
+        .chain(room.args()));
+    assert_eq!(resumed.code, Some(0), "{}", resumed.stderr);
+    let resumed: serde_json::Value = serde_json::from_slice(&resumed.stdout).unwrap();
+    assert_eq!(resumed["summary"]["storage"], whole["summary"]["storage"]);
+    let replayed = |args: Vec<&str>| run(args).stdout_text();
+    assert_eq!(
+        replayed(
+            ["replay", "--format", "json"]
+                .into_iter()
+                .chain(room.args())
+                .collect()
+        ),
+        {
+            let db = dir.path().join("db");
+            let db = common::path_str(&db);
+            let ok = run(["run", file, "--format", "json", "--db-dir", db]);
+            assert_eq!(ok.code, Some(0), "{}", ok.stderr);
+            replayed(vec!["replay", "--format", "json", "--db-dir", db])
+        },
+        "the resumed room replays to the states of an uninterrupted run"
+    );
+}
