@@ -86,9 +86,8 @@ pub struct Services {
     pub es: Option<EventSourcedService>,
     /// Both designs in a room on a server, instead of the two above.
     pub room: Option<pg::RoomServices>,
-    /// Skip the steps each database records as done (`--continue`).
-    resume: bool,
-    /// Record each step as done: only files can be carried on from.
+    /// Record each step as done, and skip those a database records as done: only files and
+    /// rooms can be carried on from (`--continue`), or written by two runs at once.
     marks: bool,
 }
 
@@ -113,7 +112,6 @@ impl Services {
                 crud: None,
                 es: None,
                 room: Some(room),
-                resume: storage.resume,
                 marks: true,
             });
         }
@@ -160,7 +158,6 @@ impl Services {
             crud,
             es,
             room: None,
-            resume: storage.resume,
             marks: storage.db_dir.is_some(),
         })
     }
@@ -322,14 +319,21 @@ impl Clock {
 /// its record, which the caller keeps or writes out and drops. Only the summary is kept, so
 /// a run's memory does not grow with its steps. The designs are passed to each call, so a
 /// live session can own both them and its run.
+///
+/// A step of the scenario is known by its number in the scenario, under the scenario's
+/// fingerprint: each design records it as done in the transaction that does it, and skips it
+/// if its database says it is done, asked in that same transaction. A step typed in
+/// `eslab live` is no step of the scenario: it is always new, so always run, and never
+/// recorded as one.
 pub struct Run {
     fingerprint: String,
     clock: Clock,
     marks: bool,
-    /// Per design, the steps an earlier run did (`--continue`).
-    done: Vec<u64>,
-    /// The number of the step to run next, from 1.
+    /// The number of the step to run next, from 1, typed or not: what the step is shown as,
+    /// and where its time and causation come from.
     next: usize,
+    /// The scenario's steps run so far, typed ones left out.
+    scenario_steps: u64,
     summary: SummaryBuilder,
 }
 
@@ -341,39 +345,45 @@ pub struct RunEnd {
 
 impl Run {
     /// Starts a run of the scenario with this fingerprint (`Scenario::fingerprint`): it marks
-    /// each step done under it, and with `--continue` skips what the databases say is done.
+    /// each step done under it, and skips what the databases say is done. Each database says
+    /// so for itself, step by step: a run killed between the two designs' commits leaves
+    /// them a step apart, and each carries on from its own.
     pub fn start(services: &mut Services, fingerprint: &str, clock: Clock) -> anyhow::Result<Run> {
-        // With --continue, each database says how far it got: a run killed between the two
-        // designs' commits leaves them a step apart, and each carries on from its own.
-        let done: Vec<u64> = if services.resume {
-            services
-                .each()
-                .iter()
-                .map(|s| s.steps_done(fingerprint))
-                .collect::<anyhow::Result<_>>()?
-        } else {
-            vec![0; services.each().len()]
-        };
         let compared = services.each().len() > 1;
         Ok(Run {
             fingerprint: fingerprint.to_string(),
             clock,
             marks: services.marks,
-            done,
             next: 1,
+            scenario_steps: 0,
             summary: SummaryBuilder::new(compared),
         })
     }
 
-    /// Runs the next step on every design.
+    /// Runs the scenario's next step on every design.
     pub fn step(&mut self, services: &mut Services, step: Step) -> anyhow::Result<StepRecord> {
+        self.scenario_steps += 1;
+        let mark = self.marks.then(|| StepMark {
+            scenario: self.fingerprint.clone(),
+            step: self.scenario_steps,
+        });
+        self.run_step(services, step, mark)
+    }
+
+    /// Runs a step typed in `eslab live` on every design, as the next step: never skipped as
+    /// done, never recorded as a step of the scenario.
+    pub fn typed(&mut self, services: &mut Services, step: Step) -> anyhow::Result<StepRecord> {
+        self.run_step(services, step, None)
+    }
+
+    fn run_step(
+        &mut self,
+        services: &mut Services,
+        step: Step,
+        mark: Option<StepMark>,
+    ) -> anyhow::Result<StepRecord> {
         let number = self.next;
         self.next += 1;
-        let mark = StepMark {
-            scenario: self.fingerprint.clone(),
-            step: number as u64,
-        };
-        let marks = self.marks;
         let metadata = match &step.action {
             Action::Command(_) => Some(
                 self.clock
@@ -383,23 +393,13 @@ impl Run {
             _ => None,
         };
         let mut results = Vec::new();
-        for (service, &done) in services.each().into_iter().zip(&self.done) {
+        for service in services.each() {
             let backend = service.backend();
-            if number as u64 <= done {
-                results.push(StepResult {
-                    backend,
-                    outcome: Outcome::NotApplicable {
-                        why: Inapplicable::DoneEarlier,
-                    },
-                });
-                continue;
-            }
-            let mark = marks.then_some(&mark);
-            let outcome =
-                perform(service, &step.action, metadata.as_ref(), mark).with_context(|| {
+            let outcome = perform(service, &step.action, metadata.as_ref(), mark.as_ref())
+                .with_context(|| {
                     format!("step {number} ({}) failed on {backend}", step.action.name())
                 })?;
-            if let Some(expect) = &step.expect {
+            if let Some(expect) = step.expect.as_ref().filter(|_| !outcome.done_earlier()) {
                 let checked = expect::evaluate(number, backend, expect, &outcome);
                 self.summary.expectations.checked += usize::from(checked.checked);
                 self.summary.expectations.failures.extend(checked.failures);
@@ -441,12 +441,23 @@ impl Run {
     }
 }
 
+/// Does one step on one design. A command and a deploy ask their design, inside the
+/// transaction that does them, whether the step is done already; a question and a view
+/// operation, which write nothing the step's progress covers, ask it just before.
 fn perform(
     service: &mut dyn OrderService,
     action: &Action,
     metadata: Option<&Metadata>,
     mark: Option<&StepMark>,
 ) -> anyhow::Result<Outcome> {
+    let done_earlier = Outcome::NotApplicable {
+        why: Inapplicable::DoneEarlier,
+    };
+    if let (Action::Question(_) | Action::View(_), Some(mark)) = (action, mark)
+        && service.is_done(mark)?
+    {
+        return Ok(done_earlier);
+    }
     Ok(match action {
         Action::Command(command) => match service.execute(command, metadata, mark)? {
             CommandOutcome::Applied { change, caveats } => {
@@ -469,6 +480,7 @@ fn perform(
                 rejection,
                 evidence,
             },
+            CommandOutcome::DoneEarlier => done_earlier,
         },
         Action::Question(question) => service.ask(question)?,
         Action::View(view_action) => match (service.read_model(), view_action) {
@@ -479,7 +491,7 @@ fn perform(
                 why: Inapplicable::NoView,
             },
         },
-        Action::Deploy(DeployAction::Deploy(deploy)) => service.deploy(deploy)?,
+        Action::Deploy(DeployAction::Deploy(deploy)) => service.deploy(deploy, mark)?,
     })
 }
 
@@ -533,14 +545,7 @@ impl SummaryBuilder {
             }
             Action::Command(_) => {
                 self.commands += 1;
-                let done_earlier = step.results.iter().all(|r| {
-                    matches!(
-                        r.outcome,
-                        Outcome::NotApplicable {
-                            why: Inapplicable::DoneEarlier
-                        }
-                    )
-                });
+                let done_earlier = step.results.iter().all(|r| r.outcome.done_earlier());
                 self.commands_done_earlier += usize::from(done_earlier);
             }
             Action::View(_) | Action::Deploy(_) => {}

@@ -185,6 +185,10 @@ pub enum CommandOutcome {
         rejection: Rejection,
         evidence: Option<Evidence>,
     },
+    /// The step this command belongs to was done already (by an earlier run, or another run
+    /// at the same time), as the store said inside the transaction that would have done it;
+    /// nothing was written.
+    DoneEarlier,
 }
 
 /// Where a design read an order's state from.
@@ -370,6 +374,16 @@ impl Agreement {
 }
 
 impl Outcome {
+    /// Whether the step was skipped: an earlier run, or another one at the same time, did it.
+    pub fn done_earlier(&self) -> bool {
+        matches!(
+            self,
+            Outcome::NotApplicable {
+                why: Inapplicable::DoneEarlier
+            }
+        )
+    }
+
     /// The order state this outcome answers, if it answers one.
     pub fn state(&self) -> Option<&OrderState> {
         match self {
@@ -454,8 +468,9 @@ pub trait OrderService {
 
     /// Decides and stores one command, in one transaction, with who issued it and when
     /// (`metadata`: none for a bare command, as a benchmark sends). With a `mark`, the same
-    /// transaction records that the step is done, so `--continue` can carry on after an
-    /// interruption.
+    /// transaction first asks whether the step is done already (then it writes nothing and
+    /// answers `DoneEarlier`), and records that it is done, so `--continue` carries on after
+    /// an interruption and two runs at once never do a step twice.
     fn execute(
         &mut self,
         command: &Command,
@@ -463,8 +478,8 @@ pub trait OrderService {
         mark: Option<&StepMark>,
     ) -> anyhow::Result<CommandOutcome>;
 
-    /// How many steps of the scenario with this fingerprint this design's storage has done.
-    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64>;
+    /// Whether this design's storage records the step as done (`db::is_done`).
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool>;
 
     /// Answers a question from wherever this design reads, or says it cannot.
     fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome>;
@@ -473,8 +488,9 @@ pub trait OrderService {
     fn storage(&self) -> anyhow::Result<StorageSummary>;
 
     /// A new release of the code: from now on, `deploy.event` is written in shape
-    /// `deploy.version`. Each design does what it must to keep the new shape.
-    fn deploy(&mut self, deploy: &Deploy) -> anyhow::Result<Outcome>;
+    /// `deploy.version`. Each design does what it must to keep the new shape, in its storage,
+    /// so that whoever writes next writes that shape. A `mark` works as for `execute`.
+    fn deploy(&mut self, deploy: &Deploy, mark: Option<&StepMark>) -> anyhow::Result<Outcome>;
 
     /// The read model this design answers queries from, if it has one that can go down
     /// and be rebuilt. CRUD has none: its queries read the table.

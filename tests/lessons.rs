@@ -119,8 +119,8 @@ fn a_log_written_before_shapes_existed_is_carried_on_and_still_verifies() {
     assert_eq!(migrated["outcome"], "migrated");
     assert_eq!(migrated["rows_filled"], 2);
 
-    // Upgraded in place to schema 5; the old rows are exactly as written, the new ones follow.
-    assert_eq!(user_version(&events_file(&dir)), 5);
+    // Upgraded in place to schema 6; the old rows are exactly as written, the new ones follow.
+    assert_eq!(user_version(&events_file(&dir)), 6);
     let now = select(
         &events_file(&dir),
         "SELECT event_id, payload, hash FROM events ORDER BY event_id",
@@ -328,6 +328,138 @@ fn a_bad_deploy_is_an_input_error_naming_its_step() {
         assert!(stderr.contains(expected), "{stderr}");
         assert!(stderr.contains("scenario.json:3:"), "{stderr}");
     }
+}
+
+/// (shape, payload) of every stored event.
+fn payloads(dir: &Path) -> Vec<(i64, String)> {
+    select(
+        &events_file(dir),
+        "SELECT schema_version, payload FROM events ORDER BY event_id",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// Issue 16, item 2: a deploy is a fact of the store. A later run on the folder, and
+/// `eslab live` on it, write what was deployed; a store whose deployments say something this
+/// eslab does not know is refused, naming it; a store of schema 5 (before deployments were
+/// kept) is upgraded when carried on.
+#[test]
+fn a_deploy_is_kept_by_the_store_for_every_later_writer() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("D");
+    let d = path_str(&dir);
+    json(["run", "schema-evolution", "--db-dir", d, "--format", "json"]);
+    let later = write_scenario(
+        tmp.path(),
+        "later.json",
+        &json!({"title": "a later run", "first_event_id": 2001, "steps": [
+            place_order("B2", "Carol", 2, 30),
+            {"change_quantity": {"order_id": "B2", "quantity": 3, "reason": "a third pen"}}
+        ]}),
+    );
+    let run = json([
+        "run",
+        path_str(&later),
+        "--db-dir",
+        d,
+        "--continue",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        run["summary"]["gap_steps"],
+        json!([]),
+        "both keep the reason"
+    );
+    let typed = eslab()
+        .args(["live", "--empty", "--db-dir", d, "--continue"])
+        .write_stdin("change B2 4\n")
+        .output()
+        .unwrap();
+    assert!(typed.status.success(), "{typed:?}");
+    let events = payloads(&dir);
+    assert_eq!(
+        events[4..],
+        [
+            (
+                1,
+                r#"{"customer":"Carol","product":"Book","quantity":2,"unit_price":"30.00"}"#.into()
+            ),
+            (2, r#"{"quantity":3,"reason":"a third pen"}"#.into()),
+            (2, r#"{"quantity":4}"#.into()),
+        ]
+    );
+    assert_eq!(
+        json(["verify", "--db-dir", d, "--format", "json"])["holds"],
+        true
+    );
+
+    // A deployments table naming a shape this eslab does not have is refused, not guessed.
+    let bad = tmp.path().join("bad");
+    std::fs::create_dir(&bad).unwrap();
+    for file in ["events.sqlite3", "crud.sqlite3"] {
+        std::fs::copy(dir.join(file), bad.join(file)).unwrap();
+    }
+    Connection::open(events_file(&bad))
+        .unwrap()
+        .execute("UPDATE deployments SET version = 9", [])
+        .unwrap();
+    let before = folder_snapshot(&bad);
+    let stderr = input_error([
+        "run",
+        path_str(&later),
+        "--db-dir",
+        path_str(&bad),
+        "--continue",
+    ]);
+    assert_contains_all(
+        &stderr,
+        &[
+            "the deployments table says ModifyOrderEvent is written in shape 9",
+            "ModifyOrderEvent has shapes 1 to 2, not 9",
+        ],
+    );
+    assert_eq!(
+        folder_snapshot(&bad),
+        before,
+        "a refused store is left as it was"
+    );
+
+    // A store of schema 5, as the eslab before this one left it: no deployments table.
+    let old = tmp.path().join("old");
+    let o = path_str(&old);
+    json(["run", "bob", "--db-dir", o, "--format", "json"]);
+    Connection::open(events_file(&old))
+        .unwrap()
+        .execute_batch("DROP TABLE deployments; PRAGMA user_version = 5;")
+        .unwrap();
+    assert_eq!(
+        json(["verify", "--db-dir", o, "--format", "json"])["holds"],
+        true
+    );
+    let deploy = write_scenario(
+        tmp.path(),
+        "deploy.json",
+        &json!({"title": "deploy", "steps": [
+            {"deploy": {"event": "ModifyOrderEvent", "version": 2}}
+        ]}),
+    );
+    json([
+        "run",
+        path_str(&deploy),
+        "--db-dir",
+        o,
+        "--continue",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(user_version(&events_file(&old)), 6);
+    let deployed: Vec<(String, i64)> = select(
+        &events_file(&old),
+        "SELECT event_type, version FROM deployments",
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    );
+    assert_eq!(deployed, [("ModifyOrderEvent".to_string(), 2)]);
 }
 
 #[test]
@@ -933,7 +1065,7 @@ fn a_log_of_two_shapes_written_before_who_and_when_verifies_and_carries_on() {
         "json",
     ]);
     assert_eq!(run["summary"]["expectations"]["failures"], json!([]));
-    assert_eq!(user_version(&events_file(&dir)), 5);
+    assert_eq!(user_version(&events_file(&dir)), 6);
     assert_eq!(user_version(&dir.join("crud.sqlite3")), 4);
     // The old events read back as written, with their shapes and no metadata.
     let old = step_result(&run, 5, "es")["events"].as_array().unwrap();

@@ -157,6 +157,107 @@ fn live_refuses_existing_databases_unless_told_to_continue() {
     assert_contains_all(&stdout, &["done by an earlier run", "✗ rejected"]);
 }
 
+/// The order ids CRUD holds in a `--db-dir` folder, and the (stream, event type) of every
+/// event the log holds, in order.
+fn stored(dir: &Path) -> (Vec<String>, Vec<(String, String)>) {
+    let rows = common::db::select(
+        &common::db::crud_file(dir),
+        "SELECT order_id FROM orders ORDER BY order_id",
+        |r| r.get(0),
+    );
+    let events = common::db::event_rows(dir)
+        .into_iter()
+        .map(|e| (e.1, e.3))
+        .collect();
+    (rows, events)
+}
+
+/// Issue 16, item 1: a command typed in a continued session is a new command, whatever its
+/// place in the session: it is stored, never shown as "done by an earlier run".
+#[test]
+fn a_command_typed_in_a_continued_empty_session_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("D");
+    let d = path_str(&db);
+    let (code, _, stderr) = live_in(
+        dir.path(),
+        &["--empty", "--db-dir", d],
+        "place A1 Bob Book 5 10
+",
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stdout, stderr) = live_in(
+        dir.path(),
+        &["--empty", "--db-dir", d, "--continue"],
+        "place B1 Ann Pen 2 3
+query B1
+",
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stdout.contains("done by an earlier run"), "{stdout}");
+    assert!(!stdout.contains("Nothing was left to run"), "{stdout}");
+    assert_contains_all(&stdout, &["answers B1 Placed", "ES keeps 2 events"]);
+    let (rows, events) = stored(&db);
+    assert_eq!(rows, ["A1", "B1"]);
+    assert_eq!(
+        events,
+        [
+            ("A1".into(), "NewOrderEvent".into()),
+            ("B1".into(), "NewOrderEvent".into())
+        ]
+    );
+}
+
+/// Issue 16, item 1: with a scenario, `--continue` skips the scenario's steps an earlier
+/// session did, and runs every typed command, although earlier sessions typed commands at
+/// the same places.
+#[test]
+fn a_continued_scenario_session_skips_its_steps_and_runs_every_typed_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("D");
+    let d = path_str(&db);
+    let (code, _, stderr) = live_in(
+        dir.path(),
+        &["bob", "--db-dir", d],
+        "place B1 Ann Pen 2 3
+place C1 Cy Cup 1 4
+",
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stdout, stderr) = live_in(
+        dir.path(),
+        &["bob", "--db-dir", d, "--continue"],
+        "place D1 Di Dye 3 1
+pay B1 6
+query D1
+",
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    // Bob's three commands were done by the first session; nothing else was.
+    assert_eq!(
+        stdout.matches("done by an earlier run").count(),
+        2 * 3,
+        "{stdout}"
+    );
+    assert_contains_all(&stdout, &["answers D1 Placed", "B1 Paid"]);
+    let (rows, events) = stored(&db);
+    assert_eq!(rows, ["A1", "B1", "C1", "D1"]);
+    let types: Vec<&str> = events.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "NewOrderEvent",
+            "ModifyOrderEvent",
+            "OrderPaymentEvent",
+            "NewOrderEvent",
+            "NewOrderEvent",
+            "NewOrderEvent",
+            "OrderPaymentEvent"
+        ]
+    );
+    assert_eq!(events[6].0, "B1");
+}
+
 fn ok_in(dir: &Path, args: &[&str]) -> String {
     let out = eslab().current_dir(dir).args(args).output().unwrap();
     assert!(

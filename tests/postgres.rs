@@ -395,7 +395,7 @@ fn a_deployed_shape_is_written_and_read_back(engine: Engine) {
         version: 2,
     };
     assert_eq!(
-        es(&mut services).deploy(&deploy).unwrap(),
+        es(&mut services).deploy(&deploy, None).unwrap(),
         Outcome::Deployed {
             event_type: "ModifyOrderEvent".into(),
             from: 1,
@@ -414,37 +414,76 @@ fn a_deployed_shape_is_written_and_read_back(engine: Engine) {
     assert_eq!(rows.last().unwrap().decode().unwrap(), events[0]);
     assert_chain_holds(&rows);
     assert!(matches!(
-        crud(&mut services).deploy(&deploy).unwrap(),
+        crud(&mut services).deploy(&deploy, None).unwrap(),
         Outcome::Migrated { rows_filled: 1, .. }
     ));
     assert_eq!(
-        crud(&mut services).deploy(&deploy).unwrap(),
+        crud(&mut services).deploy(&deploy, None).unwrap(),
         Outcome::NotApplicable {
             why: Inapplicable::TableUnchanged
         }
     );
 }
 
-/// A step's progress commits with its command, per design, and only moves forward.
+/// A step's progress commits with its command, per design; whether a step is done is asked
+/// inside the transaction that would do it, so a step done (by anyone) is never done again.
 fn progress_commits_with_each_step(engine: Engine) {
     let place_at = Place::new(engine);
-    let mut services = place_at.open(false);
+    let (mut services, mut other) = (place_at.open(false), place_at.open(false));
     let mark = |step| StepMark {
         scenario: "a-fingerprint".into(),
         step,
     };
-    es(&mut services)
-        .execute(&place(), None, Some(&mark(2)))
-        .unwrap();
-    es(&mut services)
-        .execute(&place(), None, Some(&mark(1)))
-        .unwrap(); // rejected: a duplicate, and progress stays at 2
+    appended(
+        es(&mut services)
+            .execute(&place(), None, Some(&mark(2)))
+            .unwrap(),
+    );
+    // Step 1 comes before the step done: done, by the order steps go in. Nothing written.
+    assert_eq!(
+        es(&mut other)
+            .execute(&change(9, None, None), None, Some(&mark(1)))
+            .unwrap(),
+        CommandOutcome::DoneEarlier
+    );
     crud(&mut services)
         .execute(&place(), None, Some(&mark(3)))
         .unwrap();
-    assert_eq!(es(&mut services).steps_done("a-fingerprint").unwrap(), 2);
-    assert_eq!(crud(&mut services).steps_done("a-fingerprint").unwrap(), 3);
-    assert_eq!(es(&mut services).steps_done("another").unwrap(), 0);
+    assert!(es(&mut other).is_done(&mark(2)).unwrap());
+    assert!(!es(&mut other).is_done(&mark(3)).unwrap());
+    assert!(crud(&mut other).is_done(&mark(3)).unwrap());
+    let another = StepMark {
+        scenario: "another".into(),
+        step: 1,
+    };
+    assert!(!es(&mut services).is_done(&another).unwrap());
+    assert_eq!(es(&mut services).storage().unwrap().count, 1);
+    // `other` writes, and so caches what it knows of the log, the shapes included.
+    appended(
+        es(&mut other)
+            .execute(&change(6, None, None), None, None)
+            .unwrap(),
+    );
+    // A deploy is a step too: done once, whoever asks again.
+    let deploy = Deploy {
+        event: "ModifyOrderEvent".into(),
+        version: 2,
+    };
+    let deployed = es(&mut services).deploy(&deploy, Some(&mark(4))).unwrap();
+    assert!(matches!(deployed, Outcome::Deployed { .. }), "{deployed:?}");
+    assert_eq!(
+        es(&mut other).deploy(&deploy, Some(&mark(4))).unwrap(),
+        Outcome::NotApplicable {
+            why: Inapplicable::DoneEarlier
+        }
+    );
+    // And the other connection writes the deployed shape: the room says so, not a process.
+    let events = appended(
+        es(&mut other)
+            .execute(&change(7, None, Some("a gift")), None, None)
+            .unwrap(),
+    );
+    assert_eq!(events[0].schema_version, 2);
 }
 
 /// Every bundled scenario prints the same bytes, and exits the same, in memory and in a room.

@@ -865,3 +865,298 @@ fn without_continue_a_second_run_refuses_and_changes_nothing() {
         assert_eq!(folder_snapshot(&dir), before, "{args:?} changed the folder");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// d. Each step once: what a deploy left, two runs of one scenario at once, typed commands
+// (issue 16, items 1 to 3)
+
+/// Kills `child` as soon as the database `db_file` records `at_least` steps of the scenario
+/// with this fingerprint done; returns the steps done then, or `None` if it finished first.
+fn kill_once_done(
+    mut child: Child,
+    db_file: &Path,
+    fingerprint: &str,
+    at_least: u64,
+) -> Option<u64> {
+    loop {
+        if progress_so_far(db_file, fingerprint) >= at_least {
+            let _ = child.kill(); // SIGKILL; it may have finished meanwhile
+            let killed = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&killed.stderr);
+            assert!(
+                killed.status.success() || killed.status.code().is_none(),
+                "it failed on its own: {stderr}"
+            );
+            return killed
+                .status
+                .code()
+                .is_none()
+                .then(|| progress(db_file, fingerprint));
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "it failed on its own");
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// One order placed, then `changes` quantity changes, each with its reason; after the place,
+/// `deploy` if given.
+fn changes_scenario(title: &str, changes: usize, deploy: bool) -> Value {
+    let mut steps = vec![json!({"place_order": {"order_id": "A1", "customer": "Bob",
+        "product": "Book", "quantity": 1, "unit_price": 10}})];
+    if deploy {
+        steps.push(json!({"deploy": {"event": "ModifyOrderEvent", "version": 2}}));
+    }
+    for i in 0..changes {
+        steps.push(
+            json!({"change_quantity": {"order_id": "A1", "quantity": i % 97 + 2,
+            "reason": format!("change {i}")}}),
+        );
+    }
+    json!({"title": title, "steps": steps})
+}
+
+/// Issue 16, item 2: a run killed after a `deploy` and carried on writes what was deployed,
+/// and its log is the uninterrupted run's, hash for hash. The kill waits for the deploy and
+/// a change after it to be committed; a run that finished first is tried again, longer.
+#[test]
+fn a_run_killed_after_a_deploy_carries_on_in_the_deployed_shape() {
+    for changes in [2_000, 20_000, 100_000] {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("deploy.json");
+        write_json(
+            &file,
+            &changes_scenario("deploy, then change", changes, true),
+        );
+        let fingerprint = fingerprint_of(&file);
+        let (reference, killed) = (tmp.path().join("A"), tmp.path().join("B"));
+        let f = path_str(&file);
+        fn args<'a>(f: &'a str, dir: &'a Path) -> Vec<&'a str> {
+            vec!["run", f, "--db-dir", path_str(dir), "--format", "json"]
+        }
+        run_json(&args(f, &reference));
+        let child = spawn(&args(f, &killed), Stdio::null());
+        // Step 2 is the deploy: wait until a change after it is in.
+        let Some(done) = kill_once_done(child, &events_file(&killed), &fingerprint, 3) else {
+            eprintln!("note: the run of {changes} changes finished first; trying a longer one");
+            continue;
+        };
+        assert!(
+            done >= 3 && done < changes as u64 + 2,
+            "killed after {done} steps"
+        );
+        let mut continued = args(f, &killed);
+        continued.push("--continue");
+        let carried = run_json(&continued);
+        assert_eq!(
+            carried["summary"]["gap_steps"],
+            json!([]),
+            "both keep every reason"
+        );
+
+        let stored = event_rows(&killed);
+        assert_eq!(stored.len(), changes + 1);
+        for (n, row) in stored.iter().enumerate().skip(1) {
+            assert_eq!(
+                row.4,
+                json!({"quantity": (n - 1) % 97 + 2, "reason": format!("change {}", n - 1)})
+                    .to_string(),
+                "event {} is written in the deployed shape, its reason kept",
+                row.0
+            );
+        }
+        assert_eq!(
+            stored,
+            event_rows(&reference),
+            "the uninterrupted run's log"
+        );
+        let (code, verdict) = verify(&killed);
+        assert_eq!(code, Some(0));
+        assert_eq!(
+            verdict.unwrap()["head"],
+            verify(&reference).1.unwrap()["head"]
+        );
+        let reasons = |dir: &Path| -> Vec<String> {
+            select(&crud_file(dir), "SELECT change_reason FROM orders", |r| {
+                r.get(0)
+            })
+        };
+        assert_eq!(reasons(&killed), [format!("change {}", changes - 1)]);
+        return;
+    }
+    panic!("every run finished before it could be killed after its deploy");
+}
+
+/// Issue 16, item 3: two `eslab run same.json --continue` at once on one folder do each step
+/// once between them: every step is applied by exactly one of the two, on each design, and
+/// the log holds exactly the events the scenario asks for. Tried again, longer, until the two
+/// runs overlap (each applied some steps); the assertions hold whether or not they do.
+#[test]
+fn two_runs_of_one_scenario_at_once_do_each_step_once() {
+    for changes in [300, 3_000, 30_000] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("ss");
+        let file = tmp.path().join("same.json");
+        write_json(&file, &changes_scenario("same", changes, false));
+        let traces = run_at_once(&[file.clone(), file.clone()], &dir);
+        let steps = changes + 1;
+        for backend in ["crud", "es"] {
+            let outcomes: Vec<Vec<&Value>> = traces
+                .iter()
+                .map(|trace| results_of(trace, backend))
+                .collect();
+            for step in 0..steps {
+                let applied: Vec<bool> = outcomes
+                    .iter()
+                    .map(|results| {
+                        let outcome = &results[step];
+                        assert!(
+                            outcome["outcome"] == "applied" || outcome["why"] == "done_earlier",
+                            "{backend} step {}: {outcome}",
+                            step + 1
+                        );
+                        outcome["outcome"] == "applied"
+                    })
+                    .collect();
+                assert_eq!(
+                    applied.iter().filter(|&&a| a).count(),
+                    1,
+                    "{backend} step {} applied by exactly one run: {applied:?}",
+                    step + 1
+                );
+            }
+        }
+        let rows = assert_log_is_the_union_of(&dir, 0, &traces);
+        assert_eq!(rows.len(), steps, "one event per step, none twice");
+        let quantities: Vec<Value> = rows
+            .iter()
+            .skip(1)
+            .map(|row| serde_json::from_str::<Value>(&row.4).unwrap()["quantity"].clone())
+            .collect();
+        let asked: Vec<Value> = (0..changes).map(|i| json!(i % 97 + 2)).collect();
+        assert_eq!(quantities, asked, "the changes in the scenario's order");
+        assert_eq!(crud_rows(&dir)["A1"].3, ((changes - 1) % 97 + 2) as i64);
+        let alone = tmp.path().join("alone");
+        run_json(&[
+            "run",
+            path_str(&file),
+            "--db-dir",
+            path_str(&alone),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(
+            rows,
+            event_rows(&alone),
+            "the log of one run alone, hash for hash"
+        );
+        let applied_by = |trace: &Value| appended_events(trace).len();
+        if traces.iter().all(|trace| applied_by(trace) > 0) {
+            return;
+        }
+        eprintln!("note: one run of {changes} changes did every step; trying a longer one");
+    }
+    panic!("the two runs never overlapped: the race was never exercised");
+}
+
+/// Issue 16, item 1, and the kill test of `eslab live`: sessions of a scenario on one folder,
+/// the first killed, the second (carrying on) killed too, the third finishing it: the log is
+/// the one `eslab run` writes uninterrupted, hash for hash. Then commands typed in two more
+/// continued sessions are each stored once, none taken for a step an earlier session did.
+#[test]
+fn live_sessions_killed_while_carrying_on_finish_exactly_and_run_what_is_typed() {
+    for orders in [100, 1_000, 10_000] {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("generated.json");
+        let o = orders.to_string();
+        write_generated(
+            Env::NoBacktrace,
+            &file,
+            &["--orders", &o, "--changes", "2", "--seed", "7"],
+        );
+        let (f, fingerprint) = (path_str(&file), fingerprint_of(&file));
+        let steps = orders as u64 * 4;
+        let reference = tmp.path().join("R");
+        run_json(&[
+            "run",
+            f,
+            "--db-dir",
+            path_str(&reference),
+            "--format",
+            "json",
+        ]);
+        let reference_rows = event_rows(&reference);
+        let dir = tmp.path().join("D");
+        let d = path_str(&dir);
+
+        let first = spawn(&["live", f, "--db-dir", d], Stdio::null());
+        let Some(first_done) = kill_once_done(first, &events_file(&dir), &fingerprint, 1) else {
+            eprintln!("note: a session of {steps} steps finished first; trying a longer one");
+            continue;
+        };
+        let second = spawn(&["live", f, "--db-dir", d, "--continue"], Stdio::null());
+        let Some(second_done) =
+            kill_once_done(second, &events_file(&dir), &fingerprint, first_done + 5)
+        else {
+            eprintln!("note: a session of {steps} steps finished first; trying a longer one");
+            continue;
+        };
+        assert!(
+            second_done < steps,
+            "killed after {second_done} of {steps} steps"
+        );
+        let rows = event_rows(&dir);
+        assert_eq!(
+            rows[..],
+            reference_rows[..rows.len()],
+            "a prefix of the reference"
+        );
+        assert_eq!(verify(&dir).0, Some(0));
+
+        let live = |input: &str| {
+            let out = common::eslab_in(Env::NoBacktrace)
+                .args(["live", f, "--db-dir", d, "--continue"])
+                .write_stdin(input)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let said = live("place Z1 Zed Zip 1 2\n");
+        assert!(said.contains("answers Z1 Placed"), "{said}");
+        let rows = event_rows(&dir);
+        assert_eq!(
+            rows[..reference_rows.len()],
+            reference_rows[..],
+            "the reference log"
+        );
+        assert_eq!(
+            rows.len(),
+            reference_rows.len() + 1,
+            "and the typed command, once"
+        );
+        let said = live("pay Z1 2\n");
+        assert!(said.contains("Z1 Paid"), "{said}");
+        let stored: Vec<(String, String)> = event_rows(&dir)[reference_rows.len()..]
+            .iter()
+            .map(|row| (row.1.clone(), row.3.clone()))
+            .collect();
+        assert_eq!(
+            stored,
+            [
+                ("Z1".to_string(), "NewOrderEvent".to_string()),
+                ("Z1".to_string(), "OrderPaymentEvent".to_string())
+            ]
+        );
+        assert_eq!(crud_rows(&dir)["Z1"].7, "Paid");
+        assert_eq!(verify(&dir).0, Some(0));
+        return;
+    }
+    panic!("every session finished before it could be killed");
+}

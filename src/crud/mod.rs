@@ -324,12 +324,8 @@ pub trait Rows {
     /// Whether the table has the column `deploy` adds (`REASON_COLUMN`).
     fn has_reason_column(&self) -> anyhow::Result<bool>;
 
-    /// Adds `REASON_COLUMN`, filled with `REASON_DEFAULT`, in one transaction; returns how
-    /// many rows it filled.
-    fn add_reason_column(&mut self) -> anyhow::Result<u64>;
-
-    /// How many steps of the scenario with this fingerprint the database has done.
-    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64>;
+    /// Whether the database records the step as done (`db::is_done`).
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool>;
 }
 
 /// What a command does inside its write transaction.
@@ -351,8 +347,17 @@ pub trait RowsTx {
     /// Who wrote the row, and when.
     fn set_written(&mut self, order_id: &OrderId, metadata: &Metadata) -> anyhow::Result<()>;
 
+    /// Whether the step is done already, asked in this transaction (`db::is_done`).
+    fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool>;
+
     /// Records that a scenario's step is done, in this transaction.
     fn record_progress(&mut self, mark: &StepMark) -> anyhow::Result<()>;
+
+    /// Whether the table has `REASON_COLUMN` now.
+    fn has_reason_column(&mut self) -> anyhow::Result<bool>;
+
+    /// Adds `REASON_COLUMN`, filled with `REASON_DEFAULT`; returns how many rows it filled.
+    fn add_reason_column(&mut self) -> anyhow::Result<u64>;
 
     fn commit(self) -> anyhow::Result<()>;
 }
@@ -429,18 +434,8 @@ impl Rows for SqliteRows {
         has_column(&self.conn, "orders", REASON_COLUMN)
     }
 
-    fn add_reason_column(&mut self) -> anyhow::Result<u64> {
-        let tx = self.begin()?;
-        tx.execute_batch(&format!(
-            "ALTER TABLE orders ADD COLUMN {REASON_COLUMN} TEXT NOT NULL DEFAULT '{REASON_DEFAULT}'"
-        ))?;
-        let rows: i64 = tx.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
-        tx.commit()?;
-        Ok(rows as u64)
-    }
-
-    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64> {
-        db::steps_done(&self.conn, scenario)
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool> {
+        db::is_done(&self.conn, mark)
     }
 }
 
@@ -532,8 +527,24 @@ impl RowsTx for rusqlite::Transaction<'_> {
         Ok(())
     }
 
+    fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool> {
+        db::is_done(self, mark)
+    }
+
     fn record_progress(&mut self, mark: &StepMark) -> anyhow::Result<()> {
         db::record_progress(self, mark)
+    }
+
+    fn has_reason_column(&mut self) -> anyhow::Result<bool> {
+        has_column(self, "orders", REASON_COLUMN)
+    }
+
+    fn add_reason_column(&mut self) -> anyhow::Result<u64> {
+        self.execute_batch(&format!(
+            "ALTER TABLE orders ADD COLUMN {REASON_COLUMN} TEXT NOT NULL DEFAULT '{REASON_DEFAULT}'"
+        ))?;
+        let rows: i64 = self.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
+        Ok(rows as u64)
     }
 
     fn commit(self) -> anyhow::Result<()> {
@@ -682,8 +693,21 @@ impl<R: Rows> OrderService for CrudStore<R> {
         metadata: Option<&Metadata>,
         mark: Option<&StepMark>,
     ) -> anyhow::Result<CommandOutcome> {
-        let (locking, reason_column) = (self.locking, self.reason_column);
         let mut tx = self.rows.begin()?;
+        // Asked inside the transaction that would do the step: another run on this table
+        // may have done it since this one started.
+        if let Some(mark) = mark
+            && tx.is_done(mark)?
+        {
+            return Ok(CommandOutcome::DoneEarlier);
+        }
+        // Another process may have migrated the table since this one looked: asked again
+        // where it matters, a reason to keep and no column known for it.
+        let has_reason = matches!(command, Command::ChangeQuantity(c) if c.reason.is_some());
+        if has_reason && !self.reason_column {
+            self.reason_column = tx.has_reason_column()?;
+        }
+        let (locking, reason_column) = (self.locking, self.reason_column);
         let outcome =
             CrudStore::<R>::write_command(&mut tx, locking, reason_column, command, metadata)?;
         if let Some(mark) = mark {
@@ -693,8 +717,8 @@ impl<R: Rows> OrderService for CrudStore<R> {
         Ok(outcome)
     }
 
-    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64> {
-        self.rows.steps_done(scenario)
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool> {
+        self.rows.is_done(mark)
     }
 
     fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome> {
@@ -753,24 +777,38 @@ impl<R: Rows> OrderService for CrudStore<R> {
     }
 
     /// A migration, in place: the new column is added to every row, filled with a default,
-    /// since what each row would have said was never recorded.
-    fn deploy(&mut self, deploy: &Deploy) -> anyhow::Result<Outcome> {
+    /// since what each row would have said was never recorded. The column is the table's own
+    /// record of the deploy: whoever writes next sees it.
+    fn deploy(&mut self, deploy: &Deploy, mark: Option<&StepMark>) -> anyhow::Result<Outcome> {
         let needs_reason = deploy.event == "ModifyOrderEvent" && deploy.version >= 2;
-        // Another process may have migrated the file since it was opened.
-        self.reason_column = self.rows.has_reason_column()?;
-        if !needs_reason || self.reason_column {
+        let mut tx = self.rows.begin()?;
+        if let Some(mark) = mark
+            && tx.is_done(mark)?
+        {
             return Ok(Outcome::NotApplicable {
-                why: Inapplicable::TableUnchanged,
+                why: Inapplicable::DoneEarlier,
             });
         }
-        let rows_filled = self.rows.add_reason_column()?;
-        self.reason_column = true;
-        Ok(Outcome::Migrated {
-            table: "orders",
-            column: REASON_COLUMN,
-            default: REASON_DEFAULT,
-            rows_filled,
-        })
+        // Another process may have migrated the table since it was opened.
+        let reason_column = tx.has_reason_column()?;
+        let outcome = if !needs_reason || reason_column {
+            Outcome::NotApplicable {
+                why: Inapplicable::TableUnchanged,
+            }
+        } else {
+            Outcome::Migrated {
+                table: "orders",
+                column: REASON_COLUMN,
+                default: REASON_DEFAULT,
+                rows_filled: tx.add_reason_column()?,
+            }
+        };
+        if let Some(mark) = mark {
+            tx.record_progress(mark)?;
+        }
+        tx.commit()?;
+        self.reason_column = reason_column || needs_reason;
+        Ok(outcome)
     }
 }
 

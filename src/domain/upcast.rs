@@ -63,23 +63,23 @@ impl TryFrom<RawDeploy> for Deploy {
     type Error = String;
 
     fn try_from(raw: RawDeploy) -> Result<Deploy, String> {
-        let latest = latest(&raw.event).ok_or_else(|| {
+        Deploy::new(raw.event, raw.version)
+    }
+}
+
+impl Deploy {
+    /// A deploy of a known event type to one of its shapes, or what is wrong with it.
+    pub fn new(event: String, version: u32) -> Result<Deploy, String> {
+        let latest = latest(&event).ok_or_else(|| {
             format!(
-                "unknown event type `{}`: one of {}",
-                raw.event,
+                "unknown event type `{event}`: one of {}",
                 Event::TYPES.join(", ")
             )
         })?;
-        if raw.version == 0 || raw.version > latest {
-            return Err(format!(
-                "{} has shapes 1 to {latest}, not {}",
-                raw.event, raw.version
-            ));
+        if version == 0 || version > latest {
+            return Err(format!("{event} has shapes 1 to {latest}, not {version}"));
         }
-        Ok(Deploy {
-            event: raw.event,
-            version: raw.version,
-        })
+        Ok(Deploy { event, version })
     }
 }
 

@@ -6,7 +6,7 @@
 use super::store::RawEvent;
 use super::{OrderView, StoredEvent, Tail};
 use crate::db::StepMark;
-use crate::domain::{Event, Metadata, Order, OrderId, Shapes};
+use crate::domain::{Deploy, Event, Metadata, Order, OrderId, Shapes};
 
 /// The read side of a log, outside any write transaction.
 pub trait LogReads {
@@ -35,17 +35,17 @@ pub trait LogReads {
     /// How many events the log holds.
     fn count(&self) -> anyhow::Result<u64>;
 
-    /// How many events of `event_type` the log holds in a shape older than `version`.
-    fn count_older(&self, event_type: &str, version: u32) -> anyhow::Result<u64>;
-
     /// The latest snapshot of OrderView, if there is one.
     fn latest_snapshot(&self) -> anyhow::Result<Option<OrderView>>;
 
     /// Stores the view as a snapshot at its checkpoint, beside the log.
     fn save_snapshot(&self, view: &OrderView) -> anyhow::Result<()>;
 
-    /// How many steps of the scenario with this fingerprint the log's database has done.
-    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64>;
+    /// Whether the log's database records the step as done (`db::is_done`).
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool>;
+
+    /// The shape the writer writes each event type in, as the last deploys left it.
+    fn shapes(&self) -> anyhow::Result<Shapes>;
 }
 
 /// A log that can be written: one write transaction at a time per connection.
@@ -91,8 +91,21 @@ pub trait LogTx {
         metadata: Option<&Metadata>,
     ) -> anyhow::Result<(Vec<StoredEvent>, Tail)>;
 
+    /// Whether the step is done already, asked in this transaction (`db::is_done`).
+    fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool>;
+
     /// Records that a scenario's step is done, in this transaction.
     fn record_progress(&mut self, mark: &StepMark) -> anyhow::Result<()>;
+
+    /// The shapes the last deploys left, read in this transaction.
+    fn shapes(&mut self) -> anyhow::Result<Shapes>;
+
+    /// Records that `deploy.event` is written in shape `deploy.version` from now on. Like an
+    /// append, it moves `version`: other connections then read the shapes again.
+    fn record_deploy(&mut self, deploy: &Deploy) -> anyhow::Result<()>;
+
+    /// How many events of `event_type` the log holds in a shape older than `version`.
+    fn count_older(&mut self, event_type: &str, version: u32) -> anyhow::Result<u64>;
 
     fn commit(self) -> anyhow::Result<()>;
 }

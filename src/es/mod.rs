@@ -2,6 +2,7 @@
 //! to the log, and published to `OrderView`, which answers the queries.
 
 pub mod chain;
+pub mod deployments;
 pub mod log;
 mod orders;
 pub mod snapshot;
@@ -37,7 +38,8 @@ pub struct EventSourcedService<L: Log = EventStore> {
     /// The log's tail as this connection left it, valid while no other connection has
     /// committed since. `None` when unknown: the next command reads it from the log.
     known: Option<Known>,
-    /// The shape each event type is written in (`deploy`).
+    /// The shape each event type is written in, as the store's `deployments` table says:
+    /// read with the log's tail, so trusted on the same terms.
     shapes: Shapes,
 }
 
@@ -53,8 +55,11 @@ impl EventSourcedService {
     /// Opens the log and builds the view from it: the view is never stored.
     pub fn open(location: &Location, first_event_id: u64) -> anyhow::Result<EventSourcedService> {
         let store = EventStore::open(location, first_event_id)?;
-        EventSourcedService::over(store)
-            .with_context(|| format!("cannot build OrderView from the log {location}"))
+        let view = OrderView::rebuild(&store, None)
+            .with_context(|| format!("cannot build OrderView from the log {location}"))?;
+        let shapes = LogReads::shapes(&store)
+            .with_context(|| format!("cannot read what was deployed to the log {location}"))?;
+        Ok(EventSourcedService::with(store, view, shapes))
     }
 }
 
@@ -62,14 +67,19 @@ impl<L: Log> EventSourcedService<L> {
     /// The design over an open log, with the view built from it: the view is never stored.
     pub fn over(store: L) -> anyhow::Result<EventSourcedService<L>> {
         let view = OrderView::rebuild(&store, None)?;
-        Ok(EventSourcedService {
+        let shapes = store.shapes()?;
+        Ok(EventSourcedService::with(store, view, shapes))
+    }
+
+    fn with(store: L, view: OrderView, shapes: Shapes) -> EventSourcedService<L> {
+        EventSourcedService {
             store,
             view: Some(view),
             lost_view: None,
             aggregates: OrdersById::default(),
             known: None,
-            shapes: Shapes::default(),
-        })
+            shapes,
+        }
     }
 
     /// The live view, unless it is down.
@@ -133,14 +143,23 @@ impl<L: Log> OrderService for EventSourcedService<L> {
         let order_id = command.order_id();
         let first_event_id = self.store.first_event_id();
         let mut tx = self.store.begin()?;
-        // If no other connection has committed since this one last did, the cached tail and
-        // aggregates are the log's own: a command then reads nothing back. Otherwise they are
-        // dropped and read afresh, inside this write transaction, so nothing is missed.
+        // Whether the step is done is asked here, inside the transaction that would do it:
+        // another run on this log may have done it since this one started.
+        if let Some(mark) = mark
+            && tx.is_done(mark)?
+        {
+            return Ok(CommandOutcome::DoneEarlier);
+        }
+        // If no other connection has committed since this one last did, the cached tail,
+        // aggregates and shapes are the log's own: a command then reads nothing back.
+        // Otherwise they are dropped and read afresh, inside this write transaction, so
+        // nothing is missed (another process's events, or its deploy).
         let data_version = tx.version()?;
         let tail = match self.known.take() {
             Some(known) if known.data_version == data_version => known.tail,
             _ => {
                 self.aggregates.clear();
+                self.shapes = tx.shapes()?;
                 tx.tail(first_event_id)?
             }
         };
@@ -205,8 +224,8 @@ impl<L: Log> OrderService for EventSourcedService<L> {
         }
     }
 
-    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64> {
-        self.store.steps_done(scenario)
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool> {
+        self.store.is_done(mark)
     }
 
     fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome> {
@@ -267,10 +286,26 @@ impl<L: Log> OrderService for EventSourcedService<L> {
         Some(self)
     }
 
-    /// Only the writer changes: nothing in the log is rewritten.
-    fn deploy(&mut self, deploy: &Deploy) -> anyhow::Result<Outcome> {
-        let from = self.shapes.deploy(deploy);
-        let older_in_log = self.store.count_older(&deploy.event, deploy.version)?;
+    /// Only the writer changes: nothing in the log is rewritten. Which shape it writes is
+    /// stored beside the log, in the same transaction as the step's progress.
+    fn deploy(&mut self, deploy: &Deploy, mark: Option<&StepMark>) -> anyhow::Result<Outcome> {
+        let mut tx = self.store.begin()?;
+        if let Some(mark) = mark
+            && tx.is_done(mark)?
+        {
+            return Ok(Outcome::NotApplicable {
+                why: Inapplicable::DoneEarlier,
+            });
+        }
+        let mut shapes = tx.shapes()?;
+        let from = shapes.deploy(deploy);
+        tx.record_deploy(deploy)?;
+        let older_in_log = tx.count_older(&deploy.event, deploy.version)?;
+        if let Some(mark) = mark {
+            tx.record_progress(mark)?;
+        }
+        tx.commit()?;
+        self.shapes = shapes;
         Ok(Outcome::Deployed {
             event_type: deploy.event.clone(),
             from,

@@ -36,6 +36,14 @@ CREATE TABLE snapshots (
     orders     TEXT    NOT NULL                  -- the view's orders, as JSON
 ) STRICT;
 
+-- The shape the writer writes each event type in, as the last `deploy` left it (schema 6): a
+-- fact of the store, so a resumed run, a later run and `eslab live` all write what was
+-- deployed. A type with no row is written in shape 1, as eslab always wrote it.
+CREATE TABLE deployments (
+    event_type TEXT    PRIMARY KEY NOT NULL,
+    version    INTEGER NOT NULL CHECK (version >= 1)
+) STRICT;
+
 -- Which steps of which scenario this database has done, so `--continue` carries on where an
 -- interrupted run stopped. Written in the same transaction as each step's command.
 CREATE TABLE progress (

@@ -10,7 +10,7 @@ use rusqlite::{
 use super::log::{Log, LogReads, LogTx, StoredLog};
 use super::{OrderView, StoredEvent, chain};
 use crate::db::{self, Location, Schema, StepMark};
-use crate::domain::{Actor, Event, Metadata, Order, OrderId, Shapes, Timestamp, apply};
+use crate::domain::{Actor, Deploy, Event, Metadata, Order, OrderId, Shapes, Timestamp, apply};
 
 pub const SCHEMA: Schema = Schema {
     what: "event store",
@@ -18,7 +18,8 @@ pub const SCHEMA: Schema = Schema {
     // 4: `schema_version`, the shape each event's payload was written in.
     // 5: who and when: `recorded_at`, `actor`, `causation_id`, `correlation_id` (NULL on
     // events written before).
-    version: 5,
+    // 6: `deployments`, the shape each event type is written in since the last deploy.
+    version: 6,
     upgrades: &[
         (
             3,
@@ -31,6 +32,13 @@ pub const SCHEMA: Schema = Schema {
              ALTER TABLE events ADD COLUMN actor TEXT; \
              ALTER TABLE events ADD COLUMN causation_id TEXT; \
              ALTER TABLE events ADD COLUMN correlation_id TEXT;",
+        ),
+        (
+            5,
+            "CREATE TABLE deployments ( \
+                 event_type TEXT    PRIMARY KEY NOT NULL, \
+                 version    INTEGER NOT NULL CHECK (version >= 1) \
+             ) STRICT;",
         ),
     ],
     ddl: include_str!("schema.sql"),
@@ -657,15 +665,6 @@ impl LogReads for EventStore {
         EventStore::count(self)
     }
 
-    fn count_older(&self, event_type: &str, version: u32) -> anyhow::Result<u64> {
-        let older: i64 = self.conn.query_row(
-            "SELECT count(*) FROM events WHERE event_type = ?1 AND schema_version < ?2",
-            params![event_type, version],
-            |r| r.get(0),
-        )?;
-        Ok(older as u64)
-    }
-
     fn latest_snapshot(&self) -> anyhow::Result<Option<OrderView>> {
         EventStore::latest_snapshot(self)
     }
@@ -674,8 +673,12 @@ impl LogReads for EventStore {
         EventStore::save_snapshot(self, view)
     }
 
-    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64> {
-        db::steps_done(&self.conn, scenario)
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool> {
+        db::is_done(&self.conn, mark)
+    }
+
+    fn shapes(&self) -> anyhow::Result<Shapes> {
+        EventStore::shapes(&self.conn)
     }
 }
 
@@ -721,8 +724,29 @@ impl LogTx for Transaction<'_> {
         )
     }
 
+    fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool> {
+        db::is_done(self, mark)
+    }
+
     fn record_progress(&mut self, mark: &StepMark) -> anyhow::Result<()> {
         db::record_progress(self, mark)
+    }
+
+    fn shapes(&mut self) -> anyhow::Result<Shapes> {
+        EventStore::shapes(self)
+    }
+
+    fn record_deploy(&mut self, deploy: &Deploy) -> anyhow::Result<()> {
+        EventStore::record_deploy(self, deploy)
+    }
+
+    fn count_older(&mut self, event_type: &str, version: u32) -> anyhow::Result<u64> {
+        let older: i64 = self.query_row(
+            "SELECT count(*) FROM events WHERE event_type = ?1 AND schema_version < ?2",
+            params![event_type, version],
+            |r| r.get(0),
+        )?;
+        Ok(older as u64)
     }
 
     fn commit(self) -> anyhow::Result<()> {

@@ -100,16 +100,21 @@ impl Session {
             return Ok(None);
         };
         self.next += 1;
-        self.run(step).map(Some)
+        self.run(step, false).map(Some)
     }
 
-    /// Runs a typed step now, on both designs, as the next step.
+    /// Runs a typed step now, on both designs, as the next step. It is no step of the
+    /// scenario: never skipped as done by an earlier run, even with `--continue`.
     pub fn run_typed(&mut self, step: Step) -> anyhow::Result<&StepRecord> {
-        self.run(step)
+        self.run(step, true)
     }
 
-    fn run(&mut self, step: Step) -> anyhow::Result<&StepRecord> {
-        let record = self.stepper.step(&mut self.services, step.clone())?;
+    fn run(&mut self, step: Step, typed: bool) -> anyhow::Result<&StepRecord> {
+        let record = if typed {
+            self.stepper.typed(&mut self.services, step.clone())?
+        } else {
+            self.stepper.step(&mut self.services, step.clone())?
+        };
         self.steps.push(step);
         self.records.push(record);
         Ok(self.records.last().expect("just pushed"))

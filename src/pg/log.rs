@@ -7,12 +7,12 @@ use postgres::{Client, GenericClient, Transaction};
 
 use super::out_of_range;
 use crate::db::StepMark;
-use crate::domain::{Event, Metadata, Order, OrderId, Shapes};
-use crate::es::chain;
+use crate::domain::{Deploy, Event, Metadata, Order, OrderId, Shapes};
 use crate::es::log::{Log, LogReads, LogTx, StoredLog};
 use crate::es::snapshot;
 use crate::es::store::{self, NewRow, RawEvent};
 use crate::es::{OrderView, StoredEvent, Tail};
+use crate::es::{chain, deployments};
 
 const SELECT_EVENTS: &str = "SELECT event_id, stream_id, stream_version, event_type, payload, \
      hash, schema_version, recorded_at, actor, causation_id, correlation_id FROM events";
@@ -169,18 +169,6 @@ impl LogReads for PgLog {
         u64::try_from(count).map_err(|_| out_of_range("the count of events"))
     }
 
-    fn count_older(&self, event_type: &str, version: u32) -> anyhow::Result<u64> {
-        let count: i64 = self
-            .client
-            .borrow_mut()
-            .query_one(
-                "SELECT count(*) FROM events WHERE event_type = $1 AND schema_version < $2",
-                &[&event_type, &i64::from(version)],
-            )?
-            .get(0);
-        u64::try_from(count).map_err(|_| out_of_range("the count of events"))
-    }
-
     fn latest_snapshot(&self) -> anyhow::Result<Option<OrderView>> {
         let row = self.client.borrow_mut().query_opt(
             "SELECT checkpoint, orders FROM snapshots ORDER BY checkpoint DESC LIMIT 1",
@@ -202,8 +190,12 @@ impl LogReads for PgLog {
         Ok(())
     }
 
-    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64> {
-        super::rows::steps_done(&mut *self.client.borrow_mut(), "es", scenario)
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool> {
+        super::rows::is_done(&mut *self.client.borrow_mut(), "es", mark)
+    }
+
+    fn shapes(&self) -> anyhow::Result<Shapes> {
+        shapes(&mut *self.client.borrow_mut())
     }
 }
 
@@ -213,12 +205,20 @@ impl Log for PgLog {
     /// Locks the log's head row first: every append takes its turn there, through its commit.
     fn begin(&mut self) -> anyhow::Result<PgLogTx<'_>> {
         let mut tx = self.client.get_mut().transaction()?;
-        let head = tx.query_one("SELECT next_id, last_hash FROM log_head FOR UPDATE", &[])?;
+        let head = tx.query_one(
+            "SELECT next_id, last_hash, version FROM log_head FOR UPDATE",
+            &[],
+        )?;
         let next_id: Option<i64> = head.get(0);
         let hash: Vec<u8> = head.get(1);
         let hash = chain::Hash::try_from(hash.as_slice())
             .map_err(|_| anyhow::anyhow!("the log's head holds a malformed hash"))?;
-        Ok(PgLogTx { tx, next_id, hash })
+        Ok(PgLogTx {
+            tx,
+            next_id,
+            hash,
+            version: head.get(2),
+        })
     }
 }
 
@@ -229,16 +229,42 @@ pub struct PgLogTx<'a> {
     /// chains to.
     next_id: Option<i64>,
     hash: chain::Hash,
+    /// The head's version, moved on by this transaction's append or deploy.
+    version: i64,
+}
+
+impl PgLogTx<'_> {
+    /// Moves the head's version on: others' caches of the log no longer hold.
+    fn moved(&mut self) -> anyhow::Result<()> {
+        self.version += 1;
+        self.tx
+            .execute("UPDATE log_head SET version = $1", &[&self.version])?;
+        Ok(())
+    }
+}
+
+/// The shapes a room's `deployments` rows say.
+fn shapes(client: &mut impl GenericClient) -> anyhow::Result<Shapes> {
+    let rows = client.query(
+        "SELECT event_type, version FROM deployments ORDER BY event_type",
+        &[],
+    )?;
+    deployments::shapes_from(
+        rows.iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect::<Result<_, postgres::Error>>()?,
+    )
 }
 
 impl LogTx for PgLogTx<'_> {
-    /// The head's next id: it moves only when someone appends.
+    /// The head's version: it moves when someone appends or deploys.
     fn version(&mut self) -> anyhow::Result<i64> {
-        Ok(self.next_id.unwrap_or(0))
+        Ok(self.version)
     }
 
-    fn version_left(&self, _at_start: i64, tail: &Tail) -> i64 {
-        i64::try_from(tail.next_id).unwrap_or(i64::MAX)
+    /// This transaction's own append moved the version: what it leaves is its own.
+    fn version_left(&self, _at_start: i64, _tail: &Tail) -> i64 {
+        self.version
     }
 
     fn tail(&mut self, first_event_id: u64) -> anyhow::Result<Tail> {
@@ -304,11 +330,40 @@ impl LogTx for PgLogTx<'_> {
         )?;
         self.next_id = Some(next_id);
         self.hash = tail.hash;
+        self.moved()?;
         Ok((appended, tail))
+    }
+
+    fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool> {
+        super::rows::is_done(&mut self.tx, "es", mark)
     }
 
     fn record_progress(&mut self, mark: &StepMark) -> anyhow::Result<()> {
         super::rows::record_progress(&mut self.tx, "es", mark)
+    }
+
+    fn shapes(&mut self) -> anyhow::Result<Shapes> {
+        shapes(&mut self.tx)
+    }
+
+    fn record_deploy(&mut self, deploy: &Deploy) -> anyhow::Result<()> {
+        self.tx.execute(
+            "INSERT INTO deployments (event_type, version) VALUES ($1, $2) \
+             ON CONFLICT (event_type) DO UPDATE SET version = excluded.version",
+            &[&deploy.event, &i64::from(deploy.version)],
+        )?;
+        self.moved()
+    }
+
+    fn count_older(&mut self, event_type: &str, version: u32) -> anyhow::Result<u64> {
+        let count: i64 = self
+            .tx
+            .query_one(
+                "SELECT count(*) FROM events WHERE event_type = $1 AND schema_version < $2",
+                &[&event_type, &i64::from(version)],
+            )?
+            .get(0);
+        u64::try_from(count).map_err(|_| out_of_range("the count of events"))
     }
 
     fn commit(self) -> anyhow::Result<()> {

@@ -288,7 +288,7 @@ impl Store {
              GRANT SELECT ON room TO {role};\n\
              GRANT SELECT, INSERT ON events TO {role};\n\
              GRANT SELECT, UPDATE ON log_head TO {role};\n\
-             GRANT SELECT, INSERT, UPDATE ON snapshots, progress TO {role};\n\
+             GRANT SELECT, INSERT, UPDATE ON snapshots, progress, deployments TO {role};\n\
              ALTER TABLE orders OWNER TO {role};\n"
         ));
         tx.batch_execute(&sql)

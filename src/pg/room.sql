@@ -34,7 +34,10 @@ CREATE TABLE events (
 CREATE TABLE log_head (
     one_row   boolean PRIMARY KEY DEFAULT true CHECK (one_row),
     next_id   bigint,                             -- NULL until the first event: the run says
-    last_hash bytea   NOT NULL CHECK (length(last_hash) = 32)
+    last_hash bytea   NOT NULL CHECK (length(last_hash) = 32),
+    -- Moved by every append and every deploy: a writer that finds it where it left it knows
+    -- that its cached streams and shapes still hold (SQLite's `PRAGMA data_version`).
+    version   bigint  NOT NULL DEFAULT 0
 );
 INSERT INTO log_head (next_id, last_hash) VALUES (NULL, decode(repeat('00', 32), 'hex'));
 
@@ -57,6 +60,13 @@ CREATE TRIGGER events_are_never_truncated BEFORE TRUNCATE ON events
 CREATE TABLE snapshots (
     checkpoint bigint PRIMARY KEY,                -- the last event id the snapshot includes
     orders     text   NOT NULL                    -- the view's orders, as JSON
+);
+
+-- The shape the writer writes each event type in, as the last `deploy` left it: a fact of
+-- the room, so everyone in it writes what was deployed. A type with no row: shape 1.
+CREATE TABLE deployments (
+    event_type text   PRIMARY KEY NOT NULL,
+    version    bigint NOT NULL CHECK (version >= 1)
 );
 
 -- Which steps of which scenario each design has done (`--continue`), written in the same

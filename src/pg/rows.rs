@@ -72,18 +72,29 @@ pub(super) fn record_progress(
     Ok(())
 }
 
-pub(super) fn steps_done(
+/// Whether a design has done a scenario's step (`db::is_done`, with a row per design).
+pub(super) fn is_done(
     client: &mut impl GenericClient,
     design: &str,
-    scenario: &str,
-) -> anyhow::Result<u64> {
+    mark: &StepMark,
+) -> anyhow::Result<bool> {
     let done: Option<i64> = client
         .query_opt(
             "SELECT steps_done FROM progress WHERE design = $1 AND scenario = $2",
-            &[&design, &scenario],
+            &[&design, &mark.scenario],
         )?
         .map(|row| row.get(0));
-    Ok(done.unwrap_or(0) as u64)
+    Ok(mark.done_by(done.unwrap_or(0) as u64))
+}
+
+fn has_reason_column(client: &mut impl GenericClient) -> anyhow::Result<bool> {
+    Ok(client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_attribute \
+             WHERE attrelid = 'orders'::regclass AND attname = $1 AND NOT attisdropped)",
+            &[&REASON_COLUMN],
+        )?
+        .get(0))
 }
 
 impl Rows for PgRows {
@@ -177,32 +188,11 @@ impl Rows for PgRows {
     }
 
     fn has_reason_column(&self) -> anyhow::Result<bool> {
-        Ok(self
-            .client
-            .borrow_mut()
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM pg_attribute \
-                 WHERE attrelid = 'orders'::regclass AND attname = $1 AND NOT attisdropped)",
-                &[&REASON_COLUMN],
-            )?
-            .get(0))
+        has_reason_column(&mut *self.client.borrow_mut())
     }
 
-    /// The migration, in place, once for the whole room: whoever deploys first adds the
-    /// column; a deploy that waited on the lock finds it there.
-    fn add_reason_column(&mut self) -> anyhow::Result<u64> {
-        let mut tx = self.client.get_mut().transaction()?;
-        tx.batch_execute(&format!(
-            "ALTER TABLE orders ADD COLUMN IF NOT EXISTS {REASON_COLUMN} text NOT NULL \
-             DEFAULT '{REASON_DEFAULT}'"
-        ))?;
-        let rows: i64 = tx.query_one("SELECT count(*) FROM orders", &[])?.get(0);
-        tx.commit()?;
-        Ok(rows as u64)
-    }
-
-    fn steps_done(&self, scenario: &str) -> anyhow::Result<u64> {
-        steps_done(&mut *self.client.borrow_mut(), "crud", scenario)
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool> {
+        is_done(&mut *self.client.borrow_mut(), "crud", mark)
     }
 }
 
@@ -287,8 +277,33 @@ impl RowsTx for PgRowsTx<'_> {
         Ok(())
     }
 
+    fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool> {
+        is_done(&mut self.tx, "crud", mark)
+    }
+
     fn record_progress(&mut self, mark: &StepMark) -> anyhow::Result<()> {
         record_progress(&mut self.tx, "crud", mark)
+    }
+
+    /// Asked holding a lock that only a migration of the table waits for (and another
+    /// such question): two deploys at once, one migrates, the other then finds the column.
+    fn has_reason_column(&mut self) -> anyhow::Result<bool> {
+        self.tx
+            .batch_execute("LOCK TABLE orders IN SHARE UPDATE EXCLUSIVE MODE")?;
+        has_reason_column(&mut self.tx)
+    }
+
+    /// The migration, in place, once for the whole room.
+    fn add_reason_column(&mut self) -> anyhow::Result<u64> {
+        self.tx.batch_execute(&format!(
+            "ALTER TABLE orders ADD COLUMN {REASON_COLUMN} text NOT NULL \
+             DEFAULT '{REASON_DEFAULT}'"
+        ))?;
+        let rows: i64 = self
+            .tx
+            .query_one("SELECT count(*) FROM orders", &[])?
+            .get(0);
+        Ok(rows as u64)
     }
 
     fn commit(self) -> anyhow::Result<()> {
