@@ -89,6 +89,9 @@ pub struct Services {
     /// Record each step as done, and skip those a database records as done: only files and
     /// rooms can be carried on from (`--continue`), or written by two runs at once.
     marks: bool,
+    /// A room without `--continue`: a run refuses a scenario the room already holds steps of,
+    /// as `--db-dir` without it refuses files that exist.
+    new_run_only: bool,
 }
 
 impl Services {
@@ -113,6 +116,7 @@ impl Services {
                 es: None,
                 room: Some(room),
                 marks: true,
+                new_run_only: !storage.resume,
             });
         }
         let files: Vec<(&str, &Schema)> = [
@@ -159,6 +163,7 @@ impl Services {
             es,
             room: None,
             marks: storage.db_dir.is_some(),
+            new_run_only: false,
         })
     }
 
@@ -349,6 +354,19 @@ impl Run {
     /// so for itself, step by step: a run killed between the two designs' commits leaves
     /// them a step apart, and each carries on from its own.
     pub fn start(services: &mut Services, fingerprint: &str, clock: Clock) -> anyhow::Result<Run> {
+        if services.new_run_only {
+            let first = StepMark {
+                scenario: fingerprint.to_string(),
+                step: 1,
+            };
+            for service in services.each() {
+                if service.is_done(&first)? {
+                    bail!(
+                        "this room already holds steps of this scenario (run before, by you or by someone else in the room): --continue carries on from them"
+                    );
+                }
+            }
+        }
         let compared = services.each().len() > 1;
         Ok(Run {
             fingerprint: fingerprint.to_string(),

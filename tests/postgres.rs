@@ -980,3 +980,38 @@ fn a_server_that_goes_away_mid_run_leaves_nothing_half_written() {
         "the resumed room replays to the states of an uninterrupted run"
     );
 }
+
+/// A room is kept, like a folder: a second run of a scenario the room already holds steps of
+/// is refused (exit 2, nothing written) unless it says --continue, which then does nothing
+/// twice.
+#[test]
+fn a_room_runs_a_scenario_once_unless_continued() {
+    let room = new_room("again");
+    let first = run(["run", "bob", "--format", "json"]
+        .into_iter()
+        .chain(room.args()));
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let again = run(["run", "bob"].into_iter().chain(room.args()));
+    assert_eq!(again.code, Some(2));
+    assert!(
+        again
+            .stderr
+            .contains("already holds steps of this scenario")
+            && again.stderr.contains("--continue"),
+        "{}",
+        again.stderr
+    );
+    let continued = run(["run", "bob", "--format", "json", "--continue"]
+        .into_iter()
+        .chain(room.args()));
+    assert_eq!(continued.code, Some(0), "{}", continued.stderr);
+    let continued: serde_json::Value = serde_json::from_slice(&continued.stdout).unwrap();
+    let said = continued["summary_text"][0].as_str().unwrap();
+    assert!(said.starts_with("Nothing was left to run"), "{said}");
+    let events: i64 = room
+        .admin()
+        .query_one("SELECT count(*) FROM events", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(events, 3);
+}
