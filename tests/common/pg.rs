@@ -19,7 +19,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 const CLUSTER: &str = r#"
 set -eu
 bin=$1 port=$2
-dir=$(mktemp -d "${TMPDIR:-/tmp}/eslab-pg-XXXXXX")
+# In /tmp, whatever TMPDIR says: the postgres user must be able to reach the folder.
+dir=$(mktemp -d /tmp/eslab-pg-XXXXXX)
 cd "$dir"
 as=""
 if [ "$(id -u)" = 0 ]; then
