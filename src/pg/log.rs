@@ -3,7 +3,9 @@
 use std::cell::RefCell;
 
 use anyhow::Context;
-use postgres::{Client, GenericClient, Transaction};
+use postgres::Client;
+
+use super::db::{Db, DbTx, Query};
 
 use super::out_of_range;
 use crate::db::StepMark;
@@ -25,14 +27,14 @@ const INSERT_EVENT: &str = "INSERT INTO events \
 /// The room's log, on its own connection. The client needs `&mut` to query; the read side of
 /// a log is `&self`, so the connection sits in a `RefCell` (one thread, one query at a time).
 pub struct PgLog {
-    client: RefCell<Client>,
+    client: RefCell<Db>,
     first_event_id: u64,
 }
 
 impl PgLog {
     pub fn new(client: Client, first_event_id: u64) -> PgLog {
         PgLog {
-            client: RefCell::new(client),
+            client: RefCell::new(Db::new(client)),
             first_event_id,
         }
     }
@@ -102,7 +104,7 @@ fn bound(id: Option<u64>, none: i64) -> i64 {
 }
 
 fn for_each_in_stream(
-    client: &mut impl GenericClient,
+    client: &mut impl Query,
     order_id: &OrderId,
     until: Option<u64>,
     visit: &mut dyn FnMut(StoredEvent) -> anyhow::Result<()>,
@@ -224,7 +226,7 @@ impl Log for PgLog {
 
 /// A write transaction holding the log's head row.
 pub struct PgLogTx<'a> {
-    tx: Transaction<'a>,
+    tx: DbTx<'a>,
     /// The head as locked: the next event's id (none before the first event) and the hash it
     /// chains to.
     next_id: Option<i64>,
@@ -244,7 +246,7 @@ impl PgLogTx<'_> {
 }
 
 /// The shapes a room's `deployments` rows say.
-fn shapes(client: &mut impl GenericClient) -> anyhow::Result<Shapes> {
+fn shapes(client: &mut impl Query) -> anyhow::Result<Shapes> {
     let rows = client.query(
         "SELECT event_type, version FROM deployments ORDER BY event_type",
         &[],
@@ -294,7 +296,6 @@ impl LogTx for PgLogTx<'_> {
         metadata: Option<&Metadata>,
     ) -> anyhow::Result<(Vec<StoredEvent>, Tail)> {
         let tx = &mut self.tx;
-        let statement = tx.prepare(INSERT_EVENT)?;
         let (appended, tail) = store::append_with(
             tail,
             stream_id,
@@ -305,7 +306,7 @@ impl LogTx for PgLogTx<'_> {
             |row: NewRow| {
                 let [recorded_at, actor, causation_id, correlation_id] = row.metadata;
                 tx.execute(
-                    &statement,
+                    INSERT_EVENT,
                     &[
                         &row.event_id,
                         &row.stream_id,
@@ -324,13 +325,14 @@ impl LogTx for PgLogTx<'_> {
             },
         )?;
         let next_id = i64::try_from(tail.next_id).map_err(|_| out_of_range("event ids"))?;
+        // One statement moves the head: the next id, the hash to chain to, and its version.
+        self.version += 1;
         self.tx.execute(
-            "UPDATE log_head SET next_id = $1, last_hash = $2",
-            &[&next_id, &tail.hash.as_slice()],
+            "UPDATE log_head SET next_id = $1, last_hash = $2, version = $3",
+            &[&next_id, &tail.hash.as_slice(), &self.version],
         )?;
         self.next_id = Some(next_id);
         self.hash = tail.hash;
-        self.moved()?;
         Ok((appended, tail))
     }
 
@@ -367,6 +369,6 @@ impl LogTx for PgLogTx<'_> {
     }
 
     fn commit(self) -> anyhow::Result<()> {
-        Ok(self.tx.commit()?)
+        self.tx.commit()
     }
 }

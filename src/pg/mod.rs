@@ -5,6 +5,7 @@
 //!
 //! The synchronous `postgres` client is used as it is: no async runtime of eslab's own.
 
+mod db;
 mod log;
 mod rows;
 

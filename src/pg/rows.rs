@@ -3,7 +3,9 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use postgres::{Client, GenericClient, Transaction};
+use postgres::Client;
+
+use super::db::{Db, DbTx, Query};
 
 use super::out_of_range;
 use crate::crud::{
@@ -15,13 +17,13 @@ use crate::domain::{Metadata, Money, Order, OrderId};
 
 /// The room's `orders` table, on its own connection (in a `RefCell`, as `PgLog`'s).
 pub struct PgRows {
-    client: RefCell<Client>,
+    client: RefCell<Db>,
 }
 
 impl PgRows {
     pub fn new(client: Client) -> PgRows {
         PgRows {
-            client: RefCell::new(client),
+            client: RefCell::new(Db::new(client)),
         }
     }
 }
@@ -29,7 +31,7 @@ impl PgRows {
 /// The order's row. Every write in a room moves the version on; it is read only where the
 /// writer checks it (`locking`), as the SQLite table without a version column reads 0.
 fn load(
-    client: &mut impl GenericClient,
+    client: &mut impl Query,
     order_id: &OrderId,
     locking: bool,
 ) -> anyhow::Result<Option<Order>> {
@@ -58,7 +60,7 @@ fn load(
 /// Records that a design did a scenario's step, inside the caller's transaction; progress
 /// only moves forward, whoever writes it.
 pub(super) fn record_progress(
-    client: &mut impl GenericClient,
+    client: &mut impl Query,
     design: &str,
     mark: &StepMark,
 ) -> anyhow::Result<()> {
@@ -74,7 +76,7 @@ pub(super) fn record_progress(
 
 /// Whether a design has done a scenario's step (`db::is_done`, with a row per design).
 pub(super) fn is_done(
-    client: &mut impl GenericClient,
+    client: &mut impl Query,
     design: &str,
     mark: &StepMark,
 ) -> anyhow::Result<bool> {
@@ -87,7 +89,7 @@ pub(super) fn is_done(
     Ok(mark.done_by(done.unwrap_or(0) as u64))
 }
 
-fn has_reason_column(client: &mut impl GenericClient) -> anyhow::Result<bool> {
+fn has_reason_column(client: &mut impl Query) -> anyhow::Result<bool> {
     Ok(client
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM pg_attribute \
@@ -199,7 +201,7 @@ impl Rows for PgRows {
 /// A write transaction on the room's `orders` table (READ COMMITTED: a row another writer
 /// changed after this one read it is overwritten, unless a version guard refuses it).
 pub struct PgRowsTx<'a> {
-    tx: Transaction<'a>,
+    tx: DbTx<'a>,
 }
 
 impl RowsTx for PgRowsTx<'_> {
@@ -307,6 +309,6 @@ impl RowsTx for PgRowsTx<'_> {
     }
 
     fn commit(self) -> anyhow::Result<()> {
-        Ok(self.tx.commit()?)
+        self.tx.commit()
     }
 }
