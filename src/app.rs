@@ -98,7 +98,8 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
             None => return Ok(SUCCESS),
         }
     } else {
-        let streamed = StreamedScenario::check(&args.scenario)?;
+        let mut streamed = StreamedScenario::check(&args.scenario)?;
+        as_attendee(&mut streamed.scenario, &args.storage)?;
         let (mut services, _scratch) = open_streamed(&streamed, &backends, &args.storage)?;
         let fingerprint = fingerprint(&streamed, &args.storage)?;
         // A long run's JSON is gigabytes: written in large pieces.
@@ -170,7 +171,8 @@ fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
     }
     let backends = [Backend::Crud, Backend::Es];
     let (loaded, services) = if args.empty {
-        let loaded = Session::blank_scenario();
+        let mut loaded = Session::blank_scenario();
+        as_attendee(&mut loaded.scenario, &args.storage)?;
         let services = open_services(&loaded, &backends, &args.storage)?;
         (loaded, services)
     } else {
@@ -218,7 +220,8 @@ fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
 /// steps it reports are kept: where the designs differ, and the gaps.
 fn diff(args: DiffArgs, color: bool) -> anyhow::Result<u8> {
     let backends = [Backend::Crud, Backend::Es];
-    let streamed = StreamedScenario::check(&args.scenario)?;
+    let mut streamed = StreamedScenario::check(&args.scenario)?;
+    as_attendee(&mut streamed.scenario, &args.storage)?;
     let (mut services, _scratch) = open_streamed(&streamed, &backends, &args.storage)?;
     let fingerprint = fingerprint(&streamed, &args.storage)?;
     let style = style(args.output.format, args.output.width, color);
@@ -503,7 +506,8 @@ fn open_scenario(
     backends: &[Backend],
     storage: &StorageArgs,
 ) -> anyhow::Result<(LoadedScenario, Services)> {
-    let loaded = scenario::load(name_or_path)?;
+    let mut loaded = scenario::load(name_or_path)?;
+    as_attendee(&mut loaded.scenario, storage)?;
     let services = open_services(&loaded, backends, storage)?;
     Ok((loaded, services))
 }
@@ -526,6 +530,16 @@ fn open_services(
     Services::open(backends, &storage, loaded.scenario.first_event_id)
 }
 
+/// `--as NAME`: the scenario's commands that name no one are issued by NAME.
+fn as_attendee(scenario: &mut Scenario, storage: &StorageArgs) -> anyhow::Result<()> {
+    if let Some(name) = &storage.attendee {
+        scenario.by = crate::domain::Actor::new(name.as_str())
+            .map_err(anyhow::Error::msg)
+            .context("--as")?;
+    }
+    Ok(())
+}
+
 /// The room `--store` and `--room` name, checked, if they name one.
 fn room_of(storage: &StorageArgs) -> anyhow::Result<Option<pg::Store>> {
     match (&storage.store, &storage.room) {
@@ -539,7 +553,7 @@ fn room_create(url: &str, room: &str) -> anyhow::Result<u8> {
     let store = pg::Store::new(url, room)?;
     let join = store.create()?;
     print(&format!(
-        "room {} is ready on {}; attendees join with:\n  {join}\n",
+        "room {} is ready on {}; attendees join with (each with their own name):\n  {join}\n",
         store.room, store.url
     ))?;
     Ok(SUCCESS)

@@ -379,6 +379,10 @@ pub struct StorageArgs {
     /// The room on --store's server to run in (`eslab room create` makes it)
     #[arg(long, value_name = "NAME", env = "ESLAB_ROOM", requires = "store")]
     pub room: Option<String>,
+    /// Who issues the commands that do not say `by` (default: the scenario's `by`), as the
+    /// events and rows record it: your name, in a room
+    #[arg(long = "as", value_name = "NAME")]
+    pub attendee: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1015,3 +1015,48 @@ fn a_room_runs_a_scenario_once_unless_continued() {
         .get(0);
     assert_eq!(events, 3);
 }
+
+/// The README's room, as two people type it: Alice places A1 and changes it having read
+/// version 1; Bob, having read version 1 too, saves 7. CRUD's row silently takes Bob's 7 over
+/// Alice's 6 (a lost update); the log refuses Bob's stale write and shows what he missed. Each
+/// command is recorded as its attendee's (`--as`).
+#[test]
+fn two_attendees_see_a_lost_update_and_a_conflict() {
+    let room = new_room("two");
+    let live = |name: &str, typed: &str| -> Output {
+        let mut cmd = common::eslab();
+        cmd.args(["live", "--empty", "--as", name])
+            .args(room.args())
+            .write_stdin(typed);
+        cmd.output().unwrap().into()
+    };
+    let alice = live("alice", "place A1 Bob Book 5 10\nchange A1 6 @1\n");
+    assert_eq!(alice.code, Some(0), "{}", alice.stderr);
+    let bob = live("bob", "change A1 7 @1\n");
+    assert_eq!(bob.code, Some(0), "{}", bob.stderr);
+    let said = bob.stdout_text();
+    assert!(
+        said.contains("quantity: 6 → 7")
+            && said.contains("rejected: concurrency conflict on A1")
+            && said.contains("ModifyOrderEvent (quantity 6)"),
+        "{said}"
+    );
+    let mut admin = room.admin();
+    let row = admin
+        .query_one(
+            "SELECT quantity, updated_by FROM orders WHERE order_id = 'A1'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        (row.get::<_, i64>(0), row.get::<_, String>(1)),
+        (7, "bob".into())
+    );
+    let actors: Vec<String> = admin
+        .query("SELECT actor FROM events ORDER BY event_id", &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(actors, ["alice", "alice"]);
+}

@@ -296,7 +296,7 @@ impl Store {
             .with_context(|| format!("cannot create room {} on {}", self.room, self.url))?;
         tx.commit()?;
         Ok(format!(
-            "eslab run --store {} --room {}",
+            "eslab live --store {} --room {} --as NAME",
             self.url.as_user(&role),
             self.room
         ))

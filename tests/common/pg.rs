@@ -136,9 +136,10 @@ pub fn new_room(hint: &str) -> Room {
     let said = String::from_utf8(out.stdout).unwrap();
     let join = said
         .lines()
-        .find_map(|line| line.trim().strip_prefix("eslab run --store "))
+        .find_map(|line| line.trim().strip_prefix("eslab live --store "))
         .unwrap_or_else(|| panic!("no line to join with in {said:?}"));
     let (url, room) = join.split_once(" --room ").unwrap();
+    let room = room.strip_suffix(" --as NAME").unwrap();
     assert_eq!(room, name);
     Room {
         name,
