@@ -1060,3 +1060,78 @@ fn two_attendees_see_a_lost_update_and_a_conflict() {
         .collect();
     assert_eq!(actors, ["alice", "alice"]);
 }
+
+mod random {
+    //! Random scenarios answer alike in memory and in a room: every step's facts, the
+    //! summary, the histories — the whole trace, with and without --crud-locking.
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::common::library::{proptest_config, run_both_designs};
+    use super::common::pg::new_room;
+    use eslab::runner::StorageOptions;
+    use eslab::scenario::Scenario;
+
+    fn id() -> impl Strategy<Value = String> {
+        (1..=3u8).prop_map(|n| format!("A{n}"))
+    }
+
+    fn step() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            3 => (id(), 1..8u64, 1..30u64).prop_map(|(id, quantity, price)| json!({"place_order":
+                {"order_id": id, "customer": "Bob", "product": "Book", "quantity": quantity,
+                 "unit_price": price}})),
+            4 => (id(), 1..12u64, proptest::option::of(0..5u64), proptest::option::of("[a-z]{1,6}"))
+                .prop_map(|(id, quantity, expected, reason)| {
+                    let mut change = json!({"order_id": id, "quantity": quantity});
+                    if let Some(expected) = expected {
+                        change["expected_version"] = json!(expected);
+                    }
+                    if let Some(reason) = reason {
+                        change["reason"] = json!(reason);
+                    }
+                    json!({"change_quantity": change})
+                }),
+            2 => (id(), 1..40u64).prop_map(|(id, dollars)| json!({"pay":
+                {"order_id": id, "amount": format!("{dollars}.00")}})),
+            1 => id().prop_map(|id| json!({"cancel": {"order_id": id, "reason": "no longer"}})),
+            2 => (id(), proptest::option::of(2001..2012u64)).prop_map(|(id, as_of)| {
+                let mut query = json!({"order_id": id});
+                if let Some(as_of) = as_of {
+                    query["as_of"] = json!(as_of);
+                }
+                json!({"query": query})
+            }),
+            1 => id().prop_map(|id| json!({"history": {"order_id": id}})),
+            1 => Just(json!({"report": {"name": "revenue-per-customer"}})),
+            1 => Just(json!({"crash_view": {}})),
+            1 => Just(json!({"rebuild_view": {}})),
+            1 => Just(json!({"snapshot": {}})),
+            1 => Just(json!({"deploy": {"event": "ModifyOrderEvent", "version": 2}})),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(proptest_config(24))]
+
+        #[test]
+        fn random_scenarios_answer_alike_in_memory_and_in_a_room(
+            steps in proptest::collection::vec(step(), 1..30),
+            crud_locking in any::<bool>(),
+        ) {
+            let text = json!({"title": "random", "first_event_id": 2001, "steps": steps}).to_string();
+            let scenario = || Scenario::from_json("random", &text).unwrap();
+            let memory = StorageOptions { crud_locking, ..StorageOptions::default() };
+            let room = new_room("random");
+            let in_room = StorageOptions {
+                crud_locking,
+                store: Some(eslab::pg::Store::new(&room.url, &room.name).unwrap()),
+                ..StorageOptions::default()
+            };
+            let (a, _) = run_both_designs("random", scenario(), &memory).unwrap();
+            let (b, _) = run_both_designs("random", scenario(), &in_room).unwrap();
+            prop_assert_eq!(serde_json::to_value(&a).unwrap(), serde_json::to_value(&b).unwrap());
+        }
+    }
+}
