@@ -12,6 +12,8 @@ use crate::cli::{
     BackendChoice, BenchArgs, Cli, ColorChoice, Command, DiffArgs, LayoutChoice, LiveArgs,
     LogPlaceArgs, OutputArgs, RoomAction, RunArgs, StorageArgs, WorkloadArgs,
 };
+use crate::domain::Event;
+use crate::es::store::RowRef;
 use crate::es::{EventStore, OrderView, StoredLog};
 use crate::live::{self, Session};
 use crate::narrate::clean_prose;
@@ -58,7 +60,11 @@ fn dispatch(command: Command, color: bool) -> anyhow::Result<u8> {
         Command::Show { name } => show(&name)?,
         Command::Check { files } => check(&files)?,
         Command::Log { at, trust, output } => log(&LogAt::of(&at)?, trust, &output, color)?,
-        Command::Verify { at, output } => verify(&LogAt::of(&at)?, &output, color)?,
+        Command::Verify {
+            at,
+            expect_head,
+            output,
+        } => verify(&LogAt::of(&at)?, expect_head.as_deref(), &output, color)?,
         Command::Replay {
             at,
             trust,
@@ -255,7 +261,7 @@ fn open_streamed(
     storage: &StorageArgs,
 ) -> anyhow::Result<(Services, Option<tempfile::TempDir>)> {
     warn_not_for(&streamed.name, &streamed.scenario, backends, storage);
-    refuse_untrusted_log(backends, storage)?;
+    let verified_view = refuse_untrusted_log(backends, storage)?;
     let room = room_of(storage)?;
     let scratch =
         (storage.db_dir.is_none() && room.is_none() && streamed.steps > SCRATCH_ABOVE_STEPS)
@@ -268,6 +274,7 @@ fn open_streamed(
         crud_locking: storage.crud_locking,
         scratch_dir: scratch.as_ref().map(|dir| dir.path().to_path_buf()),
         store: room,
+        verified_view,
     };
     let services = Services::open(backends, &options, streamed.scenario.first_event_id)?;
     Ok((services, scratch))
@@ -402,30 +409,46 @@ impl LogAt {
     }
 }
 
-/// Opens a stored log to read it, refusing (`Untrusted`) one that does not verify unless the
-/// user said to trust it.
-fn open_log(at: &LogAt, trust: bool) -> anyhow::Result<(String, Box<dyn StoredLog>)> {
+/// Reads a stored log in one pass that verifies it too (`verify::read`), refusing
+/// (`Untrusted`) one that does not verify: nothing read is used before the verdict.
+fn read_verified(
+    at: &LogAt,
+    until: Option<u64>,
+    visit: impl FnMut(&RowRef, &Event) -> anyhow::Result<()> + Send,
+) -> anyhow::Result<verify::Reading> {
     let path = at.path();
     let store = at.open()?;
-    if !trust {
-        verify::require_intact(&*store, &path, &at.place())
-            .with_context(|| format!("cannot read the log in {path}"))?;
-    }
-    Ok((path, store))
+    let reading = verify::read(&*store, until, visit)
+        .with_context(|| format!("cannot read the log in {path}"))?;
+    reading
+        .verdict
+        .require_intact(&path, &at.place())
+        .with_context(|| format!("cannot read the log in {path}"))?;
+    Ok(reading)
 }
 
 fn log(at: &LogAt, trust: bool, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
-    let (path, store) = open_log(at, trust)?;
     let mut events = Vec::new();
-    store
-        .for_each_row(&mut |row| {
+    if trust {
+        let store = at.open()?;
+        store
+            .for_each_row(&mut |row| {
+                events.push(LoggedEvent {
+                    event: row.decode()?,
+                    hash: hex::encode(&row.hash),
+                });
+                Ok(())
+            })
+            .with_context(|| format!("cannot read the log in {}", at.path()))?;
+    } else {
+        read_verified(at, None, |row, _| {
             events.push(LoggedEvent {
                 event: row.decode()?,
-                hash: hex::encode(&row.hash),
+                hash: hex::encode(row.hash),
             });
             Ok(())
-        })
-        .with_context(|| format!("cannot read the log in {path}"))?;
+        })?;
+    }
     print(&render::log(
         &events,
         style(output.format, output.width, color),
@@ -433,11 +456,19 @@ fn log(at: &LogAt, trust: bool, output: &OutputArgs, color: bool) -> anyhow::Res
     Ok(SUCCESS)
 }
 
-/// `eslab verify`: exit 1 when the log does not verify.
-fn verify(at: &LogAt, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+/// `eslab verify`: exit 1 when the log does not verify, or does not end at `expect_head`.
+fn verify(
+    at: &LogAt,
+    expect_head: Option<&str>,
+    output: &OutputArgs,
+    color: bool,
+) -> anyhow::Result<u8> {
     let store = at.open()?;
-    let verdict =
+    let mut verdict =
         verify::verify(&*store).with_context(|| format!("cannot read the log in {}", at.path()))?;
+    if let Some(expected) = expect_head {
+        verdict.expect_head(expected);
+    }
     print(&render::verdict(
         &verdict,
         style(output.format, output.width, color),
@@ -452,9 +483,13 @@ fn replay(
     output: &OutputArgs,
     color: bool,
 ) -> anyhow::Result<u8> {
-    let (path, store) = open_log(at, trust)?;
-    let view = OrderView::rebuild(&*store, until)
-        .with_context(|| format!("cannot replay the log in {path}"))?;
+    let view = if trust {
+        let store = at.open()?;
+        OrderView::rebuild(&*store, until)
+            .with_context(|| format!("cannot replay the log in {}", at.path()))?
+    } else {
+        read_verified(at, until, |_, _| Ok(()))?.view
+    };
     print(&render::replay(
         &view,
         until,
@@ -519,13 +554,14 @@ fn open_services(
     storage: &StorageArgs,
 ) -> anyhow::Result<Services> {
     warn_not_for(&loaded.name, &loaded.scenario, backends, storage);
-    refuse_untrusted_log(backends, storage)?;
+    let verified_view = refuse_untrusted_log(backends, storage)?;
     let storage = StorageOptions {
         db_dir: storage.db_dir.clone(),
         resume: storage.resume,
         crud_locking: storage.crud_locking,
         scratch_dir: None,
         store: room_of(storage)?,
+        verified_view,
     };
     Services::open(backends, &storage, loaded.scenario.first_event_id)
 }
@@ -559,20 +595,28 @@ fn room_create(url: &str, room: &str) -> anyhow::Result<u8> {
     Ok(SUCCESS)
 }
 
-/// Carrying on from a tampered log would build on events nobody can vouch for.
-fn refuse_untrusted_log(backends: &[Backend], storage: &StorageArgs) -> anyhow::Result<()> {
+/// Carrying on from a tampered log would build on events nobody can vouch for. The pass
+/// that verifies it also rebuilds OrderView, which a run on SQLite then starts from (a room's
+/// is verified, and its view built when the room is joined).
+fn refuse_untrusted_log(
+    backends: &[Backend],
+    storage: &StorageArgs,
+) -> anyhow::Result<Option<OrderView>> {
     if !storage.resume || storage.trust || !backends.contains(&Backend::Es) {
-        return Ok(());
+        return Ok(None);
+    }
+    if let Some(room) = room_of(storage)? {
+        read_verified(&LogAt::Room(Box::new(room)), None, |_, _| Ok(()))?;
+        return Ok(None);
     }
     if let Some(db_dir) = &storage.db_dir
         && runner::events_path(db_dir).try_exists().unwrap_or(true)
     {
-        open_log(&LogAt::Dir(db_dir.clone()), false)?;
+        return Ok(Some(
+            read_verified(&LogAt::Dir(db_dir.clone()), None, |_, _| Ok(()))?.view,
+        ));
     }
-    if let Some(room) = room_of(storage)? {
-        open_log(&LogAt::Room(Box::new(room)), false)?;
-    }
-    Ok(())
+    Ok(None)
 }
 
 /// Warns on stderr when the scenario says it was not written for a flag it is run with: its

@@ -468,6 +468,33 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     ));
     targets.push(at_least("full replay events/s", replay_rate, 1_000_000.0));
 
+    // 4b. `eslab replay` as a user runs it: the log checked in the same pass that reads,
+    //     decodes and applies it, next to `--trust`, which checks nothing. What checking costs.
+    let (mut checked, mut trusted) = (Duration::MAX, Duration::MAX);
+    for _ in 0..RUNS {
+        trusted = trusted.min(measure_eslab_replay(&options.eslab_binary, &normal, true)?);
+        checked = checked.min(measure_eslab_replay(&options.eslab_binary, &normal, false)?);
+    }
+    metrics.push(metric(
+        "eslab replay (the log verified in the same pass)",
+        "ES",
+        logged,
+        "events",
+        checked,
+    ));
+    metrics.push(metric(
+        "eslab replay --trust (not verified)",
+        "ES",
+        logged,
+        "events",
+        trusted,
+    ));
+    targets.push(at_most(
+        "eslab replay ÷ eslab replay --trust (what verifying the log costs)",
+        checked.as_secs_f64() / trusted.as_secs_f64(),
+        1.3,
+    ));
+
     // 5. Snapshots: rebuild from the latest snapshot plus the same tail, at two log sizes.
     let snapshots = fresh("snapshots")?;
     // The short log is the workload's own (one event per command). The interval is fitted to
@@ -1235,6 +1262,33 @@ fn measure_eslab_run(eslab: &Path, scenario: &Path) -> anyhow::Result<(Duration,
         .find_map(|line| line.strip_prefix(PEAK_RSS_SAID))
         .and_then(|bytes| bytes.trim().parse().ok());
     Ok((elapsed, peak))
+}
+
+/// Runs `eslab replay --db-dir DIR --format json` (with `--trust` when `trust`) and times it.
+fn measure_eslab_replay(eslab: &Path, db_dir: &Path, trust: bool) -> anyhow::Result<Duration> {
+    let mut command = std::process::Command::new(eslab);
+    command
+        .args(["replay", "--format", "json", "--db-dir"])
+        .arg(db_dir);
+    if trust {
+        command.arg("--trust");
+    }
+    let started = Instant::now();
+    let output = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .with_context(|| format!("cannot start {}", eslab.display()))?;
+    let elapsed = started.elapsed();
+    anyhow::ensure!(
+        output.status.success(),
+        "`eslab replay --db-dir {}` failed ({}): {}",
+        db_dir.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stderr).trim()
+    );
+    Ok(elapsed)
 }
 
 /// Bytes the database occupies, after folding its WAL back in.

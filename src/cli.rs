@@ -71,6 +71,11 @@ pub enum Command {
     Verify {
         #[command(flatten)]
         at: LogPlaceArgs,
+        /// The head hash written down earlier (all of it, or its first 12 characters or more):
+        /// exit 1 unless the log still ends there, which shows the last events deleted or the
+        /// whole chain rewritten
+        #[arg(long, value_name = "HASH", value_parser = head_hash)]
+        expect_head: Option<String>,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -390,4 +395,15 @@ pub enum BackendChoice {
     Both,
     Crud,
     Es,
+}
+
+/// A head hash as `verify` prints it, or its first 12 hexadecimal characters or more.
+fn head_hash(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if !(12..=64).contains(&text.len()) || !text.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(
+            "a head hash is 12 to 64 hexadecimal characters, as `eslab verify` prints it".into(),
+        );
+    }
+    Ok(text.to_ascii_lowercase())
 }

@@ -90,22 +90,19 @@ pub fn open(location: &Location, schema: &Schema) -> anyhow::Result<Connection> 
 
 /// Opens an existing eslab database to read it (`eslab log`, `replay`, `verify`).
 ///
-/// A read-write connection with `query_only` on: SQLite then cleans up its `-wal` and `-shm`
-/// files when it closes, which a read-only connection cannot. Where the file or folder is
-/// read-only, a read-only connection it is.
+/// A read-write connection with `query_only` on, where it can be had: SQLite then cleans up
+/// its `-wal` and `-shm` files when it closes, which a read-only connection cannot. On a
+/// read-only medium, or in a folder this user cannot write, a read-only connection; where
+/// that cannot open either (SQLite needs a `-shm` file beside a log in WAL mode), an
+/// `immutable` one when no `-wal` holds commits the file lacks, else a private copy of the
+/// file and its `-wal`, read in memory. Nothing is ever written beside the file then.
 ///
 /// A file of an older schema version is never changed by reading it: it is copied into
 /// memory and upgraded there.
 pub fn open_for_reading(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
     let found = check_identity(path, schema)?;
     if found < schema.version {
-        let file = Connection::open_with_flags(
-            immutable_uri(path),
-            OpenFlags::SQLITE_OPEN_READ_ONLY
-                | OpenFlags::SQLITE_OPEN_URI
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .with_context(|| format!("cannot open {}", path.display()))?;
+        let file = reading_connection(path, Mode::ReadOnly)?;
         let mut conn = Connection::open_in_memory()?;
         rusqlite::backup::Backup::new(&file, &mut conn)
             .and_then(|backup| backup.run_to_completion(1024, Duration::ZERO, None))
@@ -120,19 +117,100 @@ pub fn open_for_reading(path: &Path, schema: &Schema) -> anyhow::Result<Connecti
         conn.pragma_update(None, "query_only", true)?;
         return Ok(conn);
     }
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .or_else(|_| {
-        Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-    })
-    .with_context(|| format!("cannot open {}", path.display()))?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let conn = reading_connection(path, Mode::ReadWrite)?;
     conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+/// How `reading_connection` tries first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Read-write (the caller turns on `query_only`), then read-only.
+    ReadWrite,
+    /// Never anything that could write: `immutable` when no `-wal` holds commits, else
+    /// read-only.
+    ReadOnly,
+}
+
+/// `PATH-wal`: where SQLite keeps commits not yet copied into the file.
+fn wal_path(path: &Path) -> PathBuf {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    PathBuf::from(wal)
+}
+
+/// Whether a `-wal` beside the file may hold commits the file itself lacks (a writer was
+/// killed, the disk filled up, the power went): then only a connection that reads it sees
+/// the database as it was committed.
+fn has_wal(path: &Path) -> bool {
+    std::fs::metadata(wal_path(path)).is_ok_and(|m| m.len() > 0)
+}
+
+/// A connection that reads the database at `path` as committed, its `-wal` included, trying
+/// each way in turn (see `open_for_reading`); each is tried with a read of the schema, since
+/// SQLite opens lazily and fails only at the first read.
+fn reading_connection(path: &Path, mode: Mode) -> anyhow::Result<Connection> {
+    let usable = |conn: Connection| -> rusqlite::Result<Connection> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        Ok(conn)
+    };
+    let immutable = || {
+        Connection::open_with_flags(
+            immutable_uri(path),
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .and_then(usable)
+    };
+    if mode == Mode::ReadOnly && !has_wal(path) {
+        // Nothing committed beyond the file, and a read-only connection to a log in WAL mode
+        // would leave a `-shm` beside it that it cannot remove.
+        return immutable().with_context(|| format!("cannot open {}", path.display()));
+    }
+    let mut flags = vec![OpenFlags::SQLITE_OPEN_READ_ONLY];
+    if mode == Mode::ReadWrite {
+        flags.insert(0, OpenFlags::SQLITE_OPEN_READ_WRITE);
+    }
+    let mut first_error = None;
+    for flags in flags {
+        match Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .and_then(usable)
+        {
+            Ok(conn) => return Ok(conn),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    let first_error = first_error.expect("a way was tried");
+    if !has_wal(path) {
+        // Nothing committed beyond the file: it can be read as it stands.
+        return immutable()
+            .with_context(|| format!("cannot open {} ({first_error})", path.display()));
+    }
+    private_copy(path).with_context(|| format!("cannot open {} ({first_error})", path.display()))
+}
+
+/// The database at `path` as committed, read from a copy of it and its `-wal` in a private
+/// temporary folder into memory: for a `-wal` that SQLite cannot read where it is (a
+/// read-only folder with no `-shm` beside it). The copy is deleted once read.
+fn private_copy(path: &Path) -> anyhow::Result<Connection> {
+    let folder = tempfile::Builder::new()
+        .prefix("eslab-read-")
+        .tempdir()
+        .context("cannot make a temporary folder to read a copy in")?;
+    let copy = folder.path().join("copy.sqlite3");
+    std::fs::copy(path, &copy).with_context(|| format!("cannot copy {}", path.display()))?;
+    std::fs::copy(wal_path(path), wal_path(&copy))
+        .with_context(|| format!("cannot copy {}", wal_path(path).display()))?;
+    let file = Connection::open(&copy)?;
+    let mut conn = Connection::open_in_memory()?;
+    rusqlite::backup::Backup::new(&file, &mut conn)
+        .and_then(|backup| backup.run_to_completion(1024, Duration::ZERO, None))?;
     Ok(conn)
 }
 
@@ -190,7 +268,26 @@ fn open_existing(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .with_context(|| format!("cannot open {}", path.display()))?;
-    configure(&conn).with_context(|| format!("cannot use {}", path.display()))?;
+    configure(&conn).map_err(|e| {
+        let read_only = e.chain().any(|cause| {
+            matches!(
+                cause.downcast_ref::<rusqlite::Error>(),
+                Some(rusqlite::Error::SqliteFailure(failure, _))
+                    if matches!(
+                        failure.code,
+                        rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::CannotOpen
+                    )
+            )
+        });
+        if read_only {
+            e.context(format!(
+                "cannot write {}: carrying on writes to its folder; `eslab verify`, `log` and `replay` read a log without writing",
+                path.display()
+            ))
+        } else {
+            e.context(format!("cannot use {}", path.display()))
+        }
+    })?;
     if found < schema.version {
         upgrade(&mut conn, schema, found).with_context(|| {
             format!(
@@ -226,10 +323,13 @@ fn upgrade(conn: &mut Connection, schema: &Schema, _found: i32) -> anyhow::Resul
     Ok(())
 }
 
-/// Reads the file's identity from its header through an `immutable` connection, which never
-/// writes, locks or creates anything: a foreign or broken file is reported and left exactly
-/// as it was, with no `-wal` or `-shm` files beside it. Returns the file's schema version:
-/// this one, or an older one that `upgrades` can bring up to it.
+/// Reads the file's identity, never writing, locking or creating anything beside a file
+/// that is not ours: a foreign or broken file is reported and left exactly as it was, with
+/// no `-wal` or `-shm` files beside it. Without a `-wal`, through an `immutable` connection.
+/// With one, the file may be a log whose last commits live only there (a writer killed, a
+/// full disk): its header must first say it is ours, read as bytes, and then a read-only
+/// connection reads it as committed. Returns the file's schema version: this one, or an
+/// older one that `upgrades` can bring up to it.
 pub fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<i32> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -243,13 +343,25 @@ pub fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<i32> {
             schema.what
         )
     };
-    let conn = Connection::open_with_flags(
-        immutable_uri(path),
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_URI
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .with_context(|| format!("cannot open {}", path.display()))?;
+    let conn = if has_wal(path) {
+        match header_application_id(path)? {
+            None => return Err(not_ours("file is not a database".into())),
+            Some(id) if id != schema.application_id => {
+                return Err(not_ours(format!("application_id is {id}")));
+            }
+            Some(_) => {
+                reading_connection(path, Mode::ReadOnly).map_err(|e| not_ours(format!("{e:#}")))?
+            }
+        }
+    } else {
+        Connection::open_with_flags(
+            immutable_uri(path),
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("cannot open {}", path.display()))?
+    };
     let identity = conn.query_row("PRAGMA application_id", [], |r| r.get::<_, i32>(0));
     let application_id = identity.map_err(|e| not_ours(e.to_string()))?;
     if application_id != schema.application_id {
@@ -287,6 +399,26 @@ pub fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<i32> {
         );
     }
     Ok(version)
+}
+
+/// The `application_id` in a SQLite file's header, read as bytes; `None` when the file
+/// does not begin as a SQLite database does.
+fn header_application_id(path: &Path) -> anyhow::Result<Option<i32>> {
+    use std::io::Read;
+    let mut header = [0u8; 100];
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    match file.read_exact(&mut header) {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+    if &header[..16] != b"SQLite format 3\0" {
+        return Ok(None);
+    }
+    Ok(Some(i32::from_be_bytes([
+        header[68], header[69], header[70], header[71],
+    ])))
 }
 
 /// `file:PATH?immutable=1`, with the characters a URI gives meaning to escaped.

@@ -13,8 +13,8 @@ use crate::domain::{
 use crate::expect::{self, Failure};
 use crate::scenario::{Action, DeployAction, Expect, ViewAction};
 use crate::service::{
-    Agreement, Backend, Caveat, Evidence, Inapplicable, OrderState, Outcome, ReportSource, Source,
-    StorageChange, Unanswerable,
+    Agreement, Backend, Caveat, Evidence, Inapplicable, OrderState, Outcome, ReportSource,
+    SnapshotFault, Source, StorageChange, Unanswerable,
 };
 use crate::trace::{StepRecord, Summary, Trace};
 
@@ -201,6 +201,24 @@ fn push_escaped(out: &mut String, c: char) {
 
 // ---------------------------------------------------------------------------------------------
 // Small facts.
+
+/// Why a snapshot does not match the log, in words.
+pub fn snapshot_fault(fault: SnapshotFault) -> &'static str {
+    match fault {
+        SnapshotFault::Unsealed => {
+            "it has no seal (taken before eslab sealed snapshots, or its seal was removed)"
+        }
+        SnapshotFault::NoSuchEvent => "the log has no event at its checkpoint",
+        SnapshotFault::OtherHead => {
+            "the log's event at its checkpoint is not the one it was taken at"
+        }
+        SnapshotFault::Edited => "its content was changed after it was taken",
+        SnapshotFault::DoesNotDecode => "its orders do not decode",
+        SnapshotFault::DiffersFromReplay => {
+            "its orders differ from the log replayed up to its checkpoint"
+        }
+    }
+}
 
 /// An event id, written as an id so that it never reads as a count: `#2001`.
 pub fn event_id(id: u64) -> String {
@@ -892,6 +910,7 @@ pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line
             checkpoint,
             caught_up,
             matches_live,
+            ignored_snapshot,
         } => {
             let mut lines = vec![Line::marked(
                 Mark::ViewBack,
@@ -901,6 +920,16 @@ pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line
                     checkpoint.map_or(String::new(), |c| format!(" up to {}", event_id(c)))
                 ),
             )];
+            if let Some(ignored) = ignored_snapshot {
+                lines.push(Line::marked(
+                    Mark::Cannot,
+                    format!(
+                        "the snapshot at {} was ignored: {}; the whole log was replayed instead",
+                        event_id(ignored.checkpoint.max(0) as u64),
+                        snapshot_fault(ignored.fault)
+                    ),
+                ));
+            }
             if let Some(start) = snapshot {
                 lines.push(Line::under(
                     Mark::ViewBack,

@@ -39,6 +39,9 @@ pub struct StorageOptions {
     pub scratch_dir: Option<PathBuf>,
     /// Instead of SQLite: both designs in a room on a PostgreSQL server (`--store`, `--room`).
     pub store: Option<pg::Store>,
+    /// OrderView as the pass that verified the log rebuilt it: the run starts from it
+    /// instead of reading the log a second time.
+    pub verified_view: Option<es::OrderView>,
 }
 
 impl StorageOptions {
@@ -143,7 +146,13 @@ impl Services {
         };
         let open_es = || -> anyhow::Result<Option<EventSourcedService>> {
             wants(Backend::Es)
-                .then(|| EventSourcedService::open(&storage.location(EVENTS_FILE), first_event_id))
+                .then(|| {
+                    EventSourcedService::open_from(
+                        &storage.location(EVENTS_FILE),
+                        first_event_id,
+                        storage.verified_view.clone(),
+                    )
+                })
                 .transpose()
         };
         // Existing files first: if one of them cannot be read, nothing new has been created yet.

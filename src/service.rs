@@ -225,6 +225,32 @@ pub struct SnapshotStart {
     pub full_replay: u64,
 }
 
+/// Why a stored snapshot is not used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SnapshotFault {
+    /// It has no seal: written before eslab sealed snapshots, or its seal was removed.
+    Unsealed,
+    /// The log has no event at its checkpoint.
+    NoSuchEvent,
+    /// The log's event at its checkpoint has another hash: the log changed under it, or the
+    /// snapshot came from another log.
+    OtherHead,
+    /// Its content does not match its digest: edited since it was taken.
+    Edited,
+    /// Its orders do not decode.
+    DoesNotDecode,
+    /// Its orders differ from the log replayed up to its checkpoint (found by `verify`).
+    DiffersFromReplay,
+}
+
+/// A snapshot that was passed over, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IgnoredSnapshot {
+    pub checkpoint: i64,
+    pub fault: SnapshotFault,
+}
+
 /// Why a design cannot answer a question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "why", rename_all = "snake_case")]
@@ -322,6 +348,9 @@ pub enum Outcome {
         caught_up: u64,
         /// Whether the rebuilt view equals the one that would have been, had it never gone down.
         matches_live: bool,
+        /// The latest snapshot, when it did not match the log and the whole log was replayed.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ignored_snapshot: Option<IgnoredSnapshot>,
     },
     /// A snapshot of the read model was stored beside the log: `orders` as of `checkpoint`.
     SnapshotTaken {

@@ -67,6 +67,7 @@ fn bench_reports_every_phase_and_target_with_what_each_design_writes() {
         "eslab run peak memory at the larger scenario (1,000,000 steps by default), MB",
         "eslab run peak memory at 10× the steps ÷ at 1×",
         "eslab run steps/s at the larger scenario (1,000,000 steps by default)",
+        "eslab replay ÷ eslab replay --trust (what verifying the log costs)",
     ] {
         assert!(targets.contains(&name), "{name} not in {targets:?}");
     }
@@ -137,7 +138,7 @@ fn bench_reports_every_phase_and_target_with_what_each_design_writes() {
     assert!(es_pages > crud_pages, "{storage:#}");
 
     let targets = report["targets"].as_array().unwrap();
-    assert_eq!(targets.len(), 12, "{targets:#?}");
+    assert_eq!(targets.len(), 13, "{targets:#?}");
     // ES ÷ CRUD is held to two bars: 0.8 where every commit waits for the disk, 0.65 at
     // NORMAL, where the pages each design writes stand beside it.
     let target = |name: &str| {

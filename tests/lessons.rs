@@ -119,8 +119,12 @@ fn a_log_written_before_shapes_existed_is_carried_on_and_still_verifies() {
     assert_eq!(migrated["outcome"], "migrated");
     assert_eq!(migrated["rows_filled"], 2);
 
-    // Upgraded in place to schema 6; the old rows are exactly as written, the new ones follow.
-    assert_eq!(user_version(&events_file(&dir)), 6);
+    // Upgraded in place to the current schema; the old rows are exactly as written, the new
+    // ones follow.
+    assert_eq!(
+        user_version(&events_file(&dir)),
+        i64::from(eslab::es::store::SCHEMA.version)
+    );
     let now = select(
         &events_file(&dir),
         "SELECT event_id, payload, hash FROM events ORDER BY event_id",
@@ -425,13 +429,17 @@ fn a_deploy_is_kept_by_the_store_for_every_later_writer() {
         "a refused store is left as it was"
     );
 
-    // A store of schema 5, as the eslab before this one left it: no deployments table.
+    // A store of schema 5, as the eslab before deployments left it: no deployments table,
+    // and snapshots without their seal.
     let old = tmp.path().join("old");
     let o = path_str(&old);
     json(["run", "bob", "--db-dir", o, "--format", "json"]);
     Connection::open(events_file(&old))
         .unwrap()
-        .execute_batch("DROP TABLE deployments; PRAGMA user_version = 5;")
+        .execute_batch(
+            "DROP TABLE deployments; ALTER TABLE snapshots DROP COLUMN head; \
+             ALTER TABLE snapshots DROP COLUMN digest; PRAGMA user_version = 5;",
+        )
         .unwrap();
     assert_eq!(
         json(["verify", "--db-dir", o, "--format", "json"])["holds"],
@@ -453,7 +461,10 @@ fn a_deploy_is_kept_by_the_store_for_every_later_writer() {
         "--format",
         "json",
     ]);
-    assert_eq!(user_version(&events_file(&old)), 6);
+    assert_eq!(
+        user_version(&events_file(&old)),
+        i64::from(eslab::es::store::SCHEMA.version)
+    );
     let deployed: Vec<(String, i64)> = select(
         &events_file(&old),
         "SELECT event_type, version FROM deployments",
@@ -1065,7 +1076,10 @@ fn a_log_of_two_shapes_written_before_who_and_when_verifies_and_carries_on() {
         "json",
     ]);
     assert_eq!(run["summary"]["expectations"]["failures"], json!([]));
-    assert_eq!(user_version(&events_file(&dir)), 6);
+    assert_eq!(
+        user_version(&events_file(&dir)),
+        i64::from(eslab::es::store::SCHEMA.version)
+    );
     assert_eq!(user_version(&dir.join("crud.sqlite3")), 4);
     // The old events read back as written, with their shapes and no metadata.
     let old = step_result(&run, 5, "es")["events"].as_array().unwrap();

@@ -672,3 +672,128 @@ fn a_dropped_trigger_alone_is_refused_too() {
     ]);
     assert_eq!(out.code, Some(0), "{out:?}");
 }
+
+// ---------------------------------------------------------------------------------------
+// (i) The triggers are judged by what they do, not by how they read
+
+/// Both triggers recreated with `WHEN 0`: they read as before (BEFORE UPDATE/DELETE ON events,
+/// RAISE(ABORT …)) but never fire. Verify must see that nothing refuses a rewrite, and its last
+/// line must not call the log intact — neither then, nor after a DELETE the triggers let through.
+#[test]
+fn triggers_that_never_fire_fail_verify_and_the_log_is_not_called_intact() {
+    let fixture = Fixture::new();
+    let disarmed = |operation: &str| {
+        let (_, statement) = trigger(operation);
+        statement.replacen("\nBEGIN", " WHEN 0\nBEGIN", 1)
+    };
+    fixture.tamper(&format!(
+        "{} {} {} {}",
+        drop_trigger("UPDATE"),
+        drop_trigger("DELETE"),
+        disarmed("UPDATE"),
+        disarmed("DELETE")
+    ));
+    let triggers: Vec<String> = select(
+        &fixture.events(),
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger'",
+        |r| r.get(0),
+    );
+    assert_eq!(triggers.len(), 2);
+    assert!(
+        triggers.iter().all(|sql| sql.contains("WHEN 0")),
+        "{triggers:?}"
+    );
+    let d = path_str(&fixture.copy);
+    for delete in [false, true] {
+        if delete {
+            // The disarmed trigger lets anyone delete an event.
+            fixture.tamper("DELETE FROM events WHERE event_id = 5007");
+            assert_eq!(fixture.rows().len(), 6);
+        }
+        let (code, verdict) = verify(&fixture.copy);
+        assert_eq!(code, Some(1), "{verdict}");
+        assert_fails(&verdict, "triggers", None);
+        let detail = check(&verdict, "triggers")["detail"].as_str().unwrap();
+        assert!(detail.contains("UPDATE or DELETE"), "{detail}");
+        let text = run(&["verify", "--db-dir", d]);
+        assert_eq!(text.code, Some(1), "{text:?}");
+        let last = String::from_utf8_lossy(&text.stdout)
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .to_string();
+        assert!(!last.contains("intact"), "{last}");
+        assert!(last.starts_with("broken"), "{last}");
+        assert_refused(
+            &["replay", "--db-dir", d],
+            "nothing refuses UPDATE or DELETE",
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// (j) A head written down shows what the chain alone cannot: the last event deleted
+
+#[test]
+fn verify_expect_head_catches_the_last_event_deleted() {
+    let fixture = Fixture::new();
+    let d = path_str(&fixture.copy);
+    let (_, verdict) = verify(&fixture.copy);
+    let head = verdict["head"].as_str().unwrap().to_string();
+    let short = &head[..12];
+    for expected in [head.as_str(), short, &head.to_uppercase()] {
+        let out = run(&["verify", "--db-dir", d, "--expect-head", expected]);
+        assert_eq!(out.code, Some(0), "{out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .contains(&format!("intact: 7 events; head hash {head}."))
+        );
+    }
+
+    let (_, delete_trigger) = trigger("DELETE");
+    fixture.tamper(&format!(
+        "{} DELETE FROM events WHERE event_id = 5007; {delete_trigger}",
+        drop_trigger("DELETE")
+    ));
+    // The chain alone cannot tell.
+    assert_eq!(verify(&fixture.copy).0, Some(0));
+    let out = run(&[
+        "verify",
+        "--db-dir",
+        d,
+        "--expect-head",
+        &head,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.code, Some(1), "{out:?}");
+    let verdict: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verdict["holds"], false);
+    assert_fails(&verdict, "head is the one expected", None);
+    let detail = check(&verdict, "head is the one expected")["detail"]
+        .as_str()
+        .unwrap();
+    let now = verdict["head"].as_str().unwrap();
+    assert_ne!(now, head);
+    assert!(
+        detail.contains(&format!("ends at {}, not {head}", &now[..12])),
+        "{detail}"
+    );
+    let text = run(&["verify", "--db-dir", d, "--expect-head", short]);
+    assert_eq!(text.code, Some(1));
+    let last = String::from_utf8_lossy(&text.stdout)
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    assert!(last.starts_with("broken"), "{last}");
+
+    // Not a hash: refused as bad input, before anything is read.
+    for bad in ["64bf", "not-a-hash-at-all", &format!("{head}0")] {
+        let out = run(&["verify", "--db-dir", d, "--expect-head", bad]);
+        assert_eq!(out.code, Some(2), "{bad}: {out:?}");
+        assert!(out.stderr.contains("hexadecimal"), "{}", out.stderr);
+    }
+}

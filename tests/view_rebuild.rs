@@ -181,6 +181,7 @@ proptest! {
     fn a_rebuilt_view_equals_the_live_one(
         first_event_id in 1u64..5000,
         ops in prop::collection::vec(op(), 1..30),
+        tamper in 0usize..TAMPERINGS.len(),
     ) {
         let text = scenario_text(first_event_id, &ops);
         let (trace, mut services) = run_both(&text);
@@ -280,6 +281,28 @@ proptest! {
         let rebuilt = OrderView::rebuild(es.store(), None).unwrap();
         prop_assert_eq!(&rebuilt, &live, "\n{}", text);
 
+        // (d) A snapshot spoiled behind eslab's back is ignored, said so, and the rebuild
+        // replays the whole log to the same view.
+        let latest = "(SELECT max(checkpoint) FROM snapshots)";
+        let had_snapshot = snapshot_of.is_some();
+        if let Some(sql) = TAMPERINGS[tamper] {
+            es.store()
+                .connection()
+                .execute_batch(&sql.replace("LATEST", latest))
+                .unwrap();
+        }
+        let model = es.read_model().expect("ES has a read model");
+        model.crash().unwrap();
+        let outcome = model.rebuild().unwrap();
+        let Outcome::ViewRebuilt { matches_live, ignored_snapshot, snapshot, .. } = outcome else {
+            panic!("rebuild_view answered {outcome:?}");
+        };
+        prop_assert!(matches_live, "\n{}", text);
+        let spoiled = had_snapshot && TAMPERINGS[tamper].is_some();
+        prop_assert_eq!(ignored_snapshot.is_some(), spoiled, "{:?}", ignored_snapshot);
+        prop_assert_eq!(snapshot.is_some(), had_snapshot && !spoiled);
+        prop_assert_eq!(es.view().unwrap(), &live, "\n{}", text);
+
         // And the view answers the same business state as the CRUD rows.
         for id in ORDERS {
             let order_id = OrderId::new(id).unwrap();
@@ -294,6 +317,23 @@ proptest! {
         }
     }
 }
+
+/// Ways to spoil the latest snapshot (`LATEST` is its checkpoint), or none.
+const TAMPERINGS: [Option<&str>; 4] = [
+    None,
+    // Every quantity gains a leading 1.
+    Some(
+        "UPDATE snapshots SET orders = replace(orders, '\"quantity\":', '\"quantity\":1') \
+         WHERE checkpoint = LATEST",
+    ),
+    // Moved past the end of the log.
+    Some("UPDATE snapshots SET checkpoint = checkpoint + 1000 WHERE checkpoint = LATEST"),
+    // Its seal removed, and its orders changed.
+    Some(
+        "UPDATE snapshots SET head = NULL, digest = NULL, orders = orders || ' ' \
+         WHERE checkpoint = LATEST",
+    ),
+];
 
 /// The generator does what the property needs: crashes followed by commands, rebuilds of
 /// views that were down and up, payments that succeed. Checked on a fixed sequence so that a

@@ -3,7 +3,8 @@
 //! server). The rules (`domain::decide`, `apply`), the hash chain (`chain`, `store::append_with`)
 //! and `OrderView` are written once, above this trait: an engine only moves rows.
 
-use super::store::RawEvent;
+use super::snapshot::{LatestSnapshot, StoredSnapshot};
+use super::store::{RawEvent, Refuses, RowRef};
 use super::{OrderView, StoredEvent, Tail};
 use crate::db::StepMark;
 use crate::domain::{Deploy, Event, Metadata, Order, OrderId, Shapes};
@@ -35,8 +36,8 @@ pub trait LogReads {
     /// How many events the log holds.
     fn count(&self) -> anyhow::Result<u64>;
 
-    /// The latest snapshot of OrderView, if there is one.
-    fn latest_snapshot(&self) -> anyhow::Result<Option<OrderView>>;
+    /// The latest snapshot of OrderView, if there is one, and whether its seal holds.
+    fn latest_snapshot(&self) -> anyhow::Result<LatestSnapshot>;
 
     /// Stores the view as a snapshot at its checkpoint, beside the log.
     fn save_snapshot(&self, view: &OrderView) -> anyhow::Result<()>;
@@ -111,15 +112,26 @@ pub trait LogTx {
 }
 
 /// A stored log as `eslab log`, `replay` and `verify` read it: every row exactly as stored,
-/// hash included, without decoding (a damaged log must be readable too), and the triggers
-/// that guard it.
+/// hash included, without decoding (a damaged log must be readable too), the snapshots kept
+/// beside it, and whether it refuses rewrites.
 pub trait StoredLog: LogReads {
-    /// Every row, in event-id order.
+    /// Every row, in event-id order, borrowed for the length of the call.
+    fn for_each_row_ref(
+        &self,
+        visit: &mut dyn FnMut(RowRef<'_>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>;
+
+    /// Every row, in event-id order, copied.
     fn for_each_row(
         &self,
         visit: &mut dyn FnMut(RawEvent) -> anyhow::Result<()>,
-    ) -> anyhow::Result<()>;
+    ) -> anyhow::Result<()> {
+        self.for_each_row_ref(&mut |row| visit(row.to_owned()))
+    }
 
-    /// Each trigger on `events`: its name, and its definition with what it runs, as SQL.
-    fn triggers(&self) -> anyhow::Result<Vec<(String, String)>>;
+    /// Every snapshot as stored, by checkpoint.
+    fn snapshots(&self) -> anyhow::Result<Vec<StoredSnapshot>>;
+
+    /// Whether the log refuses an UPDATE and a DELETE of its events.
+    fn refuses_rewrites(&self) -> anyhow::Result<Refuses>;
 }

@@ -12,6 +12,7 @@ pub mod view;
 use anyhow::Context;
 pub use log::{Log, LogReads, LogTx, StoredLog};
 use orders::OrdersById;
+pub use snapshot::LatestSnapshot;
 pub use store::{EventStore, Tail};
 pub use view::OrderView;
 
@@ -54,8 +55,20 @@ struct Known {
 impl EventSourcedService {
     /// Opens the log and builds the view from it: the view is never stored.
     pub fn open(location: &Location, first_event_id: u64) -> anyhow::Result<EventSourcedService> {
+        EventSourcedService::open_from(location, first_event_id, None)
+    }
+
+    /// Opens the log starting from `view`, a view already rebuilt from it (by the pass that
+    /// verified it): only events appended since are read. Without one, the whole log is.
+    pub fn open_from(
+        location: &Location,
+        first_event_id: u64,
+        view: Option<OrderView>,
+    ) -> anyhow::Result<EventSourcedService> {
         let store = EventStore::open(location, first_event_id)?;
-        let view = OrderView::rebuild(&store, None)
+        let mut view = view.unwrap_or_default();
+        store
+            .replay_into(&mut view, None)
             .with_context(|| format!("cannot build OrderView from the log {location}"))?;
         let shapes = LogReads::shapes(&store)
             .with_context(|| format!("cannot read what was deployed to the log {location}"))?;
@@ -334,7 +347,12 @@ impl<L: Log> ReadModel for EventSourcedService<L> {
     }
 
     fn rebuild(&mut self) -> anyhow::Result<Outcome> {
-        let snapshot = self.store.latest_snapshot()?;
+        // A snapshot that does not match the log is passed over: the whole log is replayed.
+        let (snapshot, ignored_snapshot) = match self.store.latest_snapshot()? {
+            LatestSnapshot::Usable(view) => (Some(view), None),
+            LatestSnapshot::Ignored(ignored) => (None, Some(ignored)),
+            LatestSnapshot::None => (None, None),
+        };
         let from = snapshot.as_ref().and_then(OrderView::checkpoint);
         let mut rebuilt = snapshot.unwrap_or_default();
         let mut replayed = 0;
@@ -365,6 +383,7 @@ impl<L: Log> ReadModel for EventSourcedService<L> {
             checkpoint: rebuilt.checkpoint(),
             caught_up,
             matches_live: rebuilt == would_have_been,
+            ignored_snapshot,
         };
         self.view = Some(rebuilt);
         Ok(outcome)

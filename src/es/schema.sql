@@ -33,7 +33,11 @@ END;
 -- are a cache, never part of the log: deleting them all loses nothing.
 CREATE TABLE snapshots (
     checkpoint INTEGER PRIMARY KEY,              -- the last event id the snapshot includes
-    orders     TEXT    NOT NULL                  -- the view's orders, as JSON
+    orders     TEXT    NOT NULL,                 -- the view's orders, as JSON
+    -- The seal (schema 7; NULL on snapshots taken before, which are not used): the hash of
+    -- event `checkpoint`, and SHA-256 over it, the checkpoint and `orders`.
+    head       BLOB,
+    digest     BLOB
 ) STRICT;
 
 -- The shape the writer writes each event type in, as the last `deploy` left it (schema 6): a

@@ -3,11 +3,13 @@
 use std::path::Path;
 
 use anyhow::Context;
+use rusqlite::types::ValueRef;
 use rusqlite::{
     Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter,
 };
 
 use super::log::{Log, LogReads, LogTx, StoredLog};
+use super::snapshot::{LatestSnapshot, StoredSnapshot};
 use super::{OrderView, StoredEvent, chain};
 use crate::db::{self, Location, Schema, StepMark};
 use crate::domain::{Actor, Deploy, Event, Metadata, Order, OrderId, Shapes, Timestamp, apply};
@@ -19,7 +21,8 @@ pub const SCHEMA: Schema = Schema {
     // 5: who and when: `recorded_at`, `actor`, `causation_id`, `correlation_id` (NULL on
     // events written before).
     // 6: `deployments`, the shape each event type is written in since the last deploy.
-    version: 6,
+    // 7: snapshots sealed to the log: `head` and `digest` (NULL on snapshots taken before).
+    version: 7,
     upgrades: &[
         (
             3,
@@ -39,6 +42,11 @@ pub const SCHEMA: Schema = Schema {
                  event_type TEXT    PRIMARY KEY NOT NULL, \
                  version    INTEGER NOT NULL CHECK (version >= 1) \
              ) STRICT;",
+        ),
+        (
+            6,
+            "ALTER TABLE snapshots ADD COLUMN head BLOB; \
+             ALTER TABLE snapshots ADD COLUMN digest BLOB;",
         ),
     ],
     ddl: include_str!("schema.sql"),
@@ -64,28 +72,41 @@ pub struct RawEvent {
 /// whose envelope is the first one's (shape 1, no metadata), which hashes as eslab always
 /// did; an event of another shape without metadata hashes as it did before metadata existed.
 pub fn extension(schema_version: i64, metadata: &[Option<&str>; 4]) -> Option<String> {
-    #[derive(serde::Serialize)]
-    struct WithMetadata<'a> {
-        schema_version: i64,
-        recorded_at: Option<&'a str>,
-        actor: Option<&'a str>,
-        causation_id: Option<&'a str>,
-        correlation_id: Option<&'a str>,
-    }
     if metadata.iter().all(Option::is_none) {
         return (schema_version != 1).then(|| format!("{{\"schema_version\":{schema_version}}}"));
     }
-    let [recorded_at, actor, causation_id, correlation_id] = *metadata;
-    Some(
-        serde_json::to_string(&WithMetadata {
-            schema_version,
-            recorded_at,
-            actor,
-            causation_id,
-            correlation_id,
-        })
-        .expect("an envelope serializes"),
-    )
+    // The JSON serde_json writes for the struct {schema_version, recorded_at, actor,
+    // causation_id, correlation_id}, written by hand: it is hashed for every event read.
+    let mut text =
+        String::with_capacity(120 + metadata.iter().flatten().map(|m| m.len()).sum::<usize>());
+    text.push_str("{\"schema_version\":");
+    text.push_str(&schema_version.to_string());
+    for (name, value) in ["recorded_at", "actor", "causation_id", "correlation_id"]
+        .into_iter()
+        .zip(metadata)
+    {
+        text.push_str(",\"");
+        text.push_str(name);
+        text.push_str("\":");
+        match value {
+            None => text.push_str("null"),
+            Some(value) => push_json_string(&mut text, value),
+        }
+    }
+    text.push('}');
+    Some(text)
+}
+
+/// A JSON string as serde_json writes it: `"`, `\` and control characters escaped, nothing
+/// else.
+fn push_json_string(text: &mut String, value: &str) {
+    if value.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        text.push_str(&serde_json::to_string(value).expect("a string serializes"));
+    } else {
+        text.push('"');
+        text.push_str(value);
+        text.push('"');
+    }
 }
 
 /// The four metadata columns of an event about to be written, as `extension` takes them.
@@ -149,6 +170,80 @@ impl RawEvent {
             self.metadata.clone(),
         )
         .with_context(|| format!("event {} cannot be read", self.event_id))
+    }
+}
+
+/// An `events` row as stored, borrowed from SQLite while a scan is on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowRef<'a> {
+    pub event_id: i64,
+    pub stream_id: &'a str,
+    pub stream_version: i64,
+    pub event_type: &'a str,
+    pub payload: &'a str,
+    pub hash: &'a [u8],
+    pub schema_version: i64,
+    pub metadata: [Option<&'a str>; 4],
+}
+
+impl RowRef<'_> {
+    /// The chain link this row should carry, given the previous row's hash.
+    pub fn expected_hash(&self, previous: &chain::Hash) -> chain::Hash {
+        chain::link(
+            previous,
+            self.event_id,
+            self.stream_id,
+            self.stream_version,
+            self.event_type,
+            self.payload,
+            extension(self.schema_version, &self.metadata).as_deref(),
+        )
+    }
+
+    pub fn decode(&self) -> anyhow::Result<StoredEvent> {
+        decode_event(
+            self.event_id,
+            self.stream_id.to_owned(),
+            self.stream_version,
+            self.event_type,
+            self.schema_version,
+            self.payload,
+            self.metadata.map(|m| m.map(str::to_owned)),
+        )
+        .with_context(|| format!("event {} cannot be read", self.event_id))
+    }
+
+    /// The event, decoded, with the rest of the row checked as `decode` checks it, without
+    /// copying the row: for a pass over the whole log that keeps only what it applies.
+    pub fn decode_event(&self) -> anyhow::Result<Event> {
+        (|| {
+            let shape = u32::try_from(self.schema_version)?;
+            match self.metadata {
+                [None, None, None, None] => {}
+                [Some(at), Some(actor), Some(_), Some(_)] => {
+                    Timestamp::parse(at).map_err(anyhow::Error::msg)?;
+                    Actor::new(actor).map_err(anyhow::Error::msg)?;
+                }
+                _ => anyhow::bail!("its metadata is partly missing"),
+            }
+            u64::try_from(self.event_id)?;
+            u64::try_from(self.stream_version)?;
+            Event::decode(self.event_type, shape, self.payload).map_err(anyhow::Error::msg)
+        })()
+        .with_context(|| format!("event {} cannot be read", self.event_id))
+    }
+
+    pub fn to_owned(&self) -> RawEvent {
+        RawEvent {
+            event_id: self.event_id,
+            stream_id: self.stream_id.to_owned(),
+            stream_version: self.stream_version,
+            event_type: self.event_type.to_owned(),
+            payload: self.payload.to_owned(),
+            hash: self.hash.to_vec(),
+            schema_version: self.schema_version,
+            metadata: self.metadata.map(|m| m.map(str::to_owned)),
+        }
     }
 }
 
@@ -298,6 +393,13 @@ pub fn append_with(
     Ok((appended, tail))
 }
 
+/// Which rewrites of its events a log refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refuses {
+    pub update: bool,
+    pub delete: bool,
+}
+
 pub struct EventStore {
     conn: Connection,
     /// The id of the first event when the log is empty; afterwards ids continue from the log.
@@ -348,6 +450,17 @@ fn malformed(error: rusqlite::Error) -> anyhow::Error {
         }
         other => other.into(),
     }
+}
+
+/// Column `i` of `row`, borrowed as `read` takes it: text or a blob without a copy.
+fn borrowed_column<'r, T: 'r>(
+    row: &'r rusqlite::Row,
+    i: usize,
+    read: impl FnOnce(&rusqlite::types::ValueRef<'r>) -> rusqlite::types::FromSqlResult<T>,
+) -> rusqlite::Result<T> {
+    let value = row.get_ref(i)?;
+    read(&value)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), Box::new(e)))
 }
 
 /// An event id bound for SQL; `None` means no bound (the end of the log).
@@ -593,6 +706,15 @@ impl EventStore {
         &self,
         mut visit: impl FnMut(RawEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
+        self.for_each_row_ref(|row| visit(row.to_owned()))
+    }
+
+    /// Every row as stored, borrowed from SQLite for the length of the call: one scan in
+    /// event-id order, nothing copied that the visitor does not copy.
+    pub fn for_each_row_ref(
+        &self,
+        mut visit: impl FnMut(RowRef<'_>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let mut select = self.conn.prepare_cached(
             "SELECT event_id, stream_id, stream_version, event_type, payload, hash, schema_version, \
              recorded_at, actor, causation_id, correlation_id FROM events ORDER BY event_id",
@@ -600,15 +722,20 @@ impl EventStore {
         let mut rows = select.query([])?;
         while let Some(row) = rows.next()? {
             let raw = (|| {
-                Ok(RawEvent {
+                Ok(RowRef {
                     event_id: row.get(0)?,
-                    stream_id: row.get(1)?,
+                    stream_id: borrowed_column(row, 1, ValueRef::as_str)?,
                     stream_version: row.get(2)?,
-                    event_type: row.get(3)?,
-                    payload: row.get(4)?,
-                    hash: row.get(5)?,
+                    event_type: borrowed_column(row, 3, ValueRef::as_str)?,
+                    payload: borrowed_column(row, 4, ValueRef::as_str)?,
+                    hash: borrowed_column(row, 5, ValueRef::as_blob)?,
                     schema_version: row.get(6)?,
-                    metadata: [row.get(7)?, row.get(8)?, row.get(9)?, row.get(10)?],
+                    metadata: [
+                        borrowed_column(row, 7, ValueRef::as_str_or_null)?,
+                        borrowed_column(row, 8, ValueRef::as_str_or_null)?,
+                        borrowed_column(row, 9, ValueRef::as_str_or_null)?,
+                        borrowed_column(row, 10, ValueRef::as_str_or_null)?,
+                    ],
                 })
             })()
             .map_err(malformed)?;
@@ -617,13 +744,67 @@ impl EventStore {
         Ok(())
     }
 
-    /// The SQL of each trigger on `events`, by name.
-    pub fn triggers(&self) -> anyhow::Result<Vec<(String, String)>> {
-        let mut select = self.conn.prepare(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events' ORDER BY name",
+    /// Whether the log refuses an UPDATE and a DELETE of its events, found by trying them,
+    /// never by reading the triggers' text: on a copy in memory of the database's schema
+    /// (every table and trigger exactly as stored) holding the log's first and last events
+    /// (one made-up event when the log is empty), each inside a transaction rolled back. A
+    /// write is refused when it fails or leaves the rows as they were. The file is only read.
+    pub fn refuses_rewrites(&self) -> anyhow::Result<Refuses> {
+        let copy = Connection::open_in_memory()?;
+        let mut schema = self.conn.prepare(
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' \
+             ORDER BY type = 'trigger', rowid",
         )?;
-        let rows = select.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let statements = schema.query_map([], |r| r.get::<_, String>(0))?;
+        for sql in statements {
+            copy.execute_batch(&sql?)?;
+        }
+        let mut rows = self.conn.prepare(
+            "SELECT * FROM events WHERE event_id IN \
+             ((SELECT min(event_id) FROM events), (SELECT max(event_id) FROM events))",
+        )?;
+        let columns = rows.column_count();
+        let insert = format!(
+            "INSERT INTO events VALUES ({})",
+            vec!["?"; columns].join(", ")
+        );
+        let mut copied = 0;
+        let mut found = rows.query([])?;
+        while let Some(row) = found.next()? {
+            let values = (0..columns)
+                .map(|i| row.get::<_, rusqlite::types::Value>(i))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            copy.execute(&insert, params_from_iter(values))?;
+            copied += 1;
+        }
+        if copied == 0 {
+            copy.execute(
+                "INSERT INTO events (event_id, stream_id, stream_version, event_type, payload, hash) \
+                 VALUES (1, 'probe', 1, 'NewOrderEvent', '{}', zeroblob(32))",
+                [],
+            )?;
+        }
+        let contents = |conn: &Connection| -> rusqlite::Result<String> {
+            conn.query_row(
+                "SELECT count(*) || ':' || coalesce(group_concat(event_id || ',' || stream_id || ',' \
+                 || stream_version || ',' || event_type || ',' || payload || ',' || hex(hash), ';'), '') \
+                 FROM (SELECT * FROM events ORDER BY event_id)",
+                [],
+                |r| r.get(0),
+            )
+        };
+        let before = contents(&copy)?;
+        let refused = |sql: &str| -> anyhow::Result<bool> {
+            copy.execute_batch("SAVEPOINT attempt")?;
+            let failed = copy.execute_batch(sql).is_err();
+            let unchanged = contents(&copy)? == before;
+            copy.execute_batch("ROLLBACK TO attempt; RELEASE attempt")?;
+            Ok(failed || unchanged)
+        };
+        Ok(Refuses {
+            update: refused("UPDATE events SET payload = payload || ' '")?,
+            delete: refused("DELETE FROM events")?,
+        })
     }
 
     pub fn count(&self) -> anyhow::Result<u64> {
@@ -665,7 +846,7 @@ impl LogReads for EventStore {
         EventStore::count(self)
     }
 
-    fn latest_snapshot(&self) -> anyhow::Result<Option<OrderView>> {
+    fn latest_snapshot(&self) -> anyhow::Result<LatestSnapshot> {
         EventStore::latest_snapshot(self)
     }
 
@@ -755,14 +936,70 @@ impl LogTx for Transaction<'_> {
 }
 
 impl StoredLog for EventStore {
-    fn for_each_row(
+    fn for_each_row_ref(
         &self,
-        visit: &mut dyn FnMut(RawEvent) -> anyhow::Result<()>,
+        visit: &mut dyn FnMut(RowRef<'_>) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        EventStore::for_each_row(self, visit)
+        EventStore::for_each_row_ref(self, visit)
     }
 
-    fn triggers(&self) -> anyhow::Result<Vec<(String, String)>> {
-        EventStore::triggers(self)
+    fn snapshots(&self) -> anyhow::Result<Vec<StoredSnapshot>> {
+        EventStore::snapshots(self)
+    }
+
+    fn refuses_rewrites(&self) -> anyhow::Result<Refuses> {
+        EventStore::refuses_rewrites(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::extension;
+
+    /// The extension is hashed, so it must stay byte for byte what serde_json writes.
+    #[test]
+    fn the_extension_is_the_json_serde_writes() {
+        #[derive(serde::Serialize)]
+        struct WithMetadata<'a> {
+            schema_version: i64,
+            recorded_at: Option<&'a str>,
+            actor: Option<&'a str>,
+            causation_id: Option<&'a str>,
+            correlation_id: Option<&'a str>,
+        }
+        let values = [
+            None,
+            Some(""),
+            Some("2026-01-02T03:04:05Z"),
+            Some("bob"),
+            Some("quote\" back\\slash"),
+            Some("tab\tnewline\ncontrol\u{1}del\u{7f}"),
+            Some("é ü 東 \u{202e}"),
+        ];
+        for shape in [1, 2, 7] {
+            for (i, a) in values.iter().enumerate() {
+                let b = values[(i + 1) % values.len()];
+                let c = values[(i + 3) % values.len()];
+                let d = values[(i + 5) % values.len()];
+                let metadata = [*a, b, c, d];
+                if metadata.iter().all(Option::is_none) {
+                    continue;
+                }
+                let expected = serde_json::to_string(&WithMetadata {
+                    schema_version: shape,
+                    recorded_at: metadata[0],
+                    actor: metadata[1],
+                    causation_id: metadata[2],
+                    correlation_id: metadata[3],
+                })
+                .unwrap();
+                assert_eq!(extension(shape, &metadata), Some(expected));
+            }
+        }
+        assert_eq!(extension(1, &[None; 4]), None);
+        assert_eq!(
+            extension(2, &[None; 4]).as_deref(),
+            Some(r#"{"schema_version":2}"#)
+        );
     }
 }

@@ -56,10 +56,14 @@ CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
 CREATE TRIGGER events_are_never_truncated BEFORE TRUNCATE ON events
     FOR EACH STATEMENT EXECUTE FUNCTION events_are_append_only();
 
--- Snapshots of OrderView: a cache beside the log, never part of it.
+-- Snapshots of OrderView: a cache beside the log, never part of it, each sealed to the log
+-- (`es::snapshot`): the hash of event `checkpoint`, and SHA-256 over it, the checkpoint and
+-- `orders`. A rebuild ignores one whose seal does not hold.
 CREATE TABLE snapshots (
     checkpoint bigint PRIMARY KEY,                -- the last event id the snapshot includes
-    orders     text   NOT NULL                    -- the view's orders, as JSON
+    orders     text   NOT NULL,                   -- the view's orders, as JSON
+    head       bytea,
+    digest     bytea
 );
 
 -- The shape the writer writes each event type in, as the last `deploy` left it: a fact of

@@ -29,16 +29,22 @@ pub fn verdict(verdict: &Verdict, style: Style) -> String {
         })
         .collect();
     doc.table(&["Check", "Verdict", "Detail"], rows);
-    doc.text(match (verdict.first_bad_event(), &verdict.head) {
-        (Some(id), _) => format!("broken: the first bad event is {id}."),
-        (None, Some(head)) => format!(
-            "intact: {} {}; head hash {head}.",
-            verdict.events,
-            plural(verdict.events, "events")
-        ),
-        (None, None) if verdict.holds() => "intact: the log is empty.".to_string(),
-        (None, None) => "broken: see the checks above.".to_string(),
-    });
+    // "intact" only when every check holds: a failing check of no event still says broken.
+    doc.text(
+        match (verdict.first_bad_event(), verdict.holds(), &verdict.head) {
+            (Some(id), _, _) => format!("broken: the first bad event is {id}."),
+            (None, true, Some(head)) => format!(
+                "intact: {} {}; head hash {head}.",
+                verdict.events,
+                plural(verdict.events, "events")
+            ),
+            (None, true, None) => "intact: the log is empty.".to_string(),
+            (None, false, Some(head)) => {
+                format!("broken: see the checks above; head hash {head}.")
+            }
+            (None, false, None) => "broken: see the checks above.".to_string(),
+        },
+    );
     #[derive(Serialize)]
     struct VerifyDocument<'a> {
         schema_version: u32,

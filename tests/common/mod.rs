@@ -1093,6 +1093,7 @@ pub mod shape {
             checkpoint: Option<u64>,
             caught_up: u64,
             matches_live: bool,
+            ignored_snapshot: Option<IgnoredSnapshot>,
         },
         SnapshotTaken {
             checkpoint: Option<u64>,
@@ -1121,6 +1122,25 @@ pub mod shape {
     pub struct SnapshotStart {
         pub checkpoint: u64,
         pub full_replay: u64,
+    }
+
+    /// The latest snapshot, when a rebuild did not use it: it does not match the log.
+    #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct IgnoredSnapshot {
+        pub checkpoint: i64,
+        pub fault: SnapshotFault,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum SnapshotFault {
+        Unsealed,
+        NoSuchEvent,
+        OtherHead,
+        Edited,
+        DoesNotDecode,
+        DiffersFromReplay,
     }
 
     #[derive(Deserialize)]
@@ -1183,6 +1203,8 @@ pub mod shape {
         checkpoint: Option<u64>,
         caught_up: u64,
         matches_live: bool,
+        #[serde(default, deserialize_with = "present")]
+        ignored_snapshot: Option<IgnoredSnapshot>,
     }
 
     /// Removes and reads a field that must be there (a null reads as `None` for an `Option`).
@@ -1273,6 +1295,7 @@ pub mod shape {
                         checkpoint: raw.checkpoint,
                         caught_up: raw.caught_up,
                         matches_live: raw.matches_live,
+                        ignored_snapshot: raw.ignored_snapshot,
                     }
                 }
                 "snapshot_taken" => {
