@@ -88,6 +88,13 @@ impl CrudStore {
     pub fn open(location: &Location, locking: bool) -> anyhow::Result<CrudStore> {
         let schema = if locking { &VERSIONED_SCHEMA } else { &SCHEMA };
         let conn = db::open(location, schema)?;
+        conn.create_aggregate_function(
+            REPORT_SUM,
+            1,
+            rusqlite::functions::FunctionFlags::SQLITE_UTF8
+                | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+            ReportSum,
+        )?;
         CrudStore::over(SqliteRows { conn }, locking)
     }
 
@@ -306,8 +313,9 @@ pub trait Rows {
         order_id: &OrderId,
     ) -> anyhow::Result<Option<(Option<String>, Option<String>)>>;
 
-    /// Customer, orders and the sum of what they paid, per customer.
-    fn revenue_per_customer(&self) -> anyhow::Result<BTreeMap<String, (u64, Money)>>;
+    /// Customer, orders and the sum of what they paid, per customer, summed by the domain's
+    /// one rule (`report::add_to_sum`); `None` when a sum passes what a report adds up to.
+    fn revenue_per_customer(&self) -> anyhow::Result<Option<BTreeMap<String, (u64, Money)>>>;
 
     /// The rows of a grouped query (`projection_sql`): a key (cents when `key_is_money`),
     /// then `values` integers.
@@ -386,20 +394,28 @@ impl Rows for SqliteRows {
             .optional()?)
     }
 
-    fn revenue_per_customer(&self) -> anyhow::Result<BTreeMap<String, (u64, Money)>> {
-        let mut select = self.conn.prepare_cached(
-            "SELECT customer, count(*), sum(paid_cents) FROM orders GROUP BY customer",
-        )?;
+    /// Each customer's orders and what they paid, summed by `REPORT_SUM`; `None` when a sum
+    /// passes what a report adds up to.
+    fn revenue_per_customer(&self) -> anyhow::Result<Option<BTreeMap<String, (u64, Money)>>> {
+        let mut select = self.conn.prepare_cached(&format!(
+            "SELECT customer, count(*), {REPORT_SUM}(paid_cents) FROM orders GROUP BY customer"
+        ))?;
         let rows = select.query_map([], |row| {
             Ok((
                 row.get::<_, String>(0)?,
-                (
-                    row.get::<_, i64>(1)? as u64,
-                    Money::from_cents(row.get::<_, i64>(2)? as u64),
-                ),
+                row.get::<_, i64>(1)? as u64,
+                row.get::<_, Option<i64>>(2)?,
             ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut per_customer = BTreeMap::new();
+        for row in rows {
+            let (customer, orders, paid) = row?;
+            let Some(paid) = paid else {
+                return Ok(None);
+            };
+            per_customer.insert(customer, (orders, Money::from_cents(paid as u64)));
+        }
+        Ok(Some(per_customer))
     }
 
     fn grouped(
@@ -549,6 +565,37 @@ impl RowsTx for rusqlite::Transaction<'_> {
 
     fn commit(self) -> anyhow::Result<()> {
         Ok(rusqlite::Transaction::commit(self)?)
+    }
+}
+
+/// The SQL aggregate a report sums with: SQLite's `sum`, by the domain's one rule for a
+/// report's sums (`report::add_to_sum`), and NULL past it rather than SQLite's own error.
+const REPORT_SUM: &str = "report_sum";
+
+struct ReportSum;
+
+impl rusqlite::functions::Aggregate<Option<u64>, Option<i64>> for ReportSum {
+    fn init(&self, _: &mut rusqlite::functions::Context<'_>) -> rusqlite::Result<Option<u64>> {
+        Ok(Some(0))
+    }
+
+    fn step(
+        &self,
+        ctx: &mut rusqlite::functions::Context<'_>,
+        sum: &mut Option<u64>,
+    ) -> rusqlite::Result<()> {
+        let value = ctx.get::<i64>(0)?;
+        *sum = sum.and_then(|sum| report::add_to_sum(sum, value.max(0) as u64).ok());
+        Ok(())
+    }
+
+    fn finalize(
+        &self,
+        _: &mut rusqlite::functions::Context<'_>,
+        sum: Option<Option<u64>>,
+    ) -> rusqlite::Result<Option<i64>> {
+        // `MAX_SUM` fits an SQLite integer.
+        Ok(sum.unwrap_or(Some(0)).map(|sum| sum as i64))
     }
 }
 
@@ -740,10 +787,19 @@ impl<R: Rows> OrderService for CrudStore<R> {
                 last_write: self.last_write(&history.order_id)?,
             },
             Question::Report(query) => match query.kind() {
-                ReportKind::BuiltIn(ReportName::RevenuePerCustomer) => Outcome::Report {
-                    source: ReportSource::Sql { query: None },
-                    report: report::revenue_report(self.rows.revenue_per_customer()?),
-                },
+                ReportKind::BuiltIn(ReportName::RevenuePerCustomer) => {
+                    match self.rows.revenue_per_customer()? {
+                        Some(per_customer) => Outcome::Report {
+                            source: ReportSource::Sql { query: None },
+                            report: report::revenue_report(per_customer),
+                        },
+                        None => Outcome::Unavailable {
+                            reason: Unanswerable::SumTooLarge,
+                            latest: None,
+                            last_write: None,
+                        },
+                    }
+                }
                 ReportKind::BuiltIn(ReportName::QuantityChanges) => Outcome::Unavailable {
                     reason: Unanswerable::ReportNeedsHistory,
                     latest: None,

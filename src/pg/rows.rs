@@ -13,6 +13,7 @@ use crate::crud::{
     sql_cents,
 };
 use crate::db::StepMark;
+use crate::domain::report;
 use crate::domain::{Metadata, Money, Order, OrderId};
 
 /// The room's `orders` table, on its own connection (in a `RefCell`, as `PgLog`'s).
@@ -126,22 +127,29 @@ impl Rows for PgRows {
             .map(|row| (row.get(0), row.get(1))))
     }
 
-    fn revenue_per_customer(&self) -> anyhow::Result<BTreeMap<String, (u64, Money)>> {
-        // PostgreSQL sums bigints into numeric: cast back, as SQLite's integers are.
+    /// Summed here, by the domain's one rule for a report's sums (`report::add_to_sum`), as
+    /// SQLite sums with it: PostgreSQL's own `sum` would go on past it, in numeric.
+    fn revenue_per_customer(&self) -> anyhow::Result<Option<BTreeMap<String, (u64, Money)>>> {
         let rows = self.client.borrow_mut().query(
-            "SELECT customer, count(*), sum(paid_cents)::bigint FROM orders GROUP BY customer",
+            "SELECT customer, paid_cents FROM orders ORDER BY customer",
             &[],
         )?;
-        rows.iter()
-            .map(|row| {
-                let count: i64 = row.try_get(1)?;
-                let paid: i64 = row.try_get(2)?;
-                Ok((
-                    row.try_get(0)?,
-                    (count as u64, Money::from_cents(paid as u64)),
-                ))
-            })
-            .collect()
+        let mut per_customer: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for row in &rows {
+            let paid: i64 = row.try_get(1)?;
+            let entry = per_customer.entry(row.try_get(0)?).or_default();
+            entry.0 += 1;
+            match report::add_to_sum(entry.1, paid.max(0) as u64) {
+                Ok(sum) => entry.1 = sum,
+                Err(_) => return Ok(None),
+            }
+        }
+        Ok(Some(
+            per_customer
+                .into_iter()
+                .map(|(customer, (orders, paid))| (customer, (orders, Money::from_cents(paid))))
+                .collect(),
+        ))
     }
 
     /// The same query as SQLite runs, with two differences of dialect: PostgreSQL groups by
