@@ -25,7 +25,7 @@ pub const SCHEMA: Schema = Schema {
     // 3: money columns named for what they hold (`total_cents`).
     // 4: who last wrote each row, and when (`updated_at`, `updated_by`).
     version: 4,
-    upgrades: &[(3, WHO_AND_WHEN)],
+    upgrades: &[(2, CENTS_NAMED), (3, WHO_AND_WHEN)],
     ddl: concat!(
         include_str!("schema.sql"),
         "\nALTER TABLE orders ADD COLUMN updated_at TEXT;\n\
@@ -40,7 +40,7 @@ pub const VERSIONED_SCHEMA: Schema = Schema {
     what: "CRUD store with a version column (--crud-locking)",
     application_id: 0x4553_4c56, // "ESLV"
     version: 4,
-    upgrades: &[(3, WHO_AND_WHEN)],
+    upgrades: &[(2, CENTS_NAMED), (3, WHO_AND_WHEN)],
     // The same table, plus the version column that `UPDATE … WHERE version = ?` checks; the
     // columns of schema 4 after it, where an upgrade from 3 puts them.
     ddl: concat!(
@@ -51,6 +51,12 @@ pub const VERSIONED_SCHEMA: Schema = Schema {
     ),
     tables: &["orders", "progress"],
 };
+
+/// Schema 3: the money columns, which always held whole cents, named so. A rename only: the
+/// values are exactly as eslab 0.1 (schema 2) wrote them.
+const CENTS_NAMED: &str = "ALTER TABLE orders RENAME COLUMN unit_price TO unit_price_cents; \
+     ALTER TABLE orders RENAME COLUMN total TO total_cents; \
+     ALTER TABLE orders RENAME COLUMN paid TO paid_cents;";
 
 /// Schema 4: who last wrote each row, and when (RFC 3339 UTC). Overwritten by every write;
 /// NULL on rows written before, or by a command that said neither.
