@@ -12,6 +12,7 @@ use super::{ERROR, SUCCESS, print};
 use crate::bench::{self, BenchOptions};
 use crate::cli::{BenchArgs, Cli, OutputArgs, WorkloadArgs};
 use crate::narrate::clean_prose;
+use crate::pg;
 use crate::render::{self, ScenarioListing};
 use crate::runner::StreamedScenario;
 use crate::scenario::{self, Scenario};
@@ -125,6 +126,17 @@ pub(super) fn man(dir: Option<&Path>) -> anyhow::Result<u8> {
     print(&format!(
         "wrote the man pages into {}\n",
         clean_prose(&dir.display().to_string())
+    ))?;
+    Ok(SUCCESS)
+}
+
+/// `eslab room create URL --room NAME`: prints the line attendees type.
+pub(super) fn room_create(url: &str, room: &str) -> anyhow::Result<u8> {
+    let store = pg::Store::new(url, room)?;
+    let join = store.create()?;
+    print(&format!(
+        "room {} is ready on {}; attendees join with (each with their own name):\n  {join}\n",
+        store.room, store.url
     ))?;
     Ok(SUCCESS)
 }

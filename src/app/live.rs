@@ -5,11 +5,12 @@ use std::io::{IsTerminal, Write};
 use anyhow::bail;
 
 use super::settings::Settings;
-use super::storage::{open_scenario, open_services};
+use super::storage::{as_attendee, open_services};
 use super::{DIFFERENT, ERROR, SUCCESS};
 use crate::cli::LiveArgs;
 use crate::live::{self, Session};
 use crate::render::DEFAULT_WIDTH;
+use crate::scenario;
 use crate::service::Backend;
 
 /// `eslab live`: the full-screen view on a terminal, else commands line by line from stdin
@@ -23,11 +24,15 @@ pub(super) fn live(args: LiveArgs, settings: &Settings) -> anyhow::Result<u8> {
     }
     let backends = [Backend::Crud, Backend::Es];
     let (loaded, services) = if args.empty {
-        let loaded = Session::blank_scenario();
+        let mut loaded = Session::blank_scenario();
+        as_attendee(&mut loaded.scenario, &args.storage)?;
         let services = open_services(&loaded, &backends, &args.storage)?;
         (loaded, services)
     } else {
-        open_scenario(&args.scenario, &backends, &args.storage)?
+        let loaded = scenario::load(&args.scenario)?;
+        live::check_steps(loaded.scenario.steps.len())?;
+        let services = open_services(&loaded, &backends, &args.storage)?;
+        (loaded, services)
     };
     let mut session = Session::open(loaded, services)?;
     if terminal {

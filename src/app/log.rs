@@ -1,63 +1,117 @@
-//! `eslab log`, `verify` and `replay`: the stored log read, verified unless --trust says not.
+//! `eslab log`, `verify` and `replay`: a stored log (a folder's or a room's) read, verified
+//! unless --trust says not.
 
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use super::settings::Settings;
 use super::{DIFFERENT, SUCCESS, print};
-use crate::cli::OutputArgs;
+use crate::cli::{LogPlaceArgs, OutputArgs};
 use crate::domain::Event;
 use crate::es::store::RowRef;
-use crate::es::{EventStore, OrderView};
-use crate::render::{self, LoggedEvent};
+use crate::es::{EventStore, OrderView, StoredLog};
+use crate::narrate::clean_prose;
+use crate::pg;
+use crate::render::{self, Format, LoggedEvent};
 use crate::runner;
 use crate::verify;
 
-/// Opens the log stored in `db_dir` to read it.
-fn open_log(db_dir: &Path) -> anyhow::Result<(PathBuf, EventStore)> {
-    let path = runner::events_path(db_dir);
-    let store = EventStore::open_read_only(&path)?;
-    Ok((path, store))
+/// Where a stored log is: a folder's `events.sqlite3`, or a room on a server.
+pub(super) enum LogAt {
+    Dir(PathBuf),
+    Room(Box<pg::Store>),
 }
 
-/// Reads the log in `db_dir` in one pass that verifies it too (`verify::read`), refusing
+impl LogAt {
+    pub(super) fn of(args: &LogPlaceArgs) -> anyhow::Result<LogAt> {
+        Ok(match (&args.db_dir, &args.store, &args.room) {
+            (Some(dir), _, _) => LogAt::Dir(dir.clone()),
+            (None, Some(url), Some(room)) => LogAt::Room(Box::new(pg::Store::new(url, room)?)),
+            _ => bail!("say where the log is: --db-dir DIR, or --store URL --room NAME"),
+        })
+    }
+
+    /// The log, as messages name it.
+    fn path(&self) -> String {
+        match self {
+            LogAt::Dir(dir) => runner::events_path(dir).display().to_string(),
+            LogAt::Room(store) => format!("room {} on {}", store.room, store.url),
+        }
+    }
+
+    /// Where it is, as `eslab verify` takes it.
+    fn place(&self) -> String {
+        match self {
+            LogAt::Dir(dir) => format!("--db-dir {}", dir.display()),
+            LogAt::Room(store) => format!("--store {} --room {}", store.url, store.room),
+        }
+    }
+
+    /// Opens it to read it.
+    fn open(&self) -> anyhow::Result<Box<dyn StoredLog>> {
+        Ok(match self {
+            LogAt::Dir(dir) => Box::new(EventStore::open_read_only(&runner::events_path(dir))?),
+            LogAt::Room(store) => Box::new(pg::PgLog::new(store.join()?, 1)),
+        })
+    }
+}
+
+/// Reads a stored log in one pass that verifies it too (`verify::read`), refusing
 /// (`Untrusted`) one that does not verify: nothing read is used before the verdict.
 pub(super) fn read_verified(
-    db_dir: &Path,
+    at: &LogAt,
     until: Option<u64>,
     visit: impl FnMut(&RowRef, &Event) -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<verify::Reading> {
-    let (path, store) = open_log(db_dir)?;
-    let reading = verify::read(&store, until, visit)
-        .with_context(|| format!("cannot read the log in {}", path.display()))?;
+    let path = at.path();
+    let store = at.open()?;
+    let reading = verify::read(&*store, until, visit)
+        .with_context(|| format!("cannot read the log in {path}"))?;
     reading
         .verdict
-        .require_intact(&path, db_dir)
-        .with_context(|| format!("cannot read the log in {}", path.display()))?;
+        .require_intact(&path, &at.place())
+        .with_context(|| format!("cannot read the log in {path}"))?;
     Ok(reading)
 }
 
 pub(super) fn log(
-    db_dir: &Path,
+    at: &LogAt,
     trust: bool,
     output: &OutputArgs,
     settings: &Settings,
 ) -> anyhow::Result<u8> {
+    let style = settings.style(output.format, output.width);
+    let count = at.open()?.count()? as usize;
+    if style.format == Format::Json && (trust || count > render::MAX_HELD) {
+        // Too long to hold until the verdict: verified in a pass of its own first (the one
+        // case that reads the log twice), then written as it is read.
+        if !trust {
+            read_verified(at, None, |_, _| Ok(()))?;
+        }
+        return stream_log_json(at);
+    }
+    render::check_held(
+        "a log's table",
+        count,
+        "events",
+        "`eslab log --format json` writes any number as it reads them",
+    )?;
     let mut events = Vec::new();
     if trust {
-        let (path, store) = open_log(db_dir)?;
+        let store = at.open()?;
         store
-            .for_each_row(|row| {
+            .for_each_row(&mut |row| {
                 events.push(LoggedEvent {
                     event: row.decode()?,
                     hash: hex::encode(&row.hash),
                 });
                 Ok(())
             })
-            .with_context(|| format!("cannot read the log in {}", path.display()))?;
+            .with_context(|| format!("cannot read the log in {}", at.path()))?;
     } else {
-        read_verified(db_dir, None, |row, _| {
+        read_verified(at, None, |row, _| {
             events.push(LoggedEvent {
                 event: row.decode()?,
                 hash: hex::encode(row.hash),
@@ -65,23 +119,44 @@ pub(super) fn log(
             Ok(())
         })?;
     }
-    print(&render::log(
-        &events,
-        settings.style(output.format, output.width),
-    ))?;
+    print(&render::log(&events, style))?;
+    Ok(SUCCESS)
+}
+
+/// `eslab log --format json`, written as it is read: a log of any length. A read that fails
+/// midway ends the document it began, never leaves it cut off.
+fn stream_log_json(at: &LogAt) -> anyhow::Result<u8> {
+    let store = at.open()?;
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    let mut json = render::JsonLog::begin(&mut stdout)?;
+    let read = store
+        .for_each_row(&mut |row| {
+            json.event(&LoggedEvent {
+                event: row.decode()?,
+                hash: hex::encode(&row.hash),
+            })
+        })
+        .with_context(|| format!("cannot read the log in {}", at.path()));
+    if let Err(e) = read {
+        let _ = json.stop(&clean_prose(&format!("{e:#}")));
+        let _ = stdout.flush();
+        return Err(e);
+    }
+    json.finish()?;
+    stdout.flush()?;
     Ok(SUCCESS)
 }
 
 /// `eslab verify`: exit 1 when the log does not verify, or does not end at `expect_head`.
 pub(super) fn verify(
-    db_dir: &Path,
+    at: &LogAt,
     expect_head: Option<&str>,
     output: &OutputArgs,
     settings: &Settings,
 ) -> anyhow::Result<u8> {
-    let (path, store) = open_log(db_dir)?;
-    let mut verdict = verify::verify(&store)
-        .with_context(|| format!("cannot read the log in {}", path.display()))?;
+    let store = at.open()?;
+    let mut verdict =
+        verify::verify(&*store).with_context(|| format!("cannot read the log in {}", at.path()))?;
     if let Some(expected) = expect_head {
         verdict.expect_head(expected);
     }
@@ -93,18 +168,18 @@ pub(super) fn verify(
 }
 
 pub(super) fn replay(
-    db_dir: &Path,
+    at: &LogAt,
     trust: bool,
     until: Option<u64>,
     output: &OutputArgs,
     settings: &Settings,
 ) -> anyhow::Result<u8> {
     let view = if trust {
-        let (path, store) = open_log(db_dir)?;
-        OrderView::rebuild(&store, until)
-            .with_context(|| format!("cannot replay the log in {}", path.display()))?
+        let store = at.open()?;
+        OrderView::rebuild(&*store, until)
+            .with_context(|| format!("cannot replay the log in {}", at.path()))?
     } else {
-        read_verified(db_dir, until, |_, _| Ok(()))?.view
+        read_verified(at, until, |_, _| Ok(()))?.view
     };
     print(&render::replay(
         &view,

@@ -1,7 +1,7 @@
 //! What each subcommand does: load, run, render, and the exit code it earns. The command
 //! line is resolved once into settings (`settings`); each subcommand, or group of them, has a
 //! file: `run` (`run` and `diff`), `live`, `log` (`log`, `verify`, `replay`) and `info` (the
-//! rest); `storage` opens the designs they run on.
+//! rest, `room create` too); `storage` opens the designs they run on.
 
 mod info;
 mod live;
@@ -13,9 +13,10 @@ mod storage;
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, RoomAction};
 use crate::narrate::clean_prose;
 use crate::verify::Untrusted;
+use log::LogAt;
 use settings::{RunSettings, Settings};
 
 /// Exit codes, as diff(1): all good, differences (or failed expectations), trouble.
@@ -50,22 +51,21 @@ fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<u8> {
         Command::Scenarios(output) => info::scenarios(&output, settings)?,
         Command::Show { name } => info::show(&name)?,
         Command::Check { files } => info::check(&files)?,
-        Command::Log {
-            db_dir,
-            trust,
-            output,
-        } => log::log(&db_dir, trust, &output, settings)?,
+        Command::Log { at, trust, output } => log::log(&LogAt::of(&at)?, trust, &output, settings)?,
         Command::Verify {
-            db_dir,
+            at,
             expect_head,
             output,
-        } => log::verify(&db_dir, expect_head.as_deref(), &output, settings)?,
+        } => log::verify(&LogAt::of(&at)?, expect_head.as_deref(), &output, settings)?,
         Command::Replay {
-            db_dir,
+            at,
             trust,
             until,
             output,
-        } => log::replay(&db_dir, trust, until, &output, settings)?,
+        } => log::replay(&LogAt::of(&at)?, trust, until, &output, settings)?,
+        Command::Room {
+            action: RoomAction::Create { url, room },
+        } => info::room_create(&url, &room)?,
         Command::Completions { shell } => info::completions(shell)?,
         Command::Man { dir } => info::man(dir.as_deref())?,
     })

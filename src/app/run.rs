@@ -6,10 +6,11 @@ use std::io::{IsTerminal, Write};
 use anyhow::bail;
 
 use super::settings::{RunSettings, Settings};
-use super::storage::{fingerprint, open_streamed};
+use super::storage::{as_attendee, fingerprint, open_streamed};
 use super::{DIFFERENT, SUCCESS, print};
 use crate::bench;
 use crate::cli::DiffArgs;
+use crate::narrate::clean_prose;
 use crate::render::{
     self, Diagram, Document, Format, JsonRun, Page, RunSink, Style, TABLE_STEPS, TableRun,
 };
@@ -29,7 +30,16 @@ pub(super) fn run(settings: RunSettings) -> anyhow::Result<u8> {
             bail!("--step shows each step as a table: leave out --format");
         }
     }
-    let streamed = StreamedScenario::check(&settings.scenario)?;
+    let mut streamed = StreamedScenario::check(&settings.scenario)?;
+    as_attendee(&mut streamed.scenario, &settings.storage)?;
+    if let Some(name) = held_format(settings.style.format) {
+        render::check_held(
+            &format!("--format {name}"),
+            streamed.steps,
+            "steps",
+            "--format json, table or markdown writes any number as they run",
+        )?;
+    }
     let (mut services, _scratch) = open_streamed(&streamed, &settings.backends, &settings.storage)?;
     let fingerprint = fingerprint(&streamed, &settings.storage)?;
     // A long run's JSON is gigabytes: written in large pieces.
@@ -37,11 +47,23 @@ pub(super) fn run(settings: RunSettings) -> anyhow::Result<u8> {
     let summary = {
         let mut sink = sink(&settings, &mut stdout, streamed.steps)?;
         sink.begin(&streamed.info(), &settings.backends)?;
-        let ran = streamed.run(&mut services, &fingerprint, |record| sink.step(record));
+        let mut done = 0;
+        let ran = streamed.run(&mut services, &fingerprint, |record| {
+            done = record.step;
+            sink.step(record)
+        });
         let end = match ran {
+            Ok(end) => end,
             // `q` during --step: nothing more runs, nothing is summed up.
             Err(e) if e.is::<StoppedByKey>() => return Ok(SUCCESS),
-            ran => ran?,
+            Err(e) => {
+                // A document already begun is ended, not cut off; the error is still the
+                // run's outcome.
+                let _ = sink.stop(done, &clean_prose(&format!("{e:#}")));
+                drop(sink);
+                let _ = stdout.flush();
+                return Err(e);
+            }
         };
         sink.finish(&end.summary)?;
         end.summary
@@ -85,19 +107,44 @@ fn sink<'w, W: Write>(
     })
 }
 
+/// The outputs that keep every step until they are written, by `--format` name.
+fn held_format(format: Format) -> Option<&'static str> {
+    match format {
+        Format::Mermaid => Some("mermaid"),
+        Format::Html => Some("html"),
+        Format::Table | Format::Markdown | Format::Json => None,
+    }
+}
+
 /// `eslab diff`: exit 1 when the designs answered the same question differently. Only the
 /// steps it reports are kept: where the designs differ, and the gaps.
 pub(super) fn diff(args: DiffArgs, settings: &Settings) -> anyhow::Result<u8> {
     let backends = [Backend::Crud, Backend::Es];
-    let streamed = StreamedScenario::check(&args.scenario)?;
+    let mut streamed = StreamedScenario::check(&args.scenario)?;
+    as_attendee(&mut streamed.scenario, &args.storage)?;
+    let style = settings.style(args.output.format, args.output.width);
+    if let Some(name) = held_format(style.format) {
+        render::check_held(
+            &format!("`eslab diff --format {name}`"),
+            streamed.steps,
+            "steps",
+            "--format table, markdown or json keeps only the steps where the designs differ",
+        )?;
+    }
     let (mut services, _scratch) = open_streamed(&streamed, &backends, &args.storage)?;
     let fingerprint = fingerprint(&streamed, &args.storage)?;
-    let style = settings.style(args.output.format, args.output.width);
     // The page scrubs through every step; the other forms show only what differs.
     let every_step = style.format == Format::Html;
     let mut reported = Vec::new();
     let end = streamed.run(&mut services, &fingerprint, |record| {
         if every_step || matches!(record.agreement(), Agreement::Different | Agreement::Gap) {
+            // Kept to be reported at the end: as many as an output that holds its steps takes.
+            render::check_held(
+                "`eslab diff`",
+                reported.len() + 1,
+                "differing steps",
+                "`eslab run --format json` writes every step, each design's answer side by side, as it runs",
+            )?;
             reported.push(record);
         }
         Ok(())

@@ -69,6 +69,9 @@ pub struct JsonRun<'w, W: Write> {
     steps: usize,
     histories: HistorySpill,
     buffer: Vec<u8>,
+    /// Whether the document stands between two steps (no step half-written), where `stop`
+    /// can end it.
+    between_steps: bool,
 }
 
 impl<'w, W: Write> JsonRun<'w, W> {
@@ -79,11 +82,13 @@ impl<'w, W: Write> JsonRun<'w, W> {
             steps: 0,
             histories: HistorySpill::new()?,
             buffer: Vec::new(),
+            between_steps: true,
         })
     }
 
     /// One step, borrowed: a whole trace's steps are written without a copy.
     pub fn write_step(&mut self, step: &StepRecord) -> anyhow::Result<()> {
+        self.between_steps = false;
         self.out.write_all(if self.steps == 0 {
             b"\n    "
         } else {
@@ -91,6 +96,7 @@ impl<'w, W: Write> JsonRun<'w, W> {
         })?;
         self.steps += 1;
         write_indented(&mut self.buffer, &mut *self.out, 2, &narrated_step(step))?;
+        self.between_steps = true;
         self.histories.add(step, &self.backends)
     }
 }
@@ -109,6 +115,31 @@ impl<W: Write> RunSink for JsonRun<'_, W> {
 
     fn step(&mut self, step: StepRecord) -> anyhow::Result<()> {
         self.write_step(&step)
+    }
+
+    /// Ends the document of a run that failed after it began, so that stdout holds one whole
+    /// JSON document, never one cut off: the steps done, then `"stopped"` with the error (in
+    /// place of the summary and histories of a finished run). The error is still reported as
+    /// usual (stderr, exit 2). Nothing is written if a step was left half-written: then the
+    /// output itself was what failed.
+    fn stop(&mut self, _after_step: usize, error: &str) -> anyhow::Result<()> {
+        if !self.between_steps {
+            return Ok(());
+        }
+        let out = &mut *self.out;
+        out.write_all(if self.steps == 0 {
+            b"],\n"
+        } else {
+            b"\n  ],\n"
+        })?;
+        out.write_all(b"  \"stopped\": ")?;
+        indented(
+            &mut *out,
+            1,
+            &serde_json::json!({"after_step": self.steps, "error": error}),
+        )?;
+        out.write_all(b"\n}\n")?;
+        Ok(())
     }
 
     fn finish(&mut self, summary: &Summary) -> anyhow::Result<()> {

@@ -17,6 +17,13 @@ pub trait RunSink {
     fn step(&mut self, step: StepRecord) -> anyhow::Result<()>;
     /// After the last step.
     fn finish(&mut self, summary: &Summary) -> anyhow::Result<()>;
+    /// Instead of `finish`, when the run failed after `after_step` steps: a sink that has
+    /// written part of a document ends it, saying where and why, never leaves it cut off. One
+    /// that writes nothing before the end has nothing to end.
+    fn stop(&mut self, after_step: usize, error: &str) -> anyhow::Result<()> {
+        let _ = (after_step, error);
+        Ok(())
+    }
 }
 
 /// The steps of a run kept whole, for the outputs that lay out every step at once.

@@ -141,6 +141,19 @@ impl<W: Write> RunSink for TableRun<'_, W> {
         doc.lines(narrate::summary(summary, &self.backends));
         self.print(&doc)
     }
+
+    /// Ends the document of a run that failed after it began: the steps done, then where
+    /// and why it stopped, instead of a table cut off mid-chunk. The error is still reported
+    /// as usual (stderr, exit 2).
+    fn stop(&mut self, after_step: usize, error: &str) -> anyhow::Result<()> {
+        self.flush_chunk()?;
+        let mut doc = Doc::default();
+        doc.heading(2, "Stopped");
+        doc.text(format!(
+            "The run stopped after step {after_step}, on an error: {error}"
+        ));
+        self.print(&doc)
+    }
 }
 
 /// A spilled history as the renderers read one.

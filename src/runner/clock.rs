@@ -3,7 +3,7 @@
 use anyhow::Context;
 
 use crate::domain::{Actor, Metadata, Timestamp};
-use crate::scenario::{STEP_SECONDS, Scenario, Step};
+use crate::scenario::{self, Scenario, Step};
 
 /// Where a run's times and actors come from: the scenario, never the clock, so that a run
 /// writes the same thing every time.
@@ -33,9 +33,7 @@ impl Clock {
     pub fn metadata(&self, number: usize, step: &Step) -> anyhow::Result<Metadata> {
         let recorded_at = match step.at {
             Some(at) => at,
-            None => (number as i64 - 1)
-                .checked_mul(STEP_SECONDS)
-                .and_then(|offset| self.start.plus_seconds(offset))
+            None => scenario::step_time(self.start, number)
                 .context("its time, counted from the scenario's start, is past the year 9999")?,
         };
         Ok(Metadata {

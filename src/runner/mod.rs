@@ -8,7 +8,7 @@ mod storage;
 mod streamed;
 mod summary;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use crate::domain::Metadata;
 use crate::expect;
@@ -76,6 +76,19 @@ impl Run {
     /// so for itself, step by step: a run killed between the two designs' commits leaves
     /// them a step apart, and each carries on from its own.
     pub fn start(services: &mut Services, fingerprint: &str, clock: Clock) -> anyhow::Result<Run> {
+        if services.new_run_only {
+            let first = StepMark {
+                scenario: fingerprint.to_string(),
+                step: 1,
+            };
+            for service in services.each() {
+                if service.is_done(&first)? {
+                    bail!(
+                        "this room already holds steps of this scenario (run before, by you or by someone else in the room): --continue carries on from them"
+                    );
+                }
+            }
+        }
         let compared = services.each().len() > 1;
         Ok(Run {
             fingerprint: fingerprint.to_string(),

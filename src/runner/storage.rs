@@ -7,6 +7,7 @@ use anyhow::{Context, bail};
 use crate::crud::{self, CrudStore};
 use crate::db::{self, Location, Schema};
 use crate::es::{self, EventSourcedService};
+use crate::pg;
 use crate::service::{Backend, OrderService};
 
 pub const CRUD_FILE: &str = "crud.sqlite3";
@@ -24,6 +25,8 @@ pub struct StorageOptions {
     /// Without `db_dir`: keep the databases as scratch files here instead of in memory (a
     /// long run's log would not fit).
     pub scratch_dir: Option<PathBuf>,
+    /// Instead of SQLite: both designs in a room on a PostgreSQL server (`--store`, `--room`).
+    pub store: Option<pg::Store>,
     /// OrderView as the pass that verified the log rebuilt it: the run starts from it
     /// instead of reading the log a second time.
     pub verified_view: Option<es::OrderView>,
@@ -53,6 +56,17 @@ impl StorageOptions {
         }
         for (file, schema) in files {
             let path = dir.join(file);
+            // A link to nowhere would be written through, or taken for a database that exists.
+            if let (Ok(link), Err(_)) = (std::fs::symlink_metadata(&path), path.metadata())
+                && link.file_type().is_symlink()
+            {
+                let target = std::fs::read_link(&path).unwrap_or_default();
+                bail!(
+                    "{} is a symbolic link to {}, which does not exist: eslab opens no database through it; remove the link, or point it at the database",
+                    path.display(),
+                    target.display()
+                );
+            }
             if self.resume {
                 if path.try_exists().unwrap_or(true) {
                     db::check_identity(&path, schema)?;
@@ -72,9 +86,14 @@ impl StorageOptions {
 pub struct Services {
     pub crud: Option<CrudStore>,
     pub es: Option<EventSourcedService>,
-    /// Record each step as done, and skip those a database records as done: only files can
-    /// be carried on from (`--continue`), or written by two runs at once.
+    /// Both designs in a room on a server, instead of the two above.
+    pub room: Option<pg::RoomServices>,
+    /// Record each step as done, and skip those a database records as done: only files and
+    /// rooms can be carried on from (`--continue`), or written by two runs at once.
     pub(super) marks: bool,
+    /// A room without `--continue`: a run refuses a scenario the room already holds steps of,
+    /// as `--db-dir` without it refuses files that exist.
+    pub(super) new_run_only: bool,
 }
 
 impl Services {
@@ -84,6 +103,24 @@ impl Services {
         first_event_id: u64,
     ) -> anyhow::Result<Services> {
         let wants = |b| backends.contains(&b);
+        if let Some(store) = &storage.store {
+            // A room is shared and kept: every step is recorded as done.
+            let room = pg::RoomServices {
+                crud: wants(Backend::Crud)
+                    .then(|| store.crud(storage.crud_locking))
+                    .transpose()?,
+                es: wants(Backend::Es)
+                    .then(|| store.es(first_event_id))
+                    .transpose()?,
+            };
+            return Ok(Services {
+                crud: None,
+                es: None,
+                room: Some(room),
+                marks: true,
+                new_run_only: !storage.resume,
+            });
+        }
         let files: Vec<(&str, &Schema)> = [
             (
                 Backend::Crud,
@@ -100,7 +137,29 @@ impl Services {
         .filter(|(b, _, _)| wants(*b))
         .map(|(_, file, schema)| (file, schema))
         .collect();
-        storage.prepare(&files)?;
+        storage.prepare(&files).map_err(|e| {
+            // A CRUD store made with the other --crud-locking choice: say which flag opens it.
+            let crud = storage.db_dir.as_ref().map(|dir| dir.join(CRUD_FILE));
+            let (other, made) = if storage.crud_locking {
+                (&crud::SCHEMA, "without --crud-locking: leave the flag out")
+            } else {
+                (&crud::VERSIONED_SCHEMA, "with --crud-locking: add the flag")
+            };
+            match crud {
+                Some(path)
+                    if storage.resume
+                        && wants(Backend::Crud)
+                        && path.is_file()
+                        && db::check_identity(&path, other).is_ok() =>
+                {
+                    anyhow::anyhow!(
+                        "{} was made {made} to carry on from it (a CRUD store with a version column and one without are different tables); it was left untouched",
+                        path.display()
+                    )
+                }
+                _ => e,
+            }
+        })?;
         let open_crud = || -> anyhow::Result<Option<CrudStore>> {
             wants(Backend::Crud)
                 .then(|| CrudStore::open(&storage.location(CRUD_FILE), storage.crud_locking))
@@ -132,7 +191,9 @@ impl Services {
         Ok(Services {
             crud,
             es,
+            room: None,
             marks: storage.db_dir.is_some(),
+            new_run_only: false,
         })
     }
 
@@ -148,6 +209,14 @@ impl Services {
         }
         if let Some(es) = &mut self.es {
             services.push(es);
+        }
+        if let Some(room) = &mut self.room {
+            if let Some(crud) = &mut room.crud {
+                services.push(crud);
+            }
+            if let Some(es) = &mut room.es {
+                services.push(es);
+            }
         }
         services
     }
