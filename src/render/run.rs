@@ -81,24 +81,15 @@ pub fn run_step(backends: &[Backend], step: &StepRecord, style: Style) -> String
 
 /// The stacked layout: the legend of the marks used, then one block per step.
 pub(super) fn steps_blocks(backends: &[Backend], steps: &[StepRecord], width: usize) -> Doc {
-    let blocks: Vec<Vec<stacked::Marked>> = steps
-        .iter()
-        .map(|step| stacked::step_block(backends, step, width))
-        .collect();
-    // The marks the blocks use, read from their words (a row of two columns is coloured only
-    // when both agree, so its own mark says less).
-    let words = steps.iter().flat_map(|step| {
-        let mut lines = narrate::step(step);
-        lines.extend(narrate::agreement(step.agreement()));
-        for &backend in backends {
-            lines.extend(stacked::design_lines(step, backend));
-        }
-        lines
-    });
+    let mut blocks: Vec<Vec<stacked::Marked>> = Vec::with_capacity(steps.len());
     let mut used: Vec<Mark> = Vec::new();
-    for mark in words.filter_map(|line| line.mark) {
-        if !used.contains(&mark) {
-            used.push(mark);
+    for step in steps {
+        let (block, marks) = stacked::marked_step_block(backends, step, width);
+        blocks.push(block);
+        for mark in marks {
+            if !used.contains(&mark) {
+                used.push(mark);
+            }
         }
     }
     let mut doc = Doc::default();

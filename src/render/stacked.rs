@@ -142,6 +142,17 @@ pub fn design_lines(record: &StepRecord, backend: Backend) -> Vec<Line> {
 
 /// One step as a block of lines, none wider than `width`.
 pub fn step_block(backends: &[Backend], record: &StepRecord, width: usize) -> Vec<Marked> {
+    marked_step_block(backends, record, width).0
+}
+
+/// One step as a block, and the marks its words carry, in the order they first appear (a
+/// row of two columns is coloured only when both agree, so the block's own marks say less):
+/// what a legend over the blocks lists, without narrating the step again.
+pub fn marked_step_block(
+    backends: &[Backend],
+    record: &StepRecord,
+    width: usize,
+) -> (Vec<Marked>, Vec<Mark>) {
     let mut about = narrate::step(record);
     // The action is the title; the note and the expectation follow it.
     about.remove(0);
@@ -158,6 +169,15 @@ pub fn step_block(backends: &[Backend], record: &StepRecord, width: usize) -> Ve
         .iter()
         .map(|&b| (b, design_lines(record, b)))
         .collect();
+    let mut used: Vec<Mark> = Vec::new();
+    let lines = about
+        .iter()
+        .chain(columns.iter().flat_map(|(_, lines)| lines));
+    for mark in lines.filter_map(|line| line.mark) {
+        if !used.contains(&mark) {
+            used.push(mark);
+        }
+    }
     let side_by_side = columns.len() > 1
         && (width.saturating_sub(SEPARATOR.len() * (columns.len() - 1))) / columns.len()
             >= MIN_COLUMN;
@@ -209,7 +229,7 @@ pub fn step_block(backends: &[Backend], record: &StepRecord, width: usize) -> Ve
             block.extend(wrap_lines(&indented, width));
         }
     }
-    block
+    (block, used)
 }
 
 /// A block as text, one line each.
