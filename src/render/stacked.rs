@@ -145,6 +145,17 @@ pub fn step_block(backends: &[Backend], record: &StepRecord, width: usize) -> Ve
     marked_step_block(backends, record, width).0
 }
 
+/// The marks some lines carry, each once, in the order they first appear.
+fn marks_of<'l>(lines: impl Iterator<Item = &'l Line>) -> Vec<Mark> {
+    let mut used: Vec<Mark> = Vec::new();
+    for mark in lines.filter_map(|line| line.mark) {
+        if !used.contains(&mark) {
+            used.push(mark);
+        }
+    }
+    used
+}
+
 /// One step as a block, and the marks its words carry, in the order they first appear (a
 /// row of two columns is coloured only when both agree, so the block's own marks say less):
 /// what a legend over the blocks lists, without narrating the step again.
@@ -169,15 +180,11 @@ pub fn marked_step_block(
         .iter()
         .map(|&b| (b, design_lines(record, b)))
         .collect();
-    let mut used: Vec<Mark> = Vec::new();
-    let lines = about
-        .iter()
-        .chain(columns.iter().flat_map(|(_, lines)| lines));
-    for mark in lines.filter_map(|line| line.mark) {
-        if !used.contains(&mark) {
-            used.push(mark);
-        }
-    }
+    let used = marks_of(
+        about
+            .iter()
+            .chain(columns.iter().flat_map(|(_, lines)| lines)),
+    );
     let side_by_side = columns.len() > 1
         && (width.saturating_sub(SEPARATOR.len() * (columns.len() - 1))) / columns.len()
             >= MIN_COLUMN;

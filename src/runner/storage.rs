@@ -44,6 +44,33 @@ impl StorageOptions {
         }
     }
 
+    /// A CRUD store made with the other --crud-locking choice says which flag opens it;
+    /// any other error stays as it is.
+    fn other_locking(&self, wants_crud: bool, e: anyhow::Error) -> anyhow::Error {
+        let storage = self;
+        // A CRUD store made with the other --crud-locking choice: say which flag opens it.
+        let crud = storage.db_dir.as_ref().map(|dir| dir.join(CRUD_FILE));
+        let (other, made) = if storage.crud_locking {
+            (&crud::SCHEMA, "without --crud-locking: leave the flag out")
+        } else {
+            (&crud::VERSIONED_SCHEMA, "with --crud-locking: add the flag")
+        };
+        match crud {
+            Some(path)
+                if storage.resume
+                    && wants_crud
+                    && path.is_file()
+                    && db::check_identity(&path, other).is_ok() =>
+            {
+                anyhow::anyhow!(
+                    "{} was made {made} to carry on from it (a CRUD store with a version column and one without are different tables); it was left untouched",
+                    path.display()
+                )
+            }
+            _ => e,
+        }
+    }
+
     /// Refuses before anything is created if any database is already there, so a refused
     /// run leaves the folder exactly as it found it.
     /// With `--continue`, every existing file is checked to be ours before any is created.
@@ -104,22 +131,7 @@ impl Services {
     ) -> anyhow::Result<Services> {
         let wants = |b| backends.contains(&b);
         if let Some(store) = &storage.store {
-            // A room is shared and kept: every step is recorded as done.
-            let room = pg::RoomServices {
-                crud: wants(Backend::Crud)
-                    .then(|| store.crud(storage.crud_locking))
-                    .transpose()?,
-                es: wants(Backend::Es)
-                    .then(|| store.es(first_event_id))
-                    .transpose()?,
-            };
-            return Ok(Services {
-                crud: None,
-                es: None,
-                room: Some(room),
-                marks: true,
-                new_run_only: !storage.resume,
-            });
+            return Services::open_room(store, backends, storage, first_event_id);
         }
         let files: Vec<(&str, &Schema)> = [
             (
@@ -137,29 +149,9 @@ impl Services {
         .filter(|(b, _, _)| wants(*b))
         .map(|(_, file, schema)| (file, schema))
         .collect();
-        storage.prepare(&files).map_err(|e| {
-            // A CRUD store made with the other --crud-locking choice: say which flag opens it.
-            let crud = storage.db_dir.as_ref().map(|dir| dir.join(CRUD_FILE));
-            let (other, made) = if storage.crud_locking {
-                (&crud::SCHEMA, "without --crud-locking: leave the flag out")
-            } else {
-                (&crud::VERSIONED_SCHEMA, "with --crud-locking: add the flag")
-            };
-            match crud {
-                Some(path)
-                    if storage.resume
-                        && wants(Backend::Crud)
-                        && path.is_file()
-                        && db::check_identity(&path, other).is_ok() =>
-                {
-                    anyhow::anyhow!(
-                        "{} was made {made} to carry on from it (a CRUD store with a version column and one without are different tables); it was left untouched",
-                        path.display()
-                    )
-                }
-                _ => e,
-            }
-        })?;
+        storage
+            .prepare(&files)
+            .map_err(|e| storage.other_locking(wants(Backend::Crud), e))?;
         let open_crud = || -> anyhow::Result<Option<CrudStore>> {
             wants(Backend::Crud)
                 .then(|| CrudStore::open(&storage.location(CRUD_FILE), storage.crud_locking))
@@ -194,6 +186,31 @@ impl Services {
             room: None,
             marks: storage.db_dir.is_some(),
             new_run_only: false,
+        })
+    }
+
+    /// Both designs in a room on a server: shared and kept, so every step is recorded as done.
+    fn open_room(
+        store: &pg::Store,
+        backends: &[Backend],
+        storage: &StorageOptions,
+        first_event_id: u64,
+    ) -> anyhow::Result<Services> {
+        let wants = |b| backends.contains(&b);
+        let room = pg::RoomServices {
+            crud: wants(Backend::Crud)
+                .then(|| store.crud(storage.crud_locking))
+                .transpose()?,
+            es: wants(Backend::Es)
+                .then(|| store.es(first_event_id))
+                .transpose()?,
+        };
+        Ok(Services {
+            crud: None,
+            es: None,
+            room: Some(room),
+            marks: true,
+            new_run_only: !storage.resume,
         })
     }
 
