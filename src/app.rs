@@ -16,7 +16,7 @@ use crate::domain::Event;
 use crate::es::store::RowRef;
 use crate::es::{EventStore, OrderView};
 use crate::live::{self, Session};
-use crate::narrate::clean_prose;
+use crate::sanitize::clean_prose;
 use crate::render::LoggedEvent;
 use crate::render::{self, DEFAULT_WIDTH, Format, ScenarioListing, Style, Width};
 use crate::runner::{self, Services, StorageOptions, StreamedScenario};

@@ -16,6 +16,9 @@
 //!   line by line from stdin); its words come from `narrate` and its blocks from `render`.
 //! - `cli`, `app`: the command line (clap) and what each subcommand does.
 //!
+//! `sanitize` sits below them all: text from users' files made safe to print, used by every
+//! layer that shows it.
+//!
 //! `verify`, `workload` and `bench` sit beside the runner: they read a log, generate a
 //! scenario and measure both designs. `json` writes pretty JSON a value at a time.
 
@@ -32,6 +35,7 @@ pub mod live;
 pub mod narrate;
 pub mod render;
 pub mod runner;
+pub mod sanitize;
 pub mod scenario;
 pub mod service;
 pub mod trace;

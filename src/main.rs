@@ -14,7 +14,7 @@ fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::from(app::SUCCESS),
         Err(err) => {
             // Messages quote file names and values from the user: never let them drive the terminal.
-            let message = eslab::narrate::clean_prose(&format!("{err:#}"));
+            let message = eslab::sanitize::clean_prose(&format!("{err:#}"));
             eprintln!("eslab: error: {message}");
             ExitCode::from(app::ERROR)
         }

@@ -1,0 +1,149 @@
+//! The legend and its marks, and `Line`: one line of narration and the mark it carries.
+
+use serde::Serialize;
+
+/// The legend: each mark means one thing in every output, and always comes with its symbol,
+/// so no meaning rests on colour alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mark {
+    /// An event appended to the log.
+    Appended,
+    /// A value replaced in place: the old one is gone.
+    Overwritten,
+    /// A command the rules refused: nothing was stored.
+    Rejected,
+    /// Something a design cannot answer, check or keep.
+    Cannot,
+    /// The read model dropped from memory.
+    ViewDown,
+    /// The read model rebuilt from the log.
+    ViewBack,
+    /// The two designs answered the same question differently.
+    Differs,
+    /// An expectation (or a check) that held.
+    Held,
+    /// An expectation (or a check) that did not hold.
+    Failed,
+}
+
+impl Mark {
+    pub const ALL: [Mark; 9] = [
+        Mark::Appended,
+        Mark::Overwritten,
+        Mark::Rejected,
+        Mark::Cannot,
+        Mark::ViewDown,
+        Mark::ViewBack,
+        Mark::Differs,
+        Mark::Held,
+        Mark::Failed,
+    ];
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Mark::Appended => "+",
+            Mark::Overwritten => "→",
+            Mark::Rejected => "✗",
+            Mark::Cannot => "!",
+            Mark::ViewDown => "↯",
+            Mark::ViewBack => "⟳",
+            Mark::Differs => "≠",
+            Mark::Held => "✓",
+            Mark::Failed => "✘",
+        }
+    }
+
+    /// What the mark means, as the legend says it.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Mark::Appended => "an event appended to the log",
+            Mark::Overwritten => "a value overwritten in place: the old one is gone",
+            Mark::Rejected => "a command the rules rejected: nothing was stored",
+            Mark::Cannot => "what a design cannot answer, check or keep",
+            Mark::ViewDown => "OrderView dropped from memory (the log is untouched)",
+            Mark::ViewBack => "OrderView rebuilt by replaying the log",
+            Mark::Differs => "the designs answered the same question differently",
+            Mark::Held => "an expectation that held",
+            Mark::Failed => "an expectation that failed",
+        }
+    }
+}
+
+/// The legend as `eslab run --help` prints it (kept in step with `Mark` by a test).
+pub const LEGEND: &str = "\
+Legend (the same in every output):
+  +  an event appended to the log
+  →  a value overwritten in place: the old one is gone
+  ✗  a command the rules rejected: nothing was stored
+  !  what a design cannot answer, check or keep
+  ↯  OrderView dropped from memory (the log is untouched)
+  ⟳  OrderView rebuilt by replaying the log
+  ≠  the designs answered the same question differently
+  ✓  an expectation that held
+  ✘  an expectation that failed";
+
+/// The legend's entries for the marks a run uses, on one line: "+ appended · → overwritten".
+pub fn legend_line(marks: &[Mark]) -> String {
+    let short = |mark: Mark| match mark {
+        Mark::Appended => "appended",
+        Mark::Overwritten => "overwritten",
+        Mark::Rejected => "rejected",
+        Mark::Cannot => "cannot answer or keep",
+        Mark::ViewDown => "view down",
+        Mark::ViewBack => "view rebuilt",
+        Mark::Differs => "designs differ",
+        Mark::Held => "expectation held",
+        Mark::Failed => "expectation failed",
+    };
+    let used: Vec<String> = Mark::ALL
+        .iter()
+        .filter(|mark| marks.contains(mark))
+        .map(|&mark| format!("{} {}", mark.symbol(), short(mark)))
+        .collect();
+    format!("Legend: {}", used.join(" · "))
+}
+
+/// One line of narration and the mark it carries (for colour); the symbol, where the line
+/// has one, is already in its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Line {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mark: Option<Mark>,
+    pub text: String,
+}
+
+impl Line {
+    pub(super) fn plain(text: impl Into<String>) -> Line {
+        Line {
+            mark: None,
+            text: text.into(),
+        }
+    }
+
+    pub(super) fn marked(mark: Mark, text: impl AsRef<str>) -> Line {
+        Line {
+            mark: Some(mark),
+            text: format!("{} {}", mark.symbol(), text.as_ref()),
+        }
+    }
+
+    /// A line that belongs to a marked one above it: coloured like it, no symbol of its own.
+    pub(super) fn under(mark: Mark, text: impl Into<String>) -> Line {
+        Line {
+            mark: Some(mark),
+            text: text.into(),
+        }
+    }
+}
+
+/// Lines joined as one block of text.
+pub fn joined(lines: &[Line]) -> String {
+    let texts: Vec<&str> = lines.iter().map(|line| line.text.as_str()).collect();
+    texts.join("\n")
+}
+
+/// The first mark among the lines: what a block is, at a glance.
+pub fn first_mark(lines: &[Line]) -> Option<Mark> {
+    lines.iter().find_map(|line| line.mark)
+}

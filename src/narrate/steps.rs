@@ -1,0 +1,165 @@
+//! What a step asks and expects.
+
+use crate::domain::{Command, Question};
+use crate::expect::{self, Failure};
+use crate::sanitize::{clean, clean_prose};
+use crate::scenario::{Action, DeployAction, Expect, ViewAction};
+use crate::trace::StepRecord;
+
+use super::*;
+
+fn read_at(version: Option<u64>) -> String {
+    version.map_or(String::new(), |v| format!("\n(read at version {v})"))
+}
+
+/// What a step does: its name, the order, and its arguments.
+pub fn action(action: &Action) -> String {
+    let name = action.name();
+    let id = action
+        .order_id()
+        .map_or(String::new(), |id| format!(" {}", clean(id.as_str())));
+    match action {
+        Action::Command(Command::PlaceOrder(c)) => format!(
+            "{name}{id}\n{}: {} × {} @ {}",
+            clean(&c.customer),
+            c.quantity,
+            clean(&c.product),
+            c.unit_price
+        ),
+        Action::Command(Command::ChangeQuantity(c)) => format!(
+            "{name}{id}\nquantity → {}{}",
+            c.quantity,
+            read_at(c.expected_version)
+        ),
+        Action::Command(Command::Pay(c)) => format!(
+            "{name}{id}\namount {}{}",
+            c.amount,
+            read_at(c.expected_version)
+        ),
+        Action::Command(Command::Cancel(c)) => format!(
+            "{name}{id}\nreason: {}{}",
+            clean(&c.reason),
+            read_at(c.expected_version)
+        ),
+        Action::Question(Question::Query(q)) => match q.as_of {
+            Some(as_of) => format!("{name}{id}\nas of event {}", event_id(as_of)),
+            None => format!("{name}{id}"),
+        },
+        Action::Question(Question::History(_)) => format!("{name}{id}"),
+        Action::Question(Question::Report(r)) => format!("{name}\n{}", r.name),
+        Action::View(
+            ViewAction::CrashView(_) | ViewAction::RebuildView(_) | ViewAction::Snapshot(_),
+        ) => name.to_string(),
+        Action::Deploy(DeployAction::Deploy(deploy)) => format!("{name}\n{deploy}"),
+    }
+}
+
+/// The step column: the action, the note that narrates it, and what the step expects,
+/// marked ✓ when every design it was checked on held to it.
+pub fn step(record: &StepRecord) -> Vec<Line> {
+    let mut lines = vec![Line::plain(action(&record.action))];
+    if let Some(note) = &record.note {
+        lines.push(Line::plain(format!("\n{}", clean_prose(note))));
+    }
+    if let Some(expect) = record.expect.as_deref()
+        && let Some(expected) = expectation(expect, &record.action)
+    {
+        let verdicts: Vec<expect::Checked> = record
+            .results
+            .iter()
+            .map(|r| expect::evaluate(record.step, r.backend, expect, &r.outcome))
+            .collect();
+        let checked = verdicts.iter().any(|v| v.checked);
+        let held = verdicts.iter().all(|v| v.failures.is_empty());
+        lines.push(if checked && held {
+            Line::marked(Mark::Held, expected)
+        } else {
+            Line::plain(expected)
+        });
+    }
+    lines
+}
+
+/// A step's expectation on one line: `expect: applied, status Paid, quantity 5`;
+/// `None` when it expects nothing. A report's row reads in the report's column order.
+pub fn expectation(expect: &Expect, step: &Action) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    match expect.ok {
+        Some(true) => parts.push("applied".into()),
+        Some(false) => parts.push("rejected".into()),
+        None => {}
+    }
+    if let Some(fragment) = &expect.rejected {
+        parts.push(format!("rejected …{}…", clean(fragment)));
+    }
+    if let Some(id) = expect.event_id {
+        parts.push(format!("event {}", event_id(id)));
+    }
+    match expect.exists {
+        Some(true) => parts.push("exists".into()),
+        Some(false) => parts.push("no such order".into()),
+        None => {}
+    }
+    if let Some(status) = expect.status {
+        parts.push(format!("status {status}"));
+    }
+    if let Some(customer) = &expect.customer {
+        parts.push(format!("customer {}", clean(customer)));
+    }
+    if let Some(product) = &expect.product {
+        parts.push(format!("product {}", clean(product)));
+    }
+    if let Some(quantity) = expect.quantity {
+        parts.push(format!("quantity {quantity}"));
+    }
+    if let Some(unit_price) = expect.unit_price {
+        parts.push(format!("unit price {unit_price}"));
+    }
+    if let Some(total) = expect.total {
+        parts.push(format!("total {total}"));
+    }
+    if let Some(paid) = expect.paid {
+        parts.push(format!("paid {paid}"));
+    }
+    if let Some(version) = expect.version {
+        parts.push(format!("version {version}"));
+    }
+    if let Some(by) = &expect.last_changed_by {
+        parts.push(format!("last changed by {}", clean(by.as_str())));
+    }
+    if let Some(at) = expect.last_changed_at {
+        parts.push(format!("last changed at {at}"));
+    }
+    if let Some(row) = &expect.row {
+        let columns = match step {
+            Action::Question(Question::Report(report)) => report.columns(),
+            _ => Vec::new(),
+        };
+        let mut cells: Vec<(&String, &String)> = row.iter().collect();
+        cells.sort_by_key(|(column, _)| {
+            columns
+                .iter()
+                .position(|c| c == *column)
+                .unwrap_or(columns.len())
+        });
+        let cells: Vec<String> = cells
+            .iter()
+            .map(|(column, value)| format!("{} {}", clean(column), clean(value)))
+            .collect();
+        parts.push(format!("row {}", cells.join(", ")));
+    }
+    (!parts.is_empty()).then(|| format!("expect: {}", parts.join(", ")))
+}
+
+/// A failed expectation, on the step and design where it failed.
+pub fn failure(failure: &Failure) -> Line {
+    Line::marked(
+        Mark::Failed,
+        format!(
+            "expect {} {}, got {}",
+            failure.field,
+            clean_prose(&failure.expected),
+            clean_prose(&failure.actual)
+        ),
+    )
+}
