@@ -23,7 +23,7 @@ pub fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
         }
         | Outcome::Answered {
             state: Some(state), ..
-        } => vec![Line::plain(order_state(state))],
+        } => order_state(None, state),
         Outcome::Answered { state: None, .. } => vec![no_order()],
         Outcome::History { events } if events.is_empty() => vec![no_order()],
         Outcome::History { events } => {
@@ -59,10 +59,8 @@ pub fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
             last_write,
             ..
         } => {
-            let mut lines = vec![
-                Line::marked(Mark::Cannot, "only the latest row:"),
-                Line::under(Mark::Cannot, order_state(state)),
-            ];
+            let mut lines = vec![Line::marked(Mark::Cannot, "only the latest row:")];
+            lines.extend(order_state(Some(Mark::Cannot), state));
             if let Some(written) = last_write {
                 lines.push(Line::under(Mark::Cannot, last_write_line(written)));
             }

@@ -59,12 +59,35 @@ pub fn step_list(steps: &[usize]) -> String {
     steps.join(", ")
 }
 
-/// A design's short name, for summaries.
+// The two designs' names, in one place.
+
+/// A design's short name, for summaries: `CRUD`, `ES`.
 pub fn short(backend: Backend) -> &'static str {
     match backend {
         Backend::Crud => "CRUD",
         Backend::Es => "ES",
     }
+}
+
+/// A design's name: `CRUD`, `Event sourcing`.
+pub fn design_name(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Crud => "CRUD",
+        Backend::Es => "Event sourcing",
+    }
+}
+
+/// A design as the heading of what it stores: `CRUD: orders table`.
+pub fn design_heading(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Crud => "CRUD: orders table",
+        Backend::Es => "Event sourcing: event log",
+    }
+}
+
+/// The heading of what a design answered: `CRUD answers`.
+pub fn answers_heading(backend: Backend) -> String {
+    format!("{} answers", short(backend))
 }
 
 /// An event's own attributes as `name{separator}value`, values made safe to print.
@@ -91,14 +114,14 @@ pub fn who_and_when(by: &Actor, at: &Timestamp) -> String {
     format!("by {} at {at}", clean(by.as_str()))
 }
 
-/// Who recorded an event and when, for a narrow table cell: the actor, then the date and
-/// the time on lines of their own (`support`, `2026-03-01`, `10:15:00Z`); `—` for an event
-/// written before envelopes kept it.
-pub fn recorded(metadata: Option<&Metadata>) -> String {
-    metadata.map_or("—".into(), |m| {
+/// Who recorded an event and when, for a narrow table cell: the actor, the date and the
+/// time, each a line (`support`, `2026-03-01`, `10:15:00Z`); `—` for an event written
+/// before envelopes kept it.
+pub fn recorded(metadata: Option<&Metadata>) -> Vec<String> {
+    metadata.map_or(vec!["—".into()], |m| {
         let at = m.recorded_at.to_string();
         let (date, time) = at.split_once('T').unwrap_or((&at, ""));
-        format!("{}\n{date}\n{time}", clean(m.actor.as_str()))
+        vec![clean(m.actor.as_str()), date.to_string(), time.to_string()]
     })
 }
 
@@ -188,9 +211,11 @@ pub fn row_values(state: &OrderState) -> [String; 8] {
     ]
 }
 
-/// An appended event as it shows in the log column: id and type, stream and version, then
-/// its own attributes.
+/// An appended event as it shows in the log column: id and type, then as its attributes
+/// its stream and version, the shape it was written in (past the first) and its own
+/// attributes.
 pub fn appended(stored: &StoredEvent) -> Vec<Line> {
+    let attribute = |text: String| Line::under(Mark::Appended, text).as_(Role::Attribute);
     let mut lines = vec![
         Line::marked(
             Mark::Appended,
@@ -200,44 +225,48 @@ pub fn appended(stored: &StoredEvent) -> Vec<Line> {
                 stored.event.event_type()
             ),
         ),
-        Line::under(
-            Mark::Appended,
-            format!(
-                "  {} v{}",
-                clean(stored.stream_id.as_str()),
-                stored.stream_version
-            ),
-        ),
+        attribute(format!(
+            "{} v{}",
+            clean(stored.stream_id.as_str()),
+            stored.stream_version
+        )),
     ];
     if stored.schema_version > 1 {
-        lines.push(Line::under(
-            Mark::Appended,
-            format!("  written as shape v{}", stored.schema_version),
-        ));
+        lines.push(attribute(format!(
+            "written as shape v{}",
+            stored.schema_version
+        )));
     }
-    lines.extend(
-        attributes(&stored.event, ": ")
-            .into_iter()
-            .map(|attribute| Line::under(Mark::Appended, format!("  {attribute}"))),
-    );
+    lines.extend(attributes(&stored.event, ": ").into_iter().map(attribute));
     lines
 }
 
-/// An order's state in three short lines.
-pub fn order_state(state: &OrderState) -> String {
+/// An order's state in three short lines: the order, its status and version; its amounts;
+/// what it has paid. `mark` colours them all.
+pub fn order_state(mark: Option<Mark>, state: &OrderState) -> Vec<Line> {
     let version = match state.version {
         Some(v) => format!(" · v{v}"),
         None => String::new(),
     };
-    format!(
-        "{} {}{version}\n{} × {} = {}\npaid {}",
-        clean(state.order_id.as_str()),
-        state.status,
-        state.quantity,
-        state.unit_price,
-        state.total,
-        state.paid,
-    )
+    let line = |role: Role, text: String| Line { mark, role, text };
+    vec![
+        line(
+            Role::Title,
+            format!(
+                "{} {}{version}",
+                clean(state.order_id.as_str()),
+                state.status
+            ),
+        ),
+        line(
+            Role::Detail,
+            format!(
+                "{} × {} = {}",
+                state.quantity, state.unit_price, state.total
+            ),
+        ),
+        line(Role::Detail, format!("paid {}", state.paid)),
+    ]
 }
 
 /// An order's state on one line.

@@ -104,12 +104,35 @@ pub fn legend_line(marks: &[Mark]) -> String {
     format!("Legend: {}", used.join(" · "))
 }
 
-/// One line of narration and the mark it carries (for colour); the symbol, where the line
-/// has one, is already in its text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What a line is to the lines around it. Narration says what a line is; each renderer decides
+/// from that how to lay it out (indent it, join it to the line above, set it apart), so no
+/// line carries a newline or an indent of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// Heads an entry: an action, a statement, an event, a state, a fact of its own.
+    #[default]
+    Title,
+    /// Continues the entry above on its next line: an action's arguments, an inserted row,
+    /// an order's amounts.
+    Detail,
+    /// A property of the entry above, set under it: an event's stream, shape, attributes.
+    Attribute,
+    /// One of a list under the line above: the events a stale writer missed.
+    Item,
+    /// The note that narrates a step, set apart from its action.
+    Note,
+    /// What a step expects.
+    Expectation,
+    /// What a design cannot answer, check or keep.
+    Caveat,
+}
+
+/// One line of narration: what it is to the lines around it, the mark it carries (for
+/// colour), and its words; the symbol, where the line has one, is already in its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mark: Option<Mark>,
+    pub role: Role,
     pub text: String,
 }
 
@@ -117,6 +140,7 @@ impl Line {
     pub(super) fn plain(text: impl Into<String>) -> Line {
         Line {
             mark: None,
+            role: Role::Title,
             text: text.into(),
         }
     }
@@ -124,6 +148,7 @@ impl Line {
     pub(super) fn marked(mark: Mark, text: impl AsRef<str>) -> Line {
         Line {
             mark: Some(mark),
+            role: Role::Title,
             text: format!("{} {}", mark.symbol(), text.as_ref()),
         }
     }
@@ -132,18 +157,29 @@ impl Line {
     pub(super) fn under(mark: Mark, text: impl Into<String>) -> Line {
         Line {
             mark: Some(mark),
+            role: Role::Title,
             text: text.into(),
         }
     }
-}
 
-/// Lines joined as one block of text.
-pub fn joined(lines: &[Line]) -> String {
-    let texts: Vec<&str> = lines.iter().map(|line| line.text.as_str()).collect();
-    texts.join("\n")
+    /// The same line in another role.
+    pub(super) fn as_(self, role: Role) -> Line {
+        Line { role, ..self }
+    }
 }
 
 /// The first mark among the lines: what a block is, at a glance.
 pub fn first_mark(lines: &[Line]) -> Option<Mark> {
     lines.iter().find_map(|line| line.mark)
+}
+
+/// The marks among the lines, each once, in the order they first come.
+pub fn marks_used<'a>(lines: impl IntoIterator<Item = &'a Line>) -> Vec<Mark> {
+    let mut used: Vec<Mark> = Vec::new();
+    for mark in lines.into_iter().filter_map(|line| line.mark) {
+        if !used.contains(&mark) {
+            used.push(mark);
+        }
+    }
+    used
 }

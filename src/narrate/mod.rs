@@ -10,6 +10,7 @@
 //! safe by `crate::sanitize`, below every layer.
 
 mod answers;
+pub mod diagram;
 mod facts;
 mod marks;
 mod outcomes;

@@ -53,14 +53,17 @@ pub fn evidence(evidence: &Evidence) -> Vec<Line> {
             lines.extend(
                 events
                     .iter()
-                    .map(|e| Line::under(Mark::Rejected, format!("  {}", event_line(e)))),
+                    .map(|e| Line::under(Mark::Rejected, event_line(e)).as_(Role::Item)),
             );
             lines
         }
-        Evidence::RowOnlyNewest => vec![Line::marked(
-            Mark::Cannot,
-            "the row holds only its newest version: what the competing change was, it cannot say",
-        )],
+        Evidence::RowOnlyNewest => vec![
+            Line::marked(
+                Mark::Cannot,
+                "the row holds only its newest version: what the competing change was, it cannot say",
+            )
+            .as_(Role::Caveat),
+        ],
     }
 }
 
@@ -214,66 +217,15 @@ pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line
         Outcome::Applied {
             storage, caveats, ..
         } => {
-            let mut lines = match storage {
-                StorageChange::Insert { table, row } => vec![Line::plain(format!(
-                    "INSERT INTO {table}\n{} {}: {} × {}\ntotal {} · {}",
-                    clean(row.order_id.as_str()),
-                    clean(&row.customer),
-                    row.quantity,
-                    clean(&row.product),
-                    row.total,
-                    row.status
-                ))],
-                StorageChange::Update {
-                    table,
-                    order_id,
-                    changes,
-                } => {
-                    let mut lines = vec![Line::under(
-                        Mark::Overwritten,
-                        format!("UPDATE {table} {}", clean(order_id.as_str())),
-                    )];
-                    lines.extend(changes.iter().map(|change| {
-                        Line::under(
-                            Mark::Overwritten,
-                            format!(
-                                "{}: {} → {}",
-                                change.column,
-                                clean(&change.old.to_string()),
-                                clean(&change.new.to_string())
-                            ),
-                        )
-                    }));
-                    lines.push(Line::under(Mark::Overwritten, "(old values overwritten)"));
-                    lines
-                }
-                StorageChange::Append { events } => events.iter().flat_map(appended).collect(),
-            };
-            lines.extend(
-                caveats
-                    .iter()
-                    .map(|c| Line::marked(Mark::Cannot, caveat(c))),
-            );
+            let mut lines = storage_change(storage);
+            lines.extend(caveat_lines(caveats));
             lines
         }
         Outcome::Rejected {
             rejection: refused,
             evidence: seen,
             ..
-        } => {
-            let nothing = match backend {
-                Backend::Crud => "(row unchanged)",
-                Backend::Es => "(nothing appended)",
-            };
-            let mut lines = vec![
-                Line::marked(Mark::Rejected, format!("rejected: {}", rejection(refused))),
-                Line::under(Mark::Rejected, nothing),
-            ];
-            if let Some(seen) = seen {
-                lines.extend(evidence(seen));
-            }
-            lines
-        }
+        } => rejected(backend, refused, seen.as_ref()),
         Outcome::Answered { source: from, .. } => vec![Line::plain(source(from, order_id))],
         Outcome::History { .. } => vec![Line::plain(format!(
             "read the stream {} in the log",
@@ -282,75 +234,18 @@ pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line
         Outcome::Report { source, .. } => {
             vec![Line::plain(format!("built with {}", report_source(source)))]
         }
-        Outcome::Unavailable { reason, .. } => vec![Line::marked(
-            Mark::Cannot,
-            format!("cannot answer: {}", unanswerable(reason, order_id)),
-        )],
+        Outcome::Unavailable { reason, .. } => vec![
+            Line::marked(
+                Mark::Cannot,
+                format!("cannot answer: {}", unanswerable(reason, order_id)),
+            )
+            .as_(Role::Caveat),
+        ],
         Outcome::ViewCrashed {
             orders_lost,
             checkpoint,
-        } => vec![
-            Line::marked(
-                Mark::ViewDown,
-                format!(
-                    "OrderView dropped: {orders_lost} {} gone from memory{}",
-                    plural(*orders_lost as u64, "orders"),
-                    checkpoint.map_or(String::new(), |c| format!(
-                        " (it had applied up to {})",
-                        event_id(c)
-                    ))
-                ),
-            ),
-            Line::under(Mark::ViewDown, "the log is untouched"),
-        ],
-        Outcome::ViewRebuilt {
-            replayed,
-            snapshot,
-            checkpoint,
-            caught_up,
-            matches_live,
-            ignored_snapshot,
-        } => {
-            let mut lines = vec![Line::marked(
-                Mark::ViewBack,
-                format!(
-                    "OrderView rebuilt: replayed {replayed} {}{}",
-                    plural(*replayed, "events"),
-                    checkpoint.map_or(String::new(), |c| format!(" up to {}", event_id(c)))
-                ),
-            )];
-            if let Some(ignored) = ignored_snapshot {
-                lines.push(Line::marked(
-                    Mark::Cannot,
-                    format!(
-                        "the snapshot at {} was ignored: {}; the whole log was replayed instead",
-                        event_id(ignored.checkpoint.max(0) as u64),
-                        snapshot_fault(ignored.fault)
-                    ),
-                ));
-            }
-            if let Some(start) = snapshot {
-                lines.push(Line::under(
-                    Mark::ViewBack,
-                    format!(
-                        "from the snapshot at {}: a full replay reads {} {}",
-                        event_id(start.checkpoint),
-                        start.full_replay,
-                        plural(start.full_replay, "events")
-                    ),
-                ));
-            }
-            lines.extend([Line::under(
-                Mark::ViewBack,
-                format!("{caught_up} of them appended while it was down"),
-            )]);
-            lines.push(if *matches_live {
-                Line::under(Mark::ViewBack, "equals the view it would have had")
-            } else {
-                Line::marked(Mark::Cannot, "differs from the view it would have had")
-            });
-            lines
-        }
+        } => view_crashed(*orders_lost, *checkpoint),
+        Outcome::ViewRebuilt { .. } => view_rebuilt(outcome),
         Outcome::SnapshotTaken { checkpoint, orders } => vec![Line::plain(match checkpoint {
             Some(c) => format!(
                 "snapshot of OrderView stored at {}: {orders} {}, in its own table, never in the log",
@@ -373,6 +268,165 @@ pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line
         } => migrated(table, column, default, *rows_filled),
         Outcome::NotApplicable { why } => vec![Line::plain(inapplicable(why, action))],
     }
+}
+
+/// What a design did to its storage, for a view that shows the log in a pane of its own:
+/// the events appended at the step are there (marked new), so they are left out here, and
+/// the flag says so.
+pub fn storage_besides_log(
+    backend: Backend,
+    outcome: &Outcome,
+    action: &Action,
+) -> (Vec<Line>, bool) {
+    match outcome {
+        Outcome::Applied {
+            storage: StorageChange::Append { .. },
+            caveats,
+            ..
+        } => (caveat_lines(caveats), true),
+        _ => (storage(backend, outcome, action), false),
+    }
+}
+
+/// What a store wrote: the row inserted, the columns an update overwrote, or the events
+/// appended (each as the log shows it).
+pub fn storage_change(change: &StorageChange) -> Vec<Line> {
+    match change {
+        StorageChange::Insert { table, row } => vec![
+            Line::plain(format!("INSERT INTO {table}")),
+            Line::plain(format!(
+                "{} {}: {} × {}",
+                clean(row.order_id.as_str()),
+                clean(&row.customer),
+                row.quantity,
+                clean(&row.product),
+            ))
+            .as_(Role::Detail),
+            Line::plain(format!("total {} · {}", row.total, row.status)).as_(Role::Detail),
+        ],
+        StorageChange::Update {
+            table,
+            order_id,
+            changes,
+        } => {
+            let mut lines = vec![Line::under(
+                Mark::Overwritten,
+                format!("UPDATE {table} {}", clean(order_id.as_str())),
+            )];
+            lines.extend(changes.iter().map(|change| {
+                Line::under(
+                    Mark::Overwritten,
+                    format!(
+                        "{}: {} → {}",
+                        change.column,
+                        clean(&change.old.to_string()),
+                        clean(&change.new.to_string())
+                    ),
+                )
+            }));
+            lines.push(Line::under(Mark::Overwritten, "(old values overwritten)"));
+            lines
+        }
+        StorageChange::Append { events } => events.iter().flat_map(appended).collect(),
+    }
+}
+
+/// What a design could not do for a command it stored, a line each.
+pub fn caveat_lines(caveats: &[Caveat]) -> Vec<Line> {
+    caveats
+        .iter()
+        .map(|c| Line::marked(Mark::Cannot, caveat(c)).as_(Role::Caveat))
+        .collect()
+}
+
+/// A command the rules refused: the rule, that nothing was stored, and what the design can
+/// say of a stale write.
+fn rejected(backend: Backend, refused: &Rejection, seen: Option<&Evidence>) -> Vec<Line> {
+    let nothing = match backend {
+        Backend::Crud => "(row unchanged)",
+        Backend::Es => "(nothing appended)",
+    };
+    let mut lines = vec![
+        Line::marked(Mark::Rejected, format!("rejected: {}", rejection(refused))),
+        Line::under(Mark::Rejected, nothing),
+    ];
+    if let Some(seen) = seen {
+        lines.extend(evidence(seen));
+    }
+    lines
+}
+
+fn view_crashed(orders_lost: usize, checkpoint: Option<u64>) -> Vec<Line> {
+    vec![
+        Line::marked(
+            Mark::ViewDown,
+            format!(
+                "OrderView dropped: {orders_lost} {} gone from memory{}",
+                plural(orders_lost as u64, "orders"),
+                checkpoint.map_or(String::new(), |c| format!(
+                    " (it had applied up to {})",
+                    event_id(c)
+                ))
+            ),
+        ),
+        Line::under(Mark::ViewDown, "the log is untouched"),
+    ]
+}
+
+fn view_rebuilt(outcome: &Outcome) -> Vec<Line> {
+    let Outcome::ViewRebuilt {
+        replayed,
+        snapshot,
+        checkpoint,
+        caught_up,
+        matches_live,
+        ignored_snapshot,
+    } = outcome
+    else {
+        return Vec::new();
+    };
+    let mut lines = vec![Line::marked(
+        Mark::ViewBack,
+        format!(
+            "OrderView rebuilt: replayed {replayed} {}{}",
+            plural(*replayed, "events"),
+            checkpoint.map_or(String::new(), |c| format!(" up to {}", event_id(c)))
+        ),
+    )];
+    if let Some(ignored) = ignored_snapshot {
+        lines.push(
+            Line::marked(
+                Mark::Cannot,
+                format!(
+                    "the snapshot at {} was ignored: {}; the whole log was replayed instead",
+                    event_id(ignored.checkpoint.max(0) as u64),
+                    snapshot_fault(ignored.fault)
+                ),
+            )
+            .as_(Role::Caveat),
+        );
+    }
+    if let Some(start) = snapshot {
+        lines.push(Line::under(
+            Mark::ViewBack,
+            format!(
+                "from the snapshot at {}: a full replay reads {} {}",
+                event_id(start.checkpoint),
+                start.full_replay,
+                plural(start.full_replay, "events")
+            ),
+        ));
+    }
+    lines.push(Line::under(
+        Mark::ViewBack,
+        format!("{caught_up} of them appended while it was down"),
+    ));
+    lines.push(if *matches_live {
+        Line::under(Mark::ViewBack, "equals the view it would have had")
+    } else {
+        Line::marked(Mark::Cannot, "differs from the view it would have had").as_(Role::Caveat)
+    });
+    lines
 }
 
 /// Event sourcing's side of a deploy: only the writer changes.

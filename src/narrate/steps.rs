@@ -8,58 +8,74 @@ use crate::trace::StepRecord;
 
 use super::*;
 
-fn read_at(version: Option<u64>) -> String {
-    version.map_or(String::new(), |v| format!("\n(read at version {v})"))
-}
-
-/// What a step does: its name, the order, and its arguments.
-pub fn action(action: &Action) -> String {
+/// What a step does: its name and the order, then its arguments as details.
+pub fn action(action: &Action) -> Vec<Line> {
     let name = action.name();
     let id = action
         .order_id()
         .map_or(String::new(), |id| format!(" {}", clean(id.as_str())));
+    let title = match action {
+        Action::Question(Question::Report(_)) | Action::View(_) | Action::Deploy(_) => {
+            name.to_string()
+        }
+        _ => format!("{name}{id}"),
+    };
+    let mut lines = vec![Line::plain(title)];
+    let details = arguments(action);
+    lines.extend(
+        details
+            .into_iter()
+            .map(|d| Line::plain(d).as_(Role::Detail)),
+    );
+    lines
+}
+
+/// An action's arguments, one a line: `Bob: 5 × Book @ $10.00`, `(read at version 2)`.
+fn arguments(action: &Action) -> Vec<String> {
+    let read_at = |version: Option<u64>| version.map(|v| format!("(read at version {v})"));
     match action {
-        Action::Command(Command::PlaceOrder(c)) => format!(
-            "{name}{id}\n{}: {} × {} @ {}",
+        Action::Command(Command::PlaceOrder(c)) => vec![format!(
+            "{}: {} × {} @ {}",
             clean(&c.customer),
             c.quantity,
             clean(&c.product),
             c.unit_price
-        ),
-        Action::Command(Command::ChangeQuantity(c)) => format!(
-            "{name}{id}\nquantity → {}{}",
-            c.quantity,
-            read_at(c.expected_version)
-        ),
-        Action::Command(Command::Pay(c)) => format!(
-            "{name}{id}\namount {}{}",
-            c.amount,
-            read_at(c.expected_version)
-        ),
-        Action::Command(Command::Cancel(c)) => format!(
-            "{name}{id}\nreason: {}{}",
-            clean(&c.reason),
-            read_at(c.expected_version)
-        ),
-        Action::Question(Question::Query(q)) => match q.as_of {
-            Some(as_of) => format!("{name}{id}\nas of event {}", event_id(as_of)),
-            None => format!("{name}{id}"),
-        },
-        Action::Question(Question::History(_)) => format!("{name}{id}"),
-        Action::Question(Question::Report(r)) => format!("{name}\n{}", r.name),
+        )],
+        Action::Command(Command::ChangeQuantity(c)) => [Some(format!("quantity → {}", c.quantity))]
+            .into_iter()
+            .chain([read_at(c.expected_version)])
+            .flatten()
+            .collect(),
+        Action::Command(Command::Pay(c)) => [Some(format!("amount {}", c.amount))]
+            .into_iter()
+            .chain([read_at(c.expected_version)])
+            .flatten()
+            .collect(),
+        Action::Command(Command::Cancel(c)) => [Some(format!("reason: {}", clean(&c.reason)))]
+            .into_iter()
+            .chain([read_at(c.expected_version)])
+            .flatten()
+            .collect(),
+        Action::Question(Question::Query(q)) => q
+            .as_of
+            .map(|as_of| format!("as of event {}", event_id(as_of)))
+            .into_iter()
+            .collect(),
+        Action::Question(Question::History(_)) => Vec::new(),
+        Action::Question(Question::Report(r)) => vec![r.name.to_string()],
         Action::View(
             ViewAction::CrashView(_) | ViewAction::RebuildView(_) | ViewAction::Snapshot(_),
-        ) => name.to_string(),
-        Action::Deploy(DeployAction::Deploy(deploy)) => format!("{name}\n{deploy}"),
+        ) => Vec::new(),
+        Action::Deploy(DeployAction::Deploy(deploy)) => vec![deploy.to_string()],
     }
 }
 
 /// The step column: the action, the note that narrates it, and what the step expects,
 /// marked ✓ when every design it was checked on held to it.
 pub fn step(record: &StepRecord) -> Vec<Line> {
-    let mut lines = vec![Line::plain(action(&record.action))];
+    let mut lines = action(&record.action);
     if let Some(note) = &record.note {
-        lines.push(Line::plain(format!("\n{}", clean_prose(note))));
+        lines.push(Line::plain(clean_prose(note)).as_(Role::Note));
     }
     if let Some(expect) = record.expect.as_deref()
         && let Some(expected) = expectation(expect, &record.action)
@@ -71,11 +87,12 @@ pub fn step(record: &StepRecord) -> Vec<Line> {
             .collect();
         let checked = verdicts.iter().any(|v| v.checked);
         let held = verdicts.iter().all(|v| v.failures.is_empty());
-        lines.push(if checked && held {
+        let line = if checked && held {
             Line::marked(Mark::Held, expected)
         } else {
             Line::plain(expected)
-        });
+        };
+        lines.push(line.as_(Role::Expectation));
     }
     lines
 }

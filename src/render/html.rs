@@ -21,6 +21,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::run::state_row;
+use super::text::{Entry, entries};
 use crate::es::OrderView;
 use crate::narrate::{self, Line, Mark};
 use crate::service::{Agreement, Backend, ColumnValue, OrderState, Outcome, StorageChange};
@@ -126,18 +127,20 @@ struct Labels {
 #[derive(Serialize)]
 struct PageLine(Option<usize>, String);
 
-impl From<&Line> for PageLine {
-    fn from(line: &Line) -> PageLine {
+impl From<Entry> for PageLine {
+    fn from(entry: Entry) -> PageLine {
         PageLine(
-            line.mark
+            entry
+                .mark
                 .and_then(|mark| Mark::ALL.iter().position(|m| *m == mark)),
-            line.text.clone(),
+            entry.text,
         )
     }
 }
 
+/// Narrated lines laid out as the tables lay them out (`text::entries`).
 fn lines(lines: &[Line]) -> Vec<PageLine> {
-    lines.iter().map(PageLine::from).collect()
+    entries(lines).into_iter().map(PageLine::from).collect()
 }
 
 /// An event of the log, embedded once, with the state of its order right after it.
@@ -362,19 +365,7 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
         about.extend(narrate::agreement(step.agreement()));
         let side = |backend: Backend| -> Option<Side> {
             let outcome = step.result(backend)?;
-            let mut storage = narrate::storage(backend, outcome, &step.action);
-            let mut in_log = false;
-            if let Outcome::Applied {
-                storage: StorageChange::Append { events },
-                ..
-            } = outcome
-            {
-                let logged: Vec<Line> = events.iter().flat_map(narrate::appended).collect();
-                if storage.starts_with(&logged) {
-                    storage.drain(..logged.len());
-                    in_log = true;
-                }
-            }
+            let (storage, in_log) = narrate::storage_besides_log(backend, outcome, &step.action);
             let mut answer = narrate::answer(&step.action, outcome);
             answer.extend(
                 failures
@@ -391,16 +382,15 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
         let crud = side(Backend::Crud);
         let es = side(Backend::Es);
         let mut flags: Vec<usize> = Vec::new();
-        let all_lines =
-            about
-                .iter()
-                .map(PageLine::from)
-                .chain([&crud, &es].into_iter().flatten().flat_map(|s| {
-                    s.storage
-                        .iter()
-                        .chain(&s.answer)
-                        .map(|l| PageLine(l.0, String::new()))
-                }));
+        let about = lines(&about);
+        let all_lines = about.iter().map(|l| PageLine(l.0, String::new())).chain(
+            [&crud, &es].into_iter().flatten().flat_map(|s| {
+                s.storage
+                    .iter()
+                    .chain(&s.answer)
+                    .map(|l| PageLine(l.0, String::new()))
+            }),
+        );
         for line in all_lines {
             if let Some(i) = line.0
                 && FLAGGED.contains(&Mark::ALL[i])
@@ -430,9 +420,9 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
                         r#ref: narrate::event_id(stored.event_id),
                         step: step.step,
                         order: narrate::clean(stored.stream_id.as_str()),
-                        lines: narrate::appended(stored)
+                        lines: entries(&narrate::appended(stored))
                             .into_iter()
-                            .map(|line| line.text)
+                            .map(|entry| entry.text)
                             .collect(),
                         state,
                     });
@@ -444,7 +434,7 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
         }
         steps.push(PageStep {
             n: step.step,
-            about: lines(&about),
+            about,
             flags,
             crud,
             es,
@@ -470,7 +460,7 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
             view_empty: "(empty)",
             as_of: "OrderView as of event",
             back_to_step: "Back to the step",
-            crud_as_of: PageLine::from(&narrate::row_keeps_latest()),
+            crud_as_of: lines(&[narrate::row_keeps_latest()]).remove(0),
             earlier_events: "earlier events above",
             differing: "≠",
         },

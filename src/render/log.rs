@@ -37,7 +37,7 @@ pub fn log(events: &[LoggedEvent], style: Style) -> String {
                 e.event.event_type().to_string(),
                 format!("v{}{}", e.schema_version, upcast_mark(e)),
                 payload_text(e),
-                text::recorded(e.metadata.as_ref()),
+                text::recorded(e.metadata.as_ref()).join("\n"),
                 logged.hash.chars().take(12).collect(),
             ]
         })

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::text::Cell;
+use super::text::{self, Cell, Entry, entries};
 use super::{Doc, Format, Layout, Style, html, mermaid, stacked};
 use crate::domain::Question;
 use crate::json::write_indented;
@@ -36,8 +36,8 @@ struct NarratedResult<'a> {
 
 #[derive(Serialize)]
 struct Narration {
-    storage: Vec<Line>,
-    answer: Vec<Line>,
+    storage: Vec<Entry>,
+    answer: Vec<Entry>,
 }
 
 /// A step's facts, each result with its narrated words, so that nothing reading the JSON
@@ -55,8 +55,12 @@ fn narrated_step(step: &StepRecord) -> NarratedStep<'_> {
                 backend: result.backend,
                 outcome: &result.outcome,
                 narration: Narration {
-                    storage: narrate::storage(result.backend, &result.outcome, &step.action),
-                    answer: narrate::answer(&step.action, &result.outcome),
+                    storage: entries(&narrate::storage(
+                        result.backend,
+                        &result.outcome,
+                        &step.action,
+                    )),
+                    answer: entries(&narrate::answer(&step.action, &result.outcome)),
                 },
             })
             .collect(),
@@ -419,7 +423,7 @@ pub(super) fn report_section(step: &StepRecord, fits: Option<usize>) -> Doc {
             }
             outcome => {
                 let said = narrate::storage(result.backend, outcome, &step.action);
-                doc.text(format!("{}: {}", result.backend, narrate::joined(&said)));
+                doc.text(format!("{}: {}", result.backend, text::joined(&said)));
             }
         }
     }
