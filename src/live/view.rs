@@ -309,7 +309,8 @@ fn render_es(app: &App, frame: &mut Frame, area: Rect, paint: &Paint) {
         .and_then(|at| at.checked_sub(1))
         .map_or(0, |p| app.model.frames[p].log_len);
     let block = Block::bordered().title(format!(
-        " Event sourcing: event log ({log_len} {}) ",
+        " {} ({log_len} {}) ",
+        narrate::design_heading(Backend::Es),
         narrate::plural(log_len as u64, "events")
     ));
     let inner = block.inner(log_area);

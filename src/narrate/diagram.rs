@@ -2,7 +2,7 @@
 //! whom at a step, in the spirit of the classic side-by-side figure. The words are raw, as
 //! every other part of narration; `render::mermaid` lays them out and escapes them.
 
-use crate::domain::Question;
+use crate::domain::{Question, StoredEvent};
 use crate::scenario::Action;
 use crate::service::{Backend, OrderState, Outcome, StorageChange};
 use crate::trace::StepRecord;
@@ -131,22 +131,7 @@ pub fn said(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Said>
             text: format!("{name}: ✗ rejected, {}", rejection(r)),
         }],
         Outcome::Answered { state, .. } => answered(step, backend, state.as_ref(), told),
-        Outcome::History { events } => {
-            let id = step.action.order_id().map_or("", |id| id.as_str());
-            let types: Vec<String> = events
-                .iter()
-                .map(|e| format!("{} {}", event_id(e.event_id), e.event.event_type()))
-                .collect();
-            vec![
-                call(Party::Service, Party::Store, format!("read stream {id}")),
-                reply(Party::Store, Party::Service, types.join(", ")),
-                reply(
-                    Party::Service,
-                    Party::User,
-                    format!("ES: {} events", events.len()),
-                ),
-            ]
-        }
+        Outcome::History { events } => history(step, events),
         Outcome::Report { report, .. } => {
             let ask = match backend {
                 Backend::Crud => "SELECT … GROUP BY",
@@ -170,30 +155,51 @@ pub fn said(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Said>
         }
         Outcome::ViewRebuilt {
             replayed, snapshot, ..
-        } => {
-            let mut out = Vec::new();
-            if let Some(start) = snapshot {
-                out.push(reply(
-                    Party::Store,
-                    Party::View,
-                    format!("load the snapshot at {}", event_id(start.checkpoint)),
-                ));
-            }
-            out.push(reply(
-                Party::Store,
-                Party::View,
-                format!("replay {}", all(*replayed, "events")),
-            ));
-            out.push(note(
-                Party::View,
-                format!("{} OrderView rebuilt", Mark::ViewBack.symbol()),
-            ));
-            out
-        }
+        } => view_rebuilt(*replayed, snapshot.map(|start| start.checkpoint)),
         Outcome::Deployed { .. } => vec![note(Party::Service, storage_words())],
         Outcome::Migrated { .. } => vec![note(Party::Crud, storage_words())],
         Outcome::NotApplicable { why } => vec![note(reader, inapplicable(why, &step.action))],
     }
+}
+
+/// A stream read from the log.
+fn history(step: &StepRecord, events: &[StoredEvent]) -> Vec<Said> {
+    let id = step.action.order_id().map_or("", |id| id.as_str());
+    let types: Vec<String> = events
+        .iter()
+        .map(|e| format!("{} {}", event_id(e.event_id), e.event.event_type()))
+        .collect();
+    vec![
+        call(Party::Service, Party::Store, format!("read stream {id}")),
+        reply(Party::Store, Party::Service, types.join(", ")),
+        reply(
+            Party::Service,
+            Party::User,
+            format!("ES: {} events", events.len()),
+        ),
+    ]
+}
+
+/// OrderView rebuilt: from a snapshot (`from`) or the start, then the events replayed.
+fn view_rebuilt(replayed: u64, from: Option<u64>) -> Vec<Said> {
+    let mut out = Vec::new();
+    if let Some(checkpoint) = from {
+        out.push(reply(
+            Party::Store,
+            Party::View,
+            format!("load the snapshot at {}", event_id(checkpoint)),
+        ));
+    }
+    out.push(reply(
+        Party::Store,
+        Party::View,
+        format!("replay {}", all(replayed, "events")),
+    ));
+    out.push(note(
+        Party::View,
+        format!("{} OrderView rebuilt", Mark::ViewBack.symbol()),
+    ));
+    out
 }
 
 /// A command a design stored: what it wrote, what it could not keep, and the state it
@@ -250,7 +256,7 @@ fn applied(
 
 /// Events appended, each published to OrderView; while it is down nothing is published and
 /// the events wait in the log.
-fn appended_events(events: &[crate::domain::StoredEvent], view_down: bool) -> Vec<Said> {
+fn appended_events(events: &[StoredEvent], view_down: bool) -> Vec<Said> {
     let mut out = Vec::new();
     for event in events {
         let said = format!("{} {}", event_id(event.event_id), event.event.event_type());

@@ -78,7 +78,7 @@ pub fn design_name(backend: Backend) -> &'static str {
 }
 
 /// A design as the heading of what it stores: `CRUD: orders table`.
-pub fn design_heading(backend: Backend) -> &'static str {
+pub const fn design_heading(backend: Backend) -> &'static str {
     match backend {
         Backend::Crud => "CRUD: orders table",
         Backend::Es => "Event sourcing: event log",
@@ -86,8 +86,11 @@ pub fn design_heading(backend: Backend) -> &'static str {
 }
 
 /// The heading of what a design answered: `CRUD answers`.
-pub fn answers_heading(backend: Backend) -> String {
-    format!("{} answers", short(backend))
+pub const fn answers_heading(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Crud => "CRUD answers",
+        Backend::Es => "ES answers",
+    }
 }
 
 /// An event's own attributes as `name{separator}value`, values made safe to print.

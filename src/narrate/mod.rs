@@ -6,7 +6,7 @@
 //! One file per part: `marks` (the legend, and `Line` with its role), `facts` (ids, plurals,
 //! states, design names), `steps` (what a step asks and expects), `outcomes` (what a design
 //! did to its storage), `answers`, `summary` (the whole run), `diagram` (the Mermaid
-//! figure's words) and `predict` (`eslab live --predict`). Text from users' files is made
+//! figure's words), `page` (the HTML page's own words) and `predict` (`eslab live --predict`). Text from users' files is made
 //! safe by `crate::sanitize`, below every layer.
 
 mod answers;
@@ -14,6 +14,7 @@ pub mod diagram;
 mod facts;
 mod marks;
 mod outcomes;
+pub mod page;
 mod predict;
 mod steps;
 mod summary;

@@ -127,7 +127,7 @@ pub fn summary(summary: &Summary, backends: &[Backend]) -> Vec<String> {
         (None, [only]) => format!(
             "Queries: {} asked of {} alone: one design ran, so there is nothing to compare.",
             queries(summary.queries),
-            only.label()
+            design_name(*only)
         ),
         (None, _) => format!("Queries: {}.", queries(summary.queries)),
         (Some(_), _) if answered_by_both == 0 => {
@@ -158,30 +158,36 @@ pub fn summary(summary: &Summary, backends: &[Backend]) -> Vec<String> {
             step_list(&summary.gap_steps)
         ));
     }
-    let expectations = &summary.expectations;
-    if expectations.checked > 0 || !expectations.failures.is_empty() {
-        lines.push(if expectations.failures.is_empty() {
-            match expectations.checked {
-                1 => format!(
-                    "{} Expectations: the one checked holds.",
-                    Mark::Held.symbol()
-                ),
-                n => format!(
-                    "{} Expectations: {} checked hold.",
-                    Mark::Held.symbol(),
-                    all(n as u64, "")
-                ),
-            }
-        } else {
-            format!(
-                "{} Expectations: {} of {} checked failed.",
-                Mark::Failed.symbol(),
-                expectations.failures.len(),
-                expectations.checked
-            )
-        });
-    }
+    lines.extend(expectations_line(summary));
     lines
+}
+
+/// How the expectations went, when any were checked.
+fn expectations_line(summary: &Summary) -> Option<String> {
+    let expectations = &summary.expectations;
+    if expectations.checked == 0 && expectations.failures.is_empty() {
+        return None;
+    }
+    Some(if expectations.failures.is_empty() {
+        match expectations.checked {
+            1 => format!(
+                "{} Expectations: the one checked holds.",
+                Mark::Held.symbol()
+            ),
+            n => format!(
+                "{} Expectations: {} checked hold.",
+                Mark::Held.symbol(),
+                all(n as u64, "")
+            ),
+        }
+    } else {
+        format!(
+            "{} Expectations: {} of {} checked failed.",
+            Mark::Failed.symbol(),
+            expectations.failures.len(),
+            expectations.checked
+        )
+    })
 }
 
 /// `eslab diff`'s first line, for the scenario run under `name`.

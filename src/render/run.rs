@@ -296,10 +296,10 @@ pub(super) fn steps_doc(
 ) -> Doc {
     let mut header = vec!["#", "Step"];
     for &backend in backends {
-        header.extend(match backend {
-            Backend::Crud => ["CRUD: orders table", "CRUD answers"],
-            Backend::Es => ["Event sourcing: event log", "ES answers"],
-        });
+        header.extend([
+            narrate::design_heading(backend),
+            narrate::answers_heading(backend),
+        ]);
     }
     let mut used: Vec<Mark> = Vec::new();
     let mut note = |lines: &[Line]| {

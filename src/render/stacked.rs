@@ -178,11 +178,6 @@ pub fn step_about(record: &StepRecord) -> Vec<Line> {
     about
 }
 
-/// The column heading of a design in a block.
-pub fn design_heading(backend: Backend) -> &'static str {
-    narrate::design_heading(backend)
-}
-
 /// What a design stored (or where it read), what it answered and the expectations that
 /// failed on it, as lines of one column (for the marks a block uses).
 pub fn design_lines(record: &StepRecord, backend: Backend, failures: &[Failure]) -> Vec<Line> {
@@ -267,7 +262,7 @@ pub fn step_block(
         let wrapped: Vec<Vec<Marked>> = backends
             .iter()
             .map(|&backend| {
-                let mut col = vec![(None, design_heading(backend).to_string())];
+                let mut col = vec![(None, narrate::design_heading(backend).to_string())];
                 col.extend(wrap_placed(
                     design_column(record, backend, failures, 0, false),
                     column,
@@ -278,7 +273,7 @@ pub fn step_block(
         block.extend(side_by_side_rows(&wrapped, column));
     } else {
         for &backend in backends {
-            block.push((None, design_heading(backend).to_string()));
+            block.push((None, narrate::design_heading(backend).to_string()));
             block.extend(wrap_placed(
                 design_column(record, backend, failures, 2, false),
                 width,
