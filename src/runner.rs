@@ -55,7 +55,7 @@ impl StorageOptions {
 
     /// Refuses before anything is created if any database is already there, so a refused
     /// run leaves the folder exactly as it found it.
-    /// With `--continue`, every existing file is checked to be ours before any is created.
+    /// When carrying on (`resume`), every existing file is checked to be ours before any is created.
     fn prepare(&self, files: &[(&str, &Schema)]) -> anyhow::Result<()> {
         let Some(dir) = &self.db_dir else {
             return Ok(());
@@ -70,10 +70,7 @@ impl StorageOptions {
                     db::check_identity(&path, schema)?;
                 }
             } else if path.try_exists().unwrap_or(true) {
-                bail!(
-                    "{} already exists: refusing to overwrite it (use --continue to carry on from it)",
-                    path.display()
-                );
+                return Err(db::AlreadyExists { path }.into());
             }
         }
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
@@ -85,7 +82,7 @@ pub struct Services {
     pub crud: Option<CrudStore>,
     pub es: Option<EventSourcedService>,
     /// Record each step as done, and skip those a database records as done: only files can
-    /// be carried on from (`--continue`), or written by two runs at once.
+    /// be carried on from (`resume`), or written by two runs at once.
     marks: bool,
 }
 

@@ -35,6 +35,8 @@ pub struct Verdict {
     pub checks: Vec<Check>,
 }
 
+impl std::error::Error for Untrusted {}
+
 impl Verdict {
     pub fn holds(&self) -> bool {
         self.checks.iter().all(|c| c.holds)
@@ -52,11 +54,9 @@ impl Verdict {
 }
 
 /// A stored log that does not verify, refused by the commands that would otherwise read it
-/// as if nothing had happened (`log`, `replay`, `run --continue`) unless given `--trust`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "the log in {path} does not verify: {problem}. `eslab verify --db-dir {db_dir}` shows every check; --trust reads the log anyway"
-)]
+/// as if nothing had happened (`log`, `replay`, a run carried on) unless told to trust it.
+/// `narrate` words it, and says how to see every check or read the log anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Untrusted {
     pub path: String,
     pub db_dir: String,

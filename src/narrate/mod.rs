@@ -11,6 +11,7 @@
 
 mod answers;
 pub mod diagram;
+mod errors;
 mod facts;
 mod marks;
 mod outcomes;

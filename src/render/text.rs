@@ -87,3 +87,44 @@ impl From<Vec<Line>> for Cell {
         Cell::lines(&lines)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::narrate::Line;
+
+    fn line(role: Role, text: &str) -> Line {
+        Line {
+            mark: None,
+            role,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn entries_are_laid_out_from_roles_not_from_the_words() {
+        let lines = [
+            line(Role::Title, "place_order A1"),
+            line(Role::Detail, "Bob: 5 × Book @ $10.00"),
+            line(Role::Note, "Bob orders."),
+            line(Role::Title, "+ #2001 NewOrderEvent"),
+            line(Role::Attribute, "A1 v1"),
+            line(Role::Item, "#2002 ModifyOrderEvent (quantity 6)"),
+        ];
+        let texts: Vec<String> = entries(&lines).into_iter().map(|e| e.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "place_order A1\nBob: 5 × Book @ $10.00",
+                "\nBob orders.",
+                "+ #2001 NewOrderEvent",
+                "  A1 v1",
+                "  #2002 ModifyOrderEvent (quantity 6)",
+            ]
+        );
+        assert_eq!(
+            joined(&lines[..3]),
+            "place_order A1\nBob: 5 × Book @ $10.00\n\nBob orders."
+        );
+    }
+}
