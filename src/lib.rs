@@ -10,7 +10,11 @@
 //! - `crud`, `es`: the two designs on real SQLite.
 //! - `scenario`, `expect`, `runner`, `trace`: scenario files, their expectations, the run
 //!   that drives both designs step by step, and its record.
-//! - `narrate`: facts into words and legend marks, once, for every output.
+//! - `narrate`: facts into words and legend marks, once, for every output: a folder with a
+//!   file per part. Each `Line` says its role (title, detail, attribute, …); renderers lay
+//!   lines out from it and never reword or repair them. The typed errors of the layers above
+//!   (`db::AlreadyExists`, `verify::Untrusted`) are worded here too, so flags are named only
+//!   here and in `cli`.
 //! - `render`: table, markdown, JSON, Mermaid; each takes its words from `narrate`.
 //! - `live`: `eslab live`, the steps one at a time with typed commands (full screen, or
 //!   line by line from stdin); its words come from `narrate` and its blocks from `render`.

@@ -285,3 +285,14 @@ pub fn order_state_line(state: &OrderState) -> String {
         state.paid
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_id_never_reads_as_a_count() {
+        assert_eq!(event_id(1), "#1");
+        assert_eq!(event_id(2001), "#2001");
+    }
+}

@@ -183,3 +183,21 @@ pub fn marks_used<'a>(lines: impl IntoIterator<Item = &'a Line>) -> Vec<Mark> {
     }
     used
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_legend_names_every_mark_once_with_its_own_symbol() {
+        let mut symbols: Vec<&str> = Mark::ALL.iter().map(|m| m.symbol()).collect();
+        symbols.sort();
+        symbols.dedup();
+        assert_eq!(symbols.len(), Mark::ALL.len(), "a symbol means two things");
+        for mark in Mark::ALL {
+            let line = format!("  {}  {}", mark.symbol(), mark.meaning());
+            assert!(LEGEND.lines().any(|l| l == line), "LEGEND lacks {line:?}");
+        }
+        assert_eq!(LEGEND.lines().count(), Mark::ALL.len() + 1);
+    }
+}

@@ -180,3 +180,54 @@ pub fn failure(failure: &Failure) -> Line {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{ReportName, ReportQuery};
+
+    #[test]
+    fn an_expectation_reads_as_one_line() {
+        use crate::domain::{Money, Status};
+        let report = Action::Question(Question::Report(ReportQuery::built_in(
+            ReportName::QuantityChanges,
+        )));
+        assert_eq!(expectation(&Expect::default(), &report), None);
+        let state = Expect {
+            ok: Some(true),
+            status: Some(Status::Paid),
+            quantity: Some(5),
+            paid: Some(Money::from_cents(4300)),
+            ..Expect::default()
+        };
+        assert_eq!(
+            expectation(&state, &report).unwrap(),
+            "expect: applied, status Paid, quantity 5, paid $43.00"
+        );
+        let rejected = Expect {
+            rejected: Some("does not\nmatch".into()),
+            ..Expect::default()
+        };
+        assert_eq!(
+            expectation(&rejected, &report).unwrap(),
+            "expect: rejected …does not\\nmatch…"
+        );
+        let row = Expect {
+            row: Some(
+                [
+                    ("paid", "yes"),
+                    ("customer", "\u{1b}[31mBob"),
+                    ("order", "A1"),
+                ]
+                .into_iter()
+                .map(|(c, v)| (c.to_string(), v.to_string()))
+                .collect(),
+            ),
+            ..Expect::default()
+        };
+        assert_eq!(
+            expectation(&row, &report).unwrap(),
+            "expect: row order A1, customer \\u{1b}[31mBob, paid yes"
+        );
+    }
+}

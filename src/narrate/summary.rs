@@ -99,14 +99,17 @@ pub fn view_down_row() -> String {
     format!("{} view down", Mark::ViewDown.symbol())
 }
 
+/// A run carried on after one that did every command: said first, above its steps, and in
+/// its summary.
+pub fn nothing_left() -> &'static str {
+    "Nothing was left to run: an earlier run did every command of this scenario (--continue); only its questions were asked again."
+}
+
 /// The summary of a run of `backends`, one line per subject.
 pub fn summary(summary: &Summary, backends: &[Backend]) -> Vec<String> {
     let mut lines = Vec::new();
     if summary.nothing_left {
-        lines.push(
-            "Nothing was left to run: an earlier run did every command of this scenario (--continue); only its questions were asked again."
-                .to_string(),
-        );
+        lines.push(nothing_left().to_string());
     }
     let kept: Vec<String> = summary
         .storage

@@ -196,7 +196,7 @@ pub fn run(trace: &Trace, style: Style) -> String {
             let mut doc = run_heading(&trace.scenario);
             doc.heading(2, "Step by step");
             if trace.summary.nothing_left {
-                doc.text(narrate::summary(&trace.summary, &trace.backends)[0].clone());
+                doc.text(narrate::nothing_left());
             }
             doc.extend(match (style.format, style.layout) {
                 (Format::Table, Layout::Stacked) => steps_blocks(trace, style.width.columns()),
