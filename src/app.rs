@@ -105,6 +105,14 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
         }
     } else {
         let streamed = StreamedScenario::check(&args.scenario)?;
+        if let Some(name) = held_format(style.format) {
+            render::check_held(
+                &format!("--format {name}"),
+                streamed.steps,
+                "steps",
+                "--format json, table or markdown writes any number as they run",
+            )?;
+        }
         let (mut services, _scratch) = open_streamed(&streamed, &backends, &args.storage)?;
         let fingerprint = fingerprint(&streamed, &args.storage)?;
         // A long run's JSON is gigabytes: written in large pieces.
@@ -112,7 +120,16 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
         let summary = if style.format == Format::Json {
             // Written as the run goes: nothing of a step is kept once it is out.
             let mut json = render::JsonRun::begin(&mut stdout, &streamed.info(), &backends)?;
-            let end = streamed.run(&mut services, &fingerprint, |record| json.step(&record))?;
+            let end = match streamed.run(&mut services, &fingerprint, |record| json.step(&record)) {
+                Ok(end) => end,
+                Err(e) => {
+                    // The document already begun is ended, not cut off; the error is still
+                    // the run's outcome.
+                    let _ = json.stop(&clean_prose(&format!("{e:#}")));
+                    let _ = stdout.flush();
+                    return Err(e);
+                }
+            };
             json.finish(&end.summary)?;
             end.summary
         } else if streamed.steps > render::TABLE_STEPS
@@ -126,7 +143,20 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
                 &backends,
                 streamed.steps,
             )?;
-            let end = streamed.run(&mut services, &fingerprint, |record| table.step(record))?;
+            let mut done = 0;
+            let ran = streamed.run(&mut services, &fingerprint, |record| {
+                done = record.step;
+                table.step(record)
+            });
+            let end = match ran {
+                Ok(end) => end,
+                Err(e) => {
+                    // As the JSON: the document begun is ended, saying where and why.
+                    let _ = table.stop(done, &clean_prose(&format!("{e:#}")));
+                    let _ = stdout.flush();
+                    return Err(e);
+                }
+            };
             table.finish(&end.summary)?;
             end.summary
         } else {
@@ -165,6 +195,15 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
     Ok(SUCCESS)
 }
 
+/// The outputs that keep every step until they are written, by `--format` name.
+fn held_format(format: Format) -> Option<&'static str> {
+    match format {
+        Format::Mermaid => Some("mermaid"),
+        Format::Html => Some("html"),
+        Format::Table | Format::Markdown | Format::Json => None,
+    }
+}
+
 /// `eslab live`: the full-screen view on a terminal, else commands line by line from stdin
 /// (exit 2 when a line was not a command, 1 when a scenario's expectation failed).
 fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
@@ -180,7 +219,10 @@ fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
         let services = open_services(&loaded, &backends, &args.storage)?;
         (loaded, services)
     } else {
-        open_scenario(&args.scenario, &backends, &args.storage)?
+        let loaded = scenario::load(&args.scenario)?;
+        live::check_steps(loaded.scenario.steps.len())?;
+        let services = open_services(&loaded, &backends, &args.storage)?;
+        (loaded, services)
     };
     let mut session = Session::open(loaded, services)?;
     if terminal {
@@ -225,14 +267,29 @@ fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
 fn diff(args: DiffArgs, color: bool) -> anyhow::Result<u8> {
     let backends = [Backend::Crud, Backend::Es];
     let streamed = StreamedScenario::check(&args.scenario)?;
+    let style = style(args.output.format, args.output.width, color);
+    if let Some(name) = held_format(style.format) {
+        render::check_held(
+            &format!("`eslab diff --format {name}`"),
+            streamed.steps,
+            "steps",
+            "--format table, markdown or json keeps only the steps where the designs differ",
+        )?;
+    }
     let (mut services, _scratch) = open_streamed(&streamed, &backends, &args.storage)?;
     let fingerprint = fingerprint(&streamed, &args.storage)?;
-    let style = style(args.output.format, args.output.width, color);
     // The page scrubs through every step; the other forms show only what differs.
     let every_step = style.format == Format::Html;
     let mut reported = Vec::new();
     let end = streamed.run(&mut services, &fingerprint, |record| {
         if every_step || matches!(record.agreement(), Agreement::Different | Agreement::Gap) {
+            // Kept to be reported at the end: as many as an output that holds its steps takes.
+            render::check_held(
+                "`eslab diff`",
+                reported.len() + 1,
+                "differing steps",
+                "`eslab run --format json` writes every step, each design's answer side by side, as it runs",
+            )?;
             reported.push(record);
         }
         Ok(())
@@ -388,6 +445,22 @@ fn read_verified(
 }
 
 fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+    let style = style(output.format, output.width, color);
+    let count = open_log(db_dir)?.1.count()? as usize;
+    if style.format == Format::Json && (trust || count > render::MAX_HELD) {
+        // Too long to hold until the verdict: verified in a pass of its own first (the one
+        // case that reads the log twice), then written as it is read.
+        if !trust {
+            read_verified(db_dir, None, |_, _| Ok(()))?;
+        }
+        return stream_log_json(db_dir);
+    }
+    render::check_held(
+        "a log's table",
+        count,
+        "events",
+        "`eslab log --format json` writes any number as it reads them",
+    )?;
     let mut events = Vec::new();
     if trust {
         let (path, store) = open_log(db_dir)?;
@@ -409,10 +482,31 @@ fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::
             Ok(())
         })?;
     }
-    print(&render::log(
-        &events,
-        style(output.format, output.width, color),
-    ))?;
+    print(&render::log(&events, style))?;
+    Ok(SUCCESS)
+}
+
+/// `eslab log --format json`, written as it is read: a log of any length. A read that fails
+/// midway ends the document it began, never leaves it cut off.
+fn stream_log_json(db_dir: &Path) -> anyhow::Result<u8> {
+    let (path, store) = open_log(db_dir)?;
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    let mut json = render::JsonLog::begin(&mut stdout)?;
+    let read = store
+        .for_each_row(|row| {
+            json.event(&LoggedEvent {
+                event: row.decode()?,
+                hash: hex::encode(&row.hash),
+            })
+        })
+        .with_context(|| format!("cannot read the log in {}", path.display()));
+    if let Err(e) = read {
+        let _ = json.stop(&clean_prose(&format!("{e:#}")));
+        let _ = stdout.flush();
+        return Err(e);
+    }
+    json.finish()?;
+    stdout.flush()?;
     Ok(SUCCESS)
 }
 

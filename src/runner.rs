@@ -10,8 +10,8 @@ use crate::domain::{Actor, Metadata, Timestamp};
 use crate::es::{self, EventSourcedService};
 use crate::expect;
 use crate::scenario::{
-    self, Action, DeployAction, Fingerprint, LoadedScenario, STEP_SECONDS, Scenario,
-    ScenarioSource, Step, ViewAction,
+    self, Action, DeployAction, Fingerprint, LoadedScenario, Scenario, ScenarioSource, Step,
+    ViewAction,
 };
 use crate::service::{
     Agreement, Backend, CommandOutcome, Inapplicable, OrderQuery, OrderService, Outcome, Question,
@@ -65,6 +65,17 @@ impl StorageOptions {
         }
         for (file, schema) in files {
             let path = dir.join(file);
+            // A link to nowhere would be written through, or taken for a database that exists.
+            if let (Ok(link), Err(_)) = (std::fs::symlink_metadata(&path), path.metadata())
+                && link.file_type().is_symlink()
+            {
+                let target = std::fs::read_link(&path).unwrap_or_default();
+                bail!(
+                    "{} is a symbolic link to {}, which does not exist: eslab opens no database through it; remove the link, or point it at the database",
+                    path.display(),
+                    target.display()
+                );
+            }
             if self.resume {
                 if path.try_exists().unwrap_or(true) {
                     db::check_identity(&path, schema)?;
@@ -76,6 +87,16 @@ impl StorageOptions {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
     }
 }
+
+/// A CRUD store to carry on from that was made with the other locking choice than the
+/// run's: `versioned` when it has the version column. `narrate` words it, naming the flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherLocking {
+    pub path: std::path::PathBuf,
+    pub versioned: bool,
+}
+
+impl std::error::Error for OtherLocking {}
 
 /// The backends of one run.
 pub struct Services {
@@ -109,7 +130,30 @@ impl Services {
         .filter(|(b, _, _)| wants(*b))
         .map(|(_, file, schema)| (file, schema))
         .collect();
-        storage.prepare(&files)?;
+        storage.prepare(&files).map_err(|e| {
+            // A CRUD store made with the other locking choice: narrate says which flag opens it.
+            let crud = storage.db_dir.as_ref().map(|dir| dir.join(CRUD_FILE));
+            let other = if storage.crud_locking {
+                &crud::SCHEMA
+            } else {
+                &crud::VERSIONED_SCHEMA
+            };
+            match crud {
+                Some(path)
+                    if storage.resume
+                        && wants(Backend::Crud)
+                        && path.is_file()
+                        && db::check_identity(&path, other).is_ok() =>
+                {
+                    OtherLocking {
+                        path,
+                        versioned: !storage.crud_locking,
+                    }
+                    .into()
+                }
+                _ => e,
+            }
+        })?;
         let open_crud = || -> anyhow::Result<Option<CrudStore>> {
             wants(Backend::Crud)
                 .then(|| CrudStore::open(&storage.location(CRUD_FILE), storage.crud_locking))
@@ -276,9 +320,7 @@ impl Clock {
     pub fn metadata(&self, number: usize, step: &Step) -> anyhow::Result<Metadata> {
         let recorded_at = match step.at {
             Some(at) => at,
-            None => (number as i64 - 1)
-                .checked_mul(STEP_SECONDS)
-                .and_then(|offset| self.start.plus_seconds(offset))
+            None => scenario::step_time(self.start, number)
                 .context("its time, counted from the scenario's start, is past the year 9999")?,
         };
         Ok(Metadata {

@@ -13,10 +13,7 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::domain::{
-    Actor, Cancel, ChangeQuantity, Command, Deploy, Money, OrderId, Pay, PlaceOrder, Status,
-    Timestamp,
-};
+use crate::domain::{Actor, Command, Deploy, Money, OrderId, Status, Timestamp};
 use crate::service::Question;
 
 /// The bundled scenarios, embedded in the binary: (name, JSON text).
@@ -78,7 +75,7 @@ pub struct Scenario {
     pub not_for: BTreeMap<DesignFlag, String>,
     /// When the first step happens; each later step happens `STEP_SECONDS` after the one
     /// before, unless it says `at`. Times come from the scenario, never the clock.
-    #[serde(default = "default_start")]
+    #[serde(default = "default_start", deserialize_with = "deserialize_start")]
     pub start: Timestamp,
     /// Who issues a command that does not say `by`.
     #[serde(default = "default_actor")]
@@ -96,9 +93,84 @@ thread_local! {
 }
 
 thread_local! {
-    /// Where a string over `MAX_STRING_BYTES` started, set by the reader that refused it
-    /// (serde_json reports where reading stopped, a megabyte later).
-    static STRING_TOO_LONG: Cell<Option<(usize, usize)>> = const { Cell::new(None) };
+    /// What the text checker (`CheckedText`) refused, and where it started (serde_json
+    /// reports where reading stopped, a megabyte later for a long string).
+    static TEXT_PROBLEM: RefCell<Option<(usize, usize, String)>> = const { RefCell::new(None) };
+}
+
+thread_local! {
+    /// What a read knows of the steps' times, to refuse as input a step whose default time
+    /// would pass the year 9999 (as the run would), wherever `start` is in the file.
+    static TIMES: Cell<StepTimes> = const {
+        Cell::new(StepTimes {
+            start: None,
+            last_default: None,
+            steps: 0,
+        })
+    };
+}
+
+/// The scenario's `start` once read, and the last step read that takes its time from it.
+#[derive(Debug, Clone, Copy)]
+struct StepTimes {
+    start: Option<Timestamp>,
+    /// The number and action name of the last command step without an `at`.
+    last_default: Option<(usize, &'static str)>,
+    /// How many steps were read.
+    steps: usize,
+}
+
+/// Step `number`'s time when it does not say `at`: the scenario's `start` plus
+/// `STEP_SECONDS` per step before it. `None` past the year 9999. The run (`runner::Clock`)
+/// and the read that checks a file both use this.
+pub fn step_time(start: Timestamp, number: usize) -> Option<Timestamp> {
+    (number as i64 - 1)
+        .checked_mul(STEP_SECONDS)
+        .and_then(|offset| start.plus_seconds(offset))
+}
+
+/// Why a step's default time cannot be: said alike wherever it is found.
+fn past_9999(action: &str, start: Timestamp) -> String {
+    format!(
+        "`{action}` would happen past the year 9999: counted from `start` ({start}), {STEP_SECONDS} s a step; give it an `at`, or the scenario an earlier `start`"
+    )
+}
+
+/// Counts a step as read and, for a command that takes its time from `start`, refuses it
+/// when that time would pass the year 9999 (if `start` is known yet; else `start` checks).
+fn count_step(action: &Action, at: Option<Timestamp>) -> Result<(), String> {
+    let mut times = TIMES.with(Cell::get);
+    times.steps += 1;
+    let number = times.steps;
+    if matches!(action, Action::Command(_)) && at.is_none() {
+        times.last_default = Some((number, action.name()));
+    }
+    TIMES.with(|cell| cell.set(times));
+    match (times.start, times.last_default) {
+        (Some(start), Some((last, name)))
+            if last == number && step_time(start, number).is_none() =>
+        {
+            Err(past_9999(name, start))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `start`, checked against the steps already read (a file may give it after them).
+fn deserialize_start<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
+    let start = Timestamp::deserialize(deserializer)?;
+    let mut times = TIMES.with(Cell::get);
+    times.start = Some(start);
+    TIMES.with(|cell| cell.set(times));
+    if let Some((number, action)) = times.last_default
+        && step_time(start, number).is_none()
+    {
+        return Err(de::Error::custom(format!(
+            "step {number}: {}",
+            past_9999(action, start)
+        )));
+    }
+    Ok(start)
 }
 
 /// Steps handed over at a time by a streamed read.
@@ -510,7 +582,7 @@ impl<'de> Deserialize<'de> for Step {
                         if expect.is_some() {
                             return Err(de::Error::duplicate_field("expect"));
                         }
-                        expect = Some(map.next_value()?);
+                        expect = Some(map.next_value_seed(Fields::<Expect>::new())?);
                         continue;
                     }
                     if let Some(first) = &action {
@@ -519,22 +591,39 @@ impl<'de> Deserialize<'de> for Step {
                             first.name()
                         )));
                     }
+                    // Each action's fields are named: an object, never a list by position.
                     action = Some(match key.as_str() {
-                        "place_order" => {
-                            Action::Command(Command::PlaceOrder(map.next_value::<PlaceOrder>()?))
-                        }
-                        "change_quantity" => Action::Command(Command::ChangeQuantity(
-                            map.next_value::<ChangeQuantity>()?,
+                        "place_order" => Action::Command(Command::PlaceOrder(
+                            map.next_value_seed(Fields::new())?,
                         )),
-                        "pay" => Action::Command(Command::Pay(map.next_value::<Pay>()?)),
-                        "cancel" => Action::Command(Command::Cancel(map.next_value::<Cancel>()?)),
-                        "query" => Action::Question(Question::Query(map.next_value()?)),
-                        "history" => Action::Question(Question::History(map.next_value()?)),
-                        "report" => Action::Question(Question::Report(map.next_value()?)),
-                        "crash_view" => Action::View(ViewAction::CrashView(map.next_value()?)),
-                        "rebuild_view" => Action::View(ViewAction::RebuildView(map.next_value()?)),
-                        "snapshot" => Action::View(ViewAction::Snapshot(map.next_value()?)),
-                        "deploy" => Action::Deploy(DeployAction::Deploy(map.next_value()?)),
+                        "change_quantity" => Action::Command(Command::ChangeQuantity(
+                            map.next_value_seed(Fields::new())?,
+                        )),
+                        "pay" => Action::Command(Command::Pay(map.next_value_seed(Fields::new())?)),
+                        "cancel" => {
+                            Action::Command(Command::Cancel(map.next_value_seed(Fields::new())?))
+                        }
+                        "query" => {
+                            Action::Question(Question::Query(map.next_value_seed(Fields::new())?))
+                        }
+                        "history" => {
+                            Action::Question(Question::History(map.next_value_seed(Fields::new())?))
+                        }
+                        "report" => {
+                            Action::Question(Question::Report(map.next_value_seed(Fields::new())?))
+                        }
+                        "crash_view" => {
+                            Action::View(ViewAction::CrashView(map.next_value_seed(Fields::new())?))
+                        }
+                        "rebuild_view" => Action::View(ViewAction::RebuildView(
+                            map.next_value_seed(Fields::new())?,
+                        )),
+                        "snapshot" => {
+                            Action::View(ViewAction::Snapshot(map.next_value_seed(Fields::new())?))
+                        }
+                        "deploy" => Action::Deploy(DeployAction::Deploy(
+                            map.next_value_seed(Fields::new())?,
+                        )),
                         other => {
                             return Err(de::Error::custom(format!(
                                 "unknown step `{other}`: a step is one of {}, with an optional note and expect",
@@ -558,6 +647,7 @@ impl<'de> Deserialize<'de> for Step {
                         action.name()
                     )));
                 }
+                count_step(&action, at).map_err(de::Error::custom)?;
                 Ok(Step {
                     action,
                     note,
@@ -569,6 +659,37 @@ impl<'de> Deserialize<'de> for Step {
         }
 
         deserializer.deserialize_map(StepVisitor)
+    }
+}
+
+/// Reads a `T` only from an object of named fields. serde reads a struct from a list too,
+/// by position (`{"pay": ["A1", 60]}`, `{"snapshot": []}`): a file that says which value is
+/// which is the contract, so a list is refused, as "expected an object of named fields".
+struct Fields<T>(std::marker::PhantomData<T>);
+
+impl<T> Fields<T> {
+    fn new() -> Fields<T> {
+        Fields(std::marker::PhantomData)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> de::DeserializeSeed<'de> for Fields<T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Fields<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of named fields")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map))
     }
 }
 
@@ -611,7 +732,7 @@ impl Scenario {
 
     /// Parses and validates a scenario; `source` names it in errors.
     pub fn from_json(source: &str, text: &str) -> Result<Scenario, ScenarioError> {
-        let scenario = parse(source, serde_json::Deserializer::from_str(text))?;
+        let scenario = parse_text(source, text)?;
         let steps = scenario.steps.len();
         scenario.checked(source, steps)
     }
@@ -692,23 +813,32 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
         step,
         message,
     };
-    let scenario: Scenario = serde_path_to_error::deserialize(&mut json).map_err(|e| {
-        let inner = e.inner();
-        let (step, field) = locate(e.path());
-        // A string over the cap is refused by the reader, which knows where it started.
-        if let Some((line, column)) = STRING_TOO_LONG.with(Cell::take) {
-            let mut message = StringTooLong.to_string();
+    TIMES.with(|times| {
+        times.set(StepTimes {
+            start: None,
+            last_default: None,
+            steps: 0,
+        })
+    });
+    let scenario: Scenario = serde_path_to_error::deserialize(&mut json)
+        .map(|NamedFields(scenario)| scenario)
+        .map_err(|e| {
+            let inner = e.inner();
+            let (step, field) = locate(e.path());
+            // What the text checker refused, it located where it started.
+            if let Some((line, column, mut message)) = TEXT_PROBLEM.with(|p| p.borrow_mut().take())
+            {
+                if let Some(field) = field {
+                    message = format!("{field}: {message}");
+                }
+                return error(Some((line, column)), step, message);
+            }
+            let mut message = strip_position(&inner.to_string());
             if let Some(field) = field {
                 message = format!("{field}: {message}");
             }
-            return error(Some((line, column)), step, message);
-        }
-        let mut message = strip_position(&inner.to_string());
-        if let Some(field) = field {
-            message = format!("{field}: {message}");
-        }
-        error(Some((inner.line(), inner.column())), step, message)
-    })?;
+            error(Some((inner.line(), inner.column())), step, message)
+        })?;
     json.end().map_err(|e| {
         error(
             Some((e.line(), e.column())),
@@ -719,21 +849,65 @@ fn parse<'de, R: serde_json::de::Read<'de>>(
     Ok(scenario)
 }
 
+/// A whole scenario, read only from an object (as `Fields` reads a step's parts).
+struct NamedFields<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for NamedFields<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<NamedFields<T>, D::Error> {
+        deserializer.deserialize_map(Fields::new()).map(NamedFields)
+    }
+}
+
 /// Where a scenario's text is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum ScenarioSource {
     Bundled(&'static str),
+    /// A regular file, read again for each pass over it.
     File(PathBuf),
+    /// What a pipe, a FIFO or a device gave (`eslab run <(eslab show bob)`): it can be read
+    /// only once, so it is copied as it comes into a spool file, deleted when the last clone
+    /// of this source goes, and each pass reads that. `path` names it in errors.
+    Spooled {
+        path: PathBuf,
+        spool: std::sync::Arc<tempfile::TempPath>,
+    },
 }
 
 impl ScenarioSource {
-    /// Finds a scenario by bundled name or path, as `load` does, without reading it.
+    /// Finds a scenario by bundled name or path, as `load` does. A regular file is not read
+    /// yet; anything else that is not a folder is read once, into a spool file, now.
     pub fn find(name_or_path: &str) -> anyhow::Result<ScenarioSource> {
         if is_bundled_name(name_or_path) {
             return Ok(ScenarioSource::Bundled(bundled(name_or_path)?));
         }
-        Ok(ScenarioSource::File(PathBuf::from(name_or_path)))
+        let path = PathBuf::from(name_or_path);
+        match std::fs::metadata(&path) {
+            Ok(meta) if !meta.is_file() && !meta.is_dir() => Ok(ScenarioSource::Spooled {
+                spool: std::sync::Arc::new(spool(&path)?),
+                path,
+            }),
+            // A missing file or a folder is refused by the first pass, with its name.
+            _ => Ok(ScenarioSource::File(path)),
+        }
     }
+}
+
+/// Copies what `path` gives, to its end, into a new temporary file: the one read of a pipe.
+fn spool(path: &Path) -> Result<tempfile::TempPath, ScenarioError> {
+    let error = |message: String| ScenarioError {
+        source: path.display().to_string(),
+        position: None,
+        step: None,
+        message,
+    };
+    let mut input = std::fs::File::open(path).map_err(|e| error(format!("cannot read: {e}")))?;
+    let mut spool = tempfile::Builder::new()
+        .prefix("eslab-scenario-")
+        .tempfile()
+        .map_err(|e| error(format!("cannot make a spool file to read it into: {e}")))?;
+    std::io::copy(&mut input, spool.as_file_mut())
+        .map_err(|e| error(format!("cannot read: {e}")))?;
+    Ok(spool.into_temp_path())
 }
 
 /// A scenario file above this size is read as a stream, one step at a time, with a cap on
@@ -753,7 +927,9 @@ pub fn for_each_step(
 ) -> anyhow::Result<(Scenario, usize)> {
     let shown = match source {
         ScenarioSource::Bundled(_) => format!("bundled scenario `{name}`"),
-        ScenarioSource::File(path) => path.display().to_string(),
+        ScenarioSource::File(path) | ScenarioSource::Spooled { path, .. } => {
+            path.display().to_string()
+        }
     };
     let (sink, batches) = mpsc::sync_channel::<Vec<Step>>(4);
     let parser = {
@@ -762,10 +938,9 @@ pub fn for_each_step(
         std::thread::spawn(move || -> Result<Scenario, ScenarioError> {
             STEP_SINK.with(|slot| *slot.borrow_mut() = Some(sink));
             let parsed = match &source {
-                ScenarioSource::Bundled(text) => {
-                    parse(&shown, serde_json::Deserializer::from_str(text))
-                }
+                ScenarioSource::Bundled(text) => parse_text(&shown, text),
                 ScenarioSource::File(path) => read_streamed(&shown, path),
+                ScenarioSource::Spooled { spool, .. } => read_streamed(&shown, spool),
             };
             STEP_SINK.with(|slot| slot.borrow_mut().take());
             parsed
@@ -807,91 +982,213 @@ fn read_streamed(shown: &str, path: &Path) -> Result<Scenario, ScenarioError> {
         .map_err(|e| error(format!("cannot read: {e}")))?
         .len();
     if size <= STREAM_ABOVE_BYTES {
-        let text = read_file(path)?;
-        return parse(shown, serde_json::Deserializer::from_str(&text));
+        // Named as given, not as the spool file a pipe was read into.
+        let text = read_file(path).map_err(|e| ScenarioError {
+            source: shown.to_string(),
+            ..e
+        })?;
+        return parse_text(shown, &text);
     }
-    let reader = CappedStrings::new(std::io::BufReader::with_capacity(1 << 16, file));
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    // A byte order mark is dropped, as an editor shows it: as nothing.
+    if std::io::BufRead::fill_buf(&mut reader)
+        .map_err(|e| error(format!("cannot read: {e}")))?
+        .starts_with(BOM.as_bytes())
+    {
+        std::io::BufRead::consume(&mut reader, BOM.len());
+    }
+    let reader = CheckedText::new(reader, MAX_STRING_BYTES);
     parse(shown, serde_json::Deserializer::from_reader(reader))
 }
 
-/// A string longer than `MAX_STRING_BYTES`. Where it starts is passed on in
-/// `STRING_TOO_LONG`: serde_json reports where reading stopped.
-#[derive(Debug)]
-struct StringTooLong;
+/// A UTF-8 byte order mark, which some editors put at the start of a file.
+const BOM: &str = "\u{feff}";
 
-impl fmt::Display for StringTooLong {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "a string longer than {} KiB: a scenario holds names and notes, not data",
-            MAX_STRING_BYTES / 1024
-        )
+/// Parses a whole text through the same checker as a streamed file (its strings uncapped:
+/// the file's size is), its byte order mark dropped.
+fn parse_text(shown: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    // Checked first, on its own; parsed from the text, fast and placing errors as ever.
+    let mut checked = CheckedText::new(text.as_bytes(), usize::MAX);
+    if std::io::copy(&mut checked, &mut std::io::sink()).is_ok() {
+        return parse(shown, serde_json::Deserializer::from_str(text));
+    }
+    let refused = TEXT_PROBLEM.with(|p| p.borrow_mut().take());
+    // A number the checker refused: parsed again through it, so that the error names the
+    // step and field too, unless the text goes wrong before that number.
+    let through_checker = parse(
+        shown,
+        serde_json::Deserializer::from_reader(CheckedText::new(text.as_bytes(), usize::MAX)),
+    );
+    match (through_checker, refused) {
+        (Err(e), Some((line, column, _))) if e.position == Some((line, column)) => Err(e),
+        _ => parse(shown, serde_json::Deserializer::from_str(text)),
     }
 }
 
-impl std::error::Error for StringTooLong {}
+/// What the text checker refused; its words and place are passed on in `TEXT_PROBLEM`.
+#[derive(Debug)]
+struct TextRefused;
 
-/// Passes JSON text through, refusing any string longer than `MAX_STRING_BYTES`, so that a
-/// streamed file cannot make one value as big as the file.
-struct CappedStrings<R> {
+impl fmt::Display for TextRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the scenario's text was refused")
+    }
+}
+
+impl std::error::Error for TextRefused {}
+
+/// Passes JSON text through to the parser, checking what the parser cannot: no string longer
+/// than `max_string` bytes (so that a streamed file cannot make one value as big as the
+/// file), and every number reads back exactly as written (`10.499999999999999` would be
+/// read as 10.5, `5.0000000000000001` as 5, silently).
+struct CheckedText<R> {
     inner: R,
+    max_string: usize,
     in_string: bool,
     escaped: bool,
     length: usize,
     line: usize,
     column: usize,
+    /// Where the string or number being read began.
     started: (usize, usize),
+    /// The number literal being read (empty between numbers): one buffer, reused.
+    number: String,
 }
 
-impl<R: std::io::Read> CappedStrings<R> {
-    fn new(inner: R) -> CappedStrings<R> {
-        CappedStrings {
+impl<R: std::io::Read> CheckedText<R> {
+    fn new(inner: R, max_string: usize) -> CheckedText<R> {
+        CheckedText {
             inner,
+            max_string,
             in_string: false,
             escaped: false,
             length: 0,
             line: 1,
             column: 1,
             started: (1, 1),
+            number: String::new(),
         }
     }
-}
 
-impl<R: std::io::Read> std::io::Read for CappedStrings<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for &byte in &buf[..n] {
-            if self.in_string {
-                self.length += 1;
-                if self.length > MAX_STRING_BYTES {
-                    let (line, column) = self.started;
-                    STRING_TOO_LONG.with(|at| at.set(Some((line, column))));
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        StringTooLong,
-                    ));
-                }
-                match (self.escaped, byte) {
-                    (true, _) => self.escaped = false,
-                    (false, b'\\') => self.escaped = true,
-                    (false, b'"') => self.in_string = false,
-                    _ => {}
-                }
-            } else if byte == b'"' {
+    /// Refuses the text: `message`, placed where the string or number began.
+    fn refuse(&self, message: String) -> std::io::Error {
+        let (line, column) = self.started;
+        TEXT_PROBLEM.with(|p| *p.borrow_mut() = Some((line, column, message)));
+        std::io::Error::new(std::io::ErrorKind::InvalidData, TextRefused)
+    }
+
+    /// Takes in one byte of the text.
+    fn see(&mut self, byte: u8) -> std::io::Result<()> {
+        if self.in_string {
+            self.length += 1;
+            if self.length > self.max_string {
+                return Err(self.refuse(format!(
+                    "a string longer than {} KiB: a scenario holds names and notes, not data",
+                    self.max_string / 1024
+                )));
+            }
+            match (self.escaped, byte) {
+                (true, _) => self.escaped = false,
+                (false, b'\\') => self.escaped = true,
+                (false, b'"') => self.in_string = false,
+                _ => {}
+            }
+        } else if matches!(byte, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+            if self.number.is_empty() {
+                self.started = (self.line, self.column);
+            }
+            // Longer than any number written by hand: left to the parser.
+            if self.number.len() <= 400 {
+                self.number.push(byte as char);
+            }
+        } else {
+            self.end_number()?;
+            if byte == b'"' {
                 self.in_string = true;
                 self.length = 0;
                 self.started = (self.line, self.column);
             }
-            if byte == b'\n' {
-                self.line += 1;
-                self.column = 1;
-            } else if byte & 0xC0 != 0x80 {
-                // Columns count characters, as serde_json's do: not UTF-8 continuation bytes.
-                self.column += 1;
-            }
+        }
+        if byte == b'\n' {
+            self.line += 1;
+            self.column = 1;
+        } else if byte & 0xC0 != 0x80 {
+            // Columns count characters, as serde_json's do: not UTF-8 continuation bytes.
+            self.column += 1;
+        }
+        Ok(())
+    }
+
+    /// A number literal ended: refused if it does not read back as written.
+    fn end_number(&mut self) -> std::io::Result<()> {
+        if !self.number.is_empty() && inexact(&self.number) {
+            return Err(self.refuse(format!(
+                "`{}` has more digits than a number can hold exactly: write the value meant (an amount as a string, like \"10.50\")",
+                self.number
+            )));
+        }
+        self.number.clear();
+        Ok(())
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for CheckedText<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 {
+            // The end of the text ends a number too.
+            self.end_number()?;
+        }
+        for &byte in &buf[..n] {
+            self.see(byte)?;
         }
         Ok(n)
     }
+}
+
+/// Whether a number literal would not be read as exactly what it says: false for an
+/// integer, a decimal that reads back as written, or no number at all (which the parser
+/// refuses).
+fn inexact(literal: &str) -> bool {
+    // An integer is read exactly, or refused as too large by the reader of its field.
+    if literal.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return false;
+    }
+    match literal.parse::<f64>() {
+        // Too large for any number: the reader of its field says so.
+        Ok(value) if value.is_finite() => decimal(literal) != decimal(&value.to_string()),
+        _ => false,
+    }
+}
+
+/// A decimal as (negative, significant digits, power of ten), so that `10.50`, `1.05e1` and
+/// `10.5` compare equal; `None` when it is not a decimal.
+fn decimal(text: &str) -> Option<(bool, String, i64)> {
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i64>().ok()?),
+        None => (text, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if !whole
+        .bytes()
+        .chain(fraction.bytes())
+        .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let digits = format!("{whole}{fraction}");
+    let digits = digits.trim_start_matches('0');
+    let significant = digits.trim_end_matches('0');
+    if significant.is_empty() {
+        return Some((false, String::new(), 0));
+    }
+    let power = exponent - fraction.len() as i64 + (digits.len() - significant.len()) as i64;
+    Some((negative, significant.to_string(), power))
 }
 
 /// Splits a path like `steps[2].pay.amount` into the step number (3) and the field (`pay.amount`).
@@ -1223,6 +1520,25 @@ mod tests {
         for text in [nested.as_str(), inside.as_str()] {
             assert!(parse(text).unwrap_err().contains("invalid type: sequence"));
         }
+    }
+
+    #[test]
+    fn a_number_is_exact_when_it_reads_back_as_written() {
+        for exact in [
+            "5", "-3", "10.5", "10.50", "1.05e1", "0.1", "1e300", "0.000", "60",
+        ] {
+            assert!(!inexact(exact), "{exact}");
+        }
+        for lossy in [
+            "10.499999999999999",
+            "5.0000000000000001",
+            "10.494999999999999",
+        ] {
+            assert!(inexact(lossy), "{lossy}");
+        }
+        assert_eq!(decimal("10.50"), decimal("1.05e1"));
+        assert_eq!(decimal("0.0"), decimal("0"));
+        assert_ne!(decimal("-1"), decimal("1"));
     }
 
     #[test]

@@ -270,6 +270,8 @@ pub enum Unanswerable {
     NoEventOrder,
     /// Event sourcing while its read model is down: queries wait for a rebuild.
     ViewDown,
+    /// A report whose sum passes `report::MAX_SUM`: refused alike by every design.
+    SumTooLarge,
 }
 
 /// Why an operation does not apply to a design.

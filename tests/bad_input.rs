@@ -636,9 +636,10 @@ fn control_characters_in_text_never_reach_the_terminal() {
     assert!(wide.contains(r"\u{1b}[31mEvil\nName\u{7}"), "{wide}");
     assert!(wide.contains(r"Book\u{1b}[0m"), "{wide}");
     assert!(wide.contains(r"About \u{1b}[31m red\nlines"), "{wide}");
+    // Markdown escapes the backslashes and brackets, so a renderer shows them as written.
     let markdown = &outputs[2];
     assert!(
-        markdown.contains(r"\u{1b}[31mEvil\nName\u{7}"),
+        markdown.contains(r"\\u{1b}\[31mEvil\\nName\\u{7}"),
         "{markdown}"
     );
     // JSON keeps the exact text, escaped as JSON.
@@ -767,4 +768,169 @@ fn a_scenario_that_check_accepts_runs_or_fails_without_splitting_the_stores() {
         accepted > 0,
         "none of {huge:?} is accepted: the test checks nothing"
     );
+}
+
+/// `check` refuses whatever `run` would: a step whose time, counted from a `start` near the
+/// year 9999, would pass it. Pointed at by line and column wherever `start` is in the file:
+/// at the step when `start` comes first, at `start` when it comes after the steps.
+#[test]
+fn a_step_time_past_9999_is_refused_by_check_as_by_run() {
+    let query = r#"{"query": {"order_id": "A1"}}"#;
+    let at = r#"{"pay": {"order_id": "A1", "amount": 50}, "at": "9999-12-31T23:59:59Z"}"#;
+    let cancel = r#"{"cancel": {"order_id": "A1", "reason": "late"}}"#;
+    let steps = [PLACE, query, at, cancel].join(",\n    ");
+    let start = r#""start": "9999-12-31T23:58:00Z""#;
+    // Step 3 says its own time and step 2 is no command: step 4 is the first past 9999.
+    let first =
+        format!("{{\n  \"title\": \"late\",\n  {start},\n  \"steps\": [\n    {steps}\n  ]\n}}\n");
+    let (_dir, path) = file_with(&first);
+    let stderr = refused(&path);
+    let (line, column) = position_of(&first, cancel);
+    // At the step's closing brace, where it was read whole.
+    let column = column + cancel.chars().count() - 1;
+    assert!(
+        stderr.contains(&format!("{}:{line}:{column}: step 4: ", path_str(&path))),
+        "{stderr}"
+    );
+    assert_contains_all(
+        &stderr,
+        &["`cancel` would happen past the year 9999", "`at`"],
+    );
+    let last =
+        format!("{{\n  \"title\": \"late\",\n  \"steps\": [\n    {steps}\n  ],\n  {start}\n}}\n");
+    let (_dir, path) = file_with(&last);
+    let stderr = refused(&path);
+    let (line, _) = position_of(&last, start);
+    assert!(
+        stderr.contains(&format!("{}:{line}:", path_str(&path)))
+            || stderr.contains(&format!("{}:{}:", path_str(&path), line + 1)),
+        "{stderr}"
+    );
+    assert_contains_all(
+        &stderr,
+        &[
+            "start: ",
+            "step 4: `cancel` would happen past the year 9999",
+        ],
+    );
+    // One step less, and it fits: check and run both take it.
+    let fits = first.replace(&format!(",\n    {cancel}"), "");
+    let (_dir, path) = file_with(&fits);
+    assert!(ok(["check", path_str(&path)]).contains("(3 steps)"));
+    assert_eq!(run(["run", path_str(&path)]).code, Some(0));
+}
+
+/// A step's parts are named fields: a list by position is refused, as is a step that takes
+/// no fields given as an empty list (`{"snapshot": []}` was taken as `{}`), and a whole
+/// scenario or an expectation given as a list.
+#[test]
+fn values_by_position_are_refused_where_fields_are_named() {
+    for (bad, what) in [
+        (r#"{"pay": ["A1", 60]}"#, "pay"),
+        (
+            r#"{"place_order": ["A1", "Bob", "Book", 5, 10]}"#,
+            "place_order",
+        ),
+        (r#"{"snapshot": []}"#, "snapshot"),
+        (r#"{"crash_view": []}"#, "crash_view"),
+        (r#"{"query": ["A1"]}"#, "query"),
+        (
+            r#"{"query": {"order_id": "A1"}, "expect": [true]}"#,
+            "expect",
+        ),
+    ] {
+        let stderr = refused_step(bad, 2);
+        assert!(
+            stderr.contains(&format!(
+                "step 2: {what}: invalid type: sequence, expected an object of named fields"
+            )),
+            "{bad}: {stderr}"
+        );
+    }
+    let (_dir, path) = file_with(r#"["t", null, 1, {}, "2026-03-01T09:00:00Z", "clerk", []]"#);
+    let stderr = refused(&path);
+    assert!(
+        stderr.contains("invalid type: sequence, expected an object of named fields"),
+        "{stderr}"
+    );
+}
+
+/// A number with more digits than a float holds was read as another value, silently
+/// (`10.499999999999999` stored as $10.50, `5.0000000000000001` as 5); an error quoted
+/// `10.494999999999999` as `10.495`. Now each is refused, quoted as written, at its line
+/// and column, in a small file and in a streamed one alike.
+#[test]
+fn numbers_that_cannot_be_read_exactly_are_refused_as_written() {
+    for (field, bad, step) in [
+        ("unit_price", "10.499999999999999", "place_order.unit_price"),
+        ("quantity", "5.0000000000000001", "place_order.quantity"),
+        ("amount", "10.494999999999999", "pay.amount"),
+    ] {
+        let bad_step = match field {
+            "amount" => format!(r#"{{"pay": {{"order_id": "A1", "amount": {bad}}}}}"#),
+            _ => PLACE
+                .replace(
+                    r#""quantity": 5"#,
+                    &format!(
+                        r#""quantity": {}"#,
+                        if field == "quantity" { bad } else { "5" }
+                    ),
+                )
+                .replace(
+                    r#""unit_price": 10"#,
+                    &format!(
+                        r#""unit_price": {}"#,
+                        if field == "unit_price" { bad } else { "10" }
+                    ),
+                ),
+        };
+        let text = steps_text(&[PLACE, &bad_step]);
+        let (_dir, path) = file_with(&text);
+        let stderr = refused(&path);
+        let (line, column) = position_of(&text, bad);
+        assert!(
+            stderr.contains(&format!(
+                "{}:{line}:{column}: step 2: {step}: `{bad}` has more digits than a number can hold exactly",
+                path_str(&path)
+            )),
+            "{stderr}"
+        );
+    }
+    // The same numbers written as they are meant are taken.
+    let fine = steps_text(&[
+        &PLACE.replace(r#""unit_price": 10"#, r#""unit_price": 1.05e1"#),
+        r#"{"pay": {"order_id": "A1", "amount": "52.50"}}"#,
+    ]);
+    let (_dir, path) = file_with(&fine);
+    assert!(ok(["check", path_str(&path)]).contains("(2 steps)"));
+}
+
+/// A file over the streaming size is read by the same checker: a number deep in it is
+/// refused where it is; and a UTF-8 byte order mark at the start (some editors write one)
+/// is taken as the nothing it shows as, in a streamed file as in a small one.
+#[test]
+fn a_streamed_file_is_checked_alike_and_a_byte_order_mark_is_taken() {
+    let note = "n".repeat(1000 * 1024);
+    let noted = format!(r#"{{"query": {{"order_id": "A1"}}, "note": "{note}"}}"#);
+    let mut steps = vec![PLACE];
+    steps.extend(std::iter::repeat_n(noted.as_str(), 17));
+    let bad = r#"{"pay": {"order_id": "A1", "amount": 50.000000000000001}}"#;
+    steps.push(bad);
+    let text = format!("\u{feff}{}", steps_text(&steps));
+    assert!(text.len() as u64 > eslab::scenario::STREAM_ABOVE_BYTES);
+    let (_dir, path) = file_with(&text);
+    let stderr = refused(&path);
+    let (line, column) = position_of(&text, "50.000000000000001");
+    assert!(
+        stderr.contains(&format!(
+            "{}:{line}:{column}: step 19: pay.amount: `50.000000000000001` has more digits",
+            path_str(&path)
+        )),
+        "{stderr}"
+    );
+    let good = text.replace("50.000000000000001", "50");
+    std::fs::write(&path, &good).unwrap();
+    assert!(ok(["check", path_str(&path)]).contains("(19 steps)"));
+    let (_dir, small) = file_with(format!("\u{feff}{}", steps_text(&[PLACE])));
+    assert!(ok(["check", path_str(&small)]).contains("(1 step)"));
 }

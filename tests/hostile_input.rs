@@ -801,13 +801,26 @@ fn extreme_numbers_in_quantities_and_amounts() {
 fn unusable_order_ids_are_refused_in_every_command() {
     let dir = tempfile::tempdir().unwrap();
     let long = "x".repeat(10_000);
-    let cases: [(&str, &str); 6] = [
+    let cases: [(&str, &str); 12] = [
         ("", "must not be empty"),
         (&long, "at most 100 characters"),
         ("A\u{1b}[31m", "control characters"),
         ("A\n1", "control characters"),
         ("A\u{0}1", "control characters"),
         ("A\u{7f}", "control characters"),
+        // Ids that print like another: spaces at the ends, zero-width and bidi characters.
+        (" ", "must not start or end with a space"),
+        ("A1 ", "must not start or end with a space"),
+        (
+            "A\u{200b}1",
+            "invisible characters or spaces other than a plain one (U+200B)",
+        ),
+        (
+            "\u{202e}1A",
+            "invisible characters or spaces other than a plain one (U+202E)",
+        ),
+        ("A\u{a0}1", "(U+00A0)"),
+        ("\u{feff}A1", "(U+FEFF)"),
     ];
     for (id, why) in cases {
         let steps = [
@@ -1162,4 +1175,279 @@ fn a_read_only_folder_is_refused_cleanly() {
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "{context}");
     }
     mode(&dir, 0o755);
+}
+
+/// Markdown is rendered by whatever the reader pastes it into; what a user typed must show
+/// as the characters typed, never as HTML that runs or a link that goes anywhere. Checked by
+/// rendering every markdown eslab writes of a hostile scenario with a CommonMark renderer.
+#[test]
+fn markdown_shows_html_and_links_in_names_as_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = "<img src=x onerror=alert(1)>";
+    let link = "[click](javascript:alert(2))";
+    let script = "</td><script>alert(3)</script>&lt;";
+    let mut place = place_order("A1", img, 2, "10.00");
+    place["place_order"]["product"] = json!(link);
+    let steps = vec![
+        json!({"place_order": place["place_order"], "note": script}),
+        json!({"query": {"order_id": "A1"}, "note": format!("{img} {link}")}),
+        // A fence in a note must not close the stacked layout's code block.
+        json!({"query": {"order_id": "A1"}, "note": format!("```\n{img}\n```")}),
+        json!({"history": {"order_id": "A1"}, "expect": {"last_changed_by": "clerk"}}),
+    ];
+    let scenario = tmp.path().join("hostile.json");
+    std::fs::write(&scenario, scenario_text(&steps)).unwrap();
+    let db = tmp.path().join("db");
+    let scenario = path_str(&scenario);
+    let db = path_str(&db);
+    let commands: [&[&str]; 5] = [
+        &["run", scenario, "--format", "markdown", "--db-dir", db],
+        &[
+            "run", scenario, "--format", "markdown", "--layout", "stacked",
+        ],
+        &["diff", scenario, "--format", "markdown"],
+        &["log", "--db-dir", db, "--format", "markdown"],
+        &["replay", "--db-dir", db, "--format", "markdown"],
+    ];
+    for args in commands {
+        let out = run(args);
+        assert!(matches!(out.code, Some(0 | 1)), "{}", out.describe(args));
+        let markdown = out.stdout_text();
+        let mut html = String::new();
+        pulldown_cmark::html::push_html(
+            &mut html,
+            pulldown_cmark::Parser::new_ext(&markdown, pulldown_cmark::Options::all()),
+        );
+        for raw in ["<img", "<script", "href=\"javascript:"] {
+            assert!(
+                !html.contains(raw),
+                "eslab {args:?}: the rendered markdown holds {raw:?}:\n{markdown}"
+            );
+        }
+        // The names are still there, shown as typed.
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+            "eslab {args:?}: the customer is not shown as typed:\n{html}"
+        );
+    }
+}
+
+/// A customer's revenue past what an SQLite integer holds: CRUD's `sum` failed with "integer
+/// overflow" (exit 2, the JSON cut off) where event sourcing answered. One rule now holds
+/// for both: the same answer up to the most a report adds up to, and past it both say they
+/// cannot. Reaching it through commands takes 184,469 steps (tests/scale.rs runs them, and
+/// `ignored`); here each design is handed the paid amounts directly: CRUD as rows, event
+/// sourcing as the events its report folds.
+#[test]
+fn revenue_past_an_sqlite_integer_is_refused_alike_by_both_designs() {
+    use eslab::crud::CrudStore;
+    use eslab::db::Location;
+    use eslab::domain::event::{NewOrderEvent, OrderPaymentEvent};
+    use eslab::domain::{Event, Money, OrderId, ReportQuery, StoredEvent, report};
+    use eslab::service::{Outcome, Question, Unanswerable};
+
+    let max = i64::MAX as u64;
+    let query = ReportQuery {
+        name: "revenue-per-customer".into(),
+        define: None,
+    };
+    let answers = |paid: &[u64]| -> (Outcome, Result<eslab::domain::Report, report::SumTooLarge>) {
+        let mut crud = CrudStore::open(&Location::InMemory, false).unwrap();
+        let mut events = Vec::new();
+        for (i, &cents) in paid.iter().enumerate() {
+            let id = format!("A{i}");
+            crud.connection()
+                .execute(
+                    "INSERT INTO orders (order_id, customer, product, quantity, unit_price_cents, total_cents, paid_cents, status) VALUES (?1, 'Bob', 'Book', 1, ?2, ?2, ?2, 'Paid')",
+                    rusqlite::params![id, cents as i64],
+                )
+                .unwrap();
+            let order_id = OrderId::new(id.clone()).unwrap();
+            let stored = |event_id, event| StoredEvent {
+                event_id,
+                stream_id: order_id.clone(),
+                stream_version: event_id % 2 + 1,
+                schema_version: 1,
+                event,
+                metadata: None,
+            };
+            events.push(stored(
+                2 * i as u64 + 1,
+                Event::NewOrderEvent(NewOrderEvent {
+                    customer: "Bob".into(),
+                    product: "Book".into(),
+                    quantity: 1,
+                    unit_price: Money::from_cents(cents),
+                }),
+            ));
+            events.push(stored(
+                2 * i as u64 + 2,
+                Event::OrderPaymentEvent(OrderPaymentEvent {
+                    amount: Money::from_cents(cents),
+                }),
+            ));
+        }
+        let crud = eslab::service::OrderService::ask(&mut crud, &Question::Report(query.clone()))
+            .unwrap_or_else(|e| panic!("CRUD failed on {paid:?}: {e:#}"));
+        (crud, report::answer(&query, &events))
+    };
+    // Up to the most an SQLite integer holds, both answer, the same.
+    let (crud, es) = answers(&[max - 7, 7]);
+    let es = es.expect("event sourcing answers");
+    match crud {
+        Outcome::Report { report, .. } => assert_eq!(report, es),
+        other => panic!("CRUD did not answer: {other:?}"),
+    }
+    assert_eq!(es.rows, [["Bob", "2", "$92233720368547758.07"]]);
+    // One cent past it, neither does.
+    let (crud, es) = answers(&[max - 7, 8]);
+    assert_eq!(es, Err(report::SumTooLarge));
+    assert!(
+        matches!(
+            crud,
+            Outcome::Unavailable {
+                reason: Unanswerable::SumTooLarge,
+                ..
+            }
+        ),
+        "{crud:?}"
+    );
+}
+
+/// A run that fails after its JSON began (here the disk fills: a file-size limit, with the
+/// signal ignored so that writes fail as on a full disk) still leaves one whole document on
+/// stdout, saying where it stopped and why, besides the usual error and exit 2.
+#[test]
+fn a_run_that_fails_midway_leaves_a_whole_json_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("generated.json");
+    write_generated(
+        Env::NoBacktrace,
+        &scenario,
+        &["--orders", "300", "--changes", "2"],
+    );
+    let db = tmp.path().join("db");
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 400; exec '{}' run '{}' --format json --db-dir '{}'",
+        env!("CARGO_BIN_EXE_eslab"),
+        path_str(&scenario),
+        path_str(&db)
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.starts_with("eslab: error: step "), "{stderr}");
+    assert!(
+        !out.stdout.is_empty(),
+        "the run failed before its output began"
+    );
+    let document: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one whole JSON document ({e}); it ends with {:?}",
+            String::from_utf8_lossy(&out.stdout[out.stdout.len().saturating_sub(200)..])
+        )
+    });
+    let done = document["steps"].as_array().unwrap().len();
+    assert!(done > 0 && done < 1500, "{done} steps");
+    assert_eq!(document["stopped"]["after_step"], done);
+    let error = document["stopped"]["error"].as_str().unwrap();
+    assert!(
+        stderr.contains(error),
+        "{error:?} is not what stderr says: {stderr}"
+    );
+    assert!(document.get("summary").is_none());
+
+    // A long table (over 1,000 steps, printed as it runs) ends saying where it stopped too,
+    // not in the middle of a chunk.
+    let db = tmp.path().join("db-markdown");
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 400; exec '{}' run '{}' --format markdown --db-dir '{}'",
+        env!("CARGO_BIN_EXE_eslab"),
+        path_str(&scenario),
+        path_str(&db)
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let markdown = String::from_utf8(out.stdout).unwrap();
+    let error = stderr.trim_end().trim_start_matches("eslab: error: ");
+    let (_, last) = markdown.rsplit_once("\n## Stopped\n\n").unwrap_or_else(|| {
+        panic!(
+            "no closing section: {}",
+            &markdown[markdown.len().saturating_sub(300)..]
+        )
+    });
+    assert!(
+        last.starts_with("The run stopped after step ") && last.trim_end().ends_with(error),
+        "{last}"
+    );
+}
+
+/// `events.sqlite3` as a link to nowhere: with --continue it was taken for a file that
+/// exists ("use --continue"); now it is named as the link it is, with and without the flag,
+/// and nothing is created through it.
+#[test]
+fn a_dangling_database_link_is_named_as_such() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    std::fs::create_dir(&db).unwrap();
+    let target = tmp.path().join("elsewhere").join("events.sqlite3");
+    std::os::unix::fs::symlink(&target, db.join("events.sqlite3")).unwrap();
+    for args in [
+        vec!["run", "bob", "--db-dir", path_str(&db), "--continue"],
+        vec!["run", "bob", "--db-dir", path_str(&db)],
+        vec!["live", "bob", "--db-dir", path_str(&db), "--continue"],
+    ] {
+        let stderr = refused(&args);
+        assert!(
+            stderr.contains(&format!(
+                "events.sqlite3 is a symbolic link to {}, which does not exist",
+                path_str(&target)
+            )),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("use --continue"), "{stderr}");
+        assert!(!target.exists() && !db.join("crud.sqlite3").exists());
+    }
+}
+
+/// A CRUD store made with --crud-locking, carried on from without it (or the other way
+/// round), was "not an eslab CRUD store (application_id is 1163086934)"; now the message
+/// says which flag it was made with, and the folder is left as it was.
+#[test]
+fn a_crud_store_names_the_locking_flag_it_was_made_with() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (made, carried_on, says) in [
+        (true, false, "was made with --crud-locking: add the flag"),
+        (
+            false,
+            true,
+            "was made without --crud-locking: leave the flag out",
+        ),
+    ] {
+        let db = tmp.path().join(format!("made-{made}"));
+        let mut first = vec!["run", "bob", "--db-dir", path_str(&db)];
+        if made {
+            first.push("--crud-locking");
+        }
+        assert_eq!(run(&first).code, Some(0));
+        let before = folder_snapshot(&db);
+        let mut again = vec!["run", "bob", "--db-dir", path_str(&db), "--continue"];
+        if carried_on {
+            again.push("--crud-locking");
+        }
+        let stderr = refused(&again);
+        assert!(
+            stderr.contains(&format!("crud.sqlite3 {says} to carry on from it")),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("application_id"), "{stderr}");
+        assert_eq!(folder_snapshot(&db), before);
+    }
 }

@@ -1097,3 +1097,150 @@ fn a_log_of_two_shapes_written_before_who_and_when_verifies_and_carries_on() {
     let replay = json(["replay", "--db-dir", d, "--format", "json"]);
     assert_eq!(field_u64s(&replay["orders"], "quantity"), [4, 3]);
 }
+
+/// The columns of a CRUD table, in order.
+fn columns(db_file: &Path) -> Vec<String> {
+    select(
+        db_file,
+        "SELECT name FROM pragma_table_info('orders')",
+        |r| r.get(0),
+    )
+}
+
+/// A `--db-dir` kept by eslab 0.1 (CRUD schema 2, money columns not yet named `_cents`) is
+/// carried on: its CRUD table is migrated forward in place, values exactly as they were, the
+/// way the schema-evolution lesson shows CRUD migrating; its log reads, verifies and replays.
+#[test]
+fn a_db_dir_from_eslab_0_1_is_migrated_forward_and_carried_on() {
+    let (tmp, dir) = fixture_copy("crud-v2/bob");
+    let d = path_str(&dir);
+    let crud = dir.join("crud.sqlite3");
+    assert_eq!(user_version(&crud), 2);
+    let before = folder_snapshot(&dir);
+
+    // Reading the log changes nothing, the CRUD file least of all.
+    assert_eq!(
+        json(["verify", "--db-dir", d, "--format", "json"])["holds"],
+        true
+    );
+    let log = json(["log", "--db-dir", d, "--format", "json"]);
+    assert_eq!(log["events"].as_array().unwrap().len(), 3);
+    let replay = json(["replay", "--db-dir", d, "--format", "json"]);
+    assert_eq!(field_u64s(&replay["orders"], "quantity"), [6]);
+    assert_eq!(
+        folder_snapshot(&dir),
+        before,
+        "reading leaves the folder as it was"
+    );
+
+    // Bob's own run is done already: nothing runs twice.
+    let again = json([
+        "run",
+        "bob",
+        "--db-dir",
+        d,
+        "--continue",
+        "--format",
+        "json",
+    ]);
+    for backend in ["crud", "es"] {
+        // Bob's three commands.
+        for result in &results_of(&again, backend)[..3] {
+            assert_eq!(result["why"], "done_earlier", "{result}");
+        }
+    }
+
+    let scenario = write_scenario(
+        tmp.path(),
+        "more.json",
+        &json!({"title": "Carol after Bob", "first_event_id": 2001, "steps": [
+            place_order("B2", "Carol", 2, 30),
+            {"pay": {"order_id": "B2", "amount": 60}},
+            {"query": {"order_id": "A1"},
+             "expect": {"status": "Paid", "quantity": 6, "paid": 60, "total": 60}},
+            {"query": {"order_id": "B2"}, "expect": {"status": "Paid", "total": 60}}
+        ]}),
+    );
+    let run = json([
+        "run",
+        path_str(&scenario),
+        "--db-dir",
+        d,
+        "--continue",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run["summary"]["expectations"]["failures"], json!([]));
+    assert_eq!(user_version(&crud), 4);
+    assert_eq!(
+        columns(&crud),
+        [
+            "order_id",
+            "customer",
+            "product",
+            "quantity",
+            "unit_price_cents",
+            "total_cents",
+            "paid_cents",
+            "status",
+            "updated_at",
+            "updated_by"
+        ]
+    );
+    let rows: Vec<(String, i64, i64, i64)> = select(
+        &crud,
+        "SELECT order_id, unit_price_cents, total_cents, paid_cents FROM orders ORDER BY order_id",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    );
+    assert_eq!(
+        rows,
+        [
+            ("A1".into(), 1000, 6000, 6000),
+            ("B2".into(), 3000, 6000, 6000)
+        ]
+    );
+    assert_eq!(
+        json(["verify", "--db-dir", d, "--format", "json"])["holds"],
+        true
+    );
+    let replay = json(["replay", "--db-dir", d, "--format", "json"]);
+    assert_eq!(field_u64s(&replay["orders"], "quantity"), [6, 2]);
+}
+
+/// The same for a `--crud-locking` folder of eslab 0.1: its version column survives the
+/// migration and still refuses a stale write.
+#[test]
+fn a_locking_db_dir_from_eslab_0_1_keeps_refusing_stale_writes() {
+    let (tmp, dir) = fixture_copy("crud-v2/lost-update-locking");
+    let d = path_str(&dir);
+    let crud = dir.join("crud.sqlite3");
+    assert_eq!(user_version(&crud), 2);
+    let scenario = write_scenario(
+        tmp.path(),
+        "stale.json",
+        &json!({"title": "Alice again", "first_event_id": 2001, "steps": [
+            {"change_quantity": {"order_id": "A1", "quantity": 9, "expected_version": 1}},
+            {"change_quantity": {"order_id": "A1", "quantity": 7, "expected_version": 2},
+             "expect": {"ok": true, "quantity": 7}}
+        ]}),
+    );
+    let run = json([
+        "run",
+        path_str(&scenario),
+        "--db-dir",
+        d,
+        "--continue",
+        "--crud-locking",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run["summary"]["expectations"]["failures"], json!([]));
+    assert_eq!(results_of(&run, "crud")[0]["outcome"], "rejected");
+    assert_eq!(user_version(&crud), 4);
+    let rows: Vec<(i64, i64, i64)> = select(
+        &crud,
+        "SELECT quantity, total_cents, version FROM orders",
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    );
+    assert_eq!(rows, [(7, 7000, 3)]);
+}

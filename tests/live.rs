@@ -345,3 +345,47 @@ fn on_a_real_terminal_bob_steps_forward_and_q_gives_the_shell_back() {
         "the alternate screen is gone once eslab quits:\n{screen}"
     );
 }
+
+/// A line of stdin that is not UTF-8 is one bad line, named and skipped like any other: the
+/// session goes on with the lines after it (it used to end there, exit 2, the rest unread).
+#[test]
+fn a_line_that_is_not_utf8_is_skipped_and_the_session_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = eslab()
+        .current_dir(dir.path())
+        .args(["live", "--empty"])
+        .write_stdin(&b"place A1 Bob Book 5 10\nplace B1 Ann \xff\xfe 2 3\r\npay A1 50\r\n"[..])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_contains_all(
+        &stderr,
+        &[
+            "eslab: stdin line 2: is not UTF-8 text (byte 0xff); skipped",
+            "1 line of stdin not run",
+        ],
+    );
+    assert_eq!(blocks(&stdout).len(), 2, "{stdout}");
+    assert_contains_all(&stdout, &["+ #1 NewOrderEvent", "+ #2 OrderPaymentEvent"]);
+}
+
+/// Typed commands count as steps a session keeps: the one past `render::MAX_HELD` is
+/// refused by the rule every output that holds its steps follows, naming what streams.
+#[test]
+fn typed_commands_past_the_held_limit_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let limit = eslab::render::MAX_HELD;
+    let mut input = String::from("place A1 Bob Book 1 1\n");
+    input.push_str(&"query A1\n".repeat(limit));
+    let (code, _, stderr) = live_in(dir.path(), &["--empty"], &input);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "eslab: error: `eslab live` keeps all its steps in memory, and this has {}, more than the {limit} it takes: `eslab run` writes any number as they run\n",
+            limit + 1
+        )
+    );
+}

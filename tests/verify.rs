@@ -419,6 +419,34 @@ fn a_payload_that_does_not_decode_is_named() {
             assert_eq!(log.code, Some(2), "{log:?}");
             assert!(log.stderr.contains(&event_id.to_string()), "{log:?}");
         }
+        // As JSON, written as it is read, the document is still whole: it says where it
+        // stopped and why.
+        let args = [
+            "log",
+            "--db-dir",
+            path_str(&fixture.copy),
+            "--trust",
+            "--format",
+            "json",
+        ];
+        let log = run(&args);
+        let document: Value = serde_json::from_slice(&log.stdout)
+            .unwrap_or_else(|e| panic!("not one JSON document ({e}): {}", log.describe(&args)));
+        if log.code != Some(0) {
+            assert_eq!(log.code, Some(2), "{log:?}");
+            let stopped = &document["stopped"];
+            assert_eq!(
+                stopped["after_event"],
+                document["events"].as_array().unwrap().len()
+            );
+            assert!(
+                stopped["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&event_id.to_string()),
+                "{document}"
+            );
+        }
     }
 }
 

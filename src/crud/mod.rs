@@ -25,7 +25,7 @@ pub const SCHEMA: Schema = Schema {
     // 3: money columns named for what they hold (`total_cents`).
     // 4: who last wrote each row, and when (`updated_at`, `updated_by`).
     version: 4,
-    upgrades: &[(3, WHO_AND_WHEN)],
+    upgrades: &[(2, CENTS_NAMED), (3, WHO_AND_WHEN)],
     ddl: concat!(
         include_str!("schema.sql"),
         "\nALTER TABLE orders ADD COLUMN updated_at TEXT;\n\
@@ -40,7 +40,7 @@ pub const VERSIONED_SCHEMA: Schema = Schema {
     what: StoreKind::CrudVersioned,
     application_id: 0x4553_4c56, // "ESLV"
     version: 4,
-    upgrades: &[(3, WHO_AND_WHEN)],
+    upgrades: &[(2, CENTS_NAMED), (3, WHO_AND_WHEN)],
     // The same table, plus the version column that `UPDATE … WHERE version = ?` checks; the
     // columns of schema 4 after it, where an upgrade from 3 puts them.
     ddl: concat!(
@@ -51,6 +51,12 @@ pub const VERSIONED_SCHEMA: Schema = Schema {
     ),
     tables: &["orders", "progress"],
 };
+
+/// Schema 3: the money columns, which always held whole cents, named so. A rename only: the
+/// values are exactly as eslab 0.1 (schema 2) wrote them.
+const CENTS_NAMED: &str = "ALTER TABLE orders RENAME COLUMN unit_price TO unit_price_cents; \
+     ALTER TABLE orders RENAME COLUMN total TO total_cents; \
+     ALTER TABLE orders RENAME COLUMN paid TO paid_cents;";
 
 /// Schema 4: who last wrote each row, and when (RFC 3339 UTC). Overwritten by every write;
 /// NULL on rows written before, or by a command that said neither.
@@ -76,6 +82,13 @@ impl CrudStore {
     pub fn open(location: &Location, locking: bool) -> anyhow::Result<CrudStore> {
         let schema = if locking { &VERSIONED_SCHEMA } else { &SCHEMA };
         let conn = db::open(location, schema)?;
+        conn.create_aggregate_function(
+            REPORT_SUM,
+            1,
+            rusqlite::functions::FunctionFlags::SQLITE_UTF8
+                | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+            ReportSum,
+        )?;
         let reason_column = has_column(&conn, "orders", REASON_COLUMN)?;
         Ok(CrudStore {
             conn,
@@ -271,20 +284,28 @@ impl CrudStore {
             .map(|order| as_answered(&order, self.locking)))
     }
 
-    fn revenue_per_customer(&self) -> anyhow::Result<BTreeMap<String, (u64, Money)>> {
-        let mut select = self.conn.prepare_cached(
-            "SELECT customer, count(*), sum(paid_cents) FROM orders GROUP BY customer",
-        )?;
+    /// Each customer's orders and what they paid, summed by `REPORT_SUM`; `None` when a sum
+    /// passes what a report adds up to.
+    fn revenue_per_customer(&self) -> anyhow::Result<Option<BTreeMap<String, (u64, Money)>>> {
+        let mut select = self.conn.prepare_cached(&format!(
+            "SELECT customer, count(*), {REPORT_SUM}(paid_cents) FROM orders GROUP BY customer"
+        ))?;
         let rows = select.query_map([], |row| {
             Ok((
                 row.get::<_, String>(0)?,
-                (
-                    row.get::<_, i64>(1)? as u64,
-                    Money::from_cents(row.get::<_, i64>(2)? as u64),
-                ),
+                row.get::<_, i64>(1)? as u64,
+                row.get::<_, Option<i64>>(2)?,
             ))
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let mut per_customer = BTreeMap::new();
+        for row in rows {
+            let (customer, orders, paid) = row?;
+            let Some(paid) = paid else {
+                return Ok(None);
+            };
+            per_customer.insert(customer, (orders, Money::from_cents(paid as u64)));
+        }
+        Ok(Some(per_customer))
     }
 }
 
@@ -322,6 +343,37 @@ impl CrudStore {
         // In the fold's order: by the key as text.
         rows.sort();
         Ok(rows)
+    }
+}
+
+/// The SQL aggregate a report sums with: SQLite's `sum`, by the domain's one rule for a
+/// report's sums (`report::add_to_sum`), and NULL past it rather than SQLite's own error.
+const REPORT_SUM: &str = "report_sum";
+
+struct ReportSum;
+
+impl rusqlite::functions::Aggregate<Option<u64>, Option<i64>> for ReportSum {
+    fn init(&self, _: &mut rusqlite::functions::Context<'_>) -> rusqlite::Result<Option<u64>> {
+        Ok(Some(0))
+    }
+
+    fn step(
+        &self,
+        ctx: &mut rusqlite::functions::Context<'_>,
+        sum: &mut Option<u64>,
+    ) -> rusqlite::Result<()> {
+        let value = ctx.get::<i64>(0)?;
+        *sum = sum.and_then(|sum| report::add_to_sum(sum, value.max(0) as u64).ok());
+        Ok(())
+    }
+
+    fn finalize(
+        &self,
+        _: &mut rusqlite::functions::Context<'_>,
+        sum: Option<Option<u64>>,
+    ) -> rusqlite::Result<Option<i64>> {
+        // `MAX_SUM` fits an SQLite integer.
+        Ok(sum.unwrap_or(Some(0)).map(|sum| sum as i64))
     }
 }
 
@@ -492,10 +544,19 @@ impl OrderService for CrudStore {
                 last_write: self.last_write(&history.order_id)?,
             },
             Question::Report(query) => match query.kind() {
-                ReportKind::BuiltIn(ReportName::RevenuePerCustomer) => Outcome::Report {
-                    source: ReportSource::Sql { query: None },
-                    report: report::revenue_report(self.revenue_per_customer()?),
-                },
+                ReportKind::BuiltIn(ReportName::RevenuePerCustomer) => {
+                    match self.revenue_per_customer()? {
+                        Some(per_customer) => Outcome::Report {
+                            source: ReportSource::Sql { query: None },
+                            report: report::revenue_report(per_customer),
+                        },
+                        None => Outcome::Unavailable {
+                            reason: Unanswerable::SumTooLarge,
+                            latest: None,
+                            last_write: None,
+                        },
+                    }
+                }
                 ReportKind::BuiltIn(ReportName::QuantityChanges) => Outcome::Unavailable {
                     reason: Unanswerable::ReportNeedsHistory,
                     latest: None,

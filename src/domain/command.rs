@@ -41,6 +41,55 @@ impl OrderId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// An id as input gives it (a scenario, a typed command): `new`'s rules, and two ids
+    /// that print alike must not be two orders, so no space at either end, no space but the
+    /// plain one, nothing invisible (zero-width, bidi controls, joiners). A log written
+    /// before this rule still reads (`new`).
+    pub fn input(id: impl Into<String>) -> Result<OrderId, String> {
+        let id = OrderId::new(id)?.0;
+        if id.trim() != id {
+            return Err(format!(
+                "an order id must not start or end with a space: {:?}",
+                id
+            ));
+        }
+        if let Some(c) = id
+            .chars()
+            .find(|&c| invisible(c) || (c.is_whitespace() && c != ' '))
+        {
+            return Err(format!(
+                "an order id must not contain invisible characters or spaces other than a plain one (U+{:04X}): {:?} would print like another id",
+                c as u32, id
+            ));
+        }
+        Ok(OrderId(id))
+    }
+}
+
+/// Whether `c` prints as nothing: Unicode's default-ignorable code points (zero-width spaces
+/// and joiners, bidi controls, variation selectors, fillers, tags).
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
 }
 
 /// Lets maps keyed by `OrderId` be searched with a plain `&str` (no allocation on replay).
@@ -59,7 +108,7 @@ impl fmt::Display for OrderId {
 impl<'de> Deserialize<'de> for OrderId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<OrderId, D::Error> {
         let id = String::deserialize(deserializer)?;
-        OrderId::new(id).map_err(de::Error::custom)
+        OrderId::input(id).map_err(de::Error::custom)
     }
 }
 

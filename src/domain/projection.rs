@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::command::OrderId;
 use super::event::{Event, StoredEvent};
 use super::money::Money;
+use super::report::{SumTooLarge, add_to_sum};
 
 /// `"define"` of a `report` step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,7 +195,10 @@ impl Projection {
     }
 
     /// Folds the whole log, in event-id order, into rows sorted by key.
-    pub fn fold<'a>(&self, events: impl IntoIterator<Item = &'a StoredEvent>) -> Vec<Vec<String>> {
+    pub fn fold<'a>(
+        &self,
+        events: impl IntoIterator<Item = &'a StoredEvent>,
+    ) -> Result<Vec<Vec<String>>, SumTooLarge> {
         #[derive(Default)]
         struct Row {
             count: u64,
@@ -225,7 +229,9 @@ impl Projection {
             row.last = stored.event_id;
             for (i, kept) in self.keep.iter().enumerate() {
                 match &kept.keep {
-                    Keep::Sum(field) => row.sums[i] += number(stored, field),
+                    Keep::Sum(field) => {
+                        row.sums[i] = add_to_sum(row.sums[i], number(stored, field))?
+                    }
                     Keep::Latest(field) => {
                         if let Some(v) = value(field) {
                             row.latest[i] = Some(v);
@@ -235,7 +241,8 @@ impl Projection {
                 }
             }
         }
-        rows.into_iter()
+        Ok(rows
+            .into_iter()
             .map(|(key, row)| {
                 let mut cells = vec![key];
                 for (i, kept) in self.keep.iter().enumerate() {
@@ -252,7 +259,7 @@ impl Projection {
                 }
                 cells
             })
-            .collect()
+            .collect())
     }
 
     /// What a summed field holds (checked alike on every listened type when read).
@@ -400,7 +407,7 @@ mod tests {
             ["product", "changes", "last_quantity", "first", "last"]
         );
         assert_eq!(
-            projection.fold(&log),
+            projection.fold(&log).unwrap(),
             [
                 ["Book", "2", "4", "3", "5"].map(String::from).to_vec(),
                 ["Lamp", "1", "3", "4", "4"].map(String::from).to_vec(),
@@ -411,7 +418,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            paid.fold(&log),
+            paid.fold(&log).unwrap(),
             [["Bob", "$40.00"].map(String::from).to_vec()]
         );
     }

@@ -81,6 +81,21 @@ impl Report {
     }
 }
 
+/// The largest sum a report adds up to (in cents, or units): what a SQLite integer holds, so
+/// that every design keeps the same sums and a report past it is refused alike by all.
+pub const MAX_SUM: u64 = i64::MAX as u64;
+
+/// A report whose sum would pass `MAX_SUM`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SumTooLarge;
+
+/// The one rule for adding to a report's sum: refused past `MAX_SUM`.
+pub fn add_to_sum(sum: u64, value: u64) -> Result<u64, SumTooLarge> {
+    sum.checked_add(value)
+        .filter(|&total| total <= MAX_SUM)
+        .ok_or(SumTooLarge)
+}
+
 /// Revenue per customer from aggregated figures: (customer, orders, paid).
 pub fn revenue_report(per_customer: BTreeMap<String, (u64, Money)>) -> Report {
     Report {
@@ -98,23 +113,23 @@ pub fn revenue_report(per_customer: BTreeMap<String, (u64, Money)>) -> Report {
 pub fn answer<'a>(
     query: &ReportQuery,
     events: impl IntoIterator<Item = &'a StoredEvent>,
-) -> Report {
-    match query.kind() {
-        ReportKind::BuiltIn(name) => from_events(name, events),
+) -> Result<Report, SumTooLarge> {
+    Ok(match query.kind() {
+        ReportKind::BuiltIn(name) => from_events(name, events)?,
         ReportKind::Defined(projection) => Report {
             name: query.name.clone(),
             columns: projection.columns(),
-            rows: projection.fold(events),
+            rows: projection.fold(events)?,
         },
-    }
+    })
 }
 
 /// Builds a built-in report by folding the whole log, in event-id order.
 pub fn from_events<'a>(
     name: ReportName,
     events: impl IntoIterator<Item = &'a StoredEvent>,
-) -> Report {
-    match name {
+) -> Result<Report, SumTooLarge> {
+    Ok(match name {
         ReportName::RevenuePerCustomer => {
             let mut customer_of: BTreeMap<&OrderId, &str> = BTreeMap::new();
             let mut per_customer: BTreeMap<String, (u64, Money)> = BTreeMap::new();
@@ -127,7 +142,8 @@ pub fn from_events<'a>(
                     Event::OrderPaymentEvent(e) => {
                         if let Some(customer) = customer_of.get(&stored.stream_id) {
                             let entry = per_customer.entry(customer.to_string()).or_default();
-                            entry.1 = Money::from_cents(entry.1.cents() + e.amount.cents());
+                            entry.1 =
+                                Money::from_cents(add_to_sum(entry.1.cents(), e.amount.cents())?);
                         }
                     }
                     _ => {}
@@ -181,5 +197,18 @@ pub fn from_events<'a>(
                     .collect(),
             }
         }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sum_stops_at_what_an_sqlite_integer_holds() {
+        assert_eq!(add_to_sum(MAX_SUM - 1, 1), Ok(MAX_SUM));
+        assert_eq!(add_to_sum(MAX_SUM, 1), Err(SumTooLarge));
+        assert_eq!(add_to_sum(u64::MAX, 1), Err(SumTooLarge));
+        assert_eq!(MAX_SUM, i64::MAX as u64);
     }
 }

@@ -274,11 +274,18 @@ impl OrderService for EventSourcedService {
                     events.push(stored);
                     Ok(())
                 })?;
-                Outcome::Report {
-                    source: ReportSource::ReadModel {
-                        events: events.len() as u64,
+                match report::answer(query, &events) {
+                    Ok(report) => Outcome::Report {
+                        source: ReportSource::ReadModel {
+                            events: events.len() as u64,
+                        },
+                        report,
                     },
-                    report: report::answer(query, &events),
+                    Err(report::SumTooLarge) => Outcome::Unavailable {
+                        reason: Unanswerable::SumTooLarge,
+                        latest: None,
+                        last_write: None,
+                    },
                 }
             }
         })

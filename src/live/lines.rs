@@ -35,7 +35,7 @@ pub fn run(
         print_last(session, out, width)?;
     }
     let mut bad_lines = 0;
-    for (index, line) in input.lines().enumerate() {
+    for (index, line) in input.split(b'\n').enumerate() {
         let number = index + 1;
         let line = line.map_err(|e| anyhow::anyhow!("stdin line {number}: {e}"))?;
         let skip = |err: &mut dyn Write, message: &str| {
@@ -45,13 +45,25 @@ pub fn run(
                 narrate::clean_prose(message)
             )
         };
-        match command::parse(&line) {
+        // A line that is not UTF-8 is one bad line, not the end of the session.
+        let line = match String::from_utf8(line) {
+            Ok(line) => line,
+            Err(e) => {
+                bad_lines += 1;
+                let byte = e.as_bytes()[e.utf8_error().valid_up_to()];
+                skip(err, &format!("is not UTF-8 text (byte 0x{byte:02x})"))?;
+                continue;
+            }
+        };
+        let line = line.strip_suffix('\r').unwrap_or(&line);
+        match command::parse(line) {
             Ok(None) => {}
             Err(message) => {
                 bad_lines += 1;
                 skip(err, &message)?;
             }
             Ok(Some(Input::Step(step))) => {
+                super::check_steps(session.records().len() + 1)?;
                 session.run_typed(*step)?;
                 print_last(session, out, width)?;
             }

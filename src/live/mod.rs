@@ -18,3 +18,14 @@ pub mod state;
 pub mod view;
 
 pub use session::Session;
+
+/// A session keeps every step, to go back to: `steps` is refused past what an output that
+/// holds its steps takes (`render::check_held`, the one rule for all of them).
+pub fn check_steps(steps: usize) -> anyhow::Result<()> {
+    crate::render::check_held(
+        "`eslab live`",
+        steps,
+        "steps",
+        "`eslab run` writes any number as they run",
+    )
+}

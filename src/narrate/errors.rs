@@ -6,6 +6,7 @@
 use std::fmt;
 
 use crate::db::{AlreadyExists, StoreKind};
+use crate::runner::OtherLocking;
 use crate::verify::Untrusted;
 
 impl fmt::Display for StoreKind {
@@ -34,6 +35,21 @@ impl fmt::Display for Untrusted {
             f,
             "the log in {} does not verify: {}. `eslab verify --db-dir {}` shows every check; --trust reads the log anyway",
             self.path, self.problem, self.db_dir
+        )
+    }
+}
+
+impl fmt::Display for OtherLocking {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let made = if self.versioned {
+            "with --crud-locking: add the flag"
+        } else {
+            "without --crud-locking: leave the flag out"
+        };
+        write!(
+            f,
+            "{} was made {made} to carry on from it (a CRUD store with a version column and one without are different tables); it was left untouched",
+            self.path.display()
         )
     }
 }

@@ -126,6 +126,10 @@ pub fn unanswerable(reason: &Unanswerable, order_id: Option<&OrderId>) -> String
             "OrderView is down: queries wait for `rebuild_view`; the events are safe in the log"
                 .into()
         }
+        Unanswerable::SumTooLarge => format!(
+            "a sum in this report passes {}, the most a report adds up to (a SQLite integer): no design answers it",
+            crate::domain::Money::from_cents(crate::domain::report::MAX_SUM)
+        ),
     }
 }
 

@@ -179,21 +179,30 @@ impl Doc {
         for block in &self.blocks {
             match block {
                 Block::Heading(level, text) => {
-                    out.push_str(&format!("{} {text}\n\n", "#".repeat(*level as usize)));
+                    out.push_str(&format!(
+                        "{} {}\n\n",
+                        "#".repeat(*level as usize),
+                        markdown_text(text)
+                    ));
                 }
                 Block::Laid(lines) => {
-                    out.push_str("```text\n");
+                    // Inside a fence nothing is markup, as long as no line can close it.
+                    let fence = fence_for(lines.iter().map(|(_, line)| line.as_str()));
+                    out.push_str(&format!("{fence}text\n"));
                     for (_, line) in lines {
                         out.push_str(line);
                         out.push('\n');
                     }
-                    out.push_str("```\n\n");
+                    out.push_str(&format!("{fence}\n\n"));
                 }
                 // A line break inside a paragraph is kept as one (two trailing spaces).
-                Block::Text(text) => out.push_str(&format!("{}\n\n", text.replace('\n', "  \n"))),
+                Block::Text(text) => out.push_str(&format!(
+                    "{}\n\n",
+                    markdown_text(text).replace('\n', "  \n")
+                )),
                 Block::Lines(lines) => {
                     for line in lines {
-                        out.push_str(&format!("- {line}\n"));
+                        out.push_str(&format!("- {}\n", markdown_text(line)));
                     }
                     out.push('\n');
                 }
@@ -201,7 +210,7 @@ impl Doc {
                     let cell = |text: &str| {
                         let lines: Vec<String> = text
                             .lines()
-                            .map(|line| indented(&line.replace('|', "\\|")))
+                            .map(|line| indented(&markdown_text(line).replace('|', "\\|")))
                             .collect();
                         lines.join("<br>")
                     };
@@ -259,6 +268,68 @@ fn ansi_color(mark: Mark) -> crossterm::style::Color {
     }
 }
 
+/// Text as markdown shows it literally: what a renderer would take for HTML (a tag, an
+/// entity) or for a link (`[text](javascript:…)`) is escaped, so a customer named
+/// `<img src=x onerror=…>` reads as those characters and runs nothing. Text without such
+/// characters comes out as it went in, and so does a code span (`` `a > b` ``) holding no
+/// `<`, `[` or `]`: the characters that could make markup are escaped wherever they are, so
+/// nothing depends on where a renderer thinks a code span ends.
+pub fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '`' {
+            let run = rest.len() - rest.trim_start_matches('`').len();
+            let after = &rest[run..];
+            let close = code_span_end(after, run);
+            if let Some(end) = close.filter(|&end| !after[..end].contains(['<', '[', ']'])) {
+                out.push_str(&rest[..run + end + run]);
+                rest = &after[end + run..];
+            } else {
+                out.push_str(&rest[..run]);
+                rest = after;
+            }
+            continue;
+        }
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '[' | ']' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// Where a code span opened by `run` backticks closes in `text`: the start of the next run
+/// of exactly that many.
+fn code_span_end(text: &str, run: usize) -> Option<usize> {
+    let mut at = 0;
+    while let Some(found) = text[at..].find('`') {
+        let start = at + found;
+        let length = text[start..].len() - text[start..].trim_start_matches('`').len();
+        if length == run {
+            return Some(start);
+        }
+        at = start + length;
+    }
+    None
+}
+
+/// A code fence longer than any run of backticks in `lines`, so none of them can close it.
+fn fence_for<'a>(lines: impl Iterator<Item = &'a str>) -> String {
+    let longest = lines
+        .flat_map(|line| line.split(|c| c != '`').map(str::len))
+        .max()
+        .unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
 /// A line whose leading spaces markdown would drop keeps them as non-breaking spaces.
 fn indented(line: &str) -> String {
     let text = line.trim_start_matches(' ');
@@ -278,4 +349,25 @@ fn trim_end_newlines(mut out: String) -> String {
 /// The terminal's width, asked of the table library so we measure it the same way it does.
 fn terminal_width() -> Option<u16> {
     Table::new().width()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_text_escapes_markup_and_keeps_safe_code_spans() {
+        assert_eq!(markdown_text("Bob: 5 × Book"), "Bob: 5 × Book");
+        assert_eq!(
+            markdown_text("<img src=x> & [a](b) \\"),
+            "&lt;img src=x&gt; &amp; \\[a\\](b) \\\\"
+        );
+        // A code span shows its text as typed; one that could hold markup is escaped.
+        assert_eq!(markdown_text("`eslab show x > y`"), "`eslab show x > y`");
+        assert_eq!(markdown_text("`<b>`"), "`&lt;b&gt;`");
+        assert_eq!(markdown_text("`` a ` <b> ``"), "`` a ` &lt;b&gt; ``");
+        assert_eq!(markdown_text("a ` <b>"), "a ` &lt;b&gt;");
+        assert_eq!(fence_for(["a", "x ```` y"].into_iter()), "`````");
+        assert_eq!(fence_for(["plain"].into_iter()), "```");
+    }
 }

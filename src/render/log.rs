@@ -22,6 +22,67 @@ struct LogDocument<'a> {
     events: &'a [LoggedEvent],
 }
 
+/// `eslab log --format json` written as the log is read, an event at a time, in the bytes
+/// of the whole document pretty-printed at once: a long log is never held.
+pub struct JsonLog<'w, W: std::io::Write> {
+    out: &'w mut W,
+    events: usize,
+    buffer: Vec<u8>,
+}
+
+impl<'w, W: std::io::Write> JsonLog<'w, W> {
+    pub fn begin(out: &'w mut W) -> anyhow::Result<JsonLog<'w, W>> {
+        write!(
+            out,
+            "{{\n  \"schema_version\": {SCHEMA_VERSION},\n  \"events\": ["
+        )?;
+        Ok(JsonLog {
+            out,
+            events: 0,
+            buffer: Vec::new(),
+        })
+    }
+
+    pub fn event(&mut self, event: &LoggedEvent) -> anyhow::Result<()> {
+        self.out.write_all(if self.events == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        })?;
+        self.events += 1;
+        crate::json::write_indented(&mut self.buffer, &mut *self.out, 2, event)
+    }
+
+    pub fn finish(self) -> anyhow::Result<()> {
+        self.out.write_all(if self.events == 0 {
+            b"]\n}\n"
+        } else {
+            b"\n  ]\n}\n"
+        })?;
+        Ok(())
+    }
+
+    /// Ends the document of a log that could not be read to its end (a row that does not
+    /// decode, read with --trust), as a whole document: the events read, then `"stopped"`
+    /// with the error, as a failed run's JSON ends. The error is still reported as usual.
+    pub fn stop(self, error: &str) -> anyhow::Result<()> {
+        self.out.write_all(if self.events == 0 {
+            b"],\n"
+        } else {
+            b"\n  ],\n"
+        })?;
+        self.out.write_all(b"  \"stopped\": ")?;
+        crate::json::write_indented(
+            &mut Vec::new(),
+            &mut *self.out,
+            1,
+            &serde_json::json!({"after_event": self.events, "error": error}),
+        )?;
+        self.out.write_all(b"\n}\n")?;
+        Ok(())
+    }
+}
+
 /// `eslab log`: the stored events, in event-id order.
 pub fn log(events: &[LoggedEvent], style: Style) -> String {
     let mut doc = Doc::default();

@@ -21,11 +21,28 @@ pub use bench::bench;
 pub use diff::{diff, steps_where};
 pub use doc::{DEFAULT_WIDTH, Doc, Width};
 pub use lists::{ScenarioListing, reports, scenarios};
-pub use log::{LoggedEvent, log};
+pub use log::{JsonLog, LoggedEvent, log};
 pub use replay::replay;
 pub use run::{JsonRun, run, run_closing, run_opening, run_step, write_run};
 pub use verify::verdict;
 pub use volume::{TABLE_STEPS, TableRun};
+
+/// The most steps (or events) an output that keeps them all until it is written may be
+/// given: a Mermaid diagram, a page, a live session (which keeps every step to go back to),
+/// a log's table. Past it, memory would grow with the input (a 200,000-step page took
+/// 1.25 GB), so such an output is refused before anything runs, naming the one that streams.
+pub const MAX_HELD: usize = 20_000;
+
+/// The one check of `MAX_HELD`: `count` steps or events (`unit`) for `output`, which holds
+/// them all; `streams` names what to use instead.
+pub fn check_held(output: &str, count: usize, unit: &str, instead: &str) -> anyhow::Result<()> {
+    if count > MAX_HELD {
+        anyhow::bail!(
+            "{output} keeps all its {unit} in memory, and this has {count}, more than the {MAX_HELD} it takes: {instead}"
+        );
+    }
+    Ok(())
+}
 
 /// An output form; each subcommand offers the ones it has (see `cli`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -91,6 +91,9 @@ pub struct JsonRun<'w, W: Write> {
     steps: usize,
     histories: HistorySpill,
     buffer: Vec<u8>,
+    /// Whether the document stands between two steps (no step half-written), where `stop`
+    /// can end it.
+    between_steps: bool,
 }
 
 impl<'w, W: Write> JsonRun<'w, W> {
@@ -110,10 +113,12 @@ impl<'w, W: Write> JsonRun<'w, W> {
             steps: 0,
             histories: HistorySpill::new()?,
             buffer: Vec::new(),
+            between_steps: true,
         })
     }
 
     pub fn step(&mut self, step: &StepRecord) -> anyhow::Result<()> {
+        self.between_steps = false;
         self.out.write_all(if self.steps == 0 {
             b"\n    "
         } else {
@@ -121,7 +126,33 @@ impl<'w, W: Write> JsonRun<'w, W> {
         })?;
         self.steps += 1;
         write_indented(&mut self.buffer, &mut *self.out, 2, &narrated_step(step))?;
+        self.between_steps = true;
         self.histories.add(step, &self.backends)
+    }
+
+    /// Ends the document of a run that failed after it began, so that stdout holds one whole
+    /// JSON document, never one cut off: the steps done, then `"stopped"` with the error (in
+    /// place of the summary and histories of a finished run). The error is still reported as
+    /// usual (stderr, exit 2). Nothing is written if a step was left half-written: then the
+    /// output itself was what failed.
+    pub fn stop(self, error: &str) -> anyhow::Result<()> {
+        if !self.between_steps {
+            return Ok(());
+        }
+        let out = self.out;
+        out.write_all(if self.steps == 0 {
+            b"],\n"
+        } else {
+            b"\n  ],\n"
+        })?;
+        out.write_all(b"  \"stopped\": ")?;
+        indented(
+            &mut *out,
+            1,
+            &serde_json::json!({"after_step": self.steps, "error": error}),
+        )?;
+        out.write_all(b"\n}\n")?;
+        Ok(())
     }
 
     pub fn finish(self, summary: &Summary) -> anyhow::Result<()> {

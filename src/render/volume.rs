@@ -114,6 +114,19 @@ impl<'w, W: Write> TableRun<'w, W> {
         self.print(&doc)
     }
 
+    /// Ends the document of a run that failed after it began: the steps done, then where
+    /// and why it stopped, instead of a table cut off mid-chunk. The error is still reported
+    /// as usual (stderr, exit 2).
+    pub fn stop(mut self, after_step: usize, error: &str) -> anyhow::Result<()> {
+        self.flush_chunk()?;
+        let mut doc = Doc::default();
+        doc.heading(2, "Stopped");
+        doc.text(format!(
+            "The run stopped after step {after_step}, on an error: {error}"
+        ));
+        self.print(&doc)
+    }
+
     /// Prints the steps gathered so far, as a short run prints its steps.
     fn flush_chunk(&mut self) -> anyhow::Result<()> {
         if self.chunk.is_empty() {
