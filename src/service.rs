@@ -21,21 +21,6 @@ pub enum Backend {
     Es,
 }
 
-impl Backend {
-    pub fn label(self) -> &'static str {
-        match self {
-            Backend::Crud => "CRUD",
-            Backend::Es => "Event sourcing",
-        }
-    }
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
-
 /// An order as a backend answers it. `version` is `None` where the design keeps no version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct OrderState {

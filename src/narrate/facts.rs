@@ -70,10 +70,18 @@ pub fn short(backend: Backend) -> &'static str {
 }
 
 /// A design's name: `CRUD`, `Event sourcing`.
-pub fn design_name(backend: Backend) -> &'static str {
+pub const fn design_name(backend: Backend) -> &'static str {
     match backend {
         Backend::Crud => "CRUD",
         Backend::Es => "Event sourcing",
+    }
+}
+
+/// A design in a sentence (`failed on CRUD`) is its name; the layers below narration print
+/// a `Backend` only through this.
+impl std::fmt::Display for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(design_name(*self))
     }
 }
 
