@@ -106,7 +106,7 @@ fn mark_color(mark: Mark) -> Color {
 }
 
 fn header(app: &App, width: usize, paint: &Paint) -> Text<'static> {
-    let title = narrate::clean(&app.session.loaded().scenario.title);
+    let title = crate::sanitize::clean(&app.session.loaded().scenario.title);
     let total = app.session.planned();
     let mut lines = Vec::new();
     let (step, about) = match app.record() {
@@ -149,7 +149,7 @@ fn footer(app: &App, width: usize, paint: &Paint) -> Text<'static> {
             if let Some(step) = app.predicted_step() {
                 let mut about = format!("next: {}", stacked::action_title(&step.action));
                 if let Some(note) = &step.note {
-                    about.push_str(&format!(" · {}", narrate::clean_prose(note)));
+                    about.push_str(&format!(" · {}", crate::sanitize::clean_prose(note)));
                 }
                 for text in wrap(&about, width) {
                     lines.push(Line::styled(
@@ -173,7 +173,7 @@ fn footer(app: &App, width: usize, paint: &Paint) -> Text<'static> {
         }
         (_, Some(message)) => {
             let mark = message.error.then_some(Mark::Rejected);
-            for text in wrap(&narrate::clean_prose(&message.text), width) {
+            for text in wrap(&crate::sanitize::clean_prose(&message.text), width) {
                 lines.push(paint.line(mark, text));
             }
         }

@@ -20,7 +20,6 @@ mod predict;
 mod steps;
 mod summary;
 
-pub use crate::sanitize::{clean, clean_prose};
 pub use answers::*;
 pub use facts::*;
 pub use marks::*;

@@ -192,7 +192,7 @@ struct DiffPart {
 fn page(trace: &Trace, diff: Option<DiffPart>) -> String {
     let data = page_data(trace, diff);
     let json = embeddable_json(&data);
-    let title = narrate::clean(&trace.scenario.title);
+    let title = crate::sanitize::clean(&trace.scenario.title);
     let mut html = String::with_capacity(json.len() + CSS.len() + JS.len() + 4096);
     let csp = format!(
         "default-src 'none'; script-src '{}'; style-src '{}'; img-src 'none'; \
@@ -228,7 +228,7 @@ fn body(trace: &Trace, title: &str, data: &PageData) -> String {
     if let Some(description) = &trace.scenario.description {
         out.push_str(&format!(
             "<p class=\"description\">{}</p>\n",
-            escape(&narrate::clean_prose(description))
+            escape(&crate::sanitize::clean_prose(description))
         ));
     }
     if let Some(diff) = &data.diff {
@@ -433,7 +433,7 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
                         id: stored.event_id,
                         r#ref: narrate::event_id(stored.event_id),
                         step: step.step,
-                        order: narrate::clean(stored.stream_id.as_str()),
+                        order: crate::sanitize::clean(stored.stream_id.as_str()),
                         lines: entries(&narrate::appended(stored))
                             .into_iter()
                             .map(|entry| entry.text)
@@ -514,7 +514,7 @@ impl Rows {
                     .entry(order_id.as_str().to_string())
                     .or_insert_with(|| {
                         let mut cells = vec![String::new(); columns.len()];
-                        cells[0] = narrate::clean(order_id.as_str());
+                        cells[0] = crate::sanitize::clean(order_id.as_str());
                         self.cells.push(cells);
                         self.cells.len() - 1
                     });
@@ -539,9 +539,9 @@ impl Rows {
 /// A new row's cells as SQLite holds them: money in whole cents.
 fn insert_cells(row: &OrderState, width: usize) -> Vec<String> {
     let mut cells = vec![
-        narrate::clean(row.order_id.as_str()),
-        narrate::clean(&row.customer),
-        narrate::clean(&row.product),
+        crate::sanitize::clean(row.order_id.as_str()),
+        crate::sanitize::clean(&row.customer),
+        crate::sanitize::clean(&row.product),
         row.quantity.to_string(),
         row.unit_price.cents().to_string(),
         row.total.cents().to_string(),
@@ -556,7 +556,7 @@ fn insert_cells(row: &OrderState, width: usize) -> Vec<String> {
 }
 
 fn column_value(value: &ColumnValue) -> String {
-    narrate::clean(&value.to_string())
+    crate::sanitize::clean(&value.to_string())
 }
 
 /// JSON that can sit inside a `<script>` element: `<`, `>` and `&` are written as `\u003c`,

@@ -93,7 +93,7 @@ pub fn log(events: &[LoggedEvent], style: Style) -> String {
             let e = &logged.event;
             vec![
                 e.event_id.to_string(),
-                text::clean(e.stream_id.as_str()),
+                crate::sanitize::clean(e.stream_id.as_str()),
                 e.stream_version.to_string(),
                 e.event.event_type().to_string(),
                 format!("v{}{}", e.schema_version, upcast_mark(e)),

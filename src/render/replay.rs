@@ -5,7 +5,6 @@ use serde::Serialize;
 use super::run::state_row;
 use super::{Doc, Style};
 use crate::es::OrderView;
-use crate::narrate as text;
 use crate::service::OrderState;
 use crate::trace::SCHEMA_VERSION;
 
@@ -35,9 +34,9 @@ pub fn replay(view: &OrderView, until: Option<u64>, style: Style) -> String {
         .iter()
         .map(|state| {
             let mut row = vec![
-                text::clean(state.order_id.as_str()),
-                text::clean(&state.customer),
-                text::clean(&state.product),
+                crate::sanitize::clean(state.order_id.as_str()),
+                crate::sanitize::clean(&state.customer),
+                crate::sanitize::clean(&state.product),
             ];
             row.extend(state_row(state));
             row

@@ -308,9 +308,9 @@ pub fn run_closing(trace: &Trace, style: Style) -> String {
 
 pub(super) fn run_heading(scenario: &ScenarioInfo) -> Doc {
     let mut doc = Doc::default();
-    doc.heading(1, narrate::clean(&scenario.title));
+    doc.heading(1, crate::sanitize::clean(&scenario.title));
     if let Some(description) = &scenario.description {
-        doc.text(narrate::clean_prose(description));
+        doc.text(crate::sanitize::clean_prose(description));
     }
     doc
 }
@@ -447,7 +447,11 @@ pub(super) fn report_section(step: &StepRecord, fits: Option<usize>) -> Doc {
                 let rows = report
                     .rows
                     .iter()
-                    .map(|row| row.iter().map(|cell| narrate::clean(cell)).collect())
+                    .map(|row| {
+                        row.iter()
+                            .map(|cell| crate::sanitize::clean(cell))
+                            .collect()
+                    })
                     .collect();
                 let columns: Vec<&str> = report.columns.iter().map(String::as_str).collect();
                 table(&mut doc, &columns, rows, fits);
@@ -546,7 +550,7 @@ fn merged_history_rows(crud: &BackendHistory, es: &BackendHistory) -> Vec<Vec<Ce
         for (step, (c, e)) in steps {
             let mut row = |cells: Vec<Cell>, crud_cell: Cell, es_cell: Cell| {
                 let id = if first {
-                    narrate::clean(id.as_str())
+                    crate::sanitize::clean(id.as_str())
                 } else {
                     String::new()
                 };
@@ -606,7 +610,7 @@ pub(super) fn history_rows(history: &BackendHistory) -> Vec<Vec<Cell>> {
     for order in &history.orders {
         for (i, entry) in order.states.iter().enumerate() {
             let id = if i == 0 {
-                narrate::clean(order.order_id.as_str())
+                crate::sanitize::clean(order.order_id.as_str())
             } else {
                 String::new()
             };
