@@ -273,7 +273,7 @@ pub fn read(
             Some(bad) => format!(
                 "the snapshot at event {} does not match the log: {}; rebuilds ignore it{}",
                 bad.checkpoint,
-                crate::narrate::snapshot_fault(bad.fault),
+                bad.fault,
                 match bad_snapshots.len() - 1 {
                     0 => String::new(),
                     more => format!(" ({more} more do not match either)"),

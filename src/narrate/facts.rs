@@ -24,6 +24,13 @@ pub fn snapshot_fault(fault: SnapshotFault) -> &'static str {
     }
 }
 
+/// A snapshot's fault in a sentence (`verify` says it so, below narration).
+impl std::fmt::Display for SnapshotFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(snapshot_fault(*self))
+    }
+}
+
 /// An event id, written as an id so that it never reads as a count: `#2001`.
 pub fn event_id(id: u64) -> String {
     format!("#{id}")
