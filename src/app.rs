@@ -10,12 +10,13 @@ use clap::CommandFactory;
 use crate::bench::{self, BenchOptions};
 use crate::cli::{
     BackendChoice, BenchArgs, Cli, ColorChoice, Command, DiffArgs, LayoutChoice, LiveArgs,
-    OutputArgs, RunArgs, StorageArgs, WorkloadArgs,
+    LogPlaceArgs, OutputArgs, RoomAction, RunArgs, StorageArgs, WorkloadArgs,
 };
 use crate::domain::Event;
 use crate::es::store::RowRef;
-use crate::es::{EventStore, OrderView};
+use crate::es::{EventStore, OrderView, StoredLog};
 use crate::live::{self, Session};
+use crate::pg;
 use crate::render::LoggedEvent;
 use crate::render::{self, DEFAULT_WIDTH, Format, ScenarioListing, Style, Width};
 use crate::runner::{self, Services, StorageOptions, StreamedScenario};
@@ -58,22 +59,21 @@ fn dispatch(command: Command, color: bool) -> anyhow::Result<u8> {
         Command::Scenarios(output) => scenarios(&output, color)?,
         Command::Show { name } => show(&name)?,
         Command::Check { files } => check(&files)?,
-        Command::Log {
-            db_dir,
-            trust,
-            output,
-        } => log(&db_dir, trust, &output, color)?,
+        Command::Log { at, trust, output } => log(&LogAt::of(&at)?, trust, &output, color)?,
         Command::Verify {
-            db_dir,
+            at,
             expect_head,
             output,
-        } => verify(&db_dir, expect_head.as_deref(), &output, color)?,
+        } => verify(&LogAt::of(&at)?, expect_head.as_deref(), &output, color)?,
         Command::Replay {
-            db_dir,
+            at,
             trust,
             until,
             output,
-        } => replay(&db_dir, trust, until, &output, color)?,
+        } => replay(&LogAt::of(&at)?, trust, until, &output, color)?,
+        Command::Room {
+            action: RoomAction::Create { url, room },
+        } => room_create(&url, &room)?,
         Command::Completions { shell } => completions(shell)?,
         Command::Man { dir } => man(dir.as_deref())?,
     })
@@ -104,7 +104,8 @@ fn run_command(args: RunArgs, color: bool) -> anyhow::Result<u8> {
             None => return Ok(SUCCESS),
         }
     } else {
-        let streamed = StreamedScenario::check(&args.scenario)?;
+        let mut streamed = StreamedScenario::check(&args.scenario)?;
+        as_attendee(&mut streamed.scenario, &args.storage)?;
         if let Some(name) = held_format(style.format) {
             render::check_held(
                 &format!("--format {name}"),
@@ -215,7 +216,8 @@ fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
     }
     let backends = [Backend::Crud, Backend::Es];
     let (loaded, services) = if args.empty {
-        let loaded = Session::blank_scenario();
+        let mut loaded = Session::blank_scenario();
+        as_attendee(&mut loaded.scenario, &args.storage)?;
         let services = open_services(&loaded, &backends, &args.storage)?;
         (loaded, services)
     } else {
@@ -266,7 +268,8 @@ fn live(args: LiveArgs, color: bool) -> anyhow::Result<u8> {
 /// steps it reports are kept: where the designs differ, and the gaps.
 fn diff(args: DiffArgs, color: bool) -> anyhow::Result<u8> {
     let backends = [Backend::Crud, Backend::Es];
-    let streamed = StreamedScenario::check(&args.scenario)?;
+    let mut streamed = StreamedScenario::check(&args.scenario)?;
+    as_attendee(&mut streamed.scenario, &args.storage)?;
     let style = style(args.output.format, args.output.width, color);
     if let Some(name) = held_format(style.format) {
         render::check_held(
@@ -316,15 +319,18 @@ fn open_streamed(
 ) -> anyhow::Result<(Services, Option<tempfile::TempDir>)> {
     warn_not_for(&streamed.name, &streamed.scenario, backends, storage);
     let verified_view = refuse_untrusted_log(backends, storage)?;
-    let scratch = (storage.db_dir.is_none() && streamed.steps > SCRATCH_ABOVE_STEPS)
-        .then(|| tempfile::Builder::new().prefix("eslab-run-").tempdir())
-        .transpose()
-        .context("cannot make a scratch folder for a long run")?;
+    let room = room_of(storage)?;
+    let scratch =
+        (storage.db_dir.is_none() && room.is_none() && streamed.steps > SCRATCH_ABOVE_STEPS)
+            .then(|| tempfile::Builder::new().prefix("eslab-run-").tempdir())
+            .transpose()
+            .context("cannot make a scratch folder for a long run")?;
     let options = StorageOptions {
         db_dir: storage.db_dir.clone(),
         resume: storage.resume,
         crud_locking: storage.crud_locking,
         scratch_dir: scratch.as_ref().map(|dir| dir.path().to_path_buf()),
+        store: room,
         verified_view,
     };
     let services = Services::open(backends, &options, streamed.scenario.first_event_id)?;
@@ -333,9 +339,9 @@ fn open_streamed(
 
 /// The fingerprint a run marks its steps with: needed only where they are recorded.
 fn fingerprint(streamed: &StreamedScenario, storage: &StorageArgs) -> anyhow::Result<String> {
-    match storage.db_dir {
-        Some(_) => streamed.fingerprint(),
-        None => Ok(String::new()),
+    match (&storage.db_dir, &storage.store) {
+        (None, None) => Ok(String::new()),
+        _ => streamed.fingerprint(),
     }
 }
 
@@ -420,40 +426,74 @@ fn check(files: &[String]) -> anyhow::Result<u8> {
     Ok(if all_valid { SUCCESS } else { ERROR })
 }
 
-/// Opens the log stored in `db_dir` to read it.
-fn open_log(db_dir: &Path) -> anyhow::Result<(PathBuf, EventStore)> {
-    let path = runner::events_path(db_dir);
-    let store = EventStore::open_read_only(&path)?;
-    Ok((path, store))
+/// Where a stored log is: a folder's `events.sqlite3`, or a room on a server.
+enum LogAt {
+    Dir(PathBuf),
+    Room(Box<pg::Store>),
 }
 
-/// Reads the log in `db_dir` in one pass that verifies it too (`verify::read`), refusing
+impl LogAt {
+    fn of(args: &LogPlaceArgs) -> anyhow::Result<LogAt> {
+        Ok(match (&args.db_dir, &args.store, &args.room) {
+            (Some(dir), _, _) => LogAt::Dir(dir.clone()),
+            (None, Some(url), Some(room)) => LogAt::Room(Box::new(pg::Store::new(url, room)?)),
+            _ => bail!("say where the log is: --db-dir DIR, or --store URL --room NAME"),
+        })
+    }
+
+    /// The log, as messages name it.
+    fn path(&self) -> String {
+        match self {
+            LogAt::Dir(dir) => runner::events_path(dir).display().to_string(),
+            LogAt::Room(store) => format!("room {} on {}", store.room, store.url),
+        }
+    }
+
+    /// Where it is, as `eslab verify` takes it.
+    fn place(&self) -> String {
+        match self {
+            LogAt::Dir(dir) => format!("--db-dir {}", dir.display()),
+            LogAt::Room(store) => format!("--store {} --room {}", store.url, store.room),
+        }
+    }
+
+    /// Opens it to read it.
+    fn open(&self) -> anyhow::Result<Box<dyn StoredLog>> {
+        Ok(match self {
+            LogAt::Dir(dir) => Box::new(EventStore::open_read_only(&runner::events_path(dir))?),
+            LogAt::Room(store) => Box::new(pg::PgLog::new(store.join()?, 1)),
+        })
+    }
+}
+
+/// Reads a stored log in one pass that verifies it too (`verify::read`), refusing
 /// (`Untrusted`) one that does not verify: nothing read is used before the verdict.
 fn read_verified(
-    db_dir: &Path,
+    at: &LogAt,
     until: Option<u64>,
     visit: impl FnMut(&RowRef, &Event) -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<verify::Reading> {
-    let (path, store) = open_log(db_dir)?;
-    let reading = verify::read(&store, until, visit)
-        .with_context(|| format!("cannot read the log in {}", path.display()))?;
+    let path = at.path();
+    let store = at.open()?;
+    let reading = verify::read(&*store, until, visit)
+        .with_context(|| format!("cannot read the log in {path}"))?;
     reading
         .verdict
-        .require_intact(&path, db_dir)
-        .with_context(|| format!("cannot read the log in {}", path.display()))?;
+        .require_intact(&path, &at.place())
+        .with_context(|| format!("cannot read the log in {path}"))?;
     Ok(reading)
 }
 
-fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+fn log(at: &LogAt, trust: bool, output: &OutputArgs, color: bool) -> anyhow::Result<u8> {
     let style = style(output.format, output.width, color);
-    let count = open_log(db_dir)?.1.count()? as usize;
+    let count = at.open()?.count()? as usize;
     if style.format == Format::Json && (trust || count > render::MAX_HELD) {
         // Too long to hold until the verdict: verified in a pass of its own first (the one
         // case that reads the log twice), then written as it is read.
         if !trust {
-            read_verified(db_dir, None, |_, _| Ok(()))?;
+            read_verified(at, None, |_, _| Ok(()))?;
         }
-        return stream_log_json(db_dir);
+        return stream_log_json(at);
     }
     render::check_held(
         "a log's table",
@@ -463,18 +503,18 @@ fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::
     )?;
     let mut events = Vec::new();
     if trust {
-        let (path, store) = open_log(db_dir)?;
+        let store = at.open()?;
         store
-            .for_each_row(|row| {
+            .for_each_row(&mut |row| {
                 events.push(LoggedEvent {
                     event: row.decode()?,
                     hash: hex::encode(&row.hash),
                 });
                 Ok(())
             })
-            .with_context(|| format!("cannot read the log in {}", path.display()))?;
+            .with_context(|| format!("cannot read the log in {}", at.path()))?;
     } else {
-        read_verified(db_dir, None, |row, _| {
+        read_verified(at, None, |row, _| {
             events.push(LoggedEvent {
                 event: row.decode()?,
                 hash: hex::encode(row.hash),
@@ -488,18 +528,18 @@ fn log(db_dir: &Path, trust: bool, output: &OutputArgs, color: bool) -> anyhow::
 
 /// `eslab log --format json`, written as it is read: a log of any length. A read that fails
 /// midway ends the document it began, never leaves it cut off.
-fn stream_log_json(db_dir: &Path) -> anyhow::Result<u8> {
-    let (path, store) = open_log(db_dir)?;
+fn stream_log_json(at: &LogAt) -> anyhow::Result<u8> {
+    let store = at.open()?;
     let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     let mut json = render::JsonLog::begin(&mut stdout)?;
     let read = store
-        .for_each_row(|row| {
+        .for_each_row(&mut |row| {
             json.event(&LoggedEvent {
                 event: row.decode()?,
                 hash: hex::encode(&row.hash),
             })
         })
-        .with_context(|| format!("cannot read the log in {}", path.display()));
+        .with_context(|| format!("cannot read the log in {}", at.path()));
     if let Err(e) = read {
         let _ = json.stop(&clean_prose(&format!("{e:#}")));
         let _ = stdout.flush();
@@ -512,14 +552,14 @@ fn stream_log_json(db_dir: &Path) -> anyhow::Result<u8> {
 
 /// `eslab verify`: exit 1 when the log does not verify, or does not end at `expect_head`.
 fn verify(
-    db_dir: &Path,
+    at: &LogAt,
     expect_head: Option<&str>,
     output: &OutputArgs,
     color: bool,
 ) -> anyhow::Result<u8> {
-    let (path, store) = open_log(db_dir)?;
-    let mut verdict = verify::verify(&store)
-        .with_context(|| format!("cannot read the log in {}", path.display()))?;
+    let store = at.open()?;
+    let mut verdict =
+        verify::verify(&*store).with_context(|| format!("cannot read the log in {}", at.path()))?;
     if let Some(expected) = expect_head {
         verdict.expect_head(expected);
     }
@@ -531,18 +571,18 @@ fn verify(
 }
 
 fn replay(
-    db_dir: &Path,
+    at: &LogAt,
     trust: bool,
     until: Option<u64>,
     output: &OutputArgs,
     color: bool,
 ) -> anyhow::Result<u8> {
     let view = if trust {
-        let (path, store) = open_log(db_dir)?;
-        OrderView::rebuild(&store, until)
-            .with_context(|| format!("cannot replay the log in {}", path.display()))?
+        let store = at.open()?;
+        OrderView::rebuild(&*store, until)
+            .with_context(|| format!("cannot replay the log in {}", at.path()))?
     } else {
-        read_verified(db_dir, until, |_, _| Ok(()))?.view
+        read_verified(at, until, |_, _| Ok(()))?.view
     };
     print(&render::replay(
         &view,
@@ -595,7 +635,8 @@ fn open_scenario(
     backends: &[Backend],
     storage: &StorageArgs,
 ) -> anyhow::Result<(LoadedScenario, Services)> {
-    let loaded = scenario::load(name_or_path)?;
+    let mut loaded = scenario::load(name_or_path)?;
+    as_attendee(&mut loaded.scenario, storage)?;
     let services = open_services(&loaded, backends, storage)?;
     Ok((loaded, services))
 }
@@ -613,24 +654,61 @@ fn open_services(
         resume: storage.resume,
         crud_locking: storage.crud_locking,
         scratch_dir: None,
+        store: room_of(storage)?,
         verified_view,
     };
     Services::open(backends, &storage, loaded.scenario.first_event_id)
 }
 
+/// `--as NAME`: the scenario's commands that name no one are issued by NAME.
+fn as_attendee(scenario: &mut Scenario, storage: &StorageArgs) -> anyhow::Result<()> {
+    if let Some(name) = &storage.attendee {
+        scenario.by = crate::domain::Actor::new(name.as_str())
+            .map_err(anyhow::Error::msg)
+            .context("--as")?;
+    }
+    Ok(())
+}
+
+/// The room `--store` and `--room` name, checked, if they name one.
+fn room_of(storage: &StorageArgs) -> anyhow::Result<Option<pg::Store>> {
+    match (&storage.store, &storage.room) {
+        (Some(url), Some(room)) => Ok(Some(pg::Store::new(url, room)?)),
+        _ => Ok(None),
+    }
+}
+
+/// `eslab room create URL --room NAME`: prints the line attendees type.
+fn room_create(url: &str, room: &str) -> anyhow::Result<u8> {
+    let store = pg::Store::new(url, room)?;
+    let join = store.create()?;
+    print(&format!(
+        "room {} is ready on {}; attendees join with (each with their own name):\n  {join}\n",
+        store.room, store.url
+    ))?;
+    Ok(SUCCESS)
+}
+
 /// Carrying on from a tampered log would build on events nobody can vouch for. The pass
-/// that verifies it also rebuilds OrderView, which the run then starts from.
+/// that verifies it also rebuilds OrderView, which a run on SQLite then starts from (a room's
+/// is verified, and its view built when the room is joined).
 fn refuse_untrusted_log(
     backends: &[Backend],
     storage: &StorageArgs,
 ) -> anyhow::Result<Option<OrderView>> {
-    if storage.resume
-        && !storage.trust
-        && backends.contains(&Backend::Es)
-        && let Some(db_dir) = &storage.db_dir
+    if !storage.resume || storage.trust || !backends.contains(&Backend::Es) {
+        return Ok(None);
+    }
+    if let Some(room) = room_of(storage)? {
+        read_verified(&LogAt::Room(Box::new(room)), None, |_, _| Ok(()))?;
+        return Ok(None);
+    }
+    if let Some(db_dir) = &storage.db_dir
         && runner::events_path(db_dir).try_exists().unwrap_or(true)
     {
-        return Ok(Some(read_verified(db_dir, None, |_, _| Ok(()))?.view));
+        return Ok(Some(
+            read_verified(&LogAt::Dir(db_dir.clone()), None, |_, _| Ok(()))?.view,
+        ));
     }
     Ok(None)
 }

@@ -57,9 +57,8 @@ pub enum Command {
     /// Print the event log stored in a --db-dir folder (exit 1, naming the first bad event, when
     /// the log fails `eslab verify`, unless --trust)
     Log {
-        /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
-        #[arg(long, value_name = "DIR")]
-        db_dir: PathBuf,
+        #[command(flatten)]
+        at: LogPlaceArgs,
         /// Print the log even if it fails `eslab verify` (edited, deleted or moved events, a
         /// missing trigger); the check is skipped
         #[arg(long)]
@@ -70,9 +69,8 @@ pub enum Command {
     /// Check the stored event log: ids, versions, payloads, triggers, hash chain, replay
     /// (exit 1 naming the first bad event)
     Verify {
-        /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
-        #[arg(long, value_name = "DIR")]
-        db_dir: PathBuf,
+        #[command(flatten)]
+        at: LogPlaceArgs,
         /// The head hash written down earlier (all of it, or its first 12 characters or more):
         /// exit 1 unless the log still ends there, which shows the last events deleted or the
         /// whole chain rewritten
@@ -91,9 +89,8 @@ pub enum Command {
     /// Rebuild OrderView from the log stored in a --db-dir folder and print its states (exit 1,
     /// naming the first bad event, when the log fails `eslab verify`, unless --trust)
     Replay {
-        /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
-        #[arg(long, value_name = "DIR")]
-        db_dir: PathBuf,
+        #[command(flatten)]
+        at: LogPlaceArgs,
         /// Replay the log even if it fails `eslab verify` (edited, deleted or moved events, a
         /// missing trigger); the check is skipped
         #[arg(long)]
@@ -103,6 +100,12 @@ pub enum Command {
         until: Option<u64>,
         #[command(flatten)]
         output: OutputArgs,
+    },
+    /// Make a room on a PostgreSQL server, where everyone's commands go to the same two
+    /// designs, and print the line attendees type to join it
+    Room {
+        #[command(subcommand)]
+        action: RoomAction,
     },
     /// Print a completion script for a shell to stdout (see the README for where to put it)
     Completions {
@@ -314,14 +317,52 @@ impl From<ReportFormat> for Format {
     }
 }
 
+/// Where `log`, `replay` and `verify` find a stored log: a folder, or a room on a server.
 #[derive(Debug, Args)]
+pub struct LogPlaceArgs {
+    /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
+    #[arg(long, value_name = "DIR", required_unless_present = "store")]
+    pub db_dir: Option<PathBuf>,
+    /// Instead, the log of a room on a PostgreSQL server: postgres://user@host:port/database
+    /// (a password in it is never shown)
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ESLAB_STORE",
+        hide_env_values = true,
+        conflicts_with = "db_dir",
+        requires = "room"
+    )]
+    pub store: Option<String>,
+    /// The room on --store's server
+    #[arg(long, value_name = "NAME", env = "ESLAB_ROOM", requires = "store")]
+    pub room: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoomAction {
+    /// Create a room: a schema with both designs' tables, the log's append-only trigger, and
+    /// the role attendees join as (it may append to the log, never change it)
+    Create {
+        /// The server, as a user allowed to create schemas and roles:
+        /// postgres://user@host:port/database (a password in it is never shown)
+        #[arg(value_name = "URL", env = "ESLAB_STORE", hide_env_values = true)]
+        url: String,
+        /// The room's name: lowercase letters, digits and _, starting with a letter
+        #[arg(long, value_name = "NAME")]
+        room: String,
+    },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("kept").args(["db_dir", "store"])))]
 pub struct StorageArgs {
     /// Keep the databases as files in this folder (crud.sqlite3, events.sqlite3); default: in memory
     #[arg(long, value_name = "DIR")]
     pub db_dir: Option<PathBuf>,
     /// Carry on from the databases already in --db-dir instead of refusing to touch them; a log
     /// that fails `eslab verify` is refused (exit 1, naming the first bad event) unless --trust
-    #[arg(long = "continue", requires = "db_dir")]
+    #[arg(long = "continue", requires = "kept")]
     pub resume: bool,
     /// With --continue, carry on from a log that fails `eslab verify`; the check is skipped
     #[arg(long, requires = "resume")]
@@ -329,6 +370,24 @@ pub struct StorageArgs {
     /// Give CRUD a version column and `UPDATE … WHERE version = ?`, so it refuses stale writes too
     #[arg(long)]
     pub crud_locking: bool,
+    /// Put both designs in a room on a PostgreSQL server instead of SQLite:
+    /// postgres://user@host:port/database (a password in it is never shown)
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ESLAB_STORE",
+        hide_env_values = true,
+        conflicts_with = "db_dir",
+        requires = "room"
+    )]
+    pub store: Option<String>,
+    /// The room on --store's server to run in (`eslab room create` makes it)
+    #[arg(long, value_name = "NAME", env = "ESLAB_ROOM", requires = "store")]
+    pub room: Option<String>,
+    /// Who issues the commands that do not say `by` (default: the scenario's `by`), as the
+    /// events and rows record it: your name, in a room
+    #[arg(long = "as", value_name = "NAME")]
+    pub attendee: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

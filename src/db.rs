@@ -488,7 +488,15 @@ pub struct StepMark {
 /// that would do the step, it cannot be done twice, even by two runs at once: the other run's
 /// record is either committed before this transaction starts or waits for it to end.
 pub fn is_done(conn: &Connection, mark: &StepMark) -> anyhow::Result<bool> {
-    Ok(steps_done(conn, &mark.scenario)? >= mark.step)
+    Ok(mark.done_by(steps_done(conn, &mark.scenario)?))
+}
+
+impl StepMark {
+    /// Whether a store that has done `steps_done` steps of the scenario has done this one:
+    /// steps are done in order, so once any step at or after it is.
+    pub fn done_by(&self, steps_done: u64) -> bool {
+        steps_done >= self.step
+    }
 }
 
 /// Records, inside the caller's transaction, that a scenario's step is done. Progress only

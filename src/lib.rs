@@ -7,7 +7,9 @@
 //!   projection defined as data in a scenario). No I/O.
 //! - `db`, `service`: SQLite plumbing shared by the stores; the `OrderService` trait both
 //!   designs implement and the typed facts they answer with (`Outcome`). No sentences.
-//! - `crud`, `es`: the two designs on real SQLite.
+//! - `crud`, `es`: the two designs on real SQLite; `pg`: the same two on a PostgreSQL
+//!   server, a room per schema (`--store URL --room NAME`), through the engines `crud::Rows`
+//!   and `es::Log` that both stores implement.
 //! - `scenario`, `expect`, `runner`, `trace`: scenario files, their expectations, the run
 //!   that drives both designs step by step, and its record.
 //! - `narrate`: facts into words and legend marks, once, for every output: a folder with a
@@ -37,6 +39,7 @@ pub mod expect;
 pub mod json;
 pub mod live;
 pub mod narrate;
+pub mod pg;
 pub mod render;
 pub mod runner;
 pub mod sanitize;

@@ -14,7 +14,8 @@ fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::from(app::SUCCESS),
         Err(err) => {
             // Messages quote file names and values from the user: never let them drive the terminal.
-            let message = eslab::sanitize::clean_prose(&format!("{err:#}"));
+            // Nor show a password from a server's URL, wherever in the chain it was quoted.
+            let message = eslab::pg::redact(&eslab::sanitize::clean_prose(&format!("{err:#}")));
             eprintln!("eslab: error: {message}");
             ExitCode::from(app::ERROR)
         }

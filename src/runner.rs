@@ -9,6 +9,7 @@ use crate::db::{self, Location, Schema};
 use crate::domain::{Actor, Metadata, Timestamp};
 use crate::es::{self, EventSourcedService};
 use crate::expect;
+use crate::pg;
 use crate::scenario::{
     self, Action, DeployAction, Fingerprint, LoadedScenario, Scenario, ScenarioSource, Step,
     ViewAction,
@@ -36,6 +37,8 @@ pub struct StorageOptions {
     /// Without `db_dir`: keep the databases as scratch files here instead of in memory (a
     /// long run's log would not fit).
     pub scratch_dir: Option<PathBuf>,
+    /// Instead of SQLite: both designs in a room on a PostgreSQL server (`--store`, `--room`).
+    pub store: Option<pg::Store>,
     /// OrderView as the pass that verified the log rebuilt it: the run starts from it
     /// instead of reading the log a second time.
     pub verified_view: Option<es::OrderView>,
@@ -98,13 +101,25 @@ pub struct OtherLocking {
 
 impl std::error::Error for OtherLocking {}
 
+/// A new run of a scenario in a room that already holds steps of it (run before, by anyone
+/// in the room). `narrate` words it, naming the flag that carries on from them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomHoldsSteps;
+
+impl std::error::Error for RoomHoldsSteps {}
+
 /// The backends of one run.
 pub struct Services {
     pub crud: Option<CrudStore>,
     pub es: Option<EventSourcedService>,
-    /// Record each step as done, and skip those a database records as done: only files can
-    /// be carried on from (`resume`), or written by two runs at once.
+    /// Both designs in a room on a server, instead of the two above.
+    pub room: Option<pg::RoomServices>,
+    /// Record each step as done, and skip those a database records as done: only files and
+    /// rooms can be carried on from (`resume`), or written by two runs at once.
     marks: bool,
+    /// A room not carried on from (`resume` off): a run refuses a scenario the room already
+    /// holds steps of, as a folder not carried on from refuses files that exist.
+    new_run_only: bool,
 }
 
 impl Services {
@@ -114,6 +129,24 @@ impl Services {
         first_event_id: u64,
     ) -> anyhow::Result<Services> {
         let wants = |b| backends.contains(&b);
+        if let Some(store) = &storage.store {
+            // A room is shared and kept: every step is recorded as done.
+            let room = pg::RoomServices {
+                crud: wants(Backend::Crud)
+                    .then(|| store.crud(storage.crud_locking))
+                    .transpose()?,
+                es: wants(Backend::Es)
+                    .then(|| store.es(first_event_id))
+                    .transpose()?,
+            };
+            return Ok(Services {
+                crud: None,
+                es: None,
+                room: Some(room),
+                marks: true,
+                new_run_only: !storage.resume,
+            });
+        }
         let files: Vec<(&str, &Schema)> = [
             (
                 Backend::Crud,
@@ -185,7 +218,9 @@ impl Services {
         Ok(Services {
             crud,
             es,
+            room: None,
             marks: storage.db_dir.is_some(),
+            new_run_only: false,
         })
     }
 
@@ -201,6 +236,14 @@ impl Services {
         }
         if let Some(es) = &mut self.es {
             services.push(es);
+        }
+        if let Some(room) = &mut self.room {
+            if let Some(crud) = &mut room.crud {
+                services.push(crud);
+            }
+            if let Some(es) = &mut room.es {
+                services.push(es);
+            }
         }
         services
     }
@@ -366,6 +409,17 @@ impl Run {
     /// so for itself, step by step: a run killed between the two designs' commits leaves
     /// them a step apart, and each carries on from its own.
     pub fn start(services: &mut Services, fingerprint: &str, clock: Clock) -> anyhow::Result<Run> {
+        if services.new_run_only {
+            let first = StepMark {
+                scenario: fingerprint.to_string(),
+                step: 1,
+            };
+            for service in services.each() {
+                if service.is_done(&first)? {
+                    return Err(RoomHoldsSteps.into());
+                }
+            }
+        }
         let compared = services.each().len() > 1;
         Ok(Run {
             fingerprint: fingerprint.to_string(),

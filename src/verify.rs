@@ -2,7 +2,6 @@
 //! appended stays, in order, exactly as written?
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde::Serialize;
 
@@ -10,7 +9,7 @@ use crate::domain::Event;
 use crate::es::chain::{self, Hash};
 use crate::es::snapshot::StoredSnapshot;
 use crate::es::store::RowRef;
-use crate::es::{EventStore, OrderView};
+use crate::es::{OrderView, StoredLog};
 use crate::service::{IgnoredSnapshot, SnapshotFault};
 
 /// One check and its verdict.
@@ -59,7 +58,8 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Untrusted {
     pub path: String,
-    pub db_dir: String,
+    /// Where the log is, as `eslab verify` takes it: `--db-dir DIR`, or `--store … --room …`.
+    pub place: String,
     /// The first bad event and what is wrong with it, or the failing check with no event.
     pub problem: String,
 }
@@ -83,13 +83,13 @@ impl Verdict {
 
 impl Verdict {
     /// `Ok` when the log verifies; else an error of type `Untrusted` naming the log at `path`
-    /// (in `db_dir`), which the reading commands refuse.
-    pub fn require_intact(&self, path: &Path, db_dir: &Path) -> anyhow::Result<()> {
+    /// (found by `eslab verify PLACE`), which the reading commands refuse.
+    pub fn require_intact(&self, path: &str, place: &str) -> anyhow::Result<()> {
         match self.problem() {
             None => Ok(()),
             Some(problem) => Err(Untrusted {
-                path: path.display().to_string(),
-                db_dir: db_dir.display().to_string(),
+                path: path.to_string(),
+                place: place.to_string(),
                 problem,
             }
             .into()),
@@ -168,7 +168,7 @@ impl Tally {
 }
 
 /// Reads the whole log once and checks every promise.
-pub fn verify(store: &EventStore) -> anyhow::Result<Verdict> {
+pub fn verify(store: &(impl StoredLog + ?Sized)) -> anyhow::Result<Verdict> {
     Ok(read(store, None, |_, _| Ok(()))?.verdict)
 }
 
@@ -187,7 +187,7 @@ pub struct Reading {
 /// decodes them, a batch at a time; another checks and applies each batch (ids, versions,
 /// the chain's hashes, the view, the snapshots) while the next is read.
 pub fn read(
-    store: &EventStore,
+    store: &(impl StoredLog + ?Sized),
     until: Option<u64>,
     mut visit: impl FnMut(&RowRef, &Event) -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<Reading> {
@@ -211,7 +211,7 @@ pub fn read(
             Ok(pass)
         });
         let mut batch = Batch::default();
-        let read = store.for_each_row_ref(|row| {
+        let read = store.for_each_row_ref(&mut |row| {
             batch.push(&row, row.decode_event());
             if batch.rows.len() == BATCH_ROWS {
                 let next = empties.try_recv().unwrap_or_default();

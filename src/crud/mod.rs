@@ -63,8 +63,10 @@ const CENTS_NAMED: &str = "ALTER TABLE orders RENAME COLUMN unit_price TO unit_p
 const WHO_AND_WHEN: &str = "ALTER TABLE orders ADD COLUMN updated_at TEXT; \
      ALTER TABLE orders ADD COLUMN updated_by TEXT;";
 
-pub struct CrudStore {
-    conn: Connection,
+/// The design over an `orders` table in any engine (`Rows`): SQLite by default, or a room
+/// on a server.
+pub struct CrudStore<R: Rows = SqliteRows> {
+    rows: R,
     /// Optimistic locking: keep a version per row and refuse stale writes.
     locking: bool,
     /// Whether the table has been migrated to keep why a quantity changed (`deploy`).
@@ -72,11 +74,21 @@ pub struct CrudStore {
 }
 
 /// The column a `deploy` of ModifyOrderEvent shape 2 adds, and what every row then holds.
-const REASON_COLUMN: &str = "change_reason";
-const REASON_DEFAULT: &str = "not recorded";
+pub const REASON_COLUMN: &str = "change_reason";
+pub const REASON_DEFAULT: &str = "not recorded";
 
-const COLUMNS: &str =
+pub const COLUMNS: &str =
     "order_id, customer, product, quantity, unit_price_cents, total_cents, paid_cents, status";
+
+/// How many times a write is decided again when another writer changed the row between this
+/// one's read and its write: each retry means another command committed, so they end. (Only
+/// a server's row locks let this happen: SQLite's write transaction locks the whole file.)
+const WRITE_ATTEMPTS: usize = 1000;
+
+/// The `orders` table in SQLite: a file, or memory.
+pub struct SqliteRows {
+    conn: Connection,
+}
 
 impl CrudStore {
     pub fn open(location: &Location, locking: bool) -> anyhow::Result<CrudStore> {
@@ -89,33 +101,57 @@ impl CrudStore {
                 | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
             ReportSum,
         )?;
-        let reason_column = has_column(&conn, "orders", REASON_COLUMN)?;
+        CrudStore::over(SqliteRows { conn }, locking)
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.rows.conn
+    }
+}
+
+impl<R: Rows> CrudStore<R> {
+    /// The design over an open table.
+    pub fn over(rows: R, locking: bool) -> anyhow::Result<CrudStore<R>> {
+        let reason_column = rows.has_reason_column()?;
         Ok(CrudStore {
-            conn,
+            rows,
             locking,
             reason_column,
         })
     }
 
-    fn load(conn: &Connection, locking: bool, order_id: &OrderId) -> anyhow::Result<Option<Order>> {
-        let version = if locking { "version" } else { "0" };
-        let mut select = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS}, {version} FROM orders WHERE order_id = ?1"
-        ))?;
-        let row = select.query_row([order_id.as_str()], read_row).optional()?;
-        row.transpose()
-    }
-
-    /// Decides one command against the row and writes the result, inside `tx`.
+    /// Decides one command against the row and writes the result, inside `tx`. Decided again
+    /// from the row as it then is should another writer have got to it first.
     fn write_command(
-        tx: &Connection,
+        tx: &mut R::Tx<'_>,
         locking: bool,
         reason_column: bool,
         command: &Command,
         metadata: Option<&Metadata>,
     ) -> anyhow::Result<CommandOutcome> {
+        for _ in 0..WRITE_ATTEMPTS {
+            if let Some(outcome) =
+                CrudStore::<R>::try_write(tx, locking, reason_column, command, metadata)?
+            {
+                return Ok(outcome);
+            }
+        }
+        anyhow::bail!(
+            "the row of {} kept changing under this write",
+            command.order_id()
+        )
+    }
+
+    /// One attempt of `write_command`: `None` when the row changed between read and write.
+    fn try_write(
+        tx: &mut R::Tx<'_>,
+        locking: bool,
+        reason_column: bool,
+        command: &Command,
+        metadata: Option<&Metadata>,
+    ) -> anyhow::Result<Option<CommandOutcome>> {
         let order_id = command.order_id();
-        let current = CrudStore::load(tx, locking, order_id)?;
+        let current = tx.load(order_id, locking)?;
         // Without a version column there is nothing to check a read against.
         let mut caveats = Vec::new();
         let command = match (locking, command.expected_version()) {
@@ -130,10 +166,10 @@ impl CrudStore {
             Err(rejection) => {
                 let evidence = matches!(rejection, Rejection::VersionConflict { .. })
                     .then_some(Evidence::RowOnlyNewest);
-                return Ok(CommandOutcome::Rejected {
+                return Ok(Some(CommandOutcome::Rejected {
                     rejection,
                     evidence,
-                });
+                }));
             }
         };
         // The row has no column for why an order was cancelled: the reason is dropped.
@@ -164,67 +200,23 @@ impl CrudStore {
         let next = next.context("a command always leaves an order")?;
         let change = match &current {
             None => {
-                // A new row starts at version 1, where a version is kept.
-                let (version, first) = if locking {
-                    (", version", ", 1")
-                } else {
-                    ("", "")
-                };
-                tx.prepare_cached(&format!(
-                    "INSERT INTO orders ({COLUMNS}{version}) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8{first})"
-                ))?
-                .execute(params![
-                    next.order_id.as_str(),
-                    next.customer,
-                    next.product,
-                    next.quantity as i64,
-                    sql_cents(next.unit_price),
-                    sql_cents(next.total),
-                    sql_cents(next.paid),
-                    next.status.as_str(),
-                ])?;
+                if !tx.insert(&next, locking)? {
+                    return Ok(None);
+                }
                 StorageChange::Insert {
                     table: "orders",
                     row: as_answered(&next, locking),
                 }
             }
             Some(old) => {
-                let set = "UPDATE orders SET quantity = ?2, total_cents = ?3, paid_cents = ?4, status = ?5";
-                let id = next.order_id.as_str();
-                let (quantity, status) = (next.quantity as i64, next.status.as_str());
-                let (total, paid) = (sql_cents(next.total), sql_cents(next.paid));
-                let updated = if locking {
-                    // The guard that holds even against another process: only the version read.
-                    tx.prepare_cached(&format!(
-                        "{set}, version = version + 1 WHERE order_id = ?1 AND version = ?6"
-                    ))?
-                    .execute(params![
-                        id,
-                        quantity,
-                        total,
-                        paid,
-                        status,
-                        old.version as i64
-                    ])?
-                } else {
-                    tx.prepare_cached(&format!("{set} WHERE order_id = ?1"))?
-                        .execute(params![id, quantity, total, paid, status])?
-                };
-                if updated != 1 {
-                    anyhow::bail!("the row of {order_id} changed under this transaction");
+                // The guard that holds even against another process: only the version read.
+                if !tx.update(&next, locking.then_some(old.version))? {
+                    return Ok(None);
                 }
                 let mut changes = changed_columns(old, &next, locking);
                 if let (Some(reason), true) = (change_reason, reason_column) {
-                    let before: String = tx
-                        .prepare_cached(&format!(
-                            "SELECT {REASON_COLUMN} FROM orders WHERE order_id = ?1"
-                        ))?
-                        .query_row([id], |r| r.get(0))?;
-                    tx.prepare_cached(&format!(
-                        "UPDATE orders SET {REASON_COLUMN} = ?2 WHERE order_id = ?1"
-                    ))?
-                    .execute(params![id, reason])?;
+                    let before = tx.reason(order_id)?;
+                    tx.set_reason(order_id, reason)?;
                     if before != *reason {
                         changes.push(ColumnChange {
                             column: REASON_COLUMN,
@@ -242,26 +234,21 @@ impl CrudStore {
         };
         // Who and when go on the row too, over whoever wrote it before.
         if let Some(metadata) = metadata {
-            tx.prepare_cached(
-                "UPDATE orders SET updated_at = ?2, updated_by = ?3 WHERE order_id = ?1",
-            )?
-            .execute(params![
-                order_id.as_str(),
-                metadata.recorded_at.to_string(),
-                metadata.actor.as_str()
-            ])?;
+            tx.set_written(order_id, metadata)?;
         }
-        Ok(CommandOutcome::Applied { change, caveats })
+        Ok(Some(CommandOutcome::Applied { change, caveats }))
+    }
+
+    fn query_row(&self, order_id: &OrderId) -> anyhow::Result<Option<OrderState>> {
+        Ok(self
+            .rows
+            .load(order_id, self.locking)?
+            .map(|order| as_answered(&order, self.locking)))
     }
 
     /// Who last wrote the order's row, and when, if the row says.
     fn last_write(&self, order_id: &OrderId) -> anyhow::Result<Option<LastWrite>> {
-        let written: Option<(Option<String>, Option<String>)> = self
-            .conn
-            .prepare_cached("SELECT updated_at, updated_by FROM orders WHERE order_id = ?1")?
-            .query_row([order_id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        match written {
+        match self.rows.last_write(order_id)? {
             Some((Some(at), Some(by))) => Ok(Some(LastWrite {
                 at: Timestamp::parse(&at).map_err(anyhow::Error::msg)?,
                 by: Actor::new(by).map_err(anyhow::Error::msg)?,
@@ -270,18 +257,147 @@ impl CrudStore {
         }
     }
 
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// Runs a read model's SQL (`projection_sql`): a key, then a count or a sum per kept
+    /// column, read back as the event-sourced fold writes them.
+    fn projection_rows(
+        &self,
+        projection: &Projection,
+        sql: &str,
+    ) -> anyhow::Result<Vec<Vec<String>>> {
+        let money = |cents: i64| Money::from_cents(cents as u64).to_string();
+        let key_is_money = projection.group_by == "unit_price";
+        let mut rows: Vec<Vec<String>> = self
+            .rows
+            .grouped(sql, key_is_money, projection.keep.len())?
+            .into_iter()
+            .map(|(key, values)| {
+                let key = match key {
+                    GroupKey::Cents(cents) => money(cents),
+                    GroupKey::Text(text) => text,
+                };
+                let mut cells = vec![key];
+                for (kept, value) in projection.keep.iter().zip(values) {
+                    cells.push(match &kept.keep {
+                        Keep::Sum(field) if projection.sum_kind(field) == FieldKind::Amount => {
+                            money(value)
+                        }
+                        _ => value.to_string(),
+                    });
+                }
+                cells
+            })
+            .collect();
+        // In the fold's order: by the key as text.
+        rows.sort();
+        Ok(rows)
     }
+}
 
-    fn load_own(&self, order_id: &OrderId) -> anyhow::Result<Option<Order>> {
-        CrudStore::load(&self.conn, self.locking, order_id)
-    }
+/// The key of a row of a grouped query: money in cents, or text.
+pub enum GroupKey {
+    Cents(i64),
+    Text(String),
+}
 
-    fn query_row(&self, order_id: &OrderId) -> anyhow::Result<Option<OrderState>> {
+/// What the CRUD design asks of the database that holds its `orders` table: SQLite
+/// (`SqliteRows`) or a room on a server (`crate::pg::PgRows`). The rules and what each write
+/// reports are written once, in `CrudStore`: an engine only moves rows.
+pub trait Rows {
+    type Tx<'a>: RowsTx
+    where
+        Self: 'a;
+
+    /// A write transaction.
+    fn begin(&mut self) -> anyhow::Result<Self::Tx<'_>>;
+
+    /// The order's row, with its version where `locking` (else version 0).
+    fn load(&self, order_id: &OrderId, locking: bool) -> anyhow::Result<Option<Order>>;
+
+    /// `updated_at`, `updated_by` of the order's row, if there is one.
+    fn last_write(
+        &self,
+        order_id: &OrderId,
+    ) -> anyhow::Result<Option<(Option<String>, Option<String>)>>;
+
+    /// Customer, orders and the sum of what they paid, per customer, summed by the domain's
+    /// one rule (`report::add_to_sum`); `None` when a sum passes what a report adds up to.
+    fn revenue_per_customer(&self) -> anyhow::Result<Option<BTreeMap<String, (u64, Money)>>>;
+
+    /// The rows of a grouped query (`projection_sql`): a key (cents when `key_is_money`),
+    /// then `values` integers.
+    fn grouped(
+        &self,
+        sql: &str,
+        key_is_money: bool,
+        values: usize,
+    ) -> anyhow::Result<Vec<(GroupKey, Vec<i64>)>>;
+
+    /// How many rows the table holds.
+    fn count(&self) -> anyhow::Result<u64>;
+
+    /// Whether the table has the column `deploy` adds (`REASON_COLUMN`).
+    fn has_reason_column(&self) -> anyhow::Result<bool>;
+
+    /// Whether the database records the step as done (`db::is_done`).
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool>;
+}
+
+/// What a command does inside its write transaction.
+pub trait RowsTx {
+    fn load(&mut self, order_id: &OrderId, locking: bool) -> anyhow::Result<Option<Order>>;
+
+    /// Inserts a new row (at version 1, where `locking`); false if a row with its id is
+    /// there already (another writer's, committed since this one read).
+    fn insert(&mut self, order: &Order, locking: bool) -> anyhow::Result<bool>;
+
+    /// Writes the row's quantity, total, paid and status; with a `guard`, only if the row is
+    /// still at that version, and then one version on. False if the guard refused it.
+    fn update(&mut self, order: &Order, guard: Option<u64>) -> anyhow::Result<bool>;
+
+    /// The row's `REASON_COLUMN`, and writing it.
+    fn reason(&mut self, order_id: &OrderId) -> anyhow::Result<String>;
+    fn set_reason(&mut self, order_id: &OrderId, reason: &str) -> anyhow::Result<()>;
+
+    /// Who wrote the row, and when.
+    fn set_written(&mut self, order_id: &OrderId, metadata: &Metadata) -> anyhow::Result<()>;
+
+    /// Whether the step is done already, asked in this transaction (`db::is_done`).
+    fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool>;
+
+    /// Records that a scenario's step is done, in this transaction.
+    fn record_progress(&mut self, mark: &StepMark) -> anyhow::Result<()>;
+
+    /// Whether the table has `REASON_COLUMN` now.
+    fn has_reason_column(&mut self) -> anyhow::Result<bool>;
+
+    /// Adds `REASON_COLUMN`, filled with `REASON_DEFAULT`; returns how many rows it filled.
+    fn add_reason_column(&mut self) -> anyhow::Result<u64>;
+
+    fn commit(self) -> anyhow::Result<()>;
+}
+
+impl Rows for SqliteRows {
+    type Tx<'a> = rusqlite::Transaction<'a>;
+
+    fn begin(&mut self) -> anyhow::Result<rusqlite::Transaction<'_>> {
         Ok(self
-            .load_own(order_id)?
-            .map(|order| as_answered(&order, self.locking)))
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    fn load(&self, order_id: &OrderId, locking: bool) -> anyhow::Result<Option<Order>> {
+        load(&self.conn, order_id, locking)
+    }
+
+    fn last_write(
+        &self,
+        order_id: &OrderId,
+    ) -> anyhow::Result<Option<(Option<String>, Option<String>)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT updated_at, updated_by FROM orders WHERE order_id = ?1")?
+            .query_row([order_id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
     }
 
     /// Each customer's orders and what they paid, summed by `REPORT_SUM`; `None` when a sum
@@ -307,42 +423,154 @@ impl CrudStore {
         }
         Ok(Some(per_customer))
     }
+
+    fn grouped(
+        &self,
+        sql: &str,
+        key_is_money: bool,
+        values: usize,
+    ) -> anyhow::Result<Vec<(GroupKey, Vec<i64>)>> {
+        let mut select = self.conn.prepare(sql)?;
+        let rows = select.query_map([], |row| {
+            let key = if key_is_money {
+                GroupKey::Cents(row.get(0)?)
+            } else {
+                GroupKey::Text(row.get(0)?)
+            };
+            let values = (1..=values)
+                .map(|i| row.get(i))
+                .collect::<rusqlite::Result<_>>()?;
+            Ok((key, values))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn count(&self) -> anyhow::Result<u64> {
+        let count: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
+        Ok(count as u64)
+    }
+
+    fn has_reason_column(&self) -> anyhow::Result<bool> {
+        has_column(&self.conn, "orders", REASON_COLUMN)
+    }
+
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool> {
+        db::is_done(&self.conn, mark)
+    }
 }
 
-impl CrudStore {
-    /// Runs a read model's SQL (`projection_sql`): a key, then a count or a sum per kept
-    /// column, read back as the event-sourced fold writes them.
-    fn projection_rows(
-        &self,
-        projection: &Projection,
-        sql: &str,
-    ) -> anyhow::Result<Vec<Vec<String>>> {
-        let money = |cents: i64| Money::from_cents(cents as u64).to_string();
-        let key_is_money = projection.group_by == "unit_price";
-        let mut select = self.conn.prepare(sql)?;
-        let mut rows = select
-            .query_map([], |row| {
-                let key = if key_is_money {
-                    money(row.get(0)?)
-                } else {
-                    row.get::<_, String>(0)?
-                };
-                let mut cells = vec![key];
-                for (i, kept) in projection.keep.iter().enumerate() {
-                    let value: i64 = row.get(i + 1)?;
-                    cells.push(match &kept.keep {
-                        Keep::Sum(field) if projection.sum_kind(field) == FieldKind::Amount => {
-                            money(value)
-                        }
-                        _ => value.to_string(),
-                    });
-                }
-                Ok(cells)
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        // In the fold's order: by the key as text.
-        rows.sort();
-        Ok(rows)
+fn load(conn: &Connection, order_id: &OrderId, locking: bool) -> anyhow::Result<Option<Order>> {
+    let version = if locking { "version" } else { "0" };
+    let mut select = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}, {version} FROM orders WHERE order_id = ?1"
+    ))?;
+    let row = select.query_row([order_id.as_str()], read_row).optional()?;
+    row.transpose()
+}
+
+/// SQLite's write transaction, taken IMMEDIATE: nobody else writes the file meanwhile.
+impl RowsTx for rusqlite::Transaction<'_> {
+    fn load(&mut self, order_id: &OrderId, locking: bool) -> anyhow::Result<Option<Order>> {
+        load(self, order_id, locking)
+    }
+
+    fn insert(&mut self, next: &Order, locking: bool) -> anyhow::Result<bool> {
+        // A new row starts at version 1, where a version is kept.
+        let (version, first) = if locking {
+            (", version", ", 1")
+        } else {
+            ("", "")
+        };
+        self.prepare_cached(&format!(
+            "INSERT INTO orders ({COLUMNS}{version}) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8{first})"
+        ))?
+        .execute(params![
+            next.order_id.as_str(),
+            next.customer,
+            next.product,
+            next.quantity as i64,
+            sql_cents(next.unit_price),
+            sql_cents(next.total),
+            sql_cents(next.paid),
+            next.status.as_str(),
+        ])?;
+        Ok(true)
+    }
+
+    fn update(&mut self, next: &Order, guard: Option<u64>) -> anyhow::Result<bool> {
+        let set = "UPDATE orders SET quantity = ?2, total_cents = ?3, paid_cents = ?4, status = ?5";
+        let id = next.order_id.as_str();
+        let (quantity, status) = (next.quantity as i64, next.status.as_str());
+        let (total, paid) = (sql_cents(next.total), sql_cents(next.paid));
+        let updated = match guard {
+            Some(version) => self
+                .prepare_cached(&format!(
+                    "{set}, version = version + 1 WHERE order_id = ?1 AND version = ?6"
+                ))?
+                .execute(params![id, quantity, total, paid, status, version as i64])?,
+            None => self
+                .prepare_cached(&format!("{set} WHERE order_id = ?1"))?
+                .execute(params![id, quantity, total, paid, status])?,
+        };
+        if updated != 1 {
+            anyhow::bail!("the row of {id} changed under this transaction");
+        }
+        Ok(true)
+    }
+
+    fn reason(&mut self, order_id: &OrderId) -> anyhow::Result<String> {
+        Ok(self
+            .prepare_cached(&format!(
+                "SELECT {REASON_COLUMN} FROM orders WHERE order_id = ?1"
+            ))?
+            .query_row([order_id.as_str()], |r| r.get(0))?)
+    }
+
+    fn set_reason(&mut self, order_id: &OrderId, reason: &str) -> anyhow::Result<()> {
+        self.prepare_cached(&format!(
+            "UPDATE orders SET {REASON_COLUMN} = ?2 WHERE order_id = ?1"
+        ))?
+        .execute(params![order_id.as_str(), reason])?;
+        Ok(())
+    }
+
+    fn set_written(&mut self, order_id: &OrderId, metadata: &Metadata) -> anyhow::Result<()> {
+        self.prepare_cached(
+            "UPDATE orders SET updated_at = ?2, updated_by = ?3 WHERE order_id = ?1",
+        )?
+        .execute(params![
+            order_id.as_str(),
+            metadata.recorded_at.to_string(),
+            metadata.actor.as_str()
+        ])?;
+        Ok(())
+    }
+
+    fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool> {
+        db::is_done(self, mark)
+    }
+
+    fn record_progress(&mut self, mark: &StepMark) -> anyhow::Result<()> {
+        db::record_progress(self, mark)
+    }
+
+    fn has_reason_column(&mut self) -> anyhow::Result<bool> {
+        has_column(self, "orders", REASON_COLUMN)
+    }
+
+    fn add_reason_column(&mut self) -> anyhow::Result<u64> {
+        self.execute_batch(&format!(
+            "ALTER TABLE orders ADD COLUMN {REASON_COLUMN} TEXT NOT NULL DEFAULT '{REASON_DEFAULT}'"
+        ))?;
+        let rows: i64 = self.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
+        Ok(rows as u64)
+    }
+
+    fn commit(self) -> anyhow::Result<()> {
+        Ok(rusqlite::Transaction::commit(self)?)
     }
 }
 
@@ -423,27 +651,49 @@ fn as_answered(order: &Order, locking: bool) -> OrderState {
 
 /// Reads `COLUMNS` and a version into an `Order`.
 fn read_row(row: &Row) -> rusqlite::Result<anyhow::Result<Order>> {
-    let cents =
-        |i| -> rusqlite::Result<Money> { Ok(Money::from_cents(row.get::<_, i64>(i)? as u64)) };
-    let order_id = OrderId::new(row.get::<_, String>(0)?).map_err(anyhow::Error::msg);
-    let status: String = row.get(7)?;
-    let status =
-        Status::parse(&status).with_context(|| format!("unknown status {status:?} in orders"));
-    let (order_id, status) = match (order_id, status) {
-        (Ok(order_id), Ok(status)) => (order_id, status),
-        (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
-    };
-    Ok(Ok(Order {
-        order_id,
+    Ok(order_from_row(RowColumns {
+        order_id: row.get(0)?,
         customer: row.get(1)?,
         product: row.get(2)?,
-        quantity: row.get::<_, i64>(3)? as u64,
-        unit_price: cents(4)?,
-        total: cents(5)?,
-        paid: cents(6)?,
-        status,
-        version: row.get::<_, i64>(8)? as u64,
+        quantity: row.get(3)?,
+        unit_price_cents: row.get(4)?,
+        total_cents: row.get(5)?,
+        paid_cents: row.get(6)?,
+        status: row.get(7)?,
+        version: row.get(8)?,
     }))
+}
+
+/// An `orders` row as any engine reads it: `COLUMNS` and a version.
+pub struct RowColumns {
+    pub order_id: String,
+    pub customer: String,
+    pub product: String,
+    pub quantity: i64,
+    pub unit_price_cents: i64,
+    pub total_cents: i64,
+    pub paid_cents: i64,
+    pub status: String,
+    pub version: i64,
+}
+
+/// The order a row holds; a row that holds no order (an unknown status, a bad id) is an error.
+pub fn order_from_row(row: RowColumns) -> anyhow::Result<Order> {
+    let cents = |value: i64| Money::from_cents(value as u64);
+    let order_id = OrderId::new(row.order_id).map_err(anyhow::Error::msg)?;
+    let status = Status::parse(&row.status)
+        .with_context(|| format!("unknown status {:?} in orders", row.status))?;
+    Ok(Order {
+        order_id,
+        customer: row.customer,
+        product: row.product,
+        quantity: row.quantity as u64,
+        unit_price: cents(row.unit_price_cents),
+        total: cents(row.total_cents),
+        paid: cents(row.paid_cents),
+        status,
+        version: row.version as u64,
+    })
 }
 
 /// The columns an UPDATE replaced, with their old and new values.
@@ -481,11 +731,11 @@ fn changed_columns(old: &Order, new: &Order, locking: bool) -> Vec<ColumnChange>
     changes
 }
 
-fn sql_cents(money: Money) -> i64 {
+pub fn sql_cents(money: Money) -> i64 {
     money.cents() as i64 // bounded far below i64::MAX by Money's parser and the rules
 }
 
-impl OrderService for CrudStore {
+impl<R: Rows> OrderService for CrudStore<R> {
     fn backend(&self) -> Backend {
         Backend::Crud
     }
@@ -496,13 +746,11 @@ impl OrderService for CrudStore {
         metadata: Option<&Metadata>,
         mark: Option<&StepMark>,
     ) -> anyhow::Result<CommandOutcome> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut tx = self.rows.begin()?;
         // Asked inside the transaction that would do the step: another run on this table
         // may have done it since this one started.
         if let Some(mark) = mark
-            && db::is_done(&tx, mark)?
+            && tx.is_done(mark)?
         {
             return Ok(CommandOutcome::DoneEarlier);
         }
@@ -510,19 +758,20 @@ impl OrderService for CrudStore {
         // where it matters, a reason to keep and no column known for it.
         let has_reason = matches!(command, Command::ChangeQuantity(c) if c.reason.is_some());
         if has_reason && !self.reason_column {
-            self.reason_column = has_column(&tx, "orders", REASON_COLUMN)?;
+            self.reason_column = tx.has_reason_column()?;
         }
         let (locking, reason_column) = (self.locking, self.reason_column);
-        let outcome = CrudStore::write_command(&tx, locking, reason_column, command, metadata)?;
+        let outcome =
+            CrudStore::<R>::write_command(&mut tx, locking, reason_column, command, metadata)?;
         if let Some(mark) = mark {
-            db::record_progress(&tx, mark)?;
+            tx.record_progress(mark)?;
         }
         tx.commit()?;
         Ok(outcome)
     }
 
     fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool> {
-        db::is_done(&self.conn, mark)
+        self.rows.is_done(mark)
     }
 
     fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome> {
@@ -545,7 +794,7 @@ impl OrderService for CrudStore {
             },
             Question::Report(query) => match query.kind() {
                 ReportKind::BuiltIn(ReportName::RevenuePerCustomer) => {
-                    match self.revenue_per_customer()? {
+                    match self.rows.revenue_per_customer()? {
                         Some(per_customer) => Outcome::Report {
                             source: ReportSource::Sql { query: None },
                             report: report::revenue_report(per_customer),
@@ -582,13 +831,10 @@ impl OrderService for CrudStore {
     }
 
     fn storage(&self) -> anyhow::Result<StorageSummary> {
-        let count: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
         Ok(StorageSummary {
             backend: Backend::Crud,
             unit: "rows",
-            count: count as u64,
+            count: self.rows.count()?,
         })
     }
 
@@ -597,36 +843,30 @@ impl OrderService for CrudStore {
     /// record of the deploy: whoever writes next sees it.
     fn deploy(&mut self, deploy: &Deploy, mark: Option<&StepMark>) -> anyhow::Result<Outcome> {
         let needs_reason = deploy.event == "ModifyOrderEvent" && deploy.version >= 2;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut tx = self.rows.begin()?;
         if let Some(mark) = mark
-            && db::is_done(&tx, mark)?
+            && tx.is_done(mark)?
         {
             return Ok(Outcome::NotApplicable {
                 why: Inapplicable::DoneEarlier,
             });
         }
-        // Another process may have migrated the file since it was opened.
-        let reason_column = has_column(&tx, "orders", REASON_COLUMN)?;
+        // Another process may have migrated the table since it was opened.
+        let reason_column = tx.has_reason_column()?;
         let outcome = if !needs_reason || reason_column {
             Outcome::NotApplicable {
                 why: Inapplicable::TableUnchanged,
             }
         } else {
-            tx.execute_batch(&format!(
-                "ALTER TABLE orders ADD COLUMN {REASON_COLUMN} TEXT NOT NULL DEFAULT '{REASON_DEFAULT}'"
-            ))?;
-            let rows: i64 = tx.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
             Outcome::Migrated {
                 table: "orders",
                 column: REASON_COLUMN,
                 default: REASON_DEFAULT,
-                rows_filled: rows as u64,
+                rows_filled: tx.add_reason_column()?,
             }
         };
         if let Some(mark) = mark {
-            db::record_progress(&tx, mark)?;
+            tx.record_progress(mark)?;
         }
         tx.commit()?;
         self.reason_column = reason_column || needs_reason;

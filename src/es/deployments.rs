@@ -12,22 +12,12 @@ impl EventStore {
     /// The shapes the last deploys left: shape 1 for a type never deployed. A row naming a
     /// type or shape this eslab does not know is refused, never guessed at.
     pub fn shapes(conn: &Connection) -> anyhow::Result<Shapes> {
-        let mut shapes = Shapes::default();
         let mut select =
             conn.prepare_cached("SELECT event_type, version FROM deployments ORDER BY event_type")?;
-        let mut rows = select.query([])?;
-        while let Some(row) = rows.next()? {
-            let (event, version): (String, i64) = (row.get(0)?, row.get(1)?);
-            let deploy = u32::try_from(version)
-                .map_err(|e| e.to_string())
-                .and_then(|version| Deploy::new(event.clone(), version))
-                .map_err(anyhow::Error::msg)
-                .with_context(|| {
-                    format!("the deployments table says {event} is written in shape {version}")
-                })?;
-            shapes.deploy(&deploy);
-        }
-        Ok(shapes)
+        let rows = select
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        shapes_from(rows)
     }
 
     /// Records, inside the caller's transaction, that `deploy.event` is written in shape
@@ -40,4 +30,20 @@ impl EventStore {
         .execute(params![deploy.event, deploy.version])?;
         Ok(())
     }
+}
+
+/// The shapes the rows of a `deployments` table (event type, shape) leave, in any engine.
+pub fn shapes_from(rows: Vec<(String, i64)>) -> anyhow::Result<Shapes> {
+    let mut shapes = Shapes::default();
+    for (event, version) in rows {
+        let deploy = u32::try_from(version)
+            .map_err(|e| e.to_string())
+            .and_then(|version| Deploy::new(event.clone(), version))
+            .map_err(anyhow::Error::msg)
+            .with_context(|| {
+                format!("the deployments table says {event} is written in shape {version}")
+            })?;
+        shapes.deploy(&deploy);
+    }
+    Ok(shapes)
 }

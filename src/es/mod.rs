@@ -2,19 +2,21 @@
 //! to the log, and published to `OrderView`, which answers the queries.
 
 pub mod chain;
-mod deployments;
+pub mod deployments;
+pub mod log;
 mod orders;
 pub mod snapshot;
 pub mod store;
 pub mod view;
 
 use anyhow::Context;
+pub use log::{Log, LogReads, LogTx, StoredLog};
 use orders::OrdersById;
 pub use snapshot::LatestSnapshot;
 pub use store::{EventStore, Tail};
 pub use view::OrderView;
 
-use crate::db::{self, Location, StepMark};
+use crate::db::{Location, StepMark};
 pub use crate::domain::StoredEvent;
 use crate::domain::{
     Command, Deploy, Metadata, OrderId, Question, Rejection, Shapes, apply, decide, report, upcast,
@@ -24,8 +26,9 @@ use crate::service::{
     ReadModel, ReportSource, SnapshotStart, Source, StorageChange, StorageSummary, Unanswerable,
 };
 
-pub struct EventSourcedService {
-    store: EventStore,
+/// The design over a log in any engine (`Log`): SQLite by default, or a room on a server.
+pub struct EventSourcedService<L: Log = EventStore> {
+    store: L,
     /// Subscribed to the store: receives every event once committed. `None` while down.
     view: Option<OrderView>,
     /// The view as it was when it went down, kept only to check a rebuild against it.
@@ -44,7 +47,7 @@ pub struct EventSourcedService {
 /// What this connection knew of the log at the end of its last transaction.
 #[derive(Debug, Clone, Copy)]
 struct Known {
-    /// `PRAGMA data_version` then: it changes only when another connection commits.
+    /// The log's `LogTx::version` then: it changes only when another connection commits.
     data_version: i64,
     tail: Tail,
 }
@@ -67,16 +70,29 @@ impl EventSourcedService {
         store
             .replay_into(&mut view, None)
             .with_context(|| format!("cannot build OrderView from the log {location}"))?;
-        let shapes = EventStore::shapes(store.connection())
+        let shapes = LogReads::shapes(&store)
             .with_context(|| format!("cannot read what was deployed to the log {location}"))?;
-        Ok(EventSourcedService {
+        Ok(EventSourcedService::with(store, view, shapes))
+    }
+}
+
+impl<L: Log> EventSourcedService<L> {
+    /// The design over an open log, with the view built from it: the view is never stored.
+    pub fn over(store: L) -> anyhow::Result<EventSourcedService<L>> {
+        let view = OrderView::rebuild(&store, None)?;
+        let shapes = store.shapes()?;
+        Ok(EventSourcedService::with(store, view, shapes))
+    }
+
+    fn with(store: L, view: OrderView, shapes: Shapes) -> EventSourcedService<L> {
+        EventSourcedService {
             store,
             view: Some(view),
             lost_view: None,
             aggregates: OrdersById::default(),
             known: None,
             shapes,
-        })
+        }
     }
 
     /// The live view, unless it is down.
@@ -84,7 +100,7 @@ impl EventSourcedService {
         self.view.as_ref()
     }
 
-    pub fn store(&self) -> &EventStore {
+    pub fn store(&self) -> &L {
         &self.store
     }
 
@@ -115,17 +131,18 @@ impl EventSourcedService {
     /// writer read.
     fn missed_events(&self, order_id: &OrderId, expected: u64) -> anyhow::Result<Evidence> {
         let mut events = Vec::new();
-        EventStore::for_each_in_stream(self.store.connection(), order_id, None, |stored| {
-            if stored.stream_version > expected {
-                events.push(stored);
-            }
-            Ok(())
-        })?;
+        self.store
+            .for_each_in_stream(order_id, None, &mut |stored| {
+                if stored.stream_version > expected {
+                    events.push(stored);
+                }
+                Ok(())
+            })?;
         Ok(Evidence::MissedEvents { events })
     }
 }
 
-impl OrderService for EventSourcedService {
+impl<L: Log> OrderService for EventSourcedService<L> {
     fn backend(&self) -> Backend {
         Backend::Es
     }
@@ -138,11 +155,11 @@ impl OrderService for EventSourcedService {
     ) -> anyhow::Result<CommandOutcome> {
         let order_id = command.order_id();
         let first_event_id = self.store.first_event_id();
-        let tx = self.store.begin()?;
+        let mut tx = self.store.begin()?;
         // Whether the step is done is asked here, inside the transaction that would do it:
         // another run on this log may have done it since this one started.
         if let Some(mark) = mark
-            && db::is_done(&tx, mark)?
+            && tx.is_done(mark)?
         {
             return Ok(CommandOutcome::DoneEarlier);
         }
@@ -150,19 +167,19 @@ impl OrderService for EventSourcedService {
         // aggregates and shapes are the log's own: a command then reads nothing back.
         // Otherwise they are dropped and read afresh, inside this write transaction, so
         // nothing is missed (another process's events, or its deploy).
-        let data_version = EventStore::data_version(&tx)?;
+        let data_version = tx.version()?;
         let tail = match self.known.take() {
             Some(known) if known.data_version == data_version => known.tail,
             _ => {
                 self.aggregates.clear();
-                self.shapes = EventStore::shapes(&tx)?;
-                EventStore::tail(&tx, first_event_id)?
+                self.shapes = tx.shapes()?;
+                tx.tail(first_event_id)?
             }
         };
         // Decided from the stream, not the view: commands work even while the view is down.
         let current = match self.aggregates.remove(order_id.as_str()) {
             Some(order) => Some(order),
-            None => EventStore::load_order_as_of(&tx, order_id, None)?,
+            None => tx.load_order(order_id)?,
         };
         let version = current.as_ref().map_or(0, |order| order.version);
         let mut caveats = Vec::new();
@@ -181,23 +198,17 @@ impl OrderService for EventSourcedService {
                         },
                     ));
                 }
-                let (appended, tail) = EventStore::append(
-                    &tx,
-                    tail,
-                    order_id,
-                    version,
-                    events,
-                    &self.shapes,
-                    metadata,
-                )?;
+                let (appended, tail) =
+                    tx.append(tail, order_id, version, events, &self.shapes, metadata)?;
                 (Ok(appended), tail, next)
             }
         };
         // Applied or rejected, the step's progress commits with it, and what this commit left
         // (the log's tail, the order's state) is what the next command may trust.
         if let Some(mark) = mark {
-            db::record_progress(&tx, mark)?;
+            tx.record_progress(mark)?;
         }
+        let data_version = tx.version_left(data_version, &tail);
         tx.commit()?;
         self.known = Some(Known { data_version, tail });
         if let Some(order) = order {
@@ -227,7 +238,7 @@ impl OrderService for EventSourcedService {
     }
 
     fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool> {
-        db::is_done(self.store.connection(), mark)
+        self.store.is_done(mark)
     }
 
     fn ask(&mut self, question: &Question) -> anyhow::Result<Outcome> {
@@ -235,13 +246,9 @@ impl OrderService for EventSourcedService {
             Question::Query(query) => match (query.as_of, &self.view) {
                 (Some(as_of), _) => Outcome::Answered {
                     source: Source::Replay { as_of },
-                    state: EventStore::load_order_as_of(
-                        self.store.connection(),
-                        &query.order_id,
-                        Some(as_of),
-                    )?
-                    .as_ref()
-                    .map(OrderState::versioned),
+                    state: store::fold_stream(&self.store, &query.order_id, Some(as_of))?
+                        .as_ref()
+                        .map(OrderState::versioned),
                 },
                 (None, Some(view)) => Outcome::Answered {
                     source: Source::View {
@@ -257,20 +264,16 @@ impl OrderService for EventSourcedService {
             },
             Question::History(history) => {
                 let mut events = Vec::new();
-                EventStore::for_each_in_stream(
-                    self.store.connection(),
-                    &history.order_id,
-                    None,
-                    |stored| {
+                self.store
+                    .for_each_in_stream(&history.order_id, None, &mut |stored| {
                         events.push(stored);
                         Ok(())
-                    },
-                )?;
+                    })?;
                 Outcome::History { events }
             }
             Question::Report(query) => {
                 let mut events = Vec::new();
-                self.store.for_each(None, |stored| {
+                self.store.for_each_between(None, None, &mut |stored| {
                     events.push(stored);
                     Ok(())
                 })?;
@@ -306,24 +309,20 @@ impl OrderService for EventSourcedService {
     /// Only the writer changes: nothing in the log is rewritten. Which shape it writes is
     /// stored beside the log, in the same transaction as the step's progress.
     fn deploy(&mut self, deploy: &Deploy, mark: Option<&StepMark>) -> anyhow::Result<Outcome> {
-        let tx = self.store.begin()?;
+        let mut tx = self.store.begin()?;
         if let Some(mark) = mark
-            && db::is_done(&tx, mark)?
+            && tx.is_done(mark)?
         {
             return Ok(Outcome::NotApplicable {
                 why: Inapplicable::DoneEarlier,
             });
         }
-        let mut shapes = EventStore::shapes(&tx)?;
+        let mut shapes = tx.shapes()?;
         let from = shapes.deploy(deploy);
-        EventStore::record_deploy(&tx, deploy)?;
-        let older_in_log: i64 = tx.query_row(
-            "SELECT count(*) FROM events WHERE event_type = ?1 AND schema_version < ?2",
-            rusqlite::params![deploy.event, deploy.version],
-            |r| r.get(0),
-        )?;
+        tx.record_deploy(deploy)?;
+        let older_in_log = tx.count_older(&deploy.event, deploy.version)?;
         if let Some(mark) = mark {
-            db::record_progress(&tx, mark)?;
+            tx.record_progress(mark)?;
         }
         tx.commit()?;
         self.shapes = shapes;
@@ -331,13 +330,13 @@ impl OrderService for EventSourcedService {
             event_type: deploy.event.clone(),
             from,
             to: deploy.version,
-            older_in_log: older_in_log as u64,
+            older_in_log,
         })
     }
 }
 
 /// OrderView: in memory only, rebuilt from the log whenever it is lost.
-impl ReadModel for EventSourcedService {
+impl<L: Log> ReadModel for EventSourcedService<L> {
     fn crash(&mut self) -> anyhow::Result<Outcome> {
         Ok(match self.view.take() {
             Some(view) => {
@@ -364,7 +363,7 @@ impl ReadModel for EventSourcedService {
         let from = snapshot.as_ref().and_then(OrderView::checkpoint);
         let mut rebuilt = snapshot.unwrap_or_default();
         let mut replayed = 0;
-        self.store.for_each_between(from, None, |stored| {
+        self.store.for_each_between(from, None, &mut |stored| {
             replayed += 1;
             rebuilt.apply(&stored)
         })?;
@@ -377,7 +376,7 @@ impl ReadModel for EventSourcedService {
         };
         let mut caught_up = 0;
         self.store
-            .for_each_between(would_have_been.checkpoint(), None, |stored| {
+            .for_each_between(would_have_been.checkpoint(), None, &mut |stored| {
                 caught_up += 1;
                 would_have_been.apply(&stored)
             })?;

@@ -10,7 +10,7 @@
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use super::{EventStore, OrderView};
+use super::{EventStore, LogReads, OrderView};
 use crate::domain::Order;
 use crate::service::{IgnoredSnapshot, SnapshotFault};
 
@@ -34,6 +34,38 @@ fn digest(head: &[u8], checkpoint: i64, orders: &str) -> Vec<u8> {
 }
 
 impl StoredSnapshot {
+    /// The row that stores `view` (whose checkpoint is `checkpoint`), sealed to `head`, the
+    /// hash the log holds for that event (`None`: no such event, an error), in any engine.
+    pub fn sealed(
+        view: &OrderView,
+        checkpoint: i64,
+        head: Option<Vec<u8>>,
+    ) -> anyhow::Result<StoredSnapshot> {
+        let orders: Vec<&Order> = view.orders().collect();
+        let orders = serde_json::to_string(&orders)?;
+        let head = head.ok_or_else(|| {
+            anyhow::anyhow!("the log has no event {checkpoint} to seal a snapshot to")
+        })?;
+        let digest = digest(&head, checkpoint, &orders);
+        Ok(StoredSnapshot {
+            checkpoint,
+            orders,
+            head: Some(head),
+            digest: Some(digest),
+        })
+    }
+
+    /// This snapshot as the latest, given `logged`, the hash the log holds at its
+    /// checkpoint: a view to start from if its seal holds, else why it is ignored.
+    pub fn latest(&self, logged: Option<&[u8]>) -> LatestSnapshot {
+        match self.open(logged) {
+            Ok(orders) => {
+                LatestSnapshot::Usable(OrderView::restore(orders, Some(self.checkpoint as u64)))
+            }
+            Err(fault) => LatestSnapshot::Ignored(self.ignored(fault)),
+        }
+    }
+
     /// Checks its seal against `logged`, the hash the log holds at its checkpoint (`None`:
     /// no such event), and decodes it.
     pub fn open(&self, logged: Option<&[u8]>) -> Result<Vec<Order>, SnapshotFault> {
@@ -80,18 +112,19 @@ impl EventStore {
             return Ok(()); // an empty view needs no snapshot
         };
         let checkpoint = checkpoint as i64;
-        let orders: Vec<&Order> = view.orders().collect();
-        let orders = serde_json::to_string(&orders)?;
-        let head = self.hash_of(checkpoint)?.ok_or_else(|| {
-            anyhow::anyhow!("the log has no event {checkpoint} to seal a snapshot to")
-        })?;
-        let digest = digest(&head, checkpoint, &orders);
+        let head = self.hash_of(checkpoint)?;
+        let sealed = StoredSnapshot::sealed(view, checkpoint, head)?;
         self.connection()
             .prepare_cached(
                 "INSERT OR REPLACE INTO snapshots (checkpoint, orders, head, digest) \
                  VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![checkpoint, orders, head, digest])?;
+            .execute(params![
+                sealed.checkpoint,
+                sealed.orders,
+                sealed.head,
+                sealed.digest
+            ])?;
         Ok(())
     }
 
@@ -141,19 +174,14 @@ impl EventStore {
             return Ok(LatestSnapshot::None);
         };
         let logged = self.hash_of(latest.checkpoint)?;
-        Ok(match latest.open(logged.as_deref()) {
-            Ok(orders) => {
-                LatestSnapshot::Usable(OrderView::restore(orders, Some(latest.checkpoint as u64)))
-            }
-            Err(fault) => LatestSnapshot::Ignored(latest.ignored(fault)),
-        })
+        Ok(latest.latest(logged.as_deref()))
     }
 }
 
 impl OrderView {
     /// Rebuilds the view from the latest snapshot plus the events after it, or from the
     /// whole log when there is none or it does not match the log.
-    pub fn rebuild_from_snapshot(store: &EventStore) -> anyhow::Result<OrderView> {
+    pub fn rebuild_from_snapshot(store: &(impl LogReads + ?Sized)) -> anyhow::Result<OrderView> {
         let mut view = match store.latest_snapshot()? {
             LatestSnapshot::Usable(view) => view,
             LatestSnapshot::None | LatestSnapshot::Ignored(_) => OrderView::default(),

@@ -8,9 +8,11 @@ use rusqlite::{
     Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter,
 };
 
+use super::log::{Log, LogReads, LogTx, StoredLog};
+use super::snapshot::{LatestSnapshot, StoredSnapshot};
 use super::{OrderView, StoredEvent, chain};
-use crate::db::{self, Location, Schema, StoreKind};
-use crate::domain::{Actor, Event, Metadata, Order, OrderId, Shapes, Timestamp, apply};
+use crate::db::{self, Location, Schema, StepMark, StoreKind};
+use crate::domain::{Actor, Deploy, Event, Metadata, Order, OrderId, Shapes, Timestamp, apply};
 
 pub const SCHEMA: Schema = Schema {
     what: StoreKind::EventStore,
@@ -259,20 +261,33 @@ struct Extension<'a> {
     metadata: &'a [Option<String>; 4],
 }
 
+/// One event row about to be written, chained to the tail before it: what every engine
+/// inserts, column for column.
+pub struct NewRow<'a> {
+    pub event_id: i64,
+    pub stream_id: &'a str,
+    pub stream_version: i64,
+    pub event_type: &'a str,
+    pub payload: &'a str,
+    pub hash: chain::Hash,
+    pub schema_version: i64,
+    /// `recorded_at`, `actor`, `causation_id`, `correlation_id`.
+    pub metadata: &'a [Option<String>; 4],
+}
+
 impl Tail {
-    /// Inserts one event row at this tail, chained to it; returns the tail after it.
-    fn insert(
+    /// The row of one event at this tail, chained to it, and the tail after it.
+    fn next_row<'a>(
         self,
-        insert: &mut rusqlite::CachedStatement,
-        stream_id: &str,
+        stream_id: &'a str,
         stream_version: u64,
-        event_type: &str,
-        payload: &str,
+        event_type: &'a str,
+        payload: &'a str,
         Extension {
             schema_version,
             metadata,
-        }: Extension,
-    ) -> anyhow::Result<Tail> {
+        }: Extension<'a>,
+    ) -> anyhow::Result<(NewRow<'a>, Tail)> {
         let id = i64::try_from(self.next_id).context("event ids are exhausted")?;
         let version = stream_version as i64;
         let shape = i64::from(schema_version);
@@ -285,25 +300,97 @@ impl Tail {
             payload,
             extension(shape, &borrowed(metadata)).as_deref(),
         );
-        let [recorded_at, actor, causation_id, correlation_id] = metadata;
-        insert.execute(params![
-            id,
+        let row = NewRow {
+            event_id: id,
             stream_id,
-            version,
+            stream_version: version,
             event_type,
             payload,
-            hash.as_slice(),
-            shape,
-            recorded_at,
-            actor,
-            causation_id,
-            correlation_id,
-        ])?;
-        Ok(Tail {
+            hash,
+            schema_version: shape,
+            metadata,
+        };
+        let next = Tail {
             next_id: self.next_id + 1,
             hash,
-        })
+        };
+        Ok((row, next))
     }
+}
+
+/// An order's state from its stream's events, as `each` hands them over in version order.
+pub fn fold(
+    order_id: &OrderId,
+    each: impl FnOnce(&mut dyn FnMut(StoredEvent) -> anyhow::Result<()>) -> anyhow::Result<()>,
+) -> anyhow::Result<Option<Order>> {
+    let mut order = None;
+    each(&mut |stored| {
+        order = Some(
+            apply(order.take(), order_id, &stored.event)
+                .with_context(|| format!("event {} cannot be replayed", stored.event_id))?,
+        );
+        Ok(())
+    })?;
+    Ok(order)
+}
+
+/// The order's state right after event `as_of` (or now), in any log.
+pub fn fold_stream(
+    log: &impl LogReads,
+    order_id: &OrderId,
+    as_of: Option<u64>,
+) -> anyhow::Result<Option<Order>> {
+    fold(order_id, |visit| {
+        log.for_each_in_stream(order_id, as_of, visit)
+    })
+}
+
+/// Appends a command's events to one stream after `tail`, in a write transaction in which the
+/// stream stands at `expected_version`: the events get the versions after it, and
+/// UNIQUE(stream_id, stream_version) refuses them should anything else have got there. Each
+/// is written in the shape `shapes` names for its type, with the command's `metadata` in its
+/// envelope, and chained to the one before; `write` inserts each row, whatever the engine.
+/// Returns them as a reader of the log will get them back, and the log's new tail.
+pub fn append_with(
+    tail: Tail,
+    stream_id: &OrderId,
+    expected_version: u64,
+    events: Vec<Event>,
+    shapes: &Shapes,
+    metadata: Option<&Metadata>,
+    mut write: impl FnMut(NewRow) -> anyhow::Result<()>,
+) -> anyhow::Result<(Vec<StoredEvent>, Tail)> {
+    let columns = metadata_columns(metadata);
+    let mut tail = tail;
+    let mut appended = Vec::with_capacity(events.len());
+    for (offset, event) in (1u64..).zip(events) {
+        let event_type = event.event_type();
+        let shape = shapes.version_of(event_type);
+        let payload = event.payload_json_as(shape);
+        // What was written, read back as any reader will: live and replay never differ.
+        let stored = StoredEvent {
+            event_id: tail.next_id,
+            stream_id: stream_id.clone(),
+            stream_version: expected_version + offset,
+            schema_version: shape,
+            event: Event::decode(event_type, shape, &payload).map_err(anyhow::Error::msg)?,
+            metadata: metadata.cloned(),
+        };
+        let (row, next) = tail.next_row(
+            stored.stream_id.as_str(),
+            stored.stream_version,
+            event_type,
+            &payload,
+            Extension {
+                schema_version: shape,
+                metadata: &columns,
+            },
+        )?;
+        write(row)?;
+        tail = next;
+        appended.push(stored);
+    }
+    Ok((appended, tail))
 }
 
 /// Which rewrites of its events a log refuses.
@@ -386,6 +473,24 @@ const INSERT_EVENT: &str = "INSERT INTO events \
       recorded_at, actor, causation_id, correlation_id) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
+fn insert_row(insert: &mut rusqlite::CachedStatement, row: &NewRow) -> anyhow::Result<()> {
+    let [recorded_at, actor, causation_id, correlation_id] = row.metadata;
+    insert.execute(params![
+        row.event_id,
+        row.stream_id,
+        row.stream_version,
+        row.event_type,
+        row.payload,
+        row.hash.as_slice(),
+        row.schema_version,
+        recorded_at,
+        actor,
+        causation_id,
+        correlation_id,
+    ])?;
+    Ok(())
+}
+
 const SELECT_EVENTS: &str = "SELECT event_id, stream_id, stream_version, event_type, payload, \
      schema_version, recorded_at, actor, causation_id, correlation_id FROM events";
 
@@ -418,15 +523,9 @@ impl EventStore {
         order_id: &OrderId,
         as_of: Option<u64>,
     ) -> anyhow::Result<Option<Order>> {
-        let mut order = None;
-        EventStore::for_each_in_stream(conn, order_id, as_of, |stored| {
-            order = Some(
-                apply(order.take(), order_id, &stored.event)
-                    .with_context(|| format!("event {} cannot be replayed", stored.event_id))?,
-            );
-            Ok(())
-        })?;
-        Ok(order)
+        fold(order_id, |visit| {
+            EventStore::for_each_in_stream(conn, order_id, as_of, visit)
+        })
     }
 
     /// SQLite's count of commits by *other* connections (`PRAGMA data_version`): while it is
@@ -462,11 +561,7 @@ impl EventStore {
     }
 
     /// Appends a command's events to one stream after `tail`, inside the caller's write
-    /// transaction, in which the stream stands at `expected_version`: the events get the
-    /// versions after it, and UNIQUE(stream_id, stream_version) refuses them should anything
-    /// else have got there. Each is written in the shape `shapes` names for its type, with
-    /// the command's `metadata` in its envelope.
-    /// Returns them as a reader of the log will get them back, and the log's new tail.
+    /// transaction (see `append_with`).
     pub fn append(
         tx: &Transaction,
         tail: Tail,
@@ -476,37 +571,16 @@ impl EventStore {
         shapes: &Shapes,
         metadata: Option<&Metadata>,
     ) -> anyhow::Result<(Vec<StoredEvent>, Tail)> {
-        let columns = metadata_columns(metadata);
-        let mut tail = tail;
         let mut insert = tx.prepare_cached(INSERT_EVENT)?;
-        let mut appended = Vec::with_capacity(events.len());
-        for (offset, event) in (1u64..).zip(events) {
-            let event_type = event.event_type();
-            let shape = shapes.version_of(event_type);
-            let payload = event.payload_json_as(shape);
-            // What was written, read back as any reader will: live and replay never differ.
-            let stored = StoredEvent {
-                event_id: tail.next_id,
-                stream_id: stream_id.clone(),
-                stream_version: expected_version + offset,
-                schema_version: shape,
-                event: Event::decode(event_type, shape, &payload).map_err(anyhow::Error::msg)?,
-                metadata: metadata.cloned(),
-            };
-            tail = tail.insert(
-                &mut insert,
-                stored.stream_id.as_str(),
-                stored.stream_version,
-                event_type,
-                &payload,
-                Extension {
-                    schema_version: shape,
-                    metadata: &columns,
-                },
-            )?;
-            appended.push(stored);
-        }
-        Ok((appended, tail))
+        append_with(
+            tail,
+            stream_id,
+            expected_version,
+            events,
+            shapes,
+            metadata,
+            |row| insert_row(&mut insert, &row),
+        )
     }
 
     pub fn first_event_id(&self) -> u64 {
@@ -558,8 +632,7 @@ impl EventStore {
                 let mut insert = tx.prepare_cached(INSERT_EVENT)?;
                 for (stream_id, version, event) in events.by_ref().take(batch.max(1)) {
                     let payload = event.payload_json();
-                    tail = tail.insert(
-                        &mut insert,
+                    let (row, next) = tail.next_row(
                         stream_id.as_str(),
                         version,
                         event.event_type(),
@@ -569,6 +642,8 @@ impl EventStore {
                             metadata: &[None, None, None, None],
                         },
                     )?;
+                    insert_row(&mut insert, &row)?;
+                    tail = next;
                 }
             }
             tx.commit()?;
@@ -737,6 +812,143 @@ impl EventStore {
             .conn
             .query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
         Ok(count as u64)
+    }
+}
+
+impl LogReads for EventStore {
+    fn first_event_id(&self) -> u64 {
+        self.first_event_id
+    }
+
+    fn for_each_in_stream(
+        &self,
+        order_id: &OrderId,
+        until: Option<u64>,
+        visit: &mut dyn FnMut(StoredEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        EventStore::for_each_in_stream(&self.conn, order_id, until, visit)
+    }
+
+    fn for_each_between(
+        &self,
+        after: Option<u64>,
+        until: Option<u64>,
+        visit: &mut dyn FnMut(StoredEvent) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        EventStore::for_each_between(self, after, until, visit)
+    }
+
+    fn replay_into(&self, view: &mut OrderView, until: Option<u64>) -> anyhow::Result<()> {
+        EventStore::replay_into(self, view, until)
+    }
+
+    fn count(&self) -> anyhow::Result<u64> {
+        EventStore::count(self)
+    }
+
+    fn latest_snapshot(&self) -> anyhow::Result<LatestSnapshot> {
+        EventStore::latest_snapshot(self)
+    }
+
+    fn save_snapshot(&self, view: &OrderView) -> anyhow::Result<()> {
+        EventStore::save_snapshot(self, view)
+    }
+
+    fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool> {
+        db::is_done(&self.conn, mark)
+    }
+
+    fn shapes(&self) -> anyhow::Result<Shapes> {
+        EventStore::shapes(&self.conn)
+    }
+}
+
+impl Log for EventStore {
+    type Tx<'a> = Transaction<'a>;
+
+    fn begin(&mut self) -> anyhow::Result<Transaction<'_>> {
+        EventStore::begin(self)
+    }
+}
+
+/// SQLite's write transaction, taken IMMEDIATE: the whole file is the append lock.
+impl LogTx for Transaction<'_> {
+    fn version(&mut self) -> anyhow::Result<i64> {
+        EventStore::data_version(self)
+    }
+
+    fn tail(&mut self, first_event_id: u64) -> anyhow::Result<Tail> {
+        EventStore::tail(self, first_event_id)
+    }
+
+    fn load_order(&mut self, order_id: &OrderId) -> anyhow::Result<Option<Order>> {
+        EventStore::load_order_as_of(self, order_id, None)
+    }
+
+    fn append(
+        &mut self,
+        tail: Tail,
+        stream_id: &OrderId,
+        expected_version: u64,
+        events: Vec<Event>,
+        shapes: &Shapes,
+        metadata: Option<&Metadata>,
+    ) -> anyhow::Result<(Vec<StoredEvent>, Tail)> {
+        EventStore::append(
+            self,
+            tail,
+            stream_id,
+            expected_version,
+            events,
+            shapes,
+            metadata,
+        )
+    }
+
+    fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool> {
+        db::is_done(self, mark)
+    }
+
+    fn record_progress(&mut self, mark: &StepMark) -> anyhow::Result<()> {
+        db::record_progress(self, mark)
+    }
+
+    fn shapes(&mut self) -> anyhow::Result<Shapes> {
+        EventStore::shapes(self)
+    }
+
+    fn record_deploy(&mut self, deploy: &Deploy) -> anyhow::Result<()> {
+        EventStore::record_deploy(self, deploy)
+    }
+
+    fn count_older(&mut self, event_type: &str, version: u32) -> anyhow::Result<u64> {
+        let older: i64 = self.query_row(
+            "SELECT count(*) FROM events WHERE event_type = ?1 AND schema_version < ?2",
+            params![event_type, version],
+            |r| r.get(0),
+        )?;
+        Ok(older as u64)
+    }
+
+    fn commit(self) -> anyhow::Result<()> {
+        Ok(Transaction::commit(self)?)
+    }
+}
+
+impl StoredLog for EventStore {
+    fn for_each_row_ref(
+        &self,
+        visit: &mut dyn FnMut(RowRef<'_>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        EventStore::for_each_row_ref(self, visit)
+    }
+
+    fn snapshots(&self) -> anyhow::Result<Vec<StoredSnapshot>> {
+        EventStore::snapshots(self)
+    }
+
+    fn refuses_rewrites(&self) -> anyhow::Result<Refuses> {
+        EventStore::refuses_rewrites(self)
     }
 }
 

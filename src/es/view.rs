@@ -4,8 +4,8 @@
 use anyhow::bail;
 
 use super::StoredEvent;
+use super::log::LogReads;
 use super::orders::OrdersById;
-use super::store::EventStore;
 use crate::domain::{Event, Order, OrderId, create, evolve};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -17,7 +17,10 @@ pub struct OrderView {
 
 impl OrderView {
     /// Replays the log (up to `until`, inclusive) into a new view.
-    pub fn rebuild(store: &EventStore, until: Option<u64>) -> anyhow::Result<OrderView> {
+    pub fn rebuild(
+        store: &(impl LogReads + ?Sized),
+        until: Option<u64>,
+    ) -> anyhow::Result<OrderView> {
         let mut view = OrderView::default();
         store.replay_into(&mut view, until)?;
         Ok(view)

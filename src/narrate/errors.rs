@@ -6,7 +6,7 @@
 use std::fmt;
 
 use crate::db::{AlreadyExists, StoreKind};
-use crate::runner::OtherLocking;
+use crate::runner::{OtherLocking, RoomHoldsSteps};
 use crate::verify::Untrusted;
 
 impl fmt::Display for StoreKind {
@@ -33,8 +33,8 @@ impl fmt::Display for Untrusted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "the log in {} does not verify: {}. `eslab verify --db-dir {}` shows every check; --trust reads the log anyway",
-            self.path, self.problem, self.db_dir
+            "the log in {} does not verify: {}. `eslab verify {}` shows every check; --trust reads the log anyway",
+            self.path, self.problem, self.place
         )
     }
 }
@@ -50,6 +50,14 @@ impl fmt::Display for OtherLocking {
             f,
             "{} was made {made} to carry on from it (a CRUD store with a version column and one without are different tables); it was left untouched",
             self.path.display()
+        )
+    }
+}
+
+impl fmt::Display for RoomHoldsSteps {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "this room already holds steps of this scenario (run before, by you or by someone else in the room): --continue carries on from them",
         )
     }
 }

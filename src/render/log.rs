@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Doc, Style, plural};
+use super::{Doc, Format, Layout, Style, plural};
 use crate::es::StoredEvent;
 use crate::narrate as text;
 use crate::trace::SCHEMA_VERSION;
@@ -87,6 +87,99 @@ impl<'w, W: std::io::Write> JsonLog<'w, W> {
 pub fn log(events: &[LoggedEvent], style: Style) -> String {
     let mut doc = Doc::default();
     doc.heading(1, "Event log");
+    if stacked(style) {
+        let width = style.width.columns();
+        for logged in events {
+            doc.laid(record(logged, width));
+        }
+    } else {
+        log_table(&mut doc, events);
+    }
+    doc.text(format!(
+        "{} {}.",
+        events.len(),
+        plural(events.len() as u64, "events")
+    ));
+    style.print(
+        &doc,
+        &LogDocument {
+            schema_version: SCHEMA_VERSION,
+            events,
+        },
+    )
+}
+
+/// Whether a terminal table would be too narrow to show identifiers, amounts and times
+/// whole: then each row is a block of lines wrapped at spaces, as `eslab run` stacks its
+/// steps below the same width.
+pub(super) fn stacked(style: Style) -> bool {
+    style.format == Format::Table && Layout::for_width(style.width.columns()) == Layout::Stacked
+}
+
+/// One event as a block: id, type, stream and version, shape and hash; its attributes; who
+/// recorded it and when. Each part stays whole on a line where it fits.
+fn record(logged: &LoggedEvent, width: usize) -> Vec<super::stacked::Marked> {
+    let e = &logged.event;
+    let hash: String = logged.hash.chars().take(12).collect();
+    let recorded = match &e.metadata {
+        Some(m) => format!("recorded {}", text::who_and_when(&m.actor, &m.recorded_at)),
+        None => "recorded — (before envelopes kept who and when)".to_string(),
+    };
+    let head = vec![
+        format!("{} {}", text::event_id(e.event_id), e.event.event_type()),
+        format!(
+            "{} v{}",
+            crate::sanitize::clean(e.stream_id.as_str()),
+            e.stream_version
+        ),
+        format!("shape v{}{}", e.schema_version, upcast_mark(e)),
+        format!("hash {hash}"),
+    ];
+    let mut lines = pack(&head, "", width);
+    lines.extend(pack(&text::attributes(&e.event, ": "), "  ", width));
+    lines.extend(pack(&[recorded], "  ", width));
+    lines.into_iter().map(|line| (None, line)).collect()
+}
+
+/// Lays parts out on lines of at most `width` columns, joined by ` · `, a part never split
+/// where it fits on a line of its own (else wrapped at its spaces); every line starts with
+/// `indent`, and lines after the first two spaces more.
+pub(super) fn pack(parts: &[String], indent: &str, width: usize) -> Vec<String> {
+    use textwrap::core::display_width;
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for part in parts {
+        let lead = if lines.is_empty() {
+            indent.to_string()
+        } else {
+            format!("{indent}  ")
+        };
+        if !line.is_empty() && display_width(&line) + 3 + display_width(part) <= width {
+            line.push_str(" · ");
+            line.push_str(part);
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        let lead = if lines.is_empty() {
+            indent.to_string()
+        } else {
+            lead
+        };
+        let mut wrapped = super::stacked::wrap(&format!("{lead}{part}"), width).into_iter();
+        line = wrapped.next().unwrap_or_default();
+        for more in wrapped {
+            lines.push(std::mem::replace(&mut line, more));
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn log_table(doc: &mut Doc, events: &[LoggedEvent]) {
     let rows = events
         .iter()
         .map(|logged| {
@@ -109,18 +202,6 @@ pub fn log(events: &[LoggedEvent], style: Style) -> String {
         ],
         rows,
     );
-    doc.text(format!(
-        "{} {}.",
-        events.len(),
-        plural(events.len() as u64, "events")
-    ));
-    style.print(
-        &doc,
-        &LogDocument {
-            schema_version: SCHEMA_VERSION,
-            events,
-        },
-    )
 }
 
 /// `→ v2` when the event is read through an upcaster.

@@ -30,6 +30,50 @@ pub fn replay(view: &OrderView, until: Option<u64>, style: Style) -> String {
             format!("Replayed the whole log; the last event applied is {checkpoint}.")
         }
     });
+    if super::log::stacked(style) {
+        let width = style.width.columns();
+        doc.laid(
+            orders
+                .iter()
+                .flat_map(|state| super::log::pack(&record(state), "", width))
+                .map(|line| (None, line))
+                .collect(),
+        );
+    } else {
+        state_table(&mut doc, &orders);
+    }
+    style.print(
+        &doc,
+        &ReplayDocument {
+            schema_version: SCHEMA_VERSION,
+            until,
+            checkpoint: view.checkpoint(),
+            orders,
+        },
+    )
+}
+
+/// One order: `A1 Bob: 6 × Book @ $10.00 = $60.00 · paid $60.00 · Paid · v3`, in parts
+/// that are never split where they fit.
+fn record(state: &OrderState) -> Vec<String> {
+    let mut parts = vec![
+        format!(
+            "{} {}: {} × {} @ {} = {}",
+            crate::sanitize::clean(state.order_id.as_str()),
+            crate::sanitize::clean(&state.customer),
+            state.quantity,
+            crate::sanitize::clean(&state.product),
+            state.unit_price,
+            state.total,
+        ),
+        format!("paid {}", state.paid),
+        state.status.to_string(),
+    ];
+    parts.extend(state.version.map(|v| format!("v{v}")));
+    parts
+}
+
+fn state_table(doc: &mut Doc, orders: &[OrderState]) {
     let rows = orders
         .iter()
         .map(|state| {
@@ -56,13 +100,4 @@ pub fn replay(view: &OrderView, until: Option<u64>, style: Style) -> String {
         ],
         rows,
     );
-    style.print(
-        &doc,
-        &ReplayDocument {
-            schema_version: SCHEMA_VERSION,
-            until,
-            checkpoint: view.checkpoint(),
-            orders,
-        },
-    )
 }

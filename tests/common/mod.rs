@@ -1,7 +1,7 @@
 //! Helpers shared by the end-to-end tests: running the binary, reading its output, the
 //! documented JSON shapes (strict), scenario files and folder snapshots. Reading the
 //! databases is in `db`; running scenarios in process, and the property tests' settings, in
-//! `library`.
+//! `library`; a throwaway PostgreSQL server and rooms on it, in `pg`.
 
 #![allow(dead_code)] // every test binary compiles this module but uses only its own subset
 
@@ -15,6 +15,7 @@ use tempfile::TempDir;
 
 pub mod db;
 pub mod library;
+pub mod pg;
 
 /// The bundled scenarios' names, from the library.
 pub fn bundled_names() -> Vec<&'static str> {
@@ -69,7 +70,9 @@ pub fn eslab_in(env: Env) -> assert_cmd::Command {
                 .env_remove("COLUMNS")
                 .env_remove("LINES")
                 .env_remove("RUST_BACKTRACE")
-                .env_remove("RUST_LIB_BACKTRACE");
+                .env_remove("RUST_LIB_BACKTRACE")
+                .env_remove("ESLAB_STORE")
+                .env_remove("ESLAB_ROOM");
         }
         Env::NoBacktrace => {
             cmd.env_remove("RUST_BACKTRACE");
