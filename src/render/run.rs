@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::text::Cell;
+use super::text::{self, Cell, Entry, entries};
 use super::{Doc, Format, Layout, Style, html, mermaid, stacked};
 use crate::domain::Question;
 use crate::json::write_indented;
@@ -36,8 +36,8 @@ struct NarratedResult<'a> {
 
 #[derive(Serialize)]
 struct Narration {
-    storage: Vec<Line>,
-    answer: Vec<Line>,
+    storage: Vec<Entry>,
+    answer: Vec<Entry>,
 }
 
 /// A step's facts, each result with its narrated words, so that nothing reading the JSON
@@ -55,8 +55,12 @@ fn narrated_step(step: &StepRecord) -> NarratedStep<'_> {
                 backend: result.backend,
                 outcome: &result.outcome,
                 narration: Narration {
-                    storage: narrate::storage(result.backend, &result.outcome, &step.action),
-                    answer: narrate::answer(&step.action, &result.outcome),
+                    storage: entries(&narrate::storage(
+                        result.backend,
+                        &result.outcome,
+                        &step.action,
+                    )),
+                    answer: entries(&narrate::answer(&step.action, &result.outcome)),
                 },
             })
             .collect(),
@@ -223,7 +227,7 @@ pub fn run(trace: &Trace, style: Style) -> String {
             let mut doc = run_heading(&trace.scenario);
             doc.heading(2, "Step by step");
             if trace.summary.nothing_left {
-                doc.text(narrate::summary(&trace.summary, &trace.backends)[0].clone());
+                doc.text(narrate::nothing_left());
             }
             doc.extend(match (style.format, style.layout) {
                 (Format::Table, Layout::Stacked) => steps_blocks(trace, style.width.columns()),
@@ -304,9 +308,9 @@ pub fn run_closing(trace: &Trace, style: Style) -> String {
 
 pub(super) fn run_heading(scenario: &ScenarioInfo) -> Doc {
     let mut doc = Doc::default();
-    doc.heading(1, narrate::clean(&scenario.title));
+    doc.heading(1, crate::sanitize::clean(&scenario.title));
     if let Some(description) = &scenario.description {
-        doc.text(narrate::clean_prose(description));
+        doc.text(crate::sanitize::clean_prose(description));
     }
     doc
 }
@@ -323,10 +327,10 @@ pub(super) fn steps_doc(
 ) -> Doc {
     let mut header = vec!["#", "Step"];
     for &backend in backends {
-        header.extend(match backend {
-            Backend::Crud => ["CRUD: orders table", "CRUD answers"],
-            Backend::Es => ["Event sourcing: event log", "ES answers"],
-        });
+        header.extend([
+            narrate::design_heading(backend),
+            narrate::answers_heading(backend),
+        ]);
     }
     let mut used: Vec<Mark> = Vec::new();
     let mut note = |lines: &[Line]| {
@@ -443,14 +447,18 @@ pub(super) fn report_section(step: &StepRecord, fits: Option<usize>) -> Doc {
                 let rows = report
                     .rows
                     .iter()
-                    .map(|row| row.iter().map(|cell| narrate::clean(cell)).collect())
+                    .map(|row| {
+                        row.iter()
+                            .map(|cell| crate::sanitize::clean(cell))
+                            .collect()
+                    })
                     .collect();
                 let columns: Vec<&str> = report.columns.iter().map(String::as_str).collect();
                 table(&mut doc, &columns, rows, fits);
             }
             outcome => {
                 let said = narrate::storage(result.backend, outcome, &step.action);
-                doc.text(format!("{}: {}", result.backend, narrate::joined(&said)));
+                doc.text(format!("{}: {}", result.backend, text::joined(&said)));
             }
         }
     }
@@ -542,7 +550,7 @@ fn merged_history_rows(crud: &BackendHistory, es: &BackendHistory) -> Vec<Vec<Ce
         for (step, (c, e)) in steps {
             let mut row = |cells: Vec<Cell>, crud_cell: Cell, es_cell: Cell| {
                 let id = if first {
-                    narrate::clean(id.as_str())
+                    crate::sanitize::clean(id.as_str())
                 } else {
                     String::new()
                 };
@@ -602,7 +610,7 @@ pub(super) fn history_rows(history: &BackendHistory) -> Vec<Vec<Cell>> {
     for order in &history.orders {
         for (i, entry) in order.states.iter().enumerate() {
             let id = if i == 0 {
-                narrate::clean(order.order_id.as_str())
+                crate::sanitize::clean(order.order_id.as_str())
             } else {
                 String::new()
             };
