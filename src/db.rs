@@ -9,11 +9,29 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
+/// Which of eslab's stores a file holds, as a fact; `narrate` words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    EventStore,
+    Crud,
+    /// CRUD with a version column that stale writes are checked against.
+    CrudVersioned,
+}
+
+/// A file that is already there where a new database would be made: it is never
+/// overwritten. `narrate` words it (and how to carry on from it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlreadyExists {
+    pub path: std::path::PathBuf,
+}
+
+impl std::error::Error for AlreadyExists {}
+
 /// Which database a file holds; stamped into SQLite's `application_id` so we recognise our own.
 #[derive(Debug, Clone, Copy)]
 pub struct Schema {
-    /// For messages: "event store", "CRUD store".
-    pub what: &'static str,
+    /// Which store the file holds, for messages (narrate words it).
+    pub what: StoreKind,
     pub application_id: i32,
     /// Stored in `user_version`.
     pub version: i32,
@@ -217,7 +235,7 @@ fn private_copy(path: &Path) -> anyhow::Result<Connection> {
 /// Creates a database file, fully initialised before it appears under its name: it is built
 /// under a temporary name and then hard-linked into place, which fails rather than replace
 /// anything. So a kill never leaves a half-made file, and of several processes creating the
-/// same file at once exactly one wins (the others, with `--continue`, open the winner's).
+/// same file at once exactly one wins (the others, when carrying on, open the winner's).
 fn create_file(path: &Path, schema: &Schema, or_open: bool) -> anyhow::Result<Connection> {
     let file_name = path
         .file_name()
@@ -227,10 +245,9 @@ fn create_file(path: &Path, schema: &Schema, or_open: bool) -> anyhow::Result<Co
     let built = build_file(&temporary, schema);
     let linked = built.and_then(|()| {
         std::fs::hard_link(&temporary, path).map_err(|e| match e.kind() {
-            ErrorKind::AlreadyExists => anyhow::anyhow!(
-                "{} already exists: refusing to overwrite it (use --continue to carry on from it)",
-                path.display()
-            ),
+            ErrorKind::AlreadyExists => anyhow::Error::new(AlreadyExists {
+                path: path.to_path_buf(),
+            }),
             _ => anyhow::Error::new(e).context(format!("cannot create {}", path.display())),
         })
     });

@@ -13,13 +13,20 @@
 //! - `scenario`, `expect`, `runner`, `trace`, `timeline`: scenario files, their
 //!   expectations, the run that drives both designs step by step (checking each step's
 //!   expectations once), its record, and the record as per-step frames of both stores.
-//! - `narrate`: facts into words and legend marks, once, for every output.
+//! - `narrate`: facts into words and legend marks, once, for every output: a folder with a
+//!   file per part. Each `Line` says its role (title, detail, attribute, …); renderers lay
+//!   lines out from it and never reword or repair them. The typed errors of the layers above
+//!   (`db::AlreadyExists`, `verify::Untrusted`) are worded here too, so flags are named only
+//!   here and in `cli`.
 //! - `render`: table, markdown, JSON, Mermaid, HTML; each takes its words from `narrate`, and
 //!   every output of a run is a `RunSink` (begin / step / finish).
 //! - `live`: `eslab live`, the steps one at a time with typed commands (full screen, or
 //!   line by line from stdin); its words come from `narrate` and its blocks from `render`.
 //! - `cli`, `app`: the command line (clap), resolved once into settings, and what each
 //!   subcommand does (for a run: which sink).
+//!
+//! `sanitize` sits below them all: text from users' files made safe to print, used by every
+//! layer that shows it.
 //!
 //! `verify`, `workload` and `bench` sit beside the runner: they read a log, generate a
 //! scenario and measure both designs. `json` writes pretty JSON a value at a time.
@@ -38,6 +45,7 @@ pub mod narrate;
 pub mod pg;
 pub mod render;
 pub mod runner;
+pub mod sanitize;
 pub mod scenario;
 pub mod service;
 pub mod timeline;

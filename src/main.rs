@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Err(err) => {
             // Messages quote file names and values from the user: never let them drive the terminal.
             // Nor show a password from a server's URL, wherever in the chain it was quoted.
-            let message = eslab::pg::redact(&eslab::narrate::clean_prose(&format!("{err:#}")));
+            let message = eslab::pg::redact(&eslab::sanitize::clean_prose(&format!("{err:#}")));
             eprintln!("eslab: error: {message}");
             ExitCode::from(app::ERROR)
         }

@@ -21,21 +21,6 @@ pub enum Backend {
     Es,
 }
 
-impl Backend {
-    pub fn label(self) -> &'static str {
-        match self {
-            Backend::Crud => "CRUD",
-            Backend::Es => "Event sourcing",
-        }
-    }
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
-
 /// An order as a backend answers it. `version` is `None` where the design keeps no version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct OrderState {
@@ -282,7 +267,7 @@ pub enum Inapplicable {
     NoView,
     /// The read model was already down.
     ViewAlreadyDown,
-    /// An earlier run did this step (`--continue`).
+    /// An earlier run did this step (a run carried on).
     DoneEarlier,
     /// The deploy asks nothing new of the table: it already has what the shape needs, or
     /// the shape adds nothing the row keeps.
@@ -500,7 +485,7 @@ pub trait OrderService {
     /// Decides and stores one command, in one transaction, with who issued it and when
     /// (`metadata`: none for a bare command, as a benchmark sends). With a `mark`, the same
     /// transaction first asks whether the step is done already (then it writes nothing and
-    /// answers `DoneEarlier`), and records that it is done, so `--continue` carries on after
+    /// answers `DoneEarlier`), and records that it is done, so a run carried on starts after
     /// an interruption and two runs at once never do a step twice.
     fn execute(
         &mut self,

@@ -102,7 +102,7 @@ pub struct Summary {
     /// Question steps both designs answered.
     #[serde(skip)]
     pub questions_compared: usize,
-    /// An earlier run did every command (`--continue`): only questions were asked again.
+    /// An earlier run did every command (a run carried on): only questions were asked again.
     #[serde(skip)]
     pub nothing_left: bool,
 }

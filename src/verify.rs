@@ -34,6 +34,8 @@ pub struct Verdict {
     pub checks: Vec<Check>,
 }
 
+impl std::error::Error for Untrusted {}
+
 impl Verdict {
     pub fn holds(&self) -> bool {
         self.checks.iter().all(|c| c.holds)
@@ -51,11 +53,9 @@ impl Verdict {
 }
 
 /// A stored log that does not verify, refused by the commands that would otherwise read it
-/// as if nothing had happened (`log`, `replay`, `run --continue`) unless given `--trust`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "the log in {path} does not verify: {problem}. `eslab verify {place}` shows every check; --trust reads the log anyway"
-)]
+/// as if nothing had happened (`log`, `replay`, a run carried on) unless told to trust it.
+/// `narrate` words it, and says how to see every check or read the log anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Untrusted {
     pub path: String,
     /// Where the log is, as `eslab verify` takes it: `--db-dir DIR`, or `--store … --room …`.
@@ -273,7 +273,7 @@ pub fn read(
             Some(bad) => format!(
                 "the snapshot at event {} does not match the log: {}; rebuilds ignore it{}",
                 bad.checkpoint,
-                crate::narrate::snapshot_fault(bad.fault),
+                bad.fault,
                 match bad_snapshots.len() - 1 {
                     0 => String::new(),
                     more => format!(" ({more} more do not match either)"),

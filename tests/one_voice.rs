@@ -344,3 +344,73 @@ fn colours_read_on_light_and_dark_backgrounds() {
     let cell = update.split('┆').nth(2).unwrap();
     assert!(cell.contains("38;5;3m"), "{cell:?}");
 }
+
+/// The source files of the layers below narration (the stores, their plumbing, the runner
+/// and its record): `src/crud/…`, `src/db.rs`, and so on.
+fn lower_layer_sources() -> Vec<(std::path::PathBuf, String)> {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for dir in ["crud", "es", "domain"] {
+        for entry in std::fs::read_dir(src.join(dir)).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+    }
+    for file in ["db.rs", "service.rs", "verify.rs", "runner.rs", "trace.rs"] {
+        files.push(src.join(file));
+    }
+    files
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap();
+            (p, text)
+        })
+        .collect()
+}
+
+/// Issue 17 §3: the flags that carry on, lock or trust are named by the CLI and by narration
+/// only; the stores, their plumbing and the runner return facts (`db::AlreadyExists`,
+/// `db::StoreKind`, `verify::Untrusted`) that narrate words.
+#[test]
+fn flag_names_are_said_only_by_the_cli_and_narration() {
+    for (path, text) in lower_layer_sources() {
+        for flag in ["--crud-locking", "--trust", "--continue"] {
+            assert!(
+                !text.contains(flag),
+                "{} names {flag}: say it in narrate/ or the CLI",
+                path.display()
+            );
+        }
+    }
+    // And the words still reach the user: a database already there names the flag that
+    // carries on from it.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let args = ["run", "bob", "--db-dir", db.to_str().unwrap()];
+    assert_eq!(run(args).code, Some(0));
+    let again = run(args);
+    assert_eq!(again.code, Some(2), "{}", again.describe(&args));
+    assert_contains_all(
+        &again.stderr,
+        &["already exists: refusing to overwrite it (use --continue to carry on from it)"],
+    );
+}
+
+/// Issue 17 §3: narration is one folder of parts, none too long to read.
+#[test]
+fn narration_is_a_folder_of_short_parts() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/narrate");
+    let mut parts = 0;
+    for entry in std::fs::read_dir(&dir).expect("src/narrate is a folder") {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        let lines = code
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with("//"))
+            .count();
+        assert!(lines <= 500, "{} has {lines} lines of code", path.display());
+        parts += 1;
+    }
+    assert!(parts >= 8, "narrate/ has {parts} files");
+}

@@ -11,10 +11,10 @@ use super::settings::{Settings, workload};
 use super::{ERROR, SUCCESS, print};
 use crate::bench::{self, BenchOptions};
 use crate::cli::{BenchArgs, Cli, OutputArgs, WorkloadArgs};
-use crate::narrate::clean_prose;
 use crate::pg;
 use crate::render::{self, ScenarioListing};
 use crate::runner::StreamedScenario;
+use crate::sanitize::clean_prose;
 use crate::scenario::{self, Scenario};
 
 pub(super) fn bench(args: BenchArgs, settings: &Settings) -> anyhow::Result<u8> {

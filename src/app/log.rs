@@ -12,10 +12,10 @@ use crate::cli::{LogPlaceArgs, OutputArgs};
 use crate::domain::Event;
 use crate::es::store::RowRef;
 use crate::es::{EventStore, OrderView, StoredLog};
-use crate::narrate::clean_prose;
 use crate::pg;
 use crate::render::{self, Format, LoggedEvent};
 use crate::runner;
+use crate::sanitize::clean_prose;
 use crate::verify;
 
 /// Where a stored log is: a folder's `events.sqlite3`, or a room on a server.

@@ -14,7 +14,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command, RoomAction};
-use crate::narrate::clean_prose;
+use crate::sanitize::clean_prose;
 use crate::verify::Untrusted;
 use log::LogAt;
 use settings::{RunSettings, Settings};

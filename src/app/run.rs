@@ -10,11 +10,11 @@ use super::storage::{as_attendee, fingerprint, open_streamed};
 use super::{DIFFERENT, SUCCESS, print};
 use crate::bench;
 use crate::cli::DiffArgs;
-use crate::narrate::clean_prose;
 use crate::render::{
     self, Diagram, Document, Format, JsonRun, Page, RunSink, Style, TABLE_STEPS, TableRun,
 };
 use crate::runner::StreamedScenario;
+use crate::sanitize::clean_prose;
 use crate::service::{Agreement, Backend};
 use crate::trace::{SCHEMA_VERSION, ScenarioInfo, StepRecord, Summary, Trace};
 

@@ -7,9 +7,9 @@ use anyhow::Context;
 use super::log::{LogAt, read_verified};
 use crate::cli::StorageArgs;
 use crate::es::OrderView;
-use crate::narrate::clean_prose;
 use crate::pg;
 use crate::runner::{self, Services, StorageOptions, StreamedScenario};
+use crate::sanitize::clean_prose;
 use crate::scenario::{DesignFlag, LoadedScenario, Scenario};
 use crate::service::Backend;
 

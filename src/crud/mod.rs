@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
-use crate::db::{self, Location, Schema, StepMark};
+use crate::db::{self, Location, Schema, StepMark, StoreKind};
 use crate::domain::projection::{FieldKind, Keep, Projection};
 use crate::domain::report::{self, Report, ReportName};
 use crate::domain::{
@@ -20,7 +20,7 @@ use crate::service::{
 };
 
 pub const SCHEMA: Schema = Schema {
-    what: "CRUD store",
+    what: StoreKind::Crud,
     application_id: 0x4553_4c43, // "ESLC"
     // 3: money columns named for what they hold (`total_cents`).
     // 4: who last wrote each row, and when (`updated_at`, `updated_by`).
@@ -34,10 +34,10 @@ pub const SCHEMA: Schema = Schema {
     tables: &["orders", "progress"],
 };
 
-/// `--crud-locking`: the same store with a version column. A different file format, so a
+/// CRUD with locking: the same store with a version column. A different file format, so a
 /// database made one way is never continued the other way.
 pub const VERSIONED_SCHEMA: Schema = Schema {
-    what: "CRUD store with a version column (--crud-locking)",
+    what: StoreKind::CrudVersioned,
     application_id: 0x4553_4c56, // "ESLV"
     version: 4,
     upgrades: &[(2, CENTS_NAMED), (3, WHO_AND_WHEN)],

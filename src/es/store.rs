@@ -11,11 +11,11 @@ use rusqlite::{
 use super::log::{Log, LogReads, LogTx, StoredLog};
 use super::snapshot::{LatestSnapshot, StoredSnapshot};
 use super::{OrderView, StoredEvent, chain};
-use crate::db::{self, Location, Schema, StepMark};
+use crate::db::{self, Location, Schema, StepMark, StoreKind};
 use crate::domain::{Actor, Deploy, Event, Metadata, Order, OrderId, Shapes, Timestamp, apply};
 
 pub const SCHEMA: Schema = Schema {
-    what: "event store",
+    what: StoreKind::EventStore,
     application_id: 0x4553_4c45, // "ESLE"
     // 4: `schema_version`, the shape each event's payload was written in.
     // 5: who and when: `recorded_at`, `actor`, `causation_id`, `correlation_id` (NULL on

@@ -137,7 +137,7 @@ pub fn parse(line: &str) -> Result<Option<Input>, String> {
         other => {
             return Err(format!(
                 "unknown command `{}`: {USAGE}",
-                crate::narrate::clean(other)
+                crate::sanitize::clean(other)
             ));
         }
     };
@@ -168,7 +168,7 @@ fn version<'a>(args: &[&'a str]) -> Result<(Vec<&'a str>, Option<u64>), String> 
             let n = last[1..].parse::<u64>().map_err(|_| {
                 format!(
                     "`{}`: after @ comes a whole number (a version or an event id)",
-                    crate::narrate::clean(last)
+                    crate::sanitize::clean(last)
                 )
             })?;
             Ok((rest.to_vec(), Some(n)))

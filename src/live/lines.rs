@@ -25,7 +25,7 @@ pub fn run(
     err: &mut impl Write,
     width: usize,
 ) -> anyhow::Result<Ended> {
-    let title = narrate::clean(&session.loaded().scenario.title);
+    let title = crate::sanitize::clean(&session.loaded().scenario.title);
     writeln!(
         out,
         "{title}\n{}\n",
@@ -42,7 +42,7 @@ pub fn run(
             writeln!(
                 err,
                 "eslab: stdin line {number}: {}; skipped",
-                narrate::clean_prose(message)
+                crate::sanitize::clean_prose(message)
             )
         };
         // A line that is not UTF-8 is one bad line, not the end of the session.
@@ -72,8 +72,8 @@ pub fn run(
                     out,
                     "saved {steps} {} to {}: `eslab run {}` runs them again\n",
                     narrate::plural(steps as u64, "steps"),
-                    narrate::clean_prose(&path.display().to_string()),
-                    narrate::clean_prose(&path.display().to_string()),
+                    crate::sanitize::clean_prose(&path.display().to_string()),
+                    crate::sanitize::clean_prose(&path.display().to_string()),
                 )?,
                 Err(e) => {
                     bad_lines += 1;

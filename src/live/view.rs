@@ -14,7 +14,7 @@ use super::keys::FOOTER;
 use super::state::{App, Mode};
 use crate::narrate::{self, Mark};
 use crate::render::stacked::{self, wrap};
-use crate::service::{Backend, Outcome, StorageChange};
+use crate::service::Backend;
 
 /// Draws the whole screen. `color` is decided once (NO_COLOR, TERM=dumb, --color).
 pub fn render(app: &App, frame: &mut Frame, color: bool) {
@@ -106,23 +106,18 @@ fn mark_color(mark: Mark) -> Color {
 }
 
 fn header(app: &App, width: usize, paint: &Paint) -> Text<'static> {
-    let title = narrate::clean(&app.session.loaded().scenario.title);
+    let title = crate::sanitize::clean(&app.session.loaded().scenario.title);
     let total = app.session.planned();
     let mut lines = Vec::new();
     let (step, about) = match app.record() {
-        Some(record) => {
-            let mut about = narrate::step(record);
-            about.remove(0);
-            about.extend(narrate::agreement(record.agreement()));
-            (
-                format!("{title} · step {}/{total} · {}", record.step, {
-                    let t = stacked::step_title(record);
-                    t.split_once(". ")
-                        .map_or(t.clone(), |(_, rest)| rest.to_string())
-                }),
-                about,
-            )
-        }
+        Some(record) => (
+            format!(
+                "{title} · step {}/{total} · {}",
+                record.step,
+                stacked::action_title(&record.action)
+            ),
+            stacked::step_about(record),
+        ),
         None => (
             format!("{title} · step 0/{total} · press → for the first step"),
             Vec::new(),
@@ -135,7 +130,7 @@ fn header(app: &App, width: usize, paint: &Paint) -> Text<'static> {
         ));
     }
     for line in about {
-        for text in wrap(line.text.trim_start_matches('\n'), width) {
+        for text in wrap(&line.text, width) {
             lines.push(paint.line(line.mark, text));
         }
     }
@@ -152,13 +147,9 @@ fn footer(app: &App, width: usize, paint: &Paint) -> Text<'static> {
         (Mode::Predict(prediction), _) => {
             // The step to come, as its block would title it, and the design asked next.
             if let Some(step) = app.predicted_step() {
-                let action: Vec<String> = narrate::action(&step.action)
-                    .lines()
-                    .map(str::to_string)
-                    .collect();
-                let mut about = format!("next: {}", action.join(" · "));
+                let mut about = format!("next: {}", stacked::action_title(&step.action));
                 if let Some(note) = &step.note {
-                    about.push_str(&format!(" · {}", narrate::clean_prose(note)));
+                    about.push_str(&format!(" · {}", crate::sanitize::clean_prose(note)));
                 }
                 for text in wrap(&about, width) {
                     lines.push(Line::styled(
@@ -182,7 +173,7 @@ fn footer(app: &App, width: usize, paint: &Paint) -> Text<'static> {
         }
         (_, Some(message)) => {
             let mark = message.error.then_some(Mark::Rejected);
-            for text in wrap(&narrate::clean_prose(&message.text), width) {
+            for text in wrap(&crate::sanitize::clean_prose(&message.text), width) {
                 lines.push(paint.line(mark, text));
             }
         }
@@ -318,7 +309,8 @@ fn render_es(app: &App, frame: &mut Frame, area: Rect, paint: &Paint) {
         .and_then(|at| at.checked_sub(1))
         .map_or(0, |p| app.model.frames[p].log_len);
     let block = Block::bordered().title(format!(
-        " Event sourcing: event log ({log_len} {}) ",
+        " {} ({log_len} {}) ",
+        narrate::design_heading(Backend::Es),
         narrate::plural(log_len as u64, "events")
     ));
     let inner = block.inner(log_area);
@@ -431,23 +423,9 @@ fn step_lines(app: &App, width: usize, paint: &Paint) -> (Vec<Line<'static>>, Ve
         return (Vec::new(), Vec::new());
     };
     let side = |backend: Backend| -> Vec<Line<'static>> {
-        let mut lines = stacked::design_lines(record, backend);
-        if let Some(Outcome::Applied {
-            storage: StorageChange::Append { events },
-            ..
-        }) = record.result(backend)
-        {
-            let appended: usize = events.iter().map(|e| narrate::appended(e).len()).sum();
-            lines.drain(..appended.min(lines.len()));
-        }
-        lines
-            .iter()
-            .flat_map(|line| {
-                wrap(&line.text, width)
-                    .into_iter()
-                    .map(|t| paint.line(line.mark, t))
-                    .collect::<Vec<_>>()
-            })
+        stacked::design_pane(record, backend, width)
+            .into_iter()
+            .map(|(mark, text)| paint.line(mark, text))
             .collect()
     };
     (side(Backend::Crud), side(Backend::Es))

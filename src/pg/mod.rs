@@ -157,7 +157,7 @@ impl RoomName {
         if !valid {
             bail!(
                 "--room {:?} is not a room name: use 1 to 40 lowercase letters, digits and _, starting with a letter",
-                crate::narrate::clean_prose(name)
+                crate::sanitize::clean_prose(name)
             );
         }
         Ok(RoomName(name.to_string()))

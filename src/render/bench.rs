@@ -3,7 +3,8 @@
 use super::text::Cell;
 use super::{Doc, Style};
 use crate::bench::BenchReport;
-use crate::narrate::Mark;
+use crate::narrate::{self, Mark};
+use crate::service::Backend;
 
 /// `eslab bench`: the measurements, then the targets with their measured ratios.
 pub fn bench(report: &BenchReport, style: Style) -> String {
@@ -61,7 +62,11 @@ pub fn bench(report: &BenchReport, style: Style) -> String {
     let s = &report.storage;
     let kib = |bytes: u64| format!("{:.0} KiB", bytes as f64 / 1024.0);
     doc.table(
-        &["Storage", "CRUD", "Event sourcing"],
+        &[
+            "Storage",
+            narrate::design_name(Backend::Crud),
+            narrate::design_name(Backend::Es),
+        ],
         vec![
             vec![
                 "kept".to_string(),

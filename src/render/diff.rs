@@ -38,18 +38,12 @@ pub fn diff(trace: &Trace, style: Style) -> String {
     let mut doc = Doc::default();
     doc.text(narrate::diff_headline(&trace.scenario.name, &trace.summary));
     if !differing.is_empty() {
-        doc.table(
-            &["#", "Step", "CRUD answers", "ES answers"],
-            differing.iter().map(|s| side_by_side(s)).collect(),
-        );
+        doc.table(&HEADER, differing.iter().map(|s| side_by_side(s)).collect());
     }
     if !gaps.is_empty() {
         let steps: Vec<usize> = gaps.iter().map(|s| s.step).collect();
         doc.text(narrate::diff_gaps(&steps));
-        doc.table(
-            &["#", "Step", "CRUD answers", "ES answers"],
-            gaps.iter().map(|s| side_by_side(s)).collect(),
-        );
+        doc.table(&HEADER, gaps.iter().map(|s| side_by_side(s)).collect());
     }
     style.print(
         &doc,
@@ -76,6 +70,14 @@ fn diff_entries<'a>(steps: &[&'a StepRecord]) -> Vec<DiffEntry<'a>> {
         })
         .collect()
 }
+
+/// The diff's table: each step's two answers, side by side.
+const HEADER: [&str; 4] = [
+    "#",
+    "Step",
+    narrate::answers_heading(Backend::Crud),
+    narrate::answers_heading(Backend::Es),
+];
 
 /// One step's two answers, side by side. What a design said of its storage comes first
 /// where it explains the answer: a rejection, a refusal to answer, a caveat.

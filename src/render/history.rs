@@ -70,7 +70,7 @@ pub(super) fn merged_history_rows(crud: &BackendHistory, es: &BackendHistory) ->
         for (step, (c, e)) in steps {
             let mut row = |cells: Vec<Cell>, crud_cell: Cell, es_cell: Cell| {
                 let id = if first {
-                    narrate::clean(id.as_str())
+                    crate::sanitize::clean(id.as_str())
                 } else {
                     String::new()
                 };
@@ -130,7 +130,7 @@ pub(super) fn history_rows(history: &BackendHistory) -> Vec<Vec<Cell>> {
     for order in &history.orders {
         for (i, entry) in order.states.iter().enumerate() {
             let id = if i == 0 {
-                narrate::clean(order.order_id.as_str())
+                crate::sanitize::clean(order.order_id.as_str())
             } else {
                 String::new()
             };

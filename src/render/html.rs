@@ -19,8 +19,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::history::state_row;
+use super::text::{Entry, entries};
+use crate::narrate::page::{PAGE_FRAME, PageLabels, what_it_did};
 use crate::narrate::{self, Line, Mark};
-use crate::service::{Agreement, Backend, Outcome, StorageChange};
+use crate::service::{Agreement, Backend, ColumnValue, Outcome, StorageChange};
 use crate::timeline::{EventFrame, RowFrame, Timeline};
 use crate::trace::{StepRecord, Trace};
 
@@ -82,7 +84,7 @@ pub fn diff_page(trace: &Trace) -> String {
 
 #[derive(Serialize)]
 struct PageData {
-    labels: Labels,
+    labels: PageLabels<PageLine>,
     /// `Mark::ALL` by name: a line's mark is an index into it.
     marks: Vec<Mark>,
     /// Each mark's symbol and meaning, as the legend gives them.
@@ -101,42 +103,24 @@ struct PageData {
     start: usize,
 }
 
-/// The page's own words around the facts.
-#[derive(Serialize)]
-struct Labels {
-    step: &'static str,
-    of: &'static str,
-    play: &'static str,
-    pause: &'static str,
-    no_rows: &'static str,
-    no_events: &'static str,
-    view_down: String,
-    checkpoint: &'static str,
-    view_empty: &'static str,
-    as_of: &'static str,
-    back_to_step: &'static str,
-    /// What CRUD can say while OrderView travels back in time.
-    crud_as_of: PageLine,
-    earlier_events: &'static str,
-    differing: &'static str,
-}
-
 /// A line of narration: its mark (an index into `PageData::marks`) and its text.
 #[derive(Serialize)]
 struct PageLine(Option<usize>, String);
 
-impl From<&Line> for PageLine {
-    fn from(line: &Line) -> PageLine {
+impl From<Entry> for PageLine {
+    fn from(entry: Entry) -> PageLine {
         PageLine(
-            line.mark
+            entry
+                .mark
                 .and_then(|mark| Mark::ALL.iter().position(|m| *m == mark)),
-            line.text.clone(),
+            entry.text,
         )
     }
 }
 
+/// Narrated lines laid out as the tables lay them out (`text::entries`).
 fn lines(lines: &[Line]) -> Vec<PageLine> {
-    lines.iter().map(PageLine::from).collect()
+    entries(lines).into_iter().map(PageLine::from).collect()
 }
 
 /// An event of the log, embedded once, with the state of its order right after it.
@@ -207,7 +191,7 @@ struct DiffPart {
 fn page(trace: &Trace, diff: Option<DiffPart>) -> String {
     let data = page_data(trace, diff);
     let json = embeddable_json(&data);
-    let title = narrate::clean(&trace.scenario.title);
+    let title = crate::sanitize::clean(&trace.scenario.title);
     let mut html = String::with_capacity(json.len() + CSS.len() + JS.len() + 4096);
     let csp = format!(
         "default-src 'none'; script-src '{}'; style-src '{}'; img-src 'none'; \
@@ -243,7 +227,7 @@ fn body(trace: &Trace, title: &str, data: &PageData) -> String {
     if let Some(description) = &trace.scenario.description {
         out.push_str(&format!(
             "<p class=\"description\">{}</p>\n",
-            escape(&narrate::clean_prose(description))
+            escape(&crate::sanitize::clean_prose(description))
         ));
     }
     if let Some(diff) = &data.diff {
@@ -259,17 +243,26 @@ fn body(trace: &Trace, title: &str, data: &PageData) -> String {
         }
         out.push_str("</section>\n");
     }
+    let words = &PAGE_FRAME;
     out.push_str(&format!(
-        "<nav class=\"scrubber\" aria-label=\"Steps\">\n\
-         <button type=\"button\" id=\"prev\" title=\"Previous step (←)\" aria-label=\"Previous step\">←</button>\n\
-         <button type=\"button\" id=\"play\" title=\"Play the steps\">▶ {play}</button>\n\
-         <button type=\"button\" id=\"next\" title=\"Next step (→)\" aria-label=\"Next step\">→</button>\n\
-         <input type=\"range\" id=\"slider\" min=\"1\" max=\"{max}\" value=\"1\" aria-label=\"Step\">\n\
+        "<nav class=\"scrubber\" aria-label=\"{steps_label}\">\n\
+         <button type=\"button\" id=\"prev\" title=\"{previous_key}\" aria-label=\"{previous}\">←</button>\n\
+         <button type=\"button\" id=\"play\" title=\"{play_all}\">▶ {play}</button>\n\
+         <button type=\"button\" id=\"next\" title=\"{next_key}\" aria-label=\"{next}\">→</button>\n\
+         <input type=\"range\" id=\"slider\" min=\"1\" max=\"{max}\" value=\"1\" aria-label=\"{step}\">\n\
          <output id=\"position\" for=\"slider\"></output>\n\
          </nav>\n\
-         <ul id=\"flagged\" class=\"jumps\" aria-label=\"Marked steps\"></ul>\n",
+         <ul id=\"flagged\" class=\"jumps\" aria-label=\"{marked}\"></ul>\n",
+        steps_label = words.steps,
+        previous_key = escape(words.previous_key),
+        previous = words.previous,
+        play_all = words.play_all,
         play = data.labels.play,
+        next_key = escape(words.next_key),
+        next = words.next,
         max = steps.max(1),
+        step = data.labels.step,
+        marked = words.marked_steps,
     ));
     out.push_str("</header>\n<main>\n");
     out.push_str(
@@ -278,34 +271,16 @@ fn body(trace: &Trace, title: &str, data: &PageData) -> String {
          <div id=\"about\" class=\"about\"></div>\n</section>\n<div class=\"panes\">\n",
     );
     if data.has_crud {
-        out.push_str(
-            "<section class=\"pane crud\" aria-labelledby=\"crud-heading\">\n\
-             <h2 id=\"crud-heading\">CRUD: orders table</h2>\n\
-             <div class=\"table-box\"><table id=\"crud-table\" class=\"rows\"></table></div>\n\
-             <p id=\"crud-travel\" class=\"travel-note\" hidden></p>\n\
-             <h3>What CRUD did</h3>\n<div id=\"crud-storage\" class=\"lines\"></div>\n\
-             <h3>CRUD answers</h3>\n<div id=\"crud-answer\" class=\"lines answer\"></div>\n\
-             </section>\n",
-        );
+        out.push_str(&crud_pane());
     }
     if data.has_es {
-        out.push_str(
-            "<section class=\"pane es\" aria-labelledby=\"es-heading\">\n\
-             <h2 id=\"es-heading\">Event sourcing: event log</h2>\n\
-             <ol id=\"log\" class=\"log\"></ol>\n\
-             <div id=\"es-storage-block\"><h3>What event sourcing did</h3>\n<div id=\"es-storage\" class=\"lines\"></div></div>\n\
-             <h3>OrderView <span id=\"checkpoint\" class=\"checkpoint\"></span></h3>\n\
-             <div class=\"table-box\"><table id=\"view-table\" class=\"rows\"></table></div>\n\
-             <div id=\"travel\" class=\"travel\" hidden>\n\
-             <h3 id=\"travel-heading\"></h3>\n\
-             <div class=\"table-box\"><table id=\"travel-table\" class=\"rows\"></table></div>\n\
-             <button type=\"button\" id=\"travel-close\"></button>\n</div>\n\
-             <h3>ES answers</h3>\n<div id=\"es-answer\" class=\"lines answer\"></div>\n\
-             </section>\n",
-        );
+        out.push_str(&es_pane());
     }
     out.push_str("</div>\n</main>\n<div id=\"print\" class=\"print\"></div>\n<footer>\n");
-    out.push_str("<section class=\"legend\" aria-labelledby=\"legend-heading\">\n<h2 id=\"legend-heading\">Legend</h2>\n<ul>\n");
+    out.push_str(&format!(
+        "<section class=\"legend\" aria-labelledby=\"legend-heading\">\n<h2 id=\"legend-heading\">{}</h2>\n<ul>\n",
+        words.legend
+    ));
     for mark in Mark::ALL {
         out.push_str(&format!(
             "<li class=\"m-{}\"><span class=\"sym\">{}</span> {}</li>\n",
@@ -315,16 +290,58 @@ fn body(trace: &Trace, title: &str, data: &PageData) -> String {
         ));
     }
     out.push_str("</ul>\n</section>\n");
-    out.push_str("<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">Summary of the whole run</h2>\n");
+    out.push_str(&format!(
+        "<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">{}</h2>\n",
+        words.summary
+    ));
     for line in &data.summary {
         out.push_str(&format!("<p>{}</p>\n", escape(line)));
     }
-    out.push_str(
-        "</section>\n<p class=\"keys\">← → step · Home / End first and last · \
-         click an event to see OrderView as of it · print for a handout, one step a page</p>\n\
-         <noscript><p>This page needs JavaScript to show its steps.</p></noscript>\n</footer>\n",
-    );
+    out.push_str(&format!(
+        "</section>\n<p class=\"keys\">{}</p>\n\
+         <noscript><p>{}</p></noscript>\n</footer>\n",
+        words.keys, words.needs_script
+    ));
     out
+}
+
+/// CRUD's pane: its table, what it did, what it answered.
+fn crud_pane() -> String {
+    format!(
+        "<section class=\"pane crud\" aria-labelledby=\"crud-heading\">\n\
+         <h2 id=\"crud-heading\">{heading}</h2>\n\
+         <div class=\"table-box\"><table id=\"crud-table\" class=\"rows\"></table></div>\n\
+         <p id=\"crud-travel\" class=\"travel-note\" hidden></p>\n\
+         <h3>{did}</h3>\n<div id=\"crud-storage\" class=\"lines\"></div>\n\
+         <h3>{answers}</h3>\n<div id=\"crud-answer\" class=\"lines answer\"></div>\n\
+         </section>\n",
+        heading = narrate::design_heading(Backend::Crud),
+        did = what_it_did(Backend::Crud),
+        answers = narrate::answers_heading(Backend::Crud),
+    )
+}
+
+/// Event sourcing's pane: its log, what it did, OrderView (and its time travel), what it
+/// answered.
+fn es_pane() -> String {
+    format!(
+        "<section class=\"pane es\" aria-labelledby=\"es-heading\">\n\
+         <h2 id=\"es-heading\">{heading}</h2>\n\
+         <ol id=\"log\" class=\"log\"></ol>\n\
+         <div id=\"es-storage-block\"><h3>{did}</h3>\n<div id=\"es-storage\" class=\"lines\"></div></div>\n\
+         <h3>{view} <span id=\"checkpoint\" class=\"checkpoint\"></span></h3>\n\
+         <div class=\"table-box\"><table id=\"view-table\" class=\"rows\"></table></div>\n\
+         <div id=\"travel\" class=\"travel\" hidden>\n\
+         <h3 id=\"travel-heading\"></h3>\n\
+         <div class=\"table-box\"><table id=\"travel-table\" class=\"rows\"></table></div>\n\
+         <button type=\"button\" id=\"travel-close\"></button>\n</div>\n\
+         <h3>{answers}</h3>\n<div id=\"es-answer\" class=\"lines answer\"></div>\n\
+         </section>\n",
+        heading = narrate::design_heading(Backend::Es),
+        did = what_it_did(Backend::Es),
+        view = PAGE_FRAME.view,
+        answers = narrate::answers_heading(Backend::Es),
+    )
 }
 
 /// CSS class of a mark: its JSON name, as the script uses it.
@@ -359,12 +376,13 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
         about.extend(narrate::agreement(step.agreement()));
         let crud = side(step, Backend::Crud);
         let es = side(step, Backend::Es);
+        let about = lines(&about);
         let flags = flags(&about, [&crud, &es]);
         let row = frame.row.as_ref().map(|row| row_change(row, &crud_columns));
         events.extend(frame.events.iter().map(|e| page_event(e, step.step)));
         steps.push(PageStep {
             n: step.step,
-            about: lines(&about),
+            about,
             flags,
             crud,
             es,
@@ -378,22 +396,12 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
         .and_then(|d| d.differing.first().or(d.gaps.first()).copied())
         .unwrap_or(1);
     PageData {
-        labels: Labels {
-            step: "Step",
-            of: "of",
-            play: "Play",
-            pause: "Pause",
-            no_rows: "(no rows)",
-            no_events: "(no events yet)",
-            view_down: narrate::view_down_row(),
-            checkpoint: "checkpoint",
-            view_empty: "(empty)",
-            as_of: "OrderView as of event",
-            back_to_step: "Back to the step",
-            crud_as_of: PageLine::from(&narrate::row_keeps_latest()),
-            earlier_events: "earlier events above",
-            differing: "≠",
-        },
+        labels: narrate::page::page_labels(|line| {
+            PageLine::from(Entry {
+                mark: line.mark,
+                text: line.text,
+            })
+        }),
         marks: Mark::ALL.to_vec(),
         symbols: Mark::ALL.iter().map(|m| m.symbol()).collect(),
         meanings: Mark::ALL.iter().map(|m| m.meaning()).collect(),
@@ -413,19 +421,7 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
 /// appended are left to the log, which shows them.
 fn side(step: &StepRecord, backend: Backend) -> Option<Side> {
     let outcome = step.result(backend)?;
-    let mut storage = narrate::storage(backend, outcome, &step.action);
-    let mut in_log = false;
-    if let Outcome::Applied {
-        storage: StorageChange::Append { events },
-        ..
-    } = outcome
-    {
-        let logged: Vec<Line> = events.iter().flat_map(narrate::appended).collect();
-        if storage.starts_with(&logged) {
-            storage.drain(..logged.len());
-            in_log = true;
-        }
-    }
+    let (storage, in_log) = narrate::storage_besides_log(backend, outcome, &step.action);
     let mut answer = narrate::answer(&step.action, outcome);
     answer.extend(step.failures(backend).iter().map(narrate::failure));
     Some(Side {
@@ -436,17 +432,14 @@ fn side(step: &StepRecord, backend: Backend) -> Option<Side> {
 }
 
 /// Indexes of the flagged marks a step's lines carry, in `Mark::ALL` order.
-fn flags(about: &[Line], sides: [&Option<Side>; 2]) -> Vec<usize> {
+fn flags(about: &[PageLine], sides: [&Option<Side>; 2]) -> Vec<usize> {
     let mut flags: Vec<usize> = Vec::new();
-    let all_lines = about
-        .iter()
-        .map(PageLine::from)
-        .chain(sides.into_iter().flatten().flat_map(|s| {
-            s.storage
-                .iter()
-                .chain(&s.answer)
-                .map(|l| PageLine(l.0, String::new()))
-        }));
+    let all_lines = about.iter().chain(
+        sides
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s.storage.iter().chain(&s.answer)),
+    );
     for line in all_lines {
         if let Some(i) = line.0
             && FLAGGED.contains(&Mark::ALL[i])
@@ -466,10 +459,10 @@ fn page_event(appended: &EventFrame, step: usize) -> PageEvent {
         id: stored.event_id,
         r#ref: narrate::event_id(stored.event_id),
         step,
-        order: narrate::clean(stored.stream_id.as_str()),
-        lines: narrate::appended(stored)
+        order: crate::sanitize::clean(stored.stream_id.as_str()),
+        lines: entries(&narrate::appended(stored))
             .into_iter()
-            .map(|line| line.text)
+            .map(|entry| entry.text)
             .collect(),
         state: appended.state.as_ref().map(state_row),
     }
@@ -478,7 +471,7 @@ fn page_event(appended: &EventFrame, step: usize) -> PageEvent {
 /// The row a step wrote, in the page's columns, as SQLite holds it (money in whole cents);
 /// a column the page does not show (one a migration added) is left out.
 fn row_change(row: &RowFrame, columns: &[&str]) -> RowChange {
-    let text = |value: &crate::service::ColumnValue| narrate::clean(&value.to_string());
+    let text = |value: &ColumnValue| crate::sanitize::clean(&value.to_string());
     RowChange {
         i: row.i,
         cells: columns

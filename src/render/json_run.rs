@@ -5,8 +5,9 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::sink::RunSink;
+use super::text::{Entry, entries};
 use crate::json::write_indented;
-use crate::narrate::{self, Line};
+use crate::narrate;
 use crate::scenario::{Action, Expect};
 use crate::service::{Backend, Outcome};
 use crate::trace::{HistorySpill, SCHEMA_VERSION, ScenarioInfo, StepRecord, Summary};
@@ -32,8 +33,8 @@ struct NarratedResult<'a> {
 
 #[derive(Serialize)]
 struct Narration {
-    storage: Vec<Line>,
-    answer: Vec<Line>,
+    storage: Vec<Entry>,
+    answer: Vec<Entry>,
 }
 
 /// A step's facts, each result with its narrated words, so that nothing reading the JSON
@@ -51,8 +52,12 @@ fn narrated_step(step: &StepRecord) -> NarratedStep<'_> {
                 backend: result.backend,
                 outcome: &result.outcome,
                 narration: Narration {
-                    storage: narrate::storage(result.backend, &result.outcome, &step.action),
-                    answer: narrate::answer(&step.action, &result.outcome),
+                    storage: entries(&narrate::storage(
+                        result.backend,
+                        &result.outcome,
+                        &step.action,
+                    )),
+                    answer: entries(&narrate::answer(&step.action, &result.outcome)),
                 },
             })
             .collect(),

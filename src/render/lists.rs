@@ -25,7 +25,13 @@ pub fn scenarios(listing: &[ScenarioListing], style: Style) -> String {
     let mut doc = Doc::default();
     let rows = listing
         .iter()
-        .map(|s| vec![s.name.clone(), text::clean(&s.title), s.steps.to_string()])
+        .map(|s| {
+            vec![
+                s.name.clone(),
+                crate::sanitize::clean(&s.title),
+                s.steps.to_string(),
+            ]
+        })
         .collect();
     doc.table(&["Name", "Title", "Steps"], rows);
     doc.text(

@@ -129,7 +129,7 @@ fn record(logged: &LoggedEvent, width: usize) -> Vec<super::stacked::Marked> {
         format!("{} {}", text::event_id(e.event_id), e.event.event_type()),
         format!(
             "{} v{}",
-            text::clean(e.stream_id.as_str()),
+            crate::sanitize::clean(e.stream_id.as_str()),
             e.stream_version
         ),
         format!("shape v{}{}", e.schema_version, upcast_mark(e)),
@@ -186,12 +186,12 @@ fn log_table(doc: &mut Doc, events: &[LoggedEvent]) {
             let e = &logged.event;
             vec![
                 e.event_id.to_string(),
-                text::clean(e.stream_id.as_str()),
+                crate::sanitize::clean(e.stream_id.as_str()),
                 e.stream_version.to_string(),
                 e.event.event_type().to_string(),
                 format!("v{}{}", e.schema_version, upcast_mark(e)),
                 payload_text(e),
-                text::recorded(e.metadata.as_ref()),
+                text::recorded(e.metadata.as_ref()).join("\n"),
                 logged.hash.chars().take(12).collect(),
             ]
         })

@@ -115,4 +115,4 @@ pub(crate) fn to_json(value: &impl Serialize) -> String {
     text
 }
 
-pub(crate) use crate::narrate::{all, plural};
+pub(crate) use crate::narrate::plural;

@@ -5,7 +5,6 @@ use serde::Serialize;
 use super::history::state_row;
 use super::{Doc, Style};
 use crate::es::OrderView;
-use crate::narrate as text;
 use crate::service::OrderState;
 use crate::trace::SCHEMA_VERSION;
 
@@ -60,10 +59,10 @@ fn record(state: &OrderState) -> Vec<String> {
     let mut parts = vec![
         format!(
             "{} {}: {} × {} @ {} = {}",
-            text::clean(state.order_id.as_str()),
-            text::clean(&state.customer),
+            crate::sanitize::clean(state.order_id.as_str()),
+            crate::sanitize::clean(&state.customer),
             state.quantity,
-            text::clean(&state.product),
+            crate::sanitize::clean(&state.product),
             state.unit_price,
             state.total,
         ),
@@ -79,9 +78,9 @@ fn state_table(doc: &mut Doc, orders: &[OrderState]) {
         .iter()
         .map(|state| {
             let mut row = vec![
-                text::clean(state.order_id.as_str()),
-                text::clean(&state.customer),
-                text::clean(&state.product),
+                crate::sanitize::clean(state.order_id.as_str()),
+                crate::sanitize::clean(&state.customer),
+                crate::sanitize::clean(&state.product),
             ];
             row.extend(state_row(state));
             row

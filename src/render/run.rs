@@ -5,7 +5,7 @@ use std::io::Write;
 use super::history::{history_header, history_rows, merged_history_rows};
 use super::json_run::JsonRun;
 use super::sink::RunSink;
-use super::text::Cell;
+use super::text::{self, Cell};
 use super::{Doc, Format, Layout, Style, html, mermaid, stacked};
 use crate::domain::Question;
 use crate::narrate::{self, Line, Mark};
@@ -42,7 +42,7 @@ pub fn run(trace: &Trace, style: Style) -> String {
             let mut doc = run_heading(&trace.scenario);
             doc.heading(2, "Step by step");
             if trace.summary.nothing_left {
-                doc.text(narrate::summary(&trace.summary, &trace.backends)[0].clone());
+                doc.text(narrate::nothing_left());
             }
             doc.extend(match (style.format, style.layout) {
                 (Format::Table, Layout::Stacked) => {
@@ -109,9 +109,9 @@ pub fn run_closing(trace: &Trace, style: Style) -> String {
 
 pub(super) fn run_heading(scenario: &ScenarioInfo) -> Doc {
     let mut doc = Doc::default();
-    doc.heading(1, narrate::clean(&scenario.title));
+    doc.heading(1, crate::sanitize::clean(&scenario.title));
     if let Some(description) = &scenario.description {
-        doc.text(narrate::clean_prose(description));
+        doc.text(crate::sanitize::clean_prose(description));
     }
     doc
 }
@@ -120,10 +120,10 @@ pub(super) fn run_heading(scenario: &ScenarioInfo) -> Doc {
 pub(super) fn steps_doc(backends: &[Backend], steps: &[StepRecord]) -> Doc {
     let mut header = vec!["#", "Step"];
     for &backend in backends {
-        header.extend(match backend {
-            Backend::Crud => ["CRUD: orders table", "CRUD answers"],
-            Backend::Es => ["Event sourcing: event log", "ES answers"],
-        });
+        header.extend([
+            narrate::design_heading(backend),
+            narrate::answers_heading(backend),
+        ]);
     }
     let mut used: Vec<Mark> = Vec::new();
     let mut note = |lines: &[Line]| {
@@ -235,14 +235,18 @@ pub(super) fn report_section(step: &StepRecord, fits: Option<usize>) -> Doc {
                 let rows = report
                     .rows
                     .iter()
-                    .map(|row| row.iter().map(|cell| narrate::clean(cell)).collect())
+                    .map(|row| {
+                        row.iter()
+                            .map(|cell| crate::sanitize::clean(cell))
+                            .collect()
+                    })
                     .collect();
                 let columns: Vec<&str> = report.columns.iter().map(String::as_str).collect();
                 table(&mut doc, &columns, rows, fits);
             }
             outcome => {
                 let said = narrate::storage(result.backend, outcome, &step.action);
-                doc.text(format!("{}: {}", result.backend, narrate::joined(&said)));
+                doc.text(format!("{}: {}", result.backend, text::joined(&said)));
             }
         }
     }

@@ -8,7 +8,7 @@ use textwrap::core::display_width;
 use textwrap::{Options, WordSeparator, WordSplitter};
 
 use super::text::Cell;
-use crate::narrate::{self, Line, Mark};
+use crate::narrate::{self, Line, Mark, Role};
 use crate::service::Backend;
 use crate::trace::StepRecord;
 
@@ -51,13 +51,56 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
-fn wrap_lines(lines: &[Line], width: usize) -> Vec<Marked> {
-    pack(lines, width)
+/// A line of a design's column as the stacked layout sets it: how deep it is indented and
+/// whether it may be joined to the line above it.
+#[derive(Debug, Clone)]
+struct Placed {
+    mark: Option<Mark>,
+    depth: usize,
+    text: String,
+    /// Continues the line above it (an amount, an attribute), so it may share its line.
+    continues: bool,
+    /// Another line was joined to it already.
+    joined: bool,
+}
+
+impl Placed {
+    fn new(line: &Line, depth: usize, text: String, continues: bool) -> Placed {
+        Placed {
+            mark: line.mark,
+            depth,
+            text,
+            continues,
+            joined: false,
+        }
+    }
+}
+
+/// What a design stored (or where it read), at `depth`: attributes and items under the
+/// line they belong to; an action's or a row's details on lines of their own.
+fn place_storage(lines: &[Line], depth: usize) -> Vec<Placed> {
+    lines
         .iter()
-        .flat_map(|line| {
-            wrap(&line.text, width)
-                .into_iter()
-                .map(move |text| (line.mark, text))
+        .map(|line| match line.role {
+            Role::Attribute => Placed::new(line, depth + 2, line.text.clone(), true),
+            Role::Item => Placed::new(line, depth + 2, line.text.clone(), false),
+            Role::Detail => Placed::new(line, depth, line.text.clone(), true),
+            _ => Placed::new(line, depth, line.text.clone(), false),
+        })
+        .collect()
+}
+
+/// What a design answered, at `depth`: set off by its heading's word, once, so it never
+/// reads as storage; the rest of the answer indented under it.
+fn place_answer(lines: &[Line], depth: usize) -> Vec<Placed> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| match line.role {
+            _ if i == 0 => Placed::new(line, depth, format!("answers {}", line.text), false),
+            Role::Detail => Placed::new(line, depth + 2, line.text.clone(), true),
+            Role::Attribute | Role::Item => Placed::new(line, depth + 4, line.text.clone(), false),
+            _ => Placed::new(line, depth + 2, line.text.clone(), false),
         })
         .collect()
 }
@@ -66,78 +109,122 @@ fn wrap_lines(lines: &[Line], width: usize) -> Vec<Marked> {
 /// event's stream and attributes), joined to it with ` · ` while the whole fits `width`, so a
 /// narrow block spends its height on what changed. Nothing is reworded: the words are
 /// narrate's, only line breaks go. Separate lines of a history or a report stay one a line.
-pub fn pack(lines: &[Line], width: usize) -> Vec<Line> {
-    let indent = |text: &str| text.len() - text.trim_start_matches(' ').len();
-    let mut out: Vec<Line> = Vec::new();
-    // The indent of the line the current one continues.
+fn pack(placed: Vec<Placed>, width: usize) -> Vec<Placed> {
+    let mut out: Vec<Placed> = Vec::new();
+    // The depth of the line the current one continues.
     let mut head: Option<usize> = None;
-    for line in lines {
-        for (part, text) in line.text.split('\n').enumerate() {
-            let depth = indent(text);
-            // An event's stream and version may join its id and type, as in the log (its
-            // attributes then start a line of their own); an answer's amounts join each
-            // other, never its first line.
-            let appended = line.mark == Some(Mark::Appended);
-            if let (Some(head_depth), Some(last)) = (head, out.last_mut())
-                && (part > 0 || appended)
-                && depth > head_depth
-                && (indent(&last.text) > head_depth || (appended && !last.text.contains(" · ")))
-                && last.mark == line.mark
-            {
-                let joined = format!("{} · {}", last.text, text.trim_start());
-                if display_width(&joined) <= width {
-                    last.text = joined;
-                    continue;
-                }
+    for line in placed {
+        // An event's stream and version may join its id and type, as in the log (its
+        // attributes then start a line of their own); an answer's amounts join each
+        // other, never its first line.
+        let appended = line.mark == Some(Mark::Appended);
+        if let (Some(head_depth), Some(last)) = (head, out.last_mut())
+            && line.continues
+            && line.depth > head_depth
+            && (last.depth > head_depth || (appended && !last.joined))
+            && last.mark == line.mark
+        {
+            let joined = format!("{} · {}", last.text, line.text);
+            if last.depth + display_width(&joined) <= width {
+                last.text = joined;
+                last.joined = true;
+                continue;
             }
-            if head.is_none_or(|h| depth <= h) {
-                head = Some(depth);
-            }
-            out.push(Line {
-                mark: line.mark,
-                text: text.to_string(),
-            });
         }
+        if head.is_none_or(|h| line.depth <= h) {
+            head = Some(line.depth);
+        }
+        out.push(line);
     }
     out
 }
 
-/// The step's first line: its number and what it does, the action's lines joined.
+/// Placed lines packed and wrapped to `width`, each indented by its depth.
+fn wrap_placed(placed: Vec<Placed>, width: usize) -> Vec<Marked> {
+    pack(placed, width)
+        .into_iter()
+        .flat_map(|line| {
+            let text = format!("{}{}", " ".repeat(line.depth), line.text);
+            wrap(&text, width)
+                .into_iter()
+                .map(move |text| (line.mark, text))
+        })
+        .collect()
+}
+
+/// What a step does on one line: its name and order, then its arguments, joined by ` · `.
+pub fn action_title(action: &crate::scenario::Action) -> String {
+    let texts: Vec<String> = narrate::action(action)
+        .into_iter()
+        .map(|line| line.text)
+        .collect();
+    texts.join(" · ")
+}
+
+/// The step's first line: its number and what it does.
 pub fn step_title(record: &StepRecord) -> String {
-    let action = narrate::action(&record.action);
-    let parts: Vec<&str> = action.lines().collect();
-    format!("{}. {}", record.step, parts.join(" · "))
+    format!("{}. {}", record.step, action_title(&record.action))
 }
 
-/// The column heading of a design in a block.
-pub fn design_heading(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Crud => "CRUD: orders table",
-        Backend::Es => "Event sourcing: event log",
-    }
+/// What is said of a step under its title: the note, what it expects, and ≠ when the
+/// designs answered differently (the action itself is the title).
+pub fn step_about(record: &StepRecord) -> Vec<Line> {
+    let mut about: Vec<Line> = narrate::step(record)
+        .into_iter()
+        .filter(|line| !matches!(line.role, Role::Title | Role::Detail))
+        .collect();
+    about.extend(narrate::agreement(record.agreement()));
+    about
 }
 
-/// What a design stored (or where it read) and what it answered, as lines of one column.
+/// What a design stored (or where it read), what it answered and the expectations that
+/// failed on it, as lines of one column (for the marks a block uses).
 pub fn design_lines(record: &StepRecord, backend: Backend) -> Vec<Line> {
+    let (storage, answer, failed) = design_parts(record, backend, false);
+    storage.into_iter().chain(answer).chain(failed).collect()
+}
+
+/// What a design stored (or where it read), what it answered, and its failed expectations.
+type Parts = (Vec<Line>, Vec<Line>, Vec<Line>);
+
+fn design_parts(record: &StepRecord, backend: Backend, log_apart: bool) -> Parts {
     let Some(outcome) = record.result(backend) else {
-        return Vec::new();
+        return Default::default();
     };
-    let mut lines = narrate::storage(backend, outcome, &record.action);
-    let answer = narrate::answer(&record.action, outcome);
-    // The answer is set off by its heading's word, once, so it never reads as storage.
-    for (i, line) in answer.into_iter().enumerate() {
-        let text = line.text.replace('\n', "\n  ");
-        lines.push(Line {
-            mark: line.mark,
-            text: if i == 0 {
-                format!("answers {text}")
-            } else {
-                format!("  {text}")
-            },
-        });
-    }
-    lines.extend(record.failures(backend).iter().map(narrate::failure));
-    lines
+    let failed = record
+        .failures(backend)
+        .iter()
+        .map(narrate::failure)
+        .collect();
+    let storage = if log_apart {
+        narrate::storage_besides_log(backend, outcome, &record.action).0
+    } else {
+        narrate::storage(backend, outcome, &record.action)
+    };
+    (storage, narrate::answer(&record.action, outcome), failed)
+}
+
+/// A design's column, placed at `depth`, from its parts (`design_parts`).
+fn design_column(parts: Parts, depth: usize) -> Vec<Placed> {
+    let (storage, answer, failed) = parts;
+    let mut placed = place_storage(&storage, depth);
+    placed.extend(place_answer(&answer, depth));
+    placed.extend(place_storage(&failed, depth));
+    placed
+}
+
+/// A design's column for a pane of its own `width` wide, beside a pane that shows the log
+/// (so the events appended are left out): each line wrapped, none joined.
+pub fn design_pane(record: &StepRecord, backend: Backend, width: usize) -> Vec<Marked> {
+    design_column(design_parts(record, backend, true), 0)
+        .into_iter()
+        .flat_map(|line| {
+            let text = format!("{}{}", " ".repeat(line.depth), line.text);
+            wrap(&text, width)
+                .into_iter()
+                .map(move |text| (line.mark, text))
+        })
+        .collect()
 }
 
 /// One step as a block of lines, none wider than `width`.
@@ -164,79 +251,76 @@ pub fn marked_step_block(
     record: &StepRecord,
     width: usize,
 ) -> (Vec<Marked>, Vec<Mark>) {
-    let mut about = narrate::step(record);
-    // The action is the title; the note and the expectation follow it.
-    about.remove(0);
-    about.extend(narrate::agreement(record.agreement()));
     let mut block: Vec<Marked> = wrap(&step_title(record), width)
         .into_iter()
         .map(|l| (None, l))
         .collect();
-    for line in &mut about {
-        line.text = line.text.trim_start_matches('\n').to_string();
-    }
-    block.extend(wrap_lines(&about, width));
-    let columns: Vec<(Backend, Vec<Line>)> = backends
+    let about = step_about(record);
+    let parts: Vec<(Backend, Parts)> = backends
         .iter()
-        .map(|&b| (b, design_lines(record, b)))
+        .map(|&backend| (backend, design_parts(record, backend, false)))
         .collect();
     let used = marks_of(
-        about
-            .iter()
-            .chain(columns.iter().flat_map(|(_, lines)| lines)),
+        about.iter().chain(
+            parts.iter().flat_map(|(_, (storage, answer, failed))| {
+                storage.iter().chain(answer).chain(failed)
+            }),
+        ),
     );
-    let side_by_side = columns.len() > 1
-        && (width.saturating_sub(SEPARATOR.len() * (columns.len() - 1))) / columns.len()
+    block.extend(wrap_placed(place_storage(&about, 0), width));
+    let side_by_side = backends.len() > 1
+        && (width.saturating_sub(SEPARATOR.len() * (backends.len() - 1))) / backends.len()
             >= MIN_COLUMN;
     if side_by_side {
-        let n = columns.len();
+        let n = backends.len();
         let column = (width - display_width(SEPARATOR) * (n - 1)) / n;
-        let wrapped: Vec<Vec<Marked>> = columns
-            .iter()
-            .map(|(backend, lines)| {
-                let mut col = vec![(None, design_heading(*backend).to_string())];
-                col.extend(wrap_lines(lines, column));
+        let wrapped: Vec<Vec<Marked>> = parts
+            .into_iter()
+            .map(|(backend, parts)| {
+                let mut col = vec![(None, narrate::design_heading(backend).to_string())];
+                col.extend(wrap_placed(design_column(parts, 0), column));
                 col
             })
             .collect();
-        let height = wrapped.iter().map(Vec::len).max().unwrap_or(0);
-        for row in 0..height {
-            let mut text = String::new();
-            // A row is coloured only when every cell in it carries the same mark.
-            let mut marks: Vec<Option<Mark>> = Vec::new();
-            for (i, col) in wrapped.iter().enumerate() {
-                let (m, cell) = col.get(row).cloned().unwrap_or((None, String::new()));
-                if !cell.is_empty() {
-                    marks.push(m);
-                }
-                if i > 0 {
-                    text.push_str(SEPARATOR);
-                }
-                text.push_str(&cell);
-                if i + 1 < n {
-                    text.push_str(&" ".repeat(column.saturating_sub(display_width(&cell))));
-                }
-            }
-            let mark = match marks.split_first() {
-                Some((first, rest)) if rest.iter().all(|m| m == first) => *first,
-                _ => None,
-            };
-            block.push((mark, text.trim_end().to_string()));
-        }
+        block.extend(side_by_side_rows(&wrapped, column));
     } else {
-        for (backend, lines) in &columns {
-            block.push((None, design_heading(*backend).to_string()));
-            let indented: Vec<Line> = lines
-                .iter()
-                .map(|l| Line {
-                    mark: l.mark,
-                    text: format!("  {}", l.text.replace('\n', "\n  ")),
-                })
-                .collect();
-            block.extend(wrap_lines(&indented, width));
+        for (backend, parts) in parts {
+            block.push((None, narrate::design_heading(backend).to_string()));
+            block.extend(wrap_placed(design_column(parts, 2), width));
         }
     }
     (block, used)
+}
+
+/// Columns set side by side, `column` wide each; a row is coloured only when every cell in
+/// it carries the same mark.
+fn side_by_side_rows(wrapped: &[Vec<Marked>], column: usize) -> Vec<Marked> {
+    let n = wrapped.len();
+    let height = wrapped.iter().map(Vec::len).max().unwrap_or(0);
+    let mut rows = Vec::with_capacity(height);
+    for row in 0..height {
+        let mut text = String::new();
+        let mut marks: Vec<Option<Mark>> = Vec::new();
+        for (i, col) in wrapped.iter().enumerate() {
+            let (m, cell) = col.get(row).cloned().unwrap_or((None, String::new()));
+            if !cell.is_empty() {
+                marks.push(m);
+            }
+            if i > 0 {
+                text.push_str(SEPARATOR);
+            }
+            text.push_str(&cell);
+            if i + 1 < n {
+                text.push_str(&" ".repeat(column.saturating_sub(display_width(&cell))));
+            }
+        }
+        let mark = match marks.split_first() {
+            Some((first, rest)) if rest.iter().all(|m| m == first) => *first,
+            _ => None,
+        };
+        rows.push((mark, text.trim_end().to_string()));
+    }
+    rows
 }
 
 /// A block as text, one line each.

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::text::Cell;
 use super::{Doc, Style, plural};
-use crate::narrate::{self as text, Mark};
+use crate::narrate::Mark;
 use crate::trace::SCHEMA_VERSION;
 use crate::verify::Verdict;
 
@@ -24,7 +24,7 @@ pub fn verdict(verdict: &Verdict, style: Style) -> String {
             vec![
                 Cell::from(check.name),
                 Cell::new(mark, role),
-                text::clean_prose(&check.detail).into(),
+                crate::sanitize::clean_prose(&check.detail).into(),
             ]
         })
         .collect();

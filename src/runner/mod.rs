@@ -8,7 +8,7 @@ mod storage;
 mod streamed;
 mod summary;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use crate::domain::Metadata;
 use crate::expect;
@@ -20,7 +20,9 @@ use crate::trace::{
     Expectations, SCHEMA_VERSION, ScenarioInfo, StepRecord, StepResult, Summary, Trace,
 };
 pub use clock::Clock;
-pub use storage::{CRUD_FILE, EVENTS_FILE, Services, StorageOptions, events_path};
+pub use storage::{
+    CRUD_FILE, EVENTS_FILE, OtherLocking, RoomHoldsSteps, Services, StorageOptions, events_path,
+};
 pub use streamed::StreamedScenario;
 use summary::SummaryBuilder;
 
@@ -83,9 +85,7 @@ impl Run {
             };
             for service in services.each() {
                 if service.is_done(&first)? {
-                    bail!(
-                        "this room already holds steps of this scenario (run before, by you or by someone else in the room): --continue carries on from them"
-                    );
+                    return Err(RoomHoldsSteps.into());
                 }
             }
         }

@@ -44,28 +44,27 @@ impl StorageOptions {
         }
     }
 
-    /// A CRUD store made with the other --crud-locking choice says which flag opens it;
-    /// any other error stays as it is.
+    /// A CRUD store made with the other locking choice is `OtherLocking` (narrate says which
+    /// flag opens it); any other error stays as it is.
     fn other_locking(&self, wants_crud: bool, e: anyhow::Error) -> anyhow::Error {
-        let storage = self;
-        // A CRUD store made with the other --crud-locking choice: say which flag opens it.
-        let crud = storage.db_dir.as_ref().map(|dir| dir.join(CRUD_FILE));
-        let (other, made) = if storage.crud_locking {
-            (&crud::SCHEMA, "without --crud-locking: leave the flag out")
+        let crud = self.db_dir.as_ref().map(|dir| dir.join(CRUD_FILE));
+        let other = if self.crud_locking {
+            &crud::SCHEMA
         } else {
-            (&crud::VERSIONED_SCHEMA, "with --crud-locking: add the flag")
+            &crud::VERSIONED_SCHEMA
         };
         match crud {
             Some(path)
-                if storage.resume
+                if self.resume
                     && wants_crud
                     && path.is_file()
                     && db::check_identity(&path, other).is_ok() =>
             {
-                anyhow::anyhow!(
-                    "{} was made {made} to carry on from it (a CRUD store with a version column and one without are different tables); it was left untouched",
-                    path.display()
-                )
+                OtherLocking {
+                    path,
+                    versioned: !self.crud_locking,
+                }
+                .into()
             }
             _ => e,
         }
@@ -73,7 +72,7 @@ impl StorageOptions {
 
     /// Refuses before anything is created if any database is already there, so a refused
     /// run leaves the folder exactly as it found it.
-    /// With `--continue`, every existing file is checked to be ours before any is created.
+    /// When carrying on (`resume`), every existing file is checked to be ours before any is created.
     fn prepare(&self, files: &[(&str, &Schema)]) -> anyhow::Result<()> {
         let Some(dir) = &self.db_dir else {
             return Ok(());
@@ -99,15 +98,29 @@ impl StorageOptions {
                     db::check_identity(&path, schema)?;
                 }
             } else if path.try_exists().unwrap_or(true) {
-                bail!(
-                    "{} already exists: refusing to overwrite it (use --continue to carry on from it)",
-                    path.display()
-                );
+                return Err(db::AlreadyExists { path }.into());
             }
         }
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
     }
 }
+
+/// A CRUD store to carry on from that was made with the other locking choice than the
+/// run's: `versioned` when it has the version column. `narrate` words it, naming the flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherLocking {
+    pub path: std::path::PathBuf,
+    pub versioned: bool,
+}
+
+impl std::error::Error for OtherLocking {}
+
+/// A new run of a scenario in a room that already holds steps of it (run before, by anyone
+/// in the room). `narrate` words it, naming the flag that carries on from them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomHoldsSteps;
+
+impl std::error::Error for RoomHoldsSteps {}
 
 /// The backends of one run.
 pub struct Services {
@@ -116,10 +129,10 @@ pub struct Services {
     /// Both designs in a room on a server, instead of the two above.
     pub room: Option<pg::RoomServices>,
     /// Record each step as done, and skip those a database records as done: only files and
-    /// rooms can be carried on from (`--continue`), or written by two runs at once.
+    /// rooms can be carried on from (`resume`), or written by two runs at once.
     pub(super) marks: bool,
-    /// A room without `--continue`: a run refuses a scenario the room already holds steps of,
-    /// as `--db-dir` without it refuses files that exist.
+    /// A room not carried on from (`resume` off): a run refuses a scenario the room already
+    /// holds steps of, as a folder not carried on from refuses files that exist.
     pub(super) new_run_only: bool,
 }
 

@@ -1,0 +1,88 @@
+//! The HTML page's own words around the facts (`--format html`): its headings, its buttons,
+//! and the labels its script shows. `render::html` lays them out and escapes them.
+
+use crate::service::Backend;
+
+use super::*;
+
+/// The words the page's script shows (embedded in the page's data as `labels`); `L` is a
+/// line as the page embeds one.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PageLabels<L> {
+    pub step: &'static str,
+    pub of: &'static str,
+    pub play: &'static str,
+    pub pause: &'static str,
+    pub no_rows: &'static str,
+    pub no_events: &'static str,
+    pub view_down: String,
+    pub checkpoint: &'static str,
+    pub view_empty: &'static str,
+    pub as_of: &'static str,
+    pub back_to_step: &'static str,
+    /// What CRUD can say while OrderView travels back in time.
+    pub crud_as_of: L,
+    pub earlier_events: &'static str,
+    pub differing: &'static str,
+}
+
+/// The labels the page's script shows; `line` sets a line of narration as the page embeds
+/// it.
+pub fn page_labels<L>(line: impl Fn(Line) -> L) -> PageLabels<L> {
+    PageLabels {
+        step: "Step",
+        of: "of",
+        play: "Play",
+        pause: "Pause",
+        no_rows: "(no rows)",
+        no_events: "(no events yet)",
+        view_down: view_down_row(),
+        checkpoint: "checkpoint",
+        view_empty: "(empty)",
+        as_of: "OrderView as of event",
+        back_to_step: "Back to the step",
+        crud_as_of: line(row_keeps_latest()),
+        earlier_events: "earlier events above",
+        differing: Mark::Differs.symbol(),
+    }
+}
+
+/// The page's frame: the scrubber's buttons, the panes' headings, the footer.
+pub struct PageFrame {
+    pub steps: &'static str,
+    pub previous: &'static str,
+    pub previous_key: &'static str,
+    pub next: &'static str,
+    pub next_key: &'static str,
+    pub play_all: &'static str,
+    pub marked_steps: &'static str,
+    pub view: &'static str,
+    pub legend: &'static str,
+    pub summary: &'static str,
+    pub keys: &'static str,
+    pub needs_script: &'static str,
+}
+
+pub const PAGE_FRAME: PageFrame = PageFrame {
+    steps: "Steps",
+    previous: "Previous step",
+    previous_key: "Previous step (←)",
+    next: "Next step",
+    next_key: "Next step (→)",
+    play_all: "Play the steps",
+    marked_steps: "Marked steps",
+    view: "OrderView",
+    legend: "Legend",
+    summary: "Summary of the whole run",
+    keys: "← → step · Home / End first and last · click an event to see OrderView as of it · print for a handout, one step a page",
+    needs_script: "This page needs JavaScript to show its steps.",
+};
+
+/// The heading over what a design did at the step: `What CRUD did`.
+pub fn what_it_did(backend: Backend) -> String {
+    let name = match backend {
+        Backend::Crud => design_name(backend).to_string(),
+        Backend::Es => design_name(backend).to_lowercase(),
+    };
+    format!("What {name} did")
+}
