@@ -17,7 +17,7 @@ use crate::service::{Backend, ColumnChange, ColumnValue, OrderState, Outcome, St
 use crate::trace::StepRecord;
 
 /// The columns of a new CRUD `orders` row, as SQLite names them (see `crud/schema.sql`),
-/// before any a migration or `--crud-locking` adds.
+/// before any a migration or a version column (locking) adds.
 const INSERT_COLUMNS: [&str; 8] = [
     "order_id",
     "customer",
