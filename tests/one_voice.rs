@@ -355,7 +355,13 @@ fn lower_layer_sources() -> Vec<(std::path::PathBuf, String)> {
             files.push(entry.unwrap().path());
         }
     }
-    for file in ["db.rs", "service.rs", "verify.rs", "trace.rs", "timeline.rs"] {
+    for file in [
+        "db.rs",
+        "service.rs",
+        "verify.rs",
+        "trace.rs",
+        "timeline.rs",
+    ] {
         files.push(src.join(file));
     }
     files
