@@ -10,17 +10,20 @@
 //! - `crud`, `es`: the two designs on real SQLite; `pg`: the same two on a PostgreSQL
 //!   server, a room per schema (`--store URL --room NAME`), through the engines `crud::Rows`
 //!   and `es::Log` that both stores implement.
-//! - `scenario`, `expect`, `runner`, `trace`: scenario files, their expectations, the run
-//!   that drives both designs step by step, and its record.
+//! - `scenario`, `expect`, `runner`, `trace`, `timeline`: scenario files, their
+//!   expectations, the run that drives both designs step by step (checking each step's
+//!   expectations once), its record, and the record as per-step frames of both stores.
 //! - `narrate`: facts into words and legend marks, once, for every output: a folder with a
 //!   file per part. Each `Line` says its role (title, detail, attribute, …); renderers lay
 //!   lines out from it and never reword or repair them. The typed errors of the layers above
 //!   (`db::AlreadyExists`, `verify::Untrusted`) are worded here too, so flags are named only
 //!   here and in `cli`.
-//! - `render`: table, markdown, JSON, Mermaid; each takes its words from `narrate`.
+//! - `render`: table, markdown, JSON, Mermaid, HTML; each takes its words from `narrate`, and
+//!   every output of a run is a `RunSink` (begin / step / finish).
 //! - `live`: `eslab live`, the steps one at a time with typed commands (full screen, or
 //!   line by line from stdin); its words come from `narrate` and its blocks from `render`.
-//! - `cli`, `app`: the command line (clap) and what each subcommand does.
+//! - `cli`, `app`: the command line (clap), resolved once into settings, and what each
+//!   subcommand does (for a run: which sink).
 //!
 //! `sanitize` sits below them all: text from users' files made safe to print, used by every
 //! layer that shows it.
@@ -45,6 +48,7 @@ pub mod runner;
 pub mod sanitize;
 pub mod scenario;
 pub mod service;
+pub mod timeline;
 pub mod trace;
 pub mod verify;
 pub mod workload;

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::domain::OrderId;
 use crate::domain::Question;
-use crate::expect::Failure;
+use crate::expect::{Checked, Failure};
 use crate::scenario::{Action, Expect, LoadedScenario, Scenario};
 use crate::service::{Agreement, Backend, OrderState, Outcome, StorageSummary};
 
@@ -73,6 +73,11 @@ pub struct StepResult {
     pub backend: Backend,
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// The step's `expect` checked against this outcome, once, by the runner; `None` when
+    /// the step expects nothing. Every view reads it here; the JSON lists the failures in
+    /// its summary instead.
+    #[serde(skip)]
+    pub verdict: Option<Checked>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -115,6 +120,21 @@ impl StepRecord {
             .iter()
             .find(|r| r.backend == backend)
             .map(|r| &r.outcome)
+    }
+
+    /// The expectations that failed on `backend` at this step.
+    pub fn failures(&self, backend: Backend) -> &[Failure] {
+        self.results
+            .iter()
+            .find(|r| r.backend == backend)
+            .and_then(|r| r.verdict.as_ref())
+            .map_or(&[], |v| &v.failures[..])
+    }
+
+    /// Whether the step's expectation was checked on some design and held on every one.
+    pub fn expectation_held(&self) -> bool {
+        let verdicts = self.results.iter().filter_map(|r| r.verdict.as_ref());
+        verdicts.clone().any(|v| v.checked) && verdicts.into_iter().all(|v| v.failures.is_empty())
     }
 
     /// How the two backends' outcomes compare; `NotCompared` when only one ran.
@@ -195,6 +215,14 @@ pub fn repeats<S: PartialEq>(last: Option<(S, bool)>, state: Option<S>) -> bool 
 }
 
 impl Trace {
+    /// The steps whose outcomes compare as `agreement`.
+    pub fn steps_where(&self, agreement: Agreement) -> Vec<&StepRecord> {
+        self.steps
+            .iter()
+            .filter(|s| s.agreement() == agreement)
+            .collect()
+    }
+
     /// Per design, each order's sequence of states (see `history_entry`), each once.
     pub fn histories(&self) -> Vec<BackendHistory<'_>> {
         self.backends

@@ -1502,6 +1502,36 @@ fn step_by_step_on_a_terminal_waits_for_enter_after_each_step() {
     assert!(shown.contains("leave out --format"), "{shown}");
 }
 
+/// Each step's expectations are checked once, by the runner, and every output reads the verdict
+/// off the step's record: `--step` shows a failed expectation in its block, as the whole run
+/// does (it was handed no failures before, so its blocks never said one).
+#[test]
+fn step_by_step_shows_a_failed_expectation_in_its_block() {
+    let (_dir, path) = scenario_file(&json!({
+        "title": "a wrong guess",
+        "steps": [
+            {"place_order": {"order_id": "A1", "customer": "Bob", "product": "Book", "quantity": 5,
+                "unit_price": 10}, "expect": {"quantity": 9}},
+            {"pay": {"order_id": "A1", "amount": 50}}
+        ]
+    }));
+    let whole = eslab(&["run", &path, "--layout", "stacked", "--width", "100"]);
+    assert_eq!(whole.code, 1, "{}", whole.stderr);
+    let said = "expect quantity 9, got 5";
+    assert!(whole.stdout.contains(said), "{}", whole.stdout);
+    let (code, shown) = eslab_on_a_terminal_typing(
+        &format!("run {path} --step --color never --width 100"),
+        &[],
+        "\n",
+    );
+    assert_eq!(code, 1, "{shown}");
+    let block = &shown[..shown.find("step 1/2: press Enter").expect(&shown)];
+    assert!(
+        block.contains(said),
+        "the first block says no failure:\n{shown}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // 8. Colour
 // ---------------------------------------------------------------------------------------------

@@ -99,12 +99,7 @@ pub fn run(
 /// The step just run, as its block.
 fn print_last(session: &Session, out: &mut impl Write, width: usize) -> anyhow::Result<()> {
     if let Some(record) = session.records().last() {
-        let block = stacked::step_block(
-            session.backends(),
-            record,
-            session.expectation_failures(),
-            width,
-        );
+        let block = stacked::step_block(session.backends(), record, width);
         writeln!(out, "{}", stacked::block_text(&block))?;
     }
     Ok(())

@@ -1,14 +1,16 @@
 //! What the full-screen view shows, kept per step so that going back shows the earlier state
 //! exactly without running anything again: the log only grows (a step's log is a prefix of
 //! it), and each order's rows are kept with the step that wrote them, so any step's screen is
-//! an index away.
+//! an index away. Each step's frame comes from the one timeline (`crate::timeline`): this
+//! keeps frames, it folds nothing.
 
 use std::collections::HashMap;
 
-use crate::domain::{self, OrderId, StoredEvent};
+use crate::domain::{OrderId, StoredEvent};
 use crate::narrate::{self, Guess};
 use crate::scenario::Step;
-use crate::service::{Backend, OrderState, Outcome, StorageChange};
+use crate::service::{Backend, OrderState, Outcome};
+use crate::timeline::Timeline;
 use crate::trace::StepRecord;
 
 /// Where the view stood after one step.
@@ -25,7 +27,7 @@ pub struct Frame {
 }
 
 /// Every step's screen, built as steps run.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Model {
     pub log: Vec<StoredEvent>,
     pub frames: Vec<Frame>,
@@ -34,21 +36,17 @@ pub struct Model {
     index: HashMap<OrderId, usize>,
     /// Per order, the rows CRUD held, with the step (from 0) that wrote each.
     crud_rows: Vec<Vec<(usize, OrderState)>>,
-    /// Per order, its events: indexes into `log`.
-    order_events: Vec<Vec<usize>>,
+    /// Per order, its events: indexes into `log`, each with OrderView's state of the order
+    /// right after it, as the timeline folded it.
+    order_events: Vec<Vec<(usize, Option<OrderState>)>>,
+    timeline: Timeline,
 }
 
 impl Model {
     /// Adds the screen after `record`, the next step.
     pub fn push(&mut self, record: &StepRecord) {
         let step = self.frames.len();
-        let previous = self.frames.last().copied().unwrap_or(Frame {
-            log_len: 0,
-            orders_seen: 0,
-            view_down: false,
-            checkpoint: None,
-        });
-        let mut frame = previous;
+        let frame = self.timeline.push(record);
         if let Some(Outcome::Applied {
             state: Some(state), ..
         }) = record.result(Backend::Crud)
@@ -56,33 +54,17 @@ impl Model {
             let order = self.order(&state.order_id);
             self.crud_rows[order].push((step, state.clone()));
         }
-        match record.result(Backend::Es) {
-            Some(Outcome::Applied {
-                storage: StorageChange::Append { events },
-                ..
-            }) => {
-                for event in events {
-                    let order = self.order(&event.stream_id);
-                    self.order_events[order].push(self.log.len());
-                    self.log.push(event.clone());
-                }
-                if !frame.view_down {
-                    frame.checkpoint = self.log.last().map(|e| e.event_id);
-                }
-            }
-            Some(Outcome::ViewCrashed { checkpoint, .. }) => {
-                frame.view_down = true;
-                frame.checkpoint = *checkpoint;
-            }
-            Some(Outcome::ViewRebuilt { checkpoint, .. }) => {
-                frame.view_down = false;
-                frame.checkpoint = *checkpoint;
-            }
-            _ => {}
+        for appended in frame.events {
+            let order = self.order(&appended.event.stream_id);
+            self.order_events[order].push((self.log.len(), appended.state));
+            self.log.push(appended.event.clone());
         }
-        frame.log_len = self.log.len();
-        frame.orders_seen = self.orders.len();
-        self.frames.push(frame);
+        self.frames.push(Frame {
+            log_len: frame.log_len,
+            orders_seen: self.orders.len(),
+            view_down: frame.view_down,
+            checkpoint: frame.checkpoint,
+        });
     }
 
     fn order(&mut self, id: &OrderId) -> usize {
@@ -114,17 +96,11 @@ impl Model {
         Some((now, before))
     }
 
-    /// OrderView's state of an order, folded from its events among the first `log_len`.
+    /// OrderView's state of an order after its last event among the first `log_len`.
     pub fn view_state(&self, order: usize, log_len: usize) -> Option<OrderState> {
-        let mut folded: Option<domain::Order> = None;
-        for &i in &self.order_events[order] {
-            if i >= log_len {
-                break;
-            }
-            let event = &self.log[i];
-            folded = domain::apply(folded, &event.stream_id, &event.event).ok();
-        }
-        folded.as_ref().map(OrderState::versioned)
+        let events = &self.order_events[order];
+        let seen = events.partition_point(|(i, _)| *i < log_len);
+        events.get(seen.checked_sub(1)?)?.1.clone()
     }
 }
 

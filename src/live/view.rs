@@ -423,8 +423,7 @@ fn step_lines(app: &App, width: usize, paint: &Paint) -> (Vec<Line<'static>>, Ve
         return (Vec::new(), Vec::new());
     };
     let side = |backend: Backend| -> Vec<Line<'static>> {
-        let failures = app.session.expectation_failures();
-        stacked::design_pane(record, backend, failures, width)
+        stacked::design_pane(record, backend, width)
             .into_iter()
             .map(|(mark, text)| paint.line(mark, text))
             .collect()

@@ -1,7 +1,7 @@
 //! What a step asks and expects.
 
 use crate::domain::{Command, Question};
-use crate::expect::{self, Failure};
+use crate::expect::Failure;
 use crate::sanitize::{clean, clean_prose};
 use crate::scenario::{Action, DeployAction, Expect, ViewAction};
 use crate::trace::StepRecord;
@@ -80,14 +80,7 @@ pub fn step(record: &StepRecord) -> Vec<Line> {
     if let Some(expect) = record.expect.as_deref()
         && let Some(expected) = expectation(expect, &record.action)
     {
-        let verdicts: Vec<expect::Checked> = record
-            .results
-            .iter()
-            .map(|r| expect::evaluate(record.step, r.backend, expect, &r.outcome))
-            .collect();
-        let checked = verdicts.iter().any(|v| v.checked);
-        let held = verdicts.iter().all(|v| v.failures.is_empty());
-        let line = if checked && held {
+        let line = if record.expectation_held() {
             Line::marked(Mark::Held, expected)
         } else {
             Line::plain(expected)

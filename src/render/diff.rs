@@ -29,21 +29,12 @@ struct DiffEntry<'a> {
     es: &'a Outcome,
 }
 
-/// The steps whose outcomes compare as `agreement`.
-pub fn steps_where(trace: &Trace, agreement: Agreement) -> Vec<&StepRecord> {
-    trace
-        .steps
-        .iter()
-        .filter(|s| s.agreement() == agreement)
-        .collect()
-}
-
 pub fn diff(trace: &Trace, style: Style) -> String {
     if style.format == Format::Html {
         return html::diff_page(trace);
     }
-    let differing = steps_where(trace, Agreement::Different);
-    let gaps = steps_where(trace, Agreement::Gap);
+    let differing = trace.steps_where(Agreement::Different);
+    let gaps = trace.steps_where(Agreement::Gap);
     let mut doc = Doc::default();
     doc.text(narrate::diff_headline(&trace.scenario.name, &trace.summary));
     if !differing.is_empty() {

@@ -15,18 +15,16 @@
 //! `textContent`; the Content-Security-Policy allows only this page's own script and style
 //! (by hash) and no load of any kind.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::run::state_row;
+use super::history::state_row;
 use super::text::{Entry, entries};
-use crate::es::OrderView;
 use crate::narrate::page::{PAGE_FRAME, PageLabels, what_it_did};
 use crate::narrate::{self, Line, Mark};
-use crate::service::{Agreement, Backend, ColumnValue, OrderState, Outcome, StorageChange};
-use crate::trace::Trace;
+use crate::service::{Agreement, Backend, ColumnValue, Outcome, StorageChange};
+use crate::timeline::{EventFrame, RowFrame, Timeline};
+use crate::trace::{StepRecord, Trace};
 
 const CSS: &str = include_str!("html/page.css");
 const JS: &str = include_str!("html/page.js");
@@ -67,7 +65,8 @@ pub fn run_page(trace: &Trace) -> String {
 /// the diff's headline and a link to every step where the designs part or only one answers.
 pub fn diff_page(trace: &Trace) -> String {
     let steps_where = |agreement| -> Vec<usize> {
-        super::steps_where(trace, agreement)
+        trace
+            .steps_where(agreement)
             .iter()
             .map(|s| s.step)
             .collect()
@@ -355,7 +354,6 @@ fn mark_class(mark: Mark) -> String {
 
 fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
     let has = |backend| trace.backends.contains(&backend);
-    let failures = &trace.summary.expectations.failures;
     let locking = trace.steps.iter().any(|step| {
         matches!(
             step.result(Backend::Crud),
@@ -369,83 +367,19 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
     if locking {
         crud_columns.push("version");
     }
-    let mut rows = Rows::default();
-    let mut fold = OrderView::default();
+    let mut timeline = Timeline::default();
     let mut events: Vec<PageEvent> = Vec::new();
-    let mut view_up = true;
     let mut steps = Vec::with_capacity(trace.steps.len());
     for step in &trace.steps {
+        let frame = timeline.push(step);
         let mut about = narrate::step(step);
         about.extend(narrate::agreement(step.agreement()));
-        let side = |backend: Backend| -> Option<Side> {
-            let outcome = step.result(backend)?;
-            let (storage, in_log) = narrate::storage_besides_log(backend, outcome, &step.action);
-            let mut answer = narrate::answer(&step.action, outcome);
-            answer.extend(
-                failures
-                    .iter()
-                    .filter(|f| f.step == step.step && f.backend == backend)
-                    .map(narrate::failure),
-            );
-            Some(Side {
-                storage: lines(&storage),
-                answer: lines(&answer),
-                in_log,
-            })
-        };
-        let crud = side(Backend::Crud);
-        let es = side(Backend::Es);
-        let mut flags: Vec<usize> = Vec::new();
+        let crud = side(step, Backend::Crud);
+        let es = side(step, Backend::Es);
         let about = lines(&about);
-        let all_lines = about.iter().map(|l| PageLine(l.0, String::new())).chain(
-            [&crud, &es].into_iter().flatten().flat_map(|s| {
-                s.storage
-                    .iter()
-                    .chain(&s.answer)
-                    .map(|l| PageLine(l.0, String::new()))
-            }),
-        );
-        for line in all_lines {
-            if let Some(i) = line.0
-                && FLAGGED.contains(&Mark::ALL[i])
-                && !flags.contains(&i)
-            {
-                flags.push(i);
-            }
-        }
-        flags.sort_unstable();
-        let row = match step.result(Backend::Crud) {
-            Some(Outcome::Applied { storage, .. }) => rows.change(storage, &crud_columns),
-            _ => None,
-        };
-        match step.result(Backend::Es) {
-            Some(Outcome::Applied {
-                storage: StorageChange::Append { events: appended },
-                ..
-            }) => {
-                for stored in appended {
-                    let state = fold
-                        .apply(stored)
-                        .ok()
-                        .and_then(|()| fold.get(&stored.stream_id))
-                        .map(|order| state_row(&OrderState::versioned(order)));
-                    events.push(PageEvent {
-                        id: stored.event_id,
-                        r#ref: narrate::event_id(stored.event_id),
-                        step: step.step,
-                        order: crate::sanitize::clean(stored.stream_id.as_str()),
-                        lines: entries(&narrate::appended(stored))
-                            .into_iter()
-                            .map(|entry| entry.text)
-                            .collect(),
-                        state,
-                    });
-                }
-            }
-            Some(Outcome::ViewCrashed { .. }) => view_up = false,
-            Some(Outcome::ViewRebuilt { .. }) => view_up = true,
-            _ => {}
-        }
+        let flags = flags(&about, [&crud, &es]);
+        let row = frame.row.as_ref().map(|row| row_change(row, &crud_columns));
+        events.extend(frame.events.iter().map(|e| page_event(e, step.step)));
         steps.push(PageStep {
             n: step.step,
             about,
@@ -453,8 +387,8 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
             crud,
             es,
             row,
-            log: events.len(),
-            view: view_up.then_some(events.len()),
+            log: frame.log_len,
+            view: (!frame.view_down).then_some(frame.log_len),
         });
     }
     let start = diff
@@ -483,80 +417,76 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
     }
 }
 
-/// The CRUD `orders` table as the steps leave it, to say what each change did to a row.
-#[derive(Default)]
-struct Rows {
-    cells: Vec<Vec<String>>,
-    /// Row index by order id; only looked up, never listed.
-    index: HashMap<String, usize>,
+/// What one design stored and answered at a step, in narrate's words; the events it
+/// appended are left to the log, which shows them.
+fn side(step: &StepRecord, backend: Backend) -> Option<Side> {
+    let outcome = step.result(backend)?;
+    let (storage, in_log) = narrate::storage_besides_log(backend, outcome, &step.action);
+    let mut answer = narrate::answer(&step.action, outcome);
+    answer.extend(step.failures(backend).iter().map(narrate::failure));
+    Some(Side {
+        storage: lines(&storage),
+        answer: lines(&answer),
+        in_log,
+    })
 }
 
-impl Rows {
-    fn change(&mut self, storage: &StorageChange, columns: &[&str]) -> Option<RowChange> {
-        match storage {
-            StorageChange::Insert { row, .. } => {
-                let cells = insert_cells(row, columns.len());
-                let i = self.cells.len();
-                self.index.insert(row.order_id.as_str().to_string(), i);
-                self.cells.push(cells.clone());
-                Some(RowChange {
-                    i,
-                    cells,
-                    old: Vec::new(),
-                })
-            }
-            StorageChange::Update {
-                order_id, changes, ..
-            } => {
-                // A row inserted by an earlier run (`--continue`) is known only by what changed.
-                let i = *self
-                    .index
-                    .entry(order_id.as_str().to_string())
-                    .or_insert_with(|| {
-                        let mut cells = vec![String::new(); columns.len()];
-                        cells[0] = crate::sanitize::clean(order_id.as_str());
-                        self.cells.push(cells);
-                        self.cells.len() - 1
-                    });
-                let mut old = Vec::new();
-                for change in changes {
-                    if let Some(c) = columns.iter().position(|c| *c == change.column) {
-                        old.push((c, column_value(&change.old)));
-                        self.cells[i][c] = column_value(&change.new);
-                    }
-                }
-                Some(RowChange {
-                    i,
-                    cells: self.cells[i].clone(),
-                    old,
-                })
-            }
-            StorageChange::Append { .. } => None,
+/// Indexes of the flagged marks a step's lines carry, in `Mark::ALL` order.
+fn flags(about: &[PageLine], sides: [&Option<Side>; 2]) -> Vec<usize> {
+    let mut flags: Vec<usize> = Vec::new();
+    let all_lines = about.iter().chain(
+        sides
+            .into_iter()
+            .flatten()
+            .flat_map(|s| s.storage.iter().chain(&s.answer)),
+    );
+    for line in all_lines {
+        if let Some(i) = line.0
+            && FLAGGED.contains(&Mark::ALL[i])
+            && !flags.contains(&i)
+        {
+            flags.push(i);
         }
     }
+    flags.sort_unstable();
+    flags
 }
 
-/// A new row's cells as SQLite holds them: money in whole cents.
-fn insert_cells(row: &OrderState, width: usize) -> Vec<String> {
-    let mut cells = vec![
-        crate::sanitize::clean(row.order_id.as_str()),
-        crate::sanitize::clean(&row.customer),
-        crate::sanitize::clean(&row.product),
-        row.quantity.to_string(),
-        row.unit_price.cents().to_string(),
-        row.total.cents().to_string(),
-        row.paid.cents().to_string(),
-        row.status.to_string(),
-    ];
-    if let Some(version) = row.version {
-        cells.push(version.to_string());
+/// An appended event as the page embeds it, with OrderView's row for its order after it.
+fn page_event(appended: &EventFrame, step: usize) -> PageEvent {
+    let stored = appended.event;
+    PageEvent {
+        id: stored.event_id,
+        r#ref: narrate::event_id(stored.event_id),
+        step,
+        order: crate::sanitize::clean(stored.stream_id.as_str()),
+        lines: entries(&narrate::appended(stored))
+            .into_iter()
+            .map(|entry| entry.text)
+            .collect(),
+        state: appended.state.as_ref().map(state_row),
     }
-    cells.resize(width, String::new());
-    cells
 }
 
-fn column_value(value: &ColumnValue) -> String {
-    crate::sanitize::clean(&value.to_string())
+/// The row a step wrote, in the page's columns, as SQLite holds it (money in whole cents);
+/// a column the page does not show (one a migration added) is left out.
+fn row_change(row: &RowFrame, columns: &[&str]) -> RowChange {
+    let text = |value: &ColumnValue| crate::sanitize::clean(&value.to_string());
+    RowChange {
+        i: row.i,
+        cells: columns
+            .iter()
+            .map(|c| row.get(c).map_or(String::new(), text))
+            .collect(),
+        old: row
+            .changed
+            .iter()
+            .filter_map(|change| {
+                let c = columns.iter().position(|c| *c == change.column)?;
+                Some((c, text(&change.old)))
+            })
+            .collect(),
+    }
 }
 
 /// JSON that can sit inside a `<script>` element: `<`, `>` and `&` are written as `\u003c`,

@@ -4,12 +4,16 @@
 mod bench;
 mod diff;
 pub mod doc;
+mod history;
 mod html;
+mod json_run;
+mod kept;
 mod lists;
 mod log;
 pub mod mermaid;
 mod replay;
 mod run;
+mod sink;
 pub mod stacked;
 pub mod text;
 mod verify;
@@ -18,12 +22,15 @@ mod volume;
 use serde::Serialize;
 
 pub use bench::bench;
-pub use diff::{diff, steps_where};
+pub use diff::diff;
 pub use doc::{DEFAULT_WIDTH, Doc, Width};
+pub use json_run::JsonRun;
+pub use kept::{Diagram, Document, Page};
 pub use lists::{ScenarioListing, reports, scenarios};
 pub use log::{JsonLog, LoggedEvent, log};
 pub use replay::replay;
-pub use run::{JsonRun, run, run_closing, run_opening, run_step, write_run};
+pub use run::{run, run_closing, run_opening, run_step, write_run};
+pub use sink::RunSink;
 pub use verify::verdict;
 pub use volume::{TABLE_STEPS, TableRun};
 

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::run::state_row;
+use super::history::state_row;
 use super::{Doc, Style};
 use crate::es::OrderView;
 use crate::service::OrderState;

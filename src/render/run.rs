@@ -2,215 +2,30 @@
 
 use std::io::Write;
 
-use serde::Serialize;
-
-use super::text::{self, Cell, Entry, entries};
+use super::history::{history_header, history_rows, merged_history_rows};
+use super::json_run::JsonRun;
+use super::sink::RunSink;
+use super::text::{self, Cell};
 use super::{Doc, Format, Layout, Style, html, mermaid, stacked};
 use crate::domain::Question;
-use crate::json::write_indented;
 use crate::narrate::{self, Line, Mark};
-use crate::scenario::{Action, Expect};
-use crate::service::{Backend, OrderState, Outcome};
-use crate::trace::{
-    BackendHistory, HistorySpill, SCHEMA_VERSION, ScenarioInfo, StepRecord, Summary, Trace,
-};
-
-#[derive(Serialize)]
-struct NarratedStep<'a> {
-    step: usize,
-    action: &'a Action,
-    note: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expect: Option<&'a Expect>,
-    results: Vec<NarratedResult<'a>>,
-}
-
-#[derive(Serialize)]
-struct NarratedResult<'a> {
-    backend: Backend,
-    #[serde(flatten)]
-    outcome: &'a Outcome,
-    /// What the design stored (or where it read) and what it answered, in words.
-    narration: Narration,
-}
-
-#[derive(Serialize)]
-struct Narration {
-    storage: Vec<Entry>,
-    answer: Vec<Entry>,
-}
-
-/// A step's facts, each result with its narrated words, so that nothing reading the JSON
-/// words a fact again.
-fn narrated_step(step: &StepRecord) -> NarratedStep<'_> {
-    NarratedStep {
-        step: step.step,
-        action: &step.action,
-        note: step.note.as_deref(),
-        expect: step.expect.as_deref(),
-        results: step
-            .results
-            .iter()
-            .map(|result| NarratedResult {
-                backend: result.backend,
-                outcome: &result.outcome,
-                narration: Narration {
-                    storage: entries(&narrate::storage(
-                        result.backend,
-                        &result.outcome,
-                        &step.action,
-                    )),
-                    answer: entries(&narrate::answer(&step.action, &result.outcome)),
-                },
-            })
-            .collect(),
-    }
-}
+use crate::scenario::Action;
+use crate::service::{Backend, Outcome};
+use crate::trace::{ScenarioInfo, StepRecord, Trace};
 
 /// Writes a run in the form asked for.
 pub fn write_run(trace: &Trace, style: Style, out: &mut impl Write) -> anyhow::Result<()> {
     match style.format {
         Format::Json => {
-            let mut json = JsonRun::begin(out, &trace.scenario, &trace.backends)?;
+            let mut json = JsonRun::new(out)?;
+            json.begin(&trace.scenario, &trace.backends)?;
             for step in &trace.steps {
-                json.step(step)?;
+                json.write_step(step)?;
             }
             json.finish(&trace.summary)
         }
         _ => Ok(out.write_all(run(trace, style).as_bytes())?),
     }
-}
-
-/// The run's JSON document written as the run goes: each step as soon as it is done, the
-/// histories from a spill at the end. A long run's document (gigabytes at a million steps)
-/// is never in memory, nor are its steps. The bytes are those of the whole document
-/// pretty-printed at once.
-pub struct JsonRun<'w, W: Write> {
-    out: &'w mut W,
-    backends: Vec<Backend>,
-    steps: usize,
-    histories: HistorySpill,
-    buffer: Vec<u8>,
-    /// Whether the document stands between two steps (no step half-written), where `stop`
-    /// can end it.
-    between_steps: bool,
-}
-
-impl<'w, W: Write> JsonRun<'w, W> {
-    pub fn begin(
-        out: &'w mut W,
-        scenario: &ScenarioInfo,
-        backends: &[Backend],
-    ) -> anyhow::Result<JsonRun<'w, W>> {
-        out.write_all(b"{\n")?;
-        field(out, "schema_version", &SCHEMA_VERSION)?;
-        field(out, "scenario", scenario)?;
-        field(out, "backends", &backends)?;
-        out.write_all(b"  \"steps\": [")?;
-        Ok(JsonRun {
-            out,
-            backends: backends.to_vec(),
-            steps: 0,
-            histories: HistorySpill::new()?,
-            buffer: Vec::new(),
-            between_steps: true,
-        })
-    }
-
-    pub fn step(&mut self, step: &StepRecord) -> anyhow::Result<()> {
-        self.between_steps = false;
-        self.out.write_all(if self.steps == 0 {
-            b"\n    "
-        } else {
-            b",\n    "
-        })?;
-        self.steps += 1;
-        write_indented(&mut self.buffer, &mut *self.out, 2, &narrated_step(step))?;
-        self.between_steps = true;
-        self.histories.add(step, &self.backends)
-    }
-
-    /// Ends the document of a run that failed after it began, so that stdout holds one whole
-    /// JSON document, never one cut off: the steps done, then `"stopped"` with the error (in
-    /// place of the summary and histories of a finished run). The error is still reported as
-    /// usual (stderr, exit 2). Nothing is written if a step was left half-written: then the
-    /// output itself was what failed.
-    pub fn stop(self, error: &str) -> anyhow::Result<()> {
-        if !self.between_steps {
-            return Ok(());
-        }
-        let out = self.out;
-        out.write_all(if self.steps == 0 {
-            b"],\n"
-        } else {
-            b"\n  ],\n"
-        })?;
-        out.write_all(b"  \"stopped\": ")?;
-        indented(
-            &mut *out,
-            1,
-            &serde_json::json!({"after_step": self.steps, "error": error}),
-        )?;
-        out.write_all(b"\n}\n")?;
-        Ok(())
-    }
-
-    pub fn finish(self, summary: &Summary) -> anyhow::Result<()> {
-        let out = self.out;
-        out.write_all(if self.steps == 0 {
-            b"],\n"
-        } else {
-            b"\n  ],\n"
-        })?;
-        field(out, "summary", summary)?;
-        out.write_all(b"  \"histories\": [")?;
-        for (i, &backend) in self.backends.iter().enumerate() {
-            out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-            write!(
-                out,
-                "    {{\n      \"backend\": {},\n      \"orders\": [",
-                serde_json::to_string(&backend)?
-            )?;
-            let mut orders = 0;
-            self.histories.for_each_order(backend, None, |history| {
-                out.write_all(if orders == 0 {
-                    b"\n        "
-                } else {
-                    b",\n        "
-                })?;
-                orders += 1;
-                indented(&mut *out, 4, &history)
-            })?;
-            out.write_all(if orders == 0 {
-                b"]\n    }"
-            } else {
-                b"\n      ]\n    }"
-            })?;
-        }
-        out.write_all(if self.backends.is_empty() {
-            b"],\n"
-        } else {
-            b"\n  ],\n"
-        })?;
-        let text = narrate::summary(summary, &self.backends);
-        out.write_all(b"  \"summary_text\": ")?;
-        indented(&mut *out, 1, &text)?;
-        out.write_all(b"\n}\n")?;
-        Ok(())
-    }
-}
-
-/// `  "name": value,` with the value pretty-printed one level in.
-fn field(out: &mut impl Write, name: &str, value: &impl Serialize) -> anyhow::Result<()> {
-    write!(out, "  {}: ", serde_json::to_string(name)?)?;
-    indented(&mut *out, 1, value)?;
-    out.write_all(b",\n")?;
-    Ok(())
-}
-
-/// A value pretty-printed as if nested `depth` levels deep (see `json::write_indented`).
-fn indented(out: &mut impl Write, depth: usize, value: &impl Serialize) -> anyhow::Result<()> {
-    write_indented(&mut Vec::new(), out, depth, value)
 }
 
 pub fn run(trace: &Trace, style: Style) -> String {
@@ -230,8 +45,10 @@ pub fn run(trace: &Trace, style: Style) -> String {
                 doc.text(narrate::nothing_left());
             }
             doc.extend(match (style.format, style.layout) {
-                (Format::Table, Layout::Stacked) => steps_blocks(trace, style.width.columns()),
-                _ => steps_table(trace, &trace.steps),
+                (Format::Table, Layout::Stacked) => {
+                    steps_blocks(&trace.backends, &trace.steps, style.width.columns())
+                }
+                _ => steps_doc(&trace.backends, &trace.steps),
             });
             doc.extend(run_conclusion(trace, style));
             match style.format {
@@ -254,41 +71,25 @@ pub fn run_step(backends: &[Backend], step: &StepRecord, style: Style) -> String
     let doc = match style.layout {
         Layout::Stacked => {
             let mut doc = Doc::default();
-            doc.laid(stacked::step_block(
-                backends,
-                step,
-                &[],
-                style.width.columns(),
-            ));
+            doc.laid(stacked::step_block(backends, step, style.width.columns()));
             doc
         }
-        Layout::Wide => steps_doc(backends, std::slice::from_ref(step), &[]),
+        Layout::Wide => steps_doc(backends, std::slice::from_ref(step)),
     };
     doc.to_terminal(style.width, style.color)
 }
 
 /// The stacked layout: the legend of the marks used, then one block per step.
-pub(super) fn steps_blocks(trace: &Trace, width: usize) -> Doc {
-    let failures = &trace.summary.expectations.failures;
-    let blocks: Vec<Vec<stacked::Marked>> = trace
-        .steps
-        .iter()
-        .map(|step| stacked::step_block(&trace.backends, step, failures, width))
-        .collect();
-    // The marks the blocks use, read from their words (a row of two columns is coloured only
-    // when both agree, so its own mark says less).
-    let words = trace.steps.iter().flat_map(|step| {
-        let mut lines = narrate::step(step);
-        lines.extend(narrate::agreement(step.agreement()));
-        for &backend in &trace.backends {
-            lines.extend(stacked::design_lines(step, backend, failures));
-        }
-        lines
-    });
+pub(super) fn steps_blocks(backends: &[Backend], steps: &[StepRecord], width: usize) -> Doc {
+    let mut blocks: Vec<Vec<stacked::Marked>> = Vec::with_capacity(steps.len());
     let mut used: Vec<Mark> = Vec::new();
-    for mark in words.filter_map(|line| line.mark) {
-        if !used.contains(&mark) {
-            used.push(mark);
+    for step in steps {
+        let (block, marks) = stacked::marked_step_block(backends, step, width);
+        blocks.push(block);
+        for mark in marks {
+            if !used.contains(&mark) {
+                used.push(mark);
+            }
         }
     }
     let mut doc = Doc::default();
@@ -316,15 +117,7 @@ pub(super) fn run_heading(scenario: &ScenarioInfo) -> Doc {
 }
 
 /// The steps table, under a legend of the marks it uses.
-fn steps_table(trace: &Trace, steps: &[StepRecord]) -> Doc {
-    steps_doc(&trace.backends, steps, &trace.summary.expectations.failures)
-}
-
-pub(super) fn steps_doc(
-    backends: &[Backend],
-    steps: &[StepRecord],
-    failures: &[crate::expect::Failure],
-) -> Doc {
+pub(super) fn steps_doc(backends: &[Backend], steps: &[StepRecord]) -> Doc {
     let mut header = vec!["#", "Step"];
     for &backend in backends {
         header.extend([
@@ -350,12 +143,7 @@ pub(super) fn steps_doc(
             for result in &step.results {
                 let storage = narrate::storage(result.backend, &result.outcome, &step.action);
                 let mut answer = narrate::answer(&step.action, &result.outcome);
-                answer.extend(
-                    failures
-                        .iter()
-                        .filter(|f| f.step == step.step && f.backend == result.backend)
-                        .map(narrate::failure),
-                );
+                answer.extend(step.failures(result.backend).iter().map(narrate::failure));
                 note(&storage);
                 note(&answer);
                 row.push(Cell::lines(&storage));
@@ -484,165 +272,4 @@ pub(super) fn table<C: Into<Cell>>(
             doc.table(header, rows);
         }
     }
-}
-
-pub(super) fn history_header(backend: Backend) -> Vec<&'static str> {
-    let mut header = vec![
-        "Order", "Step", "Status", "Quantity", "Price", "Total", "Paid",
-    ];
-    header.push(match backend {
-        Backend::Crud => "Kept",
-        Backend::Es => "Version",
-    });
-    header
-}
-
-pub(super) fn state_row(state: &OrderState) -> Vec<String> {
-    let mut row = vec![
-        state.status.to_string(),
-        state.quantity.to_string(),
-        state.unit_price.to_string(),
-        state.total.to_string(),
-        state.paid.to_string(),
-    ];
-    if let Some(version) = state.version {
-        row.push(version.to_string());
-    }
-    row
-}
-
-/// Both designs' histories as one table, order by order and step by step: a state both
-/// designs answered alike is one row with what each keeps of it (CRUD: overwritten or the
-/// row now; ES: its version); a state only one answered, or answered differently, is a row
-/// of its own with the other design's column empty.
-fn merged_history_rows(crud: &BackendHistory, es: &BackendHistory) -> Vec<Vec<Cell>> {
-    use std::collections::BTreeMap;
-    let mut orders: Vec<&crate::domain::OrderId> = Vec::new();
-    for order in crud.orders.iter().chain(&es.orders) {
-        if !orders.contains(&order.order_id) {
-            orders.push(order.order_id);
-        }
-    }
-    let mut rows = Vec::new();
-    for id in orders {
-        let crud_states = states_of(crud, id);
-        let es_states = states_of(es, id);
-        let mut steps: BTreeMap<usize, (Option<usize>, Option<usize>)> = BTreeMap::new();
-        for (i, entry) in crud_states.iter().enumerate() {
-            steps.entry(entry.step).or_default().0 = Some(i);
-        }
-        for (i, entry) in es_states.iter().enumerate() {
-            steps.entry(entry.step).or_default().1 = Some(i);
-        }
-        let kept = |i: usize| {
-            if i + 1 < crud_states.len() {
-                Cell::new(narrate::overwritten_row(), Mark::Overwritten)
-            } else {
-                narrate::current_row().into()
-            }
-        };
-        let state_cells = |state: &OrderState| {
-            let mut cells = state_row(state);
-            cells.truncate(5);
-            cells.into_iter().map(Cell::from).collect::<Vec<_>>()
-        };
-        let mut first = true;
-        for (step, (c, e)) in steps {
-            let mut row = |cells: Vec<Cell>, crud_cell: Cell, es_cell: Cell| {
-                let id = if first {
-                    crate::sanitize::clean(id.as_str())
-                } else {
-                    String::new()
-                };
-                first = false;
-                let mut row: Vec<Cell> = vec![id.into(), step.to_string().into()];
-                row.extend(cells);
-                row.extend([crud_cell, es_cell]);
-                rows.push(row);
-            };
-            let crud_state = c.and_then(|i| crud_states[i].state);
-            let es_entry = e.map(|i| &es_states[i]);
-            let es_state = es_entry.and_then(|entry| entry.state);
-            let version = |state: &OrderState| -> Cell {
-                state
-                    .version
-                    .map_or(String::new(), |v| format!("v{v}"))
-                    .into()
-            };
-            match (crud_state, es_state) {
-                (Some(a), Some(b)) if state_cells(a) == state_cells(b) => {
-                    row(state_cells(a), kept(c.expect("CRUD answered")), version(b));
-                }
-                _ => {
-                    if let (Some(i), Some(state)) = (c, crud_state) {
-                        row(state_cells(state), kept(i), "".into());
-                    }
-                    match (es_entry, es_state) {
-                        (_, Some(state)) => row(state_cells(state), "".into(), version(state)),
-                        // The caption says what the mark means; the row stays narrow.
-                        (Some(_), None) => row(
-                            (0..5).map(|_| Cell::from("")).collect(),
-                            "".into(),
-                            Cell::new(Mark::ViewDown.symbol(), Mark::ViewDown),
-                        ),
-                        (None, None) => {}
-                    }
-                }
-            }
-        }
-    }
-    rows
-}
-
-fn states_of<'h, 'a>(
-    history: &'h BackendHistory<'a>,
-    id: &crate::domain::OrderId,
-) -> &'h [crate::trace::HistoryEntry<'a>] {
-    history
-        .orders
-        .iter()
-        .find(|o| o.order_id == id)
-        .map_or(&[][..], |o| &o.states[..])
-}
-
-pub(super) fn history_rows(history: &BackendHistory) -> Vec<Vec<Cell>> {
-    let mut rows = Vec::new();
-    for order in &history.orders {
-        for (i, entry) in order.states.iter().enumerate() {
-            let id = if i == 0 {
-                crate::sanitize::clean(order.order_id.as_str())
-            } else {
-                String::new()
-            };
-            let mut row: Vec<Cell> = vec![id.into(), entry.step.to_string().into()];
-            match entry.state {
-                Some(state) => {
-                    let mut cells = state_row(state);
-                    // CRUD with --crud-locking keeps a version too; its column says where the
-                    // state is instead.
-                    cells.truncate(5);
-                    row.extend(cells.into_iter().map(Cell::from));
-                    row.push(match history.backend {
-                        Backend::Es => state
-                            .version
-                            .map_or(String::new(), |v| v.to_string())
-                            .into(),
-                        Backend::Crud => {
-                            if i + 1 < order.states.len() {
-                                Cell::new(narrate::overwritten_row(), Mark::Overwritten)
-                            } else {
-                                narrate::current_row().into()
-                            }
-                        }
-                    });
-                }
-                None => {
-                    row.push(Cell::new(narrate::view_down_row(), Mark::ViewDown));
-                    row.extend((0..5).map(|_| Cell::from("—")));
-                }
-            }
-            rows.push(row);
-        }
-    }
-    rows
 }

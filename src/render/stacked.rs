@@ -8,7 +8,6 @@ use textwrap::core::display_width;
 use textwrap::{Options, WordSeparator, WordSplitter};
 
 use super::text::Cell;
-use crate::expect::Failure;
 use crate::narrate::{self, Line, Mark, Role};
 use crate::service::Backend;
 use crate::trace::StepRecord;
@@ -180,23 +179,21 @@ pub fn step_about(record: &StepRecord) -> Vec<Line> {
 
 /// What a design stored (or where it read), what it answered and the expectations that
 /// failed on it, as lines of one column (for the marks a block uses).
-pub fn design_lines(record: &StepRecord, backend: Backend, failures: &[Failure]) -> Vec<Line> {
-    let (storage, answer, failed) = design_parts(record, backend, failures, false);
+pub fn design_lines(record: &StepRecord, backend: Backend) -> Vec<Line> {
+    let (storage, answer, failed) = design_parts(record, backend, false);
     storage.into_iter().chain(answer).chain(failed).collect()
 }
 
-fn design_parts(
-    record: &StepRecord,
-    backend: Backend,
-    failures: &[Failure],
-    log_apart: bool,
-) -> (Vec<Line>, Vec<Line>, Vec<Line>) {
+/// What a design stored (or where it read), what it answered, and its failed expectations.
+type Parts = (Vec<Line>, Vec<Line>, Vec<Line>);
+
+fn design_parts(record: &StepRecord, backend: Backend, log_apart: bool) -> Parts {
     let Some(outcome) = record.result(backend) else {
         return Default::default();
     };
-    let failed = failures
+    let failed = record
+        .failures(backend)
         .iter()
-        .filter(|f| f.step == record.step && f.backend == backend)
         .map(narrate::failure)
         .collect();
     let storage = if log_apart {
@@ -207,15 +204,9 @@ fn design_parts(
     (storage, narrate::answer(&record.action, outcome), failed)
 }
 
-/// A design's column, placed at `depth`.
-fn design_column(
-    record: &StepRecord,
-    backend: Backend,
-    failures: &[Failure],
-    depth: usize,
-    log_apart: bool,
-) -> Vec<Placed> {
-    let (storage, answer, failed) = design_parts(record, backend, failures, log_apart);
+/// A design's column, placed at `depth`, from its parts (`design_parts`).
+fn design_column(parts: Parts, depth: usize) -> Vec<Placed> {
+    let (storage, answer, failed) = parts;
     let mut placed = place_storage(&storage, depth);
     placed.extend(place_answer(&answer, depth));
     placed.extend(place_storage(&failed, depth));
@@ -224,13 +215,8 @@ fn design_column(
 
 /// A design's column for a pane of its own `width` wide, beside a pane that shows the log
 /// (so the events appended are left out): each line wrapped, none joined.
-pub fn design_pane(
-    record: &StepRecord,
-    backend: Backend,
-    failures: &[Failure],
-    width: usize,
-) -> Vec<Marked> {
-    design_column(record, backend, failures, 0, true)
+pub fn design_pane(record: &StepRecord, backend: Backend, width: usize) -> Vec<Marked> {
+    design_column(design_parts(record, backend, true), 0)
         .into_iter()
         .flat_map(|line| {
             let text = format!("{}{}", " ".repeat(line.depth), line.text);
@@ -242,45 +228,68 @@ pub fn design_pane(
 }
 
 /// One step as a block of lines, none wider than `width`.
-pub fn step_block(
+pub fn step_block(backends: &[Backend], record: &StepRecord, width: usize) -> Vec<Marked> {
+    marked_step_block(backends, record, width).0
+}
+
+/// The marks some lines carry, each once, in the order they first appear.
+fn marks_of<'l>(lines: impl Iterator<Item = &'l Line>) -> Vec<Mark> {
+    let mut used: Vec<Mark> = Vec::new();
+    for mark in lines.filter_map(|line| line.mark) {
+        if !used.contains(&mark) {
+            used.push(mark);
+        }
+    }
+    used
+}
+
+/// One step as a block, and the marks its words carry, in the order they first appear (a
+/// row of two columns is coloured only when both agree, so the block's own marks say less):
+/// what a legend over the blocks lists, without narrating the step again.
+pub fn marked_step_block(
     backends: &[Backend],
     record: &StepRecord,
-    failures: &[Failure],
     width: usize,
-) -> Vec<Marked> {
+) -> (Vec<Marked>, Vec<Mark>) {
     let mut block: Vec<Marked> = wrap(&step_title(record), width)
         .into_iter()
         .map(|l| (None, l))
         .collect();
-    block.extend(wrap_placed(place_storage(&step_about(record), 0), width));
+    let about = step_about(record);
+    let parts: Vec<(Backend, Parts)> = backends
+        .iter()
+        .map(|&backend| (backend, design_parts(record, backend, false)))
+        .collect();
+    let used = marks_of(
+        about.iter().chain(
+            parts.iter().flat_map(|(_, (storage, answer, failed))| {
+                storage.iter().chain(answer).chain(failed)
+            }),
+        ),
+    );
+    block.extend(wrap_placed(place_storage(&about, 0), width));
     let side_by_side = backends.len() > 1
         && (width.saturating_sub(SEPARATOR.len() * (backends.len() - 1))) / backends.len()
             >= MIN_COLUMN;
     if side_by_side {
         let n = backends.len();
         let column = (width - display_width(SEPARATOR) * (n - 1)) / n;
-        let wrapped: Vec<Vec<Marked>> = backends
-            .iter()
-            .map(|&backend| {
+        let wrapped: Vec<Vec<Marked>> = parts
+            .into_iter()
+            .map(|(backend, parts)| {
                 let mut col = vec![(None, narrate::design_heading(backend).to_string())];
-                col.extend(wrap_placed(
-                    design_column(record, backend, failures, 0, false),
-                    column,
-                ));
+                col.extend(wrap_placed(design_column(parts, 0), column));
                 col
             })
             .collect();
         block.extend(side_by_side_rows(&wrapped, column));
     } else {
-        for &backend in backends {
+        for (backend, parts) in parts {
             block.push((None, narrate::design_heading(backend).to_string()));
-            block.extend(wrap_placed(
-                design_column(record, backend, failures, 2, false),
-                width,
-            ));
+            block.extend(wrap_placed(design_column(parts, 2), width));
         }
     }
-    block
+    (block, used)
 }
 
 /// Columns set side by side, `column` wide each; a row is coloured only when every cell in

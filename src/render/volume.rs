@@ -4,18 +4,17 @@
 
 use std::io::Write;
 
-use super::run::{
-    history_header, history_rows, report_section, run_heading, steps_blocks, steps_doc, table,
-};
+use super::history::{history_header, history_rows};
+use super::run::{report_section, run_heading, steps_blocks, steps_doc, table};
+use super::sink::RunSink;
 use super::{Doc, Format, Layout, Style};
 use crate::domain::Question;
-use crate::expect;
 use crate::narrate;
 use crate::scenario::Action;
 use crate::service::Backend;
 use crate::trace::{
     BackendHistory, HistoryEntry, HistorySpill, OrderHistory, ScenarioInfo, SpilledHistory,
-    StepRecord, Summary, Trace,
+    StepRecord, Summary,
 };
 
 /// Past this many steps, `eslab run` prints its table this way.
@@ -31,7 +30,8 @@ const HISTORY_ORDERS: usize = 20;
 pub struct TableRun<'w, W: Write> {
     out: &'w mut W,
     style: Style,
-    scenario: ScenarioInfo,
+    /// Steps in the run, said before the first.
+    steps: usize,
     backends: Vec<Backend>,
     chunk: Vec<StepRecord>,
     /// Report steps, printed after the steps as in a short run (a scenario has few).
@@ -40,32 +40,60 @@ pub struct TableRun<'w, W: Write> {
 }
 
 impl<'w, W: Write> TableRun<'w, W> {
-    pub fn begin(
-        out: &'w mut W,
-        style: Style,
-        scenario: ScenarioInfo,
-        backends: &[Backend],
-        steps: usize,
-    ) -> anyhow::Result<TableRun<'w, W>> {
-        let mut doc = run_heading(&scenario);
+    /// A table of `steps` steps, written to `out`.
+    pub fn new(out: &'w mut W, style: Style, steps: usize) -> anyhow::Result<TableRun<'w, W>> {
+        Ok(TableRun {
+            out,
+            style,
+            steps,
+            backends: Vec::new(),
+            chunk: Vec::with_capacity(CHUNK),
+            reports: Vec::new(),
+            histories: HistorySpill::new()?,
+        })
+    }
+    /// Prints the steps gathered so far, as a short run prints its steps.
+    fn flush_chunk(&mut self) -> anyhow::Result<()> {
+        if self.chunk.is_empty() {
+            return Ok(());
+        }
+        let steps = std::mem::take(&mut self.chunk);
+        let doc = match (self.style.format, self.style.layout) {
+            (Format::Table, Layout::Stacked) => {
+                steps_blocks(&self.backends, &steps, self.style.width.columns())
+            }
+            _ => steps_doc(&self.backends, &steps),
+        };
+        self.print(&doc)?;
+        self.chunk = Vec::with_capacity(CHUNK);
+        Ok(())
+    }
+
+    fn print(&mut self, doc: &Doc) -> anyhow::Result<()> {
+        let text = match self.style.format {
+            Format::Markdown => doc.to_markdown(),
+            _ => doc.to_terminal(self.style.width, self.style.color),
+        };
+        self.out.write_all(text.as_bytes())?;
+        // Blocks are separated by a blank line, as in a short run's document.
+        self.out.write_all(b"\n")?;
+        Ok(())
+    }
+}
+
+impl<W: Write> RunSink for TableRun<'_, W> {
+    fn begin(&mut self, scenario: &ScenarioInfo, backends: &[Backend]) -> anyhow::Result<()> {
+        let steps = self.steps;
+        let mut doc = run_heading(scenario);
         doc.heading(2, "Step by step");
         doc.text(format!(
             "This run has {steps} steps: they are printed as they run, {CHUNK} at a time, and the state histories show the first {HISTORY_ORDERS} orders of each design. `--format json` has every state of every order."
         ));
-        let mut run = TableRun {
-            out,
-            style,
-            scenario,
-            backends: backends.to_vec(),
-            chunk: Vec::with_capacity(CHUNK),
-            reports: Vec::new(),
-            histories: HistorySpill::new()?,
-        };
-        run.print(&doc)?;
-        Ok(run)
+        self.backends = backends.to_vec();
+        self.print(&doc)
     }
 
-    pub fn step(&mut self, step: StepRecord) -> anyhow::Result<()> {
+    fn step(&mut self, step: StepRecord) -> anyhow::Result<()> {
         self.histories.add(&step, &self.backends)?;
         if matches!(step.action, Action::Question(Question::Report(_))) {
             self.reports.push(step.clone());
@@ -77,7 +105,7 @@ impl<'w, W: Write> TableRun<'w, W> {
         Ok(())
     }
 
-    pub fn finish(mut self, summary: &Summary) -> anyhow::Result<()> {
+    fn finish(&mut self, summary: &Summary) -> anyhow::Result<()> {
         self.flush_chunk()?;
         let fits = (self.style.layout == Layout::Stacked && self.style.format == Format::Table)
             .then(|| self.style.width.columns());
@@ -117,7 +145,7 @@ impl<'w, W: Write> TableRun<'w, W> {
     /// Ends the document of a run that failed after it began: the steps done, then where
     /// and why it stopped, instead of a table cut off mid-chunk. The error is still reported
     /// as usual (stderr, exit 2).
-    pub fn stop(mut self, after_step: usize, error: &str) -> anyhow::Result<()> {
+    fn stop(&mut self, after_step: usize, error: &str) -> anyhow::Result<()> {
         self.flush_chunk()?;
         let mut doc = Doc::default();
         doc.heading(2, "Stopped");
@@ -125,59 +153,6 @@ impl<'w, W: Write> TableRun<'w, W> {
             "The run stopped after step {after_step}, on an error: {error}"
         ));
         self.print(&doc)
-    }
-
-    /// Prints the steps gathered so far, as a short run prints its steps.
-    fn flush_chunk(&mut self) -> anyhow::Result<()> {
-        if self.chunk.is_empty() {
-            return Ok(());
-        }
-        let steps = std::mem::take(&mut self.chunk);
-        let failures: Vec<expect::Failure> = steps
-            .iter()
-            .flat_map(|step| {
-                step.results.iter().flat_map(move |result| {
-                    step.expect
-                        .as_deref()
-                        .map(|e| expect::evaluate(step.step, result.backend, e, &result.outcome))
-                        .map(|checked| checked.failures)
-                        .unwrap_or_default()
-                })
-            })
-            .collect();
-        let doc = match (self.style.format, self.style.layout) {
-            (Format::Table, Layout::Stacked) => steps_blocks(
-                &Trace {
-                    schema_version: crate::trace::SCHEMA_VERSION,
-                    scenario: self.scenario.clone(),
-                    backends: self.backends.clone(),
-                    steps,
-                    summary: Summary {
-                        expectations: crate::trace::Expectations {
-                            checked: 0,
-                            failures,
-                        },
-                        ..Summary::default()
-                    },
-                },
-                self.style.width.columns(),
-            ),
-            _ => steps_doc(&self.backends, &steps, &failures),
-        };
-        self.print(&doc)?;
-        self.chunk = Vec::with_capacity(CHUNK);
-        Ok(())
-    }
-
-    fn print(&mut self, doc: &Doc) -> anyhow::Result<()> {
-        let text = match self.style.format {
-            Format::Markdown => doc.to_markdown(),
-            _ => doc.to_terminal(self.style.width, self.style.color),
-        };
-        self.out.write_all(text.as_bytes())?;
-        // Blocks are separated by a blank line, as in a short run's document.
-        self.out.write_all(b"\n")?;
-        Ok(())
     }
 }
 
