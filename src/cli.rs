@@ -323,8 +323,15 @@ pub struct LogPlaceArgs {
     /// The folder a run kept its databases in (`eslab run --db-dir DIR`)
     #[arg(long, value_name = "DIR", required_unless_present = "store")]
     pub db_dir: Option<PathBuf>,
-    /// Instead, the log of a room on a PostgreSQL server: postgres://user@host:port/database
-    /// (a password in it is never shown)
+    #[command(flatten)]
+    pub room: RoomArgs,
+}
+
+/// A room on a PostgreSQL server, where a command finds both designs instead of in SQLite.
+#[derive(Debug, Args)]
+pub struct RoomArgs {
+    /// Both designs in a room on a PostgreSQL server instead of SQLite:
+    /// postgres://user@host:port/database (a password in it is never shown)
     #[arg(
         long,
         value_name = "URL",
@@ -334,7 +341,7 @@ pub struct LogPlaceArgs {
         requires = "room"
     )]
     pub store: Option<String>,
-    /// The room on --store's server
+    /// The room on --store's server (`eslab room create` makes it)
     #[arg(long, value_name = "NAME", env = "ESLAB_ROOM", requires = "store")]
     pub room: Option<String>,
 }
@@ -370,20 +377,8 @@ pub struct StorageArgs {
     /// Give CRUD a version column and `UPDATE … WHERE version = ?`, so it refuses stale writes too
     #[arg(long)]
     pub crud_locking: bool,
-    /// Put both designs in a room on a PostgreSQL server instead of SQLite:
-    /// postgres://user@host:port/database (a password in it is never shown)
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "ESLAB_STORE",
-        hide_env_values = true,
-        conflicts_with = "db_dir",
-        requires = "room"
-    )]
-    pub store: Option<String>,
-    /// The room on --store's server to run in (`eslab room create` makes it)
-    #[arg(long, value_name = "NAME", env = "ESLAB_ROOM", requires = "store")]
-    pub room: Option<String>,
+    #[command(flatten)]
+    pub room: RoomArgs,
     /// Who issues the commands that do not say `by` (default: the scenario's `by`), as the
     /// events and rows record it: your name, in a room
     #[arg(long = "as", value_name = "NAME")]

@@ -26,9 +26,9 @@ pub(super) enum LogAt {
 
 impl LogAt {
     pub(super) fn of(args: &LogPlaceArgs) -> anyhow::Result<LogAt> {
-        Ok(match (&args.db_dir, &args.store, &args.room) {
-            (Some(dir), _, _) => LogAt::Dir(dir.clone()),
-            (None, Some(url), Some(room)) => LogAt::Room(Box::new(pg::Store::new(url, room)?)),
+        Ok(match (&args.db_dir, super::storage::room_of(&args.room)?) {
+            (Some(dir), _) => LogAt::Dir(dir.clone()),
+            (None, Some(store)) => LogAt::Room(Box::new(store)),
             _ => bail!("say where the log is: --db-dir DIR, or --store URL --room NAME"),
         })
     }

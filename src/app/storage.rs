@@ -5,7 +5,7 @@
 use anyhow::Context;
 
 use super::log::{LogAt, read_verified};
-use crate::cli::StorageArgs;
+use crate::cli::{RoomArgs, StorageArgs};
 use crate::es::OrderView;
 use crate::pg;
 use crate::runner::{self, Services, StorageOptions, StreamedScenario};
@@ -27,7 +27,7 @@ pub(super) fn open_streamed(
 ) -> anyhow::Result<(Services, Option<tempfile::TempDir>)> {
     warn_not_for(&streamed.name, &streamed.scenario, backends, storage);
     let verified_view = refuse_untrusted_log(backends, storage)?;
-    let room = room_of(storage)?;
+    let room = room_of(&storage.room)?;
     let scratch =
         (storage.db_dir.is_none() && room.is_none() && streamed.steps > SCRATCH_ABOVE_STEPS)
             .then(|| tempfile::Builder::new().prefix("eslab-run-").tempdir())
@@ -50,7 +50,7 @@ pub(super) fn fingerprint(
     streamed: &StreamedScenario,
     storage: &StorageArgs,
 ) -> anyhow::Result<String> {
-    match (&storage.db_dir, &storage.store) {
+    match (&storage.db_dir, &storage.room.store) {
         (None, None) => Ok(String::new()),
         _ => streamed.fingerprint(),
     }
@@ -69,7 +69,7 @@ pub(super) fn open_services(
         resume: storage.resume,
         crud_locking: storage.crud_locking,
         scratch_dir: None,
-        store: room_of(storage)?,
+        store: room_of(&storage.room)?,
         verified_view,
     };
     Services::open(backends, &storage, loaded.scenario.first_event_id)
@@ -86,8 +86,8 @@ pub(super) fn as_attendee(scenario: &mut Scenario, storage: &StorageArgs) -> any
 }
 
 /// The room `--store` and `--room` name, checked, if they name one.
-fn room_of(storage: &StorageArgs) -> anyhow::Result<Option<pg::Store>> {
-    match (&storage.store, &storage.room) {
+pub(super) fn room_of(args: &RoomArgs) -> anyhow::Result<Option<pg::Store>> {
+    match (&args.store, &args.room) {
         (Some(url), Some(room)) => Ok(Some(pg::Store::new(url, room)?)),
         _ => Ok(None),
     }
@@ -103,7 +103,7 @@ fn refuse_untrusted_log(
     if !storage.resume || storage.trust || !backends.contains(&Backend::Es) {
         return Ok(None);
     }
-    if let Some(room) = room_of(storage)? {
+    if let Some(room) = room_of(&storage.room)? {
         read_verified(&LogAt::Room(Box::new(room)), None, |_, _| Ok(()))?;
         return Ok(None);
     }
