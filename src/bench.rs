@@ -41,6 +41,20 @@ pub struct BenchOptions {
     pub db_dir: Option<PathBuf>,
     /// Show progress bars (only when stderr is a terminal).
     pub progress: bool,
+    /// Measures `eslab live`'s redraws on a scenario: passed in by the caller, so the bench,
+    /// which sits beside the runner, never imports the live view above it.
+    pub measure_redraws: fn(crate::scenario::LoadedScenario) -> anyhow::Result<RedrawTimes>,
+}
+
+/// What a measurement of `eslab live`'s redraws comes to.
+#[derive(Debug, Clone, Copy)]
+pub struct RedrawTimes {
+    /// Steps in the scenario measured.
+    pub steps: usize,
+    /// Key presses (and frames End ran steps in) timed.
+    pub presses: usize,
+    pub median: Duration,
+    pub worst: Duration,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -632,7 +646,7 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     }
 
     // 8. The live view on the smaller generated scenario: every key press redrawn in a frame.
-    let live_redraw = live_redraws(small_orders, workload.seed)?;
+    let live_redraw = live_redraws(options, small_orders, workload.seed)?;
     targets.push(at_most(
         "live view: slowest key press → drawn screen, ms (80 × 24)",
         live_redraw.worst_ms,
@@ -683,8 +697,8 @@ pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
 }
 
 /// `eslab live` on a generated scenario of `orders` orders (ten steps each), keys pressed as
-/// an instructor would, each timed from the key to the drawn screen (`live::redraw`).
-fn live_redraws(orders: u64, seed: u64) -> anyhow::Result<LiveRedraw> {
+/// an instructor would, each timed from the key to the drawn screen (`measure_redraws`).
+fn live_redraws(options: &BenchOptions, orders: u64, seed: u64) -> anyhow::Result<LiveRedraw> {
     let workload = Workload {
         orders,
         changes: 8,
@@ -692,16 +706,15 @@ fn live_redraws(orders: u64, seed: u64) -> anyhow::Result<LiveRedraw> {
     };
     let scenario =
         crate::scenario::Scenario::from_json("generated", &workload.scenario_json().to_string())?;
-    let redraws = crate::live::redraw::measure(crate::scenario::LoadedScenario {
+    let times = (options.measure_redraws)(crate::scenario::LoadedScenario {
         name: "generated".into(),
         scenario,
     })?;
-    let (median, worst) = redraws.median_and_worst();
     Ok(LiveRedraw {
-        steps: redraws.steps as u64,
-        presses: redraws.presses.len() as u64,
-        median_ms: median.as_secs_f64() * 1e3,
-        worst_ms: worst.as_secs_f64() * 1e3,
+        steps: times.steps as u64,
+        presses: times.presses as u64,
+        median_ms: times.median.as_secs_f64() * 1e3,
+        worst_ms: times.worst.as_secs_f64() * 1e3,
     })
 }
 

@@ -29,7 +29,9 @@
 //! layer that shows it.
 //!
 //! `verify`, `workload` and `bench` sit beside the runner: they read a log, generate a
-//! scenario and measure both designs. `json` writes pretty JSON a value at a time.
+//! scenario and measure both designs; what bench measures of the layers above it (the live
+//! view's redraws) `app` passes in, so it imports none of them. `json` writes pretty JSON a
+//! value at a time.
 
 pub mod app;
 pub mod bench;

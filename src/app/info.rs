@@ -32,12 +32,25 @@ pub(super) fn bench(args: BenchArgs, settings: &Settings) -> anyhow::Result<u8> 
         eslab_binary: std::env::current_exe().context("cannot find the eslab binary")?,
         db_dir: args.db_dir.clone(),
         progress: std::io::stderr().is_terminal(),
+        measure_redraws,
     })?;
     print(&render::bench(
         &report,
         settings.style(args.output.format, args.output.width),
     ))?;
     Ok(SUCCESS)
+}
+
+/// `eslab live`'s redraws, measured for the bench (which does not import the live view).
+fn measure_redraws(loaded: scenario::LoadedScenario) -> anyhow::Result<bench::RedrawTimes> {
+    let redraws = crate::live::redraw::measure(loaded)?;
+    let (median, worst) = redraws.median_and_worst();
+    Ok(bench::RedrawTimes {
+        steps: redraws.steps,
+        presses: redraws.presses.len(),
+        median,
+        worst,
+    })
 }
 
 pub(super) fn generate(args: &WorkloadArgs) -> anyhow::Result<u8> {
