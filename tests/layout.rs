@@ -200,3 +200,35 @@ fn log_and_replay_fit_every_width_without_breaking_a_word() {
         }
     }
 }
+
+/// The legend never parts a mark from its meaning: wrapped, each line starts with `Legend:`
+/// or with a mark.
+#[test]
+fn the_legend_keeps_each_mark_with_its_meaning_at_every_width() {
+    let marks = ['+', '→', '✗', '!', '↯', '⟳', '≠', '✓', '✘'];
+    for name in bundled_names() {
+        for width in [60, 80, 100] {
+            let w = width.to_string();
+            let text = ok(["run", name, "--width", &w]);
+            let legend: Vec<&str> = text
+                .lines()
+                .skip_while(|line| !line.starts_with("Legend: "))
+                .take_while(|line| !line.is_empty())
+                .collect();
+            assert!(!legend.is_empty(), "{name} at {width}: no legend\n{text}");
+            for line in &legend[1..] {
+                assert!(
+                    line.starts_with(marks),
+                    "{name} at {width}: a legend line starts without its mark: {line:?}\n{}",
+                    legend.join("\n")
+                );
+            }
+            for line in &legend {
+                assert!(
+                    !line.trim_end().ends_with(marks),
+                    "{name} at {width}: a mark ends a line, its meaning on the next: {line:?}"
+                );
+            }
+        }
+    }
+}

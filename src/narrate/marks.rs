@@ -84,7 +84,9 @@ Legend (the same in every output):
   ✘  an expectation that failed";
 
 /// The legend's entries for the marks a run uses, on one line: "+ appended · → overwritten".
-pub fn legend_line(marks: &[Mark]) -> String {
+/// The legend of the marks used, as entries: `Legend: + appended`, `→ overwritten`, …; a
+/// renderer joins them with ` · ` and never parts a mark from its meaning.
+pub fn legend_line(marks: &[Mark]) -> Vec<String> {
     let short = |mark: Mark| match mark {
         Mark::Appended => "appended",
         Mark::Overwritten => "overwritten",
@@ -96,12 +98,15 @@ pub fn legend_line(marks: &[Mark]) -> String {
         Mark::Held => "expectation held",
         Mark::Failed => "expectation failed",
     };
-    let used: Vec<String> = Mark::ALL
+    let mut used: Vec<String> = Mark::ALL
         .iter()
         .filter(|mark| marks.contains(mark))
         .map(|&mark| format!("{} {}", mark.symbol(), short(mark)))
         .collect();
-    format!("Legend: {}", used.join(" · "))
+    if let Some(first) = used.first_mut() {
+        first.insert_str(0, "Legend: ");
+    }
+    used
 }
 
 /// What a line is to the lines around it. Narration says what a line is; each renderer decides

@@ -20,6 +20,9 @@ pub struct Doc {
 enum Block {
     Heading(u8, String),
     Text(String),
+    /// Parts of one text (a legend's entries), joined by ` · `: on a terminal a part is
+    /// never split where it fits on a line of its own.
+    Parts(Vec<String>),
     /// Separate lines (a summary): each wraps on its own; in markdown, a list.
     Lines(Vec<String>),
     Table {
@@ -57,6 +60,11 @@ impl Doc {
 
     pub fn text(&mut self, text: impl Into<String>) -> &mut Doc {
         self.blocks.push(Block::Text(text.into()));
+        self
+    }
+
+    pub fn parts(&mut self, parts: Vec<String>) -> &mut Doc {
+        self.blocks.push(Block::Parts(parts));
         self
     }
 
@@ -111,6 +119,13 @@ impl Doc {
                     }
                     out.push_str(&rule.repeat(widest));
                     out.push_str("\n\n");
+                }
+                Block::Parts(parts) => {
+                    for line in super::stacked::pack_parts(parts, "", wrap_width) {
+                        out.push_str(&line);
+                        out.push('\n');
+                    }
+                    out.push('\n');
                 }
                 Block::Text(text) => {
                     for line in super::stacked::wrap(text, wrap_width) {
@@ -200,6 +215,9 @@ impl Doc {
                     "{}\n\n",
                     markdown_text(text).replace('\n', "  \n")
                 )),
+                Block::Parts(parts) => {
+                    out.push_str(&format!("{}\n\n", markdown_text(&parts.join(" · "))))
+                }
                 Block::Lines(lines) => {
                     for line in lines {
                         out.push_str(&format!("- {}\n", markdown_text(line)));

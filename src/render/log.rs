@@ -135,48 +135,14 @@ fn record(logged: &LoggedEvent, width: usize) -> Vec<super::stacked::Marked> {
         format!("shape v{}{}", e.schema_version, upcast_mark(e)),
         format!("hash {hash}"),
     ];
-    let mut lines = pack(&head, "", width);
-    lines.extend(pack(&text::attributes(&e.event, ": "), "  ", width));
-    lines.extend(pack(&[recorded], "  ", width));
+    let mut lines = super::stacked::pack_parts(&head, "", width);
+    lines.extend(super::stacked::pack_parts(
+        &text::attributes(&e.event, ": "),
+        "  ",
+        width,
+    ));
+    lines.extend(super::stacked::pack_parts(&[recorded], "  ", width));
     lines.into_iter().map(|line| (None, line)).collect()
-}
-
-/// Lays parts out on lines of at most `width` columns, joined by ` · `, a part never split
-/// where it fits on a line of its own (else wrapped at its spaces); every line starts with
-/// `indent`, and lines after the first two spaces more.
-pub(super) fn pack(parts: &[String], indent: &str, width: usize) -> Vec<String> {
-    use textwrap::core::display_width;
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for part in parts {
-        let lead = if lines.is_empty() {
-            indent.to_string()
-        } else {
-            format!("{indent}  ")
-        };
-        if !line.is_empty() && display_width(&line) + 3 + display_width(part) <= width {
-            line.push_str(" · ");
-            line.push_str(part);
-            continue;
-        }
-        if !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        let lead = if lines.is_empty() {
-            indent.to_string()
-        } else {
-            lead
-        };
-        let mut wrapped = super::stacked::wrap(&format!("{lead}{part}"), width).into_iter();
-        line = wrapped.next().unwrap_or_default();
-        for more in wrapped {
-            lines.push(std::mem::replace(&mut line, more));
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 fn log_table(doc: &mut Doc, events: &[LoggedEvent]) {

@@ -35,7 +35,7 @@ pub fn replay(view: &OrderView, until: Option<u64>, style: Style) -> String {
         doc.laid(
             orders
                 .iter()
-                .flat_map(|state| super::log::pack(&record(state), "", width))
+                .flat_map(|state| super::stacked::pack_parts(&record(state), "", width))
                 .map(|line| (None, line))
                 .collect(),
         );

@@ -94,7 +94,7 @@ pub(super) fn steps_blocks(backends: &[Backend], steps: &[StepRecord], width: us
     }
     let mut doc = Doc::default();
     if !used.is_empty() {
-        doc.text(narrate::legend_line(&used));
+        doc.parts(narrate::legend_line(&used));
     }
     for block in blocks {
         doc.laid(block);
@@ -154,7 +154,7 @@ pub(super) fn steps_doc(backends: &[Backend], steps: &[StepRecord]) -> Doc {
         .collect();
     let mut doc = Doc::default();
     if !used.is_empty() {
-        doc.text(narrate::legend_line(&used));
+        doc.parts(narrate::legend_line(&used));
     }
     doc.table(&header, rows);
     doc

@@ -51,6 +51,34 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     out
 }
 
+/// Lays parts out on lines of at most `width` columns, joined by ` · `, a part never split
+/// where it fits on a line of its own (else wrapped at its spaces); every line starts with
+/// `indent`. A legend keeps each mark with its meaning; a log keeps each id, amount and time
+/// whole.
+pub fn pack_parts(parts: &[String], indent: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for part in parts {
+        if !line.is_empty() && display_width(&line) + 3 + display_width(part) <= width {
+            line.push_str(" · ");
+            line.push_str(part);
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        let mut wrapped = wrap(&format!("{indent}{part}"), width).into_iter();
+        line = wrapped.next().unwrap_or_default();
+        for more in wrapped {
+            lines.push(std::mem::replace(&mut line, more));
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// A line of a design's column as the stacked layout sets it: how deep it is indented and
 /// whether it may be joined to the line above it.
 #[derive(Debug, Clone)]
