@@ -65,21 +65,7 @@ impl StoredLog for PgLog {
             .borrow_mut()
             .query(&format!("{SELECT_EVENTS} ORDER BY event_id"), &[])?;
         for row in &rows {
-            visit(RowRef {
-                event_id: row.try_get(0)?,
-                stream_id: row.try_get(1)?,
-                stream_version: row.try_get(2)?,
-                event_type: row.try_get(3)?,
-                payload: row.try_get(4)?,
-                hash: row.try_get(5)?,
-                schema_version: row.try_get(6)?,
-                metadata: [
-                    row.try_get(7)?,
-                    row.try_get(8)?,
-                    row.try_get(9)?,
-                    row.try_get(10)?,
-                ],
-            })?;
+            visit(row_ref(row)?)?;
         }
         Ok(())
     }
@@ -131,9 +117,9 @@ fn hash_of(db: &mut impl Query, event_id: i64) -> anyhow::Result<Option<Vec<u8>>
         .map(|row| row.get(0)))
 }
 
-/// One `events` row exactly as stored.
-fn raw_event(row: &postgres::Row) -> anyhow::Result<RawEvent> {
-    Ok(RawEvent {
+/// One `events` row exactly as stored, borrowed from the row.
+fn row_ref(row: &postgres::Row) -> anyhow::Result<RowRef<'_>> {
+    Ok(RowRef {
         event_id: row.try_get(0)?,
         stream_id: row.try_get(1)?,
         stream_version: row.try_get(2)?,
@@ -148,6 +134,11 @@ fn raw_event(row: &postgres::Row) -> anyhow::Result<RawEvent> {
             row.try_get(10)?,
         ],
     })
+}
+
+/// One `events` row exactly as stored, owned.
+fn raw_event(row: &postgres::Row) -> anyhow::Result<RawEvent> {
+    Ok(row_ref(row)?.to_owned())
 }
 
 /// An event id bound for SQL; `None` means no bound.
