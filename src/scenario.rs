@@ -357,7 +357,10 @@ pub const STEP_NAMES: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     pub action: Action,
-    /// Narration shown with the step.
+    /// What the room is asked before the step runs: shown with the command, before any
+    /// outcome, so it must not give the outcome away.
+    pub question: Option<String>,
+    /// Narration shown with the step's outcome: it may explain what happened.
     pub note: Option<String>,
     /// What the step must come to, on every design that can answer. Boxed: most steps have
     /// none, and a long run keeps every step twice (here and in its trace).
@@ -537,7 +540,8 @@ impl Expect {
     }
 }
 
-/// A step is an object with exactly one step key, plus an optional `note`. Read by hand so
+/// A step is an object with exactly one step key, plus an optional `question`, `note`,
+/// `expect`, `by` and `at`. Read by hand so
 /// that each error points at the offending key and the step's fields stay strict.
 impl<'de> Deserialize<'de> for Step {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Step, D::Error> {
@@ -552,6 +556,7 @@ impl<'de> Deserialize<'de> for Step {
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Step, A::Error> {
                 let mut action: Option<Action> = None;
+                let mut question: Option<String> = None;
                 let mut note: Option<String> = None;
                 let mut expect: Option<Expect> = None;
                 let mut by: Option<Actor> = None;
@@ -569,6 +574,13 @@ impl<'de> Deserialize<'de> for Step {
                             return Err(de::Error::duplicate_field("at"));
                         }
                         at = Some(map.next_value()?);
+                        continue;
+                    }
+                    if key == "question" {
+                        if question.is_some() {
+                            return Err(de::Error::duplicate_field("question"));
+                        }
+                        question = Some(map.next_value()?);
                         continue;
                     }
                     if key == "note" {
@@ -626,7 +638,7 @@ impl<'de> Deserialize<'de> for Step {
                         )),
                         other => {
                             return Err(de::Error::custom(format!(
-                                "unknown step `{other}`: a step is one of {}, with an optional note and expect",
+                                "unknown step `{other}`: a step is one of {}, with an optional question, note and expect",
                                 STEP_NAMES.join(", ")
                             )));
                         }
@@ -650,6 +662,7 @@ impl<'de> Deserialize<'de> for Step {
                 count_step(&action, at).map_err(de::Error::custom)?;
                 Ok(Step {
                     action,
+                    question,
                     note,
                     expect: expect.map(Box::new),
                     by,
@@ -1369,18 +1382,29 @@ mod tests {
     }
 
     #[test]
-    fn a_step_has_one_action_and_an_optional_note() {
+    fn a_step_has_one_action_and_an_optional_question_and_note() {
         let scenario = parse(
             r#"{"title": "t", "steps": [
                 {"place_order": {"order_id": "A1", "customer": "Bob", "product": "Book", "quantity": 5, "unit_price": 10}, "note": "hi"},
-                {"query": {"order_id": "A1"}}
+                {"query": {"order_id": "A1"}, "question": "what is kept?"}
             ]}"#,
         )
         .unwrap();
         assert_eq!(scenario.first_event_id, 1);
         assert_eq!(scenario.steps[0].action.name(), "place_order");
         assert_eq!(scenario.steps[0].note.as_deref(), Some("hi"));
+        assert_eq!(scenario.steps[0].question, None);
         assert_eq!(scenario.steps[1].action.name(), "query");
+        assert_eq!(scenario.steps[1].question.as_deref(), Some("what is kept?"));
+        assert_eq!(scenario.steps[1].note, None);
+        let twice = parse(
+            r#"{"title": "t", "steps": [{"query": {"order_id": "A1"}, "question": "a", "question": "b"}]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            format!("{twice:#}").contains("duplicate field `question`"),
+            "{twice:#}"
+        );
     }
 
     #[test]

@@ -61,6 +61,9 @@ pub struct StepRecord {
     /// Counted from 1.
     pub step: usize,
     pub action: Action,
+    /// Asked before the step's outcome is shown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question: Option<String>,
     pub note: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expect: Option<Box<Expect>>,

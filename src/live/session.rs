@@ -145,6 +145,7 @@ impl Session {
                 .iter()
                 .map(|step| StepFile {
                     action: &step.action,
+                    question: step.question.as_deref(),
                     note: step.note.as_deref(),
                     expect: step.expect.as_deref(),
                 })
@@ -198,6 +199,8 @@ struct ScenarioFile<'a> {
 struct StepFile<'a> {
     #[serde(flatten)]
     action: &'a Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    question: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     note: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]

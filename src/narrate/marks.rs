@@ -124,6 +124,8 @@ pub enum Role {
     Attribute,
     /// One of a list under the line above: the events a stale writer missed.
     Item,
+    /// What the room is asked before a step's outcome is shown, set apart from its action.
+    Question,
     /// The note that narrates a step, set apart from its action.
     Note,
     /// What a step expects.

@@ -70,10 +70,13 @@ fn arguments(action: &Action) -> Vec<String> {
     }
 }
 
-/// The step column: the action, the note that narrates it, and what the step expects,
-/// marked ✓ when every design it was checked on held to it.
+/// The step column: the action, the question it asks, the note that narrates it, and what
+/// the step expects, marked ✓ when every design it was checked on held to it.
 pub fn step(record: &StepRecord) -> Vec<Line> {
     let mut lines = action(&record.action);
+    if let Some(question) = &record.question {
+        lines.push(Line::plain(clean_prose(question)).as_(Role::Question));
+    }
     if let Some(note) = &record.note {
         lines.push(Line::plain(clean_prose(note)).as_(Role::Note));
     }

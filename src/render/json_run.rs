@@ -16,6 +16,8 @@ use crate::trace::{HistorySpill, SCHEMA_VERSION, ScenarioInfo, StepRecord, Summa
 struct NarratedStep<'a> {
     step: usize,
     action: &'a Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    question: Option<&'a str>,
     note: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     expect: Option<&'a Expect>,
@@ -43,6 +45,7 @@ fn narrated_step(step: &StepRecord) -> NarratedStep<'_> {
     NarratedStep {
         step: step.step,
         action: &step.action,
+        question: step.question.as_deref(),
         note: step.note.as_deref(),
         expect: step.expect.as_deref(),
         results: step

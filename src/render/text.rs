@@ -28,7 +28,7 @@ pub fn entries(lines: &[Line]) -> Vec<Entry> {
                 line.text.clone()
             }
             Role::Attribute | Role::Item => format!("  {}", line.text),
-            Role::Note => format!("\n{}", line.text),
+            Role::Question | Role::Note => format!("\n{}", line.text),
             Role::Title | Role::Expectation | Role::Caveat => line.text.clone(),
         };
         out.push(Entry {

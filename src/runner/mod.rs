@@ -160,6 +160,7 @@ impl Run {
         let record = StepRecord {
             step: number,
             action: step.action,
+            question: step.question,
             note: step.note,
             expect: step.expect,
             results,
