@@ -1,32 +1,30 @@
-//! A scenario read as a stream.
+//! A scenario run step by step, without holding its steps when it is too large to.
 
 use super::{Clock, Run, RunEnd, Services};
-use crate::scenario::{self, Fingerprint, Scenario, ScenarioSource};
+use crate::scenario::{self, Scenario, StepSource};
 use crate::trace::{ScenarioInfo, StepRecord};
 
-/// A scenario read as a stream: checked whole, step by step, before anything runs, then
-/// run without ever holding its steps, so a generated million-step file runs in the memory
-/// of a short one.
+/// A scenario checked whole before anything runs, then run a step at a time: a generated
+/// million-step file runs in the memory of a short one.
 pub struct StreamedScenario {
     /// The bundled name or the path given.
     pub name: String,
-    pub source: ScenarioSource,
     /// The scenario without its steps.
     pub scenario: Scenario,
     pub steps: usize,
+    source: StepSource,
 }
 
 impl StreamedScenario {
-    /// Reads the whole scenario once to check it: a bad step anywhere is an input error
-    /// before any database is touched.
+    /// Reads the whole scenario to check it: a bad step anywhere is an input error before any
+    /// database is touched. A small one is read once and held.
     pub fn check(name_or_path: &str) -> anyhow::Result<StreamedScenario> {
-        let source = ScenarioSource::find(name_or_path)?;
-        let (scenario, steps) = scenario::for_each_step(name_or_path, &source, |_| Ok(()))?;
+        let (scenario, source) = scenario::open(name_or_path)?;
         Ok(StreamedScenario {
             name: name_or_path.to_string(),
-            source,
             scenario,
-            steps,
+            steps: source.count(),
+            source,
         })
     }
 
@@ -34,15 +32,9 @@ impl StreamedScenario {
         ScenarioInfo::new(&self.name, &self.scenario)
     }
 
-    /// The scenario's fingerprint (`Scenario::fingerprint`), read in one more pass: the
-    /// title may come after the steps.
+    /// The scenario's fingerprint (`Scenario::fingerprint`).
     pub fn fingerprint(&self) -> anyhow::Result<String> {
-        let mut fingerprint = Fingerprint::new(&self.scenario.title);
-        scenario::for_each_step(&self.name, &self.source, |step| {
-            fingerprint.add(&step.action);
-            Ok(())
-        })?;
-        Ok(fingerprint.finish())
+        self.source.fingerprint(&self.scenario.title)
     }
 
     /// Runs every step on `services`, handing each record to `each` as soon as it is done.
@@ -53,9 +45,8 @@ impl StreamedScenario {
         mut each: impl FnMut(StepRecord) -> anyhow::Result<()>,
     ) -> anyhow::Result<RunEnd> {
         let mut run = Run::start(services, fingerprint, Clock::of(&self.scenario))?;
-        scenario::for_each_step(&self.name, &self.source, |step| {
-            each(run.step(services, step)?)
-        })?;
+        self.source
+            .for_each(|step| each(run.step(services, step)?))?;
         run.finish(services)
     }
 }
