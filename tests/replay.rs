@@ -6,9 +6,10 @@
 
 mod common;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use common::library::{proptest_config, run_both_designs};
+use common::ops::{self, Mix, Op};
 use common::*;
 use eslab::es::OrderView;
 use eslab::runner::{Clock, Run, Services, StorageOptions};
@@ -19,122 +20,23 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Value, json};
 
-const ORDERS: [&str; 3] = ["A1", "B2", "C3"];
-/// Unit prices in cents, free ones included.
-const PRICES: [u64; 4] = [0, 100, 250, 1099];
-
-#[derive(Debug, Clone)]
-enum Amount {
-    /// The order's total as the test's small model expects it: usually accepted.
-    Total,
-    /// The expected total plus this many cents: refused unless the model is off.
-    TotalPlus(u64),
-    Cents(u64),
-}
-
-#[derive(Debug, Clone)]
-enum Op {
-    Place {
-        order: usize,
-        quantity: u64,
-        price: usize,
-    },
-    Change {
-        order: usize,
-        quantity: u64,
-    },
-    Pay {
-        order: usize,
-        amount: Amount,
-    },
-    Cancel {
-        order: usize,
-    },
-    Query {
-        order: usize,
-    },
-    /// Stores a snapshot of OrderView.
-    Snapshot,
-    /// Switches the writer's ModifyOrderEvent shape: the log then mixes shapes.
-    Deploy {
-        version: u32,
-    },
-}
-
-fn op() -> impl Strategy<Value = Op> {
-    let order = 0..ORDERS.len();
-    let amount = prop_oneof![
-        3 => Just(Amount::Total),
-        1 => (1u64..500).prop_map(Amount::TotalPlus),
-        1 => (0u64..5000).prop_map(Amount::Cents),
-    ];
-    prop_oneof![
-        3 => (order.clone(), 0u64..10, 0..PRICES.len())
-            .prop_map(|(order, quantity, price)| Op::Place { order, quantity, price }),
-        3 => (order.clone(), 0u64..10).prop_map(|(order, quantity)| Op::Change { order, quantity }),
-        3 => (order.clone(), amount).prop_map(|(order, amount)| Op::Pay { order, amount }),
-        1 => order.clone().prop_map(|order| Op::Cancel { order }),
-        2 => order.prop_map(|order| Op::Query { order }),
-        1 => (1u32..=2).prop_map(|version| Op::Deploy { version }),
-        1 => Just(Op::Snapshot),
-    ]
-}
-
+/// Commands, queries, snapshots and deploys: the log then mixes event shapes.
 fn ops() -> impl Strategy<Value = Vec<Op>> {
-    prop::collection::vec(op(), 1..30)
+    ops::ops(
+        Mix {
+            deploys: true,
+            ..Mix::default()
+        },
+        30,
+    )
 }
 
-/// The scenario's steps as JSON. A tiny model of quantity × price picks payment amounts
-/// that are often the exact total; the assertions never rely on it.
 fn steps_json(ops: &[Op]) -> Vec<Value> {
-    let mut totals: HashMap<usize, (u64, u64)> = HashMap::new();
-    ops.iter()
-        .map(|op| match op {
-            Op::Place {
-                order,
-                quantity,
-                price,
-            } => {
-                if *quantity >= 1 {
-                    totals.entry(*order).or_insert((*quantity, PRICES[*price]));
-                }
-                json!({"place_order": {
-                    "order_id": ORDERS[*order], "customer": format!("Customer {order}"),
-                    "product": "Book", "quantity": quantity,
-                    "unit_price": dollars(PRICES[*price])
-                }})
-            }
-            Op::Change { order, quantity } => {
-                if let Some(entry) = totals.get_mut(order)
-                    && *quantity >= 1
-                {
-                    entry.0 = *quantity;
-                }
-                json!({"change_quantity": {"order_id": ORDERS[*order], "quantity": quantity}})
-            }
-            Op::Pay { order, amount } => {
-                let total = totals.get(order).map_or(0, |(q, p)| q * p);
-                let cents = match amount {
-                    Amount::Total => total,
-                    Amount::TotalPlus(extra) => total + extra,
-                    Amount::Cents(cents) => *cents,
-                };
-                json!({"pay": {"order_id": ORDERS[*order], "amount": dollars(cents)}})
-            }
-            Op::Cancel { order } => {
-                json!({"cancel": {"order_id": ORDERS[*order], "reason": "changed mind"}})
-            }
-            Op::Query { order } => json!({"query": {"order_id": ORDERS[*order]}}),
-            Op::Snapshot => json!({"snapshot": {}}),
-            Op::Deploy { version } => {
-                json!({"deploy": {"event": "ModifyOrderEvent", "version": version}})
-            }
-        })
-        .collect()
+    ops::steps_json(1, ops)
 }
 
 fn scenario_json(ops: &[Op], first_event_id: u64) -> Value {
-    json!({"title": "generated", "first_event_id": first_event_id, "steps": steps_json(ops)})
+    ops::scenario_json("generated", first_event_id, ops)
 }
 
 /// The orders of a `replay --format json`, by order id.

@@ -5,10 +5,8 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
-use common::dollars;
 use common::library::{proptest_config, run_both_designs};
+use common::ops::{self, Amount, Mix, ORDERS, Op};
 use eslab::domain::OrderId;
 use eslab::es::OrderView;
 use eslab::runner::{Services, StorageOptions};
@@ -18,142 +16,28 @@ use eslab::service::{
 };
 use eslab::trace::Trace;
 use proptest::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: random steps, a tiny model to make payments match, and the scenario text.
 // ---------------------------------------------------------------------------------------------
 
-const ORDERS: [&str; 3] = ["A1", "B2", "C3"];
-const CUSTOMERS: [&str; 3] = ["Ann", "Ben", "Cy"];
-/// Unit prices in cents.
-const PRICES: [u64; 4] = [100, 250, 999, 1000];
-
-#[derive(Debug, Clone)]
-enum Op {
-    Place {
-        order: usize,
-        quantity: u64,
-        price: usize,
-    },
-    Change {
-        order: usize,
-        quantity: u64,
-    },
-    /// `exact`: pay the total the model expects; otherwise pay `cents`.
-    Pay {
-        order: usize,
-        exact: bool,
-        cents: u64,
-    },
-    Cancel {
-        order: usize,
-    },
-    Query {
-        order: usize,
-        /// An offset from the first event id, for time travel.
-        as_of: Option<u64>,
-    },
-    Crash,
-    Rebuild,
-    /// A snapshot of OrderView, at a random point: later rebuilds start from it.
-    Snapshot,
-}
-
+/// Commands, queries (some back in time), snapshots, and the view going down and back.
 fn op() -> impl Strategy<Value = Op> {
-    let order = || 0..ORDERS.len();
-    prop_oneof![
-        3 => (order(), 0u64..=4, 0..PRICES.len())
-            .prop_map(|(order, quantity, price)| Op::Place { order, quantity, price }),
-        4 => (order(), 0u64..=5).prop_map(|(order, quantity)| Op::Change { order, quantity }),
-        3 => (order(), prop::bool::weighted(0.75), 0u64..3000)
-            .prop_map(|(order, exact, cents)| Op::Pay { order, exact, cents }),
-        1 => order().prop_map(|order| Op::Cancel { order }),
-        2 => (order(), prop::option::of(0u64..12))
-            .prop_map(|(order, as_of)| Op::Query { order, as_of }),
-        2 => Just(Op::Crash),
-        2 => Just(Op::Rebuild),
-        1 => Just(Op::Snapshot),
-    ]
+    ops::op(Mix {
+        view_down: true,
+        time_travel: true,
+        ..Mix::default()
+    })
 }
 
-/// The order as the model expects it: quantity, unit price in cents, still Placed.
-#[derive(Debug, Clone, Copy)]
-struct Modelled {
-    quantity: u64,
-    price: u64,
-    placed: bool,
-}
-
-/// The scenario's JSON text. The model only picks payment amounts; nothing is asserted from it.
+/// The scenario's JSON text.
 fn scenario_text(first_event_id: u64, ops: &[Op]) -> String {
-    let mut model: BTreeMap<usize, Modelled> = BTreeMap::new();
-    let mut steps = Vec::new();
-    for op in ops {
-        steps.push(match *op {
-            Op::Place {
-                order,
-                quantity,
-                price,
-            } => {
-                if !model.contains_key(&order) && quantity >= 1 {
-                    model.insert(
-                        order,
-                        Modelled {
-                            quantity,
-                            price: PRICES[price],
-                            placed: true,
-                        },
-                    );
-                }
-                json!({"place_order": {"order_id": ORDERS[order], "customer": CUSTOMERS[order],
-                    "product": "Pen", "quantity": quantity, "unit_price": dollars(PRICES[price])}})
-            }
-            Op::Change { order, quantity } => {
-                if let Some(m) = model.get_mut(&order)
-                    && m.placed
-                    && quantity >= 1
-                {
-                    m.quantity = quantity;
-                }
-                json!({"change_quantity": {"order_id": ORDERS[order], "quantity": quantity}})
-            }
-            Op::Pay {
-                order,
-                exact,
-                cents,
-            } => {
-                let amount = match model.get_mut(&order) {
-                    Some(m) if exact => {
-                        let total = m.quantity * m.price;
-                        m.placed = false;
-                        total
-                    }
-                    _ => cents,
-                };
-                json!({"pay": {"order_id": ORDERS[order], "amount": dollars(amount)}})
-            }
-            Op::Cancel { order } => {
-                if let Some(m) = model.get_mut(&order) {
-                    m.placed = false;
-                }
-                json!({"cancel": {"order_id": ORDERS[order], "reason": "changed mind"}})
-            }
-            Op::Query { order, as_of } => match as_of {
-                Some(offset) => json!({"query": {"order_id": ORDERS[order],
-                    "as_of": first_event_id + offset}}),
-                None => json!({"query": {"order_id": ORDERS[order]}}),
-            },
-            Op::Crash => json!({"crash_view": {}}),
-            Op::Rebuild => json!({"rebuild_view": {}}),
-            Op::Snapshot => json!({"snapshot": {}}),
-        });
-    }
-    let scenario = json!({
-        "title": "random commands with the view going down",
-        "first_event_id": first_event_id,
-        "steps": steps
-    });
+    let scenario = ops::scenario_json(
+        "random commands with the view going down",
+        first_event_id,
+        ops,
+    );
     serde_json::to_string_pretty(&scenario).unwrap()
 }
 
@@ -351,11 +235,12 @@ fn the_helpers_build_a_scenario_that_exercises_rebuilds() {
         Op::Change {
             order: 0,
             quantity: 3,
+            expected_version: None,
+            reason: None,
         },
         Op::Pay {
             order: 0,
-            exact: true,
-            cents: 0,
+            amount: Amount::Total,
         },
         Op::Query {
             order: 0,

@@ -1,7 +1,7 @@
 //! Helpers shared by the end-to-end tests: running the binary, reading its output, the
 //! documented JSON shapes (strict), scenario files and folder snapshots. Reading the
 //! databases is in `db`; running scenarios in process, and the property tests' settings, in
-//! `library`; a throwaway PostgreSQL server and rooms on it, in `pg`.
+//! `library`; the property tests' random steps in `ops`; a throwaway PostgreSQL server and rooms on it, in `pg`.
 
 #![allow(dead_code)] // every test binary compiles this module but uses only its own subset
 
@@ -15,6 +15,7 @@ use tempfile::TempDir;
 
 pub mod db;
 pub mod library;
+pub mod ops;
 pub mod pg;
 
 /// The bundled scenarios' names, from the library.
