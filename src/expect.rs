@@ -26,12 +26,8 @@ pub struct Checked {
     pub failures: Vec<Failure>,
 }
 
-/// Checks one design's outcome at one step. A design that cannot answer is not held to it.
-pub fn check(step: usize, backend: Backend, expect: &Expect, outcome: &Outcome) -> Vec<Failure> {
-    evaluate(step, backend, expect, outcome).failures
-}
-
-/// Checks one design's outcome at one step, and says whether anything was held against it.
+/// Checks one design's outcome at one step, and says whether anything was held against it. A
+/// design that cannot answer is not held to it.
 pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcome) -> Checked {
     let mut failures = Vec::new();
     let mut fail = |field: &str, expected: String, actual: String| {

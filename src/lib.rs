@@ -34,16 +34,16 @@
 //! value at a time.
 
 pub mod app;
-pub mod bench;
+mod bench;
 pub mod cli;
 pub mod crud;
 pub mod db;
 pub mod domain;
 pub mod es;
-pub mod expect;
-pub mod json;
+mod expect;
+mod json;
 pub mod live;
-pub mod narrate;
+mod narrate;
 pub mod pg;
 pub mod render;
 pub mod runner;
@@ -52,5 +52,5 @@ pub mod scenario;
 pub mod service;
 pub mod timeline;
 pub mod trace;
-pub mod verify;
+mod verify;
 pub mod workload;

@@ -28,10 +28,7 @@ use crate::service::OrderService;
 use crate::workload::Workload;
 
 pub use memory::peak_rss;
-pub use replay::replay_floor;
-pub use report::{
-    BenchReport, Latency, LiveRedraw, Memory, Metric, PagesWritten, RunAtVolume, Storage, Target,
-};
+pub use report::{BenchReport, Memory, Metric, Storage, Target};
 pub use runs::{PEAK_RSS_SAID, REPORT_PEAK_RSS};
 
 #[derive(Debug, Clone)]

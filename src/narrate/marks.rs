@@ -180,17 +180,6 @@ pub fn first_mark(lines: &[Line]) -> Option<Mark> {
     lines.iter().find_map(|line| line.mark)
 }
 
-/// The marks among the lines, each once, in the order they first come.
-pub fn marks_used<'a>(lines: impl IntoIterator<Item = &'a Line>) -> Vec<Mark> {
-    let mut used: Vec<Mark> = Vec::new();
-    for mark in lines.into_iter().filter_map(|line| line.mark) {
-        if !used.contains(&mark) {
-            used.push(mark);
-        }
-    }
-    used
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
