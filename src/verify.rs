@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use crate::domain::Event;
 use crate::es::chain::{self, Hash};
+use crate::es::row::RowRef;
 use crate::es::snapshot::StoredSnapshot;
-use crate::es::store::RowRef;
 use crate::es::{OrderView, StoredLog};
 use crate::service::{IgnoredSnapshot, SnapshotFault};
 

@@ -10,7 +10,7 @@ use super::settings::Settings;
 use super::{DIFFERENT, SUCCESS, print};
 use crate::cli::{LogPlaceArgs, OutputArgs};
 use crate::domain::Event;
-use crate::es::store::RowRef;
+use crate::es::row::RowRef;
 use crate::es::{EventStore, OrderView, StoredLog};
 use crate::pg;
 use crate::render::{self, Format, LoggedEvent};

@@ -3,11 +3,18 @@
 //! server). The rules (`domain::decide`, `apply`), the hash chain (`chain`, `store::append_with`)
 //! and `OrderView` are written once, above this trait: an engine only moves rows.
 
+use super::row::{RawEvent, RowRef};
 use super::snapshot::{LatestSnapshot, StoredSnapshot};
-use super::store::{RawEvent, Refuses, RowRef};
 use super::{OrderView, StoredEvent, Tail};
 use crate::db::StepMark;
 use crate::domain::{Deploy, Event, Metadata, Order, OrderId, Shapes};
+
+/// Which rewrites of its events a log refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refuses {
+    pub update: bool,
+    pub delete: bool,
+}
 
 /// The read side of a log, outside any write transaction.
 pub trait LogReads {

@@ -5,6 +5,7 @@ pub mod chain;
 pub mod deployments;
 pub mod log;
 mod orders;
+pub mod row;
 pub mod snapshot;
 pub mod store;
 pub mod view;
@@ -12,8 +13,9 @@ pub mod view;
 use anyhow::Context;
 pub use log::{Log, LogReads, LogTx, StoredLog};
 use orders::OrdersById;
+pub use row::Tail;
 pub use snapshot::LatestSnapshot;
-pub use store::{EventStore, Tail};
+pub use store::EventStore;
 pub use view::OrderView;
 
 use crate::db::{Location, StepMark};
@@ -246,7 +248,7 @@ impl<L: Log> OrderService for EventSourcedService<L> {
             Question::Query(query) => match (query.as_of, &self.view) {
                 (Some(as_of), _) => Outcome::Answered {
                     source: Source::Replay { as_of },
-                    state: store::fold_stream(&self.store, &query.order_id, Some(as_of))?
+                    state: row::fold_stream(&self.store, &query.order_id, Some(as_of))?
                         .as_ref()
                         .map(OrderState::versioned),
                 },

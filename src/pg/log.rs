@@ -10,9 +10,10 @@ use super::db::{Db, DbTx, Query};
 use super::out_of_range;
 use crate::db::StepMark;
 use crate::domain::{Deploy, Event, Metadata, Order, OrderId, Shapes};
+use crate::es::log::Refuses;
 use crate::es::log::{Log, LogReads, LogTx, StoredLog};
+use crate::es::row::{self, NewRow, RawEvent, RowRef};
 use crate::es::snapshot::{LatestSnapshot, StoredSnapshot};
-use crate::es::store::{self, NewRow, RawEvent, Refuses, RowRef};
 use crate::es::{OrderView, StoredEvent, Tail};
 use crate::es::{chain, deployments};
 
@@ -339,7 +340,7 @@ impl LogTx for PgLogTx<'_> {
 
     fn load_order(&mut self, order_id: &OrderId) -> anyhow::Result<Option<Order>> {
         let tx = &mut self.tx;
-        store::fold(order_id, |visit| {
+        row::fold(order_id, |visit| {
             for_each_in_stream(tx, order_id, None, visit)
         })
     }
@@ -354,7 +355,7 @@ impl LogTx for PgLogTx<'_> {
         metadata: Option<&Metadata>,
     ) -> anyhow::Result<(Vec<StoredEvent>, Tail)> {
         let tx = &mut self.tx;
-        let (appended, tail) = store::append_with(
+        let (appended, tail) = row::append_with(
             tail,
             stream_id,
             expected_version,

@@ -16,7 +16,7 @@ use eslab::domain::{
 };
 use eslab::es::EventStore;
 use eslab::es::chain;
-use eslab::es::store::RawEvent;
+use eslab::es::row::RawEvent;
 use eslab::pg::PgLog;
 use eslab::runner::{Services, StorageOptions};
 use eslab::service::{

@@ -498,7 +498,7 @@ fn a_rewritten_or_shortened_log_shows_only_in_its_head() {
             )
             .unwrap();
         let extension =
-            eslab::es::store::extension(shape, &[0, 1, 2, 3].map(|i| metadata[i].as_deref()));
+            eslab::es::row::extension(shape, &[0, 1, 2, 3].map(|i| metadata[i].as_deref()));
         previous = eslab::es::chain::link(
             &previous,
             id,
