@@ -7,15 +7,16 @@ use anyhow::bail;
 
 use super::settings::{RunSettings, Settings};
 use super::storage::{as_attendee, fingerprint, open_streamed};
-use super::{DIFFERENT, SUCCESS, print};
+use super::{DIFFERENT, SUCCESS};
 use crate::bench;
 use crate::cli::DiffArgs;
 use crate::render::{
-    self, Diagram, Document, Format, JsonRun, Page, RunSink, Style, TABLE_STEPS, TableRun,
+    self, Diagram, DiffReport, Document, Format, JsonRun, Page, RunSink, Style, TABLE_STEPS,
+    TableRun,
 };
 use crate::runner::StreamedScenario;
 use crate::sanitize::clean_prose;
-use crate::service::{Agreement, Backend};
+use crate::service::Backend;
 use crate::trace::{SCHEMA_VERSION, ScenarioInfo, StepRecord, Summary, Trace};
 
 /// `eslab run`: exit 1 when an expectation failed.
@@ -116,8 +117,8 @@ fn held_format(format: Format) -> Option<&'static str> {
     }
 }
 
-/// `eslab diff`: exit 1 when the designs answered the same question differently. Only the
-/// steps it reports are kept: where the designs differ, and the gaps.
+/// `eslab diff`: exit 1 when the designs answered the same question differently. The run's
+/// sink is the report (`render::DiffReport`), which keeps only the steps it reports.
 pub(super) fn diff(args: DiffArgs, settings: &Settings) -> anyhow::Result<u8> {
     let backends = [Backend::Crud, Backend::Es];
     let mut streamed = StreamedScenario::check(&args.scenario)?;
@@ -133,31 +134,12 @@ pub(super) fn diff(args: DiffArgs, settings: &Settings) -> anyhow::Result<u8> {
     }
     let (mut services, _scratch) = open_streamed(&streamed, &backends, &args.storage)?;
     let fingerprint = fingerprint(&streamed, &args.storage)?;
-    // The page scrubs through every step; the other forms show only what differs.
-    let every_step = style.format == Format::Html;
-    let mut reported = Vec::new();
-    let end = streamed.run(&mut services, &fingerprint, |record| {
-        if every_step || matches!(record.agreement(), Agreement::Different | Agreement::Gap) {
-            // Kept to be reported at the end: as many as an output that holds its steps takes.
-            render::check_held(
-                "`eslab diff`",
-                reported.len() + 1,
-                "differing steps",
-                "`eslab run --format json` writes every step, each design's answer side by side, as it runs",
-            )?;
-            reported.push(record);
-        }
-        Ok(())
-    })?;
+    let mut stdout = std::io::stdout().lock();
+    let mut report = DiffReport::new(&mut stdout, style);
+    report.begin(&streamed.info(), &backends)?;
+    let end = streamed.run(&mut services, &fingerprint, |record| report.step(record))?;
+    report.finish(&end.summary)?;
     let identical = end.summary.differing_steps.is_empty();
-    let trace = Trace {
-        schema_version: SCHEMA_VERSION,
-        scenario: streamed.info(),
-        backends: end.backends,
-        steps: reported,
-        summary: end.summary,
-    };
-    print(&render::diff(&trace, style))?;
     Ok(if identical { SUCCESS } else { DIFFERENT })
 }
 

@@ -1,13 +1,73 @@
 //! `eslab diff`: where the two designs answered differently, and where only one could.
 
+use std::io::Write;
+
 use serde::Serialize;
 
+use super::sink::RunSink;
 use super::text::Cell;
-use super::{Doc, Format, Style, html};
+use super::{Doc, Format, Style, check_held, html};
 use crate::narrate::{self, Mark};
 use crate::scenario::Action;
 use crate::service::{Agreement, Backend, Outcome};
-use crate::trace::{SCHEMA_VERSION, ScenarioInfo, StepRecord, Trace};
+use crate::trace::{SCHEMA_VERSION, ScenarioInfo, StepRecord, Summary, Trace};
+
+/// `eslab diff` as the run's sink: it keeps only the steps it reports (where the designs
+/// differ, and the gaps; every step for the page, which scrubs through them), as many as an
+/// output that holds its steps takes, and writes the report when the run is done.
+pub struct DiffReport<'w, W: Write> {
+    out: &'w mut W,
+    style: Style,
+    scenario: Option<ScenarioInfo>,
+    backends: Vec<Backend>,
+    reported: Vec<StepRecord>,
+}
+
+impl<'w, W: Write> DiffReport<'w, W> {
+    pub fn new(out: &'w mut W, style: Style) -> DiffReport<'w, W> {
+        DiffReport {
+            out,
+            style,
+            scenario: None,
+            backends: Vec::new(),
+            reported: Vec::new(),
+        }
+    }
+}
+
+impl<W: Write> RunSink for DiffReport<'_, W> {
+    fn begin(&mut self, scenario: &ScenarioInfo, backends: &[Backend]) -> anyhow::Result<()> {
+        self.scenario = Some(scenario.clone());
+        self.backends = backends.to_vec();
+        Ok(())
+    }
+
+    fn step(&mut self, step: StepRecord) -> anyhow::Result<()> {
+        let every_step = self.style.format == Format::Html;
+        if every_step || matches!(step.agreement(), Agreement::Different | Agreement::Gap) {
+            check_held(
+                "`eslab diff`",
+                self.reported.len() + 1,
+                "differing steps",
+                "`eslab run --format json` writes every step, each design's answer side by side, as it runs",
+            )?;
+            self.reported.push(step);
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &Summary) -> anyhow::Result<()> {
+        let trace = Trace {
+            schema_version: SCHEMA_VERSION,
+            scenario: self.scenario.take().expect("begun before finished"),
+            backends: std::mem::take(&mut self.backends),
+            steps: std::mem::take(&mut self.reported),
+            summary: summary.clone(),
+        };
+        self.out.write_all(diff(&trace, self.style).as_bytes())?;
+        Ok(self.out.flush()?)
+    }
+}
 
 /// The JSON of `eslab diff`.
 #[derive(Serialize)]

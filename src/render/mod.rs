@@ -22,7 +22,7 @@ mod volume;
 use serde::Serialize;
 
 pub use bench::bench;
-pub use diff::diff;
+pub use diff::{DiffReport, diff};
 pub use doc::{DEFAULT_WIDTH, Doc, Width};
 pub use json_run::JsonRun;
 pub use kept::{Diagram, Document, Page};
