@@ -157,6 +157,10 @@ pub struct LiveArgs {
     /// Before each new step runs, ask what each design will do (applied, rejected, cannot answer), then reveal it and keep a score (needs a terminal)
     #[arg(long)]
     pub predict: bool,
+    /// Only show the room's log and rows as they grow, read-only: the instructor's screen
+    /// (needs --store, --room and a terminal)
+    #[arg(long, requires = "store", conflicts_with_all = ["predict", "empty"])]
+    pub watch: bool,
     /// Width of the printed blocks without a terminal (default: 120)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
     pub width: Option<u16>,

@@ -1169,3 +1169,128 @@ mod random {
         }
     }
 }
+
+/// `eslab live` in a room as a user would run it in a terminal.
+fn live_in_tmux(room: &Room, extra: &str) -> String {
+    format!(
+        "{} live --store {} --room {} {extra}; echo eslab-exited-$?; sleep 30",
+        env!("CARGO_BIN_EXE_eslab"),
+        room.url,
+        room.name
+    )
+}
+
+/// A live view in a room follows it: what another attendee's `eslab live` appends, and the
+/// row it overwrites, show on Alice's screen without a key pressed there — her events and
+/// rows as they arrive, who wrote them, and the log's count moving on. Her own command after
+/// them comes after them in her log, none skipped.
+#[test]
+fn a_live_view_shows_what_others_write_as_it_arrives() {
+    let room = new_room("follow");
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = common::tmux::Tmux::new(dir.path());
+    tmux.open("alice", 160, 40, &live_in_tmux(&room, "--empty --as alice"));
+    tmux.wait_for("alice", &["step 0/0"]);
+    let bob = |typed: &str| {
+        let out: Output = common::eslab()
+            .args(["live", "--empty", "--as", "bob"])
+            .args(room.args())
+            .write_stdin(typed)
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+    };
+    bob("place A1 Bob Book 5 10\n");
+    let screen = tmux.wait_for(
+        "alice",
+        &[
+            "from the room: 1 event and 1 row",
+            "#1 NewOrderEvent A1",
+            "#1 appended by bob",
+            "INSERT A1 Placed: 5 × $10.00 = $50.00, paid $0.00 (written by bob)",
+        ],
+    );
+    assert!(screen.contains("(1 event)"), "{screen}");
+    bob("change A1 7 @1\n");
+    let screen = tmux.wait_for(
+        "alice",
+        &[
+            "#2 ModifyOrderEvent A1",
+            "UPDATE A1 Placed: 7 × $10.00 = $70.00, paid $0.00 (written by bob)",
+            "(2 events)",
+        ],
+    );
+    assert!(!screen.contains("eslab-exited"), "{screen}");
+    // Alice's own command: her event is #3, after Bob's, and her view shows it as her step.
+    tmux.keys("alice", &[":", "pay A1 70", "Enter"]);
+    tmux.wait_for(
+        "alice",
+        &["#3 OrderPaymentEvent A1", "(3 events)", "step 1/1"],
+    );
+    tmux.keys("alice", &["q"]);
+    tmux.wait_for("alice", &["eslab-exited-0"]);
+}
+
+/// `eslab live --watch`: the instructor's screen shows the whole room's log as it grows, and
+/// refuses a typed command, saying why, writing nothing.
+#[test]
+fn watch_shows_the_room_as_it_grows_and_refuses_commands() {
+    let room = new_room("watch");
+    let dir = tempfile::tempdir().unwrap();
+    let attendee = |name: &str, typed: &str| {
+        let out: Output = common::eslab()
+            .args(["live", "--empty", "--as", name])
+            .args(room.args())
+            .write_stdin(typed)
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+    };
+    attendee("alice", "place A1 Bob Book 5 10\n");
+    let tmux = common::tmux::Tmux::new(dir.path());
+    tmux.open("watch", 120, 40, &live_in_tmux(&room, "--watch"));
+    tmux.wait_for(
+        "watch",
+        &[
+            "Watching room",
+            "#1 NewOrderEvent A1",
+            "#1 appended by alice",
+        ],
+    );
+    attendee("bob", "place B1 Ann Pen 2 3\npay B1 6\n");
+    tmux.wait_for(
+        "watch",
+        &[
+            "#3 OrderPaymentEvent B1",
+            "#3 appended by bob",
+            "(3 events)",
+        ],
+    );
+    tmux.keys("watch", &[":", "place C1 Eve Cup 1 1", "Enter"]);
+    tmux.wait_for("watch", &["--watch only shows the room"]);
+    let events: i64 = room
+        .admin()
+        .query_one("SELECT count(*) FROM events", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(events, 3, "a watching view writes nothing");
+    tmux.keys("watch", &["q"]);
+    tmux.wait_for("watch", &["eslab-exited-0"]);
+
+    // Without a terminal there is nothing to watch on: said, exit 2.
+    let out: Output = common::eslab()
+        .args(["live", "--watch"])
+        .args(room.args())
+        .write_stdin("")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("--watch shows the room on a terminal"),
+        "{}",
+        out.stderr
+    );
+}

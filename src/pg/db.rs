@@ -49,6 +49,11 @@ impl Db {
         }
     }
 
+    /// The connection itself (for its notifications).
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
     pub fn transaction(&mut self) -> anyhow::Result<DbTx<'_>> {
         Ok(DbTx {
             tx: self.client.transaction()?,

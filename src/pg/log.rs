@@ -16,7 +16,7 @@ use crate::es::store::{self, NewRow, RawEvent, Refuses, RowRef};
 use crate::es::{OrderView, StoredEvent, Tail};
 use crate::es::{chain, deployments};
 
-const SELECT_EVENTS: &str = "SELECT event_id, stream_id, stream_version, event_type, payload, \
+pub(super) const SELECT_EVENTS: &str = "SELECT event_id, stream_id, stream_version, event_type, payload, \
      hash, schema_version, recorded_at, actor, causation_id, correlation_id FROM events";
 
 const INSERT_EVENT: &str = "INSERT INTO events \
@@ -118,7 +118,7 @@ fn hash_of(db: &mut impl Query, event_id: i64) -> anyhow::Result<Option<Vec<u8>>
 }
 
 /// One `events` row exactly as stored, borrowed from the row.
-fn row_ref(row: &postgres::Row) -> anyhow::Result<RowRef<'_>> {
+pub(super) fn row_ref(row: &postgres::Row) -> anyhow::Result<RowRef<'_>> {
     Ok(RowRef {
         event_id: row.try_get(0)?,
         stream_id: row.try_get(1)?,

@@ -56,6 +56,19 @@ CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
 CREATE TRIGGER events_are_never_truncated BEFORE TRUNCATE ON events
     FOR EACH STATEMENT EXECUTE FUNCTION events_are_append_only();
 
+-- Whoever follows the room (`eslab live`) is woken when it changes: every transaction that
+-- appends events or writes `orders` rows notifies the room's channel, named after its schema,
+-- at its commit (LISTEN/NOTIFY; a reader polls as well, for engines without it).
+CREATE FUNCTION room_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify(TG_TABLE_SCHEMA, TG_TABLE_NAME);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER events_notify_the_room AFTER INSERT ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION room_changed();
+
 -- Snapshots of OrderView: a cache beside the log, never part of it, each sealed to the log
 -- (`es::snapshot`): the hash of event `checkpoint`, and SHA-256 over it, the checkpoint and
 -- `orders`. A rebuild ignores one whose seal does not hold.
@@ -98,3 +111,6 @@ CREATE TABLE orders (
     updated_at       text,
     updated_by       text
 );
+
+CREATE TRIGGER orders_notify_the_room AFTER INSERT OR UPDATE ON orders
+    FOR EACH STATEMENT EXECUTE FUNCTION room_changed();
