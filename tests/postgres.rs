@@ -1294,3 +1294,42 @@ fn watch_shows_the_room_as_it_grows_and_refuses_commands() {
         out.stderr
     );
 }
+
+/// `sslmode=require` (libpq's meaning: encrypted, the certificate not checked) works against
+/// the throwaway server, which serves TLS with a self-signed certificate: a run and `verify`
+/// over it, and the server says the connection was encrypted.
+#[test]
+fn sslmode_require_connects_over_tls() {
+    let room = new_room("tls");
+    let url = format!("{}?sslmode=require", room.url);
+    let args = ["--store", url.as_str(), "--room", room.name.as_str()];
+    let out = run(["run", "bob"].into_iter().chain(args));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let out = run(["verify"].into_iter().chain(args));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    // While a watching view is connected, the server lists its connection as encrypted.
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = common::tmux::Tmux::new(dir.path());
+    let command = format!(
+        "{} live --store '{url}' --room {} --watch; sleep 30",
+        env!("CARGO_BIN_EXE_eslab"),
+        room.name
+    );
+    tmux.open("watch", 120, 40, &command);
+    tmux.wait_for("watch", &["#2003 OrderPaymentEvent"]);
+    let encrypted: Vec<bool> = room
+        .admin()
+        .query(
+            "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.usename = $1",
+            &[&format!("eslab_room_{}", room.name)],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(
+        !encrypted.is_empty() && encrypted.iter().all(|&ssl| ssl),
+        "{encrypted:?}"
+    );
+}
