@@ -363,6 +363,18 @@ pub enum RoomAction {
         #[arg(long, value_name = "NAME")]
         room: String,
     },
+    /// Show, on the server, why a reader that remembers "the last id I saw" skips an event
+    /// when ids are given out of commit order (a sequence), and how a room's ids avoid it
+    LateReader {
+        /// The server, as a user allowed to create schemas:
+        /// postgres://user@host:port/database (a password in it is never shown)
+        #[arg(value_name = "URL", env = "ESLAB_STORE", hide_env_values = true)]
+        url: String,
+        /// The scratch room the lesson plays in, made for it and dropped after it (it must not
+        /// exist)
+        #[arg(long, value_name = "NAME", default_value = "late_reader")]
+        room: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -1333,3 +1333,68 @@ fn sslmode_require_connects_over_tls() {
         "{encrypted:?}"
     );
 }
+
+/// `eslab room late-reader` plays the lesson on the server: with ids from a sequence, the
+/// reader that remembers "the last id I saw" reads #8 before #7 commits and never reads #7;
+/// with a room's head row, the fast writer waits, and the reader reads #7 and #8. The question
+/// comes before any outcome, the note after both; the scratch room is gone afterwards.
+#[test]
+fn the_late_reader_lesson_shows_a_sequence_skip_an_event_and_the_head_row_not() {
+    let server = common::pg::server();
+    let out = run([
+        "room",
+        "late-reader",
+        server.admin_url.as_str(),
+        "--room",
+        "lesson_1",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let said = out.stdout_text();
+    let at = |needle: &str| {
+        said.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} is not in:\n{said}"))
+    };
+    let question = at("Question:");
+    let sequence = at("1. Ids from a sequence");
+    let head_row = at("2. eslab's room");
+    let note = at("Note:");
+    assert!(
+        question < sequence && sequence < head_row && head_row < note,
+        "{said}"
+    );
+    let (seq, head) = (&said[sequence..head_row], &said[head_row..note]);
+    for needle in [
+        "slow writer: took #7, not committed yet",
+        "fast writer: took #8, committed",
+        "reader, after #6: reads #8 → remembers #8",
+        "reader, after #8: reads nothing → remembers #8",
+        "✗ the log holds #7, #8; the reader never read #7",
+    ] {
+        assert!(seq.contains(needle), "{needle:?} in:\n{seq}");
+    }
+    for needle in [
+        "slow writer: took #7, not committed yet (it holds the head row)",
+        "fast writer: waits for the head row",
+        "reader, after #6: reads nothing → remembers #6",
+        "slow writer: commits #7; fast writer: takes #8, commits",
+        "reader, after #6: reads #7, #8 → remembers #8",
+        "✓ the log holds #7, #8; the reader read every one",
+    ] {
+        assert!(head.contains(needle), "{needle:?} in:\n{head}");
+    }
+    let mut admin = ::postgres::Client::connect(&server.admin_url, ::postgres::NoTls).unwrap();
+    let left = admin
+        .query_opt(
+            "SELECT 1 FROM pg_namespace WHERE nspname = 'eslab_room_lesson_1'",
+            &[],
+        )
+        .unwrap();
+    assert!(left.is_none(), "the scratch room was dropped");
+    // A room people work in is never played in.
+    let room = new_room("kept");
+    let out = run(["room", "late-reader", server.admin_url.as_str(), "--room"]
+        .into_iter()
+        .chain([room.name.as_str()]));
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("already exists"), "{}", out.stderr);
+}

@@ -153,3 +153,20 @@ pub(super) fn room_create(url: &str, room: &str) -> anyhow::Result<u8> {
     ))?;
     Ok(SUCCESS)
 }
+
+/// `eslab room late-reader`: the lesson, played on the server, in narrate's words.
+pub(super) fn late_reader(url: &str, room: &str) -> anyhow::Result<u8> {
+    let store = pg::Store::new(url, room)?;
+    let lesson = pg::late_reader(&store.url, &store.room)?;
+    let mut text = String::new();
+    for line in crate::narrate::late_reader(&lesson) {
+        // Each line wrapped to the default width, its continuation under its own indent.
+        let indent = " ".repeat(line.len() - line.trim_start().len());
+        let options = textwrap::Options::new(crate::render::DEFAULT_WIDTH as usize)
+            .subsequent_indent(&indent);
+        text.push_str(&textwrap::fill(&line, options));
+        text.push('\n');
+    }
+    print(&text)?;
+    Ok(SUCCESS)
+}
