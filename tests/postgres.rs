@@ -718,15 +718,19 @@ fn a_password_in_the_url_is_never_printed() {
     assert!(help.stdout_text().contains("ESLAB_STORE"));
 }
 
-/// Writer processes on one room, interleaving commands on shared orders, while a reader
+/// Twenty writer processes on one room, interleaving commands on shared orders, each change
+/// decided from a version (`@v`, its r-th change expecting version r + 1), while a reader
 /// follows the log by "the events after the last id I saw": every id from the first one on,
 /// none missing, none twice, in commit order; every event a writer was told it appended is
-/// in the log; each stream's versions run 1, 2, 3 …; the chain holds; the reader saw every
-/// event, in order.
+/// in the log; the reader saw every event, in order. Conflicts are counted twice: ES's
+/// refusals and CRUD's (with `--crud-locking`, each a lost update it prevented) as the writers
+/// reported them, and independently from what the database holds (the changes the log
+/// holds, and an audit trigger's record of every UPDATE of a shared row); the counts agree,
+/// and every change that landed was decided from the version it landed on.
 #[test]
 fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
-    const WRITERS: usize = 12;
-    const ROUNDS: usize = 20;
+    const WRITERS: usize = 20;
+    const ROUNDS: usize = 12;
     const SHARED: usize = 4;
     let room = new_room("writers");
     let dir = tempfile::tempdir().unwrap();
@@ -746,20 +750,34 @@ fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
         .into_iter()
         .chain(room.args()));
     assert_eq!(out.code, Some(0), "{}", out.stderr);
+    // The independent count of CRUD's writes: every UPDATE that changed a row's quantity, with
+    // the version it overwrote (a trigger of the test's, not eslab's).
+    room.admin()
+        .batch_execute(&format!(
+            "CREATE TABLE audit (order_id text, old_version bigint, quantity bigint);
+             CREATE FUNCTION audit_update() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+                 SET search_path = eslab_room_{0} AS $$
+             BEGIN
+                 INSERT INTO audit VALUES (OLD.order_id, OLD.version, NEW.quantity);
+                 RETURN NULL;
+             END $$;
+             CREATE TRIGGER audit AFTER UPDATE ON orders FOR EACH ROW
+                 WHEN (OLD.quantity IS DISTINCT FROM NEW.quantity) EXECUTE FUNCTION audit_update();",
+            room.name
+        ))
+        .unwrap();
 
+    // A change's quantity says who decided it and from which version: v * 100 + writer.
     let files: Vec<_> = (0..WRITERS)
         .map(|w| {
             let by = format!("writer{w}");
-            let steps: Vec<_> = (0..ROUNDS)
-                .flat_map(|i| {
-                    [
-                        place(&format!("W{w}x{i}"), &by),
-                        serde_json::json!({"change_quantity": {
-                            "order_id": format!("S{}", 1 + (w + i) % SHARED),
-                            "quantity": 1 + (w * ROUNDS + i) % 50}}),
-                    ]
-                })
-                .collect();
+            let mut steps = vec![place(&format!("W{w}"), &by)];
+            steps.extend((0..ROUNDS).map(|r| {
+                serde_json::json!({"change_quantity": {
+                    "order_id": format!("S{}", 1 + (w + r) % SHARED),
+                    "quantity": (r + 1) * 100 + w,
+                    "expected_version": r + 1}})
+            }));
             common::write_scenario(
                 dir.path(),
                 &format!("writer{w}.json"),
@@ -798,6 +816,7 @@ fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
         .map(|file| {
             std::process::Command::new(env!("CARGO_BIN_EXE_eslab"))
                 .args(["run", common::path_str(file), "--format", "json"])
+                .args(["--crud-locking"])
                 .args(room.args())
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
@@ -806,19 +825,28 @@ fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
         })
         .collect();
     let mut told: Vec<u64> = Vec::new();
+    let refused = |run: &serde_json::Value, backend: &str| {
+        common::results_of(run, backend)
+            .iter()
+            .filter(|r| r["outcome"] == "rejected")
+            .inspect(|r| assert_eq!(r["rejection"]["rule"], "version_conflict", "{r}"))
+            .count()
+    };
+    let (mut es_conflicts, mut crud_refusals) = (0, 0);
     for writer in writers {
         let out: Output = writer.wait_with_output().unwrap().into();
         assert_eq!(out.code, Some(0), "{}", out.stderr);
         let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         told.extend(common::appended_event_ids(&run));
+        es_conflicts += refused(&run, "es");
+        crud_refusals += refused(&run, "crud");
     }
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     let seen = reader.join().unwrap();
 
-    let total = SHARED + WRITERS * ROUNDS * 2;
-    let expected: Vec<u64> = (2001..2001 + total as u64).collect();
     let rows = room_events(&room);
     let ids: Vec<u64> = rows.iter().map(|row| row.event_id as u64).collect();
+    let expected: Vec<u64> = (2001..2001 + ids.len() as u64).collect();
     assert_eq!(ids, expected, "ids from 2001 on, none missing");
     told.extend(2001..2001 + SHARED as u64);
     told.sort_unstable();
@@ -838,7 +866,47 @@ fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
         *version += 1;
         assert_eq!(row.stream_version, *version, "event {}", row.event_id);
     }
-    assert_eq!(versions.len(), SHARED + WRITERS * ROUNDS);
+    assert_eq!(versions.len(), SHARED + WRITERS);
+
+    // ES: each change refused is one the log does not hold, and each it holds was decided
+    // from the version it follows.
+    let attempts = WRITERS * ROUNDS;
+    let changes: Vec<&RawEvent> = rows
+        .iter()
+        .filter(|row| row.event_type == "ModifyOrderEvent")
+        .collect();
+    for change in &changes {
+        let quantity: serde_json::Value = serde_json::from_str(&change.payload).unwrap();
+        let decided_from = quantity["quantity"].as_i64().unwrap() / 100;
+        assert_eq!(
+            decided_from,
+            change.stream_version - 1,
+            "event {}",
+            change.event_id
+        );
+    }
+    assert!(
+        es_conflicts > 0 && !changes.is_empty(),
+        "the writers contended"
+    );
+    assert_eq!(es_conflicts, attempts - changes.len(), "ES's conflicts");
+    // CRUD with a version guard: each refusal is an UPDATE the table never got (a lost update
+    // prevented), and each UPDATE it got overwrote the version it was decided from.
+    let audit = room
+        .admin()
+        .query("SELECT old_version, quantity FROM audit", &[])
+        .unwrap();
+    for row in &audit {
+        let (old, quantity): (i64, i64) = (row.get(0), row.get(1));
+        assert_eq!(
+            old,
+            quantity / 100,
+            "an UPDATE overwrote a version it had not read"
+        );
+    }
+    assert!(crud_refusals > 0, "the writers contended");
+    assert_eq!(crud_refusals, attempts - audit.len(), "CRUD's refusals");
+
     // In commit order: ordered by id, the transactions' commit times never go back (the
     // throwaway server keeps them: track_commit_timestamp).
     let committed: Vec<std::time::SystemTime> = room
@@ -851,7 +919,7 @@ fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(committed.len(), total);
+    assert_eq!(committed.len(), ids.len());
     assert!(
         committed.windows(2).all(|pair| pair[0] <= pair[1]),
         "an event with a higher id committed before one with a lower id"
