@@ -569,13 +569,50 @@ fn the_database_refuses_to_change_the_log() {
             "{sql}: {refused:?}"
         );
     }
+    // The head row, which attendees must UPDATE to append, moves only to where the log ends:
+    // back (ids given twice), ahead (a gap), to another hash or version, never.
+    for sql in [
+        "UPDATE log_head SET next_id = next_id - 1, version = version + 1",
+        "UPDATE log_head SET next_id = next_id + 5, version = version + 1",
+        "UPDATE log_head SET last_hash = decode(repeat('11', 32), 'hex'), version = version + 1",
+        "UPDATE log_head SET version = version - 1",
+    ] {
+        let refused = room.attendee().batch_execute(sql).unwrap_err();
+        assert!(
+            format!("{refused:?}").contains("the log's head"),
+            "{sql}: {refused:?}"
+        );
+    }
+    let head: i64 = room
+        .admin()
+        .query_one("SELECT next_id FROM log_head", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(head, 2004);
+    // The log goes on from there (a deploy moves the head's version alone).
+    let dir = tempfile::tempdir().unwrap();
+    let more = common::write_scenario(
+        dir.path(),
+        "more.json",
+        &serde_json::json!({"title": "More", "steps": [
+            {"deploy": {"event": "ModifyOrderEvent", "version": 2}},
+            {"place_order": {"order_id": "B1", "customer": "Ann", "product": "Pen",
+                "quantity": 1, "unit_price": 2}},
+            {"change_quantity": {"order_id": "B1", "quantity": 2, "reason": "more"}}]}),
+    );
+    let out = run(["run", common::path_str(&more)]
+        .into_iter()
+        .chain(room.args()));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let out = run(["verify"].into_iter().chain(room.args()));
+    assert_eq!(out.code, Some(0), "{}", out.stdout_text());
     // What attendees may do to the table CRUD updates in place, they do.
     room.attendee()
         .batch_execute("UPDATE orders SET quantity = 1")
         .unwrap();
     let events: i64 = room
         .admin()
-        .query_one("SELECT count(*) FROM events", &[])
+        .query_one("SELECT count(*) FROM events WHERE event_id <= 2003", &[])
         .unwrap()
         .get(0);
     assert_eq!(events, 3);
