@@ -198,6 +198,17 @@ pub struct BenchArgs {
     /// Keep the benchmark's databases in this folder (new subfolders only); default: a temporary folder
     #[arg(long, value_name = "DIR")]
     pub db_dir: Option<PathBuf>,
+    /// Instead, measure a room on this PostgreSQL server: commands per second with 1, 4 and 16
+    /// writers, both designs, beside a bare INSERT (as a user allowed to create schemas; a
+    /// scratch room is made and dropped)
+    #[arg(long, value_name = "URL", conflicts_with = "db_dir")]
+    pub store: Option<String>,
+    /// The scratch room --store measures in (it must not exist)
+    #[arg(long, value_name = "NAME", default_value = "bench", requires = "store")]
+    pub room: String,
+    /// Commands each writer runs, with --store
+    #[arg(long, value_name = "N", default_value_t = 500, requires = "store", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub store_commands: u64,
     #[command(flatten)]
     pub output: OutputArgs,
 }

@@ -35,6 +35,7 @@
 
 pub mod app;
 pub mod bench;
+pub mod bench_store;
 pub mod cli;
 pub mod crud;
 pub mod db;

@@ -1503,3 +1503,41 @@ fn the_late_reader_lesson_shows_a_sequence_skip_an_event_and_the_head_row_not() 
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("already exists"), "{}", out.stderr);
 }
+
+/// `eslab bench --store URL` measures a room (not timed here: only that it runs every writer
+/// count and design, every command lands, and its scratch room is gone afterwards).
+#[test]
+fn bench_measures_a_room_in_a_scratch_room() {
+    let server = common::pg::server();
+    let out = run([
+        "bench",
+        "--store",
+        server.admin_url.as_str(),
+        "--room",
+        "bench_1",
+        "--store-commands",
+        "3",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let said = out.stdout_text();
+    let rows: Vec<Vec<&str>> = said
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .filter(|cells| cells.len() == 5 && cells[0].parse::<u32>().is_ok())
+        .collect();
+    let writers: Vec<&str> = rows.iter().map(|cells| cells[0]).collect();
+    assert_eq!(writers, ["1", "4", "16"], "{said}");
+    for cells in &rows {
+        for rate in &cells[1..] {
+            assert!(rate.parse::<f64>().unwrap() > 0.0, "{said}");
+        }
+    }
+    let mut admin = ::postgres::Client::connect(&server.admin_url, ::postgres::NoTls).unwrap();
+    let left = admin
+        .query_opt(
+            "SELECT 1 FROM pg_namespace WHERE nspname = 'eslab_room_bench_1'",
+            &[],
+        )
+        .unwrap();
+    assert!(left.is_none(), "the scratch room was dropped");
+}

@@ -61,23 +61,37 @@ pub struct LateReader {
 
 /// Plays the lesson in a scratch room named `room` on the server (made, then dropped).
 pub fn late_reader(url: &StoreUrl, room: &RoomName) -> anyhow::Result<LateReader> {
+    // The log as a sequence would number it: ids drawn by nextval().
+    let sequence_log =
+        "CREATE TABLE sequence_log (event_id bigserial PRIMARY KEY, stream_id text NOT NULL);";
+    in_scratch_room(url, room, sequence_log, play)
+}
+
+/// Runs `play` in a scratch room named `room`, made with the room's tables and `extra` (DDL,
+/// constant), as the URL's user, and dropped afterwards whatever happened. A room that
+/// exists is refused: a scratch room is never one people work in.
+pub fn in_scratch_room<T>(
+    url: &StoreUrl,
+    room: &RoomName,
+    extra: &str,
+    play: impl FnOnce(&Store) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let store = Store {
         url: url.clone(),
         room: room.clone(),
     };
     let mut admin = url.connect()?;
-    make_scratch(&mut admin, &store)?;
+    make_scratch(&mut admin, &store, extra)?;
     let played = play(&store);
-    // Dropped whatever happened: the scratch room was made for this alone.
     let dropped = admin
         .batch_execute(&format!("DROP SCHEMA {} CASCADE", room.schema()))
-        .with_context(|| format!("cannot drop the lesson's scratch room {room}"));
+        .with_context(|| format!("cannot drop the scratch room {room}"));
     let played = played?;
     dropped?;
     Ok(played)
 }
 
-fn make_scratch(admin: &mut Client, store: &Store) -> anyhow::Result<()> {
+fn make_scratch(admin: &mut Client, store: &Store, extra: &str) -> anyhow::Result<()> {
     let schema = store.room.schema();
     let mut tx = admin.transaction()?;
     let taken = tx
@@ -85,7 +99,7 @@ fn make_scratch(admin: &mut Client, store: &Store) -> anyhow::Result<()> {
         .is_some();
     if taken {
         bail!(
-            "room {} already exists on {}: the lesson plays in a scratch room of its own, so name one that does not exist (--room)",
+            "room {} already exists on {}: this plays in a scratch room of its own, so name one that does not exist (--room)",
             store.room,
             store.url
         );
@@ -96,10 +110,9 @@ fn make_scratch(admin: &mut Client, store: &Store) -> anyhow::Result<()> {
          SET LOCAL search_path TO {schema};\n\
          {ROOM_DDL}\n\
          INSERT INTO room (schema_version) VALUES ({ROOM_SCHEMA_VERSION});\n\
-         -- The log as a sequence would number it: ids drawn by nextval().\n\
-         CREATE TABLE sequence_log (event_id bigserial PRIMARY KEY, stream_id text NOT NULL);\n"
+         {extra}\n"
     ))
-    .with_context(|| format!("cannot make the lesson's scratch room on {}", store.url))?;
+    .with_context(|| format!("cannot make a scratch room on {}", store.url))?;
     tx.commit()?;
     Ok(())
 }

@@ -19,7 +19,7 @@ use anyhow::{Context, bail};
 use postgres::Client;
 
 pub use self::follow::{Changes, Feed, POLL_ALONE, POLL_LISTENING, RowWrite, Wake};
-pub use self::lesson::{LateReader, READ_BEFORE, ReaderStory, late_reader};
+pub use self::lesson::{LateReader, READ_BEFORE, ReaderStory, in_scratch_room, late_reader};
 pub use self::log::PgLog;
 pub use self::rows::PgRows;
 use crate::crud::CrudStore;
