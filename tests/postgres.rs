@@ -1541,3 +1541,46 @@ fn bench_measures_a_room_in_a_scratch_room() {
         .unwrap();
     assert!(left.is_none(), "the scratch room was dropped");
 }
+
+/// A room's log is read as it arrives, never held whole: while the reader visits the first
+/// event of a log of 20 MB, the server is still sending the rest (its query is still running);
+/// a reader that had loaded every row first would find it done.
+#[test]
+fn a_rooms_log_is_read_as_it_arrives() {
+    let room = new_room("streamed");
+    room.admin()
+        .batch_execute(
+            "ALTER TABLE events DISABLE TRIGGER USER;
+             INSERT INTO events (event_id, stream_id, stream_version, event_type, payload, hash)
+             SELECT i, 'A' || i, 1, 'NewOrderEvent', repeat('x', 1000),
+                    decode(repeat('00', 32), 'hex')
+             FROM generate_series(1, 20000) AS i;",
+        )
+        .unwrap();
+    let log = PgLog::new(room.attendee(), 1);
+    let mut watcher = room.admin();
+    let mut visited = 0;
+    let mut running_at_first = None;
+    log.for_each_row(|_| {
+        visited += 1;
+        if visited == 1 {
+            let running: i64 = watcher
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' \
+                     AND query LIKE 'SELECT event_id%FROM events ORDER BY event_id'",
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            running_at_first = Some(running);
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(visited, 20000);
+    assert_eq!(
+        running_at_first,
+        Some(1),
+        "the query was over before the first row was read"
+    );
+}

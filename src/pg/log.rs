@@ -39,19 +39,13 @@ impl PgLog {
         }
     }
 
-    /// Every row as stored, hash included, in event-id order (`eslab verify` reads these).
+    /// Every row as stored, hash included, in event-id order (`eslab verify` reads these),
+    /// each as it arrives from the server.
     pub fn for_each_row(
         &self,
         mut visit: impl FnMut(RawEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(&format!("{SELECT_EVENTS} ORDER BY event_id"), &[])?;
-        for row in rows {
-            visit(raw_event(&row)?)?;
-        }
-        Ok(())
+        self.for_each_row_ref(&mut |row| visit(row.to_owned()))
     }
 }
 
@@ -60,14 +54,12 @@ impl StoredLog for PgLog {
         &self,
         visit: &mut dyn FnMut(RowRef<'_>) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(&format!("{SELECT_EVENTS} ORDER BY event_id"), &[])?;
-        for row in &rows {
-            visit(row_ref(row)?)?;
-        }
-        Ok(())
+        // Streamed: the visitors (verify, log, replay) never call back into this log.
+        self.client.borrow_mut().for_each(
+            &format!("{SELECT_EVENTS} ORDER BY event_id"),
+            &[],
+            |row| visit(row_ref(row)?),
+        )
     }
 
     fn snapshots(&self) -> anyhow::Result<Vec<StoredSnapshot>> {
@@ -182,14 +174,11 @@ impl LogReads for PgLog {
         until: Option<u64>,
         visit: &mut dyn FnMut(StoredEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let rows = self.client.borrow_mut().query(
+        self.client.borrow_mut().for_each(
             &format!("{SELECT_EVENTS} WHERE event_id > $1 AND event_id <= $2 ORDER BY event_id"),
             &[&bound(after, i64::MIN), &bound(until, i64::MAX)],
-        )?;
-        for row in rows {
-            visit(raw_event(&row)?.decode()?)?;
-        }
-        Ok(())
+            |row| visit(raw_event(row)?.decode()?),
+        )
     }
 
     fn replay_into(&self, view: &mut OrderView, until: Option<u64>) -> anyhow::Result<()> {

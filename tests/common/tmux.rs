@@ -41,10 +41,11 @@ impl Tmux {
         self.run(&["capture-pane", "-p", "-t", name])
     }
 
-    /// Waits (up to 10 s) until the window shows every one of `needles`; the screen then.
+    /// Waits (up to 30 s: a loaded machine runs other tests beside it) until the window shows
+    /// every one of `needles`; the screen then.
     pub fn wait_for(&self, name: &str, needles: &[&str]) -> String {
         let mut screen = String::new();
-        for _ in 0..200 {
+        for _ in 0..600 {
             screen = self.screen(name);
             if needles.iter().all(|n| screen.contains(n)) {
                 return screen;
