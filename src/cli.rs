@@ -101,8 +101,8 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// Make a room on a PostgreSQL server, where everyone's commands go to the same two
-    /// designs, and print the line attendees type to join it
+    /// Rooms on a PostgreSQL server, where everyone's commands go to the same two designs:
+    /// make one and print the line attendees type to join it, or play the late-reader lesson
     Room {
         #[command(subcommand)]
         action: RoomAction,
