@@ -101,8 +101,8 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// Make a room on a PostgreSQL server, where everyone's commands go to the same two
-    /// designs, and print the line attendees type to join it
+    /// Rooms on a PostgreSQL server, where everyone's commands go to the same two designs:
+    /// make one and print the line attendees type to join it, or play the late-reader lesson
     Room {
         #[command(subcommand)]
         action: RoomAction,
@@ -157,6 +157,10 @@ pub struct LiveArgs {
     /// Before each new step runs, ask what each design will do (applied, rejected, cannot answer), then reveal it and keep a score (needs a terminal)
     #[arg(long)]
     pub predict: bool,
+    /// Only show the room's log and rows as they grow, read-only: the instructor's screen
+    /// (needs --store, --room and a terminal)
+    #[arg(long, requires = "store", conflicts_with_all = ["predict", "empty"])]
+    pub watch: bool,
     /// Width of the printed blocks without a terminal (default: 120)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(40..))]
     pub width: Option<u16>,
@@ -194,6 +198,17 @@ pub struct BenchArgs {
     /// Keep the benchmark's databases in this folder (new subfolders only); default: a temporary folder
     #[arg(long, value_name = "DIR")]
     pub db_dir: Option<PathBuf>,
+    /// Instead, measure a room on this PostgreSQL server: commands per second with 1, 4 and 16
+    /// writers, both designs, beside a bare INSERT (as a user allowed to create schemas; a
+    /// scratch room is made and dropped)
+    #[arg(long, value_name = "URL", conflicts_with = "db_dir")]
+    pub store: Option<String>,
+    /// The scratch room --store measures in (it must not exist)
+    #[arg(long, value_name = "NAME", default_value = "bench", requires = "store")]
+    pub room: String,
+    /// Commands each writer runs, with --store
+    #[arg(long, value_name = "N", default_value_t = 500, requires = "store", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub store_commands: u64,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -357,6 +372,18 @@ pub enum RoomAction {
         url: String,
         /// The room's name: lowercase letters, digits and _, starting with a letter
         #[arg(long, value_name = "NAME")]
+        room: String,
+    },
+    /// Show, on the server, why a reader that remembers "the last id I saw" skips an event
+    /// when ids are given out of commit order (a sequence), and how a room's ids avoid it
+    LateReader {
+        /// The server, as a user allowed to create schemas:
+        /// postgres://user@host:port/database (a password in it is never shown)
+        #[arg(value_name = "URL", env = "ESLAB_STORE", hide_env_values = true)]
+        url: String,
+        /// The scratch room the lesson plays in, made for it and dropped after it (it must not
+        /// exist)
+        #[arg(long, value_name = "NAME", default_value = "late_reader")]
         room: String,
     },
 }

@@ -115,19 +115,7 @@ impl Timeline {
                 storage: StorageChange::Append { events: appended },
                 ..
             }) => {
-                for event in appended {
-                    events.push(EventFrame {
-                        event,
-                        state: self.fold(event),
-                    });
-                }
-                self.log_len += appended.len();
-                if let Some(last) = appended.last() {
-                    self.last_event = Some(last.event_id);
-                }
-                if !self.view_down {
-                    self.checkpoint = self.last_event;
-                }
+                events = self.appended(appended);
             }
             Some(Outcome::ViewCrashed { checkpoint, .. }) => {
                 self.view_down = true;
@@ -147,6 +135,36 @@ impl Timeline {
             view_down: self.view_down,
             checkpoint: self.checkpoint,
         }
+    }
+
+    /// Events read from a shared log that no step of this run appended (others', in a room),
+    /// in id order, each with OrderView's state of its order right after it.
+    pub fn arrive<'e>(&mut self, events: &'e [StoredEvent]) -> Vec<EventFrame<'e>> {
+        self.appended(events)
+    }
+
+    /// Where the log and OrderView stand: the log's length, whether the view is down, and
+    /// its checkpoint.
+    pub fn standing(&self) -> (usize, bool, Option<u64>) {
+        (self.log_len, self.view_down, self.checkpoint)
+    }
+
+    fn appended<'e>(&mut self, appended: &'e [StoredEvent]) -> Vec<EventFrame<'e>> {
+        let mut events = Vec::with_capacity(appended.len());
+        for event in appended {
+            events.push(EventFrame {
+                event,
+                state: self.fold(event),
+            });
+        }
+        self.log_len += appended.len();
+        if let Some(last) = appended.last() {
+            self.last_event = Some(last.event_id);
+        }
+        if !self.view_down {
+            self.checkpoint = self.last_event;
+        }
+        events
     }
 
     /// Every column a row has shown so far, in the order first seen.

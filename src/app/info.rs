@@ -23,6 +23,9 @@ pub(super) fn bench(args: BenchArgs, settings: &Settings) -> anyhow::Result<u8> 
             "eslab: this is a debug build: run `cargo run --release -- bench` for real numbers"
         );
     }
+    if let Some(url) = &args.store {
+        return bench_store(url, &args.room, args.store_commands);
+    }
     let report = bench::run(&BenchOptions {
         workload: workload(&args.workload),
         full_commands: args.full_commands,
@@ -151,5 +154,51 @@ pub(super) fn room_create(url: &str, room: &str) -> anyhow::Result<u8> {
         "room {} is ready on {}; attendees join with (each with their own name):\n  {join}\n",
         store.room, store.url
     ))?;
+    Ok(SUCCESS)
+}
+
+/// `eslab room late-reader`: the lesson, played on the server, in narrate's words.
+pub(super) fn late_reader(url: &str, room: &str) -> anyhow::Result<u8> {
+    let store = pg::Store::new(url, room)?;
+    let lesson = pg::late_reader(&store.url, &store.room)?;
+    let mut text = String::new();
+    for line in crate::narrate::late_reader(&lesson) {
+        // Each line wrapped to the default width, its continuation under its own indent.
+        let indent = " ".repeat(line.len() - line.trim_start().len());
+        let options = textwrap::Options::new(crate::render::DEFAULT_WIDTH as usize)
+            .subsequent_indent(&indent);
+        text.push_str(&textwrap::fill(&line, options));
+        text.push('\n');
+    }
+    print(&text)?;
+    Ok(SUCCESS)
+}
+
+/// `eslab bench --store URL`: a room's commands per second (`bench_store`), as a table.
+fn bench_store(url: &str, room: &str, per_writer: u64) -> anyhow::Result<u8> {
+    use crate::bench::store::{Measured, WRITERS};
+    let rates = crate::bench::store::run(url, room, per_writer)?;
+    let rate = |measured: Measured, writers: usize| {
+        rates
+            .iter()
+            .find(|r| r.measured == measured && r.writers == writers)
+            .map_or(0.0, |r| r.per_second())
+    };
+    let floor_alone = rate(Measured::Floor, 1);
+    let mut text = format!(
+        "A room on {}: commands per second, {per_writer} per writer, one transaction each\n\n\
+         writers  bare INSERT  CRUD  event sourcing  ES / bare INSERT alone\n",
+        crate::pg::redact(url)
+    );
+    for writers in WRITERS {
+        let es = rate(Measured::Es, writers);
+        text.push_str(&format!(
+            "{writers:>7}  {:>11.0}  {:>4.0}  {es:>14.0}  {:>22.2}\n",
+            rate(Measured::Floor, writers),
+            rate(Measured::Crud, writers),
+            es / floor_alone.max(f64::EPSILON)
+        ));
+    }
+    print(&text)?;
     Ok(SUCCESS)
 }

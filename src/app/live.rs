@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::bail;
 
 use super::settings::Settings;
-use super::storage::{as_attendee, open_services};
+use super::storage::{as_attendee, open_services, room_of};
 use super::{DIFFERENT, ERROR, SUCCESS};
 use crate::cli::LiveArgs;
 use crate::live::{self, Session};
@@ -22,16 +22,28 @@ pub(super) fn live(args: LiveArgs, settings: &Settings) -> anyhow::Result<u8> {
             "--predict asks the room before each step and waits for its answer, so it needs a terminal; without one, `eslab live` runs the lines of stdin as a script"
         );
     }
-    let backends = [Backend::Crud, Backend::Es];
-    let (loaded, services) = if args.empty {
+    if args.watch && !terminal {
+        bail!(
+            "--watch shows the room on a terminal as it grows; without one, `eslab log --store URL --room NAME` prints its log"
+        );
+    }
+    let backends: &[Backend] = if args.watch {
+        &[] // it writes nothing, and opens no design
+    } else {
+        &[Backend::Crud, Backend::Es]
+    };
+    let (loaded, services) = if args.empty || args.watch {
         let mut loaded = Session::blank_scenario();
         as_attendee(&mut loaded.scenario, &args.storage)?;
-        let services = open_services(&loaded, &backends, &args.storage)?;
+        if let (true, Some(room)) = (args.watch, &args.storage.room.room) {
+            loaded.scenario.title = format!("Watching room {}", crate::sanitize::clean(room));
+        }
+        let services = open_services(&loaded, backends, &args.storage)?;
         (loaded, services)
     } else {
         let loaded = scenario::load(&args.scenario)?;
         live::check_steps(loaded.scenario.steps.len())?;
-        let services = open_services(&loaded, &backends, &args.storage)?;
+        let services = open_services(&loaded, backends, &args.storage)?;
         (loaded, services)
     };
     let mut session = Session::open(loaded, services)?;
@@ -39,6 +51,12 @@ pub(super) fn live(args: LiveArgs, settings: &Settings) -> anyhow::Result<u8> {
         let mut app = live::state::App::new(session);
         if args.predict {
             app = app.predicting();
+        }
+        if let Some(room) = room_of(&args.storage.room)? {
+            app = app.following(room.feed(args.storage.crud_locking)?)?;
+        }
+        if args.watch {
+            app = app.watching();
         }
         live::screen::run(&mut app, settings.color)?;
         return Ok(SUCCESS);

@@ -66,6 +66,9 @@ fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<u8> {
         Command::Room {
             action: RoomAction::Create { url, room },
         } => info::room_create(&url, &room)?,
+        Command::Room {
+            action: RoomAction::LateReader { url, room },
+        } => info::late_reader(&url, &room)?,
         Command::Completions { shell } => info::completions(shell)?,
         Command::Man { dir } => info::man(dir.as_deref())?,
     })

@@ -14,6 +14,7 @@ mod replay;
 mod report;
 mod runs;
 mod snapshots;
+pub mod store;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -4,11 +4,13 @@
 //!
 //! - `command`: a typed line → a scenario step (read by the scenario reader itself).
 //! - `session`: runs steps through the runner and saves them as a scenario.
+//! - `follow`: in a room, what others write, shown as it arrives.
 //! - `lines`: the stdin mode.
 //! - `state` (every step's screen, kept per step; the app and its messages), `keys` (keys →
 //!   messages), `view` (state → screen), `screen` (the terminal, restored on every exit).
 
 pub mod command;
+pub mod follow;
 pub mod keys;
 pub mod lines;
 pub mod redraw;

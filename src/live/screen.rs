@@ -13,6 +13,10 @@ use super::keys;
 use super::state::{App, RUN_AHEAD_STEPS};
 use super::view;
 
+/// How long a view in a room waits for a key before it asks whether the room changed: a
+/// notification is taken within this, so what others write shows at once.
+const FOLLOW_TICK: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Runs the full-screen view until `q`.
 pub fn run(app: &mut App, color: bool) -> anyhow::Result<()> {
     let mut terminal = enter()?;
@@ -38,6 +42,11 @@ fn event_loop(
         // frames; otherwise the view waits for the next key.
         if app.busy() && !event::poll(std::time::Duration::ZERO)? {
             app.tick(RUN_AHEAD_STEPS)?;
+            continue;
+        }
+        // In a room, the view also follows what others write: it looks between keys.
+        if app.room.is_some() && !event::poll(FOLLOW_TICK)? {
+            while !app.follow(std::time::Instant::now()) && !event::poll(FOLLOW_TICK)? {}
             continue;
         }
         if let Event::Key(key) = event::read()?

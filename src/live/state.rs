@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use crate::domain::{OrderId, StoredEvent};
 use crate::narrate::{self, Guess};
+use crate::pg::RowWrite;
 use crate::scenario::Step;
 use crate::service::{Backend, OrderState, Outcome};
 use crate::timeline::Timeline;
@@ -24,6 +25,20 @@ pub struct Frame {
     pub view_down: bool,
     /// The last event OrderView had applied.
     pub checkpoint: Option<u64>,
+    /// The step shown (an index into the session's records), or none: what others wrote to
+    /// the room (`arrival`).
+    pub record: Option<usize>,
+    /// What others wrote to the room, shown by this frame (an index into `Model::arrivals`).
+    pub arrival: Option<usize>,
+}
+
+/// What others wrote to a room, read from it while this session followed it.
+#[derive(Debug, Clone, Default)]
+pub struct Arrival {
+    /// Others' events, in id order.
+    pub events: Vec<StoredEvent>,
+    /// The rows others wrote: each as it is now, as it was shown before, and who wrote it.
+    pub rows: Vec<(OrderState, Option<OrderState>, Option<String>)>,
 }
 
 /// Every step's screen, built as steps run.
@@ -40,6 +55,10 @@ pub struct Model {
     /// right after it, as the timeline folded it.
     order_events: Vec<Vec<(usize, Option<OrderState>)>>,
     timeline: Timeline,
+    /// What others wrote, one per frame that shows it.
+    pub arrivals: Vec<Arrival>,
+    /// Steps pushed so far.
+    steps: usize,
 }
 
 impl Model {
@@ -64,7 +83,53 @@ impl Model {
             orders_seen: self.orders.len(),
             view_down: frame.view_down,
             checkpoint: frame.checkpoint,
+            record: Some(self.steps),
+            arrival: None,
         });
+        self.steps += 1;
+    }
+
+    /// Adds a frame showing what others wrote to the room: their events, and the rows whose
+    /// values differ from what this view shows. False, and no frame, when nothing shows.
+    pub fn arrive(&mut self, events: Vec<StoredEvent>, rows: &[RowWrite]) -> bool {
+        let step = self.frames.len();
+        let mut arrival = Arrival::default();
+        for write in rows {
+            let order = self.order(&write.state.order_id);
+            let shown = self.crud_rows[order].last().map(|(_, state)| state.clone());
+            if shown.as_ref() == Some(&write.state) {
+                continue; // this session's own write, or one that changed nothing shown
+            }
+            self.crud_rows[order].push((step, write.state.clone()));
+            arrival
+                .rows
+                .push((write.state.clone(), shown, write.by.clone()));
+        }
+        for (appended, folded) in events.iter().zip(self.timeline.arrive(&events)) {
+            let order = self.order(&appended.stream_id);
+            self.order_events[order].push((self.log.len(), folded.state));
+            self.log.push(appended.clone());
+        }
+        if events.is_empty() && arrival.rows.is_empty() {
+            return false;
+        }
+        arrival.events = events;
+        let (log_len, view_down, checkpoint) = self.timeline.standing();
+        self.frames.push(Frame {
+            log_len,
+            orders_seen: self.orders.len(),
+            view_down,
+            checkpoint,
+            record: None,
+            arrival: Some(self.arrivals.len()),
+        });
+        self.arrivals.push(arrival);
+        true
+    }
+
+    /// What others wrote, if the frame shows that.
+    pub fn arrival(&self, frame: usize) -> Option<&Arrival> {
+        self.arrivals.get(self.frames.get(frame)?.arrival?)
     }
 
     fn order(&mut self, id: &OrderId) -> usize {
@@ -178,6 +243,10 @@ pub struct App {
     /// End was pressed with steps still to run: they run a frame's worth at a time
     /// (`tick`), so the screen keeps answering keys on a long scenario.
     running_to_end: bool,
+    /// In a room: the reader that follows what others write (`super::follow`).
+    pub room: Option<super::follow::Follower>,
+    /// `--watch`: only shows the room; typed commands are refused.
+    pub watch: bool,
 }
 
 /// How many steps one frame may run towards the end: a few milliseconds in a release build
@@ -203,6 +272,8 @@ impl App {
             quit: false,
             predict: None,
             running_to_end: false,
+            room: None,
+            watch: false,
         }
     }
 
@@ -230,8 +301,8 @@ impl App {
                 self.session.run_next()?;
             }
         }
+        self.push_last()?;
         let record = self.session.records().last().expect("just run");
-        self.model.push(record);
         self.at = Some(self.model.frames.len() - 1);
         self.cursor = None;
         let score = self.predict.get_or_insert_with(Score::default);
@@ -292,9 +363,10 @@ impl App {
         Ok(())
     }
 
-    /// The step shown, if any.
+    /// The step shown, if any (none where the frame shows what others wrote).
     pub fn record(&self) -> Option<&StepRecord> {
-        self.at.map(|at| &self.session.records()[at])
+        let record = self.model.frames.get(self.at?)?.record?;
+        self.session.records().get(record)
     }
 
     pub fn frame(&self) -> Option<Frame> {
@@ -306,8 +378,7 @@ impl App {
         if self.session.run_next()?.is_none() {
             return Ok(false);
         }
-        let record = self.session.records().last().expect("just run");
-        self.model.push(record);
+        self.push_last()?;
         Ok(true)
     }
 
@@ -353,8 +424,12 @@ impl App {
                             typed: None,
                             guesses: Vec::new(),
                         }));
-                    } else if next < ran || self.run_next()? {
+                    } else if next < ran {
                         self.at = Some(next);
+                        self.cursor = None;
+                    } else if self.run_next()? {
+                        // In a room, what others wrote before it may come first.
+                        self.at = Some(self.model.frames.len() - 1);
                         self.cursor = None;
                     }
                 }
@@ -414,17 +489,20 @@ impl App {
                     text: format!("{e:#}"),
                 },
             }),
-            Ok(Some(Input::Step(step))) if self.predict.is_some() => {
+            Ok(Some(Input::Step(step))) if self.predict.is_some() && !self.watch => {
                 self.mode = Mode::Predict(Box::new(Prediction {
                     typed: Some(*step),
                     guesses: Vec::new(),
                 }));
                 None
             }
+            Ok(Some(Input::Step(_))) if self.watch => Some(Message {
+                error: true,
+                text: narrate::watch_is_read_only(),
+            }),
             Ok(Some(Input::Step(step))) => {
                 self.session.run_typed(*step)?;
-                let record = self.session.records().last().expect("just run");
-                self.model.push(record);
+                self.push_last()?;
                 self.at = Some(self.model.frames.len() - 1);
                 self.cursor = None;
                 None

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use textwrap::core::display_width;
 
 use super::keys::FOOTER;
-use super::state::{App, Mode};
+use super::state::{App, Arrival, Mode};
 use crate::narrate::{self, Mark};
 use crate::render::stacked::{self, wrap};
 use crate::service::Backend;
@@ -109,7 +109,15 @@ fn header(app: &App, width: usize, paint: &Paint) -> Text<'static> {
     let title = crate::sanitize::clean(&app.session.loaded().scenario.title);
     let total = app.session.planned();
     let mut lines = Vec::new();
+    let arrival = app.at.and_then(|at| app.model.arrival(at));
     let (step, about) = match app.record() {
+        None if let Some(arrival) = arrival => (
+            format!(
+                "{title} · {}",
+                narrate::arrival_title(arrival.events.len(), arrival.rows.len())
+            ),
+            Vec::new(),
+        ),
         Some(record) => (
             format!(
                 "{title} · step {}/{total} · {}",
@@ -419,6 +427,9 @@ fn render_es(app: &App, frame: &mut Frame, area: Rect, paint: &Paint) {
 /// What each design did at this step, in narrate's words; the events appended are in the log
 /// pane, marked `+`, so they are not repeated here.
 fn step_lines(app: &App, width: usize, paint: &Paint) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+    if let Some(arrival) = app.at.and_then(|at| app.model.arrival(at)) {
+        return arrival_lines(arrival, width, paint);
+    }
     let Some(record) = app.record() else {
         return (Vec::new(), Vec::new());
     };
@@ -429,6 +440,31 @@ fn step_lines(app: &App, width: usize, paint: &Paint) -> (Vec<Line<'static>>, Ve
             .collect()
     };
     (side(Backend::Crud), side(Backend::Es))
+}
+
+/// What others wrote to the room, in the panes a step's words take: the rows on CRUD's side,
+/// the events (by whom) on event sourcing's.
+fn arrival_lines(
+    arrival: &Arrival,
+    width: usize,
+    paint: &Paint,
+) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+    let lines = |said: Vec<narrate::Line>| -> Vec<Line<'static>> {
+        said.into_iter()
+            .flat_map(|line| {
+                wrap(&line.text, width)
+                    .into_iter()
+                    .map(move |text| paint.line(line.mark, text))
+            })
+            .collect()
+    };
+    let rows = arrival
+        .rows
+        .iter()
+        .map(|(now, before, by)| narrate::arrived_row(now, before.as_ref(), by.as_deref()))
+        .collect();
+    let events = arrival.events.iter().map(narrate::arrived_event).collect();
+    (lines(rows), lines(events))
 }
 
 fn render_legend(frame: &mut Frame, area: Rect) {

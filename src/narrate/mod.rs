@@ -6,7 +6,7 @@
 //! One file per part: `marks` (the legend, and `Line` with its role), `facts` (ids, plurals,
 //! states, design names), `steps` (what a step asks and expects), `outcomes` (what a design
 //! did to its storage), `answers`, `summary` (the whole run), `diagram` (the Mermaid
-//! figure's words), `page` (the HTML page's own words) and `predict` (`eslab live --predict`). Text from users' files is made
+//! figure's words), `page` (the HTML page's own words) `predict` (`eslab live --predict`) and `room` (what others wrote, in a room). Text from users' files is made
 //! safe by `crate::sanitize`, below every layer.
 
 mod answers;
@@ -17,6 +17,7 @@ mod marks;
 mod outcomes;
 pub mod page;
 mod predict;
+mod room;
 mod steps;
 mod summary;
 
@@ -25,5 +26,6 @@ pub use facts::*;
 pub use marks::*;
 pub use outcomes::*;
 pub use predict::*;
+pub use room::*;
 pub use steps::*;
 pub use summary::*;

@@ -49,6 +49,28 @@ impl Db {
         }
     }
 
+    /// The connection itself (for its notifications).
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+
+    /// Each row of `sql`'s result, visited as it arrives from the server: the result is never
+    /// held whole (a log of any length is read in the memory of a few rows).
+    pub fn for_each(
+        &mut self,
+        sql: &str,
+        params: Params,
+        mut visit: impl FnMut(&Row) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let statement = prepared(&mut self.statements, |sql| self.client.prepare(sql), sql)?;
+        let mut rows = self.client.query_raw(&statement, params.iter().copied())?;
+        while let Some(row) = rows.next()? {
+            visit(&row)?;
+        }
+        Ok(())
+    }
+
     pub fn transaction(&mut self) -> anyhow::Result<DbTx<'_>> {
         Ok(DbTx {
             tx: self.client.transaction()?,

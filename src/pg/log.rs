@@ -17,7 +17,7 @@ use crate::es::snapshot::{LatestSnapshot, StoredSnapshot};
 use crate::es::{OrderView, StoredEvent, Tail};
 use crate::es::{chain, deployments};
 
-const SELECT_EVENTS: &str = "SELECT event_id, stream_id, stream_version, event_type, payload, \
+pub(super) const SELECT_EVENTS: &str = "SELECT event_id, stream_id, stream_version, event_type, payload, \
      hash, schema_version, recorded_at, actor, causation_id, correlation_id FROM events";
 
 const INSERT_EVENT: &str = "INSERT INTO events \
@@ -40,19 +40,13 @@ impl PgLog {
         }
     }
 
-    /// Every row as stored, hash included, in event-id order (`eslab verify` reads these).
+    /// Every row as stored, hash included, in event-id order (`eslab verify` reads these),
+    /// each as it arrives from the server.
     pub fn for_each_row(
         &self,
         mut visit: impl FnMut(RawEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(&format!("{SELECT_EVENTS} ORDER BY event_id"), &[])?;
-        for row in rows {
-            visit(raw_event(&row)?)?;
-        }
-        Ok(())
+        self.for_each_row_ref(&mut |row| visit(row.to_owned()))
     }
 }
 
@@ -61,14 +55,12 @@ impl StoredLog for PgLog {
         &self,
         visit: &mut dyn FnMut(RowRef<'_>) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(&format!("{SELECT_EVENTS} ORDER BY event_id"), &[])?;
-        for row in &rows {
-            visit(row_ref(row)?)?;
-        }
-        Ok(())
+        // Streamed: the visitors (verify, log, replay) never call back into this log.
+        self.client.borrow_mut().for_each(
+            &format!("{SELECT_EVENTS} ORDER BY event_id"),
+            &[],
+            |row| visit(row_ref(row)?),
+        )
     }
 
     fn snapshots(&self) -> anyhow::Result<Vec<StoredSnapshot>> {
@@ -119,7 +111,7 @@ fn hash_of(db: &mut impl Query, event_id: i64) -> anyhow::Result<Option<Vec<u8>>
 }
 
 /// One `events` row exactly as stored, borrowed from the row.
-fn row_ref(row: &postgres::Row) -> anyhow::Result<RowRef<'_>> {
+pub(super) fn row_ref(row: &postgres::Row) -> anyhow::Result<RowRef<'_>> {
     Ok(RowRef {
         event_id: row.try_get(0)?,
         stream_id: row.try_get(1)?,
@@ -183,14 +175,11 @@ impl LogReads for PgLog {
         until: Option<u64>,
         visit: &mut dyn FnMut(StoredEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let rows = self.client.borrow_mut().query(
+        self.client.borrow_mut().for_each(
             &format!("{SELECT_EVENTS} WHERE event_id > $1 AND event_id <= $2 ORDER BY event_id"),
             &[&bound(after, i64::MIN), &bound(until, i64::MAX)],
-        )?;
-        for row in rows {
-            visit(raw_event(&row)?.decode()?)?;
-        }
-        Ok(())
+            |row| visit(raw_event(row)?.decode()?),
+        )
     }
 
     fn replay_into(&self, view: &mut OrderView, until: Option<u64>) -> anyhow::Result<()> {

@@ -6,15 +6,20 @@
 //! The synchronous `postgres` client is used as it is: no async runtime of eslab's own.
 
 mod db;
+mod follow;
+mod lesson;
 mod log;
 mod rows;
+mod tls;
 
 use std::fmt;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use postgres::{Client, NoTls};
+use postgres::Client;
 
+pub use self::follow::{Changes, Feed, POLL_ALONE, POLL_LISTENING, RowWrite, Wake};
+pub use self::lesson::{LateReader, READ_BEFORE, ReaderStory, in_scratch_room, late_reader};
 pub use self::log::PgLog;
 pub use self::rows::PgRows;
 use crate::crud::CrudStore;
@@ -62,7 +67,7 @@ impl StoreUrl {
     /// A new connection to the server.
     pub fn connect(&self) -> anyhow::Result<Client> {
         self.config
-            .connect(NoTls)
+            .connect(tls::connector()?)
             .map_err(|e| anyhow::anyhow!("{}", redact(&with_causes(&e))))
             .with_context(|| format!("cannot connect to {self}"))
     }
@@ -251,6 +256,12 @@ impl Store {
     pub fn es(&self, first_event_id: u64) -> anyhow::Result<EventSourcedService<PgLog>> {
         EventSourcedService::over(PgLog::new(self.join()?, first_event_id))
             .with_context(|| format!("cannot build OrderView from the log of room {}", self.room))
+    }
+
+    /// A reader following the room: what others write, as it arrives (`eslab live`).
+    /// `versioned`: rows are shown with their version (`--crud-locking`).
+    pub fn feed(&self, versioned: bool) -> anyhow::Result<Feed> {
+        Ok(Feed::new(self.join()?, &self.room.schema(), versioned))
     }
 
     /// `eslab room create`: the room's schema, tables and triggers, and the role attendees

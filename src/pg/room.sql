@@ -41,6 +41,37 @@ CREATE TABLE log_head (
 );
 INSERT INTO log_head (next_id, last_hash) VALUES (NULL, decode(repeat('00', 32), 'hex'));
 
+-- Attendees must UPDATE the head to append, so their role may; this trigger keeps that from
+-- meaning anything else. The head moves only to where the log ends (the id after its last
+-- event, and that event's hash), and its version only forward; a deploy moves the version
+-- alone. Appending first inserts the events, then moves the head, in one transaction, so an
+-- append passes; a head moved back (ids given twice), ahead (a gap) or to another hash (a
+-- broken chain) is refused, whoever asks.
+CREATE FUNCTION log_head_follows_the_log() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    last_id   bigint;
+    last_hash bytea;
+BEGIN
+    IF NEW.version <= OLD.version THEN
+        RAISE EXCEPTION 'the log''s head only moves forward: version % after %', NEW.version, OLD.version;
+    END IF;
+    IF NEW.next_id IS NOT DISTINCT FROM OLD.next_id AND NEW.last_hash = OLD.last_hash THEN
+        RETURN NEW;
+    END IF;
+    SELECT event_id, hash INTO last_id, last_hash FROM events ORDER BY event_id DESC LIMIT 1;
+    IF last_id IS NULL OR NEW.next_id IS DISTINCT FROM last_id + 1
+       OR NEW.last_hash IS DISTINCT FROM last_hash
+       OR (OLD.next_id IS NOT NULL AND NEW.next_id <= OLD.next_id) THEN
+        RAISE EXCEPTION 'the log''s head moves only to where the log ends (next id %, its last event''s hash)',
+            coalesce(last_id + 1, OLD.next_id);
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER log_head_follows_the_log BEFORE UPDATE ON log_head
+    FOR EACH ROW EXECUTE FUNCTION log_head_follows_the_log();
+
 -- Append-only: what was written stays as written, whoever asks (the attendees' role has no
 -- UPDATE, DELETE or TRUNCATE privilege on the log either: see `eslab room create`).
 CREATE FUNCTION events_are_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -55,6 +86,19 @@ CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
     FOR EACH ROW EXECUTE FUNCTION events_are_append_only();
 CREATE TRIGGER events_are_never_truncated BEFORE TRUNCATE ON events
     FOR EACH STATEMENT EXECUTE FUNCTION events_are_append_only();
+
+-- Whoever follows the room (`eslab live`) is woken when it changes: every transaction that
+-- appends events or writes `orders` rows notifies the room's channel, named after its schema,
+-- at its commit (LISTEN/NOTIFY; a reader polls as well, for engines without it).
+CREATE FUNCTION room_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify(TG_TABLE_SCHEMA, TG_TABLE_NAME);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER events_notify_the_room AFTER INSERT ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION room_changed();
 
 -- Snapshots of OrderView: a cache beside the log, never part of it, each sealed to the log
 -- (`es::snapshot`): the hash of event `checkpoint`, and SHA-256 over it, the checkpoint and
@@ -98,3 +142,6 @@ CREATE TABLE orders (
     updated_at       text,
     updated_by       text
 );
+
+CREATE TRIGGER orders_notify_the_room AFTER INSERT OR UPDATE ON orders
+    FOR EACH STATEMENT EXECUTE FUNCTION room_changed();

@@ -568,13 +568,50 @@ fn the_database_refuses_to_change_the_log() {
             "{sql}: {refused:?}"
         );
     }
+    // The head row, which attendees must UPDATE to append, moves only to where the log ends:
+    // back (ids given twice), ahead (a gap), to another hash or version, never.
+    for sql in [
+        "UPDATE log_head SET next_id = next_id - 1, version = version + 1",
+        "UPDATE log_head SET next_id = next_id + 5, version = version + 1",
+        "UPDATE log_head SET last_hash = decode(repeat('11', 32), 'hex'), version = version + 1",
+        "UPDATE log_head SET version = version - 1",
+    ] {
+        let refused = room.attendee().batch_execute(sql).unwrap_err();
+        assert!(
+            format!("{refused:?}").contains("the log's head"),
+            "{sql}: {refused:?}"
+        );
+    }
+    let head: i64 = room
+        .admin()
+        .query_one("SELECT next_id FROM log_head", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(head, 2004);
+    // The log goes on from there (a deploy moves the head's version alone).
+    let dir = tempfile::tempdir().unwrap();
+    let more = common::write_scenario(
+        dir.path(),
+        "more.json",
+        &serde_json::json!({"title": "More", "steps": [
+            {"deploy": {"event": "ModifyOrderEvent", "version": 2}},
+            {"place_order": {"order_id": "B1", "customer": "Ann", "product": "Pen",
+                "quantity": 1, "unit_price": 2}},
+            {"change_quantity": {"order_id": "B1", "quantity": 2, "reason": "more"}}]}),
+    );
+    let out = run(["run", common::path_str(&more)]
+        .into_iter()
+        .chain(room.args()));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let out = run(["verify"].into_iter().chain(room.args()));
+    assert_eq!(out.code, Some(0), "{}", out.stdout_text());
     // What attendees may do to the table CRUD updates in place, they do.
     room.attendee()
         .batch_execute("UPDATE orders SET quantity = 1")
         .unwrap();
     let events: i64 = room
         .admin()
-        .query_one("SELECT count(*) FROM events", &[])
+        .query_one("SELECT count(*) FROM events WHERE event_id <= 2003", &[])
         .unwrap()
         .get(0);
     assert_eq!(events, 3);
@@ -717,15 +754,19 @@ fn a_password_in_the_url_is_never_printed() {
     assert!(help.stdout_text().contains("ESLAB_STORE"));
 }
 
-/// Writer processes on one room, interleaving commands on shared orders, while a reader
+/// Twenty writer processes on one room, interleaving commands on shared orders, each change
+/// decided from a version (`@v`, its r-th change expecting version r + 1), while a reader
 /// follows the log by "the events after the last id I saw": every id from the first one on,
 /// none missing, none twice, in commit order; every event a writer was told it appended is
-/// in the log; each stream's versions run 1, 2, 3 …; the chain holds; the reader saw every
-/// event, in order.
+/// in the log; the reader saw every event, in order. Conflicts are counted twice: ES's
+/// refusals and CRUD's (with `--crud-locking`, each a lost update it prevented) as the writers
+/// reported them, and independently from what the database holds (the changes the log
+/// holds, and an audit trigger's record of every UPDATE of a shared row); the counts agree,
+/// and every change that landed was decided from the version it landed on.
 #[test]
 fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
-    const WRITERS: usize = 12;
-    const ROUNDS: usize = 20;
+    const WRITERS: usize = 20;
+    const ROUNDS: usize = 12;
     const SHARED: usize = 4;
     let room = new_room("writers");
     let dir = tempfile::tempdir().unwrap();
@@ -745,20 +786,34 @@ fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
         .into_iter()
         .chain(room.args()));
     assert_eq!(out.code, Some(0), "{}", out.stderr);
+    // The independent count of CRUD's writes: every UPDATE that changed a row's quantity, with
+    // the version it overwrote (a trigger of the test's, not eslab's).
+    room.admin()
+        .batch_execute(&format!(
+            "CREATE TABLE audit (order_id text, old_version bigint, quantity bigint);
+             CREATE FUNCTION audit_update() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+                 SET search_path = eslab_room_{0} AS $$
+             BEGIN
+                 INSERT INTO audit VALUES (OLD.order_id, OLD.version, NEW.quantity);
+                 RETURN NULL;
+             END $$;
+             CREATE TRIGGER audit AFTER UPDATE ON orders FOR EACH ROW
+                 WHEN (OLD.quantity IS DISTINCT FROM NEW.quantity) EXECUTE FUNCTION audit_update();",
+            room.name
+        ))
+        .unwrap();
 
+    // A change's quantity says who decided it and from which version: v * 100 + writer.
     let files: Vec<_> = (0..WRITERS)
         .map(|w| {
             let by = format!("writer{w}");
-            let steps: Vec<_> = (0..ROUNDS)
-                .flat_map(|i| {
-                    [
-                        place(&format!("W{w}x{i}"), &by),
-                        serde_json::json!({"change_quantity": {
-                            "order_id": format!("S{}", 1 + (w + i) % SHARED),
-                            "quantity": 1 + (w * ROUNDS + i) % 50}}),
-                    ]
-                })
-                .collect();
+            let mut steps = vec![place(&format!("W{w}"), &by)];
+            steps.extend((0..ROUNDS).map(|r| {
+                serde_json::json!({"change_quantity": {
+                    "order_id": format!("S{}", 1 + (w + r) % SHARED),
+                    "quantity": (r + 1) * 100 + w,
+                    "expected_version": r + 1}})
+            }));
             common::write_scenario(
                 dir.path(),
                 &format!("writer{w}.json"),
@@ -797,6 +852,7 @@ fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
         .map(|file| {
             std::process::Command::new(env!("CARGO_BIN_EXE_eslab"))
                 .args(["run", common::path_str(file), "--format", "json"])
+                .args(["--crud-locking"])
                 .args(room.args())
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
@@ -805,19 +861,28 @@ fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
         })
         .collect();
     let mut told: Vec<u64> = Vec::new();
+    let refused = |run: &serde_json::Value, backend: &str| {
+        common::results_of(run, backend)
+            .iter()
+            .filter(|r| r["outcome"] == "rejected")
+            .inspect(|r| assert_eq!(r["rejection"]["rule"], "version_conflict", "{r}"))
+            .count()
+    };
+    let (mut es_conflicts, mut crud_refusals) = (0, 0);
     for writer in writers {
         let out: Output = writer.wait_with_output().unwrap().into();
         assert_eq!(out.code, Some(0), "{}", out.stderr);
         let run: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         told.extend(common::appended_event_ids(&run));
+        es_conflicts += refused(&run, "es");
+        crud_refusals += refused(&run, "crud");
     }
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     let seen = reader.join().unwrap();
 
-    let total = SHARED + WRITERS * ROUNDS * 2;
-    let expected: Vec<u64> = (2001..2001 + total as u64).collect();
     let rows = room_events(&room);
     let ids: Vec<u64> = rows.iter().map(|row| row.event_id as u64).collect();
+    let expected: Vec<u64> = (2001..2001 + ids.len() as u64).collect();
     assert_eq!(ids, expected, "ids from 2001 on, none missing");
     told.extend(2001..2001 + SHARED as u64);
     told.sort_unstable();
@@ -837,7 +902,47 @@ fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
         *version += 1;
         assert_eq!(row.stream_version, *version, "event {}", row.event_id);
     }
-    assert_eq!(versions.len(), SHARED + WRITERS * ROUNDS);
+    assert_eq!(versions.len(), SHARED + WRITERS);
+
+    // ES: each change refused is one the log does not hold, and each it holds was decided
+    // from the version it follows.
+    let attempts = WRITERS * ROUNDS;
+    let changes: Vec<&RawEvent> = rows
+        .iter()
+        .filter(|row| row.event_type == "ModifyOrderEvent")
+        .collect();
+    for change in &changes {
+        let quantity: serde_json::Value = serde_json::from_str(&change.payload).unwrap();
+        let decided_from = quantity["quantity"].as_i64().unwrap() / 100;
+        assert_eq!(
+            decided_from,
+            change.stream_version - 1,
+            "event {}",
+            change.event_id
+        );
+    }
+    assert!(
+        es_conflicts > 0 && !changes.is_empty(),
+        "the writers contended"
+    );
+    assert_eq!(es_conflicts, attempts - changes.len(), "ES's conflicts");
+    // CRUD with a version guard: each refusal is an UPDATE the table never got (a lost update
+    // prevented), and each UPDATE it got overwrote the version it was decided from.
+    let audit = room
+        .admin()
+        .query("SELECT old_version, quantity FROM audit", &[])
+        .unwrap();
+    for row in &audit {
+        let (old, quantity): (i64, i64) = (row.get(0), row.get(1));
+        assert_eq!(
+            old,
+            quantity / 100,
+            "an UPDATE overwrote a version it had not read"
+        );
+    }
+    assert!(crud_refusals > 0, "the writers contended");
+    assert_eq!(crud_refusals, attempts - audit.len(), "CRUD's refusals");
+
     // In commit order: ordered by id, the transactions' commit times never go back (the
     // throwaway server keeps them: track_commit_timestamp).
     let committed: Vec<std::time::SystemTime> = room
@@ -850,7 +955,7 @@ fn writer_processes_on_one_room_get_gap_free_ids_in_commit_order() {
         .iter()
         .map(|row| row.get(0))
         .collect();
-    assert_eq!(committed.len(), total);
+    assert_eq!(committed.len(), ids.len());
     assert!(
         committed.windows(2).all(|pair| pair[0] <= pair[1]),
         "an event with a higher id committed before one with a lower id"
@@ -1167,4 +1272,314 @@ mod random {
             prop_assert_eq!(serde_json::to_value(&a).unwrap(), serde_json::to_value(&b).unwrap());
         }
     }
+}
+
+/// `eslab live` in a room as a user would run it in a terminal.
+fn live_in_tmux(room: &Room, extra: &str) -> String {
+    format!(
+        "{} live --store {} --room {} {extra}; echo eslab-exited-$?; sleep 30",
+        env!("CARGO_BIN_EXE_eslab"),
+        room.url,
+        room.name
+    )
+}
+
+/// A live view in a room follows it: what another attendee's `eslab live` appends, and the
+/// row it overwrites, show on Alice's screen without a key pressed there — her events and
+/// rows as they arrive, who wrote them, and the log's count moving on. Her own command after
+/// them comes after them in her log, none skipped.
+#[test]
+fn a_live_view_shows_what_others_write_as_it_arrives() {
+    let room = new_room("follow");
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = common::tmux::Tmux::new(dir.path());
+    tmux.open("alice", 160, 40, &live_in_tmux(&room, "--empty --as alice"));
+    tmux.wait_for("alice", &["step 0/0"]);
+    let bob = |typed: &str| {
+        let out: Output = common::eslab()
+            .args(["live", "--empty", "--as", "bob"])
+            .args(room.args())
+            .write_stdin(typed)
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+    };
+    bob("place A1 Bob Book 5 10\n");
+    let screen = tmux.wait_for(
+        "alice",
+        &[
+            "from the room: 1 event and 1 row",
+            "#1 NewOrderEvent A1",
+            "#1 appended by bob",
+            "INSERT A1 Placed: 5 × $10.00 = $50.00, paid $0.00 (written by bob)",
+        ],
+    );
+    assert!(screen.contains("(1 event)"), "{screen}");
+    bob("change A1 7 @1\n");
+    let screen = tmux.wait_for(
+        "alice",
+        &[
+            "#2 ModifyOrderEvent A1",
+            "UPDATE A1 Placed: 7 × $10.00 = $70.00, paid $0.00 (written by bob)",
+            "(2 events)",
+        ],
+    );
+    assert!(!screen.contains("eslab-exited"), "{screen}");
+    // Alice's own command: her event is #3, after Bob's, and her view shows it as her step.
+    tmux.keys("alice", &[":", "pay A1 70", "Enter"]);
+    tmux.wait_for(
+        "alice",
+        &["#3 OrderPaymentEvent A1", "(3 events)", "step 1/1"],
+    );
+    tmux.keys("alice", &["q"]);
+    tmux.wait_for("alice", &["eslab-exited-0"]);
+}
+
+/// `eslab live --watch`: the instructor's screen shows the whole room's log as it grows, and
+/// refuses a typed command, saying why, writing nothing.
+#[test]
+fn watch_shows_the_room_as_it_grows_and_refuses_commands() {
+    let room = new_room("watch");
+    let dir = tempfile::tempdir().unwrap();
+    let attendee = |name: &str, typed: &str| {
+        let out: Output = common::eslab()
+            .args(["live", "--empty", "--as", name])
+            .args(room.args())
+            .write_stdin(typed)
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+    };
+    attendee("alice", "place A1 Bob Book 5 10\n");
+    let tmux = common::tmux::Tmux::new(dir.path());
+    tmux.open("watch", 120, 40, &live_in_tmux(&room, "--watch"));
+    tmux.wait_for(
+        "watch",
+        &[
+            "Watching room",
+            "#1 NewOrderEvent A1",
+            "#1 appended by alice",
+        ],
+    );
+    attendee("bob", "place B1 Ann Pen 2 3\npay B1 6\n");
+    tmux.wait_for(
+        "watch",
+        &[
+            "#3 OrderPaymentEvent B1",
+            "#3 appended by bob",
+            "(3 events)",
+        ],
+    );
+    tmux.keys("watch", &[":", "place C1 Eve Cup 1 1", "Enter"]);
+    tmux.wait_for("watch", &["--watch only shows the room"]);
+    let events: i64 = room
+        .admin()
+        .query_one("SELECT count(*) FROM events", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(events, 3, "a watching view writes nothing");
+    tmux.keys("watch", &["q"]);
+    tmux.wait_for("watch", &["eslab-exited-0"]);
+
+    // Without a terminal there is nothing to watch on: said, exit 2.
+    let out: Output = common::eslab()
+        .args(["live", "--watch"])
+        .args(room.args())
+        .write_stdin("")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("--watch shows the room on a terminal"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// `sslmode=require` (libpq's meaning: encrypted, the certificate not checked) works against
+/// the throwaway server, which serves TLS with a self-signed certificate: a run and `verify`
+/// over it, and the server says the connection was encrypted.
+#[test]
+fn sslmode_require_connects_over_tls() {
+    let room = new_room("tls");
+    let url = format!("{}?sslmode=require", room.url);
+    let args = ["--store", url.as_str(), "--room", room.name.as_str()];
+    let out = run(["run", "bob"].into_iter().chain(args));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let out = run(["verify"].into_iter().chain(args));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    // While a watching view is connected, the server lists its connection as encrypted.
+    let dir = tempfile::tempdir().unwrap();
+    let tmux = common::tmux::Tmux::new(dir.path());
+    let command = format!(
+        "{} live --store '{url}' --room {} --watch; sleep 30",
+        env!("CARGO_BIN_EXE_eslab"),
+        room.name
+    );
+    tmux.open("watch", 120, 40, &command);
+    tmux.wait_for("watch", &["#2003 OrderPaymentEvent"]);
+    let encrypted: Vec<bool> = room
+        .admin()
+        .query(
+            "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.usename = $1",
+            &[&format!("eslab_room_{}", room.name)],
+        )
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(
+        !encrypted.is_empty() && encrypted.iter().all(|&ssl| ssl),
+        "{encrypted:?}"
+    );
+}
+
+/// `eslab room late-reader` plays the lesson on the server: with ids from a sequence, the
+/// reader that remembers "the last id I saw" reads #8 before #7 commits and never reads #7;
+/// with a room's head row, the fast writer waits, and the reader reads #7 and #8. The question
+/// comes before any outcome, the note after both; the scratch room is gone afterwards.
+#[test]
+fn the_late_reader_lesson_shows_a_sequence_skip_an_event_and_the_head_row_not() {
+    let server = common::pg::server();
+    let out = run([
+        "room",
+        "late-reader",
+        server.admin_url.as_str(),
+        "--room",
+        "lesson_1",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let said = out.stdout_text();
+    let at = |needle: &str| {
+        said.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} is not in:\n{said}"))
+    };
+    let question = at("Question:");
+    let sequence = at("1. Ids from a sequence");
+    let head_row = at("2. eslab's room");
+    let note = at("Note:");
+    assert!(
+        question < sequence && sequence < head_row && head_row < note,
+        "{said}"
+    );
+    let (seq, head) = (&said[sequence..head_row], &said[head_row..note]);
+    for needle in [
+        "slow writer: took #7, not committed yet",
+        "fast writer: took #8, committed",
+        "reader, after #6: reads #8 → remembers #8",
+        "reader, after #8: reads nothing → remembers #8",
+        "✗ the log holds #7, #8; the reader never read #7",
+    ] {
+        assert!(seq.contains(needle), "{needle:?} in:\n{seq}");
+    }
+    for needle in [
+        "slow writer: took #7, not committed yet (it holds the head row)",
+        "fast writer: waits for the head row",
+        "reader, after #6: reads nothing → remembers #6",
+        "slow writer: commits #7; fast writer: takes #8, commits",
+        "reader, after #6: reads #7, #8 → remembers #8",
+        "✓ the log holds #7, #8; the reader read every one",
+    ] {
+        assert!(head.contains(needle), "{needle:?} in:\n{head}");
+    }
+    let mut admin = ::postgres::Client::connect(&server.admin_url, ::postgres::NoTls).unwrap();
+    let left = admin
+        .query_opt(
+            "SELECT 1 FROM pg_namespace WHERE nspname = 'eslab_room_lesson_1'",
+            &[],
+        )
+        .unwrap();
+    assert!(left.is_none(), "the scratch room was dropped");
+    // A room people work in is never played in.
+    let room = new_room("kept");
+    let out = run(["room", "late-reader", server.admin_url.as_str(), "--room"]
+        .into_iter()
+        .chain([room.name.as_str()]));
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("already exists"), "{}", out.stderr);
+}
+
+/// `eslab bench --store URL` measures a room (not timed here: only that it runs every writer
+/// count and design, every command lands, and its scratch room is gone afterwards).
+#[test]
+fn bench_measures_a_room_in_a_scratch_room() {
+    let server = common::pg::server();
+    let out = run([
+        "bench",
+        "--store",
+        server.admin_url.as_str(),
+        "--room",
+        "bench_1",
+        "--store-commands",
+        "3",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let said = out.stdout_text();
+    let rows: Vec<Vec<&str>> = said
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .filter(|cells| cells.len() == 5 && cells[0].parse::<u32>().is_ok())
+        .collect();
+    let writers: Vec<&str> = rows.iter().map(|cells| cells[0]).collect();
+    assert_eq!(writers, ["1", "4", "16"], "{said}");
+    for cells in &rows {
+        for rate in &cells[1..] {
+            assert!(rate.parse::<f64>().unwrap() > 0.0, "{said}");
+        }
+    }
+    let mut admin = ::postgres::Client::connect(&server.admin_url, ::postgres::NoTls).unwrap();
+    let left = admin
+        .query_opt(
+            "SELECT 1 FROM pg_namespace WHERE nspname = 'eslab_room_bench_1'",
+            &[],
+        )
+        .unwrap();
+    assert!(left.is_none(), "the scratch room was dropped");
+}
+
+/// A room's log is read as it arrives, never held whole: while the reader visits the first
+/// event of a log of 20 MB, the server is still sending the rest (its query is still running);
+/// a reader that had loaded every row first would find it done.
+#[test]
+fn a_rooms_log_is_read_as_it_arrives() {
+    let room = new_room("streamed");
+    room.admin()
+        .batch_execute(
+            "ALTER TABLE events DISABLE TRIGGER USER;
+             INSERT INTO events (event_id, stream_id, stream_version, event_type, payload, hash)
+             SELECT i, 'A' || i, 1, 'NewOrderEvent', repeat('x', 1000),
+                    decode(repeat('00', 32), 'hex')
+             FROM generate_series(1, 20000) AS i;",
+        )
+        .unwrap();
+    let log = PgLog::new(room.attendee(), 1);
+    let mut watcher = room.admin();
+    let mut visited = 0;
+    let mut running_at_first = None;
+    log.for_each_row(|_| {
+        visited += 1;
+        if visited == 1 {
+            let running: i64 = watcher
+                .query_one(
+                    "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' \
+                     AND query LIKE 'SELECT event_id%FROM events ORDER BY event_id'",
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            running_at_first = Some(running);
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(visited, 20000);
+    assert_eq!(
+        running_at_first,
+        Some(1),
+        "the query was over before the first row was read"
+    );
 }

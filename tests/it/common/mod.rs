@@ -16,6 +16,7 @@ pub mod db;
 pub mod library;
 pub mod ops;
 pub mod pg;
+pub mod tmux;
 
 /// The bundled scenarios' names, from the library.
 pub fn bundled_names() -> Vec<&'static str> {

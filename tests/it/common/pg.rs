@@ -3,7 +3,7 @@
 //! deleted) when the test binary exits. Each test works in a room of its own on it.
 //!
 //! `initdb` refuses to run as root, and CI runs as root: there the server runs as the
-//! `postgres` user (`runuser`). The binaries are PostgreSQL's from Debian's packages
+//! `postgres` user (`runuser`). It serves TLS with a certificate `openssl` makes for it. The binaries are PostgreSQL's from Debian's packages
 //! (`/usr/lib/postgresql/VERSION/bin`); `.ci/run` installs them when they are missing. A test
 //! never skips without them: it fails, saying how to install them.
 
@@ -34,8 +34,14 @@ stop() {
 trap stop EXIT
 $as "$bin/initdb" -D "$dir/data" -U eslab --auth=trust --no-sync -E UTF8 --locale=C \
     >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+# TLS on, with a self-signed certificate made here: `sslmode=require` is tested against it
+# (and eslab's default, `prefer`, uses it too). Clients that ask for no TLS still connect.
+$as openssl req -new -x509 -days 2 -nodes -subj /CN=localhost \
+    -keyout "$dir/data/server.key" -out "$dir/data/server.crt" >"$dir/openssl.log" 2>&1 \
+    || { cat "$dir/openssl.log" >&2; exit 1; }
+chmod 600 "$dir/data/server.key"
 $as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200 -c track_commit_timestamp=on" \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200 -c track_commit_timestamp=on -c ssl=on" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 echo ready
 # Until the test binary that started us exits: its end closes our stdin.
