@@ -27,7 +27,9 @@ use crate::es::EventSourcedService;
 
 /// The room's layout. Stored in the room's own `room` table; an eslab that reads an older
 /// version refuses a newer room (its layout may mean things this one would misread).
-pub const ROOM_SCHEMA_VERSION: i32 = 1;
+/// 2: the room notifies its views at each commit, and its head row moves only to where the
+/// log ends (triggers in room.sql).
+pub const ROOM_SCHEMA_VERSION: i32 = 2;
 
 /// The tables, triggers and the log's head row of a room (run inside its schema).
 const ROOM_DDL: &str = include_str!("room.sql");
@@ -237,8 +239,9 @@ impl Store {
             );
         }
         if version != ROOM_SCHEMA_VERSION {
+            // Rooms live for a workshop: an older one is made again, not migrated.
             bail!(
-                "room {} on {} has schema version {version}, this eslab reads version {ROOM_SCHEMA_VERSION}",
+                "room {} on {} was made by an earlier eslab (schema version {version}; this eslab reads version {ROOM_SCHEMA_VERSION}, whose views are woken as others write and whose log head only moves forward). Make a new room for the class: `eslab room create URL --room NEW_NAME`; this one was left untouched",
                 self.room,
                 self.url
             );

@@ -617,18 +617,27 @@ fn the_database_refuses_to_change_the_log() {
     assert_eq!(events, 3);
 }
 
-/// A room made by a newer eslab is refused before anything is written, naming both versions.
+/// A room made by a newer eslab, or by an earlier one (without the triggers that wake views
+/// and guard the head row), is refused before anything is written, naming both versions.
 #[test]
-fn a_newer_room_is_refused_untouched() {
-    let room = new_room("newer");
+fn a_newer_or_older_room_is_refused_untouched() {
+    for (version, said) in [
+        (99, "was made by a newer eslab"),
+        (1, "was made by an earlier eslab"),
+    ] {
+        refused_untouched(version, said);
+    }
+}
+
+fn refused_untouched(version: i32, said: &str) {
+    let room = new_room(&format!("version{version}"));
     room.admin()
-        .batch_execute("UPDATE room SET schema_version = 99")
+        .batch_execute(&format!("UPDATE room SET schema_version = {version}"))
         .unwrap();
     let out = run(["run", "bob"].into_iter().chain(room.args()));
     assert_eq!(out.code, Some(2));
     assert!(
-        out.stderr.contains("was made by a newer eslab")
-            && out.stderr.contains("schema version 99"),
+        out.stderr.contains(said) && out.stderr.contains(&format!("schema version {version}")),
         "{}",
         out.stderr
     );
