@@ -1213,61 +1213,28 @@ mod random {
     //! summary, the histories — the whole trace, with and without --crud-locking.
 
     use proptest::prelude::*;
-    use serde_json::{Value, json};
 
     use crate::common::library::{proptest_config, run_both_designs};
+    use crate::common::ops::{self, Mix};
     use crate::common::pg::new_room;
     use eslab::runner::StorageOptions;
     use eslab::scenario::Scenario;
-
-    fn id() -> impl Strategy<Value = String> {
-        (1..=3u8).prop_map(|n| format!("A{n}"))
-    }
-
-    fn step() -> impl Strategy<Value = Value> {
-        prop_oneof![
-            3 => (id(), 1..8u64, 1..30u64).prop_map(|(id, quantity, price)| json!({"place_order":
-                {"order_id": id, "customer": "Bob", "product": "Book", "quantity": quantity,
-                 "unit_price": price}})),
-            4 => (id(), 1..12u64, proptest::option::of(0..5u64), proptest::option::of("[a-z]{1,6}"))
-                .prop_map(|(id, quantity, expected, reason)| {
-                    let mut change = json!({"order_id": id, "quantity": quantity});
-                    if let Some(expected) = expected {
-                        change["expected_version"] = json!(expected);
-                    }
-                    if let Some(reason) = reason {
-                        change["reason"] = json!(reason);
-                    }
-                    json!({"change_quantity": change})
-                }),
-            2 => (id(), 1..40u64).prop_map(|(id, dollars)| json!({"pay":
-                {"order_id": id, "amount": format!("{dollars}.00")}})),
-            1 => id().prop_map(|id| json!({"cancel": {"order_id": id, "reason": "no longer"}})),
-            2 => (id(), proptest::option::of(2001..2012u64)).prop_map(|(id, as_of)| {
-                let mut query = json!({"order_id": id});
-                if let Some(as_of) = as_of {
-                    query["as_of"] = json!(as_of);
-                }
-                json!({"query": query})
-            }),
-            1 => id().prop_map(|id| json!({"history": {"order_id": id}})),
-            1 => Just(json!({"report": {"name": "revenue-per-customer"}})),
-            1 => Just(json!({"crash_view": {}})),
-            1 => Just(json!({"rebuild_view": {}})),
-            1 => Just(json!({"snapshot": {}})),
-            1 => Just(json!({"deploy": {"event": "ModifyOrderEvent", "version": 2}})),
-        ]
-    }
 
     proptest! {
         #![proptest_config(proptest_config(24))]
 
         #[test]
         fn random_scenarios_answer_alike_in_memory_and_in_a_room(
-            steps in proptest::collection::vec(step(), 1..30),
+            steps in ops::ops(Mix {
+                view_down: true,
+                deploys: true,
+                time_travel: true,
+                questions: true,
+                versions: true,
+            }, 30),
             crud_locking in any::<bool>(),
         ) {
-            let text = json!({"title": "random", "first_event_id": 2001, "steps": steps}).to_string();
+            let text = ops::scenario_json("random", 2001, &steps).to_string();
             let scenario = || Scenario::from_json("random", &text).unwrap();
             let memory = StorageOptions { crud_locking, ..StorageOptions::default() };
             let room = new_room("random");
