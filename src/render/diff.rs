@@ -4,6 +4,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use super::kept::Kept;
 use super::sink::RunSink;
 use super::text::Cell;
 use super::{Doc, Format, Style, check_held, html};
@@ -18,9 +19,7 @@ use crate::trace::{SCHEMA_VERSION, ScenarioInfo, StepRecord, Summary, Trace};
 pub struct DiffReport<'w, W: Write> {
     out: &'w mut W,
     style: Style,
-    scenario: Option<ScenarioInfo>,
-    backends: Vec<Backend>,
-    reported: Vec<StepRecord>,
+    reported: Kept,
 }
 
 impl<'w, W: Write> DiffReport<'w, W> {
@@ -28,17 +27,14 @@ impl<'w, W: Write> DiffReport<'w, W> {
         DiffReport {
             out,
             style,
-            scenario: None,
-            backends: Vec::new(),
-            reported: Vec::new(),
+            reported: Kept::default(),
         }
     }
 }
 
 impl<W: Write> RunSink for DiffReport<'_, W> {
     fn begin(&mut self, scenario: &ScenarioInfo, backends: &[Backend]) -> anyhow::Result<()> {
-        self.scenario = Some(scenario.clone());
-        self.backends = backends.to_vec();
+        self.reported.begin(scenario, backends);
         Ok(())
     }
 
@@ -47,23 +43,17 @@ impl<W: Write> RunSink for DiffReport<'_, W> {
         if every_step || matches!(step.agreement(), Agreement::Different | Agreement::Gap) {
             check_held(
                 "`eslab diff`",
-                self.reported.len() + 1,
+                self.reported.steps.len() + 1,
                 "differing steps",
                 "`eslab run --format json` writes every step, each design's answer side by side, as it runs",
             )?;
-            self.reported.push(step);
+            self.reported.steps.push(step);
         }
         Ok(())
     }
 
     fn finish(&mut self, summary: &Summary) -> anyhow::Result<()> {
-        let trace = Trace {
-            schema_version: SCHEMA_VERSION,
-            scenario: self.scenario.take().expect("begun before finished"),
-            backends: std::mem::take(&mut self.backends),
-            steps: std::mem::take(&mut self.reported),
-            summary: summary.clone(),
-        };
+        let trace = self.reported.trace(summary);
         self.out.write_all(diff(&trace, self.style).as_bytes())?;
         Ok(self.out.flush()?)
     }

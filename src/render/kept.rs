@@ -8,21 +8,23 @@ use super::{Style, html, mermaid, run};
 use crate::service::Backend;
 use crate::trace::{SCHEMA_VERSION, ScenarioInfo, StepRecord, Summary, Trace};
 
-/// The steps of a run kept whole, for the outputs that lay out every step at once.
+/// The steps of a run kept whole, for the outputs that lay out every step at once (and the
+/// ones that keep some: `eslab diff`, `run --step`).
 #[derive(Default)]
-struct Kept {
+pub struct Kept {
     scenario: Option<ScenarioInfo>,
     backends: Vec<Backend>,
-    steps: Vec<StepRecord>,
+    pub steps: Vec<StepRecord>,
 }
 
 impl Kept {
-    fn begin(&mut self, scenario: &ScenarioInfo, backends: &[Backend]) {
+    pub fn begin(&mut self, scenario: &ScenarioInfo, backends: &[Backend]) {
         self.scenario = Some(scenario.clone());
         self.backends = backends.to_vec();
     }
 
-    fn trace(&mut self, summary: &Summary) -> Trace {
+    /// The run as a trace of the steps kept, with its summary: taken out of `self`.
+    pub fn trace(&mut self, summary: &Summary) -> Trace {
         Trace {
             schema_version: SCHEMA_VERSION,
             scenario: self.scenario.take().expect("begun before finished"),
