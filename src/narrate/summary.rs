@@ -21,13 +21,25 @@ pub fn history_caption(backend: Backend, view_went_down: bool) -> &'static str {
     }
 }
 
-/// The caption of both designs' histories in one table (the stacked layout).
-pub fn histories_caption(view_went_down: bool) -> &'static str {
+/// The caption of both designs' histories in one table (the stacked layout): what ↯ and ≠
+/// mark, when the table has them.
+pub fn histories_caption(view_went_down: bool, differ: bool) -> String {
+    let mut caption = String::from(
+        "CRUD keeps only the row now; event sourcing rebuilds any state from its log.",
+    );
     if view_went_down {
-        "CRUD keeps only the row now; event sourcing rebuilds any state from its log. ↯ marks a step whose events waited in the log while OrderView was down: it answered no state then."
-    } else {
-        "CRUD keeps only the row now; event sourcing rebuilds any state from its log."
+        caption.push_str(&format!(
+            " {} marks a state event sourcing appended to its log while OrderView was down: the view answered it only once rebuilt.",
+            Mark::ViewDown.symbol()
+        ));
     }
+    if differ {
+        caption.push_str(&format!(
+            " {} marks event sourcing's state after a step where the designs hold different ones.",
+            Mark::Differs.symbol()
+        ));
+    }
+    caption
 }
 
 /// The steps whose commands event sourcing stored while OrderView was down, and what became

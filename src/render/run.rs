@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::history::{history_header, history_rows, merged_history_rows};
+use super::history::{history_header, history_rows, merged_history};
 use super::json_run::JsonRun;
 use super::sink::RunSink;
 use super::text::{self, Cell};
@@ -174,18 +174,16 @@ fn run_conclusion(trace: &Trace, style: Style) -> Doc {
         && crud.backend == Backend::Crud
         && es.backend == Backend::Es
     {
-        // Stacked, one table for both designs: a state both answered is one line, what
-        // each keeps of it side by side.
-        let view_went_down = es
-            .orders
-            .iter()
-            .any(|order| order.states.iter().any(|entry| entry.view_down));
-        doc.text(narrate::histories_caption(view_went_down));
+        // Stacked, one table for both designs, from the timeline's frames: a state both
+        // hold is one line, what each keeps of it side by side.
+        let merged = merged_history(&trace.steps);
+        let view_went_down = merged.view_went_down;
+        doc.text(narrate::histories_caption(view_went_down, merged.differ));
         doc.laid(stacked::table(
             &[
                 "Order", "Step", "Status", "Quantity", "Price", "Total", "Paid", "CRUD", "ES",
             ],
-            &merged_history_rows(crud, es),
+            &merged.rows,
             width,
         ));
         if view_went_down {
