@@ -303,3 +303,40 @@ fn the_state_history_shows_both_designs_where_they_differ_and_no_step_twice() {
         .collect();
     assert_eq!(a1, ["v1", "v2 ↯"]);
 }
+
+/// A line (or a column of a side-by-side line) that is one lone token continuing the text
+/// above it: the tail of a wrapped phrase ("…version" / "1").
+fn orphans(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut above: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let cells: Vec<String> = line.split('│').map(|c| c.trim().to_string()).collect();
+        for (i, cell) in cells.iter().enumerate() {
+            let rule = cell.chars().all(|c| matches!(c, '=' | '-' | '─'));
+            let continues = above.get(i).is_some_and(|a| !a.is_empty());
+            if cell.split_whitespace().count() == 1 && continues && !rule {
+                found.push(format!("{:?} under {:?}", cell, above[i]));
+            }
+        }
+        above = cells;
+    }
+    found
+}
+
+/// Issue 18 §3: every bundled scenario reads in at most 120 lines at 80 columns (runs of
+/// similar steps told as one block, the designs' headings once, an answer both designs gave
+/// said once), and no wrapped phrase leaves a lone token on a line of its own.
+#[test]
+fn every_bundled_scenario_fits_120_lines_at_80_columns_without_an_orphan() {
+    for name in bundled_names() {
+        let text = ok(["run", name, "--width", "80"]);
+        let lines = text.lines().count();
+        assert!(lines <= 120, "{name}: {lines} lines at 80 columns\n{text}");
+        let found = orphans(&text);
+        assert!(found.is_empty(), "{name}: {}\n{text}", found.join("\n"));
+    }
+    // The check sees what it is for.
+    assert_eq!(orphans("the stream B7 at version\n1\n").len(), 1);
+    assert_eq!(orphans("a │ read OrderView at\n  │ #2001\n").len(), 1);
+    assert!(orphans("Summary\n-------\n\nStorage: one row\n").is_empty());
+}

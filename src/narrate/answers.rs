@@ -2,7 +2,7 @@
 
 use crate::sanitize::clean;
 use crate::scenario::Action;
-use crate::service::{Agreement, Outcome};
+use crate::service::{Agreement, Backend, OrderState, Outcome};
 
 use super::*;
 
@@ -76,6 +76,165 @@ pub fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
         | Outcome::Migrated { .. }
         | Outcome::SnapshotTaken { .. } => vec![Line::plain("—")],
     }
+}
+
+/// What both designs answered, when they answered alike: said once, under both columns. The
+/// state (without a version), then the version each design keeps of it; or, when neither
+/// has a state (no such order, a rejection), the answer both gave.
+pub fn both_answered(crud: &Outcome, es: &Outcome, action: &Action) -> Vec<Line> {
+    let (crud_answer, es_answer) = (answer(action, crud), answer(action, es));
+    let mut lines = match (crud.state(), es.state()) {
+        (Some(crud), Some(es)) => {
+            let mut lines = order_state(
+                None,
+                &OrderState {
+                    version: None,
+                    ..crud.clone()
+                },
+            );
+            for (design, state) in [(Backend::Crud, crud), (Backend::Es, es)] {
+                if let Some(v) = state.version {
+                    lines.push(Line::plain(format!("{} at v{v}", short(design))).as_(Role::Detail));
+                }
+            }
+            lines
+        }
+        _ if crud_answer == es_answer => crud_answer,
+        _ => return Vec::new(),
+    };
+    if let Some(first) = lines.first_mut() {
+        first.text = format!("both answer {}", first.text);
+    }
+    lines
+}
+
+/// A report's answer where its table is laid out right under the step: how many rows.
+pub fn report_in_table(report: &crate::domain::Report) -> Vec<Line> {
+    let rows = report.rows.len() as u64;
+    vec![Line::plain(if rows == 0 {
+        "no rows".to_string()
+    } else {
+        format!("{rows} {}, in the table below", plural(rows, "rows"))
+    })]
+}
+
+/// A report's answer where its table is in a section of its own, after the steps.
+pub fn report_in_section(step: usize, report: &crate::domain::Report) -> Vec<Line> {
+    let rows = report.rows.len() as u64;
+    vec![Line::plain(format!(
+        "{rows} {}: see Report at step {step}",
+        plural(rows, "rows")
+    ))]
+}
+
+/// What heads a report's table under its step: the designs that answered with it.
+pub fn report_answered_by(backends: &[Backend]) -> String {
+    match backends {
+        [one] => format!("{} answers:", design_name(*one)),
+        _ => "Both designs answer:".into(),
+    }
+}
+
+/// A run of similar steps told as one: `Steps 3–12: ten quantity changes · A1, B2`.
+pub fn steps_run_title(first: usize, last: usize, action: &Action, orders: &[&str]) -> String {
+    let count = last + 1 - first;
+    let what = match action.name() {
+        "place_order" => "orders placed",
+        "change_quantity" => "quantity changes",
+        "pay" => "payments",
+        "cancel" => "cancellations",
+        other => other,
+    };
+    const LISTED: usize = 6;
+    let ids = orders;
+    let mut orders: Vec<String> = ids.iter().take(LISTED).map(|o| clean(o)).collect();
+    let more = ids.len().saturating_sub(LISTED);
+    if more > 0 {
+        orders.push(format!("{more} more"));
+    }
+    format!(
+        "Steps {first}–{last}: {} {what} · {}",
+        count_word(count),
+        orders.join(", ")
+    )
+}
+
+/// A count in words up to twelve, in digits after.
+fn count_word(count: usize) -> String {
+    const WORDS: [&str; 13] = [
+        "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve",
+    ];
+    WORDS
+        .get(count)
+        .map_or_else(|| count.to_string(), |w| (*w).to_string())
+}
+
+/// What a design stored over a run of similar steps, in one line: the rows it inserted or
+/// overwrote, or the events it appended.
+pub fn run_storage(outcomes: &[&Outcome]) -> Vec<Line> {
+    use crate::service::StorageChange;
+    let (mut inserts, mut updates) = (0u64, 0u64);
+    let mut events: Vec<&crate::domain::StoredEvent> = Vec::new();
+    let mut table = "orders";
+    for outcome in outcomes {
+        if let Outcome::Applied { storage, .. } = outcome {
+            match storage {
+                StorageChange::Insert { table: t, .. } => {
+                    inserts += 1;
+                    table = t;
+                }
+                StorageChange::Update { table: t, .. } => {
+                    updates += 1;
+                    table = t;
+                }
+                StorageChange::Append { events: appended } => events.extend(appended),
+            }
+        }
+    }
+    let mut lines = Vec::new();
+    if inserts > 0 {
+        lines.push(Line::plain(format!("{inserts} × INSERT INTO {table}")));
+    }
+    if updates > 0 {
+        lines.push(Line::under(
+            Mark::Overwritten,
+            format!("{updates} × UPDATE {table}"),
+        ));
+        lines.push(Line::under(Mark::Overwritten, "(old values overwritten)"));
+    }
+    if let (Some(first), Some(last)) = (events.first(), events.last()) {
+        let mut types: Vec<&str> = Vec::new();
+        for event in &events {
+            if !types.contains(&event.event.event_type()) {
+                types.push(event.event.event_type());
+            }
+        }
+        let n = events.len() as u64;
+        let what = match types[..] {
+            [one] => format!("{n} × {one}"),
+            _ => format!("{n} {}: {}", plural(n, "events"), types.join(", ")),
+        };
+        lines.push(Line::marked(
+            Mark::Appended,
+            format!("{}–{}", event_id(first.event_id), event_id(last.event_id)),
+        ));
+        lines.push(Line::under(Mark::Appended, what).as_(Role::Attribute));
+    }
+    lines
+}
+
+/// Whether a design's answer at a step says nothing (a view operation, a deploy): a layout
+/// with room to spare shows "—", a tight one may leave it out.
+pub fn answers_nothing(outcome: &Outcome) -> bool {
+    matches!(
+        outcome,
+        Outcome::ViewRebuilt { .. }
+            | Outcome::NotApplicable { .. }
+            | Outcome::Deployed { .. }
+            | Outcome::Migrated { .. }
+            | Outcome::SnapshotTaken { .. }
+    )
 }
 
 /// How two designs' answers at a step compare, when that is worth saying on the step.

@@ -315,7 +315,7 @@ pub fn storage_change(change: &StorageChange) -> Vec<Line> {
         } => {
             let mut lines = vec![Line::under(
                 Mark::Overwritten,
-                format!("UPDATE {table} {}", clean(order_id.as_str())),
+                format!("UPDATE {table} {}, overwriting:", clean(order_id.as_str())),
             )];
             lines.extend(changes.iter().map(|change| {
                 Line::under(
@@ -328,7 +328,6 @@ pub fn storage_change(change: &StorageChange) -> Vec<Line> {
                     ),
                 )
             }));
-            lines.push(Line::under(Mark::Overwritten, "(old values overwritten)"));
             lines
         }
         StorageChange::Append { events } => events.iter().flat_map(appended).collect(),
