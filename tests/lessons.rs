@@ -560,7 +560,15 @@ fn your_own_read_model_is_backfilled_from_the_log_and_answered_by_crud_where_it_
             &json!("ModifyOrderEvent")
         )
     );
-    assert_eq!(crud[11]["event_type"], "OrderPaymentEvent");
+    // Paid per customer is a sum over the rows as they stand (a row with paid_cents was
+    // paid once, that much), as `new-question`'s revenue-per-customer is: CRUD answers it
+    // with SQL, the same as the log (issue 18 §2: the two lessons agree).
+    assert_eq!(crud[11]["outcome"], "report", "{run}");
+    assert_eq!(crud[11]["report"], es[11]["report"]);
+    assert_eq!(
+        crud[11]["query"],
+        "SELECT customer, count(*), sum(paid_cents) FROM orders WHERE paid_cents > 0 GROUP BY customer"
+    );
     assert_eq!(
         es[11]["report"]["rows"],
         json!([["Bob", "1", "$40.00"], ["Dan", "1", "$10.00"]])
@@ -609,6 +617,11 @@ fn crud_says_what_its_rows_cannot_know_for_each_kind_of_read_model() {
             json!({"events": ["NewOrderEvent"], "group_by": "product", "keep": [{"first": "first_event_id"}]}),
             json!({"why": "no_event_order"}),
             json!([["Book", "1"]]),
+        ),
+        (
+            json!({"events": ["OrderCancelledEvent"], "group_by": "reason", "keep": [{"n": "count"}]}),
+            json!({"why": "events_not_kept", "event_type": "OrderCancelledEvent"}),
+            json!([]),
         ),
         (
             json!({"events": ["NewOrderEvent", "ModifyOrderEvent"], "group_by": "order_id", "keep": [{"events": "count"}, {"now": {"latest": "quantity"}}]}),
@@ -1243,4 +1256,18 @@ fn a_locking_db_dir_from_eslab_0_1_keeps_refusing_stale_writes() {
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     );
     assert_eq!(rows, [(7, 7000, 3)]);
+}
+
+/// Issue 18 §2: a report's rows read as a table with aligned columns, in text and markdown,
+/// never as cells joined by pipes.
+#[test]
+fn report_results_are_tables_not_pipe_separated_text() {
+    for name in ["new-question", "own-read-model"] {
+        let text = ok(["run", name, "--width", "80"]);
+        assert!(!text.contains(" | "), "{name}:\n{text}");
+        assert!(text.contains("customer  "), "{name}: no report table\n{text}");
+        let markdown = ok(["run", name, "--format", "markdown"]);
+        assert!(!markdown.contains("\\|"), "{name}:\n{markdown}");
+        assert!(markdown.contains("see Report at step"), "{name}:\n{markdown}");
+    }
 }

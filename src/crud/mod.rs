@@ -607,19 +607,38 @@ impl rusqlite::functions::Aggregate<Option<u64>, Option<i64>> for ReportSum {
 
 /// The SQL that answers a read model defined in a scenario from the `orders` rows, or what
 /// the rows cannot tell. A row is an order as it stands now: it can stand in for the event
-/// that placed it, for the fields no UPDATE ever replaces, and nothing else.
+/// that placed it, for its payment (the rules take one payment per order, of exactly its
+/// total, so a row with `paid_cents` was paid once, that much) and for its cancellation (a
+/// `Cancelled` status), for the fields no UPDATE ever replaces, and nothing else: not a
+/// change of quantity, which the next one overwrote, nor a cancellation's reason, nor which
+/// event came first or last. A read model over several event types is not answered.
 pub fn projection_sql(projection: &Projection) -> Result<String, Unanswerable> {
-    if let Some(other) = projection.events.iter().find(|t| *t != "NewOrderEvent") {
-        let event_type = Event::TYPES
+    let not_kept = |other: &str| Unanswerable::EventsNotKept {
+        event_type: Event::TYPES
             .into_iter()
-            .find(|t| t == other)
-            .unwrap_or("an event");
-        return Err(Unanswerable::EventsNotKept { event_type });
-    }
-    let column = |field: &str| match field {
-        "order_id" | "customer" | "product" => Ok(field.to_string()),
-        "unit_price" => Ok("unit_price_cents".to_string()),
-        "event_type" => Ok("'NewOrderEvent'".to_string()),
+            .find(|t| *t == other)
+            .unwrap_or("an event"),
+    };
+    let (event_type, rows) = match projection.events.as_slice() {
+        [one] if one == "NewOrderEvent" => ("NewOrderEvent", None),
+        [one] if one == "OrderPaymentEvent" => ("OrderPaymentEvent", Some("paid_cents > 0")),
+        [one] if one == "OrderCancelledEvent" => {
+            ("OrderCancelledEvent", Some("status = 'Cancelled'"))
+        }
+        events => {
+            let other = events
+                .iter()
+                .find(|t| *t != "NewOrderEvent")
+                .map_or("an event", String::as_str);
+            return Err(not_kept(other));
+        }
+    };
+    let column = |field: &str| match (event_type, field) {
+        (_, "order_id" | "customer" | "product") => Ok(field.to_string()),
+        (_, "event_type") => Ok(format!("'{event_type}'")),
+        ("NewOrderEvent", "unit_price") => Ok("unit_price_cents".to_string()),
+        ("OrderPaymentEvent", "amount") => Ok("paid_cents".to_string()),
+        ("OrderCancelledEvent", "reason") => Err(not_kept(event_type)),
         // Checked when the scenario was read: `quantity` is the only other field.
         _ => Err(Unanswerable::FieldOverwritten { field: "quantity" }),
     };
@@ -633,8 +652,9 @@ pub fn projection_sql(projection: &Projection) -> Result<String, Unanswerable> {
             }
         });
     }
+    let filter = rows.map_or(String::new(), |rows| format!(" WHERE {rows}"));
     Ok(format!(
-        "SELECT {} FROM orders GROUP BY {}",
+        "SELECT {} FROM orders{filter} GROUP BY {}",
         select.join(", "),
         select[0]
     ))

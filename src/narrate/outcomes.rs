@@ -88,7 +88,8 @@ pub fn report_source(source: &ReportSource) -> String {
         ReportSource::Sql { query: None } => {
             "SELECT … GROUP BY customer on the orders table".into()
         }
-        ReportSource::Sql { query: Some(query) } => clean(query),
+        // Built by eslab from a validated read model: shown whole.
+        ReportSource::Sql { query: Some(query) } => clean_prose(query),
         ReportSource::ReadModel { events } => format!(
             "a new read model over the whole log ({events} {})",
             plural(*events, "events")

@@ -198,7 +198,11 @@ pub(super) fn steps_doc(backends: &[Backend], steps: &[StepRecord]) -> Doc {
             let mut row: Vec<Cell> = vec![step.step.to_string().into(), Cell::lines(&about)];
             for result in &step.results {
                 let storage = narrate::storage(result.backend, &result.outcome, &step.action);
-                let mut answer = narrate::answer(&step.action, &result.outcome);
+                // A report's rows are a table of their own, in its section below.
+                let mut answer = match &result.outcome {
+                    Outcome::Report { report, .. } => narrate::report_in_section(step.step, report),
+                    outcome => narrate::answer(&step.action, outcome),
+                };
                 answer.extend(step.failures(result.backend).iter().map(narrate::failure));
                 note(&storage);
                 note(&answer);

@@ -380,6 +380,8 @@ fn both_answered(backends: &[Backend], record: &StepRecord) -> Vec<Line> {
         record.result(Backend::Crud),
         record.result(Backend::Es),
     ) {
+        // A report's rows are a table under the columns already.
+        (_, Some(Outcome::Report { .. }), _) | (_, _, Some(Outcome::Report { .. })) => Vec::new(),
         ([_, _], Some(crud), Some(es))
             if record.agreement() == crate::service::Agreement::Same
                 && record.failures(Backend::Crud).is_empty()
