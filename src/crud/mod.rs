@@ -232,8 +232,25 @@ impl<R: Rows> CrudStore<R> {
                 }
             }
         };
-        // Who and when go on the row too, over whoever wrote it before.
+        // Who and when go on the row too, over whoever wrote it before: an update says so.
+        let mut change = change;
         if let Some(metadata) = metadata {
+            if let StorageChange::Update { changes, .. } = &mut change {
+                let (by, at) = tx.written(order_id)?;
+                let now = [
+                    ("updated_by", by, metadata.actor.as_str().to_string()),
+                    ("updated_at", at, metadata.recorded_at.to_string()),
+                ];
+                for (column, old, new) in now {
+                    if old.as_deref() != Some(new.as_str()) {
+                        changes.push(ColumnChange {
+                            column,
+                            old: ColumnValue::Text(old.unwrap_or_else(|| "NULL".into())),
+                            new: ColumnValue::Text(new),
+                        });
+                    }
+                }
+            }
             tx.set_written(order_id, metadata)?;
         }
         Ok(Some(CommandOutcome::Applied { change, caveats }))
@@ -360,6 +377,9 @@ pub trait RowsTx {
 
     /// Who wrote the row, and when.
     fn set_written(&mut self, order_id: &OrderId, metadata: &Metadata) -> anyhow::Result<()>;
+
+    /// The row's `updated_by` and `updated_at` as they stand (`None` where NULL).
+    fn written(&mut self, order_id: &OrderId) -> anyhow::Result<(Option<String>, Option<String>)>;
 
     /// Whether the step is done already, asked in this transaction (`db::is_done`).
     fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool>;
@@ -547,6 +567,12 @@ impl RowsTx for rusqlite::Transaction<'_> {
             metadata.actor.as_str()
         ])?;
         Ok(())
+    }
+
+    fn written(&mut self, order_id: &OrderId) -> anyhow::Result<(Option<String>, Option<String>)> {
+        Ok(self
+            .prepare_cached("SELECT updated_by, updated_at FROM orders WHERE order_id = ?1")?
+            .query_row([order_id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?)
     }
 
     fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool> {

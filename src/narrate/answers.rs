@@ -3,11 +3,25 @@
 use crate::sanitize::clean;
 use crate::scenario::Action;
 use crate::service::{Agreement, Backend, OrderState, Outcome};
+use crate::trace::StepRecord;
 
 use super::*;
 
-/// What a design answers at a step: the order's state, a history, a report.
+/// What a design answered at a step, saying who wrote and when where the step's scenario
+/// teaches it (`StepRecord::who_and_when`).
+pub fn step_answer(record: &StepRecord, backend: Backend) -> Vec<Line> {
+    record.result(backend).map_or_else(Vec::new, |outcome| {
+        answer_as(&record.action, outcome, record.who_and_when)
+    })
+}
+
+/// What a design answers at a step: the order's state, a history (who and when with each
+/// event), a report.
 pub fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
+    answer_as(action, outcome, true)
+}
+
+fn answer_as(action: &Action, outcome: &Outcome, who: bool) -> Vec<Line> {
     let no_order = || {
         let id = action.order_id().map_or("", |id| id.as_str());
         Line::plain(format!("no order {}", clean(id)))
@@ -29,12 +43,13 @@ pub fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
         Outcome::History { events } => {
             // Which shape each event was written in matters once a stream mixes shapes.
             let mixed = events.iter().any(|e| e.schema_version > 1);
-            events
+            let mut lines: Vec<Line> = events
                 .iter()
                 .map(|e| {
-                    let who = e.metadata.as_ref().map_or(String::new(), |m| {
-                        format!(" · {}", who_and_when(&m.actor, &m.recorded_at))
-                    });
+                    let who = match e.metadata.as_ref().filter(|_| who) {
+                        Some(m) => format!(" · {}", who_and_when(&m.actor, &m.recorded_at)),
+                        None => String::new(),
+                    };
                     Line::plain(format!(
                         "v{} {} {}{}: {}{who}",
                         e.stream_version,
@@ -44,7 +59,11 @@ pub fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
                         attributes(&e.event, " ").join(", ")
                     ))
                 })
-                .collect()
+                .collect();
+            if who {
+                lines.extend(quantity_changed(events));
+            }
+            lines
         }
         Outcome::Report { report, .. } => {
             let mut lines = vec![Line::plain(report.columns.join(" | "))];
@@ -61,7 +80,7 @@ pub fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
         } => {
             let mut lines = vec![Line::marked(Mark::Cannot, "only the latest row:")];
             lines.extend(order_state(Some(Mark::Cannot), state));
-            if let Some(written) = last_write {
+            if let Some(written) = last_write.as_ref().filter(|_| who) {
                 lines.push(Line::under(Mark::Cannot, last_write_line(written)));
             }
             lines
@@ -235,6 +254,21 @@ pub fn answers_nothing(outcome: &Outcome) -> bool {
             | Outcome::Migrated { .. }
             | Outcome::SnapshotTaken { .. }
     )
+}
+
+/// Who changed the order's quantity last, and when, as its log says: the last
+/// ModifyOrderEvent's envelope (the last writer of the order may be someone else).
+fn quantity_changed(events: &[crate::domain::StoredEvent]) -> Option<Line> {
+    let changed = events
+        .iter()
+        .rev()
+        .find(|e| e.event.event_type() == "ModifyOrderEvent")?;
+    let m = changed.metadata.as_ref()?;
+    Some(Line::plain(format!(
+        "quantity last changed {} ({})",
+        who_and_when(&m.actor, &m.recorded_at),
+        event_id(changed.event_id)
+    )))
 }
 
 /// How two designs' answers at a step compare, when that is worth saying on the step.

@@ -132,7 +132,7 @@ fn record(logged: &LoggedEvent, width: usize) -> Vec<super::stacked::Marked> {
             crate::sanitize::clean(e.stream_id.as_str()),
             e.stream_version
         ),
-        format!("shape v{}{}", e.schema_version, upcast_mark(e)),
+        format!("{}{}", text::shape(e.schema_version), upcast_mark(e)),
         format!("hash {hash}"),
     ];
     let mut lines = super::stacked::pack_parts(&head, "", width);
@@ -155,7 +155,7 @@ fn log_table(doc: &mut Doc, events: &[LoggedEvent]) {
                 crate::sanitize::clean(e.stream_id.as_str()),
                 e.stream_version.to_string(),
                 e.event.event_type().to_string(),
-                format!("v{}{}", e.schema_version, upcast_mark(e)),
+                format!("{}{}", e.schema_version, upcast_mark(e)),
                 payload_text(e),
                 text::recorded(e.metadata.as_ref()).join("\n"),
                 logged.hash.chars().take(12).collect(),
@@ -170,11 +170,11 @@ fn log_table(doc: &mut Doc, events: &[LoggedEvent]) {
     );
 }
 
-/// `→ v2` when the event is read through an upcaster.
+/// ` → 2` when the event is read through an upcaster (to that shape).
 fn upcast_mark(stored: &StoredEvent) -> String {
     let latest = crate::domain::upcast::latest(stored.event.event_type()).unwrap_or(1);
     if stored.schema_version < latest {
-        format!(" → v{latest}")
+        format!(" → {latest}")
     } else {
         String::new()
     }

@@ -197,11 +197,11 @@ pub(super) fn steps_doc(backends: &[Backend], steps: &[StepRecord]) -> Doc {
             note(&about);
             let mut row: Vec<Cell> = vec![step.step.to_string().into(), Cell::lines(&about)];
             for result in &step.results {
-                let storage = narrate::storage(result.backend, &result.outcome, &step.action);
+                let storage = narrate::step_storage(step, result.backend);
                 // A report's rows are a table of their own, in its section below.
                 let mut answer = match &result.outcome {
                     Outcome::Report { report, .. } => narrate::report_in_section(step.step, report),
-                    outcome => narrate::answer(&step.action, outcome),
+                    _ => narrate::step_answer(step, result.backend),
                 };
                 answer.extend(step.failures(result.backend).iter().map(narrate::failure));
                 note(&storage);

@@ -260,9 +260,9 @@ fn design_parts(record: &StepRecord, backend: Backend, log_apart: bool) -> Parts
     let storage = if log_apart {
         narrate::storage_besides_log(backend, outcome, &record.action).0
     } else {
-        narrate::storage(backend, outcome, &record.action)
+        narrate::step_storage(record, backend)
     };
-    (storage, narrate::answer(&record.action, outcome), failed)
+    (storage, narrate::step_answer(record, backend), failed)
 }
 
 /// A design's column, placed at `depth`, from its parts (`design_parts`).
