@@ -1356,3 +1356,23 @@ fn a_shape_is_never_called_v_and_the_step_says_the_reason() {
     assert!(!text.contains("shape v"), "{text}");
     assert!(!text.contains("written v1"), "{text}");
 }
+
+/// Issue 18 §2, snapshots: `eslab log` marks where a snapshot of OrderView was taken, right
+/// after the event it holds up to, in the stacked layout and under the wide table.
+#[test]
+fn the_log_marks_where_the_snapshot_was_taken() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("snapshots");
+    let d = path_str(&dir);
+    ok(["run", "snapshots", "--db-dir", d]);
+    let mark = "── snapshot of OrderView at #2012: a rebuild starts here ──";
+    let stacked = ok(["log", "--db-dir", d, "--width", "80"]);
+    let at = stacked.find(mark).unwrap_or_else(|| panic!("{stacked}"));
+    let (before, after) = (
+        stacked.find("#2012 ").unwrap(),
+        stacked.find("#2013 ").unwrap(),
+    );
+    assert!(before < at && at < after, "{stacked}");
+    let table = ok(["log", "--db-dir", d, "--width", "160"]);
+    assert!(table.contains(mark), "{table}");
+}

@@ -151,6 +151,15 @@ pub fn last_write_line(written: &LastWrite) -> String {
     )
 }
 
+/// Where a snapshot of OrderView was taken, marked in the log after the event it holds up
+/// to: a rebuild starts there and replays only the events after it.
+pub fn snapshot_here(checkpoint: u64) -> String {
+    format!(
+        "── snapshot of OrderView at {}: a rebuild starts here ──",
+        event_id(checkpoint)
+    )
+}
+
 /// An event's shape: the version of its payload's layout, which a deploy changes. Written
 /// `shape 2`, never `v2`: `v2` is a stream's version (the second event of an order).
 pub fn shape(version: u32) -> String {

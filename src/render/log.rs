@@ -83,17 +83,35 @@ impl<'w, W: std::io::Write> JsonLog<'w, W> {
     }
 }
 
-/// `eslab log`: the stored events, in event-id order.
-pub fn log(events: &[LoggedEvent], style: Style) -> String {
+/// `eslab log`: the stored events, in event-id order, each snapshot of OrderView marked
+/// after the event it holds up to (`snapshots`: their checkpoints). The JSON lists events
+/// only.
+pub fn log(events: &[LoggedEvent], snapshots: &[u64], style: Style) -> String {
     let mut doc = Doc::default();
     doc.heading(1, "Event log");
     if stacked(style) {
         let width = style.width.columns();
         for logged in events {
-            doc.laid(record(logged, width));
+            let mut block = record(logged, width);
+            if snapshots.contains(&logged.event.event_id) {
+                block.extend(
+                    super::stacked::wrap(&text::snapshot_here(logged.event.event_id), width)
+                        .into_iter()
+                        .map(|line| (None, line)),
+                );
+            }
+            doc.laid(block);
         }
     } else {
         log_table(&mut doc, events);
+        if !snapshots.is_empty() {
+            doc.lines(
+                snapshots
+                    .iter()
+                    .map(|&at| text::snapshot_here(at))
+                    .collect(),
+            );
+        }
     }
     doc.text(format!(
         "{} {}.",
