@@ -21,21 +21,22 @@ pub fn history_caption(backend: Backend, view_went_down: bool) -> &'static str {
     }
 }
 
-/// The caption of both designs' histories in one table (the stacked layout): what ↯ and ≠
-/// mark, when the table has them.
-pub fn histories_caption(view_went_down: bool, differ: bool) -> String {
-    let mut caption = String::from(
+/// The caption of both designs' histories in one table (the stacked layout), a sentence a
+/// line: what the table keeps, then what ↯ and ≠ mark, when the table has them, each line
+/// starting with its mark.
+pub fn histories_caption(view_went_down: bool, differ: bool) -> Vec<String> {
+    let mut caption = vec![String::from(
         "CRUD keeps only the row now; event sourcing rebuilds any state from its log.",
-    );
+    )];
     if view_went_down {
-        caption.push_str(&format!(
-            " {} marks a state event sourcing appended to its log while OrderView was down: the view answered it only once rebuilt.",
+        caption.push(format!(
+            "{} marks a state event sourcing appended to its log while OrderView was down: the view answered it only once rebuilt.",
             Mark::ViewDown.symbol()
         ));
     }
     if differ {
-        caption.push_str(&format!(
-            " {} marks event sourcing's state after a step where the designs hold different ones.",
+        caption.push(format!(
+            "{} marks event sourcing's state after a step where the designs hold different ones.",
             Mark::Differs.symbol()
         ));
     }

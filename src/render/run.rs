@@ -241,7 +241,7 @@ fn run_conclusion(trace: &Trace, style: Style) -> Doc {
         // hold is one line, what each keeps of it side by side.
         let merged = merged_history(&trace.steps);
         let view_went_down = merged.view_went_down;
-        doc.text(narrate::histories_caption(view_went_down, merged.differ));
+        doc.lines(narrate::histories_caption(view_went_down, merged.differ));
         doc.laid(stacked::table(
             &[
                 "Order", "Step", "Status", "Quantity", "Price", "Total", "Paid", "CRUD", "ES",
