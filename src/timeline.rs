@@ -45,6 +45,8 @@ pub struct Timeline {
     checkpoint: Option<u64>,
     last_event: Option<u64>,
     log_len: usize,
+    /// Where snapshots of OrderView were taken so far (the last event each holds).
+    snapshots: Vec<u64>,
 }
 
 /// What one step did to both stores, and where they stand after it.
@@ -61,6 +63,11 @@ pub struct Frame<'r> {
     pub view_down: bool,
     /// The last event OrderView has applied after this step.
     pub checkpoint: Option<u64>,
+    /// The event a snapshot of OrderView taken at this step holds up to: the place in the
+    /// log a view marks.
+    pub snapshot: Option<u64>,
+    /// A column a migration at this step added to every row, and the default it filled in.
+    pub migrated: Option<(&'static str, &'static str)>,
 }
 
 /// The CRUD row a step wrote: where it sits in the table, its cells after the step, and the
@@ -105,10 +112,19 @@ pub struct EventFrame<'r> {
 impl Timeline {
     /// The frame of `record`, the next step.
     pub fn push<'r>(&mut self, record: &'r StepRecord) -> Frame<'r> {
+        let mut migrated = None;
         let row = match record.result(Backend::Crud) {
             Some(Outcome::Applied { storage, .. }) => self.write_row(storage),
+            Some(Outcome::Migrated {
+                column, default, ..
+            }) => {
+                self.add_column(column, default);
+                migrated = Some((*column, *default));
+                None
+            }
             _ => None,
         };
+        let mut snapshot = None;
         let mut events = Vec::new();
         match record.result(Backend::Es) {
             Some(Outcome::Applied {
@@ -125,6 +141,13 @@ impl Timeline {
                 self.view_down = false;
                 self.checkpoint = *checkpoint;
             }
+            Some(Outcome::SnapshotTaken {
+                checkpoint: Some(at),
+                ..
+            }) => {
+                snapshot = Some(*at);
+                self.snapshots.push(*at);
+            }
             _ => {}
         }
         Frame {
@@ -134,6 +157,8 @@ impl Timeline {
             log_len: self.log_len,
             view_down: self.view_down,
             checkpoint: self.checkpoint,
+            snapshot,
+            migrated,
         }
     }
 
@@ -170,6 +195,37 @@ impl Timeline {
     /// Every column a row has shown so far, in the order first seen.
     pub fn columns(&self) -> &[&'static str] {
         &self.columns
+    }
+
+    /// The CRUD table as the steps so far leave it: every column, every row, in the order
+    /// rows were inserted; `None` where nothing was written (a row an earlier run began).
+    pub fn table(&self) -> Vec<Vec<(&'static str, Option<&ColumnValue>)>> {
+        self.rows
+            .iter()
+            .map(|cells| {
+                self.columns
+                    .iter()
+                    .enumerate()
+                    .map(|(c, name)| (*name, cells.get(c).and_then(Option::as_ref)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Where snapshots of OrderView were taken so far: the last event each holds, in order.
+    pub fn snapshots(&self) -> &[u64] {
+        &self.snapshots
+    }
+
+    /// A column a migration added: every row holds its default from now on.
+    fn add_column(&mut self, name: &'static str, default: &str) {
+        let c = self.column(name);
+        for cells in &mut self.rows {
+            if cells.len() <= c {
+                cells.resize(c + 1, None);
+            }
+            cells[c] = Some(ColumnValue::Text(default.to_string()));
+        }
     }
 
     fn fold(&mut self, event: &StoredEvent) -> Option<OrderState> {
@@ -340,5 +396,55 @@ mod tests {
         assert_eq!((frames[6].3, frames[6].4), (true, Some(2003)));
         assert_eq!((frames[7].3, frames[7].4), (false, Some(2003)));
         assert_eq!((frames[8].2, frames[8].4), (4, Some(2004)));
+    }
+
+    #[test]
+    fn a_migration_gives_every_row_its_column_and_a_snapshot_marks_its_place() {
+        let loaded = crate::scenario::load("schema-evolution").unwrap();
+        let mut services = Services::open(
+            &[Backend::Crud, Backend::Es],
+            &StorageOptions::default(),
+            loaded.scenario.first_event_id,
+        )
+        .unwrap();
+        let trace = runner::run(&loaded, &mut services).unwrap();
+        let mut timeline = Timeline::default();
+        let mut migrated = Vec::new();
+        for step in &trace.steps[..3] {
+            migrated.push(timeline.push(step).migrated);
+        }
+        // The deploy (step 3) adds change_reason to the row step 1 inserted, before any
+        // update writes it.
+        assert_eq!(
+            migrated,
+            [None, None, Some(("change_reason", "not recorded"))]
+        );
+        let table = timeline.table();
+        assert_eq!(table.len(), 1);
+        let last = table[0].last().copied();
+        assert_eq!(
+            last,
+            Some((
+                "change_reason",
+                Some(&ColumnValue::Text("not recorded".into()))
+            ))
+        );
+
+        let loaded = crate::scenario::load("snapshots").unwrap();
+        let mut services = Services::open(
+            &[Backend::Crud, Backend::Es],
+            &StorageOptions::default(),
+            loaded.scenario.first_event_id,
+        )
+        .unwrap();
+        let trace = runner::run(&loaded, &mut services).unwrap();
+        let mut timeline = Timeline::default();
+        let marked: Vec<(usize, u64)> = trace
+            .steps
+            .iter()
+            .filter_map(|step| timeline.push(step).snapshot.map(|at| (step.step, at)))
+            .collect();
+        assert_eq!(marked, [(13, 2012)]);
+        assert_eq!(timeline.snapshots(), [2012]);
     }
 }

@@ -23,7 +23,9 @@ use crate::service::{Agreement, Backend, OrderState, Outcome, StorageSummary};
 /// `no_event_order`).
 /// 5: who and when: an event may carry `metadata` (`recorded_at`, `actor`, `causation_id`,
 /// `correlation_id`); CRUD's `history_not_kept` may say the row's `last_write` (`at`, `by`).
-pub const SCHEMA_VERSION: u32 = 5;
+/// 6: an update's `changes` list `updated_by` and `updated_at` where the command overwrote
+/// who last wrote the row, or when.
+pub const SCHEMA_VERSION: u32 = 6;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Trace {
@@ -69,6 +71,11 @@ pub struct StepRecord {
     pub expect: Option<Box<Expect>>,
     /// One per backend run, in the order of `Trace::backends`.
     pub results: Vec<StepResult>,
+    /// Whether the scenario teaches who and when (it names who issues its commands, or a
+    /// step so far said `by` or `at`): only then do the words say who wrote a row or an
+    /// event, and when. The facts keep them always (the JSON's metadata and changes).
+    #[serde(skip)]
+    pub who_and_when: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -119,7 +119,15 @@ pub(super) fn log(
             Ok(())
         })?;
     }
-    print(&render::log(&events, style))?;
+    // Where a snapshot of OrderView was taken: the last event each holds.
+    let snapshots: Vec<u64> = at
+        .open()?
+        .snapshots()
+        .with_context(|| format!("cannot read the snapshots in {}", at.path()))?
+        .iter()
+        .filter_map(|s| u64::try_from(s.checkpoint).ok())
+        .collect();
+    print(&render::log(&events, &snapshots, style))?;
     Ok(SUCCESS)
 }
 

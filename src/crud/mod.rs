@@ -168,8 +168,25 @@ impl<R: Rows> CrudStore<R> {
                 }
             }
         };
-        // Who and when go on the row too, over whoever wrote it before.
+        // Who and when go on the row too, over whoever wrote it before: an update says so.
+        let mut change = change;
         if let Some(metadata) = metadata {
+            if let StorageChange::Update { changes, .. } = &mut change {
+                let (by, at) = tx.written(order_id)?;
+                let now = [
+                    ("updated_by", by, metadata.actor.as_str().to_string()),
+                    ("updated_at", at, metadata.recorded_at.to_string()),
+                ];
+                for (column, old, new) in now {
+                    if old.as_deref() != Some(new.as_str()) {
+                        changes.push(ColumnChange {
+                            column,
+                            old: ColumnValue::Text(old.unwrap_or_else(|| "NULL".into())),
+                            new: ColumnValue::Text(new),
+                        });
+                    }
+                }
+            }
             tx.set_written(order_id, metadata)?;
         }
         Ok(Some(CommandOutcome::Applied { change, caveats }))
@@ -297,6 +314,9 @@ pub trait RowsTx {
     /// Who wrote the row, and when.
     fn set_written(&mut self, order_id: &OrderId, metadata: &Metadata) -> anyhow::Result<()>;
 
+    /// The row's `updated_by` and `updated_at` as they stand (`None` where NULL).
+    fn written(&mut self, order_id: &OrderId) -> anyhow::Result<(Option<String>, Option<String>)>;
+
     /// Whether the step is done already, asked in this transaction (`db::is_done`).
     fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool>;
 
@@ -314,19 +334,38 @@ pub trait RowsTx {
 
 /// The SQL that answers a read model defined in a scenario from the `orders` rows, or what
 /// the rows cannot tell. A row is an order as it stands now: it can stand in for the event
-/// that placed it, for the fields no UPDATE ever replaces, and nothing else.
+/// that placed it, for its payment (the rules take one payment per order, of exactly its
+/// total, so a row with `paid_cents` was paid once, that much) and for its cancellation (a
+/// `Cancelled` status), for the fields no UPDATE ever replaces, and nothing else: not a
+/// change of quantity, which the next one overwrote, nor a cancellation's reason, nor which
+/// event came first or last. A read model over several event types is not answered.
 pub fn projection_sql(projection: &Projection) -> Result<String, Unanswerable> {
-    if let Some(other) = projection.events.iter().find(|t| *t != "NewOrderEvent") {
-        let event_type = Event::TYPES
+    let not_kept = |other: &str| Unanswerable::EventsNotKept {
+        event_type: Event::TYPES
             .into_iter()
-            .find(|t| t == other)
-            .unwrap_or("an event");
-        return Err(Unanswerable::EventsNotKept { event_type });
-    }
-    let column = |field: &str| match field {
-        "order_id" | "customer" | "product" => Ok(field.to_string()),
-        "unit_price" => Ok("unit_price_cents".to_string()),
-        "event_type" => Ok("'NewOrderEvent'".to_string()),
+            .find(|t| *t == other)
+            .unwrap_or("an event"),
+    };
+    let (event_type, rows) = match projection.events.as_slice() {
+        [one] if one == "NewOrderEvent" => ("NewOrderEvent", None),
+        [one] if one == "OrderPaymentEvent" => ("OrderPaymentEvent", Some("paid_cents > 0")),
+        [one] if one == "OrderCancelledEvent" => {
+            ("OrderCancelledEvent", Some("status = 'Cancelled'"))
+        }
+        events => {
+            let other = events
+                .iter()
+                .find(|t| *t != "NewOrderEvent")
+                .map_or("an event", String::as_str);
+            return Err(not_kept(other));
+        }
+    };
+    let column = |field: &str| match (event_type, field) {
+        (_, "order_id" | "customer" | "product") => Ok(field.to_string()),
+        (_, "event_type") => Ok(format!("'{event_type}'")),
+        ("NewOrderEvent", "unit_price") => Ok("unit_price_cents".to_string()),
+        ("OrderPaymentEvent", "amount") => Ok("paid_cents".to_string()),
+        ("OrderCancelledEvent", "reason") => Err(not_kept(event_type)),
         // Checked when the scenario was read: `quantity` is the only other field.
         _ => Err(Unanswerable::FieldOverwritten { field: "quantity" }),
     };
@@ -340,8 +379,9 @@ pub fn projection_sql(projection: &Projection) -> Result<String, Unanswerable> {
             }
         });
     }
+    let filter = rows.map_or(String::new(), |rows| format!(" WHERE {rows}"));
     Ok(format!(
-        "SELECT {} FROM orders GROUP BY {}",
+        "SELECT {} FROM orders{filter} GROUP BY {}",
         select.join(", "),
         select[0]
     ))

@@ -253,6 +253,12 @@ impl RowsTx for rusqlite::Transaction<'_> {
         Ok(())
     }
 
+    fn written(&mut self, order_id: &OrderId) -> anyhow::Result<(Option<String>, Option<String>)> {
+        Ok(self
+            .prepare_cached("SELECT updated_by, updated_at FROM orders WHERE order_id = ?1")?
+            .query_row([order_id.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    }
+
     fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool> {
         db::is_done(self, mark)
     }

@@ -151,11 +151,31 @@ pub fn last_write_line(written: &LastWrite) -> String {
     )
 }
 
-/// ` (written v1, read as v2)` for an event stored in an older shape than its type's newest.
+/// Where a snapshot of OrderView was taken, marked in the log after the event it holds up
+/// to: a rebuild starts there and replays only the events after it.
+pub fn snapshot_here(checkpoint: u64) -> String {
+    format!(
+        "── snapshot of OrderView at {}: a rebuild starts here ──",
+        event_id(checkpoint)
+    )
+}
+
+/// An event's shape: the version of its payload's layout, which a deploy changes. Written
+/// `shape 2`, never `v2`: `v2` is a stream's version (the second event of an order).
+pub fn shape(version: u32) -> String {
+    format!("shape {version}")
+}
+
+/// ` (written in shape 1, read as shape 2)` for an event stored in an older shape than its
+/// type's newest.
 pub fn upcast_note(stored: &StoredEvent) -> String {
     let latest = crate::domain::upcast::latest(stored.event.event_type()).unwrap_or(1);
     if stored.schema_version < latest {
-        format!(" (written v{}, read as v{latest})", stored.schema_version)
+        format!(
+            " (written in {}, read as {})",
+            shape(stored.schema_version),
+            shape(latest)
+        )
     } else {
         String::new()
     }
@@ -233,6 +253,11 @@ pub fn row_values(state: &OrderState) -> [String; 8] {
 /// its stream and version, the shape it was written in (past the first) and its own
 /// attributes.
 pub fn appended(stored: &StoredEvent) -> Vec<Line> {
+    appended_as(stored, false)
+}
+
+/// `appended`, with (`who`) who issued the event's command and when, as its last attribute.
+pub fn appended_as(stored: &StoredEvent, who: bool) -> Vec<Line> {
     let attribute = |text: String| Line::under(Mark::Appended, text).as_(Role::Attribute);
     let mut lines = vec![
         Line::marked(
@@ -251,11 +276,14 @@ pub fn appended(stored: &StoredEvent) -> Vec<Line> {
     ];
     if stored.schema_version > 1 {
         lines.push(attribute(format!(
-            "written as shape v{}",
-            stored.schema_version
+            "written as {}",
+            shape(stored.schema_version)
         )));
     }
     lines.extend(attributes(&stored.event, ": ").into_iter().map(attribute));
+    if let Some(m) = stored.metadata.as_ref().filter(|_| who) {
+        lines.push(attribute(who_and_when(&m.actor, &m.recorded_at)));
+    }
     lines
 }
 

@@ -8,6 +8,7 @@ use crate::service::{
     Backend, Caveat, Evidence, Inapplicable, Outcome, ReportSource, Source, StorageChange,
     Unanswerable,
 };
+use crate::trace::StepRecord;
 
 use super::*;
 
@@ -35,7 +36,8 @@ pub fn caveat(caveat: &Caveat) -> String {
             value,
             shape: Some(shape),
         } => format!(
-            "the {field} is not kept: the writer writes shape v{shape}, which has no field for it, so \"{}\" is gone",
+            "the {field} is not kept: the writer writes {}, which has no field for it, so \"{}\" is gone",
+            super::shape(*shape),
             clean(value)
         ),
     }
@@ -88,7 +90,8 @@ pub fn report_source(source: &ReportSource) -> String {
         ReportSource::Sql { query: None } => {
             "SELECT … GROUP BY customer on the orders table".into()
         }
-        ReportSource::Sql { query: Some(query) } => clean(query),
+        // Built by eslab from a validated read model: shown whole.
+        ReportSource::Sql { query: Some(query) } => clean_prose(query),
         ReportSource::ReadModel { events } => format!(
             "a new read model over the whole log ({events} {})",
             plural(*events, "events")
@@ -214,14 +217,26 @@ pub fn crud_cannot_answer(name: ReportName) -> Option<String> {
     (!name.crud_can_answer()).then(|| unanswerable(&Unanswerable::ReportNeedsHistory, None))
 }
 
-/// What a design did to its storage (or how it answered) at a step.
+/// What a design did to its storage (or how it answered) at a step, saying who wrote and
+/// when where the step's scenario teaches it (`StepRecord::who_and_when`).
+pub fn step_storage(record: &StepRecord, backend: Backend) -> Vec<Line> {
+    record.result(backend).map_or_else(Vec::new, |outcome| {
+        storage_as(backend, outcome, &record.action, record.who_and_when)
+    })
+}
+
+/// What a design did to its storage (or how it answered) at a step; who and when left out.
 pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line> {
+    storage_as(backend, outcome, action, false)
+}
+
+fn storage_as(backend: Backend, outcome: &Outcome, action: &Action, who: bool) -> Vec<Line> {
     let order_id = action.order_id();
     match outcome {
         Outcome::Applied {
             storage, caveats, ..
         } => {
-            let mut lines = storage_change(storage);
+            let mut lines = storage_change_as(storage, who);
             lines.extend(caveat_lines(caveats));
             lines
         }
@@ -292,9 +307,13 @@ pub fn storage_besides_log(
     }
 }
 
+/// The columns that say who last wrote a row, and when.
+const WHO_AND_WHEN: [&str; 2] = ["updated_by", "updated_at"];
+
 /// What a store wrote: the row inserted, the columns an update overwrote, or the events
-/// appended (each as the log shows it).
-pub fn storage_change(change: &StorageChange) -> Vec<Line> {
+/// appended (each as the log shows it); with who wrote and when (`who`: an update's
+/// `updated_by` and `updated_at` overwritten, an event's envelope) or without.
+fn storage_change_as(change: &StorageChange, who: bool) -> Vec<Line> {
     match change {
         StorageChange::Insert { table, row } => vec![
             Line::plain(format!("INSERT INTO {table}")),
@@ -315,9 +334,12 @@ pub fn storage_change(change: &StorageChange) -> Vec<Line> {
         } => {
             let mut lines = vec![Line::under(
                 Mark::Overwritten,
-                format!("UPDATE {table} {}", clean(order_id.as_str())),
+                format!("UPDATE {table} {}, overwriting:", clean(order_id.as_str())),
             )];
-            lines.extend(changes.iter().map(|change| {
+            let shown = changes
+                .iter()
+                .filter(|change| who || !WHO_AND_WHEN.contains(&change.column));
+            lines.extend(shown.map(|change| {
                 Line::under(
                     Mark::Overwritten,
                     format!(
@@ -328,10 +350,11 @@ pub fn storage_change(change: &StorageChange) -> Vec<Line> {
                     ),
                 )
             }));
-            lines.push(Line::under(Mark::Overwritten, "(old values overwritten)"));
             lines
         }
-        StorageChange::Append { events } => events.iter().flat_map(appended).collect(),
+        StorageChange::Append { events } => {
+            events.iter().flat_map(|e| appended_as(e, who)).collect()
+        }
     }
 }
 
@@ -436,14 +459,17 @@ fn view_rebuilt(outcome: &Outcome) -> Vec<Line> {
 /// Event sourcing's side of a deploy: only the writer changes.
 pub fn deployed(event_type: &str, from: u32, to: u32, older_in_log: u64) -> Vec<Line> {
     let mut lines = vec![Line::plain(format!(
-        "the writer now writes {event_type} v{to} (was v{from})"
+        "the writer now writes {event_type} in {} (was {})",
+        shape(to),
+        shape(from)
     ))];
     lines.push(Line::plain(if older_in_log == 0 {
-        format!("no event in the log is older than v{to}: nothing to upcast")
+        format!("no event in the log is older than {}: nothing to upcast", shape(to))
     } else {
         format!(
-            "{older_in_log} older {} in the log as written (append-only): upcast to v{to} whenever read",
-            if older_in_log == 1 { "event stays" } else { "events stay" }
+            "{older_in_log} older {} in the log as written (append-only): upcast to {} whenever read",
+            if older_in_log == 1 { "event stays" } else { "events stay" },
+            shape(to)
         )
     }));
     lines

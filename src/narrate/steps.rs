@@ -43,6 +43,7 @@ fn arguments(action: &Action) -> Vec<String> {
         )],
         Action::Command(Command::ChangeQuantity(c)) => [Some(format!("quantity → {}", c.quantity))]
             .into_iter()
+            .chain([c.reason.as_ref().map(|r| format!("reason: {}", clean(r)))])
             .chain([read_at(c.expected_version)])
             .flatten()
             .collect(),
@@ -66,7 +67,13 @@ fn arguments(action: &Action) -> Vec<String> {
         Action::View(
             ViewAction::CrashView(_) | ViewAction::RebuildView(_) | ViewAction::Snapshot(_),
         ) => Vec::new(),
-        Action::Deploy(DeployAction::Deploy(deploy)) => vec![deploy.to_string()],
+        Action::Deploy(DeployAction::Deploy(deploy)) => {
+            vec![format!(
+                "{} in {}",
+                clean(&deploy.event),
+                shape(deploy.version)
+            )]
+        }
     }
 }
 
@@ -137,11 +144,14 @@ pub fn expectation(expect: &Expect, step: &Action) -> Option<String> {
     if let Some(version) = expect.version {
         parts.push(format!("version {version}"));
     }
-    if let Some(by) = &expect.last_changed_by {
-        parts.push(format!("last changed by {}", clean(by.as_str())));
-    }
-    if let Some(at) = expect.last_changed_at {
-        parts.push(format!("last changed at {at}"));
+    // Who last wrote the order, and when: the row's updated_by, the log's last event.
+    match (&expect.last_changed_by, expect.last_changed_at) {
+        (Some(by), Some(at)) => {
+            parts.push(format!("last written by {} at {at}", clean(by.as_str())))
+        }
+        (Some(by), None) => parts.push(format!("last written by {}", clean(by.as_str()))),
+        (None, Some(at)) => parts.push(format!("last written at {at}")),
+        (None, None) => {}
     }
     if let Some(row) = &expect.row {
         let columns = match step {

@@ -21,13 +21,26 @@ pub fn history_caption(backend: Backend, view_went_down: bool) -> &'static str {
     }
 }
 
-/// The caption of both designs' histories in one table (the stacked layout).
-pub fn histories_caption(view_went_down: bool) -> &'static str {
+/// The caption of both designs' histories in one table (the stacked layout), a sentence a
+/// line: what the table keeps, then what ↯ and ≠ mark, when the table has them, each line
+/// starting with its mark.
+pub fn histories_caption(view_went_down: bool, differ: bool) -> Vec<String> {
+    let mut caption = vec![String::from(
+        "CRUD keeps only the row now; event sourcing rebuilds any state from its log.",
+    )];
     if view_went_down {
-        "CRUD keeps only the row now; event sourcing rebuilds any state from its log. ↯ marks a step whose events waited in the log while OrderView was down: it answered no state then."
-    } else {
-        "CRUD keeps only the row now; event sourcing rebuilds any state from its log."
+        caption.push(format!(
+            "{} marks a state event sourcing appended to its log while OrderView was down: the view answered it only once rebuilt.",
+            Mark::ViewDown.symbol()
+        ));
     }
+    if differ {
+        caption.push(format!(
+            "{} marks event sourcing's state after a step where the designs hold different ones.",
+            Mark::Differs.symbol()
+        ));
+    }
+    caption
 }
 
 /// The steps whose commands event sourcing stored while OrderView was down, and what became

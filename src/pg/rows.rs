@@ -287,6 +287,14 @@ impl RowsTx for PgRowsTx<'_> {
         Ok(())
     }
 
+    fn written(&mut self, order_id: &OrderId) -> anyhow::Result<(Option<String>, Option<String>)> {
+        let row = self.tx.query_one(
+            "SELECT updated_by, updated_at FROM orders WHERE order_id = $1",
+            &[&order_id.as_str()],
+        )?;
+        Ok((row.get(0), row.get(1)))
+    }
+
     fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool> {
         is_done(&mut self.tx, "crud", mark)
     }

@@ -1,10 +1,14 @@
 //! The state histories' tables: each order's states step by step, per design or both side
 //! by side. Read by the run's document, the long run's table and the HTML page (its rows).
 
+use std::collections::BTreeMap;
+
 use super::text::Cell;
+use crate::domain::OrderId;
 use crate::narrate::{self, Mark};
-use crate::service::{Backend, OrderState};
-use crate::trace::BackendHistory;
+use crate::service::{Backend, OrderState, Outcome, StorageChange};
+use crate::timeline::Timeline;
+use crate::trace::{BackendHistory, StepRecord};
 
 pub(super) fn history_header(backend: Backend) -> Vec<&'static str> {
     let mut header = vec![
@@ -31,98 +35,143 @@ pub(super) fn state_row(state: &OrderState) -> Vec<String> {
     row
 }
 
-/// Both designs' histories as one table, order by order and step by step: a state both
-/// designs answered alike is one row with what each keeps of it (CRUD: overwritten or the
-/// row now; ES: its version); a state only one answered, or answered differently, is a row
-/// of its own with the other design's column empty.
-pub(super) fn merged_history_rows(crud: &BackendHistory, es: &BackendHistory) -> Vec<Vec<Cell>> {
-    use std::collections::BTreeMap;
-    let mut orders: Vec<&crate::domain::OrderId> = Vec::new();
-    for order in crud.orders.iter().chain(&es.orders) {
-        if !orders.contains(&order.order_id) {
-            orders.push(order.order_id);
+/// Both designs' histories as one table, built from the timeline's frames: a row for each
+/// order a step changed on either design. Where both hold the same state after the step it
+/// is one row, with what each keeps of it (CRUD: overwritten later, or the row now; ES: its
+/// version); where they differ, each design's state has a row of its own, event sourcing's
+/// second, its step marked ≠. A state event sourcing appended while OrderView was down is
+/// in its log all the same: its version is marked ↯.
+pub(super) fn merged_history(steps: &[StepRecord]) -> MergedHistory {
+    struct Entry {
+        step: usize,
+        crud: Option<OrderState>,
+        crud_changed: bool,
+        es: Option<OrderState>,
+        es_down: bool,
+    }
+    let mut timeline = Timeline::default();
+    let mut orders: Vec<(OrderId, Vec<Entry>)> = Vec::new();
+    let mut crud_now: BTreeMap<OrderId, OrderState> = BTreeMap::new();
+    let mut es_now: BTreeMap<OrderId, OrderState> = BTreeMap::new();
+    let mut view_went_down = false;
+    for record in steps {
+        let frame = timeline.push(record);
+        let mut touched: Vec<(OrderId, bool)> = Vec::new();
+        if let Some(Outcome::Applied {
+            state: Some(state),
+            storage: StorageChange::Insert { .. } | StorageChange::Update { .. },
+            ..
+        }) = record.result(Backend::Crud)
+        {
+            crud_now.insert(state.order_id.clone(), state.clone());
+            touched.push((state.order_id.clone(), true));
+        }
+        let answered = match record.result(Backend::Es) {
+            Some(Outcome::Applied { state, .. }) => state.as_ref(),
+            _ => None,
+        };
+        for appended in &frame.events {
+            let id = &appended.event.stream_id;
+            let state = appended
+                .state
+                .clone()
+                .or_else(|| answered.filter(|s| &s.order_id == id).cloned());
+            if let Some(state) = state {
+                es_now.insert(id.clone(), state);
+            }
+            if !touched.iter().any(|(t, _)| t == id) {
+                touched.push((id.clone(), false));
+            }
+        }
+        let es_down = frame.view_down && !frame.events.is_empty();
+        view_went_down |= es_down;
+        for (id, crud_changed) in touched {
+            let entry = Entry {
+                step: record.step,
+                crud: crud_now.get(&id).cloned(),
+                crud_changed,
+                es: es_now.get(&id).cloned(),
+                es_down,
+            };
+            match orders.iter_mut().find(|(o, _)| *o == id) {
+                Some((_, entries)) => entries.push(entry),
+                None => orders.push((id, vec![entry])),
+            }
         }
     }
+    let state_cells = |state: &OrderState| -> Vec<Cell> {
+        let mut cells = state_row(state);
+        cells.truncate(5);
+        cells.into_iter().map(Cell::from).collect()
+    };
     let mut rows = Vec::new();
-    for id in orders {
-        let crud_states = states_of(crud, id);
-        let es_states = states_of(es, id);
-        let mut steps: BTreeMap<usize, (Option<usize>, Option<usize>)> = BTreeMap::new();
-        for (i, entry) in crud_states.iter().enumerate() {
-            steps.entry(entry.step).or_default().0 = Some(i);
-        }
-        for (i, entry) in es_states.iter().enumerate() {
-            steps.entry(entry.step).or_default().1 = Some(i);
-        }
-        let kept = |i: usize| {
-            if i + 1 < crud_states.len() {
-                Cell::new(narrate::overwritten_row(), Mark::Overwritten)
-            } else {
-                narrate::current_row().into()
-            }
-        };
-        let state_cells = |state: &OrderState| {
-            let mut cells = state_row(state);
-            cells.truncate(5);
-            cells.into_iter().map(Cell::from).collect::<Vec<_>>()
-        };
+    let mut differ = false;
+    for (id, entries) in &orders {
+        let last_crud = entries.iter().rposition(|e| e.crud_changed);
         let mut first = true;
-        for (step, (c, e)) in steps {
-            let mut row = |cells: Vec<Cell>, crud_cell: Cell, es_cell: Cell| {
-                let id = if first {
+        for (i, entry) in entries.iter().enumerate() {
+            let kept = if !entry.crud_changed {
+                Cell::from("")
+            } else if Some(i) == last_crud {
+                narrate::current_row().into()
+            } else {
+                Cell::new(narrate::overwritten_row(), Mark::Overwritten)
+            };
+            let version = |state: &OrderState| -> Cell {
+                let v = state.version.map_or(String::new(), |v| format!("v{v}"));
+                if entry.es_down {
+                    Cell::new(format!("{v} {}", Mark::ViewDown.symbol()), Mark::ViewDown)
+                } else {
+                    v.into()
+                }
+            };
+            let mut row = |step: Cell, cells: Vec<Cell>, crud: Cell, es: Cell| {
+                let id = if std::mem::take(&mut first) {
                     crate::sanitize::clean(id.as_str())
                 } else {
                     String::new()
                 };
-                first = false;
-                let mut row: Vec<Cell> = vec![id.into(), step.to_string().into()];
+                let mut row: Vec<Cell> = vec![id.into(), step];
                 row.extend(cells);
-                row.extend([crud_cell, es_cell]);
+                row.extend([crud, es]);
                 rows.push(row);
             };
-            let crud_state = c.and_then(|i| crud_states[i].state);
-            let es_entry = e.map(|i| &es_states[i]);
-            let es_state = es_entry.and_then(|entry| entry.state);
-            let version = |state: &OrderState| -> Cell {
-                state
-                    .version
-                    .map_or(String::new(), |v| format!("v{v}"))
-                    .into()
-            };
-            match (crud_state, es_state) {
+            let step = || Cell::from(entry.step.to_string());
+            match (&entry.crud, &entry.es) {
                 (Some(a), Some(b)) if state_cells(a) == state_cells(b) => {
-                    row(state_cells(a), kept(c.expect("CRUD answered")), version(b));
+                    row(step(), state_cells(a), kept, version(b));
                 }
-                _ => {
-                    if let (Some(i), Some(state)) = (c, crud_state) {
-                        row(state_cells(state), kept(i), "".into());
+                (crud, es) => {
+                    if let Some(a) = crud {
+                        row(step(), state_cells(a), kept, "".into());
                     }
-                    match (es_entry, es_state) {
-                        (_, Some(state)) => row(state_cells(state), "".into(), version(state)),
-                        // The caption says what the mark means; the row stays narrow.
-                        (Some(_), None) => row(
-                            (0..5).map(|_| Cell::from("")).collect(),
-                            "".into(),
-                            Cell::new(Mark::ViewDown.symbol(), Mark::ViewDown),
-                        ),
-                        (None, None) => {}
+                    if let Some(b) = es {
+                        let step = if crud.is_some() {
+                            differ = true;
+                            Cell::new(Mark::Differs.symbol(), Mark::Differs)
+                        } else {
+                            step()
+                        };
+                        row(step, state_cells(b), "".into(), version(b));
                     }
                 }
             }
         }
     }
-    rows
+    MergedHistory {
+        rows,
+        view_went_down,
+        differ,
+    }
 }
 
-fn states_of<'h, 'a>(
-    history: &'h BackendHistory<'a>,
-    id: &crate::domain::OrderId,
-) -> &'h [crate::trace::HistoryEntry<'a>] {
-    history
-        .orders
-        .iter()
-        .find(|o| o.order_id == id)
-        .map_or(&[][..], |o| &o.states[..])
+/// Both designs' histories in one table (`merged_history`), and what its caption must say.
+pub(super) struct MergedHistory {
+    pub rows: Vec<Vec<Cell>>,
+    /// A state event sourcing appended while OrderView was down (marked ↯).
+    pub view_went_down: bool,
+    /// A step after which the designs held different states (marked ≠).
+    pub differ: bool,
 }
 
 pub(super) fn history_rows(history: &BackendHistory) -> Vec<Vec<Cell>> {

@@ -83,17 +83,35 @@ impl<'w, W: std::io::Write> JsonLog<'w, W> {
     }
 }
 
-/// `eslab log`: the stored events, in event-id order.
-pub fn log(events: &[LoggedEvent], style: Style) -> String {
+/// `eslab log`: the stored events, in event-id order, each snapshot of OrderView marked
+/// after the event it holds up to (`snapshots`: their checkpoints). The JSON lists events
+/// only.
+pub fn log(events: &[LoggedEvent], snapshots: &[u64], style: Style) -> String {
     let mut doc = Doc::default();
     doc.heading(1, "Event log");
     if stacked(style) {
         let width = style.width.columns();
         for logged in events {
-            doc.laid(record(logged, width));
+            let mut block = record(logged, width);
+            if snapshots.contains(&logged.event.event_id) {
+                block.extend(
+                    super::stacked::wrap(&text::snapshot_here(logged.event.event_id), width)
+                        .into_iter()
+                        .map(|line| (None, line)),
+                );
+            }
+            doc.laid(block);
         }
     } else {
         log_table(&mut doc, events);
+        if !snapshots.is_empty() {
+            doc.lines(
+                snapshots
+                    .iter()
+                    .map(|&at| text::snapshot_here(at))
+                    .collect(),
+            );
+        }
     }
     doc.text(format!(
         "{} {}.",
@@ -132,7 +150,7 @@ fn record(logged: &LoggedEvent, width: usize) -> Vec<super::stacked::Marked> {
             crate::sanitize::clean(e.stream_id.as_str()),
             e.stream_version
         ),
-        format!("shape v{}{}", e.schema_version, upcast_mark(e)),
+        format!("{}{}", text::shape(e.schema_version), upcast_mark(e)),
         format!("hash {hash}"),
     ];
     let mut lines = super::stacked::pack_parts(&head, "", width);
@@ -155,7 +173,7 @@ fn log_table(doc: &mut Doc, events: &[LoggedEvent]) {
                 crate::sanitize::clean(e.stream_id.as_str()),
                 e.stream_version.to_string(),
                 e.event.event_type().to_string(),
-                format!("v{}{}", e.schema_version, upcast_mark(e)),
+                format!("{}{}", e.schema_version, upcast_mark(e)),
                 payload_text(e),
                 text::recorded(e.metadata.as_ref()).join("\n"),
                 logged.hash.chars().take(12).collect(),
@@ -170,11 +188,11 @@ fn log_table(doc: &mut Doc, events: &[LoggedEvent]) {
     );
 }
 
-/// `→ v2` when the event is read through an upcaster.
+/// ` → 2` when the event is read through an upcaster (to that shape).
 fn upcast_mark(stored: &StoredEvent) -> String {
     let latest = crate::domain::upcast::latest(stored.event.event_type()).unwrap_or(1);
     if stored.schema_version < latest {
-        format!(" → v{latest}")
+        format!(" → {latest}")
     } else {
         String::new()
     }

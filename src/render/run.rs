@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::history::{history_header, history_rows, merged_history_rows};
+use super::history::{history_header, history_rows, merged_history};
 use super::json_run::JsonRun;
 use super::sink::RunSink;
 use super::text::{self, Cell};
@@ -46,7 +46,7 @@ pub fn run(trace: &Trace, style: Style) -> String {
             }
             doc.extend(match (style.format, style.layout) {
                 (Format::Table, Layout::Stacked) => {
-                    steps_blocks(&trace.backends, &trace.steps, style.width.columns())
+                    steps_blocks(&trace.backends, &trace.steps, style.width.columns(), true)
                 }
                 _ => steps_doc(&trace.backends, &trace.steps),
             });
@@ -79,12 +79,30 @@ pub fn run_step(backends: &[Backend], step: &StepRecord, style: Style) -> String
     doc.to_terminal(style.width, style.color)
 }
 
-/// The stacked layout: the legend of the marks used, then one block per step.
-pub(super) fn steps_blocks(backends: &[Backend], steps: &[StepRecord], width: usize) -> Doc {
+/// The stacked layout: the legend of the marks used, then one block per step, a run of
+/// similar steps told as one block (`similar_runs`). The designs' headings head the first
+/// block's columns only: every block below has its columns in the same places.
+///
+/// `collapse` off (a long run printed a chunk at a time), every step is a block of its own.
+pub(super) fn steps_blocks(
+    backends: &[Backend],
+    steps: &[StepRecord],
+    width: usize,
+    collapse: bool,
+) -> Doc {
     let mut blocks: Vec<Vec<stacked::Marked>> = Vec::with_capacity(steps.len());
     let mut used: Vec<Mark> = Vec::new();
-    for step in steps {
-        let (block, marks) = stacked::marked_step_block(backends, step, width);
+    let runs = if collapse {
+        similar_runs(steps)
+    } else {
+        steps.chunks(1).collect()
+    };
+    for run in runs {
+        let headings = blocks.is_empty();
+        let (block, marks) = match run {
+            [step] => stacked::marked_step_block_with(backends, step, width, headings, true),
+            run => stacked::steps_run_block(backends, run, width, headings),
+        };
         blocks.push(block);
         for mark in marks {
             if !used.contains(&mark) {
@@ -100,6 +118,44 @@ pub(super) fn steps_blocks(backends: &[Backend], steps: &[StepRecord], width: us
         doc.laid(block);
     }
     doc
+}
+
+/// The fewest steps in a run told as one block.
+const RUN_AT_LEAST: usize = 2;
+
+/// The steps in runs: `RUN_AT_LEAST` or more consecutive commands of one kind that every
+/// design applied without a caveat, that expect and ask nothing, and of which only the first
+/// has a note, are one run; every other step is a run of its own.
+fn similar_runs(steps: &[StepRecord]) -> Vec<&[StepRecord]> {
+    let plain = |step: &StepRecord| {
+        matches!(step.action, Action::Command(_))
+            && step.expect.is_none()
+            && step.question.is_none()
+            && step.agreement() != crate::service::Agreement::Different
+            && step.results.iter().all(|r| {
+                matches!(&r.outcome, Outcome::Applied { caveats, state: Some(_), .. } if caveats.is_empty())
+            })
+    };
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < steps.len() {
+        let mut end = start + 1;
+        if plain(&steps[start]) {
+            while end < steps.len()
+                && plain(&steps[end])
+                && steps[end].note.is_none()
+                && steps[end].action.name() == steps[start].action.name()
+            {
+                end += 1;
+            }
+            if end - start < RUN_AT_LEAST {
+                end = start + 1;
+            }
+        }
+        runs.push(&steps[start..end]);
+        start = end;
+    }
+    runs
 }
 
 /// `eslab run --step`: the histories and summary, after the last step.
@@ -141,8 +197,12 @@ pub(super) fn steps_doc(backends: &[Backend], steps: &[StepRecord]) -> Doc {
             note(&about);
             let mut row: Vec<Cell> = vec![step.step.to_string().into(), Cell::lines(&about)];
             for result in &step.results {
-                let storage = narrate::storage(result.backend, &result.outcome, &step.action);
-                let mut answer = narrate::answer(&step.action, &result.outcome);
+                let storage = narrate::step_storage(step, result.backend);
+                // A report's rows are a table of their own, in its section below.
+                let mut answer = match &result.outcome {
+                    Outcome::Report { report, .. } => narrate::report_in_section(step.step, report),
+                    _ => narrate::step_answer(step, result.backend),
+                };
                 answer.extend(step.failures(result.backend).iter().map(narrate::failure));
                 note(&storage);
                 note(&answer);
@@ -165,8 +225,11 @@ fn run_conclusion(trace: &Trace, style: Style) -> Doc {
     // Stacked, a table is laid out to fit the width, or its rows become lines.
     let fits = (style.layout == Layout::Stacked && style.format == Format::Table)
         .then(|| style.width.columns());
-    for step in &trace.steps {
-        doc.extend(report_section(step, fits));
+    // Stacked, each report's table is under its step's block already.
+    if fits.is_none() {
+        for step in &trace.steps {
+            doc.extend(report_section(step, fits));
+        }
     }
     doc.heading(2, "State histories");
     let histories = trace.histories();
@@ -174,18 +237,16 @@ fn run_conclusion(trace: &Trace, style: Style) -> Doc {
         && crud.backend == Backend::Crud
         && es.backend == Backend::Es
     {
-        // Stacked, one table for both designs: a state both answered is one line, what
-        // each keeps of it side by side.
-        let view_went_down = es
-            .orders
-            .iter()
-            .any(|order| order.states.iter().any(|entry| entry.view_down));
-        doc.text(narrate::histories_caption(view_went_down));
+        // Stacked, one table for both designs, from the timeline's frames: a state both
+        // hold is one line, what each keeps of it side by side.
+        let merged = merged_history(&trace.steps);
+        let view_went_down = merged.view_went_down;
+        doc.lines(narrate::histories_caption(view_went_down, merged.differ));
         doc.laid(stacked::table(
             &[
                 "Order", "Step", "Status", "Quantity", "Price", "Total", "Paid", "CRUD", "ES",
             ],
-            &merged_history_rows(crud, es),
+            &merged.rows,
             width,
         ));
         if view_went_down {

@@ -9,7 +9,7 @@ use textwrap::{Options, WordSeparator, WordSplitter};
 
 use super::text::Cell;
 use crate::narrate::{self, Line, Mark, Role};
-use crate::service::Backend;
+use crate::service::{Backend, Outcome};
 use crate::trace::StepRecord;
 
 /// Below this many columns per design, the designs are shown one under the other.
@@ -42,13 +42,46 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
             .break_words(true)
             .initial_indent(indent)
             .subsequent_indent(indent);
-        out.extend(
-            textwrap::wrap(trimmed, options)
-                .into_iter()
-                .map(|l| l.trim_end().to_string()),
-        );
+        let mut lines: Vec<String> = textwrap::wrap(trimmed, options)
+            .into_iter()
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        no_orphan(&mut lines, indent, width);
+        out.extend(lines);
     }
     out
+}
+
+/// A wrapped text never ends on a lone word ("…version" / "1"): the word before it moves
+/// down to keep it company, when that fits and leaves no lone word above.
+fn no_orphan(lines: &mut [String], indent: &str, width: usize) {
+    let n = lines.len();
+    if n < 2 {
+        return;
+    }
+    let (above, last) = (&lines[n - 2], &lines[n - 1]);
+    let lone = last[indent.len().min(last.len())..].trim();
+    if lone.is_empty() || lone.contains(' ') {
+        return;
+    }
+    let body_start = above.len() - above.trim_start_matches(' ').len();
+    let body = &above[body_start..];
+    let words = body.split(' ').filter(|w| !w.is_empty()).count();
+    // The first line may keep one word (a title's first); a continuation line needs two.
+    let first_line = n == 2;
+    if words < 2 || (!first_line && words < 3) {
+        return;
+    }
+    let Some(cut) = above.rfind(' ').filter(|&cut| cut > body_start) else {
+        return;
+    };
+    let moved = format!("{indent}{} {lone}", &above[cut + 1..]);
+    if display_width(&moved) > width {
+        return;
+    }
+    let kept = above[..cut].trim_end().to_string();
+    lines[n - 2] = kept;
+    lines[n - 1] = moved;
 }
 
 /// Lays parts out on lines of at most `width` columns, joined by ` · `, a part never split
@@ -227,9 +260,9 @@ fn design_parts(record: &StepRecord, backend: Backend, log_apart: bool) -> Parts
     let storage = if log_apart {
         narrate::storage_besides_log(backend, outcome, &record.action).0
     } else {
-        narrate::storage(backend, outcome, &record.action)
+        narrate::step_storage(record, backend)
     };
-    (storage, narrate::answer(&record.action, outcome), failed)
+    (storage, narrate::step_answer(record, backend), failed)
 }
 
 /// A design's column, placed at `depth`, from its parts (`design_parts`).
@@ -279,45 +312,262 @@ pub fn marked_step_block(
     record: &StepRecord,
     width: usize,
 ) -> (Vec<Marked>, Vec<Mark>) {
+    marked_step_block_with(backends, record, width, true, false)
+}
+
+/// `marked_step_block`, with the designs' headings over the columns or not (a block under
+/// another whose columns were headed already needs none), and, `once`, an answer both
+/// designs gave said once under both columns, an answer that says nothing left out (a whole
+/// run's blocks, read one under the other).
+pub fn marked_step_block_with(
+    backends: &[Backend],
+    record: &StepRecord,
+    width: usize,
+    headings: bool,
+    once: bool,
+) -> (Vec<Marked>, Vec<Mark>) {
     let mut block: Vec<Marked> = wrap(&step_title(record), width)
         .into_iter()
         .map(|l| (None, l))
         .collect();
     let about = step_about(record);
-    let parts: Vec<(Backend, Parts)> = backends
+    let both = if once {
+        both_answered(backends, record)
+    } else {
+        Vec::new()
+    };
+    let mut parts: Vec<(Backend, Parts)> = backends
         .iter()
-        .map(|&backend| (backend, design_parts(record, backend, false)))
+        .map(|&backend| {
+            let mut parts = design_parts(record, backend, false);
+            match record.result(backend) {
+                // A report's rows are laid out as a table under the columns.
+                Some(Outcome::Report { report, .. }) => parts.1 = narrate::report_in_table(report),
+                Some(outcome) if once && narrate::answers_nothing(outcome) => parts.1.clear(),
+                _ => {}
+            }
+            (backend, parts)
+        })
+        .collect();
+    let used =
+        marks_of(about.iter().chain(both.iter()).chain(parts.iter().flat_map(
+            |(_, (storage, answer, failed))| storage.iter().chain(answer).chain(failed),
+        )));
+    if !both.is_empty() {
+        for (_, parts) in &mut parts {
+            parts.1.clear();
+        }
+    }
+    block.extend(wrap_placed(place_storage(&about, 0), width));
+    block.extend(design_columns(
+        parts
+            .into_iter()
+            .map(|(backend, parts)| (backend, move |depth| design_column(parts, depth)))
+            .collect(),
+        width,
+        headings,
+    ));
+    block.extend(lay_both(&both, width));
+    block.extend(report_tables(record, width));
+    (block, used)
+}
+
+/// Both designs' answer, when they gave the same one (`narrate::both_answered`), to be said
+/// once under both columns; empty otherwise, or when either failed an expectation there.
+fn both_answered(backends: &[Backend], record: &StepRecord) -> Vec<Line> {
+    match (
+        backends,
+        record.result(Backend::Crud),
+        record.result(Backend::Es),
+    ) {
+        // A report's rows are a table under the columns already.
+        (_, Some(Outcome::Report { .. }), _) | (_, _, Some(Outcome::Report { .. })) => Vec::new(),
+        ([_, _], Some(crud), Some(es))
+            if record.agreement() == crate::service::Agreement::Same
+                && record.failures(Backend::Crud).is_empty()
+                && record.failures(Backend::Es).is_empty() =>
+        {
+            narrate::both_answered(crud, es, &record.action)
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The answer both designs gave, under both columns: on one line when it fits the width,
+/// else its first line with the rest indented under it.
+fn lay_both(lines: &[Line], width: usize) -> Vec<Marked> {
+    let texts: Vec<&str> = lines.iter().map(|line| line.text.as_str()).collect();
+    let joined = texts.join(" · ");
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    let mark = narrate::first_mark(lines);
+    if display_width(&joined) <= width {
+        return vec![(mark, joined)];
+    }
+    let placed = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| match line.role {
+            _ if i == 0 => Placed::new(line, 0, line.text.clone(), false),
+            Role::Detail => Placed::new(line, 2, line.text.clone(), true),
+            _ => Placed::new(line, 2, line.text.clone(), false),
+        })
+        .collect();
+    wrap_placed(placed, width)
+}
+
+/// A run of similar steps (`steps`, two or more) as one block: what they did, the first
+/// one's note, what each design stored over the run, and each order's state after it.
+pub fn steps_run_block(
+    backends: &[Backend],
+    steps: &[StepRecord],
+    width: usize,
+    headings: bool,
+) -> (Vec<Marked>, Vec<Mark>) {
+    let (Some(first), Some(last)) = (steps.first(), steps.last()) else {
+        return Default::default();
+    };
+    let mut orders: Vec<&crate::domain::OrderId> = Vec::new();
+    for step in steps {
+        if let Some(id) = step.action.order_id()
+            && !orders.contains(&id)
+        {
+            orders.push(id);
+        }
+    }
+    let ids: Vec<&str> = orders.iter().map(|id| id.as_str()).collect();
+    let title = narrate::steps_run_title(first.step, last.step, &first.action, &ids);
+    let mut block: Vec<Marked> = wrap(&title, width).into_iter().map(|l| (None, l)).collect();
+    let about = step_about(first);
+    // Each order's state after the run: said once when both designs answered it alike.
+    let last_of =
+        |id: &crate::domain::OrderId| steps.iter().rev().find(|s| s.action.order_id() == Some(id));
+    let both: Vec<Vec<Line>> = orders
+        .iter()
+        .filter_map(|id| last_of(id))
+        .map(|step| both_answered(backends, step))
+        .collect();
+    let said_once = both.iter().all(|lines| !lines.is_empty());
+    let columns: Vec<(Backend, Vec<Line>, Vec<Vec<Line>>)> = backends
+        .iter()
+        .map(|&backend| {
+            let outcomes: Vec<&Outcome> = steps.iter().filter_map(|s| s.result(backend)).collect();
+            let answers = if said_once {
+                Vec::new()
+            } else {
+                orders
+                    .iter()
+                    .filter_map(|id| {
+                        let step = last_of(id)?;
+                        Some(narrate::answer(&step.action, step.result(backend)?))
+                    })
+                    .collect()
+            };
+            (backend, narrate::run_storage(&outcomes), answers)
+        })
         .collect();
     let used = marks_of(
         about.iter().chain(
-            parts.iter().flat_map(|(_, (storage, answer, failed))| {
-                storage.iter().chain(answer).chain(failed)
-            }),
+            columns
+                .iter()
+                .flat_map(|(_, storage, answers)| storage.iter().chain(answers.iter().flatten())),
         ),
     );
     block.extend(wrap_placed(place_storage(&about, 0), width));
-    let side_by_side = backends.len() > 1
-        && (width.saturating_sub(SEPARATOR.len() * (backends.len() - 1))) / backends.len()
-            >= MIN_COLUMN;
-    if side_by_side {
-        let n = backends.len();
-        let column = (width - display_width(SEPARATOR) * (n - 1)) / n;
-        let wrapped: Vec<Vec<Marked>> = parts
+    block.extend(design_columns(
+        columns
             .into_iter()
-            .map(|(backend, parts)| {
-                let mut col = vec![(None, narrate::design_heading(backend).to_string())];
-                col.extend(wrap_placed(design_column(parts, 0), column));
+            .map(|(backend, storage, answers)| {
+                (backend, move |depth| {
+                    let mut placed = place_storage(&storage, depth);
+                    for answer in &answers {
+                        placed.extend(place_answer(answer, depth));
+                    }
+                    placed
+                })
+            })
+            .collect(),
+        width,
+        headings,
+    ));
+    if said_once {
+        for lines in &both {
+            block.extend(lay_both(lines, width));
+        }
+    }
+    (block, used)
+}
+
+/// The designs' columns, side by side when each gets `MIN_COLUMN` or more, else one under
+/// the other (each then under its heading, always); `place` lays a column out at a depth.
+fn design_columns<F: FnOnce(usize) -> Vec<Placed>>(
+    columns: Vec<(Backend, F)>,
+    width: usize,
+    headings: bool,
+) -> Vec<Marked> {
+    let n = columns.len();
+    let side_by_side = n > 1 && (width.saturating_sub(SEPARATOR.len() * (n - 1))) / n >= MIN_COLUMN;
+    let mut block = Vec::new();
+    if side_by_side {
+        let column = (width - display_width(SEPARATOR) * (n - 1)) / n;
+        let wrapped: Vec<Vec<Marked>> = columns
+            .into_iter()
+            .map(|(backend, place)| {
+                let mut col = Vec::new();
+                if headings {
+                    col.push((None, narrate::design_heading(backend).to_string()));
+                }
+                col.extend(wrap_placed(place(0), column));
                 col
             })
             .collect();
         block.extend(side_by_side_rows(&wrapped, column));
     } else {
-        for (backend, parts) in parts {
+        for (backend, place) in columns {
             block.push((None, narrate::design_heading(backend).to_string()));
-            block.extend(wrap_placed(design_column(parts, 2), width));
+            block.extend(wrap_placed(place(2), width));
         }
     }
-    (block, used)
+    block
+}
+
+/// A report step's tables, under its columns: one when the designs that answered agree,
+/// else one per design, each headed by who answered with it.
+fn report_tables(record: &StepRecord, width: usize) -> Vec<Marked> {
+    let mut answered: Vec<(Vec<Backend>, &crate::domain::Report)> = Vec::new();
+    for result in &record.results {
+        if let Outcome::Report { report, .. } = &result.outcome {
+            match answered.iter_mut().find(|(_, r)| *r == report) {
+                Some((backends, _)) => backends.push(result.backend),
+                None => answered.push((vec![result.backend], report)),
+            }
+        }
+    }
+    let mut lines = Vec::new();
+    for (backends, report) in answered {
+        if report.rows.is_empty() {
+            continue;
+        }
+        lines.push((None, String::new()));
+        lines.extend(
+            wrap(&narrate::report_answered_by(&backends), width)
+                .into_iter()
+                .map(|l| (None, l)),
+        );
+        let header: Vec<&str> = report.columns.iter().map(String::as_str).collect();
+        let rows: Vec<Vec<Cell>> = report
+            .rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|c| crate::sanitize::clean(c).into())
+                    .collect()
+            })
+            .collect();
+        lines.extend(table(&header, &rows, width));
+    }
+    lines
 }
 
 /// Columns set side by side, `column` wide each; a row is coloured only when every cell in

@@ -60,7 +60,7 @@ impl<'w, W: Write> TableRun<'w, W> {
         let steps = std::mem::take(&mut self.chunk);
         let doc = match (self.style.format, self.style.layout) {
             (Format::Table, Layout::Stacked) => {
-                steps_blocks(&self.backends, &steps, self.style.width.columns())
+                steps_blocks(&self.backends, &steps, self.style.width.columns(), false)
             }
             _ => steps_doc(&self.backends, &steps),
         };

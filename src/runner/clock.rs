@@ -27,6 +27,11 @@ impl Clock {
         }
     }
 
+    /// Whether the scenario names who issues its commands (a `by` besides the default).
+    pub fn names_actor(&self) -> bool {
+        self.by.as_str() != scenario::DEFAULT_ACTOR
+    }
+
     /// What step `number`'s command carries: its own `by` and `at`, else the scenario's actor
     /// and `start` plus `STEP_SECONDS` per step before it; caused by the step's command, in the
     /// scenario's run.

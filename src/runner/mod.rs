@@ -64,6 +64,8 @@ pub struct Run {
     /// The scenario's steps run so far, typed ones left out.
     scenario_steps: u64,
     summary: SummaryBuilder,
+    /// A step so far said `by` or `at` (see `StepRecord::who_and_when`).
+    said_who: bool,
 }
 
 /// What a finished run comes to, besides its steps.
@@ -97,6 +99,7 @@ impl Run {
             next: 1,
             scenario_steps: 0,
             summary: SummaryBuilder::new(compared),
+            said_who: false,
         })
     }
 
@@ -124,6 +127,8 @@ impl Run {
     ) -> anyhow::Result<StepRecord> {
         let number = self.next;
         self.next += 1;
+        self.said_who |= step.by.is_some() || step.at.is_some();
+        let who_and_when = self.said_who || self.clock.names_actor();
         let metadata = match &step.action {
             Action::Command(_) => Some(
                 self.clock
@@ -164,6 +169,7 @@ impl Run {
             note: step.note,
             expect: step.expect,
             results,
+            who_and_when,
         };
         self.summary.add(&record);
         Ok(record)

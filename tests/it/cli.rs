@@ -233,6 +233,8 @@ fn bobs_story_from_the_json() {
             "changes": [
                 {"column": "quantity", "old": 5, "new": 6},
                 {"column": "total_cents", "old": 5000, "new": 6000},
+                // Who last wrote the row stays the clerk; when is overwritten.
+                {"column": "updated_at", "old": "2026-03-01T09:00:00Z", "new": "2026-03-01T09:01:00Z"},
             ]
         })
     );
@@ -241,6 +243,7 @@ fn bobs_story_from_the_json() {
         json!([
             {"column": "paid_cents", "old": 0, "new": 6000},
             {"column": "status", "old": "Placed", "new": "Paid"},
+            {"column": "updated_at", "old": "2026-03-01T09:01:00Z", "new": "2026-03-01T09:02:00Z"},
         ])
     );
     assert_eq!(crud[3]["outcome"], "answered");

@@ -230,3 +230,111 @@ fn the_legend_keeps_each_mark_with_its_meaning_at_every_width() {
         }
     }
 }
+
+/// The rows of `eslab run NAME --width 80`'s state histories: each row's cells, split at
+/// two or more spaces (an empty first cell where the order id is left out).
+fn history_rows(name: &str) -> Vec<Vec<String>> {
+    let text = ok(["run", name, "--width", "80"]);
+    let table: Vec<&str> = text
+        .lines()
+        .skip_while(|line| *line != "State histories")
+        .skip_while(|line| !line.starts_with("Order "))
+        .skip(2)
+        .take_while(|line| !line.is_empty())
+        .collect();
+    assert!(!table.is_empty(), "{name}: no state histories\n{text}");
+    table
+        .iter()
+        .map(|line| {
+            let cells: Vec<String> = line
+                .split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(String::from)
+                .collect();
+            if line.starts_with(' ') {
+                std::iter::once(String::new()).chain(cells).collect()
+            } else {
+                cells
+            }
+        })
+        .collect()
+}
+
+/// Issue 18 §2: the stacked state history shows both designs on every row where they differ
+/// (lost-update: CRUD's lost write of 7, and event sourcing still at 6, version 2), and no
+/// step twice (crash-and-rebuild: a step whose event waited while OrderView was down is one
+/// row, its version marked ↯; the query after the rebuild changed nothing, so has no row).
+#[test]
+fn the_state_history_shows_both_designs_where_they_differ_and_no_step_twice() {
+    let rows = history_rows("lost-update");
+    let last = rows.last().unwrap();
+    assert_eq!(
+        last[1..].to_vec(),
+        ["≠", "Placed", "6", "$10.00", "$60.00", "$0.00", "v2"]
+    );
+    let before = &rows[rows.len() - 2];
+    assert_eq!(before[1..4].to_vec(), ["4", "Placed", "7"]);
+    assert_eq!(before.last().unwrap(), "the row now");
+
+    for name in bundled_names() {
+        let rows = history_rows(name);
+        let mut seen: Vec<(String, String)> = Vec::new();
+        let mut order = String::new();
+        for row in &rows {
+            if !row[0].is_empty() {
+                order = row[0].clone();
+            }
+            if row[1] == "≠" {
+                continue;
+            }
+            let key = (order.clone(), row[1].clone());
+            assert!(!seen.contains(&key), "{name}: step {key:?} twice: {rows:?}");
+            seen.push(key);
+        }
+    }
+    let rows = history_rows("crash-and-rebuild");
+    let a1: Vec<String> = rows
+        .iter()
+        .take(2)
+        .map(|r| r.last().unwrap().clone())
+        .collect();
+    assert_eq!(a1, ["v1", "v2 ↯"]);
+}
+
+/// A line (or a column of a side-by-side line) that is one lone token continuing the text
+/// above it: the tail of a wrapped phrase ("…version" / "1").
+fn orphans(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut above: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let cells: Vec<String> = line.split('│').map(|c| c.trim().to_string()).collect();
+        for (i, cell) in cells.iter().enumerate() {
+            let rule = cell.chars().all(|c| matches!(c, '=' | '-' | '─'));
+            let continues = above.get(i).is_some_and(|a| !a.is_empty());
+            if cell.split_whitespace().count() == 1 && continues && !rule {
+                found.push(format!("{:?} under {:?}", cell, above[i]));
+            }
+        }
+        above = cells;
+    }
+    found
+}
+
+/// Issue 18 §3: every bundled scenario reads in at most 120 lines at 80 columns (runs of
+/// similar steps told as one block, the designs' headings once, an answer both designs gave
+/// said once), and no wrapped phrase leaves a lone token on a line of its own.
+#[test]
+fn every_bundled_scenario_fits_120_lines_at_80_columns_without_an_orphan() {
+    for name in bundled_names() {
+        let text = ok(["run", name, "--width", "80"]);
+        let lines = text.lines().count();
+        assert!(lines <= 120, "{name}: {lines} lines at 80 columns\n{text}");
+        let found = orphans(&text);
+        assert!(found.is_empty(), "{name}: {}\n{text}", found.join("\n"));
+    }
+    // The check sees what it is for.
+    assert_eq!(orphans("the stream B7 at version\n1\n").len(), 1);
+    assert_eq!(orphans("a │ read OrderView at\n  │ #2001\n").len(), 1);
+    assert!(orphans("Summary\n-------\n\nStorage: one row\n").is_empty());
+}

@@ -69,7 +69,7 @@ fn a_log_written_before_shapes_existed_reads_verifies_and_replays_unchanged() {
     assert_eq!(replay["orders"][0]["quantity"], 6);
     assert_eq!(replay["orders"][0]["status"], "Paid");
     let table = ok(["log", "--db-dir", d]);
-    assert_contains_all(&table, &["Shape", "v1 → v2"]);
+    assert_contains_all(&table, &["Shape", "1 → 2"]);
 
     // Reading is not upgrading: the files are byte for byte as they were, and still schema 3.
     assert_eq!(folder_snapshot(&dir), before);
@@ -289,12 +289,12 @@ fn schema_evolution_keeps_the_log_as_written_and_migrates_crud_in_place() {
     assert_contains_all(
         &markdown,
         &[
-            "the writer now writes ModifyOrderEvent v2 (was v1)",
-            "1 older event stays in the log as written (append-only): upcast to v2 whenever read",
+            "the writer now writes ModifyOrderEvent in shape 2 (was shape 1)",
+            "1 older event stays in the log as written (append-only): upcast to shape 2 whenever read",
             "ALTER TABLE orders ADD COLUMN change_reason",
             "→ 1 row filled with \"not recorded\", in place",
-            "(written v1, read as v2): quantity 6",
-            "written as shape v2",
+            "(written in shape 1, read as shape 2): quantity 6",
+            "written as shape 2",
         ],
     );
     let mermaid = ok(["run", "schema-evolution", "--format", "mermaid"]);
@@ -558,7 +558,15 @@ fn your_own_read_model_is_backfilled_from_the_log_and_answered_by_crud_where_it_
             &json!("ModifyOrderEvent")
         )
     );
-    assert_eq!(crud[11]["event_type"], "OrderPaymentEvent");
+    // Paid per customer is a sum over the rows as they stand (a row with paid_cents was
+    // paid once, that much), as `new-question`'s revenue-per-customer is: CRUD answers it
+    // with SQL, the same as the log (issue 18 §2: the two lessons agree).
+    assert_eq!(crud[11]["outcome"], "report", "{run}");
+    assert_eq!(crud[11]["report"], es[11]["report"]);
+    assert_eq!(
+        crud[11]["query"],
+        "SELECT customer, count(*), sum(paid_cents) FROM orders WHERE paid_cents > 0 GROUP BY customer"
+    );
     assert_eq!(
         es[11]["report"]["rows"],
         json!([["Bob", "1", "$40.00"], ["Dan", "1", "$10.00"]])
@@ -607,6 +615,11 @@ fn crud_says_what_its_rows_cannot_know_for_each_kind_of_read_model() {
             json!({"events": ["NewOrderEvent"], "group_by": "product", "keep": [{"first": "first_event_id"}]}),
             json!({"why": "no_event_order"}),
             json!([["Book", "1"]]),
+        ),
+        (
+            json!({"events": ["OrderCancelledEvent"], "group_by": "reason", "keep": [{"n": "count"}]}),
+            json!({"why": "events_not_kept", "event_type": "OrderCancelledEvent"}),
+            json!([]),
         ),
         (
             json!({"events": ["NewOrderEvent", "ModifyOrderEvent"], "group_by": "order_id", "keep": [{"events": "count"}, {"now": {"latest": "quantity"}}]}),
@@ -1241,4 +1254,123 @@ fn a_locking_db_dir_from_eslab_0_1_keeps_refusing_stale_writes() {
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     );
     assert_eq!(rows, [(7, 7000, 3)]);
+}
+
+/// Issue 18 §2: a report's rows read as a table with aligned columns, in text and markdown,
+/// never as cells joined by pipes.
+#[test]
+fn report_results_are_tables_not_pipe_separated_text() {
+    for name in ["new-question", "own-read-model"] {
+        let text = ok(["run", name, "--width", "80"]);
+        assert!(!text.contains(" | "), "{name}:\n{text}");
+        assert!(
+            text.contains("customer  "),
+            "{name}: no report table\n{text}"
+        );
+        let markdown = ok(["run", name, "--format", "markdown"]);
+        assert!(!markdown.contains("\\|"), "{name}:\n{markdown}");
+        assert!(
+            markdown.contains("see Report at step"),
+            "{name}:\n{markdown}"
+        );
+    }
+}
+
+/// Issue 18 §2, who and when: where the audit lesson's payment writes over the row's last
+/// writer, the block shows updated_by and updated_at overwritten (text and markdown), the
+/// JSON's changes list them, each event says who issued it and when, and the history answers
+/// both the row's last writer and who changed the quantity. A scenario that does not teach
+/// who and when never says "by clerk at".
+#[test]
+fn who_and_when_is_shown_where_it_is_overwritten_and_only_where_it_is_taught() {
+    let text = ok(["run", "audit", "--width", "80"]);
+    let payment: String = text
+        .split("\n\n")
+        .find(|block| block.starts_with("3. pay A1"))
+        .unwrap()
+        .to_string();
+    assert_contains_all(
+        &payment,
+        &[
+            "updated_by: support → bob",
+            "updated_at: 2026-03-01T10:15:00Z",
+            "→ 2026-03-01T10:20:00Z",
+            "by bob at 2026-03-01T10:20:00Z",
+        ],
+    );
+    assert_contains_all(
+        &text,
+        &[
+            "by support at 2026-03-01T10:15:00Z",
+            "quantity last changed by support at",
+            "expect: last written by bob at 2026-03-01T10:20:00Z",
+        ],
+    );
+    let markdown = ok(["run", "audit", "--format", "markdown"]);
+    assert_contains_all(&markdown, &["updated_by: support → bob"]);
+    let run = json(["run", "audit", "--format", "json"]);
+    let crud = results_of(&run, "crud");
+    let changes = &crud[2]["storage"]["update"]["changes"];
+    assert!(
+        changes
+            .as_array()
+            .unwrap()
+            .contains(&json!({"column": "updated_by", "old": "support", "new": "bob"})),
+        "{changes}"
+    );
+    for name in bundled_names().into_iter().filter(|n| *n != "audit") {
+        for width in ["80", "120"] {
+            let text = ok(["run", name, "--width", width]);
+            assert!(
+                !text.contains(" by clerk at") && !text.contains("updated_by"),
+                "{name} at {width} says who and when without teaching it:\n{text}"
+            );
+        }
+    }
+}
+
+/// Issue 18 §2, schema evolution: a stream's version reads `v2`, an event's shape `shape 2`,
+/// never the same word; the step says the reason Bob gave.
+#[test]
+fn a_shape_is_never_called_v_and_the_step_says_the_reason() {
+    let text = ok(["run", "schema-evolution", "--width", "80"]);
+    assert_contains_all(
+        &text,
+        &[
+            "change_quantity A1 · quantity → 4 · reason: the gift is off",
+            "deploy · ModifyOrderEvent in shape 2",
+            "written as shape 2",
+        ],
+    );
+    let markdown = ok(["run", "schema-evolution", "--format", "markdown"]);
+    assert_contains_all(
+        &markdown,
+        &[
+            "the writer writes shape 1, which has no field for it",
+            "(written in shape 1, read as shape 2)",
+            "the writer now writes ModifyOrderEvent in shape 2 (was shape 1)",
+        ],
+    );
+    assert!(!text.contains("shape v"), "{text}");
+    assert!(!text.contains("written v1"), "{text}");
+}
+
+/// Issue 18 §2, snapshots: `eslab log` marks where a snapshot of OrderView was taken, right
+/// after the event it holds up to, in the stacked layout and under the wide table.
+#[test]
+fn the_log_marks_where_the_snapshot_was_taken() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("snapshots");
+    let d = path_str(&dir);
+    ok(["run", "snapshots", "--db-dir", d]);
+    let mark = "── snapshot of OrderView at #2012: a rebuild starts here ──";
+    let stacked = ok(["log", "--db-dir", d, "--width", "80"]);
+    let at = stacked.find(mark).unwrap_or_else(|| panic!("{stacked}"));
+    let (before, after) = (
+        stacked.find("#2012 ").unwrap(),
+        stacked.find("#2013 ").unwrap(),
+    );
+    assert!(before < at && at < after, "{stacked}");
+    let table = ok(["log", "--db-dir", d, "--width", "160"]);
+    assert!(table.contains(mark), "{table}");
 }

@@ -729,6 +729,10 @@ pub mod shape {
                     "status" => serde_json::from_value(value).map(ColumnValue::Status),
                     // Added by a migration (`deploy`).
                     "change_reason" => serde_json::from_value(value).map(ColumnValue::Text),
+                    // Who last wrote the row, and when, overwritten by an update (schema 6).
+                    "updated_by" | "updated_at" => {
+                        serde_json::from_value(value).map(ColumnValue::Text)
+                    }
                     "customer" | "product" => serde_json::from_value(value).map(ColumnValue::Text),
                     other => return Err(format!("unknown column `{other}`")),
                 };
