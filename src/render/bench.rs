@@ -22,13 +22,25 @@ pub fn bench(report: &BenchReport, style: Style) -> String {
             ". DEBUG BUILD: these numbers mean little"
         }
     ));
-    let number = |x: f64| {
-        if x >= 100.0 {
-            format!("{x:.0}")
-        } else {
-            format!("{x:.2}")
-        }
-    };
+    measurements(&mut doc, report);
+    storage_and_memory(&mut doc, report);
+    live_redraw(&mut doc, report);
+    doc.heading(2, "Targets");
+    targets(&mut doc, report);
+    style.print(&doc, report)
+}
+
+/// A rate or a ratio: whole above 100, two decimals below.
+fn number(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// What each phase measured, and the queries only the log answers.
+fn measurements(doc: &mut Doc, report: &BenchReport) {
     doc.table(
         &["Phase", "Design", "Count", "Seconds", "Rate /s"],
         report
@@ -59,6 +71,10 @@ pub fn bench(report: &BenchReport, style: Style) -> String {
             })
             .collect(),
     );
+}
+
+/// What each design keeps, on disk and in memory.
+fn storage_and_memory(doc: &mut Doc, report: &BenchReport) {
     let s = &report.storage;
     let kib = |bytes: u64| format!("{:.0} KiB", bytes as f64 / 1024.0);
     doc.table(
@@ -86,15 +102,14 @@ pub fn bench(report: &BenchReport, style: Style) -> String {
             ],
         ],
     );
+    let peak = |bytes: Option<u64>, unit: &str, per: f64| {
+        bytes.map_or("unknown".to_string(), |b| {
+            format!("{:.0} {unit}", b as f64 / per)
+        })
+    };
     doc.text(format!(
         "Memory: peak resident {}; OrderView holds about {} bytes per order.",
-        report
-            .memory
-            .peak_rss_bytes
-            .map_or("unknown".to_string(), |b| format!(
-                "{:.0} MiB",
-                b as f64 / 1048576.0
-            )),
+        peak(report.memory.peak_rss_bytes, "MiB", 1048576.0),
         number(report.memory.view_bytes_per_order)
     ));
     if !report.memory.run_at_volume.is_empty() {
@@ -106,11 +121,7 @@ pub fn bench(report: &BenchReport, style: Style) -> String {
                 format!(
                     "{} steps peak {} at {} steps/s",
                     run.steps,
-                    run.peak_rss_bytes
-                        .map_or("unknown".to_string(), |b| format!(
-                            "{:.0} MB",
-                            b as f64 / 1e6
-                        )),
+                    peak(run.peak_rss_bytes, "MB", 1e6),
                     number(run.steps_per_second)
                 )
             })
@@ -120,6 +131,10 @@ pub fn bench(report: &BenchReport, style: Style) -> String {
             runs.join("; ")
         ));
     }
+}
+
+/// The live view's time from a key press to a drawn screen.
+fn live_redraw(doc: &mut Doc, report: &BenchReport) {
     let live = &report.live_redraw;
     doc.table(
         &[
@@ -137,7 +152,10 @@ pub fn bench(report: &BenchReport, style: Style) -> String {
             format!("{:.2}", live.worst_ms),
         ]],
     );
-    doc.heading(2, "Targets");
+}
+
+/// Each target, what was measured against it, and whether it was met.
+fn targets(doc: &mut Doc, report: &BenchReport) {
     doc.table(
         &["Target", "Measured", "Required", "Met"],
         report
@@ -172,5 +190,4 @@ pub fn bench(report: &BenchReport, style: Style) -> String {
             })
             .collect(),
     );
-    style.print(&doc, report)
 }
