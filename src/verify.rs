@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::domain::Event;
 use crate::es::chain::{self, Hash};
+use crate::es::log::Refuses;
 use crate::es::row::RowRef;
 use crate::es::snapshot::StoredSnapshot;
 use crate::es::{OrderView, StoredLog};
@@ -192,7 +193,52 @@ pub fn read(
     mut visit: impl FnMut(&RowRef, &Event) -> anyhow::Result<()> + Send,
 ) -> anyhow::Result<Reading> {
     let snapshots = store.snapshots()?;
-    let mut pass = Pass::new(&snapshots, until);
+    let pass = check_while_reading(store, Pass::new(&snapshots, until), &mut visit)?;
+    let Pass {
+        ids,
+        versions,
+        payloads,
+        links,
+        replay,
+        previous_hash,
+        view,
+        view_at_until,
+        events,
+        pending,
+        mut bad_snapshots,
+        unsealed,
+        ..
+    } = pass;
+    bad_snapshots.extend(pending.map(|s| s.ignored(SnapshotFault::NoSuchEvent)));
+    let snapshots_check = snapshots_check(&snapshots, &bad_snapshots, unsealed);
+    let triggers_check = triggers_check(store.refuses_rewrites()?);
+
+    let verdict = Verdict {
+        events,
+        head: (events > 0).then(|| hex::encode(previous_hash)),
+        checks: vec![
+            ids.finish(),
+            versions.finish(),
+            payloads.finish(),
+            triggers_check,
+            links.finish(),
+            replay.finish(),
+            snapshots_check,
+        ],
+    };
+    Ok(Reading {
+        verdict,
+        view: view_at_until.unwrap_or(view),
+    })
+}
+
+/// Reads the log once, checking each row on a second thread while this one reads and
+/// decodes the next batch, and handing each row and its event to `visit`.
+fn check_while_reading<'s>(
+    store: &(impl StoredLog + ?Sized),
+    mut pass: Pass<'s>,
+    visit: &mut (impl FnMut(&RowRef, &Event) -> anyhow::Result<()> + Send),
+) -> anyhow::Result<Pass<'s>> {
     let (pass, read) = std::thread::scope(|scope| {
         let (full, batches) = std::sync::mpsc::sync_channel::<Batch>(2);
         let (emptied, empties) = std::sync::mpsc::sync_channel::<Batch>(3);
@@ -201,7 +247,7 @@ pub fn read(
                 let mut rows = std::mem::take(&mut batch.rows);
                 for copied in rows.drain(..) {
                     let row = batch.row(&copied);
-                    pass.check(&row, copied.decoded, &mut visit)?;
+                    pass.check(&row, copied.decoded, &mut *visit)?;
                 }
                 batch.rows = rows;
                 batch.text.clear();
@@ -232,23 +278,17 @@ pub fn read(
     });
     let pass = pass?;
     read?;
-    let Pass {
-        ids,
-        versions,
-        payloads,
-        links,
-        replay,
-        previous_hash,
-        view,
-        view_at_until,
-        events,
-        pending,
-        mut bad_snapshots,
-        unsealed,
-        ..
-    } = pass;
-    bad_snapshots.extend(pending.map(|s| s.ignored(SnapshotFault::NoSuchEvent)));
-    let snapshots_check = Check {
+    Ok(pass)
+}
+
+/// Whether every stored snapshot is sealed to its event and equal to the log replayed up to
+/// it.
+fn snapshots_check(
+    snapshots: &[StoredSnapshot],
+    bad_snapshots: &[IgnoredSnapshot],
+    unsealed: usize,
+) -> Check {
+    Check {
         name: "snapshots match the log",
         holds: bad_snapshots.is_empty(),
         first_bad_event: None,
@@ -281,14 +321,16 @@ pub fn read(
             ),
         },
         beside_the_log: true,
-    };
+    }
+}
 
-    let refuses = store.refuses_rewrites()?;
+/// Whether the log refuses an UPDATE and a DELETE of its events.
+fn triggers_check(refuses: Refuses) -> Check {
     let missing: Vec<&str> = [("UPDATE", refuses.update), ("DELETE", refuses.delete)]
         .into_iter()
         .filter_map(|(operation, refused)| (!refused).then_some(operation))
         .collect();
-    let triggers_check = Check {
+    Check {
         name: "append-only triggers in place",
         holds: missing.is_empty(),
         first_bad_event: None,
@@ -301,25 +343,7 @@ pub fn read(
                 missing.join(" or ")
             )
         },
-    };
-
-    let verdict = Verdict {
-        events,
-        head: (events > 0).then(|| hex::encode(previous_hash)),
-        checks: vec![
-            ids.finish(),
-            versions.finish(),
-            payloads.finish(),
-            triggers_check,
-            links.finish(),
-            replay.finish(),
-            snapshots_check,
-        ],
-    };
-    Ok(Reading {
-        verdict,
-        view: view_at_until.unwrap_or(view),
-    })
+    }
 }
 
 /// Rows a batch carries from the thread that reads them to the one that checks them.
