@@ -108,26 +108,7 @@ impl<R: Rows> CrudStore<R> {
                 }));
             }
         };
-        // The row has no column for why an order was cancelled: the reason is dropped.
-        if let Command::Cancel(cancel) = &command {
-            caveats.push(Caveat::NotKept {
-                field: "reason",
-                value: cancel.reason.clone(),
-                shape: None,
-            });
-        }
-        // Why a quantity changed has a column only once a migration added one.
-        let change_reason = match &command {
-            Command::ChangeQuantity(change) => change.reason.as_ref(),
-            _ => None,
-        };
-        if let (Some(reason), false) = (change_reason, reason_column) {
-            caveats.push(Caveat::NotKept {
-                field: "reason",
-                value: reason.clone(),
-                shape: None,
-            });
-        }
+        let change_reason = not_kept(&command, reason_column, &mut caveats);
         // The same `apply` as event sourcing computes the new row; only the new row is kept.
         let mut next = current.clone();
         for event in &events {
@@ -172,20 +153,7 @@ impl<R: Rows> CrudStore<R> {
         let mut change = change;
         if let Some(metadata) = metadata {
             if let StorageChange::Update { changes, .. } = &mut change {
-                let (by, at) = tx.written(order_id)?;
-                let now = [
-                    ("updated_by", by, metadata.actor.as_str().to_string()),
-                    ("updated_at", at, metadata.recorded_at.to_string()),
-                ];
-                for (column, old, new) in now {
-                    if old.as_deref() != Some(new.as_str()) {
-                        changes.push(ColumnChange {
-                            column,
-                            old: ColumnValue::Text(old.unwrap_or_else(|| "NULL".into())),
-                            new: ColumnValue::Text(new),
-                        });
-                    }
-                }
+                changes.extend(who_and_when_overwritten(tx, order_id, metadata)?);
             }
             tx.set_written(order_id, metadata)?;
         }
@@ -330,6 +298,55 @@ pub trait RowsTx {
     fn add_reason_column(&mut self) -> anyhow::Result<u64>;
 
     fn commit(self) -> anyhow::Result<()>;
+}
+
+/// What the row has no column for: a cancellation's reason always, a change's reason until a
+/// migration adds one. Returns the change's reason, which goes on the row where it can.
+fn not_kept<'c>(
+    command: &'c Command,
+    reason_column: bool,
+    caveats: &mut Vec<Caveat>,
+) -> Option<&'c String> {
+    let dropped = |value: &String| Caveat::NotKept {
+        field: "reason",
+        value: value.clone(),
+        shape: None,
+    };
+    match command {
+        Command::Cancel(cancel) => {
+            caveats.push(dropped(&cancel.reason));
+            None
+        }
+        Command::ChangeQuantity(change) => {
+            if let (Some(reason), false) = (&change.reason, reason_column) {
+                caveats.push(dropped(reason));
+            }
+            change.reason.as_ref()
+        }
+        _ => None,
+    }
+}
+
+/// The row's `updated_by` and `updated_at` as a write overwrites them with `metadata`.
+fn who_and_when_overwritten(
+    tx: &mut impl RowsTx,
+    order_id: &OrderId,
+    metadata: &Metadata,
+) -> anyhow::Result<Vec<ColumnChange>> {
+    let (by, at) = tx.written(order_id)?;
+    let now = [
+        ("updated_by", by, metadata.actor.as_str().to_string()),
+        ("updated_at", at, metadata.recorded_at.to_string()),
+    ];
+    Ok(now
+        .into_iter()
+        .filter(|(_, old, new)| old.as_deref() != Some(new.as_str()))
+        .map(|(column, old, new)| ColumnChange {
+            column,
+            old: ColumnValue::Text(old.unwrap_or_else(|| "NULL".into())),
+            new: ColumnValue::Text(new),
+        })
+        .collect())
 }
 
 /// The SQL that answers a read model defined in a scenario from the `orders` rows, or what
