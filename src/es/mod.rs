@@ -129,6 +129,37 @@ impl<L: Log> EventSourcedService<L> {
         Ok(())
     }
 
+    /// What a decided command came to, once committed: the events appended, published to the
+    /// view; or the rejection, with the events a stale writer missed.
+    fn answered(
+        &mut self,
+        order_id: &OrderId,
+        decided: Result<Vec<StoredEvent>, Rejection>,
+        caveats: Vec<Caveat>,
+    ) -> anyhow::Result<CommandOutcome> {
+        match decided {
+            Ok(appended) => {
+                self.publish(&appended)?;
+                Ok(CommandOutcome::Applied {
+                    change: StorageChange::Append { events: appended },
+                    caveats,
+                })
+            }
+            Err(rejection) => {
+                let evidence = match &rejection {
+                    Rejection::VersionConflict { expected, .. } => {
+                        Some(self.missed_events(order_id, *expected)?)
+                    }
+                    _ => None,
+                };
+                Ok(CommandOutcome::Rejected {
+                    rejection,
+                    evidence,
+                })
+            }
+        }
+    }
+
     /// What the log can say about a stale write: the events appended since the version the
     /// writer read.
     fn missed_events(&self, order_id: &OrderId, expected: u64) -> anyhow::Result<Evidence> {
@@ -216,27 +247,7 @@ impl<L: Log> OrderService for EventSourcedService<L> {
         if let Some(order) = order {
             self.aggregates.insert(order);
         }
-        match decided {
-            Ok(appended) => {
-                self.publish(&appended)?;
-                Ok(CommandOutcome::Applied {
-                    change: StorageChange::Append { events: appended },
-                    caveats,
-                })
-            }
-            Err(rejection) => {
-                let evidence = match &rejection {
-                    Rejection::VersionConflict { expected, .. } => {
-                        Some(self.missed_events(order_id, *expected)?)
-                    }
-                    _ => None,
-                };
-                Ok(CommandOutcome::Rejected {
-                    rejection,
-                    evidence,
-                })
-            }
-        }
+        self.answered(order_id, decided, caveats)
     }
 
     fn is_done(&self, mark: &StepMark) -> anyhow::Result<bool> {
