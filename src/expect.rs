@@ -39,11 +39,6 @@ pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcom
             actual,
         })
     };
-    let described = |outcome: &Outcome| match outcome {
-        Outcome::Applied { .. } => "applied".to_string(),
-        Outcome::Rejected { reason, .. } => format!("rejected: {reason}"),
-        _ => "answered".to_string(),
-    };
     if expect.expects_last_change() {
         let checked = check_last_change(expect, outcome, fail);
         return Checked { checked, failures };
@@ -65,6 +60,27 @@ pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcom
         || (expect.expects_state() && !view_down)
         // An empty `expect` is counted, and holds.
         || (expect.event_id.is_none() && !expect.expects_state());
+    check_outcome(expect, outcome, &mut fail);
+    if let Some(wanted) = event_id {
+        check_event_id(wanted, outcome, &mut fail);
+    }
+    if expect.expects_state() && !view_down {
+        check_state(expect, outcome, &mut fail);
+    }
+    Checked { checked, failures }
+}
+
+/// How an outcome reads in a failed expectation.
+fn described(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Applied { .. } => "applied".to_string(),
+        Outcome::Rejected { reason, .. } => format!("rejected: {reason}"),
+        _ => "answered".to_string(),
+    }
+}
+
+/// `ok`, `rejected` and a report's `row`: what the step came to.
+fn check_outcome(expect: &Expect, outcome: &Outcome, fail: &mut impl FnMut(&str, String, String)) {
     if let Some(ok) = expect.ok {
         let applied = matches!(outcome, Outcome::Applied { .. });
         if ok != applied {
@@ -103,23 +119,21 @@ pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcom
             other => fail("row", format!("{wanted:?}"), described(other)),
         }
     }
-    if let Some(wanted) = event_id {
-        match outcome {
-            Outcome::Applied {
-                storage: StorageChange::Append { events },
-                ..
-            } => match events.first() {
-                Some(first) if first.event_id == wanted => {}
-                Some(first) => fail("event_id", wanted.to_string(), first.event_id.to_string()),
-                None => fail("event_id", wanted.to_string(), "no event appended".into()),
-            },
-            other => fail("event_id", wanted.to_string(), described(other)),
-        }
+}
+
+/// The id of the first event a command appended.
+fn check_event_id(wanted: u64, outcome: &Outcome, fail: &mut impl FnMut(&str, String, String)) {
+    match outcome {
+        Outcome::Applied {
+            storage: StorageChange::Append { events },
+            ..
+        } => match events.first() {
+            Some(first) if first.event_id == wanted => {}
+            Some(first) => fail("event_id", wanted.to_string(), first.event_id.to_string()),
+            None => fail("event_id", wanted.to_string(), "no event appended".into()),
+        },
+        other => fail("event_id", wanted.to_string(), described(other)),
     }
-    if expect.expects_state() && !view_down {
-        check_state(expect, outcome, &mut fail);
-    }
-    Checked { checked, failures }
 }
 
 /// Who made an order's latest change, and when, as a history answers it: the log's last
