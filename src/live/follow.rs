@@ -7,7 +7,11 @@
 //! its own first id are read first, so nothing another writer committed in between is
 //! passed over.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// How long after the server says the room changed the view looks: one attendee's command
+/// commits twice (CRUD's row, then the log's events), and both are shown as one arrival.
+const SETTLE: Duration = Duration::from_millis(400);
 
 use super::state::{App, Message, Mode};
 use crate::narrate;
@@ -18,6 +22,8 @@ use crate::service::{Backend, Outcome, StorageChange};
 pub struct Follower {
     feed: pg::Feed,
     next_look: Instant,
+    /// When the server first said the room changed, since the last look.
+    notified_at: Option<Instant>,
 }
 
 impl Follower {
@@ -25,6 +31,7 @@ impl Follower {
         Follower {
             feed,
             next_look: Instant::now(),
+            notified_at: None,
         }
     }
 
@@ -62,9 +69,14 @@ impl App {
         let Some(room) = &mut self.room else {
             return false;
         };
-        if !room.feed.notified() && now < room.next_look {
+        if room.feed.notified() {
+            room.notified_at.get_or_insert(now);
+        }
+        let settled = room.notified_at.is_some_and(|at| now >= at + SETTLE);
+        if !settled && now < room.next_look {
             return false;
         }
+        room.notified_at = None;
         room.next_look = now + room.interval();
         match self.look() {
             Ok(shown) => shown,
