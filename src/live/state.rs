@@ -110,6 +110,8 @@ pub enum Mode {
     Normal,
     /// The `:` command line, with what is typed so far.
     Command(String),
+    /// The keys and the typed commands, over everything.
+    Help,
     /// The legend, over everything.
     Legend,
     /// `--predict`: a step waits to run until the room has said what each design will do.
@@ -138,6 +140,15 @@ pub struct Message {
     pub text: String,
 }
 
+/// A step asked before its outcome is shown: its number (from 1), its command, and the
+/// question it puts to the room.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    pub number: usize,
+    pub action: &'a crate::scenario::Action,
+    pub question: Option<&'a str>,
+}
+
 /// What a key asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Msg {
@@ -149,7 +160,8 @@ pub enum Msg {
     Travel(i64),
     /// Leave time travel.
     Present,
-    Legend,
+    /// The keys and commands, then the legend, then closed.
+    Help,
     /// `--predict`: what the room expects of the next design asked.
     Guess(Guess),
     OpenCommand,
@@ -173,6 +185,9 @@ pub struct App {
     pub mode: Mode,
     pub message: Option<Message>,
     pub quit: bool,
+    /// Whether the step shown is revealed: a step is first asked (its command and question,
+    /// the panes as they stood before it), then revealed on the next key.
+    pub revealed: bool,
     /// `--predict`: the score, and each new step waits for the room's predictions.
     pub predict: Option<Score>,
     /// End was pressed with steps still to run: they run a frame's worth at a time
@@ -201,6 +216,7 @@ impl App {
             mode: Mode::Normal,
             message: None,
             quit: false,
+            revealed: true,
             predict: None,
             running_to_end: false,
         }
@@ -233,6 +249,7 @@ impl App {
         let record = self.session.records().last().expect("just run");
         self.model.push(record);
         self.at = Some(self.model.frames.len() - 1);
+        self.revealed = true;
         self.cursor = None;
         let score = self.predict.get_or_insert_with(Score::default);
         let mut said = Vec::new();
@@ -275,6 +292,7 @@ impl App {
         }
         more = more && self.session.left() > 0;
         self.at = self.model.frames.len().checked_sub(1);
+        self.revealed = true;
         self.cursor = None;
         if more {
             self.message = Some(Message {
@@ -292,13 +310,48 @@ impl App {
         Ok(())
     }
 
-    /// The step shown, if any.
+    /// The step shown, if any, asked or revealed.
     pub fn record(&self) -> Option<&StepRecord> {
         self.at.map(|at| &self.session.records()[at])
     }
 
+    /// The step shown, once revealed: what each design did is shown only then.
+    pub fn revealed_record(&self) -> Option<&StepRecord> {
+        self.record()
+            .filter(|_| self.revealed && self.asked().is_none())
+    }
+
+    /// The step the room is asked about, before its outcome is shown: the one `→` reveals
+    /// next, or the one `--predict` waits on. Its number counts from 1.
+    pub fn asked(&self) -> Option<Asked<'_>> {
+        if let Mode::Predict(_) = self.mode {
+            let step = self.predicted_step()?;
+            return Some(Asked {
+                number: self.session.records().len() + 1,
+                action: &step.action,
+                question: step.question.as_deref(),
+            });
+        }
+        let record = self.record().filter(|_| !self.revealed)?;
+        Some(Asked {
+            number: record.step,
+            action: &record.action,
+            question: record.question.as_deref(),
+        })
+    }
+
+    /// The step whose end state the panes show (from 0): the step shown once revealed, the
+    /// one before it while it is asked; `None` before the first.
+    pub fn panes_at(&self) -> Option<usize> {
+        match (&self.mode, self.revealed) {
+            (Mode::Predict(_), _) | (_, true) => self.at,
+            (_, false) => self.at.and_then(|at| at.checked_sub(1)),
+        }
+    }
+
+    /// Where the panes stand: the frame after `panes_at`.
     pub fn frame(&self) -> Option<Frame> {
-        self.at.map(|at| self.model.frames[at])
+        self.panes_at().map(|at| self.model.frames[at])
     }
 
     /// Runs the scenario's next step; false when none is left.
@@ -328,10 +381,11 @@ impl App {
                 self.mode = Mode::Normal;
                 self.command(&line)?;
             }
-            (Mode::Command(_) | Mode::Legend, Msg::Back) => self.mode = Mode::Normal,
+            (Mode::Command(_) | Mode::Help | Mode::Legend, Msg::Back) => self.mode = Mode::Normal,
             (Mode::Command(_), _) => {}
-            (Mode::Legend, Msg::Legend) => self.mode = Mode::Normal,
-            (Mode::Legend, _) => {}
+            (Mode::Help, Msg::Help) => self.mode = Mode::Legend,
+            (Mode::Legend, Msg::Help) => self.mode = Mode::Normal,
+            (Mode::Help | Mode::Legend, _) => {}
             (Mode::Predict(prediction), Msg::Guess(guess)) => {
                 prediction.guesses.push(guess);
                 if prediction.guesses.len() >= self.session.backends().len() {
@@ -344,53 +398,72 @@ impl App {
             }
             (Mode::Predict(_), Msg::Back) => self.mode = Mode::Normal,
             (Mode::Predict(_), _) => {}
-            (Mode::Normal, msg) => match msg {
-                Msg::Next => {
-                    self.message = None;
-                    let next = self.at.map_or(0, |at| at + 1);
-                    if next >= ran && self.predict.is_some() && self.session.left() > 0 {
-                        self.mode = Mode::Predict(Box::new(Prediction {
-                            typed: None,
-                            guesses: Vec::new(),
-                        }));
-                    } else if next < ran || self.run_next()? {
-                        self.at = Some(next);
-                        self.cursor = None;
-                    }
-                }
-                Msg::Previous => {
-                    self.message = None;
-                    if let Some(at) = self.at.filter(|&at| at > 0) {
-                        self.at = Some(at - 1);
-                        self.cursor = None;
-                    }
-                }
-                Msg::First if ran > 0 => {
-                    self.at = Some(0);
-                    self.cursor = None;
-                }
-                Msg::Last => {
-                    self.running_to_end = true;
-                    self.tick(RUN_AHEAD_STEPS)?;
-                }
-                Msg::Travel(by) => {
-                    let len = self.frame().map_or(0, |f| f.log_len);
-                    if len > 0 {
-                        let from = self.cursor.unwrap_or(len) as i64;
-                        self.cursor = Some((from + by).clamp(0, len as i64 - 1) as usize);
-                    }
-                }
-                Msg::Present | Msg::Back if self.cursor.is_some() => self.cursor = None,
-                Msg::Back => self.quit = true,
-                Msg::Legend => self.mode = Mode::Legend,
-                Msg::OpenCommand => {
-                    self.message = None;
-                    self.mode = Mode::Command(String::new());
-                }
-                _ => {}
-            },
+            (Mode::Normal, msg) => self.normal(msg, ran)?,
         }
         Ok(())
+    }
+
+    /// A key with nothing open over the view; `ran` is how many steps had run before it.
+    fn normal(&mut self, msg: Msg, ran: usize) -> anyhow::Result<()> {
+        match msg {
+            Msg::Next if !self.revealed => {
+                self.message = None;
+                self.revealed = true;
+                self.cursor = None;
+            }
+            Msg::Next => {
+                self.message = None;
+                let next = self.at.map_or(0, |at| at + 1);
+                if next >= ran && self.predict.is_some() && self.session.left() > 0 {
+                    self.cursor = None;
+                    self.mode = Mode::Predict(Box::new(Prediction {
+                        typed: None,
+                        guesses: Vec::new(),
+                    }));
+                } else if next < ran || self.run_next()? {
+                    self.show_asked(next);
+                }
+            }
+            Msg::Previous => {
+                self.message = None;
+                match self.at {
+                    Some(0) if !self.revealed => self.at = None,
+                    Some(at) if at > 0 => self.at = Some(at - 1),
+                    _ => {}
+                }
+                self.revealed = true;
+                self.cursor = None;
+            }
+            Msg::First if ran > 0 => self.show_asked(0),
+            Msg::Last => {
+                self.running_to_end = true;
+                self.tick(RUN_AHEAD_STEPS)?;
+            }
+            Msg::Travel(by) => {
+                let len = self.frame().map_or(0, |f| f.log_len);
+                if len > 0 {
+                    let from = self.cursor.unwrap_or(len) as i64;
+                    self.cursor = Some((from + by).clamp(0, len as i64 - 1) as usize);
+                }
+            }
+            Msg::Present | Msg::Back if self.cursor.is_some() => self.cursor = None,
+            Msg::Back => self.quit = true,
+            Msg::Help => self.mode = Mode::Help,
+            Msg::OpenCommand => {
+                self.message = None;
+                self.mode = Mode::Command(String::new());
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Shows step `at` (from 0) at its first beat: its command and question, the panes as
+    /// they stood before it.
+    fn show_asked(&mut self, at: usize) {
+        self.at = Some(at);
+        self.revealed = false;
+        self.cursor = None;
     }
 
     /// Runs a typed command: a bad one gets its message and changes nothing.
@@ -425,7 +498,9 @@ impl App {
                 self.session.run_typed(*step)?;
                 let record = self.session.records().last().expect("just run");
                 self.model.push(record);
+                // Typed at the room, it runs at once: there is no question to ask first.
                 self.at = Some(self.model.frames.len() - 1);
+                self.revealed = true;
                 self.cursor = None;
                 None
             }
