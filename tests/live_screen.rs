@@ -470,3 +470,15 @@ fn at_80x24_the_answer_the_event_and_the_order_are_always_whole_on_screen() {
         }
     }
 }
+
+/// Issue 18 §3: the live view's words match its keys: while OrderView is down it waits for
+/// `:rebuild`, the command the room types, not the scenario file's `rebuild_view`.
+#[test]
+fn while_orderview_is_down_the_live_view_names_the_command_that_rebuilds_it() {
+    let mut app = bob();
+    press(&mut app, KeyCode::End);
+    type_command(&mut app, "crash");
+    let text = screen(&app);
+    assert_contains(&text, &["OrderView down", "`:rebuild`"]);
+    assert!(!text.contains("rebuild_view"), "{text}");
+}
