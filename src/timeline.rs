@@ -83,6 +83,23 @@ impl RowFrame {
             .and_then(|(_, value)| value.as_ref())
     }
 
+    /// The columns a migration added (past those an INSERT writes, and `version`), with
+    /// their values after the step and, where the step overwrote one, its old value.
+    pub fn added_columns(&self) -> Vec<(&'static str, &ColumnValue, Option<&ColumnValue>)> {
+        self.after
+            .iter()
+            .filter(|(c, _)| !INSERT_COLUMNS.contains(c) && *c != "version")
+            .filter_map(|(c, value)| {
+                let old = self
+                    .changed
+                    .iter()
+                    .find(|ch| ch.column == *c)
+                    .map(|ch| &ch.old);
+                Some((*c, value.as_ref()?, old))
+            })
+            .collect()
+    }
+
     /// The cells as the row held them before the step: the overwritten columns' old values.
     pub fn before(&self) -> Vec<(&'static str, Option<ColumnValue>)> {
         let mut before = self.after.clone();

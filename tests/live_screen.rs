@@ -482,3 +482,22 @@ fn while_orderview_is_down_the_live_view_names_the_command_that_rebuilds_it() {
     assert_contains(&text, &["OrderView down", "`:rebuild`"]);
     assert!(!text.contains("rebuild_view"), "{text}");
 }
+
+/// Issue 18 §2 in the live view: after the deploy, the orders table shows the column the
+/// migration added (from the timeline), under its row, the step that wrote it old → new.
+#[test]
+fn a_column_a_migration_added_shows_under_its_row() {
+    let mut app = open(scenario::load("schema-evolution").unwrap());
+    for _ in 0..8 {
+        press(&mut app, KeyCode::Right);
+    }
+    assert_eq!((app.at, app.revealed), (Some(3), true));
+    assert_contains(
+        &screen(&app),
+        &["change_reason: not recorded → the gift is off"],
+    );
+    press(&mut app, KeyCode::End);
+    let text = screen(&app);
+    assert_contains(&text, &["change_reason: the gift is off"]);
+    assert!(!text.contains("not recorded →"), "{text}");
+}

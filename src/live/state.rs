@@ -26,6 +26,23 @@ pub struct Frame {
     pub checkpoint: Option<u64>,
 }
 
+/// A row CRUD held after a step that wrote it.
+struct CrudRow {
+    step: usize,
+    state: OrderState,
+    /// The columns a migration added, as the timeline reports them.
+    added: Vec<AddedCell>,
+}
+
+/// A cell of a column a migration added (`change_reason`): its value, and the one the step
+/// overwrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedCell {
+    pub column: &'static str,
+    pub value: String,
+    pub old: Option<String>,
+}
+
 /// Every step's screen, built as steps run.
 #[derive(Default)]
 pub struct Model {
@@ -35,7 +52,7 @@ pub struct Model {
     pub orders: Vec<OrderId>,
     index: HashMap<OrderId, usize>,
     /// Per order, the rows CRUD held, with the step (from 0) that wrote each.
-    crud_rows: Vec<Vec<(usize, OrderState)>>,
+    crud_rows: Vec<Vec<CrudRow>>,
     /// Per order, its events: indexes into `log`, each with OrderView's state of the order
     /// right after it, as the timeline folded it.
     order_events: Vec<Vec<(usize, Option<OrderState>)>>,
@@ -51,8 +68,23 @@ impl Model {
             state: Some(state), ..
         }) = record.result(Backend::Crud)
         {
+            let text = |v: &crate::service::ColumnValue| crate::sanitize::clean(&v.to_string());
+            let added = frame.row.as_ref().map_or_else(Vec::new, |row| {
+                row.added_columns()
+                    .into_iter()
+                    .map(|(column, value, old)| AddedCell {
+                        column,
+                        value: text(value),
+                        old: old.map(text),
+                    })
+                    .collect()
+            });
             let order = self.order(&state.order_id);
-            self.crud_rows[order].push((step, state.clone()));
+            self.crud_rows[order].push(CrudRow {
+                step,
+                state: state.clone(),
+                added,
+            });
         }
         for appended in frame.events {
             let order = self.order(&appended.event.stream_id);
@@ -82,18 +114,28 @@ impl Model {
         self.index.get(id).copied()
     }
 
-    /// The row CRUD held for an order after `step`, and the one it replaced if that step
-    /// wrote it.
+    /// The row CRUD held for an order after `step`, the one it replaced if that step wrote
+    /// it, and its cells in columns a migration added (with the old value that step
+    /// overwrote).
     pub fn crud_row(
         &self,
         order: usize,
         step: usize,
-    ) -> Option<(&OrderState, Option<&OrderState>)> {
+    ) -> Option<(&OrderState, Option<&OrderState>, Vec<AddedCell>)> {
         let rows = &self.crud_rows[order];
-        let at = rows.partition_point(|(s, _)| *s <= step);
-        let (written, now) = rows.get(at.checked_sub(1)?)?;
-        let before = (*written == step && at >= 2).then(|| &rows[at - 2].1);
-        Some((now, before))
+        let at = rows.partition_point(|row| row.step <= step);
+        let now = rows.get(at.checked_sub(1)?)?;
+        let written_here = now.step == step;
+        let before = (written_here && at >= 2).then(|| &rows[at - 2].state);
+        let added = now
+            .added
+            .iter()
+            .map(|cell| AddedCell {
+                old: cell.old.clone().filter(|_| written_here),
+                ..cell.clone()
+            })
+            .collect();
+        Some((&now.state, before, added))
     }
 
     /// OrderView's state of an order after its last event among the first `log_len`.

@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use textwrap::core::display_width;
 
 use super::keys;
-use super::state::{App, Mode};
+use super::state::{AddedCell, App, Mode};
 use crate::narrate::{self, Mark};
 use crate::render::stacked::{self, wrap};
 use crate::service::Backend;
@@ -239,17 +239,6 @@ fn focus_order(app: &App) -> Option<usize> {
     }
 }
 
-fn window(len: usize, rows: usize, focus: Option<usize>) -> std::ops::Range<usize> {
-    if len <= rows {
-        return 0..len;
-    }
-    let end = match focus {
-        Some(f) => (f + rows / 2 + 1).clamp(rows, len),
-        None => len,
-    };
-    end - rows..end
-}
-
 /// Blocks of lines laid into `room` lines: the focused block whole (cut only if it alone is
 /// taller), then its neighbours, newer and older in turn, as long as each fits whole. Blocks
 /// keep their order.
@@ -291,7 +280,8 @@ fn fit_blocks(blocks: Vec<Vec<Line<'static>>>, focus: usize, room: usize) -> Vec
 /// step's order), and while travelling, what the table cannot say of the past.
 struct CrudLines {
     head: Line<'static>,
-    rows: Vec<Line<'static>>,
+    /// Each row's lines: the row, then the columns a migration added.
+    rows: Vec<Vec<Line<'static>>>,
     /// Which of `rows` is the step's order.
     focus: Option<usize>,
     travel: Vec<Line<'static>>,
@@ -300,12 +290,16 @@ struct CrudLines {
 impl CrudLines {
     /// Borders, the column names, every row and the travel note.
     fn height(&self) -> usize {
-        3 + self.rows.len().max(1) + self.travel.len()
+        3 + self.rows.iter().map(Vec::len).sum::<usize>().max(1) + self.travel.len()
     }
 
     /// Borders, the column names, the step's row and the travel note.
     fn least_height(&self) -> usize {
-        4 + self.travel.len()
+        let row = self
+            .focus
+            .and_then(|f| self.rows.get(f))
+            .map_or(1, Vec::len);
+        3 + row + self.travel.len()
     }
 }
 
@@ -315,14 +309,16 @@ fn crud_lines(app: &App, width: usize, paint: &Paint) -> CrudLines {
     let changed = app.revealed_record().is_some();
     // Each cell: its value now and, for the step that overwrote it, the old one.
     let mut table: Vec<Vec<(String, Option<String>)>> = Vec::new();
+    let mut extra: Vec<Vec<Line<'static>>> = Vec::new();
     let mut focus = None;
     for order in 0..orders {
-        let Some((now, before)) = at.and_then(|at| app.model.crud_row(order, at)) else {
+        let Some((now, before, added)) = at.and_then(|at| app.model.crud_row(order, at)) else {
             continue;
         };
         if focus_order(app) == Some(order) {
             focus = Some(table.len());
         }
+        extra.push(added_lines(&added, changed, width, paint));
         let before = before.filter(|_| changed).map(narrate::row_values);
         let cells = narrate::row_values(now)
             .into_iter()
@@ -337,6 +333,12 @@ fn crud_lines(app: &App, width: usize, paint: &Paint) -> CrudLines {
         table.push(cells.collect());
     }
     let (head, rows) = table_lines(&table, paint);
+    // A column a migration added goes under its row, wrapped: the table keeps its width.
+    let rows = rows
+        .into_iter()
+        .zip(extra)
+        .map(|(row, extra)| std::iter::once(row).chain(extra).collect())
+        .collect();
     let travel = app.cursor.map_or_else(Vec::new, |c| {
         let text = narrate::row_as_of(app.model.log[c].event_id);
         wrap(&text, width)
@@ -394,6 +396,36 @@ fn table_lines(
     (head, rows)
 }
 
+/// A row's cells in columns a migration added, one line each under the row: `column:
+/// value`, an overwritten one `old → new` once the step is revealed.
+fn added_lines(
+    added: &[AddedCell],
+    changed: bool,
+    width: usize,
+    paint: &Paint,
+) -> Vec<Line<'static>> {
+    added
+        .iter()
+        .flat_map(|cell| {
+            let (text, mark) = match cell.old.as_ref().filter(|_| changed) {
+                Some(old) => (
+                    format!(
+                        "  {}: {old} {} {}",
+                        cell.column,
+                        Mark::Overwritten.symbol(),
+                        cell.value
+                    ),
+                    Some(Mark::Overwritten),
+                ),
+                None => (format!("  {}: {}", cell.column, cell.value), None),
+            };
+            wrap(&text, width)
+                .into_iter()
+                .map(move |t| paint.line(mark, t))
+        })
+        .collect()
+}
+
 fn cell_spans((new, old): &(String, Option<String>), paint: &Paint) -> Vec<Span<'static>> {
     let Some(old) = old else {
         return vec![Span::raw(new.clone())];
@@ -416,9 +448,12 @@ fn render_crud(frame: &mut Frame, area: Rect, crud: CrudLines) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let room = (inner.height as usize).saturating_sub(1 + crud.travel.len());
-    let range = window(crud.rows.len(), room, crud.focus);
     let mut lines = vec![crud.head];
-    lines.extend(crud.rows.into_iter().take(range.end).skip(range.start));
+    lines.extend(fit_blocks(
+        crud.rows,
+        crud.focus.unwrap_or(usize::MAX),
+        room,
+    ));
     lines.extend(crud.travel);
     frame.render_widget(Paragraph::new(Text::from(lines)), inner);
 }
