@@ -45,6 +45,8 @@ pub struct Timeline {
     checkpoint: Option<u64>,
     last_event: Option<u64>,
     log_len: usize,
+    /// The event at which the latest snapshot of OrderView was taken.
+    snapshot: Option<u64>,
 }
 
 /// What one step did to both stores, and where they stand after it.
@@ -61,6 +63,9 @@ pub struct Frame<'r> {
     pub view_down: bool,
     /// The last event OrderView has applied after this step.
     pub checkpoint: Option<u64>,
+    /// Where in the log the latest snapshot of OrderView was taken (its checkpoint), if one
+    /// was by this step.
+    pub snapshot: Option<u64>,
 }
 
 /// The CRUD row a step wrote: where it sits in the table, its cells after the step, and the
@@ -154,6 +159,7 @@ impl Timeline {
                 self.view_down = false;
                 self.checkpoint = *checkpoint;
             }
+            Some(Outcome::SnapshotTaken { checkpoint, .. }) => self.snapshot = *checkpoint,
             _ => {}
         }
         Frame {
@@ -163,6 +169,7 @@ impl Timeline {
             log_len: self.log_len,
             view_down: self.view_down,
             checkpoint: self.checkpoint,
+            snapshot: self.snapshot,
         }
     }
 

@@ -487,7 +487,7 @@ fn assert_step_shown(browser: &mut Browser, scenario: &str, run: &Value, n: usiz
         }
         // Events appended at this step are said once, in the log, marked new.
         let new_in_log = browser.eval(
-            "[...document.querySelectorAll('#log .event.new .event-button > span')]\
+            "[...document.querySelectorAll('#log .event.new .event-button > span:not(.snapshot-here)')]\
                .map(s => s.textContent).join('\\n')",
         );
         let storage = if side == "es" && result["storage"]["append"].is_object() {
@@ -987,13 +987,17 @@ fn at_1024x768_each_payoff_is_on_screen_and_time_travel_takes_orderviews_place()
             browser.press("ArrowRight", 39);
             let at = format!("{name} step {n}");
             let seen = browser.eval(
-                "new Promise(done => requestAnimationFrame(() => { \
+                "new Promise(done => setTimeout(() => requestAnimationFrame(() => { \
                    const r = document.getElementById('payoff').getBoundingClientRect(); \
                    const newest = [...document.querySelectorAll('#log .event.newest')]; \
+                   const log = document.getElementById('log'); \
+                   const inLog = log.children.length === 0 || (() => { \
+                     const l = log.getBoundingClientRect(), e = log.lastElementChild.getBoundingClientRect(); \
+                     return e.bottom <= l.bottom + 2 && e.bottom > l.top; })(); \
                    const plus = [...document.querySelectorAll('#log .event:not(.new) .plus')] \
                      .filter(p => getComputedStyle(p).display !== 'none').length; \
                    done({top: r.top, bottom: r.bottom, height: innerHeight, newest: newest.length, \
-                         newestIsNew: newest.every(e => e.classList.contains('new')), plus}); }))",
+                         newestIsNew: newest.every(e => e.classList.contains('new')), plus, inLog}); }), 300))",
             );
             let (top, bottom) = (
                 seen["top"].as_f64().unwrap(),
@@ -1011,6 +1015,11 @@ fn at_1024x768_each_payoff_is_on_screen_and_time_travel_takes_orderviews_place()
             );
             assert_eq!(seen["newestIsNew"], json!(true), "{at}: {seen}");
             assert_eq!(seen["plus"], json!(0), "{at}: an old event keeps its +");
+            assert_eq!(
+                seen["inLog"],
+                json!(true),
+                "{at}: the log is not scrolled to its last event"
+            );
             if n < total {
                 browser.press("ArrowRight", 39);
             }
@@ -1076,4 +1085,32 @@ fn an_identical_diff_page_is_not_drawn_red() {
         colours[1][0], colours[1][1],
         "lost-update differs: {colours:?}"
     );
+}
+
+/// Issue 18 §2 on the page: the log marks the event where the snapshot was taken, from the
+/// step that took it on (the timeline's `snapshot`), and not before.
+#[test]
+fn the_log_marks_where_the_snapshot_was_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = write_page(
+        dir.path(),
+        "snapshots",
+        &["run", "snapshots", "--format", "html"],
+    );
+    let mut browser = Browser::launch();
+    let marked = "[...document.querySelectorAll('#log .event.snapshot')].map(e => \
+                  [e.querySelector('.head').textContent, \
+                  getComputedStyle(e.querySelector('.snapshot-here')).display === 'none' ? '' : \
+                  e.querySelector('.snapshot-here').textContent])";
+    let since = browser.open(&format!("{}#step=12", file_url(&page)));
+    assert_eq!(browser.eval(marked), json!([]));
+    browser.open(&format!("{}#step=17", file_url(&page)));
+    assert_eq!(
+        browser.eval(marked),
+        json!([[
+            "+ #2012 ModifyOrderEvent",
+            "OrderView's snapshot taken here"
+        ]])
+    );
+    browser.assert_clean(since, &page);
 }

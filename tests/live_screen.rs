@@ -501,3 +501,19 @@ fn a_column_a_migration_added_shows_under_its_row() {
     assert_contains(&text, &["change_reason: the gift is off"]);
     assert!(!text.contains("not recorded →"), "{text}");
 }
+
+/// Issue 18 §2 in the live view: the log says where the snapshot was taken, once it is.
+#[test]
+fn the_log_says_where_the_snapshot_was_taken() {
+    let mut app = open(scenario::load("snapshots").unwrap());
+    press(&mut app, KeyCode::End);
+    assert_contains(
+        &screen(&app),
+        &[
+            "#2012 ModifyOrderEvent B2 v6",
+            "(OrderView's snapshot taken here)",
+        ],
+    );
+    press(&mut app, KeyCode::Home);
+    assert!(!screen(&app).contains("snapshot taken here"));
+}

@@ -24,6 +24,8 @@ pub struct Frame {
     pub view_down: bool,
     /// The last event OrderView had applied.
     pub checkpoint: Option<u64>,
+    /// The event where the latest snapshot of OrderView was taken.
+    pub snapshot: Option<u64>,
 }
 
 /// A row CRUD held after a step that wrote it.
@@ -96,6 +98,7 @@ impl Model {
             orders_seen: self.orders.len(),
             view_down: frame.view_down,
             checkpoint: frame.checkpoint,
+            snapshot: frame.snapshot,
         });
     }
 

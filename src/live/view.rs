@@ -519,9 +519,11 @@ impl EsPanes {
 }
 
 /// Each event of the log, wrapped to `width`: the ones this step appended marked `+` once
-/// it is revealed, the selected one reversed, the ones after it dimmed.
+/// it is revealed, the selected one reversed, the ones after it dimmed; under the event
+/// where the latest snapshot was taken, a line that says so.
 fn log_blocks(app: &App, width: usize, paint: &Paint) -> Vec<Vec<Line<'static>>> {
     let log_len = app.frame().map_or(0, |f| f.log_len);
+    let snapshot = app.frame().and_then(|f| f.snapshot);
     let before = match (app.revealed_record(), app.at) {
         (Some(_), Some(at)) => at.checked_sub(1).map_or(0, |p| app.model.frames[p].log_len),
         _ => log_len,
@@ -536,11 +538,22 @@ fn log_blocks(app: &App, width: usize, paint: &Paint) -> Vec<Vec<Line<'static>>>
             } else if app.cursor.is_some_and(|c| i > c) {
                 style = style.add_modifier(Modifier::DIM);
             }
-            let text = format!("{lead} {}", narrate::log_entry(&app.model.log[i]));
-            hanging(&text, width)
+            let event = &app.model.log[i];
+            let text = format!("{lead} {}", narrate::log_entry(event));
+            let mut lines: Vec<Line> = hanging(&text, width)
                 .into_iter()
                 .map(|t| Line::styled(t, style))
-                .collect()
+                .collect();
+            if snapshot == Some(event.event_id) {
+                let here = format!("    ({})", narrate::page::SNAPSHOT_HERE);
+                let bold = Style::new().add_modifier(Modifier::BOLD);
+                lines.extend(
+                    wrap(&here, width)
+                        .into_iter()
+                        .map(|t| Line::styled(t, bold)),
+                );
+            }
+            lines
         })
         .collect()
 }

@@ -26,6 +26,8 @@ pub struct PageLabels<L> {
     pub differing: &'static str,
     /// Under a step asked, before its outcome is shown.
     pub reveal: &'static str,
+    /// On the event of the log where the latest snapshot was taken.
+    pub snapshot_here: &'static str,
     /// The toggle's words: each step asked first, or shown whole.
     pub ask_first: &'static str,
     pub show_whole: &'static str,
@@ -50,10 +52,15 @@ pub fn page_labels<L>(line: impl Fn(Line) -> L) -> PageLabels<L> {
         earlier_events: "earlier events above",
         differing: Mark::Differs.symbol(),
         reveal: "What will each design do? → shows it.",
+        snapshot_here: SNAPSHOT_HERE,
         ask_first: "Ask first",
         show_whole: "Show whole",
     }
 }
+
+/// On the event of the log where the latest snapshot of OrderView was taken (its
+/// checkpoint), in the live view and on the page.
+pub const SNAPSHOT_HERE: &str = "OrderView's snapshot taken here";
 
 /// The page's frame: the scrubber's buttons, the panes' headings, the footer.
 pub struct PageFrame {

@@ -162,14 +162,19 @@ struct PageStep {
     log: usize,
     /// Events OrderView has applied after this step; `None` while it is down.
     view: Option<usize>,
+    /// The event where the latest snapshot of OrderView was taken, if one was by this step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snapshot: Option<u64>,
 }
 
 #[derive(Serialize)]
 struct Side {
     storage: Vec<PageLine>,
     answer: Vec<PageLine>,
-    /// What the page shows right under the step once revealed (`payoff`).
-    payoff: Vec<PageLine>,
+    /// What the page shows right under the step once revealed (`payoff`), when it is not
+    /// simply `answer` (most steps): embedded once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payoff: Option<Vec<PageLine>>,
     /// The storage lines began with the events appended at this step, as the log shows
     /// them (marked new there), so they are left out here: said once, and embedded once.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -430,6 +435,7 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
             row,
             log: frame.log_len,
             view: (!frame.view_down).then_some(frame.log_len),
+            snapshot: frame.snapshot,
         });
     }
     let start = diff
@@ -476,8 +482,8 @@ fn side(step: &StepRecord, backend: Backend) -> Option<Side> {
     answer.extend(failures);
     Some(Side {
         storage: lines(&storage),
+        payoff: (said != answer).then(|| lines(&said)),
         answer: lines(&answer),
-        payoff: lines(&said),
         in_log,
     })
 }

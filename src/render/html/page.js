@@ -113,6 +113,8 @@
       if (j === 0) line.prepend(el('span', 'plus', data.symbols[markIndex('appended')] + ' '));
       button.appendChild(line);
     });
+    // Shown on the event where the latest snapshot was taken (class `snapshot` on the item).
+    button.appendChild(el('span', 'snapshot-here', L.snapshot_here));
     li.appendChild(button);
     return li;
   }
@@ -141,7 +143,7 @@
 
   // What a design said, right under the step (eslab chose it: see `payoff` in html.rs).
   function payoff(side) {
-    return side ? side.payoff : [];
+    return side ? side.payoff || side.answer : [];
   }
 
   // The panes for step n: as they stood after it once shown, as they stood before it while
@@ -219,19 +221,35 @@
       var k = logBox.children.length;
       logBox.appendChild(logItems[k] || (logItems[k] = eventItem(k)));
     }
-    marked.forEach(function (li) { li.classList.remove('new', 'newest'); });
+    marked.forEach(function (li) { li.classList.remove('new', 'newest', 'snapshot'); });
     marked = [];
+    var snapshot = k > 0 ? steps[k - 1].snapshot : undefined;
+    for (var k3 = 0; snapshot !== undefined && k3 < count; k3++) {
+      if (events[k3].id === snapshot) {
+        logItems[k3].classList.add('snapshot');
+        marked.push(logItems[k3]);
+      }
+    }
     // Only the events this step appended are new, the last of them the newest (◀).
     for (var k2 = count - 1; shown && k2 >= 0 && events[k2].step === n; k2--) {
       logItems[k2].classList.add('new');
       marked.push(logItems[k2]);
     }
-    if (marked.length) marked[0].classList.add('newest');
-    // Once more after layout: events off screen are sized by estimate until drawn.
-    if (count > 0) {
+    if (shown && count > 0 && events[count - 1].step === n) logItems[count - 1].classList.add('newest');
+    if (count > 0) toBottom(8);
+  }
+
+  // The log scrolled to its last event. Events off screen are sized by estimate until drawn
+  // (content-visibility), so the bottom moves as they are: scroll again for a few frames.
+  var scrollFrames = 0;
+  function toBottom(frames) {
+    var again = scrollFrames === 0;
+    scrollFrames = frames;
+    if (!again) return;
+    (function scroll() {
       logBox.scrollTop = logBox.scrollHeight;
-      requestAnimationFrame(function () { logBox.scrollTop = logBox.scrollHeight; });
-    }
+      if (--scrollFrames > 0) requestAnimationFrame(scroll);
+    })();
   }
 
   function closeTravel() {
@@ -402,6 +420,7 @@
         var item = eventItem(k);
         if (events[k].step === n) item.classList.add('new');
         if (k === s.log - 1 && events[k].step === n) item.classList.add('newest');
+        if (events[k].id === s.snapshot) item.classList.add('snapshot');
         log.appendChild(item);
       }
       boxes.esStorage = el('div', 'lines');
