@@ -43,7 +43,7 @@ pub mod es;
 mod expect;
 mod json;
 pub mod live;
-mod narrate;
+pub mod narrate;
 pub mod pg;
 pub mod render;
 pub mod runner;

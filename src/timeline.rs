@@ -68,6 +68,9 @@ pub struct Frame<'r> {
     pub snapshot: Option<u64>,
     /// A column a migration at this step added to every row, and the default it filled in.
     pub migrated: Option<(&'static str, &'static str)>,
+    /// Where in the log the latest snapshot of OrderView was taken (its checkpoint), if one
+    /// was by this step: where a rebuild would start.
+    pub latest_snapshot: Option<u64>,
 }
 
 /// The CRUD row a step wrote: where it sits in the table, its cells after the step, and the
@@ -88,6 +91,25 @@ impl RowFrame {
             .iter()
             .find(|(c, _)| *c == column)
             .and_then(|(_, value)| value.as_ref())
+    }
+
+    /// The columns a migration added (past those an INSERT writes, `version`, and who last
+    /// wrote the row and when, which narrate shows only where a scenario teaches them), with
+    /// their values after the step and, where the step overwrote one, its old value.
+    pub fn added_columns(&self) -> Vec<(&'static str, &ColumnValue, Option<&ColumnValue>)> {
+        const NOT_ADDED: [&str; 3] = ["version", "updated_by", "updated_at"];
+        self.after
+            .iter()
+            .filter(|(c, _)| !INSERT_COLUMNS.contains(c) && !NOT_ADDED.contains(c))
+            .filter_map(|(c, value)| {
+                let old = self
+                    .changed
+                    .iter()
+                    .find(|ch| ch.column == *c)
+                    .map(|ch| &ch.old);
+                Some((*c, value.as_ref()?, old))
+            })
+            .collect()
     }
 
     /// The cells as the row held them before the step: the overwritten columns' old values.
@@ -159,6 +181,7 @@ impl Timeline {
             checkpoint: self.checkpoint,
             snapshot,
             migrated,
+            latest_snapshot: self.snapshots.last().copied(),
         }
     }
 

@@ -6,9 +6,32 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use super::state::{Mode, Msg};
 use crate::narrate::Guess;
 
-/// The footer: every key the view answers to.
+/// The footer: the keys the view answers to.
 pub const FOOTER: &str =
-    "→/Space next  ← back  Home/End  ↑↓ time travel  : command  ? legend  q quit";
+    "→/Space next  ← back  Home/End  ↑↓ time travel  : command  ? help  q quit";
+
+/// The footer while travelling over the log: how to leave it comes first.
+pub const FOOTER_TRAVEL: &str =
+    "t/Esc back to the step  ↑↓ older/newer event  → next  ← back  ? help  q quit";
+
+/// Before the first step.
+pub const START: &str = "press → for the first step";
+
+/// Under a step asked, before its outcome.
+pub const REVEAL: &str = "→ shows what each design did";
+
+/// `?`: every key, what it does.
+pub const HELP: &str = "\
+Keys
+  → Space Enter  the next step: first its command and question,
+                 then on the next key what each design did
+  ← Backspace    the step before
+  Home  End      the first step · run to the last
+  ↑ ↓            time travel: OrderView as of an older or newer event
+  t  Esc         back from time travel to the step
+  :              type a command; Enter runs it at once, Esc drops it
+  ?              this help, then the legend
+  q  Ctrl-C      quit";
 
 pub fn message(mode: &Mode, key: KeyEvent) -> Option<Msg> {
     if key.kind == KeyEventKind::Release {
@@ -45,7 +68,7 @@ pub fn message(mode: &Mode, key: KeyEvent) -> Option<Msg> {
         KeyCode::Up | KeyCode::Char('k') => Msg::Travel(-1),
         KeyCode::Down | KeyCode::Char('j') => Msg::Travel(1),
         KeyCode::Char('t') => Msg::Present,
-        KeyCode::Char('?') => Msg::Legend,
+        KeyCode::Char('?') => Msg::Help,
         KeyCode::Char(':') => Msg::OpenCommand,
         KeyCode::Char('q') => Msg::Quit,
         KeyCode::Esc => Msg::Back,

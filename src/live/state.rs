@@ -30,6 +30,8 @@ pub struct Frame {
     pub record: Option<usize>,
     /// What others wrote to the room, shown by this frame (an index into `Model::arrivals`).
     pub arrival: Option<usize>,
+    /// The event where the latest snapshot of OrderView was taken.
+    pub snapshot: Option<u64>,
 }
 
 /// What others wrote to a room, read from it while this session followed it.
@@ -41,6 +43,23 @@ pub struct Arrival {
     pub rows: Vec<(OrderState, Option<OrderState>, Option<String>)>,
 }
 
+/// A row CRUD held after a step that wrote it.
+struct CrudRow {
+    step: usize,
+    state: OrderState,
+    /// The columns a migration added, as the timeline reports them.
+    added: Vec<AddedCell>,
+}
+
+/// A cell of a column a migration added (`change_reason`): its value, and the one the step
+/// overwrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedCell {
+    pub column: &'static str,
+    pub value: String,
+    pub old: Option<String>,
+}
+
 /// Every step's screen, built as steps run.
 #[derive(Default)]
 pub struct Model {
@@ -50,7 +69,7 @@ pub struct Model {
     pub orders: Vec<OrderId>,
     index: HashMap<OrderId, usize>,
     /// Per order, the rows CRUD held, with the step (from 0) that wrote each.
-    crud_rows: Vec<Vec<(usize, OrderState)>>,
+    crud_rows: Vec<Vec<CrudRow>>,
     /// Per order, its events: indexes into `log`, each with OrderView's state of the order
     /// right after it, as the timeline folded it.
     order_events: Vec<Vec<(usize, Option<OrderState>)>>,
@@ -70,8 +89,23 @@ impl Model {
             state: Some(state), ..
         }) = record.result(Backend::Crud)
         {
+            let text = |v: &crate::service::ColumnValue| crate::sanitize::clean(&v.to_string());
+            let added = frame.row.as_ref().map_or_else(Vec::new, |row| {
+                row.added_columns()
+                    .into_iter()
+                    .map(|(column, value, old)| AddedCell {
+                        column,
+                        value: text(value),
+                        old: old.map(text),
+                    })
+                    .collect()
+            });
             let order = self.order(&state.order_id);
-            self.crud_rows[order].push((step, state.clone()));
+            self.crud_rows[order].push(CrudRow {
+                step,
+                state: state.clone(),
+                added,
+            });
         }
         for appended in frame.events {
             let order = self.order(&appended.event.stream_id);
@@ -85,6 +119,7 @@ impl Model {
             checkpoint: frame.checkpoint,
             record: Some(self.steps),
             arrival: None,
+            snapshot: frame.latest_snapshot,
         });
         self.steps += 1;
     }
@@ -96,11 +131,15 @@ impl Model {
         let mut arrival = Arrival::default();
         for write in rows {
             let order = self.order(&write.state.order_id);
-            let shown = self.crud_rows[order].last().map(|(_, state)| state.clone());
+            let shown = self.crud_rows[order].last().map(|row| row.state.clone());
             if shown.as_ref() == Some(&write.state) {
                 continue; // this session's own write, or one that changed nothing shown
             }
-            self.crud_rows[order].push((step, write.state.clone()));
+            self.crud_rows[order].push(CrudRow {
+                step,
+                state: write.state.clone(),
+                added: Vec::new(),
+            });
             arrival
                 .rows
                 .push((write.state.clone(), shown, write.by.clone()));
@@ -122,6 +161,7 @@ impl Model {
             checkpoint,
             record: None,
             arrival: Some(self.arrivals.len()),
+            snapshot: self.frames.last().and_then(|frame| frame.snapshot),
         });
         self.arrivals.push(arrival);
         true
@@ -147,18 +187,28 @@ impl Model {
         self.index.get(id).copied()
     }
 
-    /// The row CRUD held for an order after `step`, and the one it replaced if that step
-    /// wrote it.
+    /// The row CRUD held for an order after `step`, the one it replaced if that step wrote
+    /// it, and its cells in columns a migration added (with the old value that step
+    /// overwrote).
     pub fn crud_row(
         &self,
         order: usize,
         step: usize,
-    ) -> Option<(&OrderState, Option<&OrderState>)> {
+    ) -> Option<(&OrderState, Option<&OrderState>, Vec<AddedCell>)> {
         let rows = &self.crud_rows[order];
-        let at = rows.partition_point(|(s, _)| *s <= step);
-        let (written, now) = rows.get(at.checked_sub(1)?)?;
-        let before = (*written == step && at >= 2).then(|| &rows[at - 2].1);
-        Some((now, before))
+        let at = rows.partition_point(|row| row.step <= step);
+        let now = rows.get(at.checked_sub(1)?)?;
+        let written_here = now.step == step;
+        let before = (written_here && at >= 2).then(|| &rows[at - 2].state);
+        let added = now
+            .added
+            .iter()
+            .map(|cell| AddedCell {
+                old: cell.old.clone().filter(|_| written_here),
+                ..cell.clone()
+            })
+            .collect();
+        Some((&now.state, before, added))
     }
 
     /// OrderView's state of an order after its last event among the first `log_len`.
@@ -175,6 +225,8 @@ pub enum Mode {
     Normal,
     /// The `:` command line, with what is typed so far.
     Command(String),
+    /// The keys and the typed commands, over everything.
+    Help,
     /// The legend, over everything.
     Legend,
     /// `--predict`: a step waits to run until the room has said what each design will do.
@@ -203,6 +255,15 @@ pub struct Message {
     pub text: String,
 }
 
+/// A step asked before its outcome is shown: its number (from 1), its command, and the
+/// question it puts to the room.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    pub number: usize,
+    pub action: &'a crate::scenario::Action,
+    pub question: Option<&'a str>,
+}
+
 /// What a key asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Msg {
@@ -214,7 +275,8 @@ pub enum Msg {
     Travel(i64),
     /// Leave time travel.
     Present,
-    Legend,
+    /// The keys and commands, then the legend, then closed.
+    Help,
     /// `--predict`: what the room expects of the next design asked.
     Guess(Guess),
     OpenCommand,
@@ -238,6 +300,9 @@ pub struct App {
     pub mode: Mode,
     pub message: Option<Message>,
     pub quit: bool,
+    /// Whether the step shown is revealed: a step is first asked (its command and question,
+    /// the panes as they stood before it), then revealed on the next key.
+    pub revealed: bool,
     /// `--predict`: the score, and each new step waits for the room's predictions.
     pub predict: Option<Score>,
     /// End was pressed with steps still to run: they run a frame's worth at a time
@@ -270,6 +335,7 @@ impl App {
             mode: Mode::Normal,
             message: None,
             quit: false,
+            revealed: true,
             predict: None,
             running_to_end: false,
             room: None,
@@ -304,6 +370,7 @@ impl App {
         self.push_last()?;
         let record = self.session.records().last().expect("just run");
         self.at = Some(self.model.frames.len() - 1);
+        self.revealed = true;
         self.cursor = None;
         let score = self.predict.get_or_insert_with(Score::default);
         let mut said = Vec::new();
@@ -346,6 +413,7 @@ impl App {
         }
         more = more && self.session.left() > 0;
         self.at = self.model.frames.len().checked_sub(1);
+        self.revealed = true;
         self.cursor = None;
         if more {
             self.message = Some(Message {
@@ -363,14 +431,50 @@ impl App {
         Ok(())
     }
 
-    /// The step shown, if any (none where the frame shows what others wrote).
+    /// The step shown, if any, asked or revealed (none where the frame shows what others
+    /// wrote to the room).
     pub fn record(&self) -> Option<&StepRecord> {
         let record = self.model.frames.get(self.at?)?.record?;
         self.session.records().get(record)
     }
 
+    /// The step shown, once revealed: what each design did is shown only then.
+    pub fn revealed_record(&self) -> Option<&StepRecord> {
+        self.record()
+            .filter(|_| self.revealed && self.asked().is_none())
+    }
+
+    /// The step the room is asked about, before its outcome is shown: the one `→` reveals
+    /// next, or the one `--predict` waits on. Its number counts from 1.
+    pub fn asked(&self) -> Option<Asked<'_>> {
+        if let Mode::Predict(_) = self.mode {
+            let step = self.predicted_step()?;
+            return Some(Asked {
+                number: self.session.records().len() + 1,
+                action: &step.action,
+                question: step.question.as_deref(),
+            });
+        }
+        let record = self.record().filter(|_| !self.revealed)?;
+        Some(Asked {
+            number: record.step,
+            action: &record.action,
+            question: record.question.as_deref(),
+        })
+    }
+
+    /// The step whose end state the panes show (from 0): the step shown once revealed, the
+    /// one before it while it is asked; `None` before the first.
+    pub fn panes_at(&self) -> Option<usize> {
+        match (&self.mode, self.revealed) {
+            (Mode::Predict(_), _) | (_, true) => self.at,
+            (_, false) => self.at.and_then(|at| at.checked_sub(1)),
+        }
+    }
+
+    /// Where the panes stand: the frame after `panes_at`.
     pub fn frame(&self) -> Option<Frame> {
-        self.at.map(|at| self.model.frames[at])
+        self.panes_at().map(|at| self.model.frames[at])
     }
 
     /// Runs the scenario's next step; false when none is left.
@@ -399,10 +503,11 @@ impl App {
                 self.mode = Mode::Normal;
                 self.command(&line)?;
             }
-            (Mode::Command(_) | Mode::Legend, Msg::Back) => self.mode = Mode::Normal,
+            (Mode::Command(_) | Mode::Help | Mode::Legend, Msg::Back) => self.mode = Mode::Normal,
             (Mode::Command(_), _) => {}
-            (Mode::Legend, Msg::Legend) => self.mode = Mode::Normal,
-            (Mode::Legend, _) => {}
+            (Mode::Help, Msg::Help) => self.mode = Mode::Legend,
+            (Mode::Legend, Msg::Help) => self.mode = Mode::Normal,
+            (Mode::Help | Mode::Legend, _) => {}
             (Mode::Predict(prediction), Msg::Guess(guess)) => {
                 prediction.guesses.push(guess);
                 if prediction.guesses.len() >= self.session.backends().len() {
@@ -415,57 +520,76 @@ impl App {
             }
             (Mode::Predict(_), Msg::Back) => self.mode = Mode::Normal,
             (Mode::Predict(_), _) => {}
-            (Mode::Normal, msg) => match msg {
-                Msg::Next => {
-                    self.message = None;
-                    let next = self.at.map_or(0, |at| at + 1);
-                    if next >= ran && self.predict.is_some() && self.session.left() > 0 {
-                        self.mode = Mode::Predict(Box::new(Prediction {
-                            typed: None,
-                            guesses: Vec::new(),
-                        }));
-                    } else if next < ran {
-                        self.at = Some(next);
-                        self.cursor = None;
-                    } else if self.run_next()? {
-                        // In a room, what others wrote before it may come first.
-                        self.at = Some(self.model.frames.len() - 1);
-                        self.cursor = None;
-                    }
-                }
-                Msg::Previous => {
-                    self.message = None;
-                    if let Some(at) = self.at.filter(|&at| at > 0) {
-                        self.at = Some(at - 1);
-                        self.cursor = None;
-                    }
-                }
-                Msg::First if ran > 0 => {
-                    self.at = Some(0);
-                    self.cursor = None;
-                }
-                Msg::Last => {
-                    self.running_to_end = true;
-                    self.tick(RUN_AHEAD_STEPS)?;
-                }
-                Msg::Travel(by) => {
-                    let len = self.frame().map_or(0, |f| f.log_len);
-                    if len > 0 {
-                        let from = self.cursor.unwrap_or(len) as i64;
-                        self.cursor = Some((from + by).clamp(0, len as i64 - 1) as usize);
-                    }
-                }
-                Msg::Present | Msg::Back if self.cursor.is_some() => self.cursor = None,
-                Msg::Back => self.quit = true,
-                Msg::Legend => self.mode = Mode::Legend,
-                Msg::OpenCommand => {
-                    self.message = None;
-                    self.mode = Mode::Command(String::new());
-                }
-                _ => {}
-            },
+            (Mode::Normal, msg) => self.normal(msg, ran)?,
         }
         Ok(())
+    }
+
+    /// A key with nothing open over the view; `ran` is how many steps had run before it.
+    fn normal(&mut self, msg: Msg, ran: usize) -> anyhow::Result<()> {
+        match msg {
+            Msg::Next if !self.revealed => {
+                self.message = None;
+                self.revealed = true;
+                self.cursor = None;
+            }
+            Msg::Next => {
+                self.message = None;
+                let next = self.at.map_or(0, |at| at + 1);
+                if next >= ran && self.predict.is_some() && self.session.left() > 0 {
+                    self.cursor = None;
+                    self.mode = Mode::Predict(Box::new(Prediction {
+                        typed: None,
+                        guesses: Vec::new(),
+                    }));
+                } else if next < ran {
+                    self.show_asked(next);
+                } else if self.run_next()? {
+                    // In a room, what others wrote before it may come first.
+                    self.show_asked(self.model.frames.len() - 1);
+                }
+            }
+            Msg::Previous => {
+                self.message = None;
+                match self.at {
+                    Some(0) if !self.revealed => self.at = None,
+                    Some(at) if at > 0 => self.at = Some(at - 1),
+                    _ => {}
+                }
+                self.revealed = true;
+                self.cursor = None;
+            }
+            Msg::First if ran > 0 => self.show_asked(0),
+            Msg::Last => {
+                self.running_to_end = true;
+                self.tick(RUN_AHEAD_STEPS)?;
+            }
+            Msg::Travel(by) => {
+                let len = self.frame().map_or(0, |f| f.log_len);
+                if len > 0 {
+                    let from = self.cursor.unwrap_or(len) as i64;
+                    self.cursor = Some((from + by).clamp(0, len as i64 - 1) as usize);
+                }
+            }
+            Msg::Present | Msg::Back if self.cursor.is_some() => self.cursor = None,
+            Msg::Back => self.quit = true,
+            Msg::Help => self.mode = Mode::Help,
+            Msg::OpenCommand => {
+                self.message = None;
+                self.mode = Mode::Command(String::new());
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Shows step `at` (from 0) at its first beat: its command and question, the panes as
+    /// they stood before it.
+    fn show_asked(&mut self, at: usize) {
+        self.at = Some(at);
+        // What others wrote to a room asks nothing: it is shown at once.
+        self.revealed = self.model.frames[at].record.is_none();
+        self.cursor = None;
     }
 
     /// Runs a typed command: a bad one gets its message and changes nothing.
@@ -503,7 +627,9 @@ impl App {
             Ok(Some(Input::Step(step))) => {
                 self.session.run_typed(*step)?;
                 self.push_last()?;
+                // Typed at the room, it runs at once: there is no question to ask first.
                 self.at = Some(self.model.frames.len() - 1);
+                self.revealed = true;
                 self.cursor = None;
                 None
             }

@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, Paragraph};
 use textwrap::core::display_width;
 
-use super::keys::FOOTER;
-use super::state::{App, Arrival, Mode};
+use super::keys;
+use super::state::{AddedCell, App, Arrival, Mode};
 use crate::narrate::{self, Mark};
 use crate::render::stacked::{self, wrap};
 use crate::service::Backend;
@@ -23,57 +23,88 @@ pub fn render(app: &App, frame: &mut Frame, color: bool) {
     let width = area.width as usize;
     let header = header(app, width, &paint);
     let footer = footer(app, width, &paint);
-    let crud_rows = visible_orders(app).len();
-    let step_lines = step_lines(app, (width.saturating_sub(3) / 2).max(1), &paint);
     let [head, body, foot] = Layout::vertical([
         Constraint::Length(header.height() as u16),
         Constraint::Min(0),
         Constraint::Length(footer.height() as u16),
     ])
     .areas(area);
-    let travel_lines = app.cursor.map_or(0, |c| {
-        wrap(
-            &narrate::row_as_of(app.model.log[c].event_id),
-            width.saturating_sub(2),
-        )
-        .len()
-    });
-    let crud_height = 3 + crud_rows.max(1) as u16 + travel_lines as u16;
-    let step_height = 2 + step_lines.0.len().max(step_lines.1.len()).max(1) as u16;
-    // The CRUD table and this step's words take what they need, up to half the body each;
-    // the log and OrderView keep at least five lines.
-    let crud_height = crud_height.min(body.height / 2).max(4);
-    let step_height = step_height
-        .min(body.height / 2)
-        .min(body.height.saturating_sub(crud_height + 5));
-    let [crud, es, step] = Layout::vertical([
-        Constraint::Length(crud_height),
-        Constraint::Min(0),
-        Constraint::Length(step_height),
-    ])
-    .areas(body);
+    let crud = crud_lines(app, width.saturating_sub(2), &paint);
+    let es = EsPanes::of(app, width, &paint);
+    let step = step_lines(app, (width.saturating_sub(3) / 2).max(1), &paint);
+    let [crud_area, es_area, step_area] = body_areas(body, &crud, &es, step.as_ref());
     frame.render_widget(Paragraph::new(header), head);
-    render_crud(app, frame, crud, &paint);
-    render_es(app, frame, es, &paint);
+    render_crud(frame, crud_area, crud);
+    es.render(frame, es_area);
+    if let Some(step) = step {
+        render_step(app, frame, step_area, step);
+    }
+    frame.render_widget(Paragraph::new(footer), foot);
+    match app.mode {
+        Mode::Help => render_popup(frame, area, HELP_TITLE, &help_text()),
+        Mode::Legend => render_popup(frame, area, LEGEND_TITLE, narrate::LEGEND),
+        _ => {}
+    }
+}
+
+/// The body's three bands: the CRUD table, the log and OrderView, and what each design did
+/// at this step. What must be seen whole comes first: this step's answers (at the bottom of
+/// the step panes), the event selected and the order it concerns, and the order's row; the
+/// rest of each band is shown as room allows.
+fn body_areas(body: Rect, crud: &CrudLines, es: &EsPanes, step: Option<&StepSides>) -> [Rect; 3] {
+    let room = body.height as usize;
+    let es_min = es.least_height();
+    let crud_min = crud.least_height();
+    let step_need = step.map_or(0, |s| 2 + s.0.len().max(s.1.len()));
+    let step_height = step_need
+        .min(room.saturating_sub(crud_min + es_min))
+        .max(step_need.min(4));
+    let crud_height = crud
+        .height()
+        .min(room.saturating_sub(step_height + es_min))
+        .max(crud_min.min(room.saturating_sub(step_height)));
+    Layout::vertical([
+        Constraint::Length(crud_height as u16),
+        Constraint::Min(0),
+        Constraint::Length(step_height as u16),
+    ])
+    .areas(body)
+}
+
+fn render_step(app: &App, frame: &mut Frame, area: Rect, (crud, es): StepSides) {
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(step);
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
     let title = |backend: Backend| match app.record() {
         Some(r) => format!(" step {}: {} ", r.step, narrate::short(backend)),
         None => format!(" {} ", narrate::short(backend)),
     };
-    frame.render_widget(
-        Paragraph::new(Text::from(step_lines.0))
-            .block(Block::bordered().title(title(Backend::Crud))),
-        left,
-    );
-    frame.render_widget(
-        Paragraph::new(Text::from(step_lines.1)).block(Block::bordered().title(title(Backend::Es))),
-        right,
-    );
-    frame.render_widget(Paragraph::new(footer), foot);
-    if app.mode == Mode::Legend {
-        render_legend(frame, area);
+    for (lines, backend, area) in [(crud, Backend::Crud, left), (es, Backend::Es, right)] {
+        let block = Block::bordered().title(title(backend));
+        let room = block.inner(area).height as usize;
+        frame.render_widget(
+            Paragraph::new(Text::from(tail(lines, room))).block(block),
+            area,
+        );
     }
+}
+
+/// The last `room` lines, the answers being last: what does not fit leaves at the top,
+/// counted on the first line kept.
+fn tail(mut lines: Vec<Line<'static>>, room: usize) -> Vec<Line<'static>> {
+    if lines.len() <= room || room < 2 {
+        return lines;
+    }
+    let hidden = lines.len() - room + 1;
+    let kept = lines.split_off(hidden);
+    let mut out = vec![Line::styled(
+        format!(
+            "⋮ {hidden} more {} above",
+            narrate::plural(hidden as u64, "lines")
+        ),
+        Style::new().add_modifier(Modifier::DIM),
+    )];
+    out.extend(kept);
+    out
 }
 
 /// Colours by mark, or none at all.
@@ -107,65 +138,69 @@ fn mark_color(mark: Mark) -> Color {
 
 fn header(app: &App, width: usize, paint: &Paint) -> Text<'static> {
     let title = crate::sanitize::clean(&app.session.loaded().scenario.title);
-    let total = app.session.planned();
+    let total = app
+        .session
+        .planned()
+        .max(app.asked().map_or(0, |a| a.number));
+    let bold = Style::new().add_modifier(Modifier::BOLD);
     let mut lines = Vec::new();
-    let arrival = app.at.and_then(|at| app.model.arrival(at));
-    let (step, about) = match app.record() {
-        None if let Some(arrival) = arrival => (
-            format!(
-                "{title} · {}",
-                narrate::arrival_title(arrival.events.len(), arrival.rows.len())
-            ),
-            Vec::new(),
-        ),
-        Some(record) => (
-            format!(
-                "{title} · step {}/{total} · {}",
-                record.step,
-                stacked::action_title(&record.action)
-            ),
-            stacked::step_about(record),
-        ),
-        None => (
-            format!("{title} · step 0/{total} · press → for the first step"),
-            Vec::new(),
-        ),
+    let mut push = |text: &str, style: Style| {
+        lines.extend(
+            wrap(text, width)
+                .into_iter()
+                .map(|t| Line::styled(t, style)),
+        );
     };
-    for text in wrap(&step, width) {
-        lines.push(Line::styled(
-            text,
-            Style::new().add_modifier(Modifier::BOLD),
-        ));
-    }
-    for line in about {
-        for text in wrap(&line.text, width) {
-            lines.push(paint.line(line.mark, text));
+    if let Some(asked) = app.asked() {
+        // The first beat: the command and its question, nothing of what came of it.
+        let action = stacked::action_title(asked.action);
+        push(
+            &format!("{title} · step {}/{total} · {action}", asked.number),
+            bold,
+        );
+        if let Some(question) = asked.question {
+            let style = Style::new().add_modifier(Modifier::BOLD | Modifier::ITALIC);
+            push(&crate::sanitize::clean_prose(question), style);
         }
+    } else if let Some(record) = app.record() {
+        let action = stacked::action_title(&record.action);
+        push(
+            &format!("{title} · step {}/{total} · {action}", record.step),
+            bold,
+        );
+        for line in stacked::step_about(record) {
+            push(&line.text, paint.mark(line.mark));
+        }
+    } else if let Some(arrival) = app.at.and_then(|at| app.model.arrival(at)) {
+        let arrived = narrate::arrival_title(arrival.events.len(), arrival.rows.len());
+        push(&format!("{title} · {arrived}"), bold);
+    } else {
+        push(&format!("{title} · step 0/{total} · {}", keys::START), bold);
     }
     Text::from(lines)
 }
 
 fn footer(app: &App, width: usize, paint: &Paint) -> Text<'static> {
-    let mut lines: Vec<Line> = wrap(FOOTER, width)
+    let keys = if app.cursor.is_some() {
+        keys::FOOTER_TRAVEL
+    } else {
+        keys::FOOTER
+    };
+    let mut lines: Vec<Line> = wrap(keys, width)
         .into_iter()
         .map(|t| Line::styled(t, Style::new().add_modifier(Modifier::REVERSED)))
         .collect();
+    let mut push = |text: &str, style: Style| {
+        lines.extend(
+            wrap(text, width)
+                .into_iter()
+                .map(|t| Line::styled(t, style)),
+        );
+    };
     match (&app.mode, &app.message) {
-        (Mode::Command(typed), _) => lines.push(Line::from(format!(":{typed}▏"))),
+        (Mode::Command(typed), _) => push(&format!(":{typed}▏"), Style::new()),
         (Mode::Predict(prediction), _) => {
-            // The step to come, as its block would title it, and the design asked next.
-            if let Some(step) = app.predicted_step() {
-                let mut about = format!("next: {}", stacked::action_title(&step.action));
-                if let Some(note) = &step.note {
-                    about.push_str(&format!(" · {}", crate::sanitize::clean_prose(note)));
-                }
-                for text in wrap(&about, width) {
-                    lines.push(Line::styled(
-                        text,
-                        Style::new().add_modifier(Modifier::BOLD),
-                    ));
-                }
-            }
+            // What the room said so far, and the design asked next.
             let backends = app.session.backends();
             let mut said: Vec<String> = backends
                 .iter()
@@ -175,208 +210,385 @@ fn footer(app: &App, width: usize, paint: &Paint) -> Text<'static> {
             if let Some(&asked) = backends.get(prediction.guesses.len()) {
                 said.push(narrate::predict_question(asked));
             }
-            for text in wrap(&said.join(" · "), width) {
-                lines.push(Line::from(text));
-            }
+            push(&said.join(" · "), Style::new());
         }
         (_, Some(message)) => {
             let mark = message.error.then_some(Mark::Rejected);
-            for text in wrap(&crate::sanitize::clean_prose(&message.text), width) {
-                lines.push(paint.line(mark, text));
-            }
+            push(
+                &crate::sanitize::clean_prose(&message.text),
+                paint.mark(mark),
+            );
         }
-        _ => lines.push(Line::from("")),
+        _ if app.asked().is_some() => push(keys::REVEAL, Style::new().add_modifier(Modifier::BOLD)),
+        _ => push("", Style::new()),
     }
     Text::from(lines)
 }
 
-/// The orders to show: those seen so far, a window around this step's order.
-fn visible_orders(app: &App) -> Vec<usize> {
-    let Some(frame) = app.frame() else {
-        return Vec::new();
-    };
-    (0..frame.orders_seen).collect()
+/// The order a step concerns, as an index into `Model::orders`.
+fn order_of(app: &App, action: &crate::scenario::Action) -> Option<usize> {
+    action.order_id().and_then(|id| app.model.order_index(id))
 }
 
-fn window(len: usize, rows: usize, focus: Option<usize>) -> std::ops::Range<usize> {
-    if len <= rows {
-        return 0..len;
+/// The order the screen is about: the one the selected event belongs to, or the step's.
+fn focus_order(app: &App) -> Option<usize> {
+    if let Some(c) = app.cursor {
+        return app.model.order_index(&app.model.log[c].stream_id);
     }
-    let end = match focus {
-        Some(f) => (f + rows / 2 + 1).clamp(rows, len),
-        None => len,
-    };
-    end - rows..end
+    match (app.asked(), app.record()) {
+        (Some(asked), _) => order_of(app, asked.action),
+        (None, Some(record)) => order_of(app, &record.action),
+        _ => None,
+    }
 }
 
-fn render_crud(app: &App, frame: &mut Frame, area: Rect, paint: &Paint) {
-    let block = Block::bordered().title(" CRUD: orders table (the row now) ");
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    let (Some(at), Some(step)) = (app.at, app.frame()) else {
-        return;
-    };
-    let traveling = app.cursor.map(|c| app.model.log[c].event_id);
-    let rows_room = (inner.height as usize).saturating_sub(1 + usize::from(traveling.is_some()));
-    let focus = app
-        .record()
-        .and_then(|r| r.action.order_id())
-        .and_then(|id| app.model.order_index(id));
-    let range = window(step.orders_seen, rows_room, focus);
+/// Blocks of lines laid into `room` lines: the focused block whole (cut only if it alone is
+/// taller), then its neighbours, newer and older in turn, as long as each fits whole. Blocks
+/// keep their order.
+fn fit_blocks(blocks: Vec<Vec<Line<'static>>>, focus: usize, room: usize) -> Vec<Line<'static>> {
+    if blocks.is_empty() {
+        return Vec::new();
+    }
+    let focus = focus.min(blocks.len() - 1);
+    let (mut first, mut last) = (focus, focus);
+    let mut used = blocks[focus].len();
+    let (mut older, mut newer) = (true, true);
+    while older || newer {
+        if newer {
+            newer = last + 1 < blocks.len() && used + blocks[last + 1].len() <= room;
+            if newer {
+                last += 1;
+                used += blocks[last].len();
+            }
+        }
+        if older {
+            older = first > 0 && used + blocks[first - 1].len() <= room;
+            if older {
+                first -= 1;
+                used += blocks[first].len();
+            }
+        }
+    }
+    let mut lines: Vec<Line> = blocks
+        .into_iter()
+        .take(last + 1)
+        .skip(first)
+        .flatten()
+        .collect();
+    lines.truncate(room);
+    lines
+}
+
+/// The CRUD pane's lines: the column names, the rows seen so far (a window around the
+/// step's order), and while travelling, what the table cannot say of the past.
+struct CrudLines {
+    head: Line<'static>,
+    /// Each row's lines: the row, then the columns a migration added.
+    rows: Vec<Vec<Line<'static>>>,
+    /// Which of `rows` is the step's order.
+    focus: Option<usize>,
+    travel: Vec<Line<'static>>,
+}
+
+impl CrudLines {
+    /// Borders, the column names, every row and the travel note.
+    fn height(&self) -> usize {
+        3 + self.rows.iter().map(Vec::len).sum::<usize>().max(1) + self.travel.len()
+    }
+
+    /// Borders, the column names, the step's row and the travel note.
+    fn least_height(&self) -> usize {
+        let row = self
+            .focus
+            .and_then(|f| self.rows.get(f))
+            .map_or(1, Vec::len);
+        3 + row + self.travel.len()
+    }
+}
+
+fn crud_lines(app: &App, width: usize, paint: &Paint) -> CrudLines {
+    let at = app.panes_at();
+    let orders = app.frame().map_or(0, |f| f.orders_seen);
+    let changed = app.revealed_record().is_some();
     // Each cell: its value now and, for the step that overwrote it, the old one.
     let mut table: Vec<Vec<(String, Option<String>)>> = Vec::new();
-    for order in range {
-        let Some((now, before)) = app.model.crud_row(order, at) else {
+    let mut extra: Vec<Vec<Line<'static>>> = Vec::new();
+    let mut focus = None;
+    for order in 0..orders {
+        let Some((now, before, added)) = at.and_then(|at| app.model.crud_row(order, at)) else {
             continue;
         };
-        let now = narrate::row_values(now);
-        let before = before.map(narrate::row_values);
-        table.push(
-            now.into_iter()
-                .enumerate()
-                .map(|(i, value)| {
-                    let old = before
-                        .as_ref()
-                        .map(|b| b[i].clone())
-                        .filter(|o| *o != value);
-                    (value, old)
-                })
-                .collect(),
-        );
+        if focus_order(app) == Some(order) {
+            focus = Some(table.len());
+        }
+        extra.push(added_lines(&added, changed, width, paint));
+        let before = before.filter(|_| changed).map(narrate::row_values);
+        let cells = narrate::row_values(now)
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| {
+                let old = before
+                    .as_ref()
+                    .map(|b| b[i].clone())
+                    .filter(|o| *o != value);
+                (value, old)
+            });
+        table.push(cells.collect());
     }
+    let (head, rows) = table_lines(&table, paint);
+    // A column a migration added goes under its row, wrapped: the table keeps its width.
+    let rows = rows
+        .into_iter()
+        .zip(extra)
+        .map(|(row, extra)| std::iter::once(row).chain(extra).collect())
+        .collect();
+    let travel = app.cursor.map_or_else(Vec::new, |c| {
+        let text = narrate::row_as_of(app.model.log[c].event_id);
+        wrap(&text, width)
+            .into_iter()
+            .map(|t| paint.line(Some(Mark::Cannot), t))
+            .collect()
+    });
+    CrudLines {
+        head,
+        rows,
+        focus,
+        travel,
+    }
+}
+
+/// The table's column names and rows, each column as wide as its widest cell; an
+/// overwritten cell shows its old value struck through, `→`, and the new one.
+fn table_lines(
+    table: &[Vec<(String, Option<String>)>],
+    paint: &Paint,
+) -> (Line<'static>, Vec<Line<'static>>) {
+    let cell_width = |(new, old): &(String, Option<String>)| {
+        display_width(new) + old.as_ref().map_or(0, |o| display_width(o) + 3)
+    };
     let widths: Vec<usize> = narrate::ROW_COLUMNS
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            table
-                .iter()
-                .map(|row| {
-                    let (new, old) = &row[i];
-                    display_width(new) + old.as_ref().map_or(0, |o| display_width(o) + 3)
-                })
-                .chain([display_width(h)])
-                .max()
-                .unwrap_or(0)
+            let cells = table.iter().map(|row| cell_width(&row[i]));
+            cells.chain([display_width(h)]).max().unwrap_or(0)
         })
         .collect();
-    let pad = |text: &str, width: usize| " ".repeat(width.saturating_sub(display_width(text)));
-    let mut lines = vec![Line::styled(
-        narrate::ROW_COLUMNS
-            .iter()
-            .zip(&widths)
-            .map(|(h, w)| format!("{h}{}", pad(h, *w)))
-            .collect::<Vec<_>>()
-            .join(" "),
-        Style::new().add_modifier(Modifier::BOLD),
-    )];
-    for row in &table {
-        let mut spans = Vec::new();
-        for (i, ((new, old), width)) in row.iter().zip(&widths).enumerate() {
-            if i > 0 {
-                spans.push(Span::raw(" "));
+    let pad = |used: usize, width: usize| " ".repeat(width.saturating_sub(used));
+    let head = narrate::ROW_COLUMNS
+        .iter()
+        .zip(&widths)
+        .map(|(h, w)| format!("{h}{}", pad(display_width(h), *w)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let head = Line::styled(head, Style::new().add_modifier(Modifier::BOLD));
+    let rows = table
+        .iter()
+        .map(|row| {
+            let mut spans = Vec::new();
+            for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
+                if i > 0 {
+                    spans.push(Span::raw(" "));
+                }
+                spans.extend(cell_spans(cell, paint));
+                spans.push(Span::raw(pad(cell_width(cell), *width)));
             }
-            let mut used = display_width(new);
-            if let Some(old) = old {
-                spans.push(Span::styled(
-                    old.clone(),
-                    Style::new().add_modifier(Modifier::DIM | Modifier::CROSSED_OUT),
-                ));
-                spans.push(Span::styled(
-                    format!(" {} ", Mark::Overwritten.symbol()),
-                    paint.mark(Some(Mark::Overwritten)),
-                ));
-                used += display_width(old) + 3;
-            }
-            spans.push(Span::styled(
-                new.clone(),
-                if old.is_some() {
-                    Style::new().add_modifier(Modifier::BOLD)
-                } else {
-                    Style::new()
-                },
-            ));
-            spans.push(Span::raw(" ".repeat(width.saturating_sub(used))));
-        }
-        lines.push(Line::from(spans));
-    }
-    if let Some(event) = traveling {
-        for text in wrap(&narrate::row_as_of(event), inner.width as usize) {
-            lines.push(paint.line(Some(Mark::Cannot), text));
-        }
-    }
+            Line::from(spans)
+        })
+        .collect();
+    (head, rows)
+}
+
+/// A row's cells in columns a migration added, one line each under the row: `column:
+/// value`, an overwritten one `old → new` once the step is revealed.
+fn added_lines(
+    added: &[AddedCell],
+    changed: bool,
+    width: usize,
+    paint: &Paint,
+) -> Vec<Line<'static>> {
+    added
+        .iter()
+        .flat_map(|cell| {
+            let (text, mark) = match cell.old.as_ref().filter(|_| changed) {
+                Some(old) => (
+                    format!(
+                        "  {}: {old} {} {}",
+                        cell.column,
+                        Mark::Overwritten.symbol(),
+                        cell.value
+                    ),
+                    Some(Mark::Overwritten),
+                ),
+                None => (format!("  {}: {}", cell.column, cell.value), None),
+            };
+            wrap(&text, width)
+                .into_iter()
+                .map(move |t| paint.line(mark, t))
+        })
+        .collect()
+}
+
+fn cell_spans((new, old): &(String, Option<String>), paint: &Paint) -> Vec<Span<'static>> {
+    let Some(old) = old else {
+        return vec![Span::raw(new.clone())];
+    };
+    vec![
+        Span::styled(
+            old.clone(),
+            Style::new().add_modifier(Modifier::DIM | Modifier::CROSSED_OUT),
+        ),
+        Span::styled(
+            format!(" {} ", Mark::Overwritten.symbol()),
+            paint.mark(Some(Mark::Overwritten)),
+        ),
+        Span::styled(new.clone(), Style::new().add_modifier(Modifier::BOLD)),
+    ]
+}
+
+fn render_crud(frame: &mut Frame, area: Rect, crud: CrudLines) {
+    let block = Block::bordered().title(" CRUD: orders table (the row now) ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let room = (inner.height as usize).saturating_sub(1 + crud.travel.len());
+    let mut lines = vec![crud.head];
+    lines.extend(fit_blocks(
+        crud.rows,
+        crud.focus.unwrap_or(usize::MAX),
+        room,
+    ));
+    lines.extend(crud.travel);
     frame.render_widget(Paragraph::new(Text::from(lines)), inner);
 }
 
-fn render_es(app: &App, frame: &mut Frame, area: Rect, paint: &Paint) {
-    let [log_area, view_area] =
-        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(area);
-    let step = app.frame();
-    let log_len = step.map_or(0, |f| f.log_len);
-    let before = app
-        .at
-        .and_then(|at| at.checked_sub(1))
-        .map_or(0, |p| app.model.frames[p].log_len);
-    let block = Block::bordered().title(format!(
-        " {} ({log_len} {}) ",
-        narrate::design_heading(Backend::Es),
-        narrate::plural(log_len as u64, "events")
-    ));
-    let inner = block.inner(log_area);
-    frame.render_widget(block, log_area);
-    // Each event wrapped to the pane, newest at the bottom; the window keeps the cursor (or
-    // the newest event) in sight, counting the lines each event takes.
-    let width = inner.width as usize;
-    let focus = app.cursor.unwrap_or(log_len.saturating_sub(1));
-    let mut blocks: Vec<Vec<Line>> = Vec::new();
-    let mut height = 0;
-    let mut i = log_len.min(focus + 1 + inner.height as usize);
-    while i > 0 && (height < inner.height as usize || i > focus) {
-        i -= 1;
-        let event = &app.model.log[i];
-        let new = i >= before;
-        let mark = if new { Some(Mark::Appended) } else { None };
-        let lead = if new { Mark::Appended.symbol() } else { " " };
-        let mut style = paint.mark(mark);
-        if app.cursor == Some(i) {
-            style = style.add_modifier(Modifier::REVERSED);
-        } else if app.cursor.is_some_and(|c| i > c) {
-            style = style.add_modifier(Modifier::DIM);
+/// The event-sourcing panes, laid out before the room they get is known: the log, one
+/// block of lines per event, and OrderView, a heading and one block per order.
+struct EsPanes {
+    title: String,
+    log: Vec<Vec<Line<'static>>>,
+    /// The event selected, or the newest.
+    log_focus: usize,
+    view_heading: Vec<Line<'static>>,
+    view: Vec<Vec<Line<'static>>>,
+    view_focus: usize,
+}
+
+/// The log's share of the panes' width, in percent.
+const LOG_SHARE: u16 = 58;
+
+impl EsPanes {
+    fn of(app: &App, width: usize, paint: &Paint) -> EsPanes {
+        let log_width = (width * LOG_SHARE as usize / 100).saturating_sub(2);
+        let view_width = width.saturating_sub(log_width + 4);
+        let log_len = app.frame().map_or(0, |f| f.log_len);
+        let (view_heading, view, view_focus) = view_blocks(app, view_width.max(1), paint);
+        EsPanes {
+            title: format!(
+                " {} ({log_len} {}) ",
+                narrate::design_heading(Backend::Es),
+                narrate::plural(log_len as u64, "events")
+            ),
+            log: log_blocks(app, log_width.max(1), paint),
+            log_focus: app.cursor.unwrap_or(log_len.saturating_sub(1)),
+            view_heading,
+            view,
+            view_focus,
         }
-        let text = format!("{lead} {}", narrate::log_entry(event));
-        let mut wrapped: Vec<Line> = wrap(&text, width)
-            .into_iter()
-            .enumerate()
-            .map(|(n, t)| {
-                let t = if n == 0 {
-                    t
-                } else {
-                    format!("    {}", t.trim_start())
-                };
-                Line::styled(t, style)
-            })
-            .collect();
-        // A continuation may come out wider once indented: wrap it again if so.
-        if wrapped.iter().any(|l| l.width() > width) {
-            wrapped = wrap(&text, width)
+    }
+
+    /// Borders and the larger of: the event in focus; OrderView's heading and its order.
+    fn least_height(&self) -> usize {
+        let event = self.log.get(self.log_focus).map_or(1, Vec::len);
+        let order = self.view.get(self.view_focus).map_or(0, Vec::len);
+        2 + event.max(self.view_heading.len() + order).max(3)
+    }
+
+    fn render(self, frame: &mut Frame, area: Rect) {
+        let [log_area, view_area] = Layout::horizontal([
+            Constraint::Percentage(LOG_SHARE),
+            Constraint::Percentage(100 - LOG_SHARE),
+        ])
+        .areas(area);
+        let block = Block::bordered().title(self.title);
+        let room = block.inner(log_area).height as usize;
+        let log = fit_blocks(self.log, self.log_focus, room);
+        frame.render_widget(Paragraph::new(Text::from(log)).block(block), log_area);
+        let block = Block::bordered();
+        let room = (block.inner(view_area).height as usize).saturating_sub(self.view_heading.len());
+        let mut lines = self.view_heading;
+        lines.extend(fit_blocks(self.view, self.view_focus, room));
+        frame.render_widget(Paragraph::new(Text::from(lines)).block(block), view_area);
+    }
+}
+
+/// Each event of the log, wrapped to `width`: the ones this step appended marked `+` once
+/// it is revealed, the selected one reversed, the ones after it dimmed; under the event
+/// where the latest snapshot was taken, a line that says so.
+fn log_blocks(app: &App, width: usize, paint: &Paint) -> Vec<Vec<Line<'static>>> {
+    let log_len = app.frame().map_or(0, |f| f.log_len);
+    let snapshot = app.frame().and_then(|f| f.snapshot);
+    let before = match (app.revealed_record(), app.at) {
+        (Some(_), Some(at)) => at.checked_sub(1).map_or(0, |p| app.model.frames[p].log_len),
+        _ => log_len,
+    };
+    (0..log_len)
+        .map(|i| {
+            let new = i >= before;
+            let lead = if new { Mark::Appended.symbol() } else { " " };
+            let mut style = paint.mark(new.then_some(Mark::Appended));
+            if app.cursor == Some(i) {
+                style = style.add_modifier(Modifier::REVERSED);
+            } else if app.cursor.is_some_and(|c| i > c) {
+                style = style.add_modifier(Modifier::DIM);
+            }
+            let event = &app.model.log[i];
+            let text = format!("{lead} {}", narrate::log_entry(event));
+            let mut lines: Vec<Line> = hanging(&text, width)
                 .into_iter()
                 .map(|t| Line::styled(t, style))
                 .collect();
-        }
-        height += wrapped.len();
-        blocks.push(wrapped);
-    }
-    blocks.reverse();
-    // Whole events leave at the top while they do not fit; the last one kept is cut only if
-    // it alone is taller than the pane.
-    let room = inner.height as usize;
-    while blocks.len() > 1 && blocks.iter().map(Vec::len).sum::<usize>() > room {
-        blocks.remove(0);
-    }
-    let mut lines: Vec<Line> = blocks.into_iter().flatten().collect();
-    lines.truncate(room);
-    frame.render_widget(Paragraph::new(Text::from(lines)), inner);
+            if snapshot == Some(event.event_id) {
+                let here = format!("    ({})", narrate::page::SNAPSHOT_HERE);
+                let bold = Style::new().add_modifier(Modifier::BOLD);
+                lines.extend(
+                    wrap(&here, width)
+                        .into_iter()
+                        .map(|t| Line::styled(t, bold)),
+                );
+            }
+            lines
+        })
+        .collect()
+}
 
-    // OrderView: each order's state now (or as of the cursor), or that it is down.
+/// Text wrapped to `width`, its continuation lines indented under the first.
+fn hanging(text: &str, width: usize) -> Vec<String> {
+    const INDENT: &str = "    ";
+    let first = wrap(text, width);
+    let Some(head) = first.first() else {
+        return first;
+    };
+    let rest = match text.strip_prefix(head.as_str()) {
+        Some(rest) if width > INDENT.len() * 2 && !rest.trim().is_empty() => rest.trim_start(),
+        _ => return first,
+    };
+    let mut out = vec![head.clone()];
+    out.extend(
+        wrap(rest, width - INDENT.len())
+            .into_iter()
+            .map(|t| format!("{INDENT}{t}")),
+    );
+    out
+}
+
+/// OrderView: its heading (where it stands, as of the selected event, or that it is down),
+/// each order's state as one block, and the block of the order in focus.
+fn view_blocks(
+    app: &App,
+    width: usize,
+    paint: &Paint,
+) -> (Vec<Line<'static>>, Vec<Vec<Line<'static>>>, usize) {
+    let step = app.frame();
     let (heading, shown_len) = match (app.cursor, step) {
         (Some(c), _) => (narrate::view_as_of(app.model.log[c].event_id), Some(c + 1)),
         (None, Some(f)) => (
@@ -385,70 +597,60 @@ fn render_es(app: &App, frame: &mut Frame, area: Rect, paint: &Paint) {
         ),
         (None, None) => (narrate::view_heading(None, false), Some(0)),
     };
-    let block = Block::bordered();
-    let inner = block.inner(view_area);
-    frame.render_widget(block, view_area);
-    let width = inner.width as usize;
-    let down = step.is_some_and(|f| f.view_down) && app.cursor.is_none();
-    let heading_mark = if down { Some(Mark::ViewDown) } else { None };
-    let mut lines: Vec<Line> = wrap(&heading, width)
+    let down = shown_len.is_none();
+    let heading_style = paint
+        .mark(down.then_some(Mark::ViewDown))
+        .add_modifier(Modifier::BOLD);
+    let mut heading: Vec<Line> = wrap(&heading, width)
         .into_iter()
-        .map(|t| {
-            paint
-                .line(heading_mark, t)
-                .patch_style(Style::new().add_modifier(Modifier::BOLD))
-        })
+        .map(|t| Line::styled(t, heading_style))
         .collect();
-    match shown_len {
-        None => {
-            for text in wrap(&narrate::view_down_answers(), width) {
-                lines.push(paint.line(Some(Mark::ViewDown), text));
+    let Some(len) = shown_len else {
+        let answers = wrap(&narrate::view_down_answers(), width);
+        heading.extend(
+            answers
+                .into_iter()
+                .map(|t| paint.line(Some(Mark::ViewDown), t)),
+        );
+        return (heading, Vec::new(), 0);
+    };
+    let focus = focus_order(app);
+    let mut blocks = Vec::new();
+    let mut at = 0;
+    for order in 0..step.map_or(0, |f| f.orders_seen) {
+        if let Some(state) = app.model.view_state(order, len) {
+            if focus == Some(order) {
+                at = blocks.len();
             }
-        }
-        Some(len) => {
-            let seen = step.map_or(0, |f| f.orders_seen);
-            let focus = app
-                .record()
-                .and_then(|r| r.action.order_id())
-                .and_then(|id| app.model.order_index(id));
-            let room = (inner.height as usize).saturating_sub(lines.len());
-            for order in window(seen, room, focus) {
-                if let Some(state) = app.model.view_state(order, len) {
-                    for text in wrap(&narrate::order_state_line(&state), width) {
-                        lines.push(Line::from(text));
-                    }
-                }
-            }
+            let text = narrate::order_state_line(&state);
+            blocks.push(wrap(&text, width).into_iter().map(Line::from).collect());
         }
     }
-    frame.render_widget(Paragraph::new(Text::from(lines)), inner);
+    (heading, blocks, at)
 }
 
-/// What each design did at this step, in narrate's words; the events appended are in the log
-/// pane, marked `+`, so they are not repeated here.
-fn step_lines(app: &App, width: usize, paint: &Paint) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+/// What each design did at the step revealed, in narrate's words; the events appended are
+/// in the log pane, marked `+`, so they are not repeated here. `None` while a step is asked.
+/// A frame of what others wrote to a room shows what they wrote.
+type StepSides = (Vec<Line<'static>>, Vec<Line<'static>>);
+
+fn step_lines(app: &App, width: usize, paint: &Paint) -> Option<StepSides> {
     if let Some(arrival) = app.at.and_then(|at| app.model.arrival(at)) {
-        return arrival_lines(arrival, width, paint);
+        return Some(arrival_lines(arrival, width, paint));
     }
-    let Some(record) = app.record() else {
-        return (Vec::new(), Vec::new());
-    };
+    let record = app.revealed_record()?;
     let side = |backend: Backend| -> Vec<Line<'static>> {
         stacked::design_pane(record, backend, width)
             .into_iter()
             .map(|(mark, text)| paint.line(mark, text))
             .collect()
     };
-    (side(Backend::Crud), side(Backend::Es))
+    Some((side(Backend::Crud), side(Backend::Es)))
 }
 
 /// What others wrote to the room, in the panes a step's words take: the rows on CRUD's side,
 /// the events (by whom) on event sourcing's.
-fn arrival_lines(
-    arrival: &Arrival,
-    width: usize,
-    paint: &Paint,
-) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+fn arrival_lines(arrival: &Arrival, width: usize, paint: &Paint) -> StepSides {
     let lines = |said: Vec<narrate::Line>| -> Vec<Line<'static>> {
         said.into_iter()
             .flat_map(|line| {
@@ -467,25 +669,36 @@ fn arrival_lines(
     (lines(rows), lines(events))
 }
 
-fn render_legend(frame: &mut Frame, area: Rect) {
-    let lines: Vec<&str> = narrate::LEGEND.lines().collect();
-    let width = lines.iter().map(|l| display_width(l)).max().unwrap_or(0) as u16 + 4;
-    let height = lines.len() as u16 + 2;
+const HELP_TITLE: &str = " ? keys and commands (? again: the legend · Esc closes) ";
+const LEGEND_TITLE: &str = " ? legend (? or Esc closes) ";
+
+/// The keys, then the commands typed after `:`, one a line.
+fn help_text() -> String {
+    let mut text = String::from(keys::HELP);
+    text.push_str("\nCommands, typed after `:`\n");
+    for command in super::command::USAGE.split(" · ") {
+        text.push_str(&format!("  :{command}\n"));
+    }
+    text
+}
+
+fn render_popup(frame: &mut Frame, area: Rect, title: &str, text: &str) {
+    let inner_width = area.width.saturating_sub(4).max(1) as usize;
+    let lines: Vec<Line> = text
+        .lines()
+        .flat_map(|l| wrap(l, inner_width))
+        .map(Line::from)
+        .collect();
+    let widest = lines.iter().map(Line::width).max().unwrap_or(0);
+    let width = (widest.max(display_width(title)) as u16 + 4).min(area.width);
+    let height = (lines.len() as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + area.width.saturating_sub(width) / 2,
         y: area.y + area.height.saturating_sub(height) / 2,
-        width: width.min(area.width),
-        height: height.min(area.height),
+        width,
+        height,
     };
     frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(Text::from(
-            lines
-                .into_iter()
-                .map(|l| Line::from(l.to_string()))
-                .collect::<Vec<_>>(),
-        ))
-        .block(Block::bordered().title(" ? legend (? or Esc closes) ")),
-        popup,
-    );
+    let block = Block::bordered().title(title.to_string());
+    frame.render_widget(Paragraph::new(Text::from(lines)).block(block), popup);
 }

@@ -2,7 +2,7 @@
 
 use crate::domain::{Actor, Event, LastWrite, Metadata, StoredEvent, Timestamp};
 use crate::sanitize::clean;
-use crate::service::{Backend, OrderState, SnapshotFault, Unanswerable};
+use crate::service::{Backend, OrderState, SnapshotFault};
 
 use super::*;
 
@@ -225,9 +225,10 @@ pub fn row_as_of(event: u64) -> String {
     )
 }
 
-/// OrderView while down: it answers nothing until it is rebuilt.
+/// OrderView while down, in the live view: it answers nothing until `:rebuild`, the key
+/// the room types.
 pub fn view_down_answers() -> String {
-    unanswerable(&Unanswerable::ViewDown, None)
+    view_down_waits(":rebuild")
 }
 
 /// The column headings of the orders table as the live view shows each row.

@@ -100,6 +100,12 @@ pub fn report_source(source: &ReportSource) -> String {
 }
 
 /// Why a design cannot answer.
+/// Why OrderView answers nothing while down, naming the step that rebuilds it as the reader
+/// writes it: `rebuild_view` in a scenario, `:rebuild` in the live view.
+pub fn view_down_waits(rebuild: &str) -> String {
+    format!("OrderView is down: queries wait for `{rebuild}`; the events are safe in the log")
+}
+
 pub fn unanswerable(reason: &Unanswerable, order_id: Option<&OrderId>) -> String {
     let id = order_id.map_or(String::new(), |id| clean(id.as_str()));
     match reason {
@@ -125,10 +131,7 @@ pub fn unanswerable(reason: &Unanswerable, order_id: Option<&OrderId>) -> String
         Unanswerable::NoEventOrder => {
             "the orders table keeps no events: no event ids, and no order to say which came first or last".into()
         }
-        Unanswerable::ViewDown => {
-            "OrderView is down: queries wait for `rebuild_view`; the events are safe in the log"
-                .into()
-        }
+        Unanswerable::ViewDown => view_down_waits("rebuild_view"),
         Unanswerable::SumTooLarge => format!(
             "a sum in this report passes {}, the most a report adds up to (a SQLite integer): no design answers it",
             crate::domain::Money::from_cents(crate::domain::report::MAX_SUM)

@@ -24,6 +24,13 @@ pub struct PageLabels<L> {
     pub crud_as_of: L,
     pub earlier_events: &'static str,
     pub differing: &'static str,
+    /// Under a step asked, before its outcome is shown.
+    pub reveal: &'static str,
+    /// On the event of the log where the latest snapshot was taken.
+    pub snapshot_here: &'static str,
+    /// The toggle's words: each step asked first, or shown whole.
+    pub ask_first: &'static str,
+    pub show_whole: &'static str,
 }
 
 /// The labels the page's script shows; `line` sets a line of narration as the page embeds
@@ -44,8 +51,16 @@ pub fn page_labels<L>(line: impl Fn(Line) -> L) -> PageLabels<L> {
         crud_as_of: line(row_keeps_latest()),
         earlier_events: "earlier events above",
         differing: Mark::Differs.symbol(),
+        reveal: "What will each design do? → shows it.",
+        snapshot_here: SNAPSHOT_HERE,
+        ask_first: "Ask first",
+        show_whole: "Show whole",
     }
 }
+
+/// On the event of the log where the latest snapshot of OrderView was taken (its
+/// checkpoint), in the live view and on the page.
+pub const SNAPSHOT_HERE: &str = "OrderView's snapshot taken here";
 
 /// The page's frame: the scrubber's buttons, the panes' headings, the footer.
 pub struct PageFrame {
@@ -61,6 +76,11 @@ pub struct PageFrame {
     pub summary: &'static str,
     pub keys: &'static str,
     pub needs_script: &'static str,
+    pub ask_first: &'static str,
+    pub ask_first_title: &'static str,
+    /// How each side shows money: CRUD in whole cents, as SQLite stores it; OrderView in dollars.
+    pub crud_money: &'static str,
+    pub view_money: &'static str,
 }
 
 pub const PAGE_FRAME: PageFrame = PageFrame {
@@ -74,8 +94,12 @@ pub const PAGE_FRAME: PageFrame = PageFrame {
     view: "OrderView",
     legend: "Legend",
     summary: "Summary of the whole run",
-    keys: "← → step · Home / End first and last · click an event to see OrderView as of it · print for a handout, one step a page",
+    keys: "→ asks a step (its command and question, the panes as before it), → again shows what each design did · ← the step before · Home / End first and last · “Ask first” off shows each step whole · #step=N opens step N whole, #step=N&ask asks it · click an event to see OrderView as of it · print for a handout, one step a page",
     needs_script: "This page needs JavaScript to show its steps.",
+    ask_first: "Ask first",
+    ask_first_title: "Each step in two beats: its question first, then what each design did",
+    crud_money: "Money as SQLite stores it: whole cents (6000 is $60.00).",
+    view_money: "Money in dollars, as OrderView holds it.",
 };
 
 /// The heading over what a design did at the step: `What CRUD did`.

@@ -21,8 +21,8 @@ use sha2::{Digest, Sha256};
 use super::history::state_row;
 use super::text::{Entry, entries};
 use crate::narrate::page::{PAGE_FRAME, PageLabels, what_it_did};
-use crate::narrate::{self, Line, Mark};
-use crate::service::{Agreement, Backend, ColumnValue, Outcome, StorageChange};
+use crate::narrate::{self, Line, Mark, Role};
+use crate::service::{Agreement, Backend, ColumnValue};
 use crate::timeline::{EventFrame, RowFrame, Timeline};
 use crate::trace::{StepRecord, Trace};
 
@@ -91,6 +91,9 @@ struct PageData {
     symbols: Vec<&'static str>,
     meanings: Vec<&'static str>,
     crud_columns: Vec<&'static str>,
+    /// The step from which each CRUD column shows: a column a migration added shows from
+    /// the step that first wrote it.
+    crud_column_from: Vec<usize>,
     view_columns: [&'static str; 7],
     has_crud: bool,
     has_es: bool,
@@ -141,7 +144,10 @@ struct PageEvent {
 #[derive(Serialize)]
 struct PageStep {
     n: usize,
-    /// The step column: action, note, expectation, and ≠ when the designs differ.
+    /// What is asked before the outcome is shown: the action and the question.
+    ask: Vec<PageLine>,
+    /// What the reveal adds to it: the note, the expectation's verdict, and ≠ when the
+    /// designs differ.
     about: Vec<PageLine>,
     /// Indexes of the flagged marks this step carries.
     flags: Vec<usize>,
@@ -156,12 +162,19 @@ struct PageStep {
     log: usize,
     /// Events OrderView has applied after this step; `None` while it is down.
     view: Option<usize>,
+    /// The event where the latest snapshot of OrderView was taken, if one was by this step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    snapshot: Option<u64>,
 }
 
 #[derive(Serialize)]
 struct Side {
     storage: Vec<PageLine>,
     answer: Vec<PageLine>,
+    /// What the page shows right under the step once revealed (`payoff`), when it is not
+    /// simply `answer` (most steps): embedded once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payoff: Option<Vec<PageLine>>,
     /// The storage lines began with the events appended at this step, as the log shows
     /// them (marked new there), so they are left out here: said once, and embedded once.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -231,7 +244,12 @@ fn body(trace: &Trace, title: &str, data: &PageData) -> String {
         ));
     }
     if let Some(diff) = &data.diff {
-        out.push_str("<section id=\"diff\" class=\"diff\">\n");
+        // Red only where the designs part: an identical run is drawn as held.
+        let same = diff.differing.is_empty() && diff.gaps.is_empty();
+        out.push_str(&format!(
+            "<section id=\"diff\" class=\"diff {}\">\n",
+            if same { "same" } else { "parted" }
+        ));
         out.push_str(&format!(
             "<p class=\"headline\">{}</p>\n",
             escape(&diff.headline)
@@ -251,6 +269,7 @@ fn body(trace: &Trace, title: &str, data: &PageData) -> String {
          <button type=\"button\" id=\"next\" title=\"{next_key}\" aria-label=\"{next}\">→</button>\n\
          <input type=\"range\" id=\"slider\" min=\"1\" max=\"{max}\" value=\"1\" aria-label=\"{step}\">\n\
          <output id=\"position\" for=\"slider\"></output>\n\
+         <button type=\"button\" id=\"ask\" aria-pressed=\"true\" title=\"{ask_title}\">{ask}</button>\n\
          </nav>\n\
          <ul id=\"flagged\" class=\"jumps\" aria-label=\"{marked}\"></ul>\n",
         steps_label = words.steps,
@@ -263,13 +282,18 @@ fn body(trace: &Trace, title: &str, data: &PageData) -> String {
         max = steps.max(1),
         step = data.labels.step,
         marked = words.marked_steps,
+        ask = words.ask_first,
+        ask_title = words.ask_first_title,
     ));
     out.push_str("</header>\n<main>\n");
     out.push_str(
         "<section id=\"step\" class=\"step\" aria-live=\"polite\">\n\
          <p class=\"step-number\"><span id=\"step-number\"></span> <span id=\"step-flags\" class=\"flags\"></span></p>\n\
-         <div id=\"about\" class=\"about\"></div>\n</section>\n<div class=\"panes\">\n",
+         <div id=\"ask-lines\" class=\"about\"></div>\n\
+         <div id=\"about\" class=\"about\"></div>\n</section>\n",
     );
+    out.push_str(&payoff_section(data));
+    out.push_str("<div class=\"panes\">\n");
     if data.has_crud {
         out.push_str(&crud_pane());
     }
@@ -291,7 +315,7 @@ fn body(trace: &Trace, title: &str, data: &PageData) -> String {
     }
     out.push_str("</ul>\n</section>\n");
     out.push_str(&format!(
-        "<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">{}</h2>\n",
+        "<section id=\"summary\" class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">{}</h2>\n",
         words.summary
     ));
     for line in &data.summary {
@@ -311,13 +335,13 @@ fn crud_pane() -> String {
         "<section class=\"pane crud\" aria-labelledby=\"crud-heading\">\n\
          <h2 id=\"crud-heading\">{heading}</h2>\n\
          <div class=\"table-box\"><table id=\"crud-table\" class=\"rows\"></table></div>\n\
+         <p class=\"money\">{money}</p>\n\
          <p id=\"crud-travel\" class=\"travel-note\" hidden></p>\n\
-         <h3>{did}</h3>\n<div id=\"crud-storage\" class=\"lines\"></div>\n\
-         <h3>{answers}</h3>\n<div id=\"crud-answer\" class=\"lines answer\"></div>\n\
+         <div id=\"crud-storage-block\"><h3>{did}</h3>\n<div id=\"crud-storage\" class=\"lines\"></div></div>\n\
          </section>\n",
         heading = narrate::design_heading(Backend::Crud),
         did = what_it_did(Backend::Crud),
-        answers = narrate::answers_heading(Backend::Crud),
+        money = PAGE_FRAME.crud_money,
     )
 }
 
@@ -329,19 +353,44 @@ fn es_pane() -> String {
          <h2 id=\"es-heading\">{heading}</h2>\n\
          <ol id=\"log\" class=\"log\"></ol>\n\
          <div id=\"es-storage-block\"><h3>{did}</h3>\n<div id=\"es-storage\" class=\"lines\"></div></div>\n\
+         <div id=\"view-block\">\n\
          <h3>{view} <span id=\"checkpoint\" class=\"checkpoint\"></span></h3>\n\
          <div class=\"table-box\"><table id=\"view-table\" class=\"rows\"></table></div>\n\
+         </div>\n\
          <div id=\"travel\" class=\"travel\" hidden>\n\
          <h3 id=\"travel-heading\"></h3>\n\
          <div class=\"table-box\"><table id=\"travel-table\" class=\"rows\"></table></div>\n\
          <button type=\"button\" id=\"travel-close\"></button>\n</div>\n\
-         <h3>{answers}</h3>\n<div id=\"es-answer\" class=\"lines answer\"></div>\n\
+         <p class=\"money\">{money}</p>\n\
          </section>\n",
         heading = narrate::design_heading(Backend::Es),
         did = what_it_did(Backend::Es),
         view = PAGE_FRAME.view,
-        answers = narrate::answers_heading(Backend::Es),
+        money = PAGE_FRAME.view_money,
     )
+}
+
+/// The step's payoff, right under it: what each design answered (or, when it answered
+/// nothing, what it did), so it is on screen without scrolling. Until a step is revealed
+/// it says how to reveal it.
+fn payoff_section(data: &PageData) -> String {
+    let mut out = String::from(
+        "<section id=\"payoff\" class=\"payoff\" aria-live=\"polite\">\n\
+         <p id=\"reveal-hint\" class=\"reveal-hint\" hidden></p>\n",
+    );
+    for (backend, has, id) in [
+        (Backend::Crud, data.has_crud, "crud-answer"),
+        (Backend::Es, data.has_es, "es-answer"),
+    ] {
+        if has {
+            out.push_str(&format!(
+                "<div class=\"said\"><h3>{}</h3>\n<div id=\"{id}\" class=\"lines answer\"></div></div>\n",
+                narrate::answers_heading(backend)
+            ));
+        }
+    }
+    out.push_str("</section>\n");
+    out
 }
 
 /// CSS class of a mark: its JSON name, as the script uses it.
@@ -354,34 +403,31 @@ fn mark_class(mark: Mark) -> String {
 
 fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
     let has = |backend| trace.backends.contains(&backend);
-    let locking = trace.steps.iter().any(|step| {
-        matches!(
-            step.result(Backend::Crud),
-            Some(Outcome::Applied {
-                storage: StorageChange::Insert { row, .. },
-                ..
-            }) if row.version.is_some()
-        )
-    });
-    let mut crud_columns = CRUD_COLUMNS.to_vec();
-    if locking {
-        crud_columns.push("version");
-    }
+    let mut columns = Columns {
+        names: CRUD_COLUMNS.to_vec(),
+        from: vec![1; CRUD_COLUMNS.len()],
+    };
     let mut timeline = Timeline::default();
     let mut events: Vec<PageEvent> = Vec::new();
     let mut steps = Vec::with_capacity(trace.steps.len());
     for step in &trace.steps {
         let frame = timeline.push(step);
-        let mut about = narrate::step(step);
+        let (ask, mut about): (Vec<Line>, Vec<Line>) = narrate::step(step)
+            .into_iter()
+            .partition(|line| matches!(line.role, Role::Title | Role::Detail | Role::Question));
         about.extend(narrate::agreement(step.agreement()));
         let crud = side(step, Backend::Crud);
         let es = side(step, Backend::Es);
-        let about = lines(&about);
+        let (ask, about) = (lines(&ask), lines(&about));
         let flags = flags(&about, [&crud, &es]);
-        let row = frame.row.as_ref().map(|row| row_change(row, &crud_columns));
+        let row = frame
+            .row
+            .as_ref()
+            .map(|row| row_change(row, &mut columns, step.step));
         events.extend(frame.events.iter().map(|e| page_event(e, step.step)));
         steps.push(PageStep {
             n: step.step,
+            ask,
             about,
             flags,
             crud,
@@ -389,6 +435,7 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
             row,
             log: frame.log_len,
             view: (!frame.view_down).then_some(frame.log_len),
+            snapshot: frame.latest_snapshot,
         });
     }
     let start = diff
@@ -405,7 +452,8 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
         marks: Mark::ALL.to_vec(),
         symbols: Mark::ALL.iter().map(|m| m.symbol()).collect(),
         meanings: Mark::ALL.iter().map(|m| m.meaning()).collect(),
-        crud_columns,
+        crud_columns: columns.names,
+        crud_column_from: columns.from,
         view_columns: VIEW_COLUMNS,
         has_crud: has(Backend::Crud),
         has_es: has(Backend::Es),
@@ -422,13 +470,40 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
 fn side(step: &StepRecord, backend: Backend) -> Option<Side> {
     let outcome = step.result(backend)?;
     let (storage, in_log) = narrate::storage_besides_log(backend, outcome, &step.action);
-    let mut answer = narrate::answer(&step.action, outcome);
-    answer.extend(step.failures(backend).iter().map(narrate::failure));
+    let answer = narrate::answer(&step.action, outcome);
+    let failures: Vec<Line> = step
+        .failures(backend)
+        .iter()
+        .map(narrate::failure)
+        .collect();
+    let mut said = payoff(&storage, &answer);
+    said.extend(failures.iter().cloned());
+    let mut answer = answer;
+    answer.extend(failures);
     Some(Side {
         storage: lines(&storage),
+        payoff: (said != answer).then(|| lines(&said)),
         answer: lines(&answer),
         in_log,
     })
+}
+
+/// A step's payoff for one design: what it stored that is flagged (a rejection, what it
+/// cannot answer, the view going down or coming back), then its answer; where it answers
+/// nothing (a rebuild, a deploy) what it did.
+fn payoff(storage: &[Line], answer: &[Line]) -> Vec<Line> {
+    let flagged = |line: &&Line| line.mark.is_some_and(|m| FLAGGED.contains(&m));
+    let mut said: Vec<Line> = storage.iter().filter(flagged).cloned().collect();
+    // "—", "! —" or "(unchanged)": an answer that says there is none.
+    let nothing =
+        matches!(answer, [only] if only.text.ends_with('—') || only.text == "(unchanged)");
+    if !nothing {
+        said.extend(answer.iter().cloned());
+    }
+    if said.is_empty() {
+        said = storage.to_vec();
+    }
+    said
 }
 
 /// Indexes of the flagged marks a step's lines carry, in `Mark::ALL` order.
@@ -455,26 +530,46 @@ fn flags(about: &[PageLine], sides: [&Option<Side>; 2]) -> Vec<usize> {
 /// An appended event as the page embeds it, with OrderView's row for its order after it.
 fn page_event(appended: &EventFrame, step: usize) -> PageEvent {
     let stored = appended.event;
+    let lead = format!("{} ", Mark::Appended.symbol());
     PageEvent {
         id: stored.event_id,
         r#ref: narrate::event_id(stored.event_id),
         step,
         order: crate::sanitize::clean(stored.stream_id.as_str()),
+        // The `+` is the page's to show, on the events of the step shown only.
         lines: entries(&narrate::appended(stored))
             .into_iter()
-            .map(|entry| entry.text)
+            .enumerate()
+            .map(|(i, entry)| match entry.text.strip_prefix(&lead) {
+                Some(head) if i == 0 => head.to_string(),
+                _ => entry.text,
+            })
             .collect(),
         state: appended.state.as_ref().map(state_row),
     }
 }
 
+/// The CRUD table's columns as the page shows them, and the step each shows from.
+struct Columns {
+    names: Vec<&'static str>,
+    from: Vec<usize>,
+}
+
 /// The row a step wrote, in the page's columns, as SQLite holds it (money in whole cents);
-/// a column the page does not show (one a migration added) is left out.
-fn row_change(row: &RowFrame, columns: &[&str]) -> RowChange {
+/// a column first written here (one a migration added, or `version` under `--crud-locking`)
+/// joins the page's columns from this step on.
+fn row_change(row: &RowFrame, columns: &mut Columns, step: usize) -> RowChange {
+    for (name, value) in &row.after {
+        if value.is_some() && !columns.names.contains(name) {
+            columns.names.push(name);
+            columns.from.push(step);
+        }
+    }
     let text = |value: &ColumnValue| crate::sanitize::clean(&value.to_string());
     RowChange {
         i: row.i,
         cells: columns
+            .names
             .iter()
             .map(|c| row.get(c).map_or(String::new(), text))
             .collect(),
@@ -482,7 +577,7 @@ fn row_change(row: &RowFrame, columns: &[&str]) -> RowChange {
             .changed
             .iter()
             .filter_map(|change| {
-                let c = columns.iter().position(|c| *c == change.column)?;
+                let c = columns.names.iter().position(|c| *c == change.column)?;
                 Some((c, text(&change.old)))
             })
             .collect(),

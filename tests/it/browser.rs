@@ -393,6 +393,62 @@ fn narration(result: &Value, part: &str) -> String {
         .join("\n")
 }
 
+/// The events appended by the first `steps` steps of a run.
+fn events_after(run: &Value, steps: usize) -> usize {
+    run["steps"].as_array().unwrap()[..steps]
+        .iter()
+        .flat_map(|step| step["results"].as_array().unwrap())
+        .filter(|result| result["backend"] == "es")
+        .map(|result| {
+            result["storage"]["append"]["events"]
+                .as_array()
+                .map_or(0, Vec::len)
+        })
+        .sum()
+}
+
+/// Step `n` asked: its command and question, nothing of its outcome, the panes as they
+/// stood before it.
+fn assert_step_asked(browser: &mut Browser, scenario: &str, run: &Value, n: usize) {
+    let at = format!("{scenario} step {n}, asked");
+    let shown = browser.eval(
+        "({number: document.getElementById('step-number').textContent, \
+           about: document.getElementById('about').textContent, \
+           flags: document.getElementById('step-flags').textContent, \
+           hint: !document.getElementById('reveal-hint').hidden, \
+           said: [...document.querySelectorAll('#payoff .said')].some(e => e.offsetParent !== null), \
+           events: document.querySelectorAll('#log .event').length, \
+           new: document.querySelectorAll('#log .event.new').length})",
+    );
+    let total = run["steps"].as_array().unwrap().len();
+    assert_eq!(
+        shown["number"],
+        json!(format!("Step {n} of {total}")),
+        "{at}"
+    );
+    assert_eq!(
+        shown["about"],
+        json!(""),
+        "{at}: the note or a verdict shows"
+    );
+    assert_eq!(shown["flags"], json!(""), "{at}: a flag tells the outcome");
+    assert_eq!(shown["hint"], json!(true), "{at}");
+    assert_eq!(shown["said"], json!(false), "{at}: the answers show");
+    assert_eq!(shown["new"], json!(0), "{at}: an event is marked new");
+    if run["steps"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["backend"] == "es")
+    {
+        assert_eq!(
+            shown["events"],
+            json!(events_after(run, n - 1)),
+            "{at}: the log"
+        );
+    }
+}
+
 /// What the page must show at `step` (from the run's JSON), checked in the DOM.
 fn assert_step_shown(browser: &mut Browser, scenario: &str, run: &Value, n: usize) {
     let total = run["steps"].as_array().unwrap().len();
@@ -415,17 +471,21 @@ fn assert_step_shown(browser: &mut Browser, scenario: &str, run: &Value, n: usiz
             .unwrap()
             .iter()
             .any(|f| f["step"] == json!(n) && f["backend"] == result["backend"]);
-        // A failed expectation adds a line of its own under the answer.
-        if no_failure {
-            assert_eq!(
-                text_of(browser, &format!("{side}-answer")),
-                narration(result, "answer"),
-                "{at} {side}"
+        // The payoff under the step holds the answer (a failed expectation adds a line of
+        // its own under it); where a design answers nothing, what it did.
+        let payoff = text_of(browser, &format!("{side}-answer"));
+        let answer = narration(result, "answer");
+        if no_failure && !answer.ends_with('—') && answer != "(unchanged)" {
+            assert!(
+                payoff.ends_with(&answer),
+                "{at} {side}: {payoff:?} lacks {answer:?}"
             );
+        } else {
+            assert!(!payoff.is_empty(), "{at} {side}: nothing said");
         }
         // Events appended at this step are said once, in the log, marked new.
         let new_in_log = browser.eval(
-            "[...document.querySelectorAll('#log .event.new .event-button > span')]\
+            "[...document.querySelectorAll('#log .event.new .event-button > span:not(.snapshot-here)')]\
                .map(s => s.textContent).join('\\n')",
         );
         let storage = if side == "es" && result["storage"]["append"].is_object() {
@@ -501,12 +561,16 @@ fn every_bundled_page_scrubs_forwards_and_back_offline_without_errors() {
         let run = run_json(name);
         let total = run["steps"].as_array().unwrap().len();
         let since = browser.open(&file_url(&page));
-        assert_step_shown(&mut browser, name, &run, 1);
-        for n in 2..=total {
+        // Each step in two beats: asked (as it stood before), then shown.
+        for n in 1..=total {
+            if n > 1 {
+                browser.press("ArrowRight", 39);
+            }
+            assert_step_asked(&mut browser, name, &run, n);
             browser.press("ArrowRight", 39);
             assert_step_shown(&mut browser, name, &run, n);
         }
-        // Past the end, → stays on the last step; ← walks back.
+        // Past the end, → stays on the last step; ← walks back, each step shown.
         browser.press("ArrowRight", 39);
         assert_step_shown(&mut browser, name, &run, total);
         for n in (1..total).rev() {
@@ -564,9 +628,9 @@ fn an_address_opens_its_step_and_clicking_an_event_travels_back_in_time() {
         browser.eval("document.getElementById('travel').hidden"),
         json!(true)
     );
-    // The address follows, once stepping pauses, so that it can be shared.
+    // The address follows, once stepping pauses, so that it can be shared: step 4, asked.
     let hash = browser.eval("new Promise(done => setTimeout(() => done(location.hash), 400))");
-    assert_eq!(hash, json!("#step=4"));
+    assert_eq!(hash, json!("#step=4&ask"));
     browser.assert_clean(since, &page);
 }
 
@@ -600,6 +664,8 @@ fn hostile_text_is_shown_as_text_and_runs_nothing() {
     let mut browser = Browser::launch();
     let since = browser.open(&file_url(&page));
     for n in 2..=3 {
+        // Two beats a step: the one shown, then the next asked.
+        browser.press("ArrowRight", 39);
         browser.press("ArrowRight", 39);
         assert_eq!(
             browser.eval("document.getElementById('slider').value"),
@@ -715,7 +781,7 @@ fn a_thousand_step_page_stays_small_and_quick() {
                                return performance.now() - t0; }; \
            const jump = time('End'); const steps = []; \
            for (let i = 0; i < 200; i++) steps.push(time('ArrowLeft')); \
-           for (let i = 0; i < 200; i++) steps.push(time('ArrowRight')); \
+           for (let i = 0; i < 400; i++) steps.push(time('ArrowRight')); \
            steps.sort((a, b) => a - b); \
            return {jump, median: steps[steps.length >> 1], p95: steps[Math.floor(steps.length * .95)], \
                    max: steps[steps.length - 1], at: document.getElementById('slider').value}; })()",
@@ -766,5 +832,283 @@ fn diff_page_opens_at_the_first_divergence() {
         .map(|n| format!("#step={n}"))
         .collect();
     assert_eq!(links, json!(expected));
+    browser.assert_clean(since, &page);
+}
+
+/// Waits (briefly) until `expression` is true in the page.
+fn wait_true(browser: &mut Browser, expression: &str) {
+    for _ in 0..40 {
+        if browser.eval(expression) == json!(true) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("never true: {expression}");
+}
+
+/// Issue 18 §1: on the page, → asks a step (its command and question, the panes as before
+/// it), → again shows it; `#step=N` opens step N whole and `#step=N&ask` asks it; with
+/// “Ask first” off each step is shown whole at once. A step with no question is asked by
+/// its command alone.
+#[test]
+fn a_step_is_asked_first_then_shown_and_the_reader_can_choose_to_see_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_scenario(
+        dir.path(),
+        "asked",
+        &json!({
+            "title": "Asked first",
+            "steps": [
+                {"place_order": {"order_id": "A1", "customer": "Bob", "product": "Book", "quantity": 5, "unit_price": 10},
+                 "question": "What will each design keep of this order?",
+                 "note": "NOTE-ONE: a row, and an event.",
+                 "expect": {"ok": true, "version": 1}},
+                {"change_quantity": {"order_id": "A1", "quantity": 7, "expected_version": 9},
+                 "question": "Will a change read at version 9 go through?",
+                 "note": "NOTE-TWO: the log checks the version."},
+                {"query": {"order_id": "A1"}}
+            ]
+        }),
+    );
+    let page = write_page(
+        dir.path(),
+        "asked",
+        &["run", file.to_str().unwrap(), "--format", "html"],
+    );
+    let mut browser = Browser::launch();
+    let since = browser.open(&file_url(&page));
+    let text = |browser: &mut Browser, id: &str| {
+        browser
+            .eval(&format!("document.getElementById('{id}').innerText"))
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let main = |browser: &mut Browser| text(browser, "step") + &text(browser, "payoff");
+    let asked = main(&mut browser);
+    assert!(
+        asked.contains("What will each design keep of this order?"),
+        "{asked}"
+    );
+    assert!(
+        !asked.contains("NOTE-ONE") && !asked.contains("✓"),
+        "{asked}"
+    );
+    assert_eq!(
+        table(&mut browser, "crud-table").len(),
+        0,
+        "the row shows before the step"
+    );
+    browser.press("ArrowRight", 39);
+    let shown = main(&mut browser);
+    assert!(
+        shown.contains("NOTE-ONE") && shown.contains("✓ expect"),
+        "{shown}"
+    );
+    assert!(shown.contains("A1 Placed"), "{shown}");
+    browser.press("ArrowRight", 39);
+    let asked = main(&mut browser);
+    assert!(
+        asked.contains("Will a change read at version 9 go through?"),
+        "{asked}"
+    );
+    for giveaway in ["NOTE-TWO", "rejected", "✗"] {
+        assert!(
+            !asked.contains(giveaway),
+            "{giveaway:?} before the reveal: {asked}"
+        );
+    }
+    // The panes as before the step: #1 is in the log, no longer new, without its +.
+    let log = browser.eval(
+        "[...document.querySelectorAll('#log .event')].map(e => [e.className, \
+           getComputedStyle(e.querySelector('.plus')).display, e.querySelector('.head').textContent])",
+    );
+    assert_eq!(
+        log,
+        json!([["event", "none", "+ #1 NewOrderEvent"]]),
+        "{log}"
+    );
+    browser.press("ArrowRight", 39);
+    assert!(main(&mut browser).contains("NOTE-TWO"));
+    // ← goes to the step before, shown.
+    browser.press("ArrowLeft", 37);
+    assert!(main(&mut browser).contains("NOTE-ONE"));
+    // A link opens its step whole, or asked with &ask.
+    let since2 = browser.open(&format!("{}#step=3", file_url(&page)));
+    assert!(
+        main(&mut browser).contains("answers") || text(&mut browser, "es-answer").contains("A1")
+    );
+    assert_eq!(
+        browser.eval("document.getElementById('about').textContent === ''"),
+        json!(false)
+    );
+    browser.assert_clean(since2, &page);
+    let since3 = browser.open(&format!("{}#step=2&ask", file_url(&page)));
+    assert!(!main(&mut browser).contains("NOTE-TWO"));
+    // “Ask first” off: the step asked is shown, and → shows the next whole at once.
+    browser.click("#ask");
+    wait_true(
+        &mut browser,
+        "document.getElementById('ask').getAttribute('aria-pressed') === 'false'",
+    );
+    assert!(main(&mut browser).contains("NOTE-TWO"));
+    browser.press("ArrowRight", 39);
+    let whole = main(&mut browser);
+    assert!(
+        whole.contains("Step 3 of 3") && whole.contains("A1 Placed"),
+        "{whole}"
+    );
+    assert_eq!(
+        browser.eval("!document.getElementById('reveal-hint').hidden"),
+        json!(false)
+    );
+    browser.assert_clean(since3, &page);
+    browser.assert_clean(since, &page);
+}
+
+/// Issue 18 §3 at 1024 × 768, light and dark: every step's payoff (its answers, a rebuild's
+/// result, a report) is on screen once shown; only the events of the step shown are marked
+/// new, the last of them ◀, older ones without their +; clicking an event shows OrderView as
+/// of it in place of OrderView now; both tables say how they show money.
+#[test]
+fn at_1024x768_each_payoff_is_on_screen_and_time_travel_takes_orderviews_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let shots = artifacts();
+    let mut browser = Browser::launch();
+    browser.viewport(1024, 768, false);
+    for name in bundled_names() {
+        let page = write_page(dir.path(), name, &["run", name, "--format", "html"]);
+        let run = run_json(name);
+        let total = run["steps"].as_array().unwrap().len();
+        let since = browser.open(&format!("{}#step=1&ask", file_url(&page)));
+        for n in 1..=total {
+            browser.press("ArrowRight", 39);
+            let at = format!("{name} step {n}");
+            let seen = browser.eval(
+                "new Promise(done => setTimeout(() => requestAnimationFrame(() => { \
+                   const r = document.getElementById('payoff').getBoundingClientRect(); \
+                   const newest = [...document.querySelectorAll('#log .event.newest')]; \
+                   const log = document.getElementById('log'); \
+                   const inLog = log.children.length === 0 || (() => { \
+                     const l = log.getBoundingClientRect(), e = log.lastElementChild.getBoundingClientRect(); \
+                     return e.bottom <= l.bottom + 2 && e.bottom > l.top; })(); \
+                   const plus = [...document.querySelectorAll('#log .event:not(.new) .plus')] \
+                     .filter(p => getComputedStyle(p).display !== 'none').length; \
+                   done({top: r.top, bottom: r.bottom, height: innerHeight, newest: newest.length, \
+                         newestIsNew: newest.every(e => e.classList.contains('new')), plus, inLog}); }), 300))",
+            );
+            let (top, bottom) = (
+                seen["top"].as_f64().unwrap(),
+                seen["bottom"].as_f64().unwrap(),
+            );
+            assert!(
+                top >= 0.0 && bottom <= 768.0,
+                "{at}: the payoff is off screen: {seen}"
+            );
+            let appended = events_after(&run, n) - events_after(&run, n - 1);
+            assert_eq!(
+                seen["newest"],
+                json!(usize::from(appended > 0)),
+                "{at}: {seen}"
+            );
+            assert_eq!(seen["newestIsNew"], json!(true), "{at}: {seen}");
+            assert_eq!(seen["plus"], json!(0), "{at}: an old event keeps its +");
+            assert_eq!(
+                seen["inLog"],
+                json!(true),
+                "{at}: the log is not scrolled to its last event"
+            );
+            if n < total {
+                browser.press("ArrowRight", 39);
+            }
+        }
+        browser.assert_clean(since, &page);
+    }
+    // Time travel in place, and the money labels, on Bob's page.
+    let page = write_page(dir.path(), "bob", &["run", "bob", "--format", "html"]);
+    for scheme in ["light", "dark"] {
+        browser.color_scheme(scheme);
+        let since = browser.open(&format!("{}#step=3", file_url(&page)));
+        browser.screenshot(&shots.join(format!("bob-step3-1024-{scheme}.png")));
+        browser.click("[data-event='2001']");
+        wait_true(
+            &mut browser,
+            "document.getElementById('travel').hidden === false",
+        );
+        assert_eq!(
+            browser.eval("document.getElementById('view-block').hidden"),
+            json!(true)
+        );
+        let travel = browser.eval("document.getElementById('travel').getBoundingClientRect().top");
+        assert!(travel.as_f64().unwrap() >= 0.0, "{travel}");
+        browser.screenshot(&shots.join(format!("bob-step3-travel-1024-{scheme}.png")));
+        browser.press("Escape", 27);
+        assert_eq!(
+            browser.eval("document.getElementById('view-block').hidden"),
+            json!(false)
+        );
+        let money =
+            browser.eval("[...document.querySelectorAll('.money')].map(p => p.textContent)");
+        assert_eq!(
+            money,
+            json!([
+                "Money as SQLite stores it: whole cents (6000 is $60.00).",
+                "Money in dollars, as OrderView holds it."
+            ])
+        );
+        browser.assert_clean(since, &page);
+    }
+}
+
+/// Issue 18 §3: an identical diff is not drawn in the colour of a divergence.
+#[test]
+fn an_identical_diff_page_is_not_drawn_red() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut browser = Browser::launch();
+    let mut colours = Vec::new();
+    for name in ["bob", "lost-update"] {
+        let page = write_page(dir.path(), name, &["diff", name, "--format", "html"]);
+        let since = browser.open(&file_url(&page));
+        colours.push(browser.eval(
+            "[getComputedStyle(document.getElementById('diff')).borderLeftColor, \
+              getComputedStyle(document.querySelector('.legend .m-differs')).color]",
+        ));
+        browser.assert_clean(since, &page);
+    }
+    assert_ne!(
+        colours[0][0], colours[0][1],
+        "bob is identical, drawn as different: {colours:?}"
+    );
+    assert_eq!(
+        colours[1][0], colours[1][1],
+        "lost-update differs: {colours:?}"
+    );
+}
+
+/// Issue 18 §2 on the page: the log marks the event where the snapshot was taken, from the
+/// step that took it on (the timeline's `snapshot`), and not before.
+#[test]
+fn the_log_marks_where_the_snapshot_was_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = write_page(
+        dir.path(),
+        "snapshots",
+        &["run", "snapshots", "--format", "html"],
+    );
+    let mut browser = Browser::launch();
+    let marked = "[...document.querySelectorAll('#log .event.snapshot')].map(e => \
+                  [e.querySelector('.head').textContent, \
+                  getComputedStyle(e.querySelector('.snapshot-here')).display === 'none' ? '' : \
+                  e.querySelector('.snapshot-here').textContent])";
+    let since = browser.open(&format!("{}#step=12", file_url(&page)));
+    assert_eq!(browser.eval(marked), json!([]));
+    browser.open(&format!("{}#step=17", file_url(&page)));
+    assert_eq!(
+        browser.eval(marked),
+        json!([[
+            "+ #2012 ModifyOrderEvent",
+            "OrderView's snapshot taken here"
+        ]])
+    );
     browser.assert_clean(since, &page);
 }

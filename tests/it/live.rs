@@ -280,69 +280,135 @@ fn tmux(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-#[test]
-fn on_a_real_terminal_bob_steps_forward_and_q_gives_the_shell_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let socket = dir.path().join("tmux.sock");
-    let socket = socket.to_str().unwrap();
-    let session = "eslab-live-test";
-    let binary = assert_cmd::cargo::cargo_bin!("eslab");
-    let command = format!(
-        "{} live bob; echo eslab-exited-$?; sleep 30",
-        binary.display()
-    );
-    tmux(&[
-        "-S",
-        socket,
-        "new-session",
-        "-d",
-        "-s",
-        session,
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &command,
-    ]);
-    // The server goes when the test ends, passed or failed.
-    struct Server(String);
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = std::process::Command::new("tmux")
-                .args(["-S", &self.0, "kill-server"])
-                .status();
+/// `eslab ARGS` running in a tmux pane of `width` × `height`; the server goes when this does.
+struct Pane {
+    socket: String,
+    _dir: tempfile::TempDir,
+}
+
+const PANE: &str = "eslab-live-test";
+
+impl Pane {
+    fn start(args: &str, width: u16, height: u16, cwd: &Path) -> Pane {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("tmux.sock").to_str().unwrap().to_string();
+        let binary = assert_cmd::cargo::cargo_bin!("eslab");
+        let command = format!(
+            "cd {} && {} {args}; echo eslab-exited-$?; sleep 30",
+            cwd.display(),
+            binary.display()
+        );
+        let (w, h) = (width.to_string(), height.to_string());
+        tmux(&[
+            "-S",
+            &socket,
+            "new-session",
+            "-d",
+            "-s",
+            PANE,
+            "-x",
+            &w,
+            "-y",
+            &h,
+            &command,
+        ]);
+        Pane { socket, _dir: dir }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            tmux(&["-S", &self.socket, "send-keys", "-t", PANE, key]);
         }
     }
-    let _server = Server(socket.to_string());
-    let target = |args: &[&str]| {
-        let mut all = vec!["-S", socket];
-        all.extend_from_slice(args);
-        tmux(&all)
-    };
-    let wait = |needle: &str| {
+
+    /// The pane once `needle` shows on it.
+    fn wait(&self, needle: &str) -> String {
         let mut screen = String::new();
         for _ in 0..100 {
-            screen = target(&["capture-pane", "-p", "-t", session]);
+            screen = tmux(&["-S", &self.socket, "capture-pane", "-p", "-t", PANE]);
             if screen.contains(needle) {
                 return screen;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         panic!("`{needle}` never showed; the pane:\n{screen}");
-    };
-    wait("step 0/4");
-    for _ in 0..3 {
-        target(&["send-keys", "-t", session, "Right"]);
     }
-    let screen = wait("step 3/4");
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("tmux")
+            .args(["-S", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+#[test]
+fn on_a_real_terminal_bob_steps_forward_and_q_gives_the_shell_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let pane = Pane::start("live bob", 80, 24, dir.path());
+    pane.wait("step 0/4");
+    // Each step in two beats: asked, then revealed.
+    pane.keys(&["Right"; 6]);
+    let screen = pane.wait("step 3: ES");
+    assert!(screen.contains("step 3/4"), "{screen}");
     assert!(screen.contains("2003 OrderPaymentEvent"), "{screen}");
     assert!(screen.contains("Paid"), "{screen}");
-    target(&["send-keys", "-t", session, "q"]);
-    let screen = wait("eslab-exited-0");
+    pane.keys(&["q"]);
+    let screen = pane.wait("eslab-exited-0");
     assert!(
         !screen.contains("OrderPaymentEvent"),
         "the alternate screen is gone once eslab quits:\n{screen}"
     );
+}
+
+/// Issue 18 §1 and §3 on a real terminal at 80 × 24: a step's command and question first,
+/// with nothing of its outcome; its outcome on the next key; `?` lists the keys and the
+/// commands as they are typed; time travel says how to leave it.
+#[test]
+fn on_a_real_terminal_a_step_is_asked_then_revealed_and_help_lists_the_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    write_scenario(
+        dir.path(),
+        "asked.json",
+        &serde_json::json!({
+            "title": "Asked first",
+            "steps": [
+                {"place_order": {"order_id": "A1", "customer": "Bob", "product": "Book", "quantity": 5, "unit_price": 10},
+                 "question": "What will each design keep of this order?",
+                 "note": "NOTE-ONE: a row, and an event.",
+                 "expect": {"ok": true, "version": 1}},
+                {"query": {"order_id": "A1"}}
+            ]
+        }),
+    );
+    let pane = Pane::start("live ./asked.json", 80, 24, dir.path());
+    pane.wait("step 0/2");
+    pane.keys(&["Right"]);
+    let asked = pane.wait("What will each design keep of this order?");
+    for giveaway in ["NOTE-ONE", "✓ expect", "#1 NewOrderEvent", "answers"] {
+        assert!(
+            !asked.contains(giveaway),
+            "{giveaway:?} before the reveal:\n{asked}"
+        );
+    }
+    pane.keys(&["Right"]);
+    let revealed = pane.wait("NOTE-ONE");
+    assert_contains_all(
+        &revealed,
+        &[
+            "✓ expect: applied",
+            "+ #1 NewOrderEvent",
+            "answers A1 Placed",
+        ],
+    );
+    pane.keys(&["Up"]);
+    let travel = pane.wait("OrderView as of #1");
+    assert!(travel.contains("t/Esc back to the step"), "{travel}");
+    pane.keys(&["Escape", "?"]);
+    let help = pane.wait(":rebuild");
+    assert_contains_all(&help, &[":history ORDER", ":crash", "Home  End"]);
+    assert!(!help.contains("rebuild_view"), "{help}");
 }
 
 /// A line of stdin that is not UTF-8 is one bad line, named and skipped like any other: the

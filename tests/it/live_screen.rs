@@ -14,7 +14,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn bob() -> App {
-    let loaded = scenario::load("bob").unwrap();
+    open(scenario::load("bob").unwrap())
+}
+
+/// A scenario opened on both designs, in memory, as `eslab live` opens it.
+fn open(loaded: scenario::LoadedScenario) -> App {
     let services = Services::open(
         &[Backend::Crud, Backend::Es],
         &StorageOptions::default(),
@@ -26,7 +30,11 @@ fn bob() -> App {
 
 /// The screen at 80 × 24, as text.
 fn screen(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    screen_at(app, 80, 24)
+}
+
+fn screen_at(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|frame| view::render(app, frame, false))
         .unwrap();
@@ -66,7 +74,12 @@ fn bob_at_each_step_and_back() {
     let mut app = bob();
     golden("live_bob_before_the_first_step", &app);
     for step in 1..=4 {
+        // Two beats: the step asked, then revealed.
         press(&mut app, KeyCode::Right);
+        assert!(!app.revealed);
+        golden(&format!("live_bob_step_{step}_asked"), &app);
+        press(&mut app, KeyCode::Right);
+        assert!(app.revealed);
         golden(&format!("live_bob_step_{step}"), &app);
     }
     // → at the end stays on the last step: nothing more to run.
@@ -87,7 +100,7 @@ fn bob_at_each_step_and_back() {
 #[test]
 fn the_time_travel_cursor_shows_orderview_as_of_an_event() {
     let mut app = bob();
-    for _ in 0..3 {
+    for _ in 0..6 {
         press(&mut app, KeyCode::Right);
     }
     press(&mut app, KeyCode::Up);
@@ -107,10 +120,10 @@ fn the_time_travel_cursor_shows_orderview_as_of_an_event() {
 #[test]
 fn a_typed_command_runs_on_both_designs_and_a_bad_one_changes_nothing() {
     let mut app = bob();
-    for _ in 0..4 {
-        press(&mut app, KeyCode::Right);
-    }
+    press(&mut app, KeyCode::End);
     type_command(&mut app, "place B1 Ann Pen 2 3");
+    // Typed at the room, a command runs at once: no question is asked first.
+    assert!(app.revealed);
     golden("live_bob_typed_place_b1", &app);
     assert_eq!(app.session.records().len(), 5);
     type_command(&mut app, "change A1 7 @1");
@@ -125,8 +138,14 @@ fn a_typed_command_runs_on_both_designs_and_a_bad_one_changes_nothing() {
 fn keys_quit_open_the_legend_and_the_command_line() {
     let mut app = bob();
     press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.mode, Mode::Help);
+    golden("live_bob_help", &app);
+    press(&mut app, KeyCode::Char('?'));
     assert_eq!(app.mode, Mode::Legend);
     golden("live_bob_legend", &app);
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.mode, Mode::Normal);
+    press(&mut app, KeyCode::Char('?'));
     press(&mut app, KeyCode::Esc);
     assert_eq!(app.mode, Mode::Normal);
     press(&mut app, KeyCode::Char(':'));
@@ -230,11 +249,13 @@ fn predict_asks_each_design_before_a_step_runs_then_reveals_and_scores() {
         press(&mut app, KeyCode::Char('a'));
     }
     assert_eq!(app.session.records().len(), 4);
-    // Going back and forth over steps already run asks nothing.
+    // Going back and forth over steps already run asks no prediction (each step is still
+    // shown in two beats).
     press(&mut app, KeyCode::Left);
     press(&mut app, KeyCode::Left);
-    press(&mut app, KeyCode::Right);
-    press(&mut app, KeyCode::Right);
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Right);
+    }
     assert_eq!(app.mode, Mode::Normal);
     assert_eq!(app.at, Some(3));
     // A typed command waits for predictions too; Esc drops it unrun.
@@ -257,4 +278,242 @@ fn predict_asks_each_design_before_a_step_runs_then_reveals_and_scores() {
         "{:?}",
         app.predict
     );
+}
+
+/// A small scenario whose first steps ask the room a question and whose last one does not.
+fn asking() -> App {
+    let text = serde_json::json!({
+        "title": "Asked first",
+        "steps": [
+            {"place_order": {"order_id": "A1", "customer": "Bob", "product": "Book", "quantity": 5, "unit_price": 10},
+             "question": "Which design keeps what Bob first asked for?",
+             "note": "NOTE-ONE: both store it, each its own way.",
+             "expect": {"ok": true, "version": 1}},
+            {"change_quantity": {"order_id": "A1", "quantity": 7, "expected_version": 9},
+             "question": "Will a change read at version 9 go through?",
+             "note": "NOTE-TWO: event sourcing checks the version."},
+            {"query": {"order_id": "A1"}}
+        ]
+    });
+    let scenario = scenario::Scenario::from_json("asking", &text.to_string()).unwrap();
+    open(scenario::LoadedScenario {
+        name: "asking".into(),
+        scenario,
+    })
+}
+
+/// Issue 18 §1: → first asks a step (its command and question, the panes as before it),
+/// then reveals what each design did, the answers and the verdicts; ← goes back to a step
+/// revealed; a step without a question is asked by its command alone.
+#[test]
+fn a_step_is_asked_first_then_revealed_on_the_next_key() {
+    let mut app = asking();
+    press(&mut app, KeyCode::Right);
+    let asked = screen(&app);
+    assert_contains(
+        &asked,
+        &[
+            "step 1/3 · place_order A1",
+            "Which design keeps what Bob first asked for?",
+            "→ shows what each design did",
+            "OrderView (empty)",
+        ],
+    );
+    for giveaway in [
+        "NOTE-ONE",
+        "✓ expect",
+        "+ #1",
+        "A1       Bob",
+        "step 1: CRUD",
+        "answers",
+    ] {
+        assert!(
+            !asked.contains(giveaway),
+            "{giveaway:?} shown before the reveal:\n{asked}"
+        );
+    }
+    press(&mut app, KeyCode::Right);
+    let revealed = screen(&app);
+    assert_contains(
+        &revealed,
+        &[
+            "NOTE-ONE",
+            "✓ expect: applied",
+            "+ #1 NewOrderEvent",
+            "step 1: CRUD",
+            "answers A1 Placed",
+        ],
+    );
+    press(&mut app, KeyCode::Right);
+    let asked = screen(&app);
+    assert_contains(
+        &asked,
+        &[
+            "Will a change read at version 9 go through?",
+            "A1 Placed: 5 ×",
+        ],
+    );
+    for giveaway in ["NOTE-TWO", "rejected", "✗", "5 → 7"] {
+        assert!(
+            !asked.contains(giveaway),
+            "{giveaway:?} shown before the reveal:\n{asked}"
+        );
+    }
+    press(&mut app, KeyCode::Right);
+    assert_contains(&screen(&app), &["NOTE-TWO", "✗ rejected", "5 → 7"]);
+    // A step with no question: its command, then its outcome.
+    press(&mut app, KeyCode::Right);
+    let asked = screen(&app);
+    assert_contains(
+        &asked,
+        &["step 3/3 · query A1", "→ shows what each design did"],
+    );
+    assert!(!asked.contains("step 3: ES"), "{asked}");
+    press(&mut app, KeyCode::Right);
+    assert_contains(&screen(&app), &["step 3: ES", "answers A1 Placed"]);
+    // Back goes to the step before, revealed as it was.
+    press(&mut app, KeyCode::Left);
+    assert_eq!((app.at, app.revealed), (Some(1), true));
+    assert_contains(&screen(&app), &["NOTE-TWO"]);
+}
+
+/// Issue 18 §1: `--predict` asks its prediction at the first beat, with the question and
+/// never the note; the reveal scores it.
+#[test]
+fn predict_asks_with_the_question_and_reveals_with_the_note() {
+    let mut app = asking().predicting();
+    press(&mut app, KeyCode::Right);
+    let asked = screen(&app);
+    assert_contains(
+        &asked,
+        &[
+            "Which design keeps what Bob first asked for?",
+            "Predict: what will CRUD do?",
+        ],
+    );
+    assert!(!asked.contains("NOTE-ONE"), "{asked}");
+    press(&mut app, KeyCode::Char('a'));
+    press(&mut app, KeyCode::Char('a'));
+    assert_contains(
+        &screen(&app),
+        &["NOTE-ONE", "score 2 of 2", "answers A1 Placed"],
+    );
+}
+
+fn assert_contains(screen: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(
+            screen.contains(needle),
+            "{needle:?} not on the screen:\n{screen}"
+        );
+    }
+}
+
+/// Issue 18 §3, live at 80 × 24: at every step of every bundled scenario, asked and
+/// revealed, what the room must read is on screen, whole: each design's answer (its last
+/// line), the newest event of the step (or the one time travel selected), and OrderView's
+/// line for the order the step concerns. Then the same after ↑ ↑ (time travel).
+#[test]
+fn at_80x24_the_answer_the_event_and_the_order_are_always_whole_on_screen() {
+    use eslab::render::stacked::{design_pane, wrap};
+    for name in eslab::scenario::BUNDLED.iter().map(|b| b.0) {
+        let mut app = open(scenario::load(name).unwrap());
+        let steps = app.session.planned();
+        for _ in 0..steps * 2 {
+            press(&mut app, KeyCode::Right);
+            for travel in [false, true] {
+                if travel {
+                    press(&mut app, KeyCode::Up);
+                    press(&mut app, KeyCode::Up);
+                }
+                let text = screen(&app);
+                let at = format!(
+                    "{name}, step {:?} revealed {} travel {travel}",
+                    app.at, app.revealed
+                );
+                let mut whole = Vec::new();
+                if let Some(record) = app.revealed_record() {
+                    for backend in [Backend::Crud, Backend::Es] {
+                        whole.extend(design_pane(record, backend, 38).pop().map(|l| l.1));
+                    }
+                }
+                let frame = app.frame();
+                let log_len = frame.map_or(0, |f| f.log_len);
+                if let Some(i) = app.cursor.or(log_len.checked_sub(1)) {
+                    let entry = eslab::narrate::log_entry(&app.model.log[i]);
+                    whole.push(entry.split(' ').take(2).collect::<Vec<_>>().join(" "));
+                }
+                // OrderView's line for the order in focus: the selected event's, or the step's.
+                let order = match app.cursor {
+                    Some(c) => Some(app.model.log[c].stream_id.clone()),
+                    None => app.record().and_then(|r| r.action.order_id().cloned()),
+                };
+                let shown = match app.cursor {
+                    Some(c) => Some(c + 1),
+                    None => frame.filter(|f| !f.view_down).map(|f| f.log_len),
+                };
+                let state = order
+                    .and_then(|o| app.model.order_index(&o))
+                    .zip(shown)
+                    .and_then(|(o, shown)| app.model.view_state(o, shown));
+                if let Some(state) = state {
+                    whole.extend(wrap(&eslab::narrate::order_state_line(&state), 32));
+                }
+                for needle in whole {
+                    assert!(
+                        text.contains(needle.trim()),
+                        "{at}: {needle:?} is not whole on the screen:\n{text}"
+                    );
+                }
+                press(&mut app, KeyCode::Char('t'));
+            }
+        }
+    }
+}
+
+/// Issue 18 §3: the live view's words match its keys: while OrderView is down it waits for
+/// `:rebuild`, the command the room types, not the scenario file's `rebuild_view`.
+#[test]
+fn while_orderview_is_down_the_live_view_names_the_command_that_rebuilds_it() {
+    let mut app = bob();
+    press(&mut app, KeyCode::End);
+    type_command(&mut app, "crash");
+    let text = screen(&app);
+    assert_contains(&text, &["OrderView down", "`:rebuild`"]);
+    assert!(!text.contains("rebuild_view"), "{text}");
+}
+
+/// Issue 18 §2 in the live view: after the deploy, the orders table shows the column the
+/// migration added (from the timeline), under its row, the step that wrote it old → new.
+#[test]
+fn a_column_a_migration_added_shows_under_its_row() {
+    let mut app = open(scenario::load("schema-evolution").unwrap());
+    for _ in 0..8 {
+        press(&mut app, KeyCode::Right);
+    }
+    assert_eq!((app.at, app.revealed), (Some(3), true));
+    assert_contains(
+        &screen(&app),
+        &["change_reason: not recorded → the gift is off"],
+    );
+    press(&mut app, KeyCode::End);
+    let text = screen(&app);
+    assert_contains(&text, &["change_reason: the gift is off"]);
+    assert!(!text.contains("not recorded →"), "{text}");
+}
+
+/// Issue 18 §2 in the live view: the log says where the snapshot was taken, once it is.
+#[test]
+fn the_log_says_where_the_snapshot_was_taken() {
+    let mut app = open(scenario::load("snapshots").unwrap());
+    press(&mut app, KeyCode::End);
+    assert_contains(
+        &screen(&app),
+        &[
+            "#2012 ModifyOrderEvent B2 v6",
+            "(OrderView's snapshot taken here)",
+        ],
+    );
+    press(&mut app, KeyCode::Home);
+    assert!(!screen(&app).contains("snapshot taken here"));
 }

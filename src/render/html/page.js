@@ -30,6 +30,12 @@
 
   // A table of rows of text; `changed` marks one row and the old values it overwrote.
   function fillTable(table, columns, rows, changed, emptyText) {
+    var columnsKey = columns.join('\u0000');
+    if (table.eslabColumns !== columnsKey) {
+      // The columns changed (a migration added one): the table is drawn afresh.
+      table.replaceChildren();
+      table.eslabColumns = columnsKey;
+    }
     if (!table.tHead) {
       var head = table.createTHead().insertRow();
       // A column name may wrap after an underscore (unit_price_cents), never mid-word.
@@ -48,6 +54,7 @@
     if (body.rows.length && body.rows[0].cells[0].className === 'empty') body.replaceChildren();
     while (body.rows.length > rows.length) body.lastElementChild.remove();
     rows.forEach(function (cells, i) {
+      cells = columns.map(function (c, j) { return cells[j] === undefined ? '' : cells[j]; });
       var tr = body.rows[i] || body.appendChild(el('tr'));
       var hit = changed && changed.i === i ? changed : null;
       var key = cells.join('\u0000') + (hit ? '\u0001' + JSON.stringify(hit.old || []) + hit.cls : '');
@@ -101,8 +108,13 @@
     button.dataset.event = String(e.id);
     button.dataset.index = String(k);
     e.lines.forEach(function (text, j) {
-      button.appendChild(el('span', j === 0 ? 'head m-appended' : 'attr', text));
+      var line = el('span', j === 0 ? 'head m-appended' : 'attr', text);
+      // The + is shown on the events of the step shown only (class `new` on the item).
+      if (j === 0) line.prepend(el('span', 'plus', data.symbols[markIndex('appended')] + ' '));
+      button.appendChild(line);
     });
+    // Shown on the event where the latest snapshot was taken (class `snapshot` on the item).
+    button.appendChild(el('span', 'snapshot-here', L.snapshot_here));
     li.appendChild(button);
     return li;
   }
@@ -110,58 +122,82 @@
   // ------------------------------------------------------------------------------------
   // One step, drawn into a set of boxes (the live page's, or a printed page's).
 
-  function drawAbout(box, numberBox, flagsBox, n) {
+  // The step: its command and question, and once shown, its note, verdicts and flags.
+  function drawAbout(boxes, n, shown) {
     var s = steps[n - 1];
-    numberBox.textContent = L.step + ' ' + n + ' ' + L.of + ' ' + total;
-    flagsBox.replaceChildren.apply(flagsBox, s.flags.map(function (i) {
+    boxes.number.textContent = L.step + ' ' + n + ' ' + L.of + ' ' + total;
+    boxes.flags.replaceChildren.apply(boxes.flags, (shown ? s.flags : []).map(function (i) {
       var f = el('span', 'flag ' + markClass(i), data.symbols[i]);
       f.title = data.meanings[i];
       return f;
     }));
-    fillLines(box, s.about);
-    if (box.firstChild) box.firstChild.classList.add('action');
+    fillLines(boxes.ask, s.ask);
+    if (boxes.ask.firstChild) boxes.ask.firstChild.classList.add('action');
+    fillLines(boxes.about, shown ? s.about : []);
   }
 
-  function drawSides(boxes, n) {
+  // The columns of the CRUD table after step k: one a migration added shows from its step.
+  function crudColumns(k) {
+    return data.crud_columns.filter(function (c, j) { return data.crud_column_from[j] <= Math.max(k, 1); });
+  }
+
+  // What a design said, right under the step (eslab chose it: see `payoff` in html.rs).
+  function payoff(side) {
+    return side ? side.payoff || side.answer : [];
+  }
+
+  // The panes for step n: as they stood after it once shown, as they stood before it while
+  // it is asked (step k = n - 1, 0 before the first).
+  function drawSides(boxes, n, shown) {
     var s = steps[n - 1];
+    var k = shown ? n : n - 1;
+    var crud = shown ? s.crud : null;
+    var es = shown ? s.es : null;
     if (data.has_crud) {
-      var row = s.row ? { i: s.row.i, old: s.row.old, cls: s.row.old ? 'changed updated' : 'changed inserted' } : null;
-      fillTable(boxes.crudTable, data.crud_columns, crudRows(n), row, L.no_rows);
-      fillLines(boxes.crudStorage, s.crud ? s.crud.storage : []);
-      fillLines(boxes.crudAnswer, s.crud ? s.crud.answer : []);
+      var row = shown && s.row ? { i: s.row.i, old: s.row.old, cls: s.row.old ? 'changed updated' : 'changed inserted' } : null;
+      fillTable(boxes.crudTable, crudColumns(k), crudRows(k), row, L.no_rows);
+      fillLines(boxes.crudStorage, crud ? crud.storage : []);
+      if (boxes.crudStorageBlock) boxes.crudStorageBlock.hidden = !shown;
+      fillLines(boxes.crudAnswer, payoff(crud));
     }
     if (data.has_es) {
-      fillLines(boxes.esStorage, s.es ? s.es.storage : []);
+      fillLines(boxes.esStorage, es ? es.storage : []);
       // Events appended here are in the log, marked new: said once.
       if (boxes.esStorageBlock) {
-        boxes.esStorageBlock.hidden = !!(s.es && s.es.in_log && s.es.storage.length === 0);
+        boxes.esStorageBlock.hidden = !shown || !!(es && es.in_log && es.storage.length === 0);
       }
-      fillLines(boxes.esAnswer, s.es ? s.es.answer : []);
-      if (s.view === null) {
-        boxes.checkpoint.textContent = L.view_down;
-        boxes.checkpoint.className = 'checkpoint m-view-down';
-        fillTable(boxes.viewTable, data.view_columns, [], null, L.view_down);
-      } else {
-        boxes.checkpoint.className = 'checkpoint';
-        boxes.checkpoint.textContent = s.view > 0
-          ? '(' + L.checkpoint + ' ' + events[s.view - 1].ref + ')'
-          : L.view_empty;
-        var changed = null;
-        var here = s.view > 0 && events[s.view - 1].step === n ? events[s.view - 1].order : null;
-        var rows = viewRows(s.view);
-        if (here !== null) {
-          rows.forEach(function (r, i) { if (r[0] === here) changed = { i: i, old: [], cls: 'changed' }; });
-        }
-        fillTable(boxes.viewTable, data.view_columns, rows, changed, L.no_rows);
-      }
+      fillLines(boxes.esAnswer, payoff(es));
+      drawView(boxes, k, shown ? n : null);
     }
+  }
+
+  // OrderView after step k (0: before the first); `n` marks the order step n changed.
+  function drawView(boxes, k, n) {
+    var view = k > 0 ? steps[k - 1].view : 0;
+    if (view === null) {
+      boxes.checkpoint.textContent = L.view_down;
+      boxes.checkpoint.className = 'checkpoint m-view-down';
+      fillTable(boxes.viewTable, data.view_columns, [], null, L.view_down);
+      return;
+    }
+    boxes.checkpoint.className = 'checkpoint';
+    boxes.checkpoint.textContent = view > 0
+      ? '(' + L.checkpoint + ' ' + events[view - 1].ref + ')'
+      : L.view_empty;
+    var changed = null;
+    var here = n !== null && view > 0 && events[view - 1].step === n ? events[view - 1].order : null;
+    var rows = viewRows(view);
+    if (here !== null) {
+      rows.forEach(function (r, i) { if (r[0] === here) changed = { i: i, old: [], cls: 'changed' }; });
+    }
+    fillTable(boxes.viewTable, data.view_columns, rows, changed, L.no_rows);
   }
 
   // ------------------------------------------------------------------------------------
   // The live page.
 
   var live = {
-    crudTable: $('crud-table'), crudStorage: $('crud-storage'), crudAnswer: $('crud-answer'),
+    crudTable: $('crud-table'), crudStorage: $('crud-storage'), crudStorageBlock: $('crud-storage-block'), crudAnswer: $('crud-answer'),
     esStorage: $('es-storage'), esStorageBlock: $('es-storage-block'), esAnswer: $('es-answer'), checkpoint: $('checkpoint'),
     viewTable: $('view-table')
   };
@@ -171,32 +207,56 @@
   var slider = $('slider');
   var position = $('position');
   var current = 0;
+  // Whether step `current` is shown whole, or asked (its question, the panes as before it).
+  var revealed = true;
+  // Each step asked first, then shown: the room answers before it sees.
+  var askFirst = true;
   var selected = null;
 
-  function drawLog(n) {
-    var count = steps[n - 1].log;
+  function drawLog(n, shown) {
+    var k = shown ? n : n - 1;
+    var count = k > 0 ? steps[k - 1].log : 0;
     while (logBox.children.length > count) logBox.lastElementChild.remove();
     while (logBox.children.length < count) {
       var k = logBox.children.length;
       logBox.appendChild(logItems[k] || (logItems[k] = eventItem(k)));
     }
-    marked.forEach(function (li) { li.classList.remove('new', 'newest'); });
+    marked.forEach(function (li) { li.classList.remove('new', 'newest', 'snapshot'); });
     marked = [];
-    for (var k2 = count - 1; k2 >= 0 && events[k2].step === n; k2--) {
+    var snapshot = k > 0 ? steps[k - 1].snapshot : undefined;
+    for (var k3 = 0; snapshot !== undefined && k3 < count; k3++) {
+      if (events[k3].id === snapshot) {
+        logItems[k3].classList.add('snapshot');
+        marked.push(logItems[k3]);
+      }
+    }
+    // Only the events this step appended are new, the last of them the newest (◀).
+    for (var k2 = count - 1; shown && k2 >= 0 && events[k2].step === n; k2--) {
       logItems[k2].classList.add('new');
       marked.push(logItems[k2]);
     }
-    if (count > 0) {
-      logItems[count - 1].classList.add('newest');
-      marked.push(logItems[count - 1]);
+    if (shown && count > 0 && events[count - 1].step === n) logItems[count - 1].classList.add('newest');
+    if (count > 0) toBottom(8);
+  }
+
+  // The log scrolled to its last event. Events off screen are sized by estimate until drawn
+  // (content-visibility), so the bottom moves as they are: scroll again for a few frames.
+  var scrollFrames = 0;
+  function toBottom(frames) {
+    var again = scrollFrames === 0;
+    scrollFrames = frames;
+    if (!again) return;
+    (function scroll() {
       logBox.scrollTop = logBox.scrollHeight;
-    }
+      if (--scrollFrames > 0) requestAnimationFrame(scroll);
+    })();
   }
 
   function closeTravel() {
     if (selected === null) return;
     selected = null;
     $('travel').hidden = true;
+    $('view-block').hidden = false;
     if (data.has_crud) $('crud-travel').hidden = true;
     var pressed = logBox.querySelector('.selected');
     if (pressed) {
@@ -218,6 +278,8 @@
     var changed = null;
     rows.forEach(function (r, i) { if (r[0] === e.order) changed = { i: i, old: [], cls: 'changed' }; });
     fillTable($('travel-table'), data.view_columns, rows, changed, L.no_rows);
+    // In place of OrderView now: one OrderView on screen at a time.
+    $('view-block').hidden = true;
     $('travel').hidden = false;
     if (data.has_crud) {
       var note = $('crud-travel');
@@ -227,28 +289,39 @@
     }
   }
 
-  function draw(n) {
+  var aboutBoxes = { ask: $('ask-lines'), about: $('about'), number: $('step-number'), flags: $('step-flags') };
+
+  function draw(n, shown) {
     closeTravel();
-    drawAbout($('about'), $('step-number'), $('step-flags'), n);
-    drawSides(live, n);
-    if (data.has_es) drawLog(n);
+    drawAbout(aboutBoxes, n, shown);
+    drawSides(live, n, shown);
+    if (data.has_es) drawLog(n, shown);
+    var hint = $('reveal-hint');
+    hint.textContent = L.reveal;
+    hint.hidden = shown;
+    $('payoff').classList.toggle('asked', !shown);
     slider.value = String(n);
     position.textContent = n + ' / ' + total;
-    $('prev').disabled = n <= 1;
-    $('next').disabled = n >= total;
+    $('prev').disabled = n <= 1 && !(shown && askFirst);
+    $('next').disabled = n >= total && shown;
   }
 
-  function go(n) {
+  // Shows step n, whole or asked; the answers are brought into view once shown.
+  function go(n, shown) {
     if (total === 0) return;
     n = Math.max(1, Math.min(total, n | 0));
-    if (n === current) return;
+    if (n === current && shown === revealed) return;
     current = n;
-    draw(n);
+    revealed = shown;
+    draw(n, shown);
+    if (shown && document.documentElement.classList.contains('ready')) {
+      $('payoff').scrollIntoView({ block: 'nearest' });
+    }
     // The address follows once stepping pauses: a held key would otherwise flood the
     // browser's history, which it throttles.
     clearTimeout(addressTimer);
     addressTimer = setTimeout(function () {
-      var hash = '#step=' + current;
+      var hash = '#step=' + current + (revealed ? '' : '&ask');
       if (location.hash !== hash) {
         try { history.replaceState(null, '', hash); } catch (err) { /* an address that cannot change */ }
       }
@@ -256,20 +329,43 @@
   }
   var addressTimer = null;
 
+  // → : a step asked is shown; a step shown leads to the next, asked first if the room is.
+  function forward() {
+    if (!revealed) go(current, true);
+    else if (current < total) go(current + 1, !askFirst);
+  }
+  // ← : the step before, shown whole (step 1 shown goes back to its question).
+  function back() {
+    if (current > 1) go(current - 1, true);
+    else if (revealed && askFirst) go(1, false);
+  }
+
+  // `#step=N` opens step N whole (a link names a moment to see); `#step=N&ask` asks it.
   function fromHash() {
-    var m = /^#step=(\d+)$/.exec(location.hash);
-    return m ? parseInt(m[1], 10) : null;
+    var m = /^#step=(\d+)(&ask)?$/.exec(location.hash);
+    return m ? { n: parseInt(m[1], 10), shown: !m[2] } : null;
+  }
+
+  function setAskFirst(on) {
+    askFirst = on;
+    var button = $('ask');
+    button.setAttribute('aria-pressed', on ? 'true' : 'false');
+    button.textContent = on ? L.ask_first : L.show_whole;
+    // The marked steps and the run's summary tell outcomes: shown only when steps are shown whole.
+    $('flagged').hidden = on;
+    $('summary').hidden = on;
+    if (!on && !revealed) go(current, true);
   }
 
   var timer = null;
   function setPlaying(on) {
     var button = $('play');
-    if (on && current >= total) go(1);
+    if (on && current >= total && revealed) go(1, !askFirst);
     if (timer !== null) { clearInterval(timer); timer = null; }
     if (on) {
       timer = setInterval(function () {
-        if (current >= total) { setPlaying(false); return; }
-        go(current + 1);
+        if (current >= total && revealed) { setPlaying(false); return; }
+        forward();
       }, 1500);
     }
     button.textContent = on ? '⏸ ' + L.pause : '▶ ' + L.play;
@@ -282,7 +378,7 @@
       var li = el('li');
       var a = el('a', null, L.step + ' ' + n);
       a.href = '#step=' + n;
-      var first = steps[n - 1].about[0];
+      var first = steps[n - 1].ask[0];
       if (first) a.title = first[1];
       steps[n - 1].flags.forEach(function (i) {
         a.append(' ', el('span', 'flag ' + markClass(i), data.symbols[i]));
@@ -298,13 +394,11 @@
   var PRINT_EVENTS = 12;
   function printStep(n) {
     var section = el('section', 'print-step');
-    var number = el('span');
-    var flags = el('span', 'flags');
+    var boxes0 = { number: el('span'), flags: el('span', 'flags'), ask: el('div', 'about'), about: el('div', 'about') };
     var p = el('p', 'step-number');
-    p.append(number, ' ', flags);
-    var about = el('div', 'about');
-    section.append(p, about);
-    drawAbout(about, number, flags, n);
+    p.append(boxes0.number, ' ', boxes0.flags);
+    section.append(p, boxes0.ask, boxes0.about);
+    drawAbout(boxes0, n, true);
     var panes = el('div', 'panes');
     var boxes = {};
     var s = steps[n - 1];
@@ -325,6 +419,8 @@
       for (var k = from; k < s.log; k++) {
         var item = eventItem(k);
         if (events[k].step === n) item.classList.add('new');
+        if (k === s.log - 1 && events[k].step === n) item.classList.add('newest');
+        if (events[k].id === s.snapshot) item.classList.add('snapshot');
         log.appendChild(item);
       }
       boxes.esStorage = el('div', 'lines');
@@ -338,7 +434,7 @@
       panes.appendChild(es);
     }
     section.appendChild(panes);
-    drawSides(boxes, n);
+    drawSides(boxes, n, true);
     return section;
   }
 
@@ -353,10 +449,11 @@
   // ------------------------------------------------------------------------------------
   // Wiring.
 
-  $('prev').addEventListener('click', function () { setPlaying(false); go(current - 1); });
-  $('next').addEventListener('click', function () { setPlaying(false); go(current + 1); });
+  $('prev').addEventListener('click', function () { setPlaying(false); back(); });
+  $('next').addEventListener('click', function () { setPlaying(false); forward(); });
+  $('ask').addEventListener('click', function () { setAskFirst(!askFirst); });
   $('play').addEventListener('click', function () { setPlaying(timer === null); });
-  slider.addEventListener('input', function () { setPlaying(false); go(parseInt(slider.value, 10)); });
+  slider.addEventListener('input', function () { setPlaying(false); go(parseInt(slider.value, 10), true); });
   if (data.has_es) {
     logBox.dataset.empty = L.no_events;
     logBox.addEventListener('click', function (event) {
@@ -372,20 +469,21 @@
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     // The slider moves itself with the arrow keys.
     if (event.target === slider && event.key.indexOf('Arrow') === 0) return;
-    var to = {
-      ArrowRight: current + 1, ArrowLeft: current - 1, Home: 1, End: total
+    var act = {
+      ArrowRight: forward, ArrowLeft: back,
+      Home: function () { go(1, !askFirst); }, End: function () { go(total, true); }
     }[event.key];
-    if (to === undefined) {
+    if (act === undefined) {
       if (event.key === 'Escape') closeTravel();
       return;
     }
     event.preventDefault();
     setPlaying(false);
-    go(to);
+    act();
   });
   window.addEventListener('hashchange', function () {
-    var n = fromHash();
-    if (n !== null) go(n);
+    var at = fromHash();
+    if (at !== null) go(at.n, at.shown);
   });
 
   var flagged = [];
@@ -395,6 +493,8 @@
     jumpLinks($('diff-steps'), data.diff.differing);
     jumpLinks($('gap-steps'), data.diff.gaps);
   }
-  go(fromHash() || data.start);
+  setAskFirst(true);
+  var opening = fromHash();
+  if (opening) go(opening.n, opening.shown); else go(data.start, !askFirst);
   document.documentElement.classList.add('ready');
 })();
