@@ -1,5 +1,5 @@
 //! The README's examples are run and their output checked, so the docs never drift from the
-//! tool. After an intended change of output: `TRYCMD=overwrite cargo test --test readme`.
+//! tool. After an intended change of output: `TRYCMD=overwrite cargo test --test it readme`.
 
 #[test]
 fn readme_examples_match_the_tool() {

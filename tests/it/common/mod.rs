@@ -1408,6 +1408,8 @@ pub mod shape {
     pub struct Step {
         pub step: usize,
         pub action: Action,
+        #[serde(default, deserialize_with = "present")]
+        pub question: Option<String>,
         #[serde(deserialize_with = "nullable")]
         pub note: Option<String>,
         #[serde(default, deserialize_with = "present")]
