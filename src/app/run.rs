@@ -11,13 +11,13 @@ use super::{DIFFERENT, SUCCESS};
 use crate::bench;
 use crate::cli::DiffArgs;
 use crate::render::{
-    self, Diagram, DiffReport, Document, Format, JsonRun, Page, RunSink, Style, TABLE_STEPS,
+    self, Diagram, DiffReport, Document, Format, JsonRun, Kept, Page, RunSink, Style, TABLE_STEPS,
     TableRun,
 };
 use crate::runner::StreamedScenario;
 use crate::sanitize::clean_prose;
 use crate::service::Backend;
-use crate::trace::{SCHEMA_VERSION, ScenarioInfo, StepRecord, Summary, Trace};
+use crate::trace::{ScenarioInfo, StepRecord, Summary};
 
 /// `eslab run`: exit 1 when an expectation failed.
 pub(super) fn run(settings: RunSettings) -> anyhow::Result<u8> {
@@ -151,9 +151,7 @@ struct StepByStep<'w, W: Write> {
     style: Style,
     /// Steps in the scenario: after the last, no key is waited for.
     steps: usize,
-    scenario: Option<ScenarioInfo>,
-    backends: Vec<Backend>,
-    records: Vec<StepRecord>,
+    kept: Kept,
 }
 
 impl<'w, W: Write> StepByStep<'w, W> {
@@ -162,9 +160,7 @@ impl<'w, W: Write> StepByStep<'w, W> {
             out,
             style,
             steps,
-            scenario: None,
-            backends: Vec::new(),
-            records: Vec::new(),
+            kept: Kept::default(),
         }
     }
 
@@ -177,16 +173,16 @@ impl<'w, W: Write> StepByStep<'w, W> {
 
 impl<W: Write> RunSink for StepByStep<'_, W> {
     fn begin(&mut self, scenario: &ScenarioInfo, backends: &[Backend]) -> anyhow::Result<()> {
-        self.scenario = Some(scenario.clone());
-        self.backends = backends.to_vec();
+        self.kept.begin(scenario, backends);
         self.show(&render::run_opening(scenario, self.style))?;
         self.show("\n")
     }
 
     fn step(&mut self, record: StepRecord) -> anyhow::Result<()> {
-        self.show(&render::run_step(&self.backends, &record, self.style))?;
+        let backends: Vec<Backend> = record.results.iter().map(|r| r.backend).collect();
+        self.show(&render::run_step(&backends, &record, self.style))?;
         let (step, steps) = (record.step, self.steps);
-        self.records.push(record);
+        self.kept.steps.push(record);
         if step < steps {
             eprint!("step {step}/{steps}: press Enter for the next one, q to quit… ");
             let go_on = next_key()?;
@@ -200,13 +196,7 @@ impl<W: Write> RunSink for StepByStep<'_, W> {
     }
 
     fn finish(&mut self, summary: &Summary) -> anyhow::Result<()> {
-        let trace = Trace {
-            schema_version: SCHEMA_VERSION,
-            scenario: self.scenario.take().expect("begun before finished"),
-            backends: std::mem::take(&mut self.backends),
-            steps: std::mem::take(&mut self.records),
-            summary: summary.clone(),
-        };
+        let trace = self.kept.trace(summary);
         self.show(&render::run_closing(&trace, self.style))
     }
 }

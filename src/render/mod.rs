@@ -25,7 +25,7 @@ pub use bench::bench;
 pub use diff::{DiffReport, diff};
 pub use doc::{DEFAULT_WIDTH, Doc, Width};
 pub use json_run::JsonRun;
-pub use kept::{Diagram, Document, Page};
+pub use kept::{Diagram, Document, Kept, Page};
 pub use lists::{ScenarioListing, reports, scenarios};
 pub use log::{JsonLog, LoggedEvent, log};
 pub use replay::replay;
