@@ -144,7 +144,8 @@ pub(super) fn diff(args: DiffArgs, settings: &Settings) -> anyhow::Result<u8> {
 }
 
 /// `eslab run --step`: prints each step as it is done, as one block of the stacked layout
-/// under the ones before, and waits for a key; `q` (or Esc, Ctrl-C) stops the run there.
+/// under the ones before, in two beats: its command and question, a key, then what each design
+/// did, the note and the verdicts, and a key again; `q` (or Esc, Ctrl-C) stops the run there.
 /// The histories and summary follow the last step, so the steps are kept.
 struct StepByStep<'w, W: Write> {
     out: &'w mut W,
@@ -180,17 +181,38 @@ impl<W: Write> RunSink for StepByStep<'_, W> {
 
     fn step(&mut self, record: StepRecord) -> anyhow::Result<()> {
         let backends: Vec<Backend> = record.results.iter().map(|r| r.backend).collect();
-        self.show(&render::run_step(&backends, &record, self.style))?;
+        let (ask, reveal) = render::run_step(&backends, &record, self.style);
         let (step, steps) = (record.step, self.steps);
+        // First what the room is asked, with nothing of the outcome; a step that asks
+        // nothing asks what its command will do.
+        self.show(&ask)?;
+        let asked = if record.question.is_some() {
+            ""
+        } else {
+            "what will each design do? "
+        };
+        // The prompt is wiped once answered, where it can be, so the block reads whole.
+        let wipe = if std::io::stderr().is_terminal() {
+            "\r\x1b[2K"
+        } else {
+            "\n"
+        };
+        if !wait_for_key(
+            &format!("step {step}/{steps}: {asked}Enter to reveal"),
+            wipe,
+        )? {
+            return Err(StoppedByKey.into());
+        }
+        self.show(&reveal)?;
         self.kept.steps.push(record);
-        if step < steps {
-            eprint!("step {step}/{steps}: press Enter for the next one, q to quit… ");
-            let go_on = next_key()?;
-            // The prompt ends, and a blank line sets it apart from the next block.
-            eprintln!("\n");
-            if !go_on {
-                return Err(StoppedByKey.into());
-            }
+        // A blank line sets the next block apart.
+        if step < steps
+            && !wait_for_key(
+                &format!("step {step}/{steps}: Enter for the next step"),
+                "\n\n",
+            )?
+        {
+            return Err(StoppedByKey.into());
         }
         Ok(())
     }
@@ -212,6 +234,15 @@ impl std::fmt::Display for StoppedByKey {
 }
 
 impl std::error::Error for StoppedByKey {}
+
+/// Asks for a key on stderr (`prompt`, then how to quit) and ends the prompt with `after`:
+/// false when the key says stop.
+fn wait_for_key(prompt: &str, after: &str) -> anyhow::Result<bool> {
+    eprint!("{prompt}, q to quit… ");
+    let go_on = next_key()?;
+    eprint!("{after}");
+    Ok(go_on)
+}
 
 /// One key, read in raw mode (restored before returning, whatever happened): false for `q`,
 /// Esc or Ctrl-C, true for any other.

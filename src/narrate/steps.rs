@@ -77,13 +77,29 @@ fn arguments(action: &Action) -> Vec<String> {
     }
 }
 
-/// The step column: the action, the question it asks, the note that narrates it, and what
-/// the step expects, marked ✓ when every design it was checked on held to it.
+/// The step column: what it asks (`asks`), then what it reveals (`reveals`).
 pub fn step(record: &StepRecord) -> Vec<Line> {
+    let mut lines = asks(record);
+    lines.extend(reveals(record));
+    lines
+}
+
+/// The heading of what a step reveals beside its outcome, in a table: its note and verdicts.
+pub const NOTE_HEADING: &str = "Note and verdict";
+
+/// What a room may see of a step before it runs: the action and the question it asks.
+pub fn asks(record: &StepRecord) -> Vec<Line> {
     let mut lines = action(&record.action);
     if let Some(question) = &record.question {
         lines.push(Line::plain(clean_prose(question)).as_(Role::Question));
     }
+    lines
+}
+
+/// What is said of a step once its outcome is shown: the note that narrates it and what the
+/// step expects, marked ✓ when every design it was checked on held to it.
+pub fn reveals(record: &StepRecord) -> Vec<Line> {
+    let mut lines = Vec::new();
     if let Some(note) = &record.note {
         lines.push(Line::plain(clean_prose(note)).as_(Role::Note));
     }

@@ -66,17 +66,32 @@ pub fn run_opening(scenario: &ScenarioInfo, style: Style) -> String {
     doc.to_terminal(style.width, style.color)
 }
 
-/// `eslab run --step`: one step, as its block or a one-row table.
-pub fn run_step(backends: &[Backend], step: &StepRecord, style: Style) -> String {
-    let doc = match style.layout {
+/// `eslab run --step`: one step in two beats, as its block or a one-row table. First what a
+/// room may see before it runs (its number, command and question), then the rest: what each
+/// design did and answered, the note and the verdicts.
+pub fn run_step(backends: &[Backend], step: &StepRecord, style: Style) -> (String, String) {
+    let (ask, reveal) = match style.layout {
         Layout::Stacked => {
-            let mut doc = Doc::default();
-            doc.laid(stacked::step_block(backends, step, style.width.columns()));
-            doc
+            let beats = stacked::step_beats(backends, step, style.width.columns());
+            let (mut asked, mut revealed) = (Doc::default(), Doc::default());
+            asked.laid(beats.ask);
+            revealed.laid(beats.reveal);
+            (asked, revealed)
         }
-        Layout::Wide => steps_doc(backends, std::slice::from_ref(step)),
+        Layout::Wide => {
+            let mut asked = Doc::default();
+            asked.lines(
+                std::iter::once(stacked::step_title(step))
+                    .chain(stacked::step_asks(step).into_iter().map(|line| line.text))
+                    .collect(),
+            );
+            (asked, steps_doc(backends, std::slice::from_ref(step)))
+        }
     };
-    doc.to_terminal(style.width, style.color)
+    (
+        ask.to_terminal(style.width, style.color),
+        reveal.to_terminal(style.width, style.color),
+    )
 }
 
 /// The stacked layout: the legend of the marks used, then one block per step, a run of
@@ -189,13 +204,20 @@ pub(super) fn steps_doc(backends: &[Backend], steps: &[StepRecord]) -> Doc {
             }
         }
     };
+    // Read left to right as a room sees a step: what it asks, what each design did, then
+    // the note and the verdicts (a column only when some step has them).
+    let revealed: Vec<Vec<Line>> = steps.iter().map(stacked::step_reveals).collect();
+    let with_notes = revealed.iter().any(|lines| !lines.is_empty());
+    if with_notes {
+        header.push(narrate::NOTE_HEADING);
+    }
     let rows: Vec<Vec<Cell>> = steps
         .iter()
-        .map(|step| {
-            let mut about = narrate::step(step);
-            about.extend(narrate::agreement(step.agreement()));
-            note(&about);
-            let mut row: Vec<Cell> = vec![step.step.to_string().into(), Cell::lines(&about)];
+        .zip(revealed)
+        .map(|(step, reveals)| {
+            let asks = narrate::asks(step);
+            note(&asks);
+            let mut row: Vec<Cell> = vec![step.step.to_string().into(), Cell::lines(&asks)];
             for result in &step.results {
                 let storage = narrate::step_storage(step, result.backend);
                 // A report's rows are a table of their own, in its section below.
@@ -208,6 +230,10 @@ pub(super) fn steps_doc(backends: &[Backend], steps: &[StepRecord]) -> Doc {
                 note(&answer);
                 row.push(Cell::lines(&storage));
                 row.push(Cell::lines(&answer));
+            }
+            note(&reveals);
+            if with_notes {
+                row.push(Cell::lines(&reveals));
             }
             row
         })

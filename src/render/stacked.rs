@@ -227,15 +227,29 @@ pub fn step_title(record: &StepRecord) -> String {
     format!("{}. {}", record.step, action_title(&record.action))
 }
 
-/// What is said of a step under its title: the note, what it expects, and ≠ when the
-/// designs answered differently (the action itself is the title).
+/// What is said of a step under its title: what it asks (`step_asks`), then what it
+/// reveals (`step_reveals`).
 pub fn step_about(record: &StepRecord) -> Vec<Line> {
-    let mut about: Vec<Line> = narrate::step(record)
+    let mut about = step_asks(record);
+    about.extend(step_reveals(record));
+    about
+}
+
+/// What is said of a step before its outcome: the question it asks (the action itself is
+/// the title).
+pub fn step_asks(record: &StepRecord) -> Vec<Line> {
+    narrate::asks(record)
         .into_iter()
         .filter(|line| !matches!(line.role, Role::Title | Role::Detail))
-        .collect();
-    about.extend(narrate::agreement(record.agreement()));
-    about
+        .collect()
+}
+
+/// What is said of a step with its outcome: the note, what it expects, and ≠ when the
+/// designs answered differently.
+pub fn step_reveals(record: &StepRecord) -> Vec<Line> {
+    let mut reveals = narrate::reveals(record);
+    reveals.extend(narrate::agreement(record.agreement()));
+    reveals
 }
 
 /// What a design stored (or where it read), what it answered and the expectations that
@@ -326,11 +340,45 @@ pub fn marked_step_block_with(
     headings: bool,
     once: bool,
 ) -> (Vec<Marked>, Vec<Mark>) {
-    let mut block: Vec<Marked> = wrap(&step_title(record), width)
+    let Beats {
+        mut ask,
+        reveal,
+        used,
+    } = step_beats_with(backends, record, width, headings, once);
+    ask.extend(reveal);
+    (ask, used)
+}
+
+/// One step's block in its two beats: what a room may see before it runs (its title and
+/// question), then what it revealed (each design, the answers, the note, the verdicts).
+pub struct Beats {
+    pub ask: Vec<Marked>,
+    pub reveal: Vec<Marked>,
+    /// The marks the block's words carry, in the order they first appear.
+    pub used: Vec<Mark>,
+}
+
+/// One step as its two beats, none wider than `width` (`eslab run --step` shows them a key
+/// apart).
+pub fn step_beats(backends: &[Backend], record: &StepRecord, width: usize) -> Beats {
+    step_beats_with(backends, record, width, true, false)
+}
+
+/// `step_beats`, with the options of `marked_step_block_with`. Nothing of the outcome is in
+/// the first beat: the title and the question are the step's own words.
+fn step_beats_with(
+    backends: &[Backend],
+    record: &StepRecord,
+    width: usize,
+    headings: bool,
+    once: bool,
+) -> Beats {
+    let mut ask: Vec<Marked> = wrap(&step_title(record), width)
         .into_iter()
         .map(|l| (None, l))
         .collect();
-    let about = step_about(record);
+    let asks = step_asks(record);
+    let reveals = step_reveals(record);
     let both = if once {
         both_answered(backends, record)
     } else {
@@ -349,27 +397,32 @@ pub fn marked_step_block_with(
             (backend, parts)
         })
         .collect();
-    let used =
-        marks_of(about.iter().chain(both.iter()).chain(parts.iter().flat_map(
-            |(_, (storage, answer, failed))| storage.iter().chain(answer).chain(failed),
-        )));
+    let used = marks_of(
+        asks.iter()
+            .chain(both.iter())
+            .chain(parts.iter().flat_map(|(_, (storage, answer, failed))| {
+                storage.iter().chain(answer).chain(failed)
+            }))
+            .chain(reveals.iter()),
+    );
     if !both.is_empty() {
         for (_, parts) in &mut parts {
             parts.1.clear();
         }
     }
-    block.extend(wrap_placed(place_storage(&about, 0), width));
-    block.extend(design_columns(
+    ask.extend(wrap_placed(place_storage(&asks, 0), width));
+    let mut reveal = design_columns(
         parts
             .into_iter()
             .map(|(backend, parts)| (backend, move |depth| design_column(parts, depth)))
             .collect(),
         width,
         headings,
-    ));
-    block.extend(lay_both(&both, width));
-    block.extend(report_tables(record, width));
-    (block, used)
+    );
+    reveal.extend(lay_both(&both, width));
+    reveal.extend(report_tables(record, width));
+    reveal.extend(wrap_placed(place_storage(&reveals, 0), width));
+    Beats { ask, reveal, used }
 }
 
 /// Both designs' answer, when they gave the same one (`narrate::both_answered`), to be said
@@ -439,7 +492,7 @@ pub fn steps_run_block(
     let ids: Vec<&str> = orders.iter().map(|id| id.as_str()).collect();
     let title = narrate::steps_run_title(first.step, last.step, &first.action, &ids);
     let mut block: Vec<Marked> = wrap(&title, width).into_iter().map(|l| (None, l)).collect();
-    let about = step_about(first);
+    let (asks, reveals) = (step_asks(first), step_reveals(first));
     // Each order's state after the run: said once when both designs answered it alike.
     let last_of =
         |id: &crate::domain::OrderId| steps.iter().rev().find(|s| s.action.order_id() == Some(id));
@@ -467,14 +520,15 @@ pub fn steps_run_block(
             (backend, narrate::run_storage(&outcomes), answers)
         })
         .collect();
-    let used = marks_of(
-        about.iter().chain(
-            columns
-                .iter()
-                .flat_map(|(_, storage, answers)| storage.iter().chain(answers.iter().flatten())),
-        ),
-    );
-    block.extend(wrap_placed(place_storage(&about, 0), width));
+    let used =
+        marks_of(
+            asks.iter()
+                .chain(columns.iter().flat_map(|(_, storage, answers)| {
+                    storage.iter().chain(answers.iter().flatten())
+                }))
+                .chain(reveals.iter()),
+        );
+    block.extend(wrap_placed(place_storage(&asks, 0), width));
     block.extend(design_columns(
         columns
             .into_iter()
@@ -496,6 +550,7 @@ pub fn steps_run_block(
             block.extend(lay_both(lines, width));
         }
     }
+    block.extend(wrap_placed(place_storage(&reveals, 0), width));
     (block, used)
 }
 

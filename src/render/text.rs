@@ -28,8 +28,11 @@ pub fn entries(lines: &[Line]) -> Vec<Entry> {
                 line.text.clone()
             }
             Role::Attribute | Role::Item => format!("  {}", line.text),
-            Role::Question | Role::Note => format!("\n{}", line.text),
-            Role::Title | Role::Expectation | Role::Caveat => line.text.clone(),
+            // Set apart from what is above it; a cell that starts with it needs no gap.
+            Role::Question | Role::Note if !out.is_empty() => format!("\n{}", line.text),
+            Role::Title | Role::Expectation | Role::Caveat | Role::Question | Role::Note => {
+                line.text.clone()
+            }
         };
         out.push(Entry {
             mark: line.mark,

@@ -3,7 +3,9 @@
 //! colour and Mermaid diagrams. Each runs on both backends where it applies.
 
 use crate::common;
-use crate::common::{Env, eslab_in, field_u64s, file_with, path_str, place_order, said};
+use crate::common::{
+    Env, assert_contains_all, eslab_in, field_u64s, file_with, path_str, place_order, said,
+};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -1469,16 +1471,30 @@ fn step_by_step_needs_a_terminal() {
 
 #[test]
 fn step_by_step_on_a_terminal_waits_for_enter_after_each_step() {
-    let (code, shown) =
-        eslab_on_a_terminal_typing("run bob --step --color never --width 100", &[], "\n\n\n\n");
+    // Two keys a step (ask, then reveal), none after the last step's reveal.
+    let (code, shown) = eslab_on_a_terminal_typing(
+        "run bob --step --color never --width 100",
+        &[],
+        "\n\n\n\n\n\n\n",
+    );
     assert_eq!(code, 0, "{shown}");
+    // Bob's steps each ask their own question, so the prompt asks nothing more.
+    for n in 1..=4 {
+        assert!(
+            shown.contains(&format!("step {n}/4: Enter to reveal")),
+            "no pause before step {n}'s outcome:\n{shown}"
+        );
+    }
     for n in 1..=3 {
         assert!(
-            shown.contains(&format!("step {n}/4: press Enter")),
+            shown.contains(&format!("step {n}/4: Enter for the next step")),
             "no prompt after step {n}:\n{shown}"
         );
     }
-    assert!(!shown.contains("step 4/4: press Enter"), "{shown}");
+    assert!(
+        !shown.contains("step 4/4: Enter for the next step"),
+        "{shown}"
+    );
     assert!(shown.contains("Summary"), "{shown}");
     // One block of the stacked layout per step, even at 100 columns, each under a blank line
     // after the prompt, so the blocks accumulate on screen.
@@ -1490,7 +1506,7 @@ fn step_by_step_on_a_terminal_waits_for_enter_after_each_step() {
     assert!(shown.contains("CRUD: orders table "), "{shown}");
     // q stops the run where it is: nothing more runs, nothing is summed up.
     let (code, shown) =
-        eslab_on_a_terminal_typing("run bob --step --color never --width 100", &[], "\nq");
+        eslab_on_a_terminal_typing("run bob --step --color never --width 100", &[], "\n\nq");
     assert_eq!(code, 0, "{shown}");
     assert!(shown.contains("2. change_quantity A1"), "{shown}");
     assert!(!shown.contains("3. pay A1"), "{shown}");
@@ -1499,6 +1515,93 @@ fn step_by_step_on_a_terminal_waits_for_enter_after_each_step() {
     let (code, shown) = eslab_on_a_terminal_typing("run bob --step --format json", &[], "");
     assert_eq!(code, 2, "{shown}");
     assert!(shown.contains("leave out --format"), "{shown}");
+}
+
+/// `--step` asks before it reveals: a step's command and question are on screen, and
+/// nothing of its outcome, until a key is pressed; then what each design did, the note and
+/// the verdict. `q` stops at either beat. Every key typed is read before the next beat is
+/// shown, so what is on screen when `q` stops the run is what the room saw at that beat.
+#[test]
+fn step_by_step_shows_the_question_then_on_a_key_the_outcome() {
+    let (_dir, path) = scenario_file(&json!({
+        "title": "ask, then reveal",
+        "steps": [
+            {"place_order": {"order_id": "A1", "customer": "Bob", "product": "Book", "quantity": 5,
+                "unit_price": 10},
+             "question": "Bob orders five books: what does each design store?",
+             "note": "CRUD inserts a row; the log gains its first event.",
+             "expect": {"ok": true, "event_id": 1}},
+            {"pay": {"order_id": "A1", "amount": 40},
+             "question": "Bob pays $40 of $50: what happens?",
+             "note": "Both designs hold to the rule: the amount must match the total.",
+             "expect": {"rejected": "does not match"}}
+        ]
+    }));
+    let args = format!("run {path} --step --color never --width 100");
+    let outcome = [
+        "✓ expect",
+        "+ #",
+        "INSERT",
+        "answers",
+        "CRUD: orders table",
+        "CRUD inserts a row",
+    ];
+    let asked = |shown: &str, question: &str, revealed: &[&str]| {
+        assert!(shown.contains(question), "no question:\n{shown}");
+        let hidden: Vec<&&str> = outcome
+            .iter()
+            .filter(|text| !revealed.iter().any(|r| r.contains(**text)))
+            .filter(|text| shown.contains(**text))
+            .collect();
+        assert!(
+            hidden.is_empty(),
+            "{hidden:?} shown before the reveal:\n{shown}"
+        );
+    };
+    // Before any key: step 1's command and question, no outcome.
+    let (code, shown) = eslab_on_a_terminal_typing(&args, &[], "q");
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("1. place_order A1"), "{shown}");
+    assert!(shown.contains("step 1/2: Enter to reveal"), "{shown}");
+    asked(
+        &shown,
+        "Bob orders five books: what does each design store?",
+        &[],
+    );
+    // One key: step 1's outcome, its note and verdict, and nothing of step 2.
+    let (code, shown) = eslab_on_a_terminal_typing(&args, &[], "\nq");
+    assert_eq!(code, 0, "{shown}");
+    assert_contains_all(
+        &shown,
+        &[
+            "CRUD: orders table",
+            "INSERT INTO orders",
+            "+ #1 NewOrderEvent",
+            "CRUD inserts a row",
+            "✓ expect: applied, event #1",
+            "step 1/2: Enter for the next step",
+        ],
+    );
+    assert!(!shown.contains("2. pay A1"), "{shown}");
+    // Two keys: step 2 asked, its outcome (a rejection) not yet shown.
+    let (code, shown) = eslab_on_a_terminal_typing(&args, &[], "\n\nq");
+    assert_eq!(code, 0, "{shown}");
+    let step_2 = &shown[shown.find("2. pay A1").expect(&shown)..];
+    asked(step_2, "Bob pays $40 of $50: what happens?", &[]);
+    assert!(!step_2.contains("rejected"), "{step_2}");
+    // Three keys: step 2 revealed, and the run ends with its summary.
+    let (code, shown) = eslab_on_a_terminal_typing(&args, &[], "\n\n\n");
+    assert_eq!(code, 0, "{shown}");
+    let step_2 = &shown[shown.find("2. pay A1").expect(&shown)..];
+    assert_contains_all(
+        step_2,
+        &[
+            "✗ rejected",
+            "Both designs hold to the rule",
+            "✓ expect: rejected",
+            "Summary",
+        ],
+    );
 }
 
 /// Each step's expectations are checked once, by the runner, and every output reads the verdict
@@ -1521,13 +1624,20 @@ fn step_by_step_shows_a_failed_expectation_in_its_block() {
     let (code, shown) = eslab_on_a_terminal_typing(
         &format!("run {path} --step --color never --width 100"),
         &[],
-        "\n",
+        "\n\n\n",
     );
     assert_eq!(code, 1, "{shown}");
-    let block = &shown[..shown.find("step 1/2: press Enter").expect(&shown)];
+    let block = &shown[..shown
+        .find("step 1/2: Enter for the next step")
+        .expect(&shown)];
     assert!(
         block.contains(said),
         "the first block says no failure:\n{shown}"
+    );
+    // A step that asks no question of its own is asked what its command will do.
+    assert!(
+        block.contains("step 1/2: what will each design do? Enter to reveal"),
+        "{shown}"
     );
 }
 

@@ -1991,7 +1991,88 @@ fn a_report_step_has_one_heading_and_a_table_per_design() {
     }
 }
 
-/// The Step cell ends with what the step expects, escaped like any text from the file.
+/// A step is asked before it is revealed, in every text output: its number, command and
+/// question come first; what each design did, then its note and verdict, after. In a block
+/// the designs' columns (side by side at 80 and 120 columns, so each line of them holds a
+/// `│`) come between the question and the note; in a table (markdown, `--layout wide`) the
+/// note and verdict are the last column, after the designs'.
+#[test]
+fn every_text_output_asks_a_step_before_it_reveals_it() {
+    let mut checked = 0;
+    for name in bundled_names() {
+        let steps = json(["run", name, "--format", "json"])["steps"].clone();
+        let steps = steps.as_array().unwrap();
+        for width in ["80", "120"] {
+            let text = ok(["run", name, "--layout", "stacked", "--width", width]);
+            let section = &text[text.find("Step by step").expect(&text)..];
+            let section = &section[..section.find("State histories").unwrap_or(section.len())];
+            for block in section.split("\n\n") {
+                // A block starts with its step's number, or "Steps 3–12: …" for a run of steps.
+                let first = block.lines().next().unwrap_or("");
+                let number = first.trim_start_matches("Steps ");
+                let digits: String = number.chars().take_while(char::is_ascii_digit).collect();
+                let Ok(n) = digits.parse::<u64>() else {
+                    continue;
+                };
+                let step = steps
+                    .iter()
+                    .find(|s| s["step"].as_u64() == Some(n))
+                    .expect(block);
+                let lines: Vec<&str> = block.lines().collect();
+                let first_bar = lines.iter().position(|l| l.contains('│')).expect(block);
+                let last_bar = lines.iter().rposition(|l| l.contains('│')).expect(block);
+                let line_of = |words: &str| lines.iter().position(|l| l.contains(words));
+                let opening = |text: &str| text.split(' ').take(3).collect::<Vec<_>>().join(" ");
+                if let Some(question) = step["question"].as_str() {
+                    let at = line_of(&opening(question)).expect(block);
+                    assert!(
+                        at < first_bar,
+                        "{name} at {width}: the question after the outcome:\n{block}"
+                    );
+                }
+                for said in [step["note"].as_str().map(opening), Some("expect: ".into())]
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some(at) = line_of(&said) {
+                        assert!(
+                            at > last_bar,
+                            "{name} at {width}: {said:?} before the outcome:\n{block}"
+                        );
+                    }
+                }
+                checked += 1;
+            }
+        }
+        let markdown = ok(["run", name, "--format", "markdown"]);
+        let header = markdown
+            .lines()
+            .find(|line| line.starts_with("| #") && line.contains("| Step"))
+            .expect(&markdown);
+        assert!(
+            header.split('|').map(str::trim).rev().nth(1) == Some("Note and verdict"),
+            "{header}"
+        );
+        for row in markdown
+            .lines()
+            .filter(|line| line.starts_with("| ") && !line.starts_with("| #"))
+        {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            if cells.len() < 4 || cells[0].trim_start_matches("| ").parse::<u64>().is_err() {
+                continue;
+            }
+            let before_last = &cells[..cells.len() - 1].join(" | ");
+            assert!(
+                !before_last.contains("expect: "),
+                "{name}: a verdict before the outcome:\n{row}"
+            );
+        }
+    }
+    assert!(checked > 100, "only {checked} blocks were read");
+}
+
+/// The last cell of a step's row ends with what the step expects, escaped like any text from
+/// the file.
 #[test]
 fn the_step_cell_shows_what_the_step_expects() {
     let exercise = ok(["run", "exercise", "--width", "1000"]);
