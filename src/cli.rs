@@ -45,8 +45,12 @@ pub enum Command {
     Reports(OutputArgs),
     /// Print a bundled scenario's JSON, to copy and edit
     Show {
-        /// A bundled scenario's name (see `eslab scenarios`)
+        /// A bundled scenario's name (see `eslab scenarios`); with --handout, a scenario file too
         name: String,
+        /// Leave out the answers: each step's note and what it expects, so a room can write down
+        /// its predictions as the steps' `expect` before it runs them
+        #[arg(long)]
+        handout: bool,
     },
     /// Validate scenario files without running them
     Check {

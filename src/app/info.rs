@@ -89,8 +89,20 @@ pub(super) fn scenarios(output: &OutputArgs, settings: &Settings) -> anyhow::Res
     Ok(SUCCESS)
 }
 
-pub(super) fn show(name: &str) -> anyhow::Result<u8> {
-    print(scenario::bundled(name)?)?;
+/// `eslab show`: a bundled scenario's text as it is bundled; with `handout`, a scenario (bundled
+/// or a file) written again without its answers.
+pub(super) fn show(name: &str, handout: bool) -> anyhow::Result<u8> {
+    if handout {
+        let loaded = scenario::load(name)?;
+        let scenario = &loaded.scenario;
+        print(&scenario::to_json(
+            scenario,
+            &scenario.steps,
+            scenario::Answers::LeftOut,
+        )?)?;
+    } else {
+        print(scenario::bundled(name)?)?;
+    }
     Ok(SUCCESS)
 }
 

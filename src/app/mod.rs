@@ -49,7 +49,7 @@ fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<u8> {
         Command::Generate { workload: args } => info::generate(&args)?,
         Command::Reports(output) => info::reports(&output, settings)?,
         Command::Scenarios(output) => info::scenarios(&output, settings)?,
-        Command::Show { name } => info::show(&name)?,
+        Command::Show { name, handout } => info::show(&name, handout)?,
         Command::Check { files } => info::check(&files)?,
         Command::Log { at, trust, output } => log::log(&LogAt::of(&at)?, trust, &output, settings)?,
         Command::Verify {

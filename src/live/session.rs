@@ -6,12 +6,10 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use serde::Serialize;
 
 use crate::runner::{Clock, Run, Services};
-use std::collections::BTreeMap;
 
-use crate::scenario::{Action, DesignFlag, Expect, LoadedScenario, Scenario, Step};
+use crate::scenario::{self, Answers, LoadedScenario, Scenario, Step};
 use crate::service::Backend;
 use crate::trace::{StepRecord, Trace};
 
@@ -132,39 +130,13 @@ impl Session {
         })
     }
 
-    /// Every step run so far as a scenario file, fields in the order the README documents.
-    fn scenario_file(&self) -> ScenarioFile<'_> {
-        let scenario = &self.loaded.scenario;
-        ScenarioFile {
-            title: &scenario.title,
-            description: scenario.description.as_deref(),
-            first_event_id: scenario.first_event_id,
-            not_for: &scenario.not_for,
-            steps: self
-                .steps
-                .iter()
-                .map(|step| StepFile {
-                    action: &step.action,
-                    question: step.question.as_deref(),
-                    note: step.note.as_deref(),
-                    expect: step.expect.as_deref(),
-                })
-                .collect(),
-        }
-    }
-
     /// Writes every step run so far as a scenario file, never over an existing file. The text
     /// is read back first: a file that would not reproduce the session is never written.
     pub fn save(&self, path: &Path) -> anyhow::Result<usize> {
         if self.steps.is_empty() {
             bail!("nothing has run yet: a scenario needs at least one step");
         }
-        let mut text = serde_json::to_string_pretty(&self.scenario_file())?;
-        text.push('\n');
-        let back = Scenario::from_json(&path.display().to_string(), &text)?;
-        if back.steps != self.steps {
-            bail!("the saved scenario would not read back as the steps that ran");
-        }
+        let text = scenario::to_json(&self.loaded.scenario, &self.steps, Answers::Kept)?;
         let mut file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -181,28 +153,4 @@ impl Session {
             .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(self.steps.len())
     }
-}
-
-#[derive(Serialize)]
-struct ScenarioFile<'a> {
-    title: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    first_event_id: u64,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    not_for: &'a BTreeMap<DesignFlag, String>,
-    steps: Vec<StepFile<'a>>,
-}
-
-/// A step as a scenario file writes it: `{"pay": {…}, "note": …, "expect": {…}}`.
-#[derive(Serialize)]
-struct StepFile<'a> {
-    #[serde(flatten)]
-    action: &'a Action,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    question: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    note: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expect: Option<&'a Expect>,
 }

@@ -13,6 +13,7 @@ mod step;
 #[cfg(test)]
 mod tests;
 mod text;
+mod write;
 
 use std::collections::BTreeMap;
 
@@ -27,6 +28,7 @@ pub use fingerprint::Fingerprint;
 pub use parse::ScenarioError;
 pub use source::{STREAM_ABOVE_BYTES, StepSource, open};
 pub use text::{MAX_FILE_BYTES, MAX_STRING_BYTES, read_file};
+pub use write::{Answers, to_json};
 
 /// A scenario file. Read by `parse` (a `DeserializeSeed` that checks as it reads), never by
 /// a derived `Deserialize`: the read carries what it knows of the steps' times.
