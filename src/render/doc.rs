@@ -365,8 +365,11 @@ fn trim_end_newlines(mut out: String) -> String {
 }
 
 /// The terminal's width, asked of the table library so we measure it the same way it does.
+/// The terminal's width, unless it reports none: a pseudo-terminal that was never given a
+/// size (script(1) in a pipe, some CI runners) says 0 columns, which means unknown, not one
+/// character a line.
 fn terminal_width() -> Option<u16> {
-    Table::new().width()
+    Table::new().width().filter(|&w| w > 0)
 }
 
 #[cfg(test)]
