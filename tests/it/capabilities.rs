@@ -1698,7 +1698,11 @@ fn color_never_and_piped_output_have_no_escapes() {
 /// Runs `eslab` on a pseudo-terminal with `script(1)`, so it sees a terminal on stdin and
 /// stdout, typing `input`; returns the exit code and what the terminal showed. Without
 /// `script` the test fails, saying how to install it.
-fn eslab_on_a_terminal_typing(args: &str, env: &[(&str, &str)], input: &str) -> (i32, String) {
+pub(crate) fn eslab_on_a_terminal_typing(
+    args: &str,
+    env: &[(&str, &str)],
+    input: &str,
+) -> (i32, String) {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_eslab"));
