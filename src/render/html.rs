@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use super::history::state_row;
 use super::text::{Entry, entries};
 use crate::narrate::page::{PAGE_FRAME, PageLabels, what_it_did};
-use crate::narrate::{self, Line, Mark, Role};
+use crate::narrate::{self, Line, Mark};
 use crate::service::{Agreement, Backend, ColumnValue};
 use crate::timeline::{EventFrame, RowFrame, Timeline};
 use crate::trace::{StepRecord, Trace};
@@ -412,9 +412,8 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
     let mut steps = Vec::with_capacity(trace.steps.len());
     for step in &trace.steps {
         let frame = timeline.push(step);
-        let (ask, mut about): (Vec<Line>, Vec<Line>) = narrate::step(step)
-            .into_iter()
-            .partition(|line| matches!(line.role, Role::Title | Role::Detail | Role::Question));
+        let ask = narrate::asks(step);
+        let mut about = narrate::reveals(step);
         about.extend(narrate::agreement(step.agreement()));
         let crud = side(step, Backend::Crud);
         let es = side(step, Backend::Es);
@@ -423,7 +422,7 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
         let row = frame
             .row
             .as_ref()
-            .map(|row| row_change(row, &mut columns, step.step));
+            .map(|row| row_change(row, &mut columns, step));
         events.extend(frame.events.iter().map(|e| page_event(e, step.step)));
         steps.push(PageStep {
             n: step.step,
@@ -557,12 +556,15 @@ struct Columns {
 
 /// The row a step wrote, in the page's columns, as SQLite holds it (money in whole cents);
 /// a column first written here (one a migration added, or `version` under `--crud-locking`)
-/// joins the page's columns from this step on.
-fn row_change(row: &RowFrame, columns: &mut Columns, step: usize) -> RowChange {
+/// joins the page's columns from this step on. Who and when (`updated_by`, `updated_at`)
+/// join only where the scenario teaches them (`who_and_when`): elsewhere they would push what
+/// the step is about (a migrated column, the status) out of a projected pane.
+fn row_change(row: &RowFrame, columns: &mut Columns, step: &StepRecord) -> RowChange {
     for (name, value) in &row.after {
-        if value.is_some() && !columns.names.contains(name) {
+        let who_or_when = matches!(*name, "updated_by" | "updated_at");
+        if value.is_some() && !columns.names.contains(name) && (step.who_and_when || !who_or_when) {
             columns.names.push(name);
-            columns.from.push(step);
+            columns.from.push(step.step);
         }
     }
     let text = |value: &ColumnValue| crate::sanitize::clean(&value.to_string());

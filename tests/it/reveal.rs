@@ -177,3 +177,32 @@ fn nothing_shown_before_a_reveal_gives_its_outcome_away() {
     }
     assert!(checked >= 60, "only {checked} texts were checked");
 }
+
+/// The columns of the CRUD table a page shows, from the data it embeds.
+fn page_crud_columns(name: &str) -> Vec<String> {
+    let page = ok(["run", name, "--format", "html"]);
+    let start = page.find("\"crud_columns\":").expect(name) + "\"crud_columns\":".len();
+    let mut stream = serde_json::Deserializer::from_str(&page[start..]).into_iter::<Vec<String>>();
+    stream.next().expect(name).expect(name)
+}
+
+/// The page's CRUD table shows who and when (`updated_by`, `updated_at`) where the scenario
+/// teaches them, and a column a migration added wherever one is: on a projected pane, two
+/// timestamp columns nobody asked about would push `change_reason` out of sight.
+#[test]
+fn the_page_shows_who_and_when_only_where_the_scenario_teaches_it() {
+    let audit = page_crud_columns("audit");
+    assert!(
+        audit.ends_with(&["updated_by".into(), "updated_at".into()]),
+        "{audit:?}"
+    );
+    for name in ["bob", "lost-update", "schema-evolution"] {
+        let columns = page_crud_columns(name);
+        assert!(
+            !columns.iter().any(|c| c.starts_with("updated_")),
+            "{name}: {columns:?}"
+        );
+    }
+    let evolved = page_crud_columns("schema-evolution");
+    assert_eq!(evolved.last().map(String::as_str), Some("change_reason"));
+}
