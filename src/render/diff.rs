@@ -8,7 +8,7 @@ use super::kept::Kept;
 use super::sink::RunSink;
 use super::text::Cell;
 use super::{Doc, Format, Style, check_held, html};
-use crate::narrate::{self, Mark};
+use crate::narrate::{self, Line, Mark};
 use crate::scenario::Action;
 use crate::service::{Agreement, Backend, Outcome};
 use crate::trace::{SCHEMA_VERSION, ScenarioInfo, StepRecord, Summary, Trace};
@@ -88,12 +88,12 @@ pub fn diff(trace: &Trace, style: Style) -> String {
     let mut doc = Doc::default();
     doc.text(narrate::diff_headline(&trace.scenario.name, &trace.summary));
     if !differing.is_empty() {
-        doc.table(&HEADER, differing.iter().map(|s| side_by_side(s)).collect());
+        side_by_side_table(&mut doc, &differing);
     }
     if !gaps.is_empty() {
         let steps: Vec<usize> = gaps.iter().map(|s| s.step).collect();
         doc.text(narrate::diff_gaps(&steps));
-        doc.table(&HEADER, gaps.iter().map(|s| side_by_side(s)).collect());
+        side_by_side_table(&mut doc, &gaps);
     }
     style.print(
         &doc,
@@ -121,13 +121,34 @@ fn diff_entries<'a>(steps: &[&'a StepRecord]) -> Vec<DiffEntry<'a>> {
         .collect()
 }
 
-/// The diff's table: each step's two answers, side by side.
-const HEADER: [&str; 4] = [
-    "#",
-    "Step",
-    narrate::answers_heading(Backend::Crud),
-    narrate::answers_heading(Backend::Es),
-];
+/// The diff's table: each step's two answers, side by side, read as a room reads a step: what
+/// it asks, what each design answered, then its note and verdicts (a column only when some
+/// step has them).
+fn side_by_side_table(doc: &mut Doc, steps: &[&StepRecord]) {
+    let mut header = vec![
+        "#",
+        "Step",
+        narrate::answers_heading(Backend::Crud),
+        narrate::answers_heading(Backend::Es),
+    ];
+    let revealed: Vec<Vec<Line>> = steps.iter().map(|step| narrate::reveals(step)).collect();
+    let with_notes = revealed.iter().any(|lines| !lines.is_empty());
+    if with_notes {
+        header.push(narrate::NOTE_HEADING);
+    }
+    let rows = steps
+        .iter()
+        .zip(revealed)
+        .map(|(step, revealed)| {
+            let mut row = side_by_side(step);
+            if with_notes {
+                row.push(Cell::lines(&revealed));
+            }
+            row
+        })
+        .collect();
+    doc.table(&header, rows);
+}
 
 /// One step's two answers, side by side. What a design said of its storage comes first
 /// where it explains the answer: a rejection, a refusal to answer, a caveat.
@@ -153,7 +174,7 @@ fn side_by_side(step: &StepRecord) -> Vec<Cell> {
     };
     vec![
         step.step.to_string().into(),
-        narrate::step(step).into(),
+        Cell::lines(&narrate::asks(step)),
         side(Backend::Crud),
         side(Backend::Es),
     ]

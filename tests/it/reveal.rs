@@ -206,3 +206,32 @@ fn the_page_shows_who_and_when_only_where_the_scenario_teaches_it() {
     let evolved = page_crud_columns("schema-evolution");
     assert_eq!(evolved.last().map(String::as_str), Some("change_reason"));
 }
+
+/// `eslab diff` reads a step as `run` does: what it asks, the designs' answers, then its note
+/// and verdict in the last column.
+#[test]
+fn the_diff_table_tells_a_steps_verdict_after_its_answers() {
+    let diff = run(["diff", "lost-update", "--format", "markdown"]);
+    assert_eq!(diff.code, Some(1), "{}", diff.stderr);
+    let text = diff.stdout_text();
+    let header = text.lines().find(|l| l.starts_with("| #")).expect(&text);
+    assert!(
+        header
+            .trim_end_matches([' ', '|'])
+            .ends_with("Note and verdict"),
+        "{header}"
+    );
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| 5 ")).collect();
+    assert_eq!(rows.len(), 1, "{text}");
+    let cells: Vec<&str> = rows[0].split(" | ").collect();
+    assert!(
+        cells.last().unwrap().contains("expect: version 2"),
+        "{}",
+        rows[0]
+    );
+    assert!(
+        !cells[..cells.len() - 1].join(" ").contains("expect:"),
+        "{}",
+        rows[0]
+    );
+}
