@@ -107,6 +107,9 @@ impl Model {
                 added,
             });
         }
+        if let Some((column, default)) = frame.migrated {
+            self.fill_migrated(step, column, default);
+        }
         for appended in frame.events {
             let order = self.order(&appended.event.stream_id);
             self.order_events[order].push((self.log.len(), appended.state));
@@ -122,6 +125,31 @@ impl Model {
             snapshot: frame.latest_snapshot,
         });
         self.steps += 1;
+    }
+
+    /// A migration at `step` added `column` to every row, filled with `default`: each row
+    /// shows it from this step on, so the room sees the new column where the ALTER TABLE
+    /// happened, not only at the next step that writes a row.
+    fn fill_migrated(&mut self, step: usize, column: &'static str, default: &str) {
+        for rows in &mut self.crud_rows {
+            let Some(last) = rows.last().filter(|row| row.step != step) else {
+                continue;
+            };
+            let mut added: Vec<AddedCell> = last
+                .added
+                .iter()
+                .filter(|cell| cell.column != column)
+                .cloned()
+                .map(|cell| AddedCell { old: None, ..cell })
+                .collect();
+            added.push(AddedCell {
+                column,
+                value: crate::sanitize::clean(default),
+                old: None,
+            });
+            let state = last.state.clone();
+            rows.push(CrudRow { step, state, added });
+        }
     }
 
     /// Adds a frame showing what others wrote to the room: their events, and the rows whose

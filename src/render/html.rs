@@ -158,6 +158,10 @@ struct PageStep {
     /// The CRUD row this step inserted or updated, as SQLite now holds it.
     #[serde(skip_serializing_if = "Option::is_none")]
     row: Option<RowChange>,
+    /// A column a migration at this step added to every row (its index in the page's
+    /// columns), and the default it filled in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fill: Option<(usize, String)>,
     /// Events in the log after this step.
     log: usize,
     /// Events OrderView has applied after this step; `None` while it is down.
@@ -423,6 +427,9 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
             .row
             .as_ref()
             .map(|row| row_change(row, &mut columns, step));
+        let fill = frame
+            .migrated
+            .map(|(column, default)| migrated_column(column, default, &mut columns, step));
         events.extend(frame.events.iter().map(|e| page_event(e, step.step)));
         steps.push(PageStep {
             n: step.step,
@@ -432,6 +439,7 @@ fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
             crud,
             es,
             row,
+            fill,
             log: frame.log_len,
             view: (!frame.view_down).then_some(frame.log_len),
             snapshot: frame.latest_snapshot,
@@ -584,6 +592,25 @@ fn row_change(row: &RowFrame, columns: &mut Columns, step: &StepRecord) -> RowCh
             })
             .collect(),
     }
+}
+
+/// A column a migration at `step` added to every row: it joins the page's columns from this
+/// step on, each row holding `default` until a write says otherwise.
+fn migrated_column(
+    column: &'static str,
+    default: &str,
+    columns: &mut Columns,
+    step: &StepRecord,
+) -> (usize, String) {
+    let at = match columns.names.iter().position(|c| *c == column) {
+        Some(at) => at,
+        None => {
+            columns.names.push(column);
+            columns.from.push(step.step);
+            columns.names.len() - 1
+        }
+    };
+    (at, crate::sanitize::clean(default))
 }
 
 /// JSON that can sit inside a `<script>` element: `<`, `>` and `&` are written as `\u003c`,

@@ -1112,3 +1112,30 @@ fn the_log_marks_where_the_snapshot_was_taken() {
     );
     browser.assert_clean(since, &page);
 }
+
+/// Issue 18 §2 on the page: the orders table shows the column a migration added at the step
+/// of the ALTER TABLE, each row holding its default, then what the next write puts there.
+#[test]
+fn the_orders_table_shows_a_migrated_column_where_the_migration_happens() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = write_page(
+        dir.path(),
+        "schema-evolution",
+        &["run", "schema-evolution", "--format", "html"],
+    );
+    let mut browser = Browser::launch();
+    let since = browser.open(&format!("{}#step=2", file_url(&page)));
+    let rows = table(&mut browser, "crud-table");
+    assert!(rows[0].get("change_reason").is_none(), "{rows:?}");
+    browser.open(&format!("{}#step=3", file_url(&page)));
+    let rows = table(&mut browser, "crud-table");
+    assert_eq!(rows[0]["change_reason"], json!("not recorded"), "{rows:?}");
+    browser.open(&format!("{}#step=4", file_url(&page)));
+    let rows = table(&mut browser, "crud-table");
+    assert_eq!(
+        rows[0]["change_reason"],
+        json!("the gift is off"),
+        "{rows:?}"
+    );
+    browser.assert_clean(since, &page);
+}

@@ -483,12 +483,26 @@ fn while_orderview_is_down_the_live_view_names_the_command_that_rebuilds_it() {
     assert!(!text.contains("rebuild_view"), "{text}");
 }
 
-/// Issue 18 §2 in the live view: after the deploy, the orders table shows the column the
-/// migration added (from the timeline), under its row, the step that wrote it old → new.
+/// Issue 18 §2 in the live view: from the deploy on, the orders table shows the column the
+/// migration added (from the timeline), under its row: filled with its default where the
+/// ALTER TABLE happens, and old → new at the step that writes it.
 #[test]
 fn a_column_a_migration_added_shows_under_its_row() {
     let mut app = open(scenario::load("schema-evolution").unwrap());
-    for _ in 0..8 {
+    for _ in 0..4 {
+        press(&mut app, KeyCode::Right);
+    }
+    assert_eq!((app.at, app.revealed), (Some(1), true));
+    assert!(!screen(&app).contains("change_reason"), "{}", screen(&app));
+    for _ in 0..2 {
+        press(&mut app, KeyCode::Right);
+    }
+    assert_eq!((app.at, app.revealed), (Some(2), true));
+    assert_contains(
+        &screen(&app),
+        &["ALTER TABLE", "change_reason: not recorded"],
+    );
+    for _ in 0..2 {
         press(&mut app, KeyCode::Right);
     }
     assert_eq!((app.at, app.revealed), (Some(3), true));

@@ -77,12 +77,21 @@
     });
   }
 
-  // The CRUD table after step n: each step's INSERT or UPDATE, as eslab recorded it.
+  // The CRUD table after step n: each step's INSERT or UPDATE, as eslab recorded it, and
+  // each migration's default filled into every row there was.
   function crudRows(n) {
     var rows = [];
     for (var k = 0; k < n; k++) {
       var r = steps[k].row;
       if (r) rows[r.i] = r.cells;
+      var fill = steps[k].fill;
+      if (fill) {
+        rows = rows.map(function (cells) {
+          cells = cells.slice();
+          cells[fill[0]] = fill[1];
+          return cells;
+        });
+      }
     }
     return rows;
   }
