@@ -20,6 +20,58 @@ pub fn write_indented(
     Ok(())
 }
 
+/// Writes `compact`, a value as serde_json writes it compactly (no white space outside its
+/// strings), in the bytes `write_indented` gives the value at `depth`: each line break and
+/// indentation where serde_json's pretty printer puts one, and no parsing.
+pub fn write_reindented(out: &mut impl Write, depth: usize, compact: &[u8]) -> io::Result<()> {
+    let mut line = Indented::at(depth);
+    let mut start = 0;
+    let mut i = 0;
+    while i < compact.len() {
+        match compact[i] {
+            b'"' => {
+                i += 1;
+                while i < compact.len() && compact[i] != b'"' {
+                    // An escape: the next byte is the escaped one, a quote included.
+                    i += if compact[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            // An empty array or object stays on its line.
+            b'[' if compact.get(i + 1) == Some(&b']') => i += 2,
+            b'{' if compact.get(i + 1) == Some(&b'}') => i += 2,
+            b'[' | b'{' => {
+                out.write_all(&compact[start..=i])?;
+                line.current += 1;
+                line.new_line(out, false)?;
+                i += 1;
+                start = i;
+            }
+            b']' | b'}' => {
+                out.write_all(&compact[start..i])?;
+                line.current = line.current.saturating_sub(1);
+                line.new_line(out, false)?;
+                start = i;
+                i += 1;
+            }
+            b',' => {
+                out.write_all(&compact[start..i])?;
+                line.new_line(out, true)?;
+                i += 1;
+                start = i;
+            }
+            b':' => {
+                out.write_all(&compact[start..i])?;
+                out.write_all(b": ")?;
+                i += 1;
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.write_all(&compact[start.min(compact.len())..])
+}
+
 /// serde_json's `PrettyFormatter` (two spaces a level), started `depth` levels in: the same
 /// bytes as pretty-printing the value alone and indenting every line after its first, with
 /// no second pass over them.
@@ -153,6 +205,35 @@ mod tests {
             let mut out = Vec::new();
             write_indented(&mut out, depth, &value).unwrap();
             assert_eq!(String::from_utf8(out).unwrap(), padded(depth, &value));
+        }
+        let mut out = Vec::new();
+        write_indented(&mut out, 3, &"plain").unwrap();
+        assert_eq!(out, b"\"plain\"");
+    }
+
+    #[test]
+    fn compact_json_is_reindented_as_serde_json_pretty_prints_it() {
+        let values = [
+            serde_json::json!({
+                "a": [1, -2.5, {"b": [], "c": {}, "d": [[]], "e": [{}], "f": [true, false]}],
+                "quotes": "a \"quoted\" {string}, [with] : brackets\\",
+                "escapes": "\\\"\n\t\u{1}",
+                "null": null,
+                "unicode": "é ✓",
+            }),
+            serde_json::json!([]),
+            serde_json::json!({}),
+            serde_json::json!("just a string"),
+            serde_json::json!(12),
+            serde_json::json!([[{"x": [{}, []]}]]),
+        ];
+        for value in values {
+            let compact = serde_json::to_vec(&value).unwrap();
+            for depth in [0, 1, 4, 7] {
+                let mut out = Vec::new();
+                write_reindented(&mut out, depth, &compact).unwrap();
+                assert_eq!(String::from_utf8(out).unwrap(), padded(depth, &value));
+            }
         }
         let mut out = Vec::new();
         write_indented(&mut out, 3, &"plain").unwrap();

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::sink::RunSink;
 use super::text::{Entry, entries};
-use crate::json::write_indented;
+use crate::json::{write_indented, write_reindented};
 use crate::narrate;
 use crate::scenario::{Action, Expect};
 use crate::service::{Backend, Outcome};
@@ -165,14 +165,14 @@ impl<W: Write> RunSink for JsonRun<'_, W> {
                 serde_json::to_string(&backend)?
             )?;
             let mut orders = 0;
-            self.histories.for_each_order(backend, None, |history| {
+            self.histories.for_each_order_json(backend, |history| {
                 out.write_all(if orders == 0 {
                     b"\n        "
                 } else {
                     b",\n        "
                 })?;
                 orders += 1;
-                indented(&mut *out, 4, &history)
+                Ok(write_reindented(&mut *out, 4, history)?)
             })?;
             out.write_all(if orders == 0 {
                 b"]\n    }"
