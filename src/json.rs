@@ -16,7 +16,9 @@ pub fn write_indented(
     value: &impl Serialize,
 ) -> anyhow::Result<()> {
     let mut serializer = serde_json::Serializer::with_formatter(out, Indented::at(depth));
-    value.serialize(&mut serializer)?;
+    // The output's own error, as written: a reader that went away is a closed pipe, as
+    // `main` looks for it, not a JSON error.
+    value.serialize(&mut serializer).map_err(io::Error::from)?;
     Ok(())
 }
 
