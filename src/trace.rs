@@ -270,9 +270,13 @@ impl Trace {
 /// grows with the orders (each one's last state), not with the steps.
 pub struct HistorySpill {
     db: rusqlite::Connection,
-    /// Per design and order: when it first appeared, its entries so far, its last state and
-    /// whether its last entry was a view-down one.
-    orders: HashMap<(Backend, OrderId), SpilledOrder>,
+    /// Per design (`Backend as usize`) and order: when it first appeared, its entries so far,
+    /// its last state and whether its last entry was a view-down one.
+    orders: [HashMap<OrderId, SpilledOrder>; 2],
+    /// Orders seen so far, on both designs: the next one's `first_seen`.
+    seen: usize,
+    /// A state's JSON, written here for each entry (kept between entries).
+    state: Vec<u8>,
 }
 
 struct SpilledOrder {
@@ -313,7 +317,9 @@ impl HistorySpill {
         )?;
         Ok(HistorySpill {
             db,
-            orders: HashMap::new(),
+            orders: [HashMap::new(), HashMap::new()],
+            seen: 0,
+            state: Vec::new(),
         })
     }
 
@@ -323,16 +329,28 @@ impl HistorySpill {
             let Some((order_id, entry)) = history_entry(step, backend) else {
                 continue;
             };
-            let key = (backend, order_id.clone());
-            let count = self.orders.len();
-            let order = self.orders.entry(key).or_insert_with(|| SpilledOrder {
-                first_seen: count,
-                entries: 0,
-                last_state: None,
-                last_view_down: false,
-            });
-            let state = entry.state.map(serde_json::to_string).transpose()?;
-            let hash = state.as_deref().map(|json| {
+            let orders = &mut self.orders[backend as usize];
+            let order = match orders.get_mut(order_id) {
+                Some(order) => order,
+                None => {
+                    self.seen += 1;
+                    orders.entry(order_id.clone()).or_insert(SpilledOrder {
+                        first_seen: self.seen - 1,
+                        entries: 0,
+                        last_state: None,
+                        last_view_down: false,
+                    })
+                }
+            };
+            let state = match entry.state {
+                Some(state) => {
+                    self.state.clear();
+                    serde_json::to_writer(&mut self.state, state)?;
+                    Some(std::str::from_utf8(&self.state)?)
+                }
+                None => None,
+            };
+            let hash = state.map(|json| {
                 // SipHash with its fixed keys: the same run gives the same hashes.
                 let mut hasher = std::hash::DefaultHasher::new();
                 std::hash::Hash::hash(json, &mut hasher);
@@ -369,6 +387,80 @@ impl HistorySpill {
         limit: Option<usize>,
         mut each: impl FnMut(SpilledHistory) -> anyhow::Result<()>,
     ) -> anyhow::Result<usize> {
+        let mut current: Option<SpilledHistory> = None;
+        let orders = self.for_each_entry(backend, limit, |row| {
+            if row.first
+                && let Some(done) = current.take()
+            {
+                each(done)?;
+            }
+            let history = match &mut current {
+                Some(history) => history,
+                None => current.insert(SpilledHistory {
+                    order_id: OrderId::new(row.order_id).map_err(anyhow::Error::msg)?,
+                    states: Vec::new(),
+                }),
+            };
+            history.states.push(SpilledEntry {
+                step: row.step,
+                state: row.state.map(serde_json::from_str).transpose()?,
+                view_down: row.view_down,
+            });
+            Ok(())
+        })?;
+        if let Some(done) = current {
+            each(done)?;
+        }
+        Ok(orders)
+    }
+
+    /// Calls `each` with the compact JSON of every history `for_each_order` gives (the bytes
+    /// `serde_json::to_vec` gives a `SpilledHistory`), written from the spilled states' own
+    /// JSON: a long run's histories are written out without parsing a state back.
+    pub fn for_each_order_json(
+        &self,
+        backend: Backend,
+        mut each: impl FnMut(&[u8]) -> anyhow::Result<()>,
+    ) -> anyhow::Result<usize> {
+        use std::io::Write;
+        let mut json: Vec<u8> = Vec::new();
+        let orders = self.for_each_entry(backend, None, |row| {
+            if row.first {
+                if !json.is_empty() {
+                    json.extend_from_slice(b"]}");
+                    each(&json)?;
+                    json.clear();
+                }
+                json.extend_from_slice(b"{\"order_id\":");
+                serde_json::to_writer(&mut json, row.order_id)?;
+                json.extend_from_slice(b",\"states\":[");
+            } else {
+                json.push(b',');
+            }
+            write!(json, "{{\"step\":{},\"state\":", row.step)?;
+            json.extend_from_slice(row.state.unwrap_or("null").as_bytes());
+            if row.view_down {
+                json.extend_from_slice(b",\"view_down\":true");
+            }
+            json.push(b'}');
+            Ok(())
+        })?;
+        if !json.is_empty() {
+            json.extend_from_slice(b"]}");
+            each(&json)?;
+        }
+        Ok(orders)
+    }
+
+    /// Calls `each` with every entry spilled for `backend`, order by order in the order they
+    /// first appeared, each order's in the order its steps ran, up to `limit` orders. Returns
+    /// how many orders the design has in all.
+    fn for_each_entry(
+        &self,
+        backend: Backend,
+        limit: Option<usize>,
+        mut each: impl FnMut(SpilledRow<'_>) -> anyhow::Result<()>,
+    ) -> anyhow::Result<usize> {
         // Entries go in in the order steps ran, each at the end of the table (an index kept
         // while writing would touch a page per order and step); the order they are read in is
         // indexed once, by a sort, when they are first read.
@@ -380,45 +472,37 @@ impl HistorySpill {
              WHERE backend = ?1 ORDER BY first_seen, seq",
         )?;
         let mut rows = select.query([backend as i64])?;
-        let mut current: Option<(i64, SpilledHistory)> = None;
-        let mut shown = 0;
+        let mut current: Option<i64> = None;
+        let mut started = 0;
         while let Some(row) = rows.next()? {
             let first_seen: i64 = row.get(0)?;
-            if current.as_ref().is_none_or(|(seen, _)| *seen != first_seen) {
-                if let Some((_, done)) = current.take() {
-                    shown += 1;
-                    each(done)?;
-                }
-                if limit.is_some_and(|limit| shown >= limit) {
+            let first = current != Some(first_seen);
+            if first {
+                if limit.is_some_and(|limit| started >= limit) {
                     break;
                 }
-                let order_id =
-                    OrderId::new(row.get::<_, String>(1)?).map_err(anyhow::Error::msg)?;
-                current = Some((
-                    first_seen,
-                    SpilledHistory {
-                        order_id,
-                        states: Vec::new(),
-                    },
-                ));
+                started += 1;
+                current = Some(first_seen);
             }
-            let state: Option<String> = row.get(3)?;
-            let entry = SpilledEntry {
+            each(SpilledRow {
+                first,
+                order_id: row.get_ref(1)?.as_str()?,
                 step: row.get::<_, i64>(2)? as usize,
-                state: state.map(|s| serde_json::from_str(&s)).transpose()?,
+                state: row.get_ref(3)?.as_str_or_null()?,
                 view_down: row.get(4)?,
-            };
-            if let Some((_, history)) = &mut current {
-                history.states.push(entry);
-            }
+            })?;
         }
-        if let Some((_, done)) = current {
-            each(done)?;
-        }
-        Ok(self
-            .orders
-            .keys()
-            .filter(|(design, _)| *design == backend)
-            .count())
+        Ok(self.orders[backend as usize].len())
     }
+}
+
+/// One entry as read back from a spill, borrowed from its row.
+struct SpilledRow<'r> {
+    /// Whether it is its order's first.
+    first: bool,
+    order_id: &'r str,
+    step: usize,
+    /// The state's JSON, as serde_json wrote it.
+    state: Option<&'r str>,
+    view_down: bool,
 }

@@ -81,10 +81,9 @@ impl Workload {
             serde_json::to_string(DESCRIPTION)?
         )?;
         write!(out, "  \"steps\": [")?;
-        let mut buffer = Vec::new();
         for (i, command) in self.commands().enumerate() {
             out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-            write_indented(&mut buffer, out, 2, &json!(Action::Command(command)))?;
+            write_indented(out, 2, &json!(Action::Command(command)))?;
         }
         let closing: &[u8] = if self.commands_count() == 0 {
             b"],\n"

@@ -120,6 +120,10 @@ impl<R: Rows> CrudStore<R> {
                 if !tx.insert(&next, locking)? {
                     return Ok(None);
                 }
+                // Who and when go on the new row too.
+                if let Some(metadata) = metadata {
+                    tx.set_written(order_id, metadata)?;
+                }
                 StorageChange::Insert {
                     table: "orders",
                     row: as_answered(&next, locking),
@@ -127,9 +131,11 @@ impl<R: Rows> CrudStore<R> {
             }
             Some(old) => {
                 // The guard that holds even against another process: only the version read.
-                if !tx.update(&next, locking.then_some(old.version))? {
+                let Some(written) =
+                    tx.update_written(&next, locking.then_some(old.version), metadata)?
+                else {
                     return Ok(None);
-                }
+                };
                 let mut changes = changed_columns(old, &next, locking);
                 if let (Some(reason), true) = (change_reason, reason_column) {
                     let before = tx.reason(order_id)?;
@@ -142,6 +148,11 @@ impl<R: Rows> CrudStore<R> {
                         });
                     }
                 }
+                // Who and when go on the row too, over whoever wrote it before: an update
+                // says so.
+                if let (Some(metadata), Some((by, at))) = (metadata, written) {
+                    changes.extend(who_and_when_overwritten(by, at, metadata));
+                }
                 StorageChange::Update {
                     table: "orders",
                     order_id: order_id.clone(),
@@ -149,14 +160,6 @@ impl<R: Rows> CrudStore<R> {
                 }
             }
         };
-        // Who and when go on the row too, over whoever wrote it before: an update says so.
-        let mut change = change;
-        if let Some(metadata) = metadata {
-            if let StorageChange::Update { changes, .. } = &mut change {
-                changes.extend(who_and_when_overwritten(tx, order_id, metadata)?);
-            }
-            tx.set_written(order_id, metadata)?;
-        }
         Ok(Some(CommandOutcome::Applied { change, caveats }))
     }
 
@@ -285,6 +288,28 @@ pub trait RowsTx {
     /// The row's `updated_by` and `updated_at` as they stand (`None` where NULL).
     fn written(&mut self, order_id: &OrderId) -> anyhow::Result<(Option<String>, Option<String>)>;
 
+    /// `update`, then, with `metadata`, who wrote the row and when (`set_written`), over what
+    /// the row said: returned, `updated_by` and `updated_at` as they stood before (`None`
+    /// without `metadata`). `None` if the guard refused the update. An engine may do it in
+    /// fewer statements.
+    #[allow(clippy::type_complexity)]
+    fn update_written(
+        &mut self,
+        order: &Order,
+        guard: Option<u64>,
+        metadata: Option<&Metadata>,
+    ) -> anyhow::Result<Option<Option<(Option<String>, Option<String>)>>> {
+        if !self.update(order, guard)? {
+            return Ok(None);
+        }
+        let Some(metadata) = metadata else {
+            return Ok(Some(None));
+        };
+        let before = self.written(&order.order_id)?;
+        self.set_written(&order.order_id, metadata)?;
+        Ok(Some(Some(before)))
+    }
+
     /// Whether the step is done already, asked in this transaction (`db::is_done`).
     fn is_done(&mut self, mark: &StepMark) -> anyhow::Result<bool>;
 
@@ -329,24 +354,22 @@ fn not_kept<'c>(
 
 /// The row's `updated_by` and `updated_at` as a write overwrites them with `metadata`.
 fn who_and_when_overwritten(
-    tx: &mut impl RowsTx,
-    order_id: &OrderId,
+    by: Option<String>,
+    at: Option<String>,
     metadata: &Metadata,
-) -> anyhow::Result<Vec<ColumnChange>> {
-    let (by, at) = tx.written(order_id)?;
+) -> Vec<ColumnChange> {
     let now = [
         ("updated_by", by, metadata.actor.as_str().to_string()),
         ("updated_at", at, metadata.recorded_at.to_string()),
     ];
-    Ok(now
-        .into_iter()
+    now.into_iter()
         .filter(|(_, old, new)| old.as_deref() != Some(new.as_str()))
         .map(|(column, old, new)| ColumnChange {
             column,
             old: ColumnValue::Text(old.unwrap_or_else(|| "NULL".into())),
             new: ColumnValue::Text(new),
         })
-        .collect())
+        .collect()
 }
 
 /// The SQL that answers a read model defined in a scenario from the `orders` rows, or what

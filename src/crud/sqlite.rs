@@ -225,6 +225,49 @@ impl RowsTx for rusqlite::Transaction<'_> {
         Ok(true)
     }
 
+    /// One writer at a time (the transaction is IMMEDIATE): what the row says of its last
+    /// writer is read first, then one UPDATE writes the order, who and when.
+    fn update_written(
+        &mut self,
+        next: &Order,
+        guard: Option<u64>,
+        metadata: Option<&Metadata>,
+    ) -> anyhow::Result<Option<Option<(Option<String>, Option<String>)>>> {
+        let Some(metadata) = metadata else {
+            return Ok(self.update(next, guard)?.then_some(None));
+        };
+        let before = self.written(&next.order_id)?;
+        let set = "UPDATE orders SET quantity = ?2, total_cents = ?3, paid_cents = ?4, status = ?5, \
+                   updated_at = ?6, updated_by = ?7";
+        let id = next.order_id.as_str();
+        let (quantity, status) = (next.quantity as i64, next.status.as_str());
+        let (total, paid) = (sql_cents(next.total), sql_cents(next.paid));
+        let (at, by) = (metadata.recorded_at.to_string(), metadata.actor.as_str());
+        let updated = match guard {
+            Some(version) => self
+                .prepare_cached(&format!(
+                    "{set}, version = version + 1 WHERE order_id = ?1 AND version = ?8"
+                ))?
+                .execute(params![
+                    id,
+                    quantity,
+                    total,
+                    paid,
+                    status,
+                    at,
+                    by,
+                    version as i64
+                ])?,
+            None => self
+                .prepare_cached(&format!("{set} WHERE order_id = ?1"))?
+                .execute(params![id, quantity, total, paid, status, at, by])?,
+        };
+        if updated != 1 {
+            anyhow::bail!("the row of {id} changed under this transaction");
+        }
+        Ok(Some(Some(before)))
+    }
+
     fn reason(&mut self, order_id: &OrderId) -> anyhow::Result<String> {
         Ok(self
             .prepare_cached(&format!(

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::sink::RunSink;
 use super::text::{Entry, entries};
-use crate::json::write_indented;
+use crate::json::{write_indented, write_reindented};
 use crate::narrate;
 use crate::scenario::{Action, Expect};
 use crate::service::{Backend, Outcome};
@@ -76,7 +76,6 @@ pub struct JsonRun<'w, W: Write> {
     backends: Vec<Backend>,
     steps: usize,
     histories: HistorySpill,
-    buffer: Vec<u8>,
     /// Whether the document stands between two steps (no step half-written), where `stop`
     /// can end it.
     between_steps: bool,
@@ -89,7 +88,6 @@ impl<'w, W: Write> JsonRun<'w, W> {
             backends: Vec::new(),
             steps: 0,
             histories: HistorySpill::new()?,
-            buffer: Vec::new(),
             between_steps: true,
         })
     }
@@ -103,7 +101,7 @@ impl<'w, W: Write> JsonRun<'w, W> {
             b",\n    "
         })?;
         self.steps += 1;
-        write_indented(&mut self.buffer, &mut *self.out, 2, &narrated_step(step))?;
+        write_indented(&mut *self.out, 2, &narrated_step(step))?;
         self.between_steps = true;
         self.histories.add(step, &self.backends)
     }
@@ -167,14 +165,14 @@ impl<W: Write> RunSink for JsonRun<'_, W> {
                 serde_json::to_string(&backend)?
             )?;
             let mut orders = 0;
-            self.histories.for_each_order(backend, None, |history| {
+            self.histories.for_each_order_json(backend, |history| {
                 out.write_all(if orders == 0 {
                     b"\n        "
                 } else {
                     b",\n        "
                 })?;
                 orders += 1;
-                indented(&mut *out, 4, &history)
+                Ok(write_reindented(&mut *out, 4, history)?)
             })?;
             out.write_all(if orders == 0 {
                 b"]\n    }"
@@ -205,5 +203,5 @@ fn field(out: &mut impl Write, name: &str, value: &impl Serialize) -> anyhow::Re
 
 /// A value pretty-printed as if nested `depth` levels deep (see `json::write_indented`).
 fn indented(out: &mut impl Write, depth: usize, value: &impl Serialize) -> anyhow::Result<()> {
-    write_indented(&mut Vec::new(), out, depth, value)
+    write_indented(out, depth, value)
 }

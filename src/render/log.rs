@@ -27,7 +27,6 @@ struct LogDocument<'a> {
 pub struct JsonLog<'w, W: std::io::Write> {
     out: &'w mut W,
     events: usize,
-    buffer: Vec<u8>,
 }
 
 impl<'w, W: std::io::Write> JsonLog<'w, W> {
@@ -36,11 +35,7 @@ impl<'w, W: std::io::Write> JsonLog<'w, W> {
             out,
             "{{\n  \"schema_version\": {SCHEMA_VERSION},\n  \"events\": ["
         )?;
-        Ok(JsonLog {
-            out,
-            events: 0,
-            buffer: Vec::new(),
-        })
+        Ok(JsonLog { out, events: 0 })
     }
 
     pub fn event(&mut self, event: &LoggedEvent) -> anyhow::Result<()> {
@@ -50,7 +45,7 @@ impl<'w, W: std::io::Write> JsonLog<'w, W> {
             b",\n    "
         })?;
         self.events += 1;
-        crate::json::write_indented(&mut self.buffer, &mut *self.out, 2, event)
+        crate::json::write_indented(&mut *self.out, 2, event)
     }
 
     pub fn finish(self) -> anyhow::Result<()> {
@@ -73,7 +68,6 @@ impl<'w, W: std::io::Write> JsonLog<'w, W> {
         })?;
         self.out.write_all(b"  \"stopped\": ")?;
         crate::json::write_indented(
-            &mut Vec::new(),
             &mut *self.out,
             1,
             &serde_json::json!({"after_event": self.events, "error": error}),

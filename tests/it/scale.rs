@@ -260,13 +260,25 @@ fn spilled_histories_are_the_histories() {
         let held = serde_json::to_value(trace.histories()).unwrap();
         for (index, backend) in [Backend::Crud, Backend::Es].into_iter().enumerate() {
             let mut orders = Vec::new();
+            let mut expected = Vec::new();
             let count = spill
                 .for_each_order(backend, None, |history| {
+                    expected.push(serde_json::to_string(&history)?);
                     orders.push(serde_json::to_value(history)?);
                     Ok(())
                 })
                 .unwrap();
             assert_eq!(count, orders.len(), "{name}");
+            // The JSON written from the spilled states' own JSON is that of the same histories.
+            let mut written = Vec::new();
+            let count = spill
+                .for_each_order_json(backend, |json| {
+                    written.push(String::from_utf8(json.to_vec())?);
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(count, orders.len(), "{name}");
+            assert_eq!(written, expected, "{name} {backend:?}");
             assert_eq!(
                 Value::Array(orders),
                 held[index]["orders"],
