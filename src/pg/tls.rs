@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use postgres::tls::MakeTlsConnect;
 use rustls::DigitallySignedStruct;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
@@ -15,7 +16,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The connector every connection to a server goes through.
-pub fn connector() -> anyhow::Result<MakeRustlsConnect> {
+pub fn connector() -> anyhow::Result<Connector> {
     // ring, not aws-lc-rs (which needs cmake to build): its only lack, post-quantum key
     // exchange, is why rustls marks it deprecated, and PostgreSQL 15 offers none anyway.
     #[allow(deprecated)]
@@ -25,7 +26,32 @@ pub fn connector() -> anyhow::Result<MakeRustlsConnect> {
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(Unverified(provider)))
         .with_no_client_auth();
-    Ok(MakeRustlsConnect::new(config))
+    Ok(Connector(MakeRustlsConnect::new(config)))
+}
+
+/// rustls's connector, taking any host a URL names. A Unix socket has no host name (the
+/// client passes its folder's path), which rustls refuses as a server name before the
+/// connection even knows whether it will use TLS; the certificate check above never reads the
+/// name, so such a host is greeted as `localhost`.
+#[derive(Clone)]
+pub struct Connector(MakeRustlsConnect);
+
+impl<S> MakeTlsConnect<S> for Connector
+where
+    MakeRustlsConnect: MakeTlsConnect<S>,
+{
+    type Stream = <MakeRustlsConnect as MakeTlsConnect<S>>::Stream;
+    type TlsConnect = <MakeRustlsConnect as MakeTlsConnect<S>>::TlsConnect;
+    type Error = <MakeRustlsConnect as MakeTlsConnect<S>>::Error;
+
+    fn make_tls_connect(&mut self, host: &str) -> Result<Self::TlsConnect, Self::Error> {
+        let host = if ServerName::try_from(host).is_ok() {
+            host
+        } else {
+            "localhost"
+        };
+        self.0.make_tls_connect(host)
+    }
 }
 
 /// `sslmode=require`: any certificate, as libpq takes it; its signatures are still checked.

@@ -1418,6 +1418,26 @@ fn sslmode_require_connects_over_tls() {
     );
 }
 
+/// A server reached through its Unix socket (the host a folder, percent-encoded in the URL, as
+/// libpq writes it): eslab connects, in its default `sslmode=prefer`, and runs a room there.
+#[test]
+fn a_room_on_a_unix_socket_is_reached() {
+    let room = new_room("socket");
+    let server = common::pg::server();
+    let role = format!("eslab_room_{}", room.name);
+    let folder = server.socket_dir.replace('/', "%2F");
+    let url = format!("postgres://{role}@{folder}:{}/postgres", server.port);
+    let args = ["--store", url.as_str(), "--room", room.name.as_str()];
+    let out = run(["run", "bob"].into_iter().chain(args));
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let events: i64 = room
+        .admin()
+        .query_one("SELECT count(*) FROM events", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(events, 3);
+}
+
 /// `eslab room late-reader` plays the lesson on the server: with ids from a sequence, the
 /// reader that remembers "the last id I saw" reads #8 before #7 commits and never reads #7;
 /// with a room's head row, the fast writer waits, and the reader reads #7 and #8. The question

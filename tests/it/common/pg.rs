@@ -43,7 +43,7 @@ chmod 600 "$dir/data/server.key"
 $as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200 -c track_commit_timestamp=on -c ssl=on" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-echo ready
+echo "ready $dir"
 # Until the test binary that started us exits: its end closes our stdin.
 cat >/dev/null || true
 "#;
@@ -53,6 +53,8 @@ pub struct Server {
     pub admin_url: String,
     #[allow(dead_code)] // for a test that reaches the server other than by URL
     pub port: u16,
+    /// The folder holding the server's Unix socket (`.s.PGSQL.PORT`).
+    pub socket_dir: String,
     /// The shell that stops the server when the test binary exits (its stdin closes then).
     _keeper: Mutex<Child>,
 }
@@ -112,15 +114,20 @@ fn start() -> Server {
     BufReader::new(keeper.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    assert_eq!(
-        line.trim(),
-        "ready",
-        "the throwaway PostgreSQL in {} did not start (see its log above)",
-        bin.display()
-    );
+    let socket_dir = line
+        .trim()
+        .strip_prefix("ready ")
+        .unwrap_or_else(|| {
+            panic!(
+                "the throwaway PostgreSQL in {} did not start (see its log above)",
+                bin.display()
+            )
+        })
+        .to_string();
     Server {
         admin_url: format!("postgres://eslab@127.0.0.1:{port}/postgres"),
         port,
+        socket_dir,
         _keeper: Mutex::new(keeper),
     }
 }
