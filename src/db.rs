@@ -21,7 +21,7 @@ pub enum StoreKind {
 /// A file that is already there where a new database would be made: it is never
 /// overwritten. `narrate` words it (and how to carry on from it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AlreadyExists {
+pub(crate) struct AlreadyExists {
     pub path: std::path::PathBuf,
 }
 
@@ -79,7 +79,7 @@ const CACHE_SIZE: i64 = -65536;
 const SCRATCH_CACHE_SIZE: i64 = -8192;
 
 /// Opens (and, when new, initialises) a database of the given schema.
-pub fn open(location: &Location, schema: &Schema) -> anyhow::Result<Connection> {
+pub(crate) fn open(location: &Location, schema: &Schema) -> anyhow::Result<Connection> {
     match location {
         Location::InMemory => {
             let conn = Connection::open_in_memory()?;
@@ -117,7 +117,7 @@ pub fn open(location: &Location, schema: &Schema) -> anyhow::Result<Connection> 
 ///
 /// A file of an older schema version is never changed by reading it: it is copied into
 /// memory and upgraded there.
-pub fn open_for_reading(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
+pub(crate) fn open_for_reading(path: &Path, schema: &Schema) -> anyhow::Result<Connection> {
     let found = check_identity(path, schema)?;
     if found < schema.version {
         let file = reading_connection(path, Mode::ReadOnly)?;
@@ -347,7 +347,7 @@ fn upgrade(conn: &mut Connection, schema: &Schema, _found: i32) -> anyhow::Resul
 /// full disk): its header must first say it is ours, read as bytes, and then a read-only
 /// connection reads it as committed. Returns the file's schema version: this one, or an
 /// older one that `upgrades` can bring up to it.
-pub fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<i32> {
+pub(crate) fn check_identity(path: &Path, schema: &Schema) -> anyhow::Result<i32> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if !meta.is_file() {
@@ -487,7 +487,7 @@ pub struct StepMark {
 /// number, so a step is done once any step at or after it is. Asked inside the transaction
 /// that would do the step, it cannot be done twice, even by two runs at once: the other run's
 /// record is either committed before this transaction starts or waits for it to end.
-pub fn is_done(conn: &Connection, mark: &StepMark) -> anyhow::Result<bool> {
+pub(crate) fn is_done(conn: &Connection, mark: &StepMark) -> anyhow::Result<bool> {
     Ok(mark.done_by(steps_done(conn, &mark.scenario)?))
 }
 
@@ -501,7 +501,7 @@ impl StepMark {
 
 /// Records, inside the caller's transaction, that a scenario's step is done. Progress only
 /// moves forward, whoever writes it.
-pub fn record_progress(conn: &Connection, mark: &StepMark) -> anyhow::Result<()> {
+pub(crate) fn record_progress(conn: &Connection, mark: &StepMark) -> anyhow::Result<()> {
     conn.prepare_cached(
         "INSERT INTO progress (scenario, steps_done) VALUES (?1, ?2) \
          ON CONFLICT (scenario) DO UPDATE SET steps_done = max(steps_done, excluded.steps_done)",
@@ -511,7 +511,7 @@ pub fn record_progress(conn: &Connection, mark: &StepMark) -> anyhow::Result<()>
 }
 
 /// How many steps of the scenario this database has done (0 if none).
-pub fn steps_done(conn: &Connection, scenario: &str) -> anyhow::Result<u64> {
+pub(crate) fn steps_done(conn: &Connection, scenario: &str) -> anyhow::Result<u64> {
     let done: Option<i64> = conn
         .prepare_cached("SELECT steps_done FROM progress WHERE scenario = ?1")?
         .query_row([scenario], |r| r.get(0))

@@ -28,7 +28,12 @@ pub struct Checked {
 
 /// Checks one design's outcome at one step, and says whether anything was held against it. A
 /// design that cannot answer is not held to it.
-pub fn evaluate(step: usize, backend: Backend, expect: &Expect, outcome: &Outcome) -> Checked {
+pub(crate) fn evaluate(
+    step: usize,
+    backend: Backend,
+    expect: &Expect,
+    outcome: &Outcome,
+) -> Checked {
     let mut failures = Vec::new();
     let mut fail = |field: &str, expected: String, actual: String| {
         failures.push(Failure {
@@ -173,7 +178,7 @@ fn check_last_change(
 /// Whether a report cell holds what an expectation wrote: the same text, with `->` standing
 /// for `→` (`"5 -> 6"`); or, for a money cell (`$60.00`), the same amount however a scenario
 /// writes money (`60`, `"60.00"`, `"$60.00"`).
-pub fn cell_matches(cell: &str, expected: &str) -> bool {
+pub(crate) fn cell_matches(cell: &str, expected: &str) -> bool {
     if cell == expected || cell == expected.replace("->", "→") {
         return true;
     }

@@ -10,7 +10,7 @@ use serde_json::ser::Formatter;
 /// Writes `value` pretty-printed as if nested `depth` levels deep (two spaces a level),
 /// straight into `out`. The first line is not indented: it follows a key or a list's own
 /// indentation, written by the caller.
-pub fn write_indented(
+pub(crate) fn write_indented(
     out: &mut impl Write,
     depth: usize,
     value: &impl Serialize,
@@ -25,7 +25,11 @@ pub fn write_indented(
 /// Writes `compact`, a value as serde_json writes it compactly (no white space outside its
 /// strings), in the bytes `write_indented` gives the value at `depth`: each line break and
 /// indentation where serde_json's pretty printer puts one, and no parsing.
-pub fn write_reindented(out: &mut impl Write, depth: usize, compact: &[u8]) -> io::Result<()> {
+pub(crate) fn write_reindented(
+    out: &mut impl Write,
+    depth: usize,
+    compact: &[u8],
+) -> io::Result<()> {
     let mut line = Indented::at(depth);
     let mut start = 0;
     let mut i = 0;

@@ -33,24 +33,70 @@
 //! view's redraws) `app` passes in, so it imports none of them. `json` writes pretty JSON a
 //! value at a time.
 
-pub mod app;
+// The layers are private: what the binary and the tests use is re-exported below, so the
+// compiler's `unreachable_pub` and dead-code lints see the rest.
+#![warn(unreachable_pub)]
+
+mod app;
 mod bench;
-pub mod cli;
-pub mod crud;
-pub mod db;
-pub mod domain;
-pub mod es;
+mod cli;
+mod crud;
+mod db;
+mod domain;
+mod es;
 mod expect;
 mod json;
-pub mod live;
-pub mod narrate;
-pub mod pg;
-pub mod render;
-pub mod runner;
-pub mod sanitize;
-pub mod scenario;
-pub mod service;
-pub mod timeline;
-pub mod trace;
+mod live;
+mod narrate;
+mod pg;
+mod render;
+mod runner;
+mod sanitize;
+mod scenario;
+mod service;
+mod timeline;
+mod trace;
 mod verify;
-pub mod workload;
+mod workload;
+
+// The binary: its arguments, what each subcommand does, and its exit codes.
+pub use app::{ERROR, SUCCESS, run};
+pub use cli::Cli;
+// What the main binary prints about an error, made safe to show.
+pub use pg::redact;
+pub use sanitize::clean_prose;
+
+// Below the command line, for the tests: the domain's rules and data ...
+pub use domain::event::{NewOrderEvent, OrderPaymentEvent};
+pub use domain::report::{SumTooLarge, answer as answer_report};
+pub use domain::{
+    Actor, ChangeQuantity, Command, Deploy, Event, HistoryQuery, Metadata, Money, OrderId,
+    OrderQuery, Pay, PlaceOrder, Question, Rejection, Report, ReportQuery, StoredEvent, Timestamp,
+};
+// ... the two designs and their stores, behind one trait ...
+pub use crud::CrudStore;
+pub use db::Location;
+pub use es::row::{RawEvent, extension as event_extension};
+pub use es::store::SCHEMA as EVENT_STORE_SCHEMA;
+pub use es::{EventStore, OrderView, chain};
+pub use pg::{PgLog, Store as PgStore};
+pub use service::{
+    Agreement, Backend, Caveat, CommandOutcome, Evidence, Inapplicable, OrderService, OrderState,
+    Outcome, SnapshotFault, StepMark, StorageChange, Unanswerable,
+};
+// ... scenarios, the run that drives both designs, and its record ...
+pub use runner::{Clock, EVENTS_FILE, Run, Services, StorageOptions, run as run_scenario};
+pub use scenario::{
+    Action, BUNDLED, DesignFlag, LoadedScenario, STREAM_ABOVE_BYTES, Scenario, ViewAction, bundled,
+    load as load_scenario, read_file,
+};
+pub use trace::{HistorySpill, SCHEMA_VERSION, Trace};
+pub use workload::Workload;
+// ... and what people see: words, text, and the live view's model without a terminal.
+pub use live::Session;
+pub use live::keys::message as key_message;
+pub use live::state::{App, Mode, Msg, RUN_AHEAD_STEPS};
+pub use live::view::render as draw_live;
+pub use narrate::{log_entry, order_state_line};
+pub use render::stacked::{design_pane, wrap};
+pub use render::{Format, Layout, MAX_HELD, Style, Width, run as render_text};

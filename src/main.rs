@@ -3,21 +3,20 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use eslab::app;
-use eslab::cli::Cli;
+use eslab::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match app::run(cli) {
+    match eslab::run(cli) {
         Ok(code) => code,
         // `eslab run | head` closing the pipe early is not an error.
-        Err(err) if is_broken_pipe(&err) => ExitCode::from(app::SUCCESS),
+        Err(err) if is_broken_pipe(&err) => ExitCode::from(eslab::SUCCESS),
         Err(err) => {
             // Messages quote file names and values from the user: never let them drive the terminal.
             // Nor show a password from a server's URL, wherever in the chain it was quoted.
-            let message = eslab::pg::redact(&eslab::sanitize::clean_prose(&format!("{err:#}")));
+            let message = eslab::redact(&eslab::clean_prose(&format!("{err:#}")));
             eprintln!("eslab: error: {message}");
-            ExitCode::from(app::ERROR)
+            ExitCode::from(eslab::ERROR)
         }
     }
 }

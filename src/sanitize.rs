@@ -2,7 +2,7 @@
 
 /// Text from a user's file, made safe to print: control characters (ANSI escapes, newlines)
 /// are shown escaped, never sent to the terminal, and very long text is cut.
-pub fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     const MAX_CHARS: usize = 60;
     let mut out = String::new();
     for (count, c) in text.chars().enumerate() {

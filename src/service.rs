@@ -11,7 +11,7 @@ use crate::domain::{
     Command, Deploy, LastWrite, Metadata, Money, Order, OrderId, Rejection, Report, Status,
     StoredEvent,
 };
-pub use crate::domain::{HistoryQuery, OrderQuery, Question, ReportQuery};
+pub(crate) use crate::domain::{HistoryQuery, OrderQuery, Question};
 
 /// Which design answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -31,7 +31,7 @@ const INSERT_COLUMNS: [&str; 8] = [
 
 /// The run so far, as the next frame needs it.
 #[derive(Default)]
-pub struct Timeline {
+pub(crate) struct Timeline {
     /// Every column a row has shown, in the order first seen.
     columns: Vec<&'static str>,
     /// The CRUD `orders` table as the steps leave it, in the order rows were inserted (as a
@@ -45,14 +45,12 @@ pub struct Timeline {
     checkpoint: Option<u64>,
     last_event: Option<u64>,
     log_len: usize,
-    /// Where snapshots of OrderView were taken so far (the last event each holds).
-    snapshots: Vec<u64>,
+    /// Where the latest snapshot of OrderView was taken (the last event it holds).
+    latest_snapshot: Option<u64>,
 }
 
 /// What one step did to both stores, and where they stand after it.
-pub struct Frame<'r> {
-    /// The step, what each design answered and the verdicts of its expectations.
-    pub record: &'r StepRecord,
+pub(crate) struct Frame<'r> {
     /// The CRUD row this step inserted or updated.
     pub row: Option<RowFrame>,
     /// The events this step appended, each with OrderView's state of its order right after it.
@@ -63,9 +61,6 @@ pub struct Frame<'r> {
     pub view_down: bool,
     /// The last event OrderView has applied after this step.
     pub checkpoint: Option<u64>,
-    /// The event a snapshot of OrderView taken at this step holds up to: the place in the
-    /// log a view marks.
-    pub snapshot: Option<u64>,
     /// A column a migration at this step added to every row, and the default it filled in.
     pub migrated: Option<(&'static str, &'static str)>,
     /// Where in the log the latest snapshot of OrderView was taken (its checkpoint), if one
@@ -75,7 +70,7 @@ pub struct Frame<'r> {
 
 /// The CRUD row a step wrote: where it sits in the table, its cells after the step, and the
 /// columns an UPDATE overwrote (their old values are what the row held before).
-pub struct RowFrame {
+pub(crate) struct RowFrame {
     pub i: usize,
     /// Column and value, every column the table has shown; `None` where nothing was written
     /// (a row an earlier run inserted is known only by what changed).
@@ -86,7 +81,7 @@ pub struct RowFrame {
 
 impl RowFrame {
     /// The value of `column` after the step.
-    pub fn get(&self, column: &str) -> Option<&ColumnValue> {
+    pub(crate) fn get(&self, column: &str) -> Option<&ColumnValue> {
         self.after
             .iter()
             .find(|(c, _)| *c == column)
@@ -96,7 +91,7 @@ impl RowFrame {
     /// The columns a migration added (past those an INSERT writes, `version`, and who last
     /// wrote the row and when, which narrate shows only where a scenario teaches them), with
     /// their values after the step and, where the step overwrote one, its old value.
-    pub fn added_columns(&self) -> Vec<(&'static str, &ColumnValue, Option<&ColumnValue>)> {
+    pub(crate) fn added_columns(&self) -> Vec<(&'static str, &ColumnValue, Option<&ColumnValue>)> {
         const NOT_ADDED: [&str; 3] = ["version", "updated_by", "updated_at"];
         self.after
             .iter()
@@ -111,29 +106,18 @@ impl RowFrame {
             })
             .collect()
     }
-
-    /// The cells as the row held them before the step: the overwritten columns' old values.
-    pub fn before(&self) -> Vec<(&'static str, Option<ColumnValue>)> {
-        let mut before = self.after.clone();
-        for change in &self.changed {
-            if let Some(cell) = before.iter_mut().find(|(c, _)| *c == change.column) {
-                cell.1 = Some(change.old.clone());
-            }
-        }
-        before
-    }
 }
 
 /// An appended event, and OrderView's state of its order right after it (`None` when the
 /// fold refused it: an order an earlier run began).
-pub struct EventFrame<'r> {
+pub(crate) struct EventFrame<'r> {
     pub event: &'r StoredEvent,
     pub state: Option<OrderState>,
 }
 
 impl Timeline {
     /// The frame of `record`, the next step.
-    pub fn push<'r>(&mut self, record: &'r StepRecord) -> Frame<'r> {
+    pub(crate) fn push<'r>(&mut self, record: &'r StepRecord) -> Frame<'r> {
         let mut migrated = None;
         let row = match record.result(Backend::Crud) {
             Some(Outcome::Applied { storage, .. }) => self.write_row(storage),
@@ -146,7 +130,6 @@ impl Timeline {
             }
             _ => None,
         };
-        let mut snapshot = None;
         let mut events = Vec::new();
         match record.result(Backend::Es) {
             Some(Outcome::Applied {
@@ -167,33 +150,30 @@ impl Timeline {
                 checkpoint: Some(at),
                 ..
             }) => {
-                snapshot = Some(*at);
-                self.snapshots.push(*at);
+                self.latest_snapshot = Some(*at);
             }
             _ => {}
         }
         Frame {
-            record,
             row,
             events,
             log_len: self.log_len,
             view_down: self.view_down,
             checkpoint: self.checkpoint,
-            snapshot,
             migrated,
-            latest_snapshot: self.snapshots.last().copied(),
+            latest_snapshot: self.latest_snapshot,
         }
     }
 
     /// Events read from a shared log that no step of this run appended (others', in a room),
     /// in id order, each with OrderView's state of its order right after it.
-    pub fn arrive<'e>(&mut self, events: &'e [StoredEvent]) -> Vec<EventFrame<'e>> {
+    pub(crate) fn arrive<'e>(&mut self, events: &'e [StoredEvent]) -> Vec<EventFrame<'e>> {
         self.appended(events)
     }
 
     /// Where the log and OrderView stand: the log's length, whether the view is down, and
     /// its checkpoint.
-    pub fn standing(&self) -> (usize, bool, Option<u64>) {
+    pub(crate) fn standing(&self) -> (usize, bool, Option<u64>) {
         (self.log_len, self.view_down, self.checkpoint)
     }
 
@@ -215,14 +195,10 @@ impl Timeline {
         events
     }
 
-    /// Every column a row has shown so far, in the order first seen.
-    pub fn columns(&self) -> &[&'static str] {
-        &self.columns
-    }
-
     /// The CRUD table as the steps so far leave it: every column, every row, in the order
     /// rows were inserted; `None` where nothing was written (a row an earlier run began).
-    pub fn table(&self) -> Vec<Vec<(&'static str, Option<&ColumnValue>)>> {
+    #[cfg(test)]
+    pub(crate) fn table(&self) -> Vec<Vec<(&'static str, Option<&ColumnValue>)>> {
         self.rows
             .iter()
             .map(|cells| {
@@ -233,11 +209,6 @@ impl Timeline {
                     .collect()
             })
             .collect()
-    }
-
-    /// Where snapshots of OrderView were taken so far: the last event each holds, in order.
-    pub fn snapshots(&self) -> &[u64] {
-        &self.snapshots
     }
 
     /// A column a migration added: every row holds its default from now on.
@@ -405,15 +376,14 @@ mod tests {
         assert_eq!(row.i, 0);
         let reason = ColumnValue::Text("the gift is off".into());
         assert_eq!(row.get("change_reason"), Some(&reason));
-        let before = row.before();
-        let held = |cells: &[(&str, Option<ColumnValue>)], column: &str| {
-            cells
+        let old = |column: &str| {
+            row.changed
                 .iter()
-                .find(|(c, _)| *c == column)
-                .and_then(|(_, v)| v.clone())
+                .find(|change| change.column == column)
+                .map(|change| change.old.clone())
         };
-        assert_eq!(held(&before, "quantity"), Some(ColumnValue::Integer(6)));
-        assert_ne!(held(&before, "change_reason"), Some(reason));
+        assert_eq!(old("quantity"), Some(ColumnValue::Integer(6)));
+        assert_ne!(old("change_reason"), Some(reason));
         assert_eq!(frames[3].1[0].as_ref().map(|s| s.quantity), Some(4));
         // crash_view then rebuild_view: down, then up again at the same checkpoint.
         assert_eq!((frames[6].3, frames[6].4), (true, Some(2003)));
@@ -462,12 +432,19 @@ mod tests {
         .unwrap();
         let trace = runner::run(&loaded, &mut services).unwrap();
         let mut timeline = Timeline::default();
-        let marked: Vec<(usize, u64)> = trace
+        let latest: Vec<(usize, Option<u64>)> = trace
             .steps
             .iter()
-            .filter_map(|step| timeline.push(step).snapshot.map(|at| (step.step, at)))
+            .map(|step| (step.step, timeline.push(step).latest_snapshot))
             .collect();
-        assert_eq!(marked, [(13, 2012)]);
-        assert_eq!(timeline.snapshots(), [2012]);
+        assert!(
+            latest[..12].iter().all(|(_, at)| at.is_none()),
+            "{latest:?}"
+        );
+        assert!(
+            latest[12..].iter().all(|(_, at)| *at == Some(2012)),
+            "{latest:?}"
+        );
+        assert_eq!(latest[12].0, 13);
     }
 }

@@ -184,7 +184,10 @@ pub struct BackendHistory<'a> {
 /// The entry a step adds to an order's history on one design, if any: the state it answered
 /// after a command or to a query about now, or, for a command stored while its view was
 /// down, a `view_down` entry with no state.
-pub fn history_entry(step: &StepRecord, backend: Backend) -> Option<(&OrderId, HistoryEntry<'_>)> {
+pub(crate) fn history_entry(
+    step: &StepRecord,
+    backend: Backend,
+) -> Option<(&OrderId, HistoryEntry<'_>)> {
     let outcome = step.result(backend)?;
     let is_now = match &step.action {
         Action::Question(Question::Query(query)) => query.as_of.is_none(),
@@ -217,7 +220,7 @@ pub fn history_entry(step: &StepRecord, backend: Backend) -> Option<(&OrderId, H
 /// with the view up since.
 /// `last` and `state` are what identifies a state: the state itself in memory, a hash of its
 /// JSON in a spill.
-pub fn repeats<S: PartialEq>(last: Option<(S, bool)>, state: Option<S>) -> bool {
+pub(crate) fn repeats<S: PartialEq>(last: Option<(S, bool)>, state: Option<S>) -> bool {
     match (last, state) {
         (Some((last_state, last_view_down)), Some(state)) => !last_view_down && last_state == state,
         _ => false,

@@ -15,7 +15,7 @@ use crate::service::{IgnoredSnapshot, SnapshotFault};
 
 /// One check and its verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
+pub(crate) struct Check {
     pub name: &'static str,
     pub holds: bool,
     /// The first event id where it fails.
@@ -28,7 +28,7 @@ pub struct Check {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     pub events: u64,
     /// The last event's hash: write it down, and any rewrite of the whole chain shows too.
     pub head: Option<String>,
@@ -38,18 +38,13 @@ pub struct Verdict {
 impl std::error::Error for Untrusted {}
 
 impl Verdict {
-    pub fn holds(&self) -> bool {
+    pub(crate) fn holds(&self) -> bool {
         self.checks.iter().all(|c| c.holds)
     }
 
     /// The first bad event id over all checks.
-    pub fn first_bad_event(&self) -> Option<i64> {
+    pub(crate) fn first_bad_event(&self) -> Option<i64> {
         self.checks.iter().filter_map(|c| c.first_bad_event).min()
-    }
-
-    /// Whether the log itself keeps its promise (whatever the snapshots beside it say).
-    pub fn log_holds(&self) -> bool {
-        self.checks.iter().all(|c| c.holds || c.beside_the_log)
     }
 }
 
@@ -57,7 +52,7 @@ impl Verdict {
 /// as if nothing had happened (`log`, `replay`, a run carried on) unless told to trust it.
 /// `narrate` words it, and says how to see every check or read the log anyway.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Untrusted {
+pub(crate) struct Untrusted {
     pub path: String,
     /// Where the log is, as `eslab verify` takes it: `--db-dir DIR`, or `--store … --room …`.
     pub place: String,
@@ -68,7 +63,7 @@ pub struct Untrusted {
 impl Verdict {
     /// What is wrong, as `eslab verify` would put it first: the first bad event and the
     /// failing check's detail there, or (no event to name) the first failing check.
-    pub fn problem(&self) -> Option<String> {
+    pub(crate) fn problem(&self) -> Option<String> {
         let mut failing = self.checks.iter().filter(|c| !c.holds && !c.beside_the_log);
         Some(match self.first_bad_event() {
             Some(id) => {
@@ -85,7 +80,7 @@ impl Verdict {
 impl Verdict {
     /// `Ok` when the log verifies; else an error of type `Untrusted` naming the log at `path`
     /// (found by `eslab verify PLACE`), which the reading commands refuse.
-    pub fn require_intact(&self, path: &str, place: &str) -> anyhow::Result<()> {
+    pub(crate) fn require_intact(&self, path: &str, place: &str) -> anyhow::Result<()> {
         match self.problem() {
             None => Ok(()),
             Some(problem) => Err(Untrusted {
@@ -100,7 +95,7 @@ impl Verdict {
     /// Adds the check of the head against one the user wrote down (`--expect-head`): the
     /// full hash or its first characters. What the chain alone cannot show — the last
     /// events deleted, or the whole chain rewritten — shows here.
-    pub fn expect_head(&mut self, expected: &str) {
+    pub(crate) fn expect_head(&mut self, expected: &str) {
         let expected = expected.to_ascii_lowercase();
         let holds = self
             .head
@@ -169,12 +164,12 @@ impl Tally {
 }
 
 /// Reads the whole log once and checks every promise.
-pub fn verify(store: &(impl StoredLog + ?Sized)) -> anyhow::Result<Verdict> {
+pub(crate) fn verify(store: &(impl StoredLog + ?Sized)) -> anyhow::Result<Verdict> {
     Ok(read(store, None, |_, _| Ok(()))?.verdict)
 }
 
 /// What one pass over the log gives: the verdict on it, and the view it rebuilt.
-pub struct Reading {
+pub(crate) struct Reading {
     pub verdict: Verdict,
     /// OrderView after every event up to `until` (the whole log when `None`) that applied.
     pub view: OrderView,
@@ -187,7 +182,7 @@ pub struct Reading {
 /// The pass is split in two, as a pipeline: this thread reads the rows from SQLite and
 /// decodes them, a batch at a time; another checks and applies each batch (ids, versions,
 /// the chain's hashes, the view, the snapshots) while the next is read.
-pub fn read(
+pub(crate) fn read(
     store: &(impl StoredLog + ?Sized),
     until: Option<u64>,
     mut visit: impl FnMut(&RowRef, &Event) -> anyhow::Result<()> + Send,

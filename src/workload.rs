@@ -123,7 +123,7 @@ impl Workload {
 
 const DESCRIPTION: &str = "Made by `eslab generate`: every order is placed, changed, then paid.";
 
-pub fn order_id(index: u64) -> OrderId {
+pub(crate) fn order_id(index: u64) -> OrderId {
     OrderId::new(format!("O{index:07}")).expect("generated ids are valid")
 }
 

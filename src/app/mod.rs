@@ -21,7 +21,7 @@ use settings::{RunSettings, Settings};
 
 /// Exit codes, as diff(1): all good, differences (or failed expectations), trouble.
 pub const SUCCESS: u8 = 0;
-pub const DIFFERENT: u8 = 1;
+pub(crate) const DIFFERENT: u8 = 1;
 pub const ERROR: u8 = 2;
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {

@@ -20,7 +20,7 @@ pub(super) struct Settings {
 }
 
 impl Settings {
-    pub fn new(color: ColorChoice) -> Settings {
+    pub(super) fn new(color: ColorChoice) -> Settings {
         let terminal = std::io::stdout().is_terminal();
         let color = match color {
             ColorChoice::Always => true,
@@ -36,7 +36,7 @@ impl Settings {
 
     /// How to print a report in `format`, `width` columns wide (the terminal's when not
     /// given, else `DEFAULT_WIDTH`).
-    pub fn style(&self, format: impl Into<Format>, width: Option<u16>) -> Style {
+    pub(super) fn style(&self, format: impl Into<Format>, width: Option<u16>) -> Style {
         let width = match width {
             Some(width) => Width::Fixed(width),
             None if self.terminal => Width::Terminal,
@@ -63,7 +63,7 @@ pub(super) struct RunSettings {
 }
 
 impl RunSettings {
-    pub fn resolve(args: RunArgs, settings: &Settings) -> RunSettings {
+    pub(super) fn resolve(args: RunArgs, settings: &Settings) -> RunSettings {
         let mut style = settings.style(args.output.format, args.output.width);
         style.layout = match args.output.layout {
             Some(LayoutChoice::Wide) => render::Layout::Wide,

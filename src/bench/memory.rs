@@ -70,7 +70,7 @@ fn human_bytes(bytes: u64) -> String {
 }
 
 /// Peak resident set size, from /proc/self/status (`VmHWM`), where the OS offers it.
-pub fn peak_rss() -> Option<u64> {
+pub(crate) fn peak_rss() -> Option<u64> {
     let status = fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

@@ -14,7 +14,7 @@ mod replay;
 mod report;
 mod runs;
 mod snapshots;
-pub mod store;
+pub(crate) mod store;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -28,12 +28,12 @@ use crate::domain::Command;
 use crate::service::OrderService;
 use crate::workload::Workload;
 
-pub use memory::peak_rss;
-pub use report::{BenchReport, Memory, Metric, Storage, Target};
-pub use runs::{PEAK_RSS_SAID, REPORT_PEAK_RSS};
+pub(crate) use memory::peak_rss;
+pub(crate) use report::{BenchReport, Memory, Metric, Storage, Target};
+pub(crate) use runs::{PEAK_RSS_SAID, REPORT_PEAK_RSS};
 
 #[derive(Debug, Clone)]
-pub struct BenchOptions {
+pub(crate) struct BenchOptions {
     pub workload: Workload,
     /// Commands in the synchronous=FULL phase (each waits for the disk).
     pub full_commands: u64,
@@ -58,7 +58,7 @@ pub struct BenchOptions {
 
 /// What a measurement of `eslab live`'s redraws comes to.
 #[derive(Debug, Clone, Copy)]
-pub struct RedrawTimes {
+pub(crate) struct RedrawTimes {
     /// Steps in the scenario measured.
     pub steps: usize,
     /// Key presses (and frames End ran steps in) timed.
@@ -96,7 +96,7 @@ impl Bench<'_> {
 const RUNS: usize = 5;
 
 /// Runs every phase, in order, and reports what each measured and the targets it met.
-pub fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
+pub(crate) fn run(options: &BenchOptions) -> anyhow::Result<BenchReport> {
     memory::check_memory(&options.workload)?;
     let temp;
     let dir: &Path = match &options.db_dir {

@@ -24,7 +24,9 @@ type Plain = (String, String, u64, u64, u64, u64);
 /// The floor of a replay: SELECT in event-id order, decode each payload into its typed
 /// event, apply it to a plain map — nothing else. Returns the map, for the caller to free
 /// outside the timing, as a replay's view is.
-pub fn replay_floor(conn: &Connection) -> anyhow::Result<(Duration, HashMap<String, Plain>)> {
+pub(super) fn replay_floor(
+    conn: &Connection,
+) -> anyhow::Result<(Duration, HashMap<String, Plain>)> {
     let started = Instant::now();
     let mut orders: HashMap<String, Plain> = HashMap::new();
     let mut select =

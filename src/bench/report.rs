@@ -5,7 +5,7 @@ use serde::Serialize;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Metric {
+pub(crate) struct Metric {
     pub phase: &'static str,
     pub design: &'static str,
     pub count: u64,
@@ -16,7 +16,7 @@ pub struct Metric {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Target {
+pub(crate) struct Target {
     pub name: &'static str,
     pub measured: f64,
     /// `measured` must be at least this (or at most, for `at_most` targets).
@@ -28,13 +28,13 @@ pub struct Target {
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
-pub struct PagesWritten {
+pub(crate) struct PagesWritten {
     pub crud: f64,
     pub es: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Storage {
+pub(crate) struct Storage {
     pub crud_bytes: u64,
     pub es_bytes: u64,
     pub crud_rows: u64,
@@ -47,7 +47,7 @@ pub struct Storage {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Memory {
+pub(crate) struct Memory {
     /// Peak resident memory of this process, from /proc (null where the OS does not say).
     pub peak_rss_bytes: Option<u64>,
     /// `eslab run --format json` at volume: steps, peak resident memory and steps/s, for the
@@ -58,7 +58,7 @@ pub struct Memory {
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
-pub struct RunAtVolume {
+pub(crate) struct RunAtVolume {
     pub steps: u64,
     /// As the run said it (`REPORT_PEAK_RSS`); null where the OS does not say.
     pub peak_rss_bytes: Option<u64>,
@@ -68,7 +68,7 @@ pub struct RunAtVolume {
 
 /// The live view's time from a key press to a drawn screen (`live::redraw`).
 #[derive(Debug, Clone, Serialize)]
-pub struct LiveRedraw {
+pub(crate) struct LiveRedraw {
     /// Steps of the generated scenario it was measured on.
     pub steps: u64,
     /// Key presses (and frames End ran steps in) measured.
@@ -78,7 +78,7 @@ pub struct LiveRedraw {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct BenchReport {
+pub(crate) struct BenchReport {
     pub schema_version: u32,
     pub orders: u64,
     pub changes: u64,
@@ -96,7 +96,7 @@ pub struct BenchReport {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Latency {
+pub(crate) struct Latency {
     pub query: &'static str,
     pub count: u64,
     pub microseconds_each: f64,

@@ -51,10 +51,10 @@ fn generated_scenario_of(dir: &Path, workload: Workload) -> anyhow::Result<PathB
 /// Asks `eslab run` to say its own peak resident memory on stderr as it ends: the kernel's
 /// count for a child (`wait4`) includes the memory of the parent it was spawned from, here the
 /// bench's own hundreds of megabytes.
-pub const REPORT_PEAK_RSS: &str = "ESLAB_REPORT_PEAK_RSS";
+pub(crate) const REPORT_PEAK_RSS: &str = "ESLAB_REPORT_PEAK_RSS";
 
 /// What `eslab run` says on stderr, with `REPORT_PEAK_RSS` set, before its peak in bytes.
-pub const PEAK_RSS_SAID: &str = "eslab: peak resident memory, bytes: ";
+pub(crate) const PEAK_RSS_SAID: &str = "eslab: peak resident memory, bytes: ";
 
 /// Runs `eslab run --format json SCENARIO` in a fresh process, output discarded, and returns
 /// its time (the whole command: reading the file, both designs, printing the JSON) and its

@@ -15,11 +15,11 @@ use crate::pg::{self, Store};
 use crate::service::OrderService;
 
 /// The writer counts measured.
-pub const WRITERS: [usize; 3] = [1, 4, 16];
+pub(crate) const WRITERS: [usize; 3] = [1, 4, 16];
 
 /// What one measurement ran.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Measured {
+pub(crate) enum Measured {
     /// A bare INSERT, one transaction each: the server's floor.
     Floor,
     Crud,
@@ -28,7 +28,7 @@ pub enum Measured {
 
 /// Commands (or floor transactions) run by `writers` at once, and how long they took.
 #[derive(Debug, Clone)]
-pub struct Rate {
+pub(crate) struct Rate {
     pub measured: Measured,
     pub writers: usize,
     pub commands: u64,
@@ -36,14 +36,14 @@ pub struct Rate {
 }
 
 impl Rate {
-    pub fn per_second(&self) -> f64 {
+    pub(crate) fn per_second(&self) -> f64 {
         self.commands as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
     }
 }
 
 /// Measures every design at every writer count, `per_writer` commands each, in a scratch
 /// room named `room` on the server at `url` (as a user allowed to create schemas).
-pub fn run(url: &str, room: &str, per_writer: u64) -> anyhow::Result<Vec<Rate>> {
+pub(crate) fn run(url: &str, room: &str, per_writer: u64) -> anyhow::Result<Vec<Rate>> {
     let store = Store::new(url, room)?;
     let floor = "CREATE TABLE floor (id bigserial PRIMARY KEY, payload text NOT NULL);";
     pg::in_scratch_room(&store.url, &store.room, floor, |store| {

@@ -21,7 +21,7 @@ use crate::service::{
     Unanswerable,
 };
 
-pub use sqlite::{SCHEMA, SqliteRows, VERSIONED_SCHEMA};
+pub(crate) use sqlite::{SCHEMA, SqliteRows, VERSIONED_SCHEMA};
 
 /// The design over an `orders` table in any engine (`Rows`): SQLite by default, or a room
 /// on a server.
@@ -34,10 +34,10 @@ pub struct CrudStore<R: Rows = SqliteRows> {
 }
 
 /// The column a `deploy` of ModifyOrderEvent shape 2 adds, and what every row then holds.
-pub const REASON_COLUMN: &str = "change_reason";
-pub const REASON_DEFAULT: &str = "not recorded";
+pub(crate) const REASON_COLUMN: &str = "change_reason";
+pub(crate) const REASON_DEFAULT: &str = "not recorded";
 
-pub const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "order_id, customer, product, quantity, unit_price_cents, total_cents, paid_cents, status";
 
 /// How many times a write is decided again when another writer changed the row between this
@@ -379,7 +379,7 @@ fn who_and_when_overwritten(
 /// `Cancelled` status), for the fields no UPDATE ever replaces, and nothing else: not a
 /// change of quantity, which the next one overwrote, nor a cancellation's reason, nor which
 /// event came first or last. A read model over several event types is not answered.
-pub fn projection_sql(projection: &Projection) -> Result<String, Unanswerable> {
+pub(crate) fn projection_sql(projection: &Projection) -> Result<String, Unanswerable> {
     let not_kept = |other: &str| Unanswerable::EventsNotKept {
         event_type: Event::TYPES
             .into_iter()
@@ -437,7 +437,7 @@ fn as_answered(order: &Order, locking: bool) -> OrderState {
 }
 
 /// An `orders` row as any engine reads it: `COLUMNS` and a version.
-pub struct RowColumns {
+pub(crate) struct RowColumns {
     pub order_id: String,
     pub customer: String,
     pub product: String,
@@ -450,7 +450,7 @@ pub struct RowColumns {
 }
 
 /// The order a row holds; a row that holds no order (an unknown status, a bad id) is an error.
-pub fn order_from_row(row: RowColumns) -> anyhow::Result<Order> {
+pub(crate) fn order_from_row(row: RowColumns) -> anyhow::Result<Order> {
     let cents = |value: i64| Money::from_cents(value as u64);
     let order_id = OrderId::new(row.order_id).map_err(anyhow::Error::msg)?;
     let status = Status::parse(&row.status)
@@ -503,7 +503,7 @@ fn changed_columns(old: &Order, new: &Order, locking: bool) -> Vec<ColumnChange>
     changes
 }
 
-pub fn sql_cents(money: Money) -> i64 {
+pub(crate) fn sql_cents(money: Money) -> i64 {
     money.cents() as i64 // bounded far below i64::MAX by Money's parser and the rules
 }
 

@@ -12,7 +12,7 @@ use crate::db::{self, Location, Schema, StepMark, StoreKind};
 use crate::domain::report;
 use crate::domain::{Metadata, Money, Order, OrderId};
 
-pub const SCHEMA: Schema = Schema {
+pub(crate) const SCHEMA: Schema = Schema {
     what: StoreKind::Crud,
     application_id: 0x4553_4c43, // "ESLC"
     // 3: money columns named for what they hold (`total_cents`).
@@ -29,7 +29,7 @@ pub const SCHEMA: Schema = Schema {
 
 /// CRUD with locking: the same store with a version column. A different file format, so a
 /// database made one way is never continued the other way.
-pub const VERSIONED_SCHEMA: Schema = Schema {
+pub(crate) const VERSIONED_SCHEMA: Schema = Schema {
     what: StoreKind::CrudVersioned,
     application_id: 0x4553_4c56, // "ESLV"
     version: 4,

@@ -114,7 +114,9 @@ impl<'de> Deserialize<'de> for OrderId {
 
 /// Reads a quantity: any whole number that fits `u64` is readable (the rules judge its range);
 /// a negative, fractional or overflowing number is an input error.
-pub fn deserialize_quantity<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+pub(crate) fn deserialize_quantity<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<u64, D::Error> {
     struct QuantityVisitor;
 
     impl Visitor<'_> for QuantityVisitor {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 pub struct Timestamp(i64);
 
 /// What a time must look like, for error messages.
-pub const TIME_FORM: &str = "an RFC 3339 time in UTC, like 2026-03-01T10:15:00Z";
+pub(crate) const TIME_FORM: &str = "an RFC 3339 time in UTC, like 2026-03-01T10:15:00Z";
 
 /// Years eslab accepts: four digits, as the form has them.
 const YEARS: std::ops::RangeInclusive<i64> = 1..=9999;
@@ -153,7 +153,7 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 pub struct Actor(String);
 
 /// An actor's name is at most this many characters.
-pub const MAX_ACTOR_CHARS: usize = 40;
+pub(crate) const MAX_ACTOR_CHARS: usize = 40;
 
 impl Actor {
     /// A name of 1 to 40 letters, digits, and `-`, `_`, `.`, `@`: one word, so that it reads

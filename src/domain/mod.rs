@@ -1,21 +1,25 @@
 //! The pure domain: orders, commands, events and the rules. No I/O lives here.
 
-pub mod command;
-pub mod event;
-pub mod metadata;
-pub mod money;
-pub mod order;
-pub mod projection;
-pub mod question;
-pub mod report;
-pub mod upcast;
+pub(crate) mod command;
+pub(crate) mod event;
+pub(crate) mod metadata;
+pub(crate) mod money;
+pub(crate) mod order;
+pub(crate) mod projection;
+pub(crate) mod question;
+pub(crate) mod report;
+pub(crate) mod upcast;
 
-pub use command::{Cancel, ChangeQuantity, Command, OrderId, Pay, PlaceOrder};
+pub use command::{ChangeQuantity, Command, OrderId, Pay, PlaceOrder};
 pub use event::{Event, StoredEvent};
-pub use metadata::{Actor, LastWrite, Metadata, Timestamp};
+pub(crate) use metadata::LastWrite;
+pub use metadata::{Actor, Metadata, Timestamp};
 pub use money::Money;
-pub use order::{Order, Rejection, Status, apply, create, decide, evolve};
-pub use projection::Projection;
-pub use question::{HistoryQuery, OrderQuery, Question, ReportKind, ReportQuery};
-pub use report::{Report, ReportName};
-pub use upcast::{Deploy, Shapes};
+pub use order::Rejection;
+pub(crate) use order::{Order, Status, apply, create, decide, evolve};
+pub(crate) use question::ReportKind;
+pub use question::{HistoryQuery, OrderQuery, Question, ReportQuery};
+pub use report::Report;
+pub(crate) use report::ReportName;
+pub use upcast::Deploy;
+pub(crate) use upcast::Shapes;

@@ -11,9 +11,9 @@ use super::event::{
 };
 use super::money::Money;
 
-pub const MIN_QUANTITY: u64 = 1;
-pub const MAX_QUANTITY: u64 = 1_000_000;
-pub const MAX_UNIT_PRICE: Money = Money::from_cents(100_000_000);
+pub(crate) const MIN_QUANTITY: u64 = 1;
+pub(crate) const MAX_QUANTITY: u64 = 1_000_000;
+pub(crate) const MAX_UNIT_PRICE: Money = Money::from_cents(100_000_000);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Status {
@@ -123,7 +123,7 @@ fn require_placed(order: &Order, action: &'static str) -> Result<(), Rejection> 
 }
 
 /// The one rule set: given the order's current state (if any), what does this command produce?
-pub fn decide(current: Option<&Order>, command: &Command) -> Result<Vec<Event>, Rejection> {
+pub(crate) fn decide(current: Option<&Order>, command: &Command) -> Result<Vec<Event>, Rejection> {
     let existing = || {
         let order = current.ok_or_else(|| Rejection::UnknownOrder {
             order_id: command.order_id().clone(),
@@ -200,13 +200,13 @@ pub fn decide(current: Option<&Order>, command: &Command) -> Result<Vec<Event>, 
 /// An event that cannot follow the state it is applied to: only a damaged log holds one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{event_type} cannot apply to {state}")]
-pub struct ApplyError {
+pub(crate) struct ApplyError {
     pub event_type: &'static str,
     pub state: &'static str,
 }
 
 /// Folds one event into the order's state. Pure and total over a valid log.
-pub fn apply(
+pub(crate) fn apply(
     current: Option<Order>,
     order_id: &OrderId,
     event: &Event,
@@ -222,7 +222,7 @@ pub fn apply(
 
 /// The first event of a stream: only `NewOrderEvent` can start an order. Takes the event
 /// by value, so a replay moves its strings into the order instead of copying them.
-pub fn create(order_id: &OrderId, event: Event) -> Result<Order, ApplyError> {
+pub(crate) fn create(order_id: &OrderId, event: Event) -> Result<Order, ApplyError> {
     let event_type = event.event_type();
     let mismatch = |state| ApplyError { event_type, state };
     match event {
@@ -242,7 +242,7 @@ pub fn create(order_id: &OrderId, event: Event) -> Result<Order, ApplyError> {
 }
 
 /// Any later event, applied in place: replay touches no more memory than it must.
-pub fn evolve(order: &mut Order, event: &Event) -> Result<(), ApplyError> {
+pub(crate) fn evolve(order: &mut Order, event: &Event) -> Result<(), ApplyError> {
     let mismatch = |state| ApplyError {
         event_type: event.event_type(),
         state,

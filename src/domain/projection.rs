@@ -79,10 +79,10 @@ pub enum FieldKind {
 
 /// Fields every event has: its envelope's stream, its type, and the customer and product
 /// of the order it belongs to (from that order's `NewOrderEvent`).
-pub const COMMON_FIELDS: [&str; 4] = ["order_id", "event_type", "customer", "product"];
+pub(crate) const COMMON_FIELDS: [&str; 4] = ["order_id", "event_type", "customer", "product"];
 
 /// The fields of an event type's own payload, with what each holds.
-pub fn payload_fields(event_type: &str) -> &'static [(&'static str, FieldKind)] {
+pub(crate) fn payload_fields(event_type: &str) -> &'static [(&'static str, FieldKind)] {
     match event_type {
         "NewOrderEvent" => &[
             ("customer", FieldKind::Text),
@@ -98,7 +98,7 @@ pub fn payload_fields(event_type: &str) -> &'static [(&'static str, FieldKind)] 
 }
 
 /// What `field` holds on an event of `event_type`, if it has it.
-pub fn field_kind(event_type: &str, field: &str) -> Option<FieldKind> {
+pub(crate) fn field_kind(event_type: &str, field: &str) -> Option<FieldKind> {
     payload_fields(event_type)
         .iter()
         .find(|(name, _)| *name == field)
@@ -272,7 +272,7 @@ impl Projection {
 }
 
 /// A cell whose event did not say (a change without a reason).
-pub const NONE: &str = "(none)";
+pub(crate) const NONE: &str = "(none)";
 
 /// A field's value on one event, as a cell shows it.
 fn value(stored: &StoredEvent, order: Option<(&str, &str)>, field: &str) -> Option<String> {

@@ -83,21 +83,21 @@ impl Report {
 
 /// The largest sum a report adds up to (in cents, or units): what a SQLite integer holds, so
 /// that every design keeps the same sums and a report past it is refused alike by all.
-pub const MAX_SUM: u64 = i64::MAX as u64;
+pub(crate) const MAX_SUM: u64 = i64::MAX as u64;
 
 /// A report whose sum would pass `MAX_SUM`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SumTooLarge;
 
 /// The one rule for adding to a report's sum: refused past `MAX_SUM`.
-pub fn add_to_sum(sum: u64, value: u64) -> Result<u64, SumTooLarge> {
+pub(crate) fn add_to_sum(sum: u64, value: u64) -> Result<u64, SumTooLarge> {
     sum.checked_add(value)
         .filter(|&total| total <= MAX_SUM)
         .ok_or(SumTooLarge)
 }
 
 /// Revenue per customer from aggregated figures: (customer, orders, paid).
-pub fn revenue_report(per_customer: BTreeMap<String, (u64, Money)>) -> Report {
+pub(crate) fn revenue_report(per_customer: BTreeMap<String, (u64, Money)>) -> Report {
     Report {
         name: ReportName::RevenuePerCustomer.to_string(),
         columns: ReportName::RevenuePerCustomer.columns(),
@@ -125,7 +125,7 @@ pub fn answer<'a>(
 }
 
 /// Builds a built-in report by folding the whole log, in event-id order.
-pub fn from_events<'a>(
+pub(crate) fn from_events<'a>(
     name: ReportName,
     events: impl IntoIterator<Item = &'a StoredEvent>,
 ) -> Result<Report, SumTooLarge> {

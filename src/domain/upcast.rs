@@ -12,12 +12,12 @@ use super::event::{Event, ModifyOrderEvent};
 /// `ModifyOrderEvent` shape 1, as eslab wrote it before shapes could change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ModifyOrderEventV1 {
+pub(crate) struct ModifyOrderEventV1 {
     pub quantity: u64,
 }
 
 /// Shape 1 → 2: shape 2 adds `reason`, which a shape-1 event never recorded.
-pub fn modify_order_v1_to_v2(v1: ModifyOrderEventV1) -> ModifyOrderEvent {
+pub(crate) fn modify_order_v1_to_v2(v1: ModifyOrderEventV1) -> ModifyOrderEvent {
     ModifyOrderEvent {
         quantity: v1.quantity,
         reason: None,
@@ -25,7 +25,7 @@ pub fn modify_order_v1_to_v2(v1: ModifyOrderEventV1) -> ModifyOrderEvent {
 }
 
 /// The newest shape of an event type (`None`: no such type).
-pub fn latest(event_type: &str) -> Option<u32> {
+pub(crate) fn latest(event_type: &str) -> Option<u32> {
     match event_type {
         "ModifyOrderEvent" => Some(2),
         other => Event::TYPES.contains(&other).then_some(1),
@@ -34,7 +34,7 @@ pub fn latest(event_type: &str) -> Option<u32> {
 
 /// What writing `event` in shape `version` leaves out, as (attribute, value): the shape has no
 /// field for it.
-pub fn dropped(event: &Event, version: u32) -> Vec<(&'static str, String)> {
+pub(crate) fn dropped(event: &Event, version: u32) -> Vec<(&'static str, String)> {
     match event {
         Event::ModifyOrderEvent(ModifyOrderEvent {
             reason: Some(reason),

@@ -33,7 +33,7 @@ impl EventStore {
 }
 
 /// The shapes the rows of a `deployments` table (event type, shape) leave, in any engine.
-pub fn shapes_from(rows: Vec<(String, i64)>) -> anyhow::Result<Shapes> {
+pub(crate) fn shapes_from(rows: Vec<(String, i64)>) -> anyhow::Result<Shapes> {
     let mut shapes = Shapes::default();
     for (event, version) in rows {
         let deploy = u32::try_from(version)

@@ -121,7 +121,7 @@ pub trait LogTx {
 /// A stored log as `eslab log`, `replay` and `verify` read it: every row exactly as stored,
 /// hash included, without decoding (a damaged log must be readable too), the snapshots kept
 /// beside it, and whether it refuses rewrites.
-pub trait StoredLog: LogReads {
+pub(crate) trait StoredLog: LogReads {
     /// Every row, in event-id order, borrowed for the length of the call.
     fn for_each_row_ref(
         &self,
@@ -133,7 +133,7 @@ pub trait StoredLog: LogReads {
         &self,
         visit: &mut dyn FnMut(RawEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        self.for_each_row_ref(&mut |row| visit(row.to_owned()))
+        self.for_each_row_ref(&mut |row| visit(row.into_owned()))
     }
 
     /// Every snapshot as stored, by checkpoint.

@@ -2,24 +2,24 @@
 //! to the log, and published to `OrderView`, which answers the queries.
 
 pub mod chain;
-pub mod deployments;
-pub mod log;
+pub(crate) mod deployments;
+pub(crate) mod log;
 mod orders;
-pub mod row;
-pub mod snapshot;
-pub mod store;
-pub mod view;
+pub(crate) mod row;
+pub(crate) mod snapshot;
+pub(crate) mod store;
+pub(crate) mod view;
 
 use anyhow::Context;
-pub use log::{Log, LogReads, LogTx, StoredLog};
+pub(crate) use log::{Log, LogReads, LogTx, StoredLog};
 use orders::OrdersById;
-pub use row::Tail;
-pub use snapshot::LatestSnapshot;
+pub(crate) use row::Tail;
+pub(crate) use snapshot::LatestSnapshot;
 pub use store::EventStore;
 pub use view::OrderView;
 
 use crate::db::{Location, StepMark};
-pub use crate::domain::StoredEvent;
+pub(crate) use crate::domain::StoredEvent;
 use crate::domain::{
     Command, Deploy, Metadata, OrderId, Question, Rejection, Shapes, apply, decide, report, upcast,
 };

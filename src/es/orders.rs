@@ -9,7 +9,7 @@ use crate::domain::Order;
 /// Orders found by the id each one holds: the id is stored once, in the order, not again as
 /// a key. Never iterated unsorted where it shows, so the table's order never reaches output.
 #[derive(Clone, Default)]
-pub struct OrdersById {
+pub(super) struct OrdersById {
     table: HashTable<Order>,
     hasher: RandomState,
 }
@@ -19,20 +19,20 @@ impl OrdersById {
         self.hasher.hash_one(order_id)
     }
 
-    pub fn get(&self, order_id: &str) -> Option<&Order> {
+    pub(super) fn get(&self, order_id: &str) -> Option<&Order> {
         self.table
             .find(self.hash(order_id), |o| o.order_id.as_str() == order_id)
     }
 
     /// The order, to change in place; its `order_id` must stay as it is, or it is lost.
-    pub fn get_mut(&mut self, order_id: &str) -> Option<&mut Order> {
+    pub(super) fn get_mut(&mut self, order_id: &str) -> Option<&mut Order> {
         let hash = self.hash(order_id);
         self.table
             .find_mut(hash, |o| o.order_id.as_str() == order_id)
     }
 
     /// Adds an order, replacing any with the same id.
-    pub fn insert(&mut self, order: Order) {
+    pub(super) fn insert(&mut self, order: Order) {
         let hash = self.hash(order.order_id.as_str());
         let OrdersById { table, hasher } = self;
         let entry = table.entry(
@@ -44,7 +44,7 @@ impl OrdersById {
     }
 
     /// Takes an order out.
-    pub fn remove(&mut self, order_id: &str) -> Option<Order> {
+    pub(super) fn remove(&mut self, order_id: &str) -> Option<Order> {
         let hash = self.hash(order_id);
         let found = self
             .table
@@ -52,20 +52,20 @@ impl OrdersById {
         found.ok().map(|entry| entry.remove().0)
     }
 
-    pub fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         self.table.clear();
     }
 
     /// Every order, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = &Order> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = &Order> {
         self.table.iter()
     }
 
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.table.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.table.is_empty()
     }
 }

@@ -188,7 +188,7 @@ impl RowRef<'_> {
         .with_context(|| format!("event {} cannot be read", self.event_id))
     }
 
-    pub fn to_owned(&self) -> RawEvent {
+    pub(crate) fn into_owned(self) -> RawEvent {
         RawEvent {
             event_id: self.event_id,
             stream_id: self.stream_id.to_owned(),
@@ -218,7 +218,7 @@ pub(super) struct Extension<'a> {
 
 /// One event row about to be written, chained to the tail before it: what every engine
 /// inserts, column for column.
-pub struct NewRow<'a> {
+pub(crate) struct NewRow<'a> {
     pub event_id: i64,
     pub stream_id: &'a str,
     pub stream_version: i64,
@@ -274,7 +274,7 @@ impl Tail {
 }
 
 /// An order's state from its stream's events, as `each` hands them over in version order.
-pub fn fold(
+pub(crate) fn fold(
     order_id: &OrderId,
     each: impl FnOnce(&mut dyn FnMut(StoredEvent) -> anyhow::Result<()>) -> anyhow::Result<()>,
 ) -> anyhow::Result<Option<Order>> {
@@ -290,7 +290,7 @@ pub fn fold(
 }
 
 /// The order's state right after event `as_of` (or now), in any log.
-pub fn fold_stream(
+pub(crate) fn fold_stream(
     log: &impl LogReads,
     order_id: &OrderId,
     as_of: Option<u64>,
@@ -306,7 +306,7 @@ pub fn fold_stream(
 /// is written in the shape `shapes` names for its type, with the command's `metadata` in its
 /// envelope, and chained to the one before; `write` inserts each row, whatever the engine.
 /// Returns them as a reader of the log will get them back, and the log's new tail.
-pub fn append_with(
+pub(crate) fn append_with(
     tail: Tail,
     stream_id: &OrderId,
     expected_version: u64,

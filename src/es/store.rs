@@ -341,7 +341,7 @@ impl EventStore {
         &self,
         mut visit: impl FnMut(RawEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        self.for_each_row_ref(|row| visit(row.to_owned()))
+        self.for_each_row_ref(|row| visit(row.into_owned()))
     }
 
     /// Every row as stored, borrowed from SQLite for the length of the call: one scan in

@@ -12,7 +12,7 @@ use crate::scenario::Step;
 
 /// What one typed line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
+pub(crate) enum Input {
     /// A step to run on both designs.
     Step(Box<Step>),
     /// Write everything run so far as a scenario file.
@@ -20,10 +20,10 @@ pub enum Input {
 }
 
 /// The commands as the help and the README list them.
-pub const USAGE: &str = "place ORDER CUSTOMER PRODUCT QUANTITY PRICE · change ORDER QUANTITY [@VERSION] · pay ORDER AMOUNT [@VERSION] · cancel ORDER REASON… [@VERSION] · query ORDER [@EVENT] · history ORDER · crash · rebuild · report NAME · save FILE";
+pub(crate) const USAGE: &str = "place ORDER CUSTOMER PRODUCT QUANTITY PRICE · change ORDER QUANTITY [@VERSION] · pay ORDER AMOUNT [@VERSION] · cancel ORDER REASON… [@VERSION] · query ORDER [@EVENT] · history ORDER · crash · rebuild · report NAME · save FILE";
 
 /// Reads one line; `Ok(None)` for a blank line or a `#` comment. The leading `:` is optional.
-pub fn parse(line: &str) -> Result<Option<Input>, String> {
+pub(crate) fn parse(line: &str) -> Result<Option<Input>, String> {
     let line = line.trim();
     let line = line.strip_prefix(':').unwrap_or(line).trim_start();
     if line.is_empty() || line.starts_with('#') {

@@ -7,21 +7,21 @@ use super::state::{Mode, Msg};
 use crate::narrate::Guess;
 
 /// The footer: the keys the view answers to.
-pub const FOOTER: &str =
+pub(crate) const FOOTER: &str =
     "→/Space next  ← back  Home/End  ↑↓ time travel  : command  ? help  q quit";
 
 /// The footer while travelling over the log: how to leave it comes first.
-pub const FOOTER_TRAVEL: &str =
+pub(crate) const FOOTER_TRAVEL: &str =
     "t/Esc back to the step  ↑↓ older/newer event  → next  ← back  ? help  q quit";
 
 /// Before the first step.
-pub const START: &str = "press → for the first step";
+pub(crate) const START: &str = "press → for the first step";
 
 /// Under a step asked, before its outcome.
-pub const REVEAL: &str = "→ shows what each design did";
+pub(crate) const REVEAL: &str = "→ shows what each design did";
 
 /// `?`: every key, what it does.
-pub const HELP: &str = "\
+pub(crate) const HELP: &str = "\
 Keys
   → Space Enter  the next step: first its command and question,
                  then on the next key what each design did

@@ -11,14 +11,14 @@ use crate::render::stacked;
 
 /// How a scripted session went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ended {
+pub(crate) struct Ended {
     /// Lines that were not commands and were skipped.
     pub bad_lines: usize,
     /// Expectations of the scenario's steps that failed.
     pub failed_expectations: usize,
 }
 
-pub fn run(
+pub(crate) fn run(
     session: &mut Session,
     input: impl BufRead,
     out: &mut impl Write,

@@ -9,21 +9,21 @@
 //! - `state` (every step's screen, kept per step; the app and its messages), `keys` (keys →
 //!   messages), `view` (state → screen), `screen` (the terminal, restored on every exit).
 
-pub mod command;
-pub mod follow;
-pub mod keys;
-pub mod lines;
-pub mod redraw;
-pub mod screen;
-pub mod session;
-pub mod state;
-pub mod view;
+pub(crate) mod command;
+pub(crate) mod follow;
+pub(crate) mod keys;
+pub(crate) mod lines;
+pub(crate) mod redraw;
+pub(crate) mod screen;
+pub(crate) mod session;
+pub(crate) mod state;
+pub(crate) mod view;
 
 pub use session::Session;
 
 /// A session keeps every step, to go back to: `steps` is refused past what an output that
 /// holds its steps takes (`render::check_held`, the one rule for all of them).
-pub fn check_steps(steps: usize) -> anyhow::Result<()> {
+pub(crate) fn check_steps(steps: usize) -> anyhow::Result<()> {
     crate::render::check_held(
         "`eslab live`",
         steps,

@@ -15,11 +15,11 @@ use crate::scenario::LoadedScenario;
 use crate::service::Backend;
 
 /// The screen the redraws are measured on: 80 × 24, the smallest the README promises.
-pub const SIZE: (u16, u16) = (80, 24);
+pub(crate) const SIZE: (u16, u16) = (80, 24);
 
 /// Every key press's time to a drawn screen, by what the key asked for.
 #[derive(Debug, Clone, Default)]
-pub struct Redraws {
+pub(crate) struct Redraws {
     /// Steps in the scenario.
     pub steps: usize,
     /// Each key press: what it was and its time from the key to the drawn screen.
@@ -28,7 +28,7 @@ pub struct Redraws {
 
 impl Redraws {
     /// The median and the worst of all presses.
-    pub fn median_and_worst(&self) -> (Duration, Duration) {
+    pub(crate) fn median_and_worst(&self) -> (Duration, Duration) {
         let mut times: Vec<Duration> = self.presses.iter().map(|(_, t)| *t).collect();
         times.sort();
         let median = times.get(times.len() / 2).copied().unwrap_or_default();
@@ -40,7 +40,7 @@ impl Redraws {
 /// instructor would: the first steps forwards, End, back and forth there, travel over the
 /// log, Home, and back to the end. Each press is timed from the key to the drawn screen;
 /// frames the view draws on its own (while it runs steps ahead) count as presses too.
-pub fn measure(loaded: LoadedScenario) -> anyhow::Result<Redraws> {
+pub(crate) fn measure(loaded: LoadedScenario) -> anyhow::Result<Redraws> {
     let steps = loaded.scenario.steps.len();
     let services = Services::open(
         &[Backend::Crud, Backend::Es],

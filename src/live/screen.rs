@@ -18,7 +18,7 @@ use super::view;
 const FOLLOW_TICK: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Runs the full-screen view until `q`.
-pub fn run(app: &mut App, color: bool) -> anyhow::Result<()> {
+pub(crate) fn run(app: &mut App, color: bool) -> anyhow::Result<()> {
     let mut terminal = enter()?;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

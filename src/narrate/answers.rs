@@ -9,7 +9,7 @@ use super::*;
 
 /// What a design answered at a step, saying who wrote and when where the step's scenario
 /// teaches it (`StepRecord::who_and_when`).
-pub fn step_answer(record: &StepRecord, backend: Backend) -> Vec<Line> {
+pub(crate) fn step_answer(record: &StepRecord, backend: Backend) -> Vec<Line> {
     record.result(backend).map_or_else(Vec::new, |outcome| {
         answer_as(&record.action, outcome, record.who_and_when)
     })
@@ -17,7 +17,7 @@ pub fn step_answer(record: &StepRecord, backend: Backend) -> Vec<Line> {
 
 /// What a design answers at a step: the order's state, a history (who and when with each
 /// event), a report.
-pub fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
+pub(crate) fn answer(action: &Action, outcome: &Outcome) -> Vec<Line> {
     answer_as(action, outcome, true)
 }
 
@@ -100,7 +100,7 @@ fn answer_as(action: &Action, outcome: &Outcome, who: bool) -> Vec<Line> {
 /// What both designs answered, when they answered alike: said once, under both columns. The
 /// state (without a version), then the version each design keeps of it; or, when neither
 /// has a state (no such order, a rejection), the answer both gave.
-pub fn both_answered(crud: &Outcome, es: &Outcome, action: &Action) -> Vec<Line> {
+pub(crate) fn both_answered(crud: &Outcome, es: &Outcome, action: &Action) -> Vec<Line> {
     let (crud_answer, es_answer) = (answer(action, crud), answer(action, es));
     let mut lines = match (crud.state(), es.state()) {
         (Some(crud), Some(es)) => {
@@ -128,7 +128,7 @@ pub fn both_answered(crud: &Outcome, es: &Outcome, action: &Action) -> Vec<Line>
 }
 
 /// A report's answer where its table is laid out right under the step: how many rows.
-pub fn report_in_table(report: &crate::domain::Report) -> Vec<Line> {
+pub(crate) fn report_in_table(report: &crate::domain::Report) -> Vec<Line> {
     let rows = report.rows.len() as u64;
     vec![Line::plain(if rows == 0 {
         "no rows".to_string()
@@ -138,7 +138,7 @@ pub fn report_in_table(report: &crate::domain::Report) -> Vec<Line> {
 }
 
 /// A report's answer where its table is in a section of its own, after the steps.
-pub fn report_in_section(step: usize, report: &crate::domain::Report) -> Vec<Line> {
+pub(crate) fn report_in_section(step: usize, report: &crate::domain::Report) -> Vec<Line> {
     let rows = report.rows.len() as u64;
     vec![Line::plain(format!(
         "{rows} {}: see Report at step {step}",
@@ -147,7 +147,7 @@ pub fn report_in_section(step: usize, report: &crate::domain::Report) -> Vec<Lin
 }
 
 /// What heads a report's table under its step: the designs that answered with it.
-pub fn report_answered_by(backends: &[Backend]) -> String {
+pub(crate) fn report_answered_by(backends: &[Backend]) -> String {
     match backends {
         [one] => format!("{} answers:", design_name(*one)),
         _ => "Both designs answer:".into(),
@@ -155,7 +155,12 @@ pub fn report_answered_by(backends: &[Backend]) -> String {
 }
 
 /// A run of similar steps told as one: `Steps 3–12: ten quantity changes · A1, B2`.
-pub fn steps_run_title(first: usize, last: usize, action: &Action, orders: &[&str]) -> String {
+pub(crate) fn steps_run_title(
+    first: usize,
+    last: usize,
+    action: &Action,
+    orders: &[&str],
+) -> String {
     let count = last + 1 - first;
     let what = match action.name() {
         "place_order" => "orders placed",
@@ -191,7 +196,7 @@ fn count_word(count: usize) -> String {
 
 /// What a design stored over a run of similar steps, in one line: the rows it inserted or
 /// overwrote, or the events it appended.
-pub fn run_storage(outcomes: &[&Outcome]) -> Vec<Line> {
+pub(crate) fn run_storage(outcomes: &[&Outcome]) -> Vec<Line> {
     use crate::service::StorageChange;
     let (mut inserts, mut updates) = (0u64, 0u64);
     let mut events: Vec<&crate::domain::StoredEvent> = Vec::new();
@@ -245,7 +250,7 @@ pub fn run_storage(outcomes: &[&Outcome]) -> Vec<Line> {
 
 /// Whether a design's answer at a step says nothing (a view operation, a deploy): a layout
 /// with room to spare shows "—", a tight one may leave it out.
-pub fn answers_nothing(outcome: &Outcome) -> bool {
+pub(crate) fn answers_nothing(outcome: &Outcome) -> bool {
     matches!(
         outcome,
         Outcome::ViewRebuilt { .. }
@@ -272,7 +277,7 @@ fn quantity_changed(events: &[crate::domain::StoredEvent]) -> Option<Line> {
 }
 
 /// How two designs' answers at a step compare, when that is worth saying on the step.
-pub fn agreement(agreement: Agreement) -> Option<Line> {
+pub(crate) fn agreement(agreement: Agreement) -> Option<Line> {
     match agreement {
         Agreement::Different => Some(Line::marked(
             Mark::Differs,

@@ -11,7 +11,7 @@ use super::*;
 
 /// Who takes part in the diagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Party {
+pub(crate) enum Party {
     User,
     Service,
     /// CRUD's database.
@@ -24,7 +24,7 @@ pub enum Party {
 
 impl Party {
     /// The name it goes by in the diagram.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Party::User => "User",
             Party::Service => "Order service",
@@ -37,7 +37,7 @@ impl Party {
 
 /// How a message goes: a call, its reply, or a refusal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arrow {
+pub(crate) enum Arrow {
     Call,
     Reply,
     Refusal,
@@ -45,7 +45,7 @@ pub enum Arrow {
 
 /// One thing said in the diagram: a message between two parties, or a note over one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Said {
+pub(crate) enum Said {
     Message {
         from: Party,
         to: Party,
@@ -84,7 +84,7 @@ fn note(over: Party, text: impl Into<String>) -> Said {
 }
 
 /// The parties of a run of `backends`, in the order they stand.
-pub fn parties(backends: &[Backend]) -> Vec<Party> {
+pub(crate) fn parties(backends: &[Backend]) -> Vec<Party> {
     let mut parties = vec![Party::User, Party::Service];
     if backends.contains(&Backend::Crud) {
         parties.push(Party::Crud);
@@ -96,7 +96,7 @@ pub fn parties(backends: &[Backend]) -> Vec<Party> {
 }
 
 /// What the user asks at a step: its number and its action on one line.
-pub fn asked(step: &StepRecord) -> Said {
+pub(crate) fn asked(step: &StepRecord) -> Said {
     let texts: Vec<String> = action(&step.action).into_iter().map(|l| l.text).collect();
     call(
         Party::User,
@@ -106,7 +106,7 @@ pub fn asked(step: &StepRecord) -> Said {
 }
 
 /// What one design says to whom at one step.
-pub fn said(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Said> {
+pub(crate) fn said(step: &StepRecord, backend: Backend, outcome: &Outcome) -> Vec<Said> {
     let (store, name) = match backend {
         Backend::Crud => (Party::Crud, "CRUD"),
         Backend::Es => (Party::Store, "ES"),

@@ -7,7 +7,7 @@ use crate::service::{Backend, OrderState, SnapshotFault};
 use super::*;
 
 /// Why a snapshot does not match the log, in words.
-pub fn snapshot_fault(fault: SnapshotFault) -> &'static str {
+pub(crate) fn snapshot_fault(fault: SnapshotFault) -> &'static str {
     match fault {
         SnapshotFault::Unsealed => {
             "it has no seal (taken before eslab sealed snapshots, or its seal was removed)"
@@ -32,12 +32,12 @@ impl std::fmt::Display for SnapshotFault {
 }
 
 /// An event id, written as an id so that it never reads as a count: `#2001`.
-pub fn event_id(id: u64) -> String {
+pub(crate) fn event_id(id: u64) -> String {
     format!("#{id}")
 }
 
 /// `rows` → `row` for one; `queries` → `query`; `events` → `event`.
-pub fn plural(count: u64, unit: &str) -> String {
+pub(crate) fn plural(count: u64, unit: &str) -> String {
     match (count, unit) {
         (1, "queries") => "query".into(),
         (1, unit) => unit.trim_end_matches('s').into(),
@@ -47,7 +47,7 @@ pub fn plural(count: u64, unit: &str) -> String {
 
 /// Every one of `count` things: "all 3 queries", but "both queries", "the one query" and
 /// "no queries". An empty `unit` counts alone ("all 3", "both").
-pub fn all(count: u64, unit: &str) -> String {
+pub(crate) fn all(count: u64, unit: &str) -> String {
     let phrase = match count {
         0 => "no".to_string(),
         1 => "the one".to_string(),
@@ -61,7 +61,7 @@ pub fn all(count: u64, unit: &str) -> String {
     }
 }
 
-pub fn step_list(steps: &[usize]) -> String {
+pub(crate) fn step_list(steps: &[usize]) -> String {
     let steps: Vec<String> = steps.iter().map(|s| s.to_string()).collect();
     steps.join(", ")
 }
@@ -69,7 +69,7 @@ pub fn step_list(steps: &[usize]) -> String {
 // The two designs' names, in one place.
 
 /// A design's short name, for summaries: `CRUD`, `ES`.
-pub fn short(backend: Backend) -> &'static str {
+pub(crate) fn short(backend: Backend) -> &'static str {
     match backend {
         Backend::Crud => "CRUD",
         Backend::Es => "ES",
@@ -77,7 +77,7 @@ pub fn short(backend: Backend) -> &'static str {
 }
 
 /// A design's name: `CRUD`, `Event sourcing`.
-pub const fn design_name(backend: Backend) -> &'static str {
+pub(crate) const fn design_name(backend: Backend) -> &'static str {
     match backend {
         Backend::Crud => "CRUD",
         Backend::Es => "Event sourcing",
@@ -93,7 +93,7 @@ impl std::fmt::Display for Backend {
 }
 
 /// A design as the heading of what it stores: `CRUD: orders table`.
-pub const fn design_heading(backend: Backend) -> &'static str {
+pub(crate) const fn design_heading(backend: Backend) -> &'static str {
     match backend {
         Backend::Crud => "CRUD: orders table",
         Backend::Es => "Event sourcing: event log",
@@ -101,7 +101,7 @@ pub const fn design_heading(backend: Backend) -> &'static str {
 }
 
 /// The heading of what a design answered: `CRUD answers`.
-pub const fn answers_heading(backend: Backend) -> &'static str {
+pub(crate) const fn answers_heading(backend: Backend) -> &'static str {
     match backend {
         Backend::Crud => "CRUD answers",
         Backend::Es => "ES answers",
@@ -109,7 +109,7 @@ pub const fn answers_heading(backend: Backend) -> &'static str {
 }
 
 /// An event's own attributes as `name{separator}value`, values made safe to print.
-pub fn attributes(event: &Event, separator: &str) -> Vec<String> {
+pub(crate) fn attributes(event: &Event, separator: &str) -> Vec<String> {
     event
         .attributes()
         .into_iter()
@@ -118,7 +118,7 @@ pub fn attributes(event: &Event, separator: &str) -> Vec<String> {
 }
 
 /// An event on one line: `#2002 ModifyOrderEvent (quantity 6)`.
-pub fn event_line(stored: &StoredEvent) -> String {
+pub(crate) fn event_line(stored: &StoredEvent) -> String {
     format!(
         "{} {} ({})",
         event_id(stored.event_id),
@@ -128,14 +128,14 @@ pub fn event_line(stored: &StoredEvent) -> String {
 }
 
 /// Who and when, as a history says it: `by support at 2026-03-01T10:15:00Z`.
-pub fn who_and_when(by: &Actor, at: &Timestamp) -> String {
+pub(crate) fn who_and_when(by: &Actor, at: &Timestamp) -> String {
     format!("by {} at {at}", clean(by.as_str()))
 }
 
 /// Who recorded an event and when, for a narrow table cell: the actor, the date and the
 /// time, each a line (`support`, `2026-03-01`, `10:15:00Z`); `—` for an event written
 /// before envelopes kept it.
-pub fn recorded(metadata: Option<&Metadata>) -> Vec<String> {
+pub(crate) fn recorded(metadata: Option<&Metadata>) -> Vec<String> {
     metadata.map_or(vec!["—".into()], |m| {
         let at = m.recorded_at.to_string();
         let (date, time) = at.split_once('T').unwrap_or((&at, ""));
@@ -144,7 +144,7 @@ pub fn recorded(metadata: Option<&Metadata>) -> Vec<String> {
 }
 
 /// What a CRUD row says of its writers: the last one only.
-pub fn last_write_line(written: &LastWrite) -> String {
+pub(crate) fn last_write_line(written: &LastWrite) -> String {
     format!(
         "last written {}; who wrote before, and when, was overwritten",
         who_and_when(&written.by, &written.at)
@@ -153,7 +153,7 @@ pub fn last_write_line(written: &LastWrite) -> String {
 
 /// Where a snapshot of OrderView was taken, marked in the log after the event it holds up
 /// to: a rebuild starts there and replays only the events after it.
-pub fn snapshot_here(checkpoint: u64) -> String {
+pub(crate) fn snapshot_here(checkpoint: u64) -> String {
     format!(
         "── snapshot of OrderView at {}: a rebuild starts here ──",
         event_id(checkpoint)
@@ -162,13 +162,13 @@ pub fn snapshot_here(checkpoint: u64) -> String {
 
 /// An event's shape: the version of its payload's layout, which a deploy changes. Written
 /// `shape 2`, never `v2`: `v2` is a stream's version (the second event of an order).
-pub fn shape(version: u32) -> String {
+pub(crate) fn shape(version: u32) -> String {
     format!("shape {version}")
 }
 
 /// ` (written in shape 1, read as shape 2)` for an event stored in an older shape than its
 /// type's newest.
-pub fn upcast_note(stored: &StoredEvent) -> String {
+pub(crate) fn upcast_note(stored: &StoredEvent) -> String {
     let latest = crate::domain::upcast::latest(stored.event.event_type()).unwrap_or(1);
     if stored.schema_version < latest {
         format!(
@@ -195,7 +195,7 @@ pub fn log_entry(stored: &StoredEvent) -> String {
 }
 
 /// The heading of OrderView in the live view: where it stands, or that it is down.
-pub fn view_heading(checkpoint: Option<u64>, down: bool) -> String {
+pub(crate) fn view_heading(checkpoint: Option<u64>, down: bool) -> String {
     match (down, checkpoint) {
         (true, Some(c)) => format!(
             "{} OrderView down (it had applied up to {})",
@@ -209,7 +209,7 @@ pub fn view_heading(checkpoint: Option<u64>, down: bool) -> String {
 }
 
 /// OrderView's heading while the time-travel cursor is on an event.
-pub fn view_as_of(event: u64) -> String {
+pub(crate) fn view_as_of(event: u64) -> String {
     format!(
         "OrderView as of {}: the log replayed up to it",
         event_id(event)
@@ -217,7 +217,7 @@ pub fn view_as_of(event: u64) -> String {
 }
 
 /// What CRUD can say while the time-travel cursor is on an event: nothing of the past.
-pub fn row_as_of(event: u64) -> String {
+pub(crate) fn row_as_of(event: u64) -> String {
     format!(
         "{} the orders table keeps only each order's latest row: how it stood as of {} was overwritten",
         Mark::Cannot.symbol(),
@@ -227,17 +227,17 @@ pub fn row_as_of(event: u64) -> String {
 
 /// OrderView while down, in the live view: it answers nothing until `:rebuild`, the key
 /// the room types.
-pub fn view_down_answers() -> String {
+pub(crate) fn view_down_answers() -> String {
     view_down_waits(":rebuild")
 }
 
 /// The column headings of the orders table as the live view shows each row.
-pub const ROW_COLUMNS: [&str; 8] = [
+pub(crate) const ROW_COLUMNS: [&str; 8] = [
     "order_id", "customer", "product", "quantity", "price", "total", "paid", "status",
 ];
 
 /// A row's values, in `ROW_COLUMNS` order.
-pub fn row_values(state: &OrderState) -> [String; 8] {
+pub(crate) fn row_values(state: &OrderState) -> [String; 8] {
     [
         clean(state.order_id.as_str()),
         clean(&state.customer),
@@ -253,12 +253,12 @@ pub fn row_values(state: &OrderState) -> [String; 8] {
 /// An appended event as it shows in the log column: id and type, then as its attributes
 /// its stream and version, the shape it was written in (past the first) and its own
 /// attributes.
-pub fn appended(stored: &StoredEvent) -> Vec<Line> {
+pub(crate) fn appended(stored: &StoredEvent) -> Vec<Line> {
     appended_as(stored, false)
 }
 
 /// `appended`, with (`who`) who issued the event's command and when, as its last attribute.
-pub fn appended_as(stored: &StoredEvent, who: bool) -> Vec<Line> {
+pub(crate) fn appended_as(stored: &StoredEvent, who: bool) -> Vec<Line> {
     let attribute = |text: String| Line::under(Mark::Appended, text).as_(Role::Attribute);
     let mut lines = vec![
         Line::marked(
@@ -290,7 +290,7 @@ pub fn appended_as(stored: &StoredEvent, who: bool) -> Vec<Line> {
 
 /// An order's state in three short lines: the order, its status and version; its amounts;
 /// what it has paid. `mark` colours them all.
-pub fn order_state(mark: Option<Mark>, state: &OrderState) -> Vec<Line> {
+pub(crate) fn order_state(mark: Option<Mark>, state: &OrderState) -> Vec<Line> {
     let version = match state.version {
         Some(v) => format!(" · v{v}"),
         None => String::new(),

@@ -71,7 +71,7 @@ impl Mark {
 }
 
 /// The legend as `eslab run --help` prints it (kept in step with `Mark` by a test).
-pub const LEGEND: &str = "\
+pub(crate) const LEGEND: &str = "\
 Legend (the same in every output):
   +  an event appended to the log
   →  a value overwritten in place: the old one is gone
@@ -86,7 +86,7 @@ Legend (the same in every output):
 /// The legend's entries for the marks a run uses, on one line: "+ appended · → overwritten".
 /// The legend of the marks used, as entries: `Legend: + appended`, `→ overwritten`, …; a
 /// renderer joins them with ` · ` and never parts a mark from its meaning.
-pub fn legend_line(marks: &[Mark]) -> Vec<String> {
+pub(crate) fn legend_line(marks: &[Mark]) -> Vec<String> {
     let short = |mark: Mark| match mark {
         Mark::Appended => "appended",
         Mark::Overwritten => "overwritten",
@@ -113,7 +113,7 @@ pub fn legend_line(marks: &[Mark]) -> Vec<String> {
 /// from that how to lay it out (indent it, join it to the line above, set it apart), so no
 /// line carries a newline or an indent of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Role {
+pub(crate) enum Role {
     /// Heads an entry: an action, a statement, an event, a state, a fact of its own.
     #[default]
     Title,
@@ -137,7 +137,7 @@ pub enum Role {
 /// One line of narration: what it is to the lines around it, the mark it carries (for
 /// colour), and its words; the symbol, where the line has one, is already in its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
+pub(crate) struct Line {
     pub mark: Option<Mark>,
     pub role: Role,
     pub text: String,
@@ -176,7 +176,7 @@ impl Line {
 }
 
 /// The first mark among the lines: what a block is, at a glance.
-pub fn first_mark(lines: &[Line]) -> Option<Mark> {
+pub(crate) fn first_mark(lines: &[Line]) -> Option<Mark> {
     lines.iter().find_map(|line| line.mark)
 }
 

@@ -10,22 +10,22 @@
 //! safe by `crate::sanitize`, below every layer.
 
 mod answers;
-pub mod diagram;
+pub(crate) mod diagram;
 mod errors;
 mod facts;
 mod marks;
 mod outcomes;
-pub mod page;
+pub(crate) mod page;
 mod predict;
 mod room;
 mod steps;
 mod summary;
 
-pub use answers::*;
+pub(crate) use answers::*;
 pub use facts::*;
-pub use marks::*;
-pub use outcomes::*;
-pub use predict::*;
-pub use room::*;
-pub use steps::*;
-pub use summary::*;
+pub(crate) use marks::*;
+pub(crate) use outcomes::*;
+pub(crate) use predict::*;
+pub(crate) use room::*;
+pub(crate) use steps::*;
+pub(crate) use summary::*;

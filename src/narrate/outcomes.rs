@@ -13,12 +13,12 @@ use crate::trace::StepRecord;
 use super::*;
 
 /// The rule that refused a command, as the rule states it.
-pub fn rejection(rejection: &Rejection) -> String {
+pub(crate) fn rejection(rejection: &Rejection) -> String {
     clean_prose(&rejection.to_string())
 }
 
 /// What a design could not do for a command it stored.
-pub fn caveat(caveat: &Caveat) -> String {
+pub(crate) fn caveat(caveat: &Caveat) -> String {
     match caveat {
         Caveat::VersionUnchecked { expected } => format!(
             "no version kept: the writer read version {expected}, but the row cannot tell whether it changed since, so this write replaced whatever was there"
@@ -44,7 +44,7 @@ pub fn caveat(caveat: &Caveat) -> String {
 }
 
 /// What a design can say about a stale write it refused.
-pub fn evidence(evidence: &Evidence) -> Vec<Line> {
+pub(crate) fn evidence(evidence: &Evidence) -> Vec<Line> {
     match evidence {
         Evidence::MissedEvents { events } if events.is_empty() => Vec::new(),
         Evidence::MissedEvents { events } => {
@@ -70,7 +70,7 @@ pub fn evidence(evidence: &Evidence) -> Vec<Line> {
 }
 
 /// Where a design read an answer from.
-pub fn source(source: &Source, order_id: Option<&OrderId>) -> String {
+pub(crate) fn source(source: &Source, order_id: Option<&OrderId>) -> String {
     let id = order_id.map_or(String::new(), |id| clean(id.as_str()));
     match source {
         Source::Row => "read the orders row".into(),
@@ -85,7 +85,7 @@ pub fn source(source: &Source, order_id: Option<&OrderId>) -> String {
 }
 
 /// How a design built a report.
-pub fn report_source(source: &ReportSource) -> String {
+pub(crate) fn report_source(source: &ReportSource) -> String {
     match source {
         ReportSource::Sql { query: None } => {
             "SELECT … GROUP BY customer on the orders table".into()
@@ -102,11 +102,11 @@ pub fn report_source(source: &ReportSource) -> String {
 /// Why a design cannot answer.
 /// Why OrderView answers nothing while down, naming the step that rebuilds it as the reader
 /// writes it: `rebuild_view` in a scenario, `:rebuild` in the live view.
-pub fn view_down_waits(rebuild: &str) -> String {
+pub(crate) fn view_down_waits(rebuild: &str) -> String {
     format!("OrderView is down: queries wait for `{rebuild}`; the events are safe in the log")
 }
 
-pub fn unanswerable(reason: &Unanswerable, order_id: Option<&OrderId>) -> String {
+pub(crate) fn unanswerable(reason: &Unanswerable, order_id: Option<&OrderId>) -> String {
     let id = order_id.map_or(String::new(), |id| clean(id.as_str()));
     match reason {
         Unanswerable::Overwritten { as_of } => format!(
@@ -141,7 +141,7 @@ pub fn unanswerable(reason: &Unanswerable, order_id: Option<&OrderId>) -> String
 
 /// What CRUD can say when asked how an order stood at an earlier event (the page's time
 /// travel): nothing, its row keeps only the latest state.
-pub fn row_keeps_latest() -> Line {
+pub(crate) fn row_keeps_latest() -> Line {
     Line::marked(
         Mark::Cannot,
         unanswerable(&Unanswerable::HistoryNotKept, None),
@@ -149,7 +149,7 @@ pub fn row_keeps_latest() -> Line {
 }
 
 /// Why a step does not apply to a design.
-pub fn inapplicable(why: &Inapplicable, action: &Action) -> String {
+pub(crate) fn inapplicable(why: &Inapplicable, action: &Action) -> String {
     match why {
         Inapplicable::NoView => {
             let to = match action {
@@ -171,7 +171,7 @@ pub fn inapplicable(why: &Inapplicable, action: &Action) -> String {
 
 /// What a report step asks: a built-in report's question, or what a read model defined in
 /// the scenario keeps.
-pub fn report_asks(query: &ReportQuery) -> String {
+pub(crate) fn report_asks(query: &ReportQuery) -> String {
     match query.kind() {
         ReportKind::BuiltIn(name) => report_question(name).to_string(),
         ReportKind::Defined(projection) => {
@@ -204,7 +204,7 @@ pub fn report_asks(query: &ReportQuery) -> String {
 }
 
 /// What a built-in report answers, for `eslab reports` and report sections.
-pub fn report_question(name: ReportName) -> &'static str {
+pub(crate) fn report_question(name: ReportName) -> &'static str {
     match name {
         ReportName::RevenuePerCustomer => {
             "How many orders did each customer place, and how much have they paid?"
@@ -216,20 +216,20 @@ pub fn report_question(name: ReportName) -> &'static str {
 }
 
 /// What CRUD lacks for a report it cannot answer (`None` when it can answer it).
-pub fn crud_cannot_answer(name: ReportName) -> Option<String> {
+pub(crate) fn crud_cannot_answer(name: ReportName) -> Option<String> {
     (!name.crud_can_answer()).then(|| unanswerable(&Unanswerable::ReportNeedsHistory, None))
 }
 
 /// What a design did to its storage (or how it answered) at a step, saying who wrote and
 /// when where the step's scenario teaches it (`StepRecord::who_and_when`).
-pub fn step_storage(record: &StepRecord, backend: Backend) -> Vec<Line> {
+pub(crate) fn step_storage(record: &StepRecord, backend: Backend) -> Vec<Line> {
     record.result(backend).map_or_else(Vec::new, |outcome| {
         storage_as(backend, outcome, &record.action, record.who_and_when)
     })
 }
 
 /// What a design did to its storage (or how it answered) at a step; who and when left out.
-pub fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line> {
+pub(crate) fn storage(backend: Backend, outcome: &Outcome, action: &Action) -> Vec<Line> {
     storage_as(backend, outcome, action, false)
 }
 
@@ -295,7 +295,7 @@ fn storage_as(backend: Backend, outcome: &Outcome, action: &Action, who: bool) -
 /// What a design did to its storage, for a view that shows the log in a pane of its own:
 /// the events appended at the step are there (marked new), so they are left out here, and
 /// the flag says so.
-pub fn storage_besides_log(
+pub(crate) fn storage_besides_log(
     backend: Backend,
     outcome: &Outcome,
     action: &Action,
@@ -362,7 +362,7 @@ fn storage_change_as(change: &StorageChange, who: bool) -> Vec<Line> {
 }
 
 /// What a design could not do for a command it stored, a line each.
-pub fn caveat_lines(caveats: &[Caveat]) -> Vec<Line> {
+pub(crate) fn caveat_lines(caveats: &[Caveat]) -> Vec<Line> {
     caveats
         .iter()
         .map(|c| Line::marked(Mark::Cannot, caveat(c)).as_(Role::Caveat))
@@ -460,7 +460,7 @@ fn view_rebuilt(outcome: &Outcome) -> Vec<Line> {
 }
 
 /// Event sourcing's side of a deploy: only the writer changes.
-pub fn deployed(event_type: &str, from: u32, to: u32, older_in_log: u64) -> Vec<Line> {
+pub(crate) fn deployed(event_type: &str, from: u32, to: u32, older_in_log: u64) -> Vec<Line> {
     let mut lines = vec![Line::plain(format!(
         "the writer now writes {event_type} in {} (was {})",
         shape(to),
@@ -479,7 +479,7 @@ pub fn deployed(event_type: &str, from: u32, to: u32, older_in_log: u64) -> Vec<
 }
 
 /// CRUD's side of a deploy: a migration, in place.
-pub fn migrated(table: &str, column: &str, default: &str, rows_filled: u64) -> Vec<Line> {
+pub(crate) fn migrated(table: &str, column: &str, default: &str, rows_filled: u64) -> Vec<Line> {
     vec![
         Line::under(
             Mark::Overwritten,

@@ -8,7 +8,7 @@ use super::*;
 /// The words the page's script shows (embedded in the page's data as `labels`); `L` is a
 /// line as the page embeds one.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct PageLabels<L> {
+pub(crate) struct PageLabels<L> {
     pub step: &'static str,
     pub of: &'static str,
     pub play: &'static str,
@@ -35,7 +35,7 @@ pub struct PageLabels<L> {
 
 /// The labels the page's script shows; `line` sets a line of narration as the page embeds
 /// it.
-pub fn page_labels<L>(line: impl Fn(Line) -> L) -> PageLabels<L> {
+pub(crate) fn page_labels<L>(line: impl Fn(Line) -> L) -> PageLabels<L> {
     PageLabels {
         step: "Step",
         of: "of",
@@ -60,10 +60,10 @@ pub fn page_labels<L>(line: impl Fn(Line) -> L) -> PageLabels<L> {
 
 /// On the event of the log where the latest snapshot of OrderView was taken (its
 /// checkpoint), in the live view and on the page.
-pub const SNAPSHOT_HERE: &str = "OrderView's snapshot taken here";
+pub(crate) const SNAPSHOT_HERE: &str = "OrderView's snapshot taken here";
 
 /// The page's frame: the scrubber's buttons, the panes' headings, the footer.
-pub struct PageFrame {
+pub(crate) struct PageFrame {
     pub steps: &'static str,
     pub previous: &'static str,
     pub previous_key: &'static str,
@@ -83,7 +83,7 @@ pub struct PageFrame {
     pub view_money: &'static str,
 }
 
-pub const PAGE_FRAME: PageFrame = PageFrame {
+pub(crate) const PAGE_FRAME: PageFrame = PageFrame {
     steps: "Steps",
     previous: "Previous step",
     previous_key: "Previous step (←)",
@@ -103,7 +103,7 @@ pub const PAGE_FRAME: PageFrame = PageFrame {
 };
 
 /// The heading over what a design did at the step: `What CRUD did`.
-pub fn what_it_did(backend: Backend) -> String {
+pub(crate) fn what_it_did(backend: Backend) -> String {
     let name = match backend {
         Backend::Crud => design_name(backend).to_string(),
         Backend::Es => design_name(backend).to_lowercase(),

@@ -46,7 +46,7 @@ impl Guess {
 }
 
 /// The question before a step runs: what will `backend` do?
-pub fn predict_question(backend: Backend) -> String {
+pub(crate) fn predict_question(backend: Backend) -> String {
     let keys: Vec<String> = Guess::ALL
         .iter()
         .map(|g| format!("{} {}", g.key(), g.words()))
@@ -60,7 +60,7 @@ pub fn predict_question(backend: Backend) -> String {
 
 /// A prediction against what the design did: `✓ CRUD applied` or `✘ ES rejected (it was
 /// applied)`; a prediction is the room's own expectation, so it holds or fails like one.
-pub fn prediction(backend: Backend, guess: Guess, actual: Guess) -> Line {
+pub(crate) fn prediction(backend: Backend, guess: Guess, actual: Guess) -> Line {
     if guess == actual {
         Line::marked(Mark::Held, format!("{} {}", short(backend), guess.words()))
     } else {
@@ -77,6 +77,6 @@ pub fn prediction(backend: Backend, guess: Guess, actual: Guess) -> Line {
 }
 
 /// The room's score so far.
-pub fn score(right: u64, asked: u64) -> String {
+pub(crate) fn score(right: u64, asked: u64) -> String {
     format!("score {right} of {asked}")
 }

@@ -9,7 +9,7 @@ use crate::sanitize::clean;
 use crate::service::OrderState;
 
 /// The header of a frame that shows what others wrote, not a step of this session.
-pub fn arrival_title(events: usize, rows: usize) -> String {
+pub(crate) fn arrival_title(events: usize, rows: usize) -> String {
     let mut parts = Vec::new();
     if events > 0 {
         parts.push(format!("{events} {}", plural(events as u64, "events")));
@@ -21,7 +21,11 @@ pub fn arrival_title(events: usize, rows: usize) -> String {
 }
 
 /// What arrived in the CRUD table: each row as it is now, and who wrote it.
-pub fn arrived_row(state: &OrderState, before: Option<&OrderState>, by: Option<&str>) -> Line {
+pub(crate) fn arrived_row(
+    state: &OrderState,
+    before: Option<&OrderState>,
+    by: Option<&str>,
+) -> Line {
     let by = by.map_or(String::new(), |by| format!(" (written by {})", clean(by)));
     match before {
         Some(_) => Line::marked(
@@ -33,7 +37,7 @@ pub fn arrived_row(state: &OrderState, before: Option<&OrderState>, by: Option<&
 }
 
 /// What arrived in the log: each event, and who appended it.
-pub fn arrived_event(event: &StoredEvent) -> Line {
+pub(crate) fn arrived_event(event: &StoredEvent) -> Line {
     let by = event.metadata.as_ref().map_or(String::new(), |m| {
         format!(" by {}", clean(m.actor.as_str()))
     });
@@ -44,18 +48,18 @@ pub fn arrived_event(event: &StoredEvent) -> Line {
 }
 
 /// The footer's word when others wrote while this view showed an earlier step.
-pub fn room_moved_on() -> String {
+pub(crate) fn room_moved_on() -> String {
     "others wrote to the room: End shows what arrived".into()
 }
 
 /// `--watch` refuses what is typed.
-pub fn watch_is_read_only() -> String {
+pub(crate) fn watch_is_read_only() -> String {
     "--watch only shows the room: type commands in your own `eslab live … --as NAME`".into()
 }
 
 /// `eslab room late-reader`: the question before the outcome, each way of giving ids as it
 /// played out on the server, then the note.
-pub fn late_reader(lesson: &LateReader) -> Vec<String> {
+pub(crate) fn late_reader(lesson: &LateReader) -> Vec<String> {
     let title = "The late reader: when ids are given out of commit order";
     let mut lines = vec![
         title.to_string(),

@@ -9,7 +9,7 @@ use crate::trace::StepRecord;
 use super::*;
 
 /// What a step does: its name and the order, then its arguments as details.
-pub fn action(action: &Action) -> Vec<Line> {
+pub(crate) fn action(action: &Action) -> Vec<Line> {
     let name = action.name();
     let id = action
         .order_id()
@@ -77,18 +77,11 @@ fn arguments(action: &Action) -> Vec<String> {
     }
 }
 
-/// The step column: what it asks (`asks`), then what it reveals (`reveals`).
-pub fn step(record: &StepRecord) -> Vec<Line> {
-    let mut lines = asks(record);
-    lines.extend(reveals(record));
-    lines
-}
-
 /// The heading of what a step reveals beside its outcome, in a table: its note and verdicts.
-pub const NOTE_HEADING: &str = "Note and verdict";
+pub(crate) const NOTE_HEADING: &str = "Note and verdict";
 
 /// What a room may see of a step before it runs: the action and the question it asks.
-pub fn asks(record: &StepRecord) -> Vec<Line> {
+pub(crate) fn asks(record: &StepRecord) -> Vec<Line> {
     let mut lines = action(&record.action);
     if let Some(question) = &record.question {
         lines.push(Line::plain(clean_prose(question)).as_(Role::Question));
@@ -98,7 +91,7 @@ pub fn asks(record: &StepRecord) -> Vec<Line> {
 
 /// What is said of a step once its outcome is shown: the note that narrates it and what the
 /// step expects, marked ✓ when every design it was checked on held to it.
-pub fn reveals(record: &StepRecord) -> Vec<Line> {
+pub(crate) fn reveals(record: &StepRecord) -> Vec<Line> {
     let mut lines = Vec::new();
     if let Some(note) = &record.note {
         lines.push(Line::plain(clean_prose(note)).as_(Role::Note));
@@ -118,7 +111,7 @@ pub fn reveals(record: &StepRecord) -> Vec<Line> {
 
 /// A step's expectation on one line: `expect: applied, status Paid, quantity 5`;
 /// `None` when it expects nothing. A report's row reads in the report's column order.
-pub fn expectation(expect: &Expect, step: &Action) -> Option<String> {
+pub(crate) fn expectation(expect: &Expect, step: &Action) -> Option<String> {
     let mut parts: Vec<String> = Vec::new();
     match expect.ok {
         Some(true) => parts.push("applied".into()),
@@ -191,7 +184,7 @@ pub fn expectation(expect: &Expect, step: &Action) -> Option<String> {
 }
 
 /// A failed expectation, on the step and design where it failed.
-pub fn failure(failure: &Failure) -> Line {
+pub(crate) fn failure(failure: &Failure) -> Line {
     Line::marked(
         Mark::Failed,
         format!(

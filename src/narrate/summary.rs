@@ -7,7 +7,7 @@ use crate::trace::{Summary, Trace};
 use super::*;
 
 /// What a state history shows, said above it; `view_went_down` when it has ↯ rows.
-pub fn history_caption(backend: Backend, view_went_down: bool) -> &'static str {
+pub(crate) fn history_caption(backend: Backend, view_went_down: bool) -> &'static str {
     match (backend, view_went_down) {
         (Backend::Crud, _) => {
             "CRUD: what eslab saw of the row from outside after each step. The table keeps only the last state of each order (the row now): every earlier one was overwritten by the next and is gone."
@@ -24,7 +24,7 @@ pub fn history_caption(backend: Backend, view_went_down: bool) -> &'static str {
 /// The caption of both designs' histories in one table (the stacked layout), a sentence a
 /// line: what the table keeps, then what ↯ and ≠ mark, when the table has them, each line
 /// starting with its mark.
-pub fn histories_caption(view_went_down: bool, differ: bool) -> Vec<String> {
+pub(crate) fn histories_caption(view_went_down: bool, differ: bool) -> Vec<String> {
     let mut caption = vec![String::from(
         "CRUD keeps only the row now; event sourcing rebuilds any state from its log.",
     )];
@@ -45,7 +45,7 @@ pub fn histories_caption(view_went_down: bool, differ: bool) -> Vec<String> {
 
 /// The steps whose commands event sourcing stored while OrderView was down, and what became
 /// of their events: one line per rebuild that replayed them (or none yet).
-pub fn view_down_steps(trace: &Trace) -> Vec<String> {
+pub(crate) fn view_down_steps(trace: &Trace) -> Vec<String> {
     let rebuilt_after = |after: usize| {
         trace.steps.iter().find_map(|s| {
             (s.step > after && matches!(s.result(Backend::Es), Some(Outcome::ViewRebuilt { .. })))
@@ -90,7 +90,7 @@ pub fn view_down_steps(trace: &Trace) -> Vec<String> {
 }
 
 /// Under a long run's histories: how many orders were left out, and where they all are.
-pub fn histories_left_out(orders: usize) -> String {
+pub(crate) fn histories_left_out(orders: usize) -> String {
     format!(
         "… and {orders} more {}, left out here: `eslab run … --format json` has every state of every order.",
         plural(orders as u64, "orders")
@@ -98,28 +98,28 @@ pub fn histories_left_out(orders: usize) -> String {
 }
 
 /// A CRUD history row that a later UPDATE replaced.
-pub fn overwritten_row() -> String {
+pub(crate) fn overwritten_row() -> String {
     format!("{} overwritten", Mark::Overwritten.symbol())
 }
 
 /// The CRUD history row the table holds now.
-pub fn current_row() -> &'static str {
+pub(crate) fn current_row() -> &'static str {
     "the row now"
 }
 
 /// An event-sourcing history row for a step the view was down.
-pub fn view_down_row() -> String {
+pub(crate) fn view_down_row() -> String {
     format!("{} view down", Mark::ViewDown.symbol())
 }
 
 /// A run carried on after one that did every command: said first, above its steps, and in
 /// its summary.
-pub fn nothing_left() -> &'static str {
+pub(crate) fn nothing_left() -> &'static str {
     "Nothing was left to run: an earlier run did every command of this scenario (--continue); only its questions were asked again."
 }
 
 /// The summary of a run of `backends`, one line per subject.
-pub fn summary(summary: &Summary, backends: &[Backend]) -> Vec<String> {
+pub(crate) fn summary(summary: &Summary, backends: &[Backend]) -> Vec<String> {
     let mut lines = Vec::new();
     if summary.nothing_left {
         lines.push(nothing_left().to_string());
@@ -207,7 +207,7 @@ fn expectations_line(summary: &Summary) -> Option<String> {
 }
 
 /// `eslab diff`'s first line, for the scenario run under `name`.
-pub fn diff_headline(name: &str, summary: &Summary) -> String {
+pub(crate) fn diff_headline(name: &str, summary: &Summary) -> String {
     let name = clean(name);
     let differing = &summary.differing_steps;
     let both = summary.steps_compared as u64;
@@ -232,7 +232,7 @@ pub fn diff_headline(name: &str, summary: &Summary) -> String {
 }
 
 /// `eslab diff`'s line above its gaps.
-pub fn diff_gaps(steps: &[usize]) -> String {
+pub(crate) fn diff_gaps(steps: &[usize]) -> String {
     format!(
         "gaps: only one design could answer or keep it all at {} {} (not a divergence)",
         plural(steps.len() as u64, "steps"),

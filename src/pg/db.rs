@@ -10,7 +10,7 @@ use postgres::{Client, Row, Statement, Transaction};
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
 /// The queries eslab sends, on a connection or in a transaction on it.
-pub trait Query {
+pub(super) trait Query {
     fn query(&mut self, sql: &str, params: Params) -> anyhow::Result<Vec<Row>>;
 
     fn execute(&mut self, sql: &str, params: Params) -> anyhow::Result<u64>;
@@ -36,13 +36,13 @@ pub trait Query {
 }
 
 /// A connection and the statements prepared on it.
-pub struct Db {
+pub(super) struct Db {
     client: Client,
     statements: HashMap<String, Statement>,
 }
 
 impl Db {
-    pub fn new(client: Client) -> Db {
+    pub(super) fn new(client: Client) -> Db {
         Db {
             client,
             statements: HashMap::new(),
@@ -50,13 +50,13 @@ impl Db {
     }
 
     /// The connection itself (for its notifications).
-    pub fn client(&mut self) -> &mut Client {
+    pub(super) fn client(&mut self) -> &mut Client {
         &mut self.client
     }
 
     /// Each row of `sql`'s result, visited as it arrives from the server: the result is never
     /// held whole (a log of any length is read in the memory of a few rows).
-    pub fn for_each(
+    pub(super) fn for_each(
         &mut self,
         sql: &str,
         params: Params,
@@ -71,7 +71,7 @@ impl Db {
         Ok(())
     }
 
-    pub fn transaction(&mut self) -> anyhow::Result<DbTx<'_>> {
+    pub(super) fn transaction(&mut self) -> anyhow::Result<DbTx<'_>> {
         Ok(DbTx {
             tx: self.client.transaction()?,
             statements: &mut self.statements,
@@ -80,13 +80,13 @@ impl Db {
 }
 
 /// A transaction on a `Db`, preparing through its cache.
-pub struct DbTx<'a> {
+pub(super) struct DbTx<'a> {
     tx: Transaction<'a>,
     statements: &'a mut HashMap<String, Statement>,
 }
 
 impl DbTx<'_> {
-    pub fn commit(self) -> anyhow::Result<()> {
+    pub(super) fn commit(self) -> anyhow::Result<()> {
         Ok(self.tx.commit()?)
     }
 }

@@ -30,8 +30,8 @@ pub enum Wake {
 }
 
 /// How often a reader looks without being notified.
-pub const POLL_LISTENING: Duration = Duration::from_secs(2);
-pub const POLL_ALONE: Duration = Duration::from_millis(500);
+pub(crate) const POLL_LISTENING: Duration = Duration::from_secs(2);
+pub(crate) const POLL_ALONE: Duration = Duration::from_millis(500);
 
 /// A row another writer left: the order's state now, and who wrote it (`updated_by`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +122,7 @@ impl Feed {
         )?;
         let mut events = Vec::with_capacity(rows.len());
         for row in &rows {
-            let event = super::log::row_ref(row)?.to_owned().decode()?;
+            let event = super::log::row_ref(row)?.into_owned().decode()?;
             self.last_event = event.event_id as i64;
             events.push(event);
         }

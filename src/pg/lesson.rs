@@ -18,11 +18,11 @@ use crate::domain::{Event, Money, OrderId, Shapes};
 use crate::es::log::{Log, LogTx};
 
 /// Events in the log before the writers start: the reader has read them all.
-pub const READ_BEFORE: i64 = 6;
+pub(crate) const READ_BEFORE: i64 = 6;
 
 /// What happened to the reader with one way of giving ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReaderStory {
+pub(crate) struct ReaderStory {
     /// The id the slow writer took first, and the fast writer's.
     pub slow: i64,
     pub fast: i64,
@@ -38,12 +38,12 @@ pub struct ReaderStory {
 
 impl ReaderStory {
     /// The last id the reader remembers after a look.
-    pub fn remembered(&self, look: &[i64], before: i64) -> i64 {
+    pub(crate) fn remembered(&self, look: &[i64], before: i64) -> i64 {
         look.last().copied().unwrap_or(before)
     }
 
     /// Ids in the log that the reader never read.
-    pub fn missed(&self) -> Vec<i64> {
+    pub(crate) fn missed(&self) -> Vec<i64> {
         self.in_log
             .iter()
             .copied()
@@ -54,13 +54,13 @@ impl ReaderStory {
 
 /// The lesson's two runs: ids from a sequence, then from eslab's head row.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LateReader {
+pub(crate) struct LateReader {
     pub sequence: ReaderStory,
     pub head_row: ReaderStory,
 }
 
 /// Plays the lesson in a scratch room named `room` on the server (made, then dropped).
-pub fn late_reader(url: &StoreUrl, room: &RoomName) -> anyhow::Result<LateReader> {
+pub(crate) fn late_reader(url: &StoreUrl, room: &RoomName) -> anyhow::Result<LateReader> {
     // The log as a sequence would number it: ids drawn by nextval().
     let sequence_log =
         "CREATE TABLE sequence_log (event_id bigserial PRIMARY KEY, stream_id text NOT NULL);";
@@ -70,7 +70,7 @@ pub fn late_reader(url: &StoreUrl, room: &RoomName) -> anyhow::Result<LateReader
 /// Runs `play` in a scratch room named `room`, made with the room's tables and `extra` (DDL,
 /// constant), as the URL's user, and dropped afterwards whatever happened. A room that
 /// exists is refused: a scratch room is never one people work in.
-pub fn in_scratch_room<T>(
+pub(crate) fn in_scratch_room<T>(
     url: &StoreUrl,
     room: &RoomName,
     extra: &str,

@@ -46,7 +46,7 @@ impl PgLog {
         &self,
         mut visit: impl FnMut(RawEvent) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        self.for_each_row_ref(&mut |row| visit(row.to_owned()))
+        self.for_each_row_ref(&mut |row| visit(row.into_owned()))
     }
 }
 
@@ -131,7 +131,7 @@ pub(super) fn row_ref(row: &postgres::Row) -> anyhow::Result<RowRef<'_>> {
 
 /// One `events` row exactly as stored, owned.
 fn raw_event(row: &postgres::Row) -> anyhow::Result<RawEvent> {
-    Ok(row_ref(row)?.to_owned())
+    Ok(row_ref(row)?.into_owned())
 }
 
 /// An event id bound for SQL; `None` means no bound.

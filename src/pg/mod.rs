@@ -18,10 +18,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use postgres::Client;
 
-pub use self::follow::{Changes, Feed, POLL_ALONE, POLL_LISTENING, RowWrite, Wake};
-pub use self::lesson::{LateReader, READ_BEFORE, ReaderStory, in_scratch_room, late_reader};
+pub(crate) use self::follow::{Feed, POLL_ALONE, POLL_LISTENING, RowWrite, Wake};
+pub(crate) use self::lesson::{LateReader, READ_BEFORE, ReaderStory, in_scratch_room, late_reader};
 pub use self::log::PgLog;
-pub use self::rows::PgRows;
+pub(crate) use self::rows::PgRows;
 use crate::crud::CrudStore;
 use crate::es::EventSourcedService;
 
@@ -29,7 +29,7 @@ use crate::es::EventSourcedService;
 /// version refuses a newer room (its layout may mean things this one would misread).
 /// 2: the room notifies its views at each commit, and its head row moves only to where the
 /// log ends (triggers in room.sql).
-pub const ROOM_SCHEMA_VERSION: i32 = 2;
+pub(crate) const ROOM_SCHEMA_VERSION: i32 = 2;
 
 /// The tables, triggers and the log's head row of a room (run inside its schema).
 const ROOM_DDL: &str = include_str!("room.sql");

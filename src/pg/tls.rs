@@ -16,7 +16,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// The connector every connection to a server goes through.
-pub fn connector() -> anyhow::Result<Connector> {
+pub(super) fn connector() -> anyhow::Result<Connector> {
     // ring, not aws-lc-rs (which needs cmake to build): its only lack, post-quantum key
     // exchange, is why rustls marks it deprecated, and PostgreSQL 15 offers none anyway.
     #[allow(deprecated)]
@@ -34,7 +34,7 @@ pub fn connector() -> anyhow::Result<Connector> {
 /// connection even knows whether it will use TLS; the certificate check above never reads the
 /// name, so such a host is greeted as `localhost`.
 #[derive(Clone)]
-pub struct Connector(MakeRustlsConnect);
+pub(super) struct Connector(MakeRustlsConnect);
 
 impl<S> MakeTlsConnect<S> for Connector
 where

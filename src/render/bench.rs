@@ -7,7 +7,7 @@ use crate::narrate::{self, Mark};
 use crate::service::Backend;
 
 /// `eslab bench`: the measurements, then the targets with their measured ratios.
-pub fn bench(report: &BenchReport, style: Style) -> String {
+pub(crate) fn bench(report: &BenchReport, style: Style) -> String {
     let mut doc = Doc::default();
     doc.heading(1, "What each design costs");
     doc.text(format!(

@@ -16,14 +16,14 @@ use crate::trace::{SCHEMA_VERSION, ScenarioInfo, StepRecord, Summary, Trace};
 /// `eslab diff` as the run's sink: it keeps only the steps it reports (where the designs
 /// differ, and the gaps; every step for the page, which scrubs through them), as many as an
 /// output that holds its steps takes, and writes the report when the run is done.
-pub struct DiffReport<'w, W: Write> {
+pub(crate) struct DiffReport<'w, W: Write> {
     out: &'w mut W,
     style: Style,
     reported: Kept,
 }
 
 impl<'w, W: Write> DiffReport<'w, W> {
-    pub fn new(out: &'w mut W, style: Style) -> DiffReport<'w, W> {
+    pub(crate) fn new(out: &'w mut W, style: Style) -> DiffReport<'w, W> {
         DiffReport {
             out,
             style,
@@ -79,7 +79,7 @@ struct DiffEntry<'a> {
     es: &'a Outcome,
 }
 
-pub fn diff(trace: &Trace, style: Style) -> String {
+pub(crate) fn diff(trace: &Trace, style: Style) -> String {
     if style.format == Format::Html {
         return html::diff_page(trace);
     }

@@ -9,10 +9,10 @@ use crate::narrate::Mark;
 
 /// Width used when stdout is not a terminal and no `--width` was given: output stays
 /// byte-for-byte reproducible wherever it is piped.
-pub const DEFAULT_WIDTH: u16 = 120;
+pub(crate) const DEFAULT_WIDTH: u16 = 120;
 
 #[derive(Debug, Clone, Default)]
-pub struct Doc {
+pub(crate) struct Doc {
     blocks: Vec<Block>,
 }
 
@@ -53,27 +53,27 @@ impl Width {
 }
 
 impl Doc {
-    pub fn heading(&mut self, level: u8, text: impl Into<String>) -> &mut Doc {
+    pub(crate) fn heading(&mut self, level: u8, text: impl Into<String>) -> &mut Doc {
         self.blocks.push(Block::Heading(level, text.into()));
         self
     }
 
-    pub fn text(&mut self, text: impl Into<String>) -> &mut Doc {
+    pub(crate) fn text(&mut self, text: impl Into<String>) -> &mut Doc {
         self.blocks.push(Block::Text(text.into()));
         self
     }
 
-    pub fn parts(&mut self, parts: Vec<String>) -> &mut Doc {
+    pub(crate) fn parts(&mut self, parts: Vec<String>) -> &mut Doc {
         self.blocks.push(Block::Parts(parts));
         self
     }
 
-    pub fn lines(&mut self, lines: Vec<String>) -> &mut Doc {
+    pub(crate) fn lines(&mut self, lines: Vec<String>) -> &mut Doc {
         self.blocks.push(Block::Lines(lines));
         self
     }
 
-    pub fn table<C: Into<Cell>>(&mut self, header: &[&str], rows: Vec<Vec<C>>) -> &mut Doc {
+    pub(crate) fn table<C: Into<Cell>>(&mut self, header: &[&str], rows: Vec<Vec<C>>) -> &mut Doc {
         self.blocks.push(Block::Table {
             header: header.iter().map(|h| h.to_string()).collect(),
             rows: rows
@@ -85,19 +85,19 @@ impl Doc {
     }
 
     /// Lines laid out already, none wider than the width they were laid out for.
-    pub fn laid(&mut self, lines: Vec<Marked>) -> &mut Doc {
+    pub(crate) fn laid(&mut self, lines: Vec<Marked>) -> &mut Doc {
         self.blocks.push(Block::Laid(lines));
         self
     }
 
     /// Appends another document's blocks.
-    pub fn extend(&mut self, other: Doc) -> &mut Doc {
+    pub(crate) fn extend(&mut self, other: Doc) -> &mut Doc {
         self.blocks.extend(other.blocks);
         self
     }
 
     /// Terminal text; `color` styles cells by role (decided once, by the caller).
-    pub fn to_terminal(&self, width: Width, color: bool) -> String {
+    pub(crate) fn to_terminal(&self, width: Width, color: bool) -> String {
         let wrap_width = width.columns();
         let mut out = String::new();
         for block in &self.blocks {
@@ -189,7 +189,7 @@ impl Doc {
         trim_end_newlines(out)
     }
 
-    pub fn to_markdown(&self) -> String {
+    pub(crate) fn to_markdown(&self) -> String {
         let mut out = String::new();
         for block in &self.blocks {
             match block {
@@ -263,7 +263,7 @@ fn styled(cell: &Cell, color: bool) -> comfy_table::Cell {
 }
 
 /// One colour per mark, decided here once.
-pub fn mark_color(mark: Mark) -> Color {
+pub(crate) fn mark_color(mark: Mark) -> Color {
     match mark {
         Mark::Appended | Mark::Held => Color::DarkGreen,
         Mark::Overwritten => Color::DarkYellow,
@@ -292,7 +292,7 @@ fn ansi_color(mark: Mark) -> crossterm::style::Color {
 /// characters comes out as it went in, and so does a code span (`` `a > b` ``) holding no
 /// `<`, `[` or `]`: the characters that could make markup are escaped wherever they are, so
 /// nothing depends on where a renderer thinks a code span ends.
-pub fn markdown_text(text: &str) -> String {
+pub(crate) fn markdown_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(c) = rest.chars().next() {

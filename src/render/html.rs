@@ -57,13 +57,13 @@ const FLAGGED: [Mark; 6] = [
 ];
 
 /// `eslab run --format html`.
-pub fn run_page(trace: &Trace) -> String {
+pub(super) fn run_page(trace: &Trace) -> String {
     page(trace, None)
 }
 
 /// `eslab diff --format html`: the same page, opening at the first divergence (or gap), with
 /// the diff's headline and a link to every step where the designs part or only one answers.
-pub fn diff_page(trace: &Trace) -> String {
+pub(super) fn diff_page(trace: &Trace) -> String {
     let steps_where = |agreement| -> Vec<usize> {
         trace
             .steps_where(agreement)

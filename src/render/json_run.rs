@@ -71,7 +71,7 @@ fn narrated_step(step: &StepRecord) -> NarratedStep<'_> {
 /// histories from a spill at the end. A long run's document (gigabytes at a million steps)
 /// is never in memory, nor are its steps. The bytes are those of the whole document
 /// pretty-printed at once.
-pub struct JsonRun<'w, W: Write> {
+pub(crate) struct JsonRun<'w, W: Write> {
     out: &'w mut W,
     backends: Vec<Backend>,
     steps: usize,
@@ -82,7 +82,7 @@ pub struct JsonRun<'w, W: Write> {
 }
 
 impl<'w, W: Write> JsonRun<'w, W> {
-    pub fn new(out: &'w mut W) -> anyhow::Result<JsonRun<'w, W>> {
+    pub(crate) fn new(out: &'w mut W) -> anyhow::Result<JsonRun<'w, W>> {
         Ok(JsonRun {
             out,
             backends: Vec::new(),
@@ -93,7 +93,7 @@ impl<'w, W: Write> JsonRun<'w, W> {
     }
 
     /// One step, borrowed: a whole trace's steps are written without a copy.
-    pub fn write_step(&mut self, step: &StepRecord) -> anyhow::Result<()> {
+    pub(crate) fn write_step(&mut self, step: &StepRecord) -> anyhow::Result<()> {
         self.between_steps = false;
         self.out.write_all(if self.steps == 0 {
             b"\n    "

@@ -11,20 +11,20 @@ use crate::trace::{SCHEMA_VERSION, ScenarioInfo, StepRecord, Summary, Trace};
 /// The steps of a run kept whole, for the outputs that lay out every step at once (and the
 /// ones that keep some: `eslab diff`, `run --step`).
 #[derive(Default)]
-pub struct Kept {
+pub(crate) struct Kept {
     scenario: Option<ScenarioInfo>,
     backends: Vec<Backend>,
     pub steps: Vec<StepRecord>,
 }
 
 impl Kept {
-    pub fn begin(&mut self, scenario: &ScenarioInfo, backends: &[Backend]) {
+    pub(crate) fn begin(&mut self, scenario: &ScenarioInfo, backends: &[Backend]) {
         self.scenario = Some(scenario.clone());
         self.backends = backends.to_vec();
     }
 
     /// The run as a trace of the steps kept, with its summary: taken out of `self`.
-    pub fn trace(&mut self, summary: &Summary) -> Trace {
+    pub(crate) fn trace(&mut self, summary: &Summary) -> Trace {
         Trace {
             schema_version: SCHEMA_VERSION,
             scenario: self.scenario.take().expect("begun before finished"),
@@ -40,14 +40,14 @@ impl Kept {
 macro_rules! kept_sink {
     ($sink:ident, $what:literal, |$trace:ident, $style:ident| $text:expr) => {
         #[doc = $what]
-        pub struct $sink<'w, W: Write> {
+        pub(crate) struct $sink<'w, W: Write> {
             out: &'w mut W,
             style: Style,
             kept: Kept,
         }
 
         impl<'w, W: Write> $sink<'w, W> {
-            pub fn new(out: &'w mut W, style: Style) -> $sink<'w, W> {
+            pub(crate) fn new(out: &'w mut W, style: Style) -> $sink<'w, W> {
                 $sink {
                     out,
                     style,

@@ -8,7 +8,7 @@ use crate::narrate as text;
 use crate::trace::SCHEMA_VERSION;
 
 #[derive(Serialize)]
-pub struct ScenarioListing {
+pub(crate) struct ScenarioListing {
     pub name: String,
     pub title: String,
     pub steps: usize,
@@ -21,7 +21,7 @@ struct ScenariosDocument<'a> {
     scenarios: &'a [ScenarioListing],
 }
 
-pub fn scenarios(listing: &[ScenarioListing], style: Style) -> String {
+pub(crate) fn scenarios(listing: &[ScenarioListing], style: Style) -> String {
     let mut doc = Doc::default();
     let rows = listing
         .iter()
@@ -62,7 +62,7 @@ struct ReportsDocument<'a> {
 }
 
 /// `eslab reports`: the read models a `report` step can build.
-pub fn reports(style: Style) -> String {
+pub(crate) fn reports(style: Style) -> String {
     let listing: Vec<ReportListing> = ReportName::ALL
         .iter()
         .map(|&name| ReportListing {

@@ -9,7 +9,7 @@ use crate::trace::SCHEMA_VERSION;
 
 /// A stored event with its link in the tamper-evident chain.
 #[derive(Serialize)]
-pub struct LoggedEvent {
+pub(crate) struct LoggedEvent {
     #[serde(flatten)]
     pub event: StoredEvent,
     /// SHA-256 over the previous event's hash and this event, in hex.
@@ -24,13 +24,13 @@ struct LogDocument<'a> {
 
 /// `eslab log --format json` written as the log is read, an event at a time, in the bytes
 /// of the whole document pretty-printed at once: a long log is never held.
-pub struct JsonLog<'w, W: std::io::Write> {
+pub(crate) struct JsonLog<'w, W: std::io::Write> {
     out: &'w mut W,
     events: usize,
 }
 
 impl<'w, W: std::io::Write> JsonLog<'w, W> {
-    pub fn begin(out: &'w mut W) -> anyhow::Result<JsonLog<'w, W>> {
+    pub(crate) fn begin(out: &'w mut W) -> anyhow::Result<JsonLog<'w, W>> {
         write!(
             out,
             "{{\n  \"schema_version\": {SCHEMA_VERSION},\n  \"events\": ["
@@ -38,7 +38,7 @@ impl<'w, W: std::io::Write> JsonLog<'w, W> {
         Ok(JsonLog { out, events: 0 })
     }
 
-    pub fn event(&mut self, event: &LoggedEvent) -> anyhow::Result<()> {
+    pub(crate) fn event(&mut self, event: &LoggedEvent) -> anyhow::Result<()> {
         self.out.write_all(if self.events == 0 {
             b"\n    "
         } else {
@@ -48,7 +48,7 @@ impl<'w, W: std::io::Write> JsonLog<'w, W> {
         crate::json::write_indented(&mut *self.out, 2, event)
     }
 
-    pub fn finish(self) -> anyhow::Result<()> {
+    pub(crate) fn finish(self) -> anyhow::Result<()> {
         self.out.write_all(if self.events == 0 {
             b"]\n}\n"
         } else {
@@ -60,7 +60,7 @@ impl<'w, W: std::io::Write> JsonLog<'w, W> {
     /// Ends the document of a log that could not be read to its end (a row that does not
     /// decode, read with --trust), as a whole document: the events read, then `"stopped"`
     /// with the error, as a failed run's JSON ends. The error is still reported as usual.
-    pub fn stop(self, error: &str) -> anyhow::Result<()> {
+    pub(crate) fn stop(self, error: &str) -> anyhow::Result<()> {
         self.out.write_all(if self.events == 0 {
             b"],\n"
         } else {
@@ -80,7 +80,7 @@ impl<'w, W: std::io::Write> JsonLog<'w, W> {
 /// `eslab log`: the stored events, in event-id order, each snapshot of OrderView marked
 /// after the event it holds up to (`snapshots`: their checkpoints). The JSON lists events
 /// only.
-pub fn log(events: &[LoggedEvent], snapshots: &[u64], style: Style) -> String {
+pub(crate) fn log(events: &[LoggedEvent], snapshots: &[u64], style: Style) -> String {
     let mut doc = Doc::default();
     doc.heading(1, "Event log");
     if stacked(style) {

@@ -82,7 +82,7 @@ fn said(said: &Said) -> String {
     }
 }
 
-pub fn sequence_diagram(trace: &Trace) -> String {
+pub(crate) fn sequence_diagram(trace: &Trace) -> String {
     let mut out = String::new();
     let mut line = |text: String| {
         out.push_str("    ");

@@ -3,36 +3,38 @@
 
 mod bench;
 mod diff;
-pub mod doc;
+pub(crate) mod doc;
 mod history;
 mod html;
 mod json_run;
 mod kept;
 mod lists;
 mod log;
-pub mod mermaid;
+pub(crate) mod mermaid;
 mod replay;
 mod run;
 mod sink;
-pub mod stacked;
-pub mod text;
+pub(crate) mod stacked;
+pub(crate) mod text;
 mod verify;
 mod volume;
 
 use serde::Serialize;
 
-pub use bench::bench;
-pub use diff::{DiffReport, diff};
-pub use doc::{DEFAULT_WIDTH, Doc, Width};
-pub use json_run::JsonRun;
-pub use kept::{Diagram, Document, Kept, Page};
-pub use lists::{ScenarioListing, reports, scenarios};
-pub use log::{JsonLog, LoggedEvent, log};
-pub use replay::replay;
-pub use run::{run, run_closing, run_opening, run_step, write_run};
-pub use sink::RunSink;
-pub use verify::verdict;
-pub use volume::{TABLE_STEPS, TableRun};
+pub(crate) use bench::bench;
+pub(crate) use diff::DiffReport;
+pub use doc::Width;
+pub(crate) use doc::{DEFAULT_WIDTH, Doc};
+pub(crate) use json_run::JsonRun;
+pub(crate) use kept::{Diagram, Document, Kept, Page};
+pub(crate) use lists::{ScenarioListing, reports, scenarios};
+pub(crate) use log::{JsonLog, LoggedEvent, log};
+pub(crate) use replay::replay;
+pub use run::run;
+pub(crate) use run::{run_closing, run_opening, run_step};
+pub(crate) use sink::RunSink;
+pub(crate) use verify::verdict;
+pub(crate) use volume::{TABLE_STEPS, TableRun};
 
 /// The most steps (or events) an output that keeps them all until it is written may be
 /// given: a Mermaid diagram, a page, a live session (which keeps every step to go back to),
@@ -42,7 +44,12 @@ pub const MAX_HELD: usize = 20_000;
 
 /// The one check of `MAX_HELD`: `count` steps or events (`unit`) for `output`, which holds
 /// them all; `streams` names what to use instead.
-pub fn check_held(output: &str, count: usize, unit: &str, instead: &str) -> anyhow::Result<()> {
+pub(crate) fn check_held(
+    output: &str,
+    count: usize,
+    unit: &str,
+    instead: &str,
+) -> anyhow::Result<()> {
     if count > MAX_HELD {
         anyhow::bail!(
             "{output} keeps all its {unit} in memory, and this has {count}, more than the {MAX_HELD} it takes: {instead}"

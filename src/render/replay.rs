@@ -17,7 +17,7 @@ struct ReplayDocument {
 }
 
 /// `eslab replay`: the states a view rebuilt from the log holds.
-pub fn replay(view: &OrderView, until: Option<u64>, style: Style) -> String {
+pub(crate) fn replay(view: &OrderView, until: Option<u64>, style: Style) -> String {
     let orders: Vec<OrderState> = view.orders().map(OrderState::versioned).collect();
     let mut doc = Doc::default();
     doc.heading(1, "OrderView rebuilt from the log");

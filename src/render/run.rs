@@ -14,7 +14,7 @@ use crate::service::{Backend, Outcome};
 use crate::trace::{ScenarioInfo, StepRecord, Trace};
 
 /// Writes a run in the form asked for.
-pub fn write_run(trace: &Trace, style: Style, out: &mut impl Write) -> anyhow::Result<()> {
+pub(crate) fn write_run(trace: &Trace, style: Style, out: &mut impl Write) -> anyhow::Result<()> {
     match style.format {
         Format::Json => {
             let mut json = JsonRun::new(out)?;
@@ -60,7 +60,7 @@ pub fn run(trace: &Trace, style: Style) -> String {
 }
 
 /// `eslab run --step`: the title, before the first step.
-pub fn run_opening(scenario: &ScenarioInfo, style: Style) -> String {
+pub(crate) fn run_opening(scenario: &ScenarioInfo, style: Style) -> String {
     let mut doc = run_heading(scenario);
     doc.text(narrate::LEGEND);
     doc.to_terminal(style.width, style.color)
@@ -69,7 +69,7 @@ pub fn run_opening(scenario: &ScenarioInfo, style: Style) -> String {
 /// `eslab run --step`: one step in two beats, as its block or a one-row table. First what a
 /// room may see before it runs (its number, command and question), then the rest: what each
 /// design did and answered, the note and the verdicts.
-pub fn run_step(backends: &[Backend], step: &StepRecord, style: Style) -> (String, String) {
+pub(crate) fn run_step(backends: &[Backend], step: &StepRecord, style: Style) -> (String, String) {
     let (ask, reveal) = match style.layout {
         Layout::Stacked => {
             let beats = stacked::step_beats(backends, step, style.width.columns());
@@ -174,7 +174,7 @@ fn similar_runs(steps: &[StepRecord]) -> Vec<&[StepRecord]> {
 }
 
 /// `eslab run --step`: the histories and summary, after the last step.
-pub fn run_closing(trace: &Trace, style: Style) -> String {
+pub(crate) fn run_closing(trace: &Trace, style: Style) -> String {
     run_conclusion(trace, style).to_terminal(style.width, style.color)
 }
 

@@ -7,7 +7,7 @@
 use crate::service::Backend;
 use crate::trace::{ScenarioInfo, StepRecord, Summary};
 
-pub trait RunSink {
+pub(crate) trait RunSink {
     /// Before the first step: what runs, on which designs.
     fn begin(&mut self, scenario: &ScenarioInfo, backends: &[Backend]) -> anyhow::Result<()>;
     /// Each step, as soon as it is done.

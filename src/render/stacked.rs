@@ -17,7 +17,7 @@ const MIN_COLUMN: usize = 30;
 const SEPARATOR: &str = " │ ";
 
 /// One line of a block and the mark that colours it.
-pub type Marked = (Option<Mark>, String);
+pub(crate) type Marked = (Option<Mark>, String);
 
 /// Wraps text at spaces into lines no wider than `width` columns (display width); a line's
 /// leading spaces indent its continuation lines too.
@@ -88,7 +88,7 @@ fn no_orphan(lines: &mut [String], indent: &str, width: usize) {
 /// where it fits on a line of its own (else wrapped at its spaces); every line starts with
 /// `indent`. A legend keeps each mark with its meaning; a log keeps each id, amount and time
 /// whole.
-pub fn pack_parts(parts: &[String], indent: &str, width: usize) -> Vec<String> {
+pub(crate) fn pack_parts(parts: &[String], indent: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for part in parts {
@@ -214,7 +214,7 @@ fn wrap_placed(placed: Vec<Placed>, width: usize) -> Vec<Marked> {
 }
 
 /// What a step does on one line: its name and order, then its arguments, joined by ` · `.
-pub fn action_title(action: &crate::scenario::Action) -> String {
+pub(crate) fn action_title(action: &crate::scenario::Action) -> String {
     let texts: Vec<String> = narrate::action(action)
         .into_iter()
         .map(|line| line.text)
@@ -223,13 +223,13 @@ pub fn action_title(action: &crate::scenario::Action) -> String {
 }
 
 /// The step's first line: its number and what it does.
-pub fn step_title(record: &StepRecord) -> String {
+pub(crate) fn step_title(record: &StepRecord) -> String {
     format!("{}. {}", record.step, action_title(&record.action))
 }
 
 /// What is said of a step under its title: what it asks (`step_asks`), then what it
 /// reveals (`step_reveals`).
-pub fn step_about(record: &StepRecord) -> Vec<Line> {
+pub(crate) fn step_about(record: &StepRecord) -> Vec<Line> {
     let mut about = step_asks(record);
     about.extend(step_reveals(record));
     about
@@ -237,7 +237,7 @@ pub fn step_about(record: &StepRecord) -> Vec<Line> {
 
 /// What is said of a step before its outcome: the question it asks (the action itself is
 /// the title).
-pub fn step_asks(record: &StepRecord) -> Vec<Line> {
+pub(crate) fn step_asks(record: &StepRecord) -> Vec<Line> {
     narrate::asks(record)
         .into_iter()
         .filter(|line| !matches!(line.role, Role::Title | Role::Detail))
@@ -246,17 +246,10 @@ pub fn step_asks(record: &StepRecord) -> Vec<Line> {
 
 /// What is said of a step with its outcome: the note, what it expects, and ≠ when the
 /// designs answered differently.
-pub fn step_reveals(record: &StepRecord) -> Vec<Line> {
+pub(crate) fn step_reveals(record: &StepRecord) -> Vec<Line> {
     let mut reveals = narrate::reveals(record);
     reveals.extend(narrate::agreement(record.agreement()));
     reveals
-}
-
-/// What a design stored (or where it read), what it answered and the expectations that
-/// failed on it, as lines of one column (for the marks a block uses).
-pub fn design_lines(record: &StepRecord, backend: Backend) -> Vec<Line> {
-    let (storage, answer, failed) = design_parts(record, backend, false);
-    storage.into_iter().chain(answer).chain(failed).collect()
 }
 
 /// What a design stored (or where it read), what it answered, and its failed expectations.
@@ -303,7 +296,7 @@ pub fn design_pane(record: &StepRecord, backend: Backend, width: usize) -> Vec<M
 }
 
 /// One step as a block of lines, none wider than `width`.
-pub fn step_block(backends: &[Backend], record: &StepRecord, width: usize) -> Vec<Marked> {
+pub(crate) fn step_block(backends: &[Backend], record: &StepRecord, width: usize) -> Vec<Marked> {
     marked_step_block(backends, record, width).0
 }
 
@@ -321,7 +314,7 @@ fn marks_of<'l>(lines: impl Iterator<Item = &'l Line>) -> Vec<Mark> {
 /// One step as a block, and the marks its words carry, in the order they first appear (a
 /// row of two columns is coloured only when both agree, so the block's own marks say less):
 /// what a legend over the blocks lists, without narrating the step again.
-pub fn marked_step_block(
+pub(crate) fn marked_step_block(
     backends: &[Backend],
     record: &StepRecord,
     width: usize,
@@ -333,7 +326,7 @@ pub fn marked_step_block(
 /// another whose columns were headed already needs none), and, `once`, an answer both
 /// designs gave said once under both columns, an answer that says nothing left out (a whole
 /// run's blocks, read one under the other).
-pub fn marked_step_block_with(
+pub(crate) fn marked_step_block_with(
     backends: &[Backend],
     record: &StepRecord,
     width: usize,
@@ -351,7 +344,7 @@ pub fn marked_step_block_with(
 
 /// One step's block in its two beats: what a room may see before it runs (its title and
 /// question), then what it revealed (each design, the answers, the note, the verdicts).
-pub struct Beats {
+pub(crate) struct Beats {
     pub ask: Vec<Marked>,
     pub reveal: Vec<Marked>,
     /// The marks the block's words carry, in the order they first appear.
@@ -360,7 +353,7 @@ pub struct Beats {
 
 /// One step as its two beats, none wider than `width` (`eslab run --step` shows them a key
 /// apart).
-pub fn step_beats(backends: &[Backend], record: &StepRecord, width: usize) -> Beats {
+pub(crate) fn step_beats(backends: &[Backend], record: &StepRecord, width: usize) -> Beats {
     step_beats_with(backends, record, width, true, false)
 }
 
@@ -472,7 +465,7 @@ fn lay_both(lines: &[Line], width: usize) -> Vec<Marked> {
 
 /// A run of similar steps (`steps`, two or more) as one block: what they did, the first
 /// one's note, what each design stored over the run, and each order's state after it.
-pub fn steps_run_block(
+pub(crate) fn steps_run_block(
     backends: &[Backend],
     steps: &[StepRecord],
     width: usize,
@@ -657,7 +650,7 @@ fn side_by_side_rows(wrapped: &[Vec<Marked>], column: usize) -> Vec<Marked> {
 }
 
 /// A block as text, one line each.
-pub fn block_text(block: &[Marked]) -> String {
+pub(crate) fn block_text(block: &[Marked]) -> String {
     let mut out = String::new();
     for (_, line) in block {
         out.push_str(line);
@@ -668,7 +661,7 @@ pub fn block_text(block: &[Marked]) -> String {
 
 /// A table without borders: columns two spaces apart when they fit the width; otherwise each
 /// row as lines of `column value`, wrapped like any text, so no value is ever cut.
-pub fn table(header: &[&str], rows: &[Vec<Cell>], width: usize) -> Vec<Marked> {
+pub(crate) fn table(header: &[&str], rows: &[Vec<Cell>], width: usize) -> Vec<Marked> {
     let cell_width = |text: &str| text.lines().map(display_width).max().unwrap_or(0);
     let widths: Vec<usize> = header
         .iter()

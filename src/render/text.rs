@@ -8,14 +8,14 @@ use crate::narrate::{self, Line, Mark, Role};
 /// details on the lines below it; an attribute or an item as an entry of its own, indented
 /// two spaces; a note set apart by a blank line above it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mark: Option<Mark>,
     pub text: String,
 }
 
 /// Narrated lines laid out as entries (see `Entry`).
-pub fn entries(lines: &[Line]) -> Vec<Entry> {
+pub(crate) fn entries(lines: &[Line]) -> Vec<Entry> {
     let mut out: Vec<Entry> = Vec::new();
     for line in lines {
         let text = match line.role {
@@ -43,7 +43,7 @@ pub fn entries(lines: &[Line]) -> Vec<Entry> {
 }
 
 /// Narrated lines as one block of text, laid out as entries, one a line.
-pub fn joined(lines: &[Line]) -> String {
+pub(crate) fn joined(lines: &[Line]) -> String {
     let texts: Vec<String> = entries(lines).into_iter().map(|e| e.text).collect();
     texts.join("\n")
 }
@@ -51,13 +51,13 @@ pub fn joined(lines: &[Line]) -> String {
 /// A cell's text and the mark it carries; the terminal colours a cell by its mark, and the
 /// mark's symbol is in the text, so nothing depends on colour.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cell {
+pub(crate) struct Cell {
     pub text: String,
     pub mark: Option<Mark>,
 }
 
 impl Cell {
-    pub fn new(text: impl Into<String>, mark: Mark) -> Cell {
+    pub(crate) fn new(text: impl Into<String>, mark: Mark) -> Cell {
         Cell {
             text: text.into(),
             mark: Some(mark),
@@ -65,7 +65,7 @@ impl Cell {
     }
 
     /// Narrated lines as one cell, marked by the first mark among them.
-    pub fn lines(lines: &[Line]) -> Cell {
+    pub(crate) fn lines(lines: &[Line]) -> Cell {
         Cell {
             text: joined(lines),
             mark: narrate::first_mark(lines),

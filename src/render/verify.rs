@@ -9,7 +9,7 @@ use crate::trace::SCHEMA_VERSION;
 use crate::verify::Verdict;
 
 /// `eslab verify`: one line per check.
-pub fn verdict(verdict: &Verdict, style: Style) -> String {
+pub(crate) fn verdict(verdict: &Verdict, style: Style) -> String {
     let mut doc = Doc::default();
     doc.heading(1, "Event log verification");
     let rows = verdict

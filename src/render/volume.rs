@@ -18,7 +18,7 @@ use crate::trace::{
 };
 
 /// Past this many steps, `eslab run` prints its table this way.
-pub const TABLE_STEPS: usize = 1_000;
+pub(crate) const TABLE_STEPS: usize = 1_000;
 
 /// Steps per printed chunk.
 const CHUNK: usize = 100;
@@ -27,7 +27,7 @@ const CHUNK: usize = 100;
 const HISTORY_ORDERS: usize = 20;
 
 /// A long run's table, written as the run goes.
-pub struct TableRun<'w, W: Write> {
+pub(crate) struct TableRun<'w, W: Write> {
     out: &'w mut W,
     style: Style,
     /// Steps in the run, said before the first.
@@ -41,7 +41,11 @@ pub struct TableRun<'w, W: Write> {
 
 impl<'w, W: Write> TableRun<'w, W> {
     /// A table of `steps` steps, written to `out`.
-    pub fn new(out: &'w mut W, style: Style, steps: usize) -> anyhow::Result<TableRun<'w, W>> {
+    pub(crate) fn new(
+        out: &'w mut W,
+        style: Style,
+        steps: usize,
+    ) -> anyhow::Result<TableRun<'w, W>> {
         Ok(TableRun {
             out,
             style,

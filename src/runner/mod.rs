@@ -20,10 +20,9 @@ use crate::trace::{
     Expectations, SCHEMA_VERSION, ScenarioInfo, StepRecord, StepResult, Summary, Trace,
 };
 pub use clock::Clock;
-pub use storage::{
-    CRUD_FILE, EVENTS_FILE, OtherLocking, RoomHoldsSteps, Services, StorageOptions, events_path,
-};
-pub use streamed::StreamedScenario;
+pub(crate) use storage::{CRUD_FILE, OtherLocking, RoomHoldsSteps, events_path};
+pub use storage::{EVENTS_FILE, Services, StorageOptions};
+pub(crate) use streamed::StreamedScenario;
 use summary::SummaryBuilder;
 
 /// Runs every step on every backend and records what each did and answered.

@@ -10,7 +10,7 @@ use crate::es::{self, EventSourcedService};
 use crate::pg;
 use crate::service::{Backend, OrderService};
 
-pub const CRUD_FILE: &str = "crud.sqlite3";
+pub(crate) const CRUD_FILE: &str = "crud.sqlite3";
 pub const EVENTS_FILE: &str = "events.sqlite3";
 
 /// Where the databases live.
@@ -108,7 +108,7 @@ impl StorageOptions {
 /// A CRUD store to carry on from that was made with the other locking choice than the
 /// run's: `versioned` when it has the version column. `narrate` words it, naming the flag.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OtherLocking {
+pub(crate) struct OtherLocking {
     pub path: std::path::PathBuf,
     pub versioned: bool,
 }
@@ -118,7 +118,7 @@ impl std::error::Error for OtherLocking {}
 /// A new run of a scenario in a room that already holds steps of it (run before, by anyone
 /// in the room). `narrate` words it, naming the flag that carries on from them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RoomHoldsSteps;
+pub(crate) struct RoomHoldsSteps;
 
 impl std::error::Error for RoomHoldsSteps {}
 
@@ -253,6 +253,6 @@ impl Services {
 }
 
 /// The path of a database in a folder, for commands that read one (`log`, `replay`).
-pub fn events_path(db_dir: &Path) -> PathBuf {
+pub(crate) fn events_path(db_dir: &Path) -> PathBuf {
     db_dir.join(EVENTS_FILE)
 }

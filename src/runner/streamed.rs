@@ -6,7 +6,7 @@ use crate::trace::{ScenarioInfo, StepRecord};
 
 /// A scenario checked whole before anything runs, then run a step at a time: a generated
 /// million-step file runs in the memory of a short one.
-pub struct StreamedScenario {
+pub(crate) struct StreamedScenario {
     /// The bundled name or the path given.
     pub name: String,
     /// The scenario without its steps.
@@ -18,7 +18,7 @@ pub struct StreamedScenario {
 impl StreamedScenario {
     /// Reads the whole scenario to check it: a bad step anywhere is an input error before any
     /// database is touched. A small one is read once and held.
-    pub fn check(name_or_path: &str) -> anyhow::Result<StreamedScenario> {
+    pub(crate) fn check(name_or_path: &str) -> anyhow::Result<StreamedScenario> {
         let (scenario, source) = scenario::open(name_or_path)?;
         Ok(StreamedScenario {
             name: name_or_path.to_string(),
@@ -28,17 +28,17 @@ impl StreamedScenario {
         })
     }
 
-    pub fn info(&self) -> ScenarioInfo {
+    pub(crate) fn info(&self) -> ScenarioInfo {
         ScenarioInfo::new(&self.name, &self.scenario)
     }
 
     /// The scenario's fingerprint (`Scenario::fingerprint`).
-    pub fn fingerprint(&self) -> anyhow::Result<String> {
+    pub(crate) fn fingerprint(&self) -> anyhow::Result<String> {
         self.source.fingerprint(&self.scenario.title)
     }
 
     /// Runs every step on `services`, handing each record to `each` as soon as it is done.
-    pub fn run(
+    pub(crate) fn run(
         &self,
         services: &mut Services,
         fingerprint: &str,

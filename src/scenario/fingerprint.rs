@@ -19,13 +19,13 @@ impl Scenario {
 /// A scenario's fingerprint, one step at a time: SHA-256 over the JSON of
 /// `[title, [action, …]]`, fed as it would be written, so a streamed scenario gets the same
 /// fingerprint as one read whole.
-pub struct Fingerprint {
+pub(crate) struct Fingerprint {
     hasher: Sha256,
     first: bool,
 }
 
 impl Fingerprint {
-    pub fn new(title: &str) -> Fingerprint {
+    pub(crate) fn new(title: &str) -> Fingerprint {
         let mut hasher = Sha256::new();
         hasher.update(b"[");
         hasher.update(serde_json::to_vec(title).expect("a string always serializes"));
@@ -36,7 +36,7 @@ impl Fingerprint {
         }
     }
 
-    pub fn add(&mut self, action: &Action) {
+    pub(crate) fn add(&mut self, action: &Action) {
         if !self.first {
             self.hasher.update(b",");
         }
@@ -46,7 +46,7 @@ impl Fingerprint {
         );
     }
 
-    pub fn finish(mut self) -> String {
+    pub(crate) fn finish(mut self) -> String {
         self.hasher.update(b"]]");
         hex::encode(self.hasher.finalize())
     }

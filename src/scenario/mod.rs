@@ -23,12 +23,12 @@ use crate::domain::{Actor, Command, Deploy, OrderId, Timestamp};
 use crate::service::Question;
 
 pub use bundled::{BUNDLED, bundled};
-pub use expect::Expect;
-pub use fingerprint::Fingerprint;
-pub use parse::ScenarioError;
-pub use source::{STREAM_ABOVE_BYTES, StepSource, open};
-pub use text::{MAX_FILE_BYTES, MAX_STRING_BYTES, read_file};
-pub use write::{Answers, to_json};
+pub(crate) use expect::Expect;
+pub(crate) use parse::ScenarioError;
+pub use source::STREAM_ABOVE_BYTES;
+pub(crate) use source::{StepSource, open};
+pub use text::read_file;
+pub(crate) use write::{Answers, to_json};
 
 /// A scenario file. Read by `parse` (a `DeserializeSeed` that checks as it reads), never by
 /// a derived `Deserialize`: the read carries what it knows of the steps' times.
@@ -77,19 +77,19 @@ impl DesignFlag {
 }
 
 /// The time of step 1 when a scenario gives no `start`.
-pub const DEFAULT_START: &str = "2026-03-01T09:00:00Z";
+pub(crate) const DEFAULT_START: &str = "2026-03-01T09:00:00Z";
 
 /// Who issues a command when neither it nor the scenario says `by`.
-pub const DEFAULT_ACTOR: &str = "clerk";
+pub(crate) const DEFAULT_ACTOR: &str = "clerk";
 
 /// Seconds between one step's default time and the next's.
-pub const STEP_SECONDS: i64 = 60;
+pub(crate) const STEP_SECONDS: i64 = 60;
 
-pub fn default_start() -> Timestamp {
+pub(crate) fn default_start() -> Timestamp {
     Timestamp::parse(DEFAULT_START).expect("the default start is a time")
 }
 
-pub fn default_actor() -> Actor {
+pub(crate) fn default_actor() -> Actor {
     Actor::new(DEFAULT_ACTOR).expect("the default actor is a name")
 }
 
@@ -158,14 +158,14 @@ impl Action {
 /// Step `number`'s time when it does not say `at`: the scenario's `start` plus
 /// `STEP_SECONDS` per step before it. `None` past the year 9999. The run (`runner::Clock`)
 /// and the read that checks a file both use this.
-pub fn step_time(start: Timestamp, number: usize) -> Option<Timestamp> {
+pub(crate) fn step_time(start: Timestamp, number: usize) -> Option<Timestamp> {
     (number as i64 - 1)
         .checked_mul(STEP_SECONDS)
         .and_then(|offset| start.plus_seconds(offset))
 }
 
 /// The step names a file may use, in the order the README documents them.
-pub const STEP_NAMES: &[&str] = &[
+pub(crate) const STEP_NAMES: &[&str] = &[
     "place_order",
     "change_quantity",
     "pay",

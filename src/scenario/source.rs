@@ -16,7 +16,7 @@ use super::{Scenario, ScenarioError, Step};
 pub const STREAM_ABOVE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// A checked scenario's steps, ready to be run: held, or in a file too large to hold.
-pub struct StepSource {
+pub(crate) struct StepSource {
     /// Names the scenario in errors: `bundled scenario `bob``, or the path as given.
     shown: String,
     count: usize,
@@ -40,7 +40,7 @@ enum Steps {
 /// anything runs: returns the scenario without its steps, and where they are. A pipe or a
 /// FIFO (`eslab run <(eslab show bob)`) can be read only once: it is copied into a spool
 /// file as it comes, and that is read.
-pub fn open(name_or_path: &str) -> anyhow::Result<(Scenario, StepSource)> {
+pub(crate) fn open(name_or_path: &str) -> anyhow::Result<(Scenario, StepSource)> {
     if is_bundled_name(name_or_path) {
         let shown = format!("bundled scenario `{name_or_path}`");
         let scenario = Scenario::from_json(&shown, bundled(name_or_path)?)?;
@@ -97,13 +97,13 @@ fn held(shown: String, mut scenario: Scenario) -> (Scenario, StepSource) {
 
 impl StepSource {
     /// How many steps the scenario has.
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.count
     }
 
     /// The scenario's fingerprint (`Scenario::fingerprint`); `title` is the scenario's, for a
     /// large file whose title came after its steps and is fingerprinted in one more pass.
-    pub fn fingerprint(&self, title: &str) -> anyhow::Result<String> {
+    pub(crate) fn fingerprint(&self, title: &str) -> anyhow::Result<String> {
         if let Some(fingerprint) = &self.fingerprint {
             return Ok(fingerprint.clone());
         }
@@ -117,7 +117,10 @@ impl StepSource {
 
     /// Hands each step to `each`, in order. `each`'s error stops the pass and is returned as
     /// it is.
-    pub fn for_each(&self, each: impl FnMut(Step) -> anyhow::Result<()>) -> anyhow::Result<()> {
+    pub(crate) fn for_each(
+        &self,
+        each: impl FnMut(Step) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         match &self.steps {
             Steps::Held(steps) => steps.iter().cloned().try_for_each(each),
             Steps::Large { path, .. } => stream(&self.shown, path, each).map(|_| ()),

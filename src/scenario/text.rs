@@ -9,10 +9,10 @@ use std::path::Path;
 use super::ScenarioError;
 
 /// A scenario file is refused above this size: it is a hand-written story, not a data dump.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The longest string a streamed scenario may hold: a name or a note, not a data dump.
-pub const MAX_STRING_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_STRING_BYTES: usize = 1024 * 1024;
 
 /// A UTF-8 byte order mark, which some editors put at the start of a file.
 pub(super) const BOM: &str = "\u{feff}";

@@ -14,7 +14,7 @@ use crate::domain::{Actor, Timestamp};
 /// Whether a written scenario keeps its answers: each step's note, which explains its
 /// outcome, and what it expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answers {
+pub(crate) enum Answers {
     /// Kept: the scenario as it runs.
     Kept,
     /// Left out: what a room may see before it runs (a handout), each step's command and
@@ -24,7 +24,11 @@ pub enum Answers {
 
 /// `scenario` with `steps` in place of its own, as the JSON of a scenario file (ending in a
 /// newline), with its answers or not; checked by reading it back.
-pub fn to_json(scenario: &Scenario, steps: &[Step], answers: Answers) -> anyhow::Result<String> {
+pub(crate) fn to_json(
+    scenario: &Scenario,
+    steps: &[Step],
+    answers: Answers,
+) -> anyhow::Result<String> {
     let answers = answers == Answers::Kept;
     let file = ScenarioFile {
         title: &scenario.title,

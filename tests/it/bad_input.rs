@@ -161,7 +161,7 @@ fn a_huge_string_in_a_streamed_file_is_refused_where_it_starts() {
         r#"{{"title": "t", "description": "{padding}", "steps": [{{"query": {{"order_id": "A1"}}}}]}}"#
     );
     std::fs::write(&path, &text).unwrap();
-    assert!(text.len() as u64 > eslab::scenario::STREAM_ABOVE_BYTES);
+    assert!(text.len() as u64 > eslab::STREAM_ABOVE_BYTES);
     let stderr = refused(&path);
     let (line, column) = position_of(&text, "\"xxx");
     assert!(
@@ -915,7 +915,7 @@ fn a_streamed_file_is_checked_alike_and_a_byte_order_mark_is_taken() {
     let bad = r#"{"pay": {"order_id": "A1", "amount": 50.000000000000001}}"#;
     steps.push(bad);
     let text = format!("\u{feff}{}", steps_text(&steps));
-    assert!(text.len() as u64 > eslab::scenario::STREAM_ABOVE_BYTES);
+    assert!(text.len() as u64 > eslab::STREAM_ABOVE_BYTES);
     let (_dir, path) = file_with(&text);
     let stderr = refused(&path);
     let (line, column) = position_of(&text, "50.000000000000001");

@@ -989,7 +989,7 @@ fn eslab_reports_lists_both_reports() {
     assert!(table.stdout.contains("quantity-changes"));
 
     let doc = eslab_json(&["reports", "--format", "json"], 0);
-    assert_eq!(doc["schema_version"], eslab::trace::SCHEMA_VERSION);
+    assert_eq!(doc["schema_version"], eslab::SCHEMA_VERSION);
     let listing = &doc["reports"];
     let names: Vec<&str> = listing
         .as_array()
@@ -1908,7 +1908,7 @@ fn without_escapes(line: &str) -> String {
 fn no_bundled_diagram_has_a_bare_semicolon() {
     assert_eq!(without_escapes("a#59; b #35; c #lt;d#gt;"), "a b  c d");
     assert_eq!(without_escapes("a; b"), "a; b");
-    for (name, _) in eslab::scenario::BUNDLED {
+    for (name, _) in eslab::BUNDLED {
         for extra in [&[][..], &["--crud-locking"][..], &["--backend", "es"][..]] {
             let mut args = vec!["run", name, "--format", "mermaid"];
             args.extend_from_slice(extra);
@@ -2011,7 +2011,7 @@ fn the_diagram_reads_well() {
         .collect();
     assert_eq!(cut.len(), 1, "{diagram}");
     assert!(cut[0].ends_with('…'), "{}", cut[0]);
-    for (name, _) in eslab::scenario::BUNDLED {
+    for (name, _) in eslab::BUNDLED {
         let diagram = mermaid(&["run", name, "--format", "mermaid", "--crud-locking"]);
         for line in diagram.lines().map(str::trim) {
             if let Some(note) = line.strip_prefix("Note over ") {

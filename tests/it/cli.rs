@@ -143,7 +143,7 @@ fn width_below_40_is_refused() {
 #[test]
 fn bobs_story_from_the_json() {
     let run = json(["run", "bob", "--format", "json"]);
-    assert_eq!(run["schema_version"], eslab::trace::SCHEMA_VERSION);
+    assert_eq!(run["schema_version"], eslab::SCHEMA_VERSION);
     assert_eq!(run["scenario"]["name"], "bob");
     assert_eq!(run["backends"], json!(["crud", "es"]));
 
@@ -304,7 +304,7 @@ fn run_json_of_every_bundled_scenario_has_exactly_the_documented_shape() {
         let text = ok(["run", name, "--format", "json"]);
         let doc: shape::RunDoc =
             strict(&text).unwrap_or_else(|e| panic!("{name}: the run JSON changed shape: {e}"));
-        assert_eq!(doc.schema_version, eslab::trace::SCHEMA_VERSION, "{name}");
+        assert_eq!(doc.schema_version, eslab::SCHEMA_VERSION, "{name}");
         assert_eq!(doc.scenario.name, name);
         assert_eq!(doc.backends, [Backend::Crud, Backend::Es]);
         // Between `crash_view` and `rebuild_view`, ES's OrderView is down.
@@ -1048,18 +1048,18 @@ fn the_strict_shape_refuses_any_unannounced_change() {
 #[test]
 fn other_json_outputs_have_their_documented_shape() {
     let doc: shape::ScenariosDoc = strict(&ok(["scenarios", "--format", "json"])).unwrap();
-    assert_eq!(doc.schema_version, eslab::trace::SCHEMA_VERSION);
+    assert_eq!(doc.schema_version, eslab::SCHEMA_VERSION);
     let listing = doc.scenarios;
     let names: Vec<&str> = listing.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, bundled_names());
-    for (entry, (name, text)) in listing.iter().zip(eslab::scenario::BUNDLED) {
-        let scenario = eslab::scenario::Scenario::from_json(name, text).unwrap();
+    for (entry, (name, text)) in listing.iter().zip(eslab::BUNDLED) {
+        let scenario = eslab::Scenario::from_json(name, text).unwrap();
         assert_eq!(entry.title, scenario.title);
         assert_eq!(entry.steps, scenario.steps.len());
     }
 
     let doc: shape::ReportsDoc = strict(&ok(["reports", "--format", "json"])).unwrap();
-    assert_eq!(doc.schema_version, eslab::trace::SCHEMA_VERSION);
+    assert_eq!(doc.schema_version, eslab::SCHEMA_VERSION);
     let reports = doc.reports;
     let names: Vec<shape::ReportName> = reports.iter().map(|r| r.name).collect();
     assert_eq!(
@@ -1077,7 +1077,7 @@ fn other_json_outputs_have_their_documented_shape() {
         assert_eq!(out.code, Some(code), "{name}: {out:?}");
         assert_eq!(out.stderr, "", "{name}");
         let diff: shape::DiffDoc = strict(&out.stdout_text()).unwrap();
-        assert_eq!(diff.schema_version, eslab::trace::SCHEMA_VERSION);
+        assert_eq!(diff.schema_version, eslab::SCHEMA_VERSION);
         assert_eq!(diff.scenario.name, name);
     }
 
@@ -1085,11 +1085,11 @@ fn other_json_outputs_have_their_documented_shape() {
     let d = dir.path().to_str().unwrap();
     ok(["run", "many-customers", "--db-dir", d]);
     let log: shape::LogDoc = strict(&ok(["log", "--db-dir", d, "--format", "json"])).unwrap();
-    assert_eq!(log.schema_version, eslab::trace::SCHEMA_VERSION);
+    assert_eq!(log.schema_version, eslab::SCHEMA_VERSION);
     assert!(!log.events.is_empty());
     let replay: shape::ReplayDoc =
         strict(&ok(["replay", "--db-dir", d, "--format", "json"])).unwrap();
-    assert_eq!(replay.schema_version, eslab::trace::SCHEMA_VERSION);
+    assert_eq!(replay.schema_version, eslab::SCHEMA_VERSION);
     assert_eq!(replay.until, None);
     assert_eq!(
         replay.checkpoint,
@@ -1097,7 +1097,7 @@ fn other_json_outputs_have_their_documented_shape() {
     );
     let verify: shape::VerifyDoc =
         strict(&ok(["verify", "--db-dir", d, "--format", "json"])).unwrap();
-    assert_eq!(verify.schema_version, eslab::trace::SCHEMA_VERSION);
+    assert_eq!(verify.schema_version, eslab::SCHEMA_VERSION);
     assert!(verify.holds, "{verify:?}");
     assert_eq!(verify.first_bad_event, None);
     assert!(
@@ -1129,7 +1129,7 @@ fn every_json_document_carries_the_one_schema_version() {
             serde_json::from_str(&ok(args.iter().chain(&["--format", "json"]))).unwrap();
         assert_eq!(
             doc["schema_version"],
-            json!(eslab::trace::SCHEMA_VERSION),
+            json!(eslab::SCHEMA_VERSION),
             "eslab {args:?}"
         );
     }
@@ -1348,8 +1348,8 @@ fn diff_exits_1_and_names_the_steps_where_the_designs_part() {
 #[test]
 fn scenarios_lists_every_bundled_name() {
     let table = ok(["scenarios"]);
-    for (name, text) in eslab::scenario::BUNDLED {
-        let scenario = eslab::scenario::Scenario::from_json(name, text).unwrap();
+    for (name, text) in eslab::BUNDLED {
+        let scenario = eslab::Scenario::from_json(name, text).unwrap();
         let row = table
             .lines()
             .find(|line| line.contains(&format!(" {name} ")))
@@ -1440,10 +1440,7 @@ fn check_accepts_every_bundled_file() {
     assert_eq!(lines.len(), files.len(), "{out}");
     for (line, file) in lines.iter().zip(&files) {
         let text = std::fs::read_to_string(manifest_dir().join(file)).unwrap();
-        let steps = eslab::scenario::Scenario::from_json(file, &text)
-            .unwrap()
-            .steps
-            .len();
+        let steps = eslab::Scenario::from_json(file, &text).unwrap().steps.len();
         assert_eq!(*line, format!("ok: {file} ({steps} steps)"));
     }
     assert_eq!(ok(["check", "bob"]), "ok: bob (4 steps)\n");

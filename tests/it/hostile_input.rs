@@ -16,9 +16,9 @@ use crate::common::{
     Env, Output, cancels_crud_kept_short, dollars, folder_snapshot, path_str, place_order,
     results_of, run_in, run_json_in, write_generated,
 };
-use eslab::runner::StorageOptions;
-use eslab::scenario::Scenario;
-use eslab::trace::Trace;
+use eslab::Scenario;
+use eslab::StorageOptions;
+use eslab::Trace;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -426,7 +426,7 @@ fn file_bytes() -> impl Strategy<Value = Vec<u8>> {
 /// Reads the file as `eslab check` does, in process: never a panic; an error names the file.
 fn read_in_process(path: &Path) -> Result<Scenario, String> {
     let source = path_str(path);
-    let text = eslab::scenario::read_file(path).map_err(|e| e.to_string())?;
+    let text = eslab::read_file(path).map_err(|e| e.to_string())?;
     Scenario::from_json(source, &text).map_err(|e| e.to_string())
 }
 
@@ -1061,8 +1061,8 @@ fn a_log_damaged_past_its_header_is_named_and_nothing_is_created() {
         let db = rusqlite::Connection::open(path).unwrap();
         db.execute_batch(&format!(
             "PRAGMA application_id = {}; PRAGMA user_version = {}; CREATE TABLE t(x);",
-            eslab::es::store::SCHEMA.application_id,
-            eslab::es::store::SCHEMA.version
+            eslab::EVENT_STORE_SCHEMA.application_id,
+            eslab::EVENT_STORE_SCHEMA.version
         ))
         .unwrap();
     };
@@ -1238,18 +1238,18 @@ fn markdown_shows_html_and_links_in_names_as_text() {
 /// sourcing as the events its report folds.
 #[test]
 fn revenue_past_an_sqlite_integer_is_refused_alike_by_both_designs() {
-    use eslab::crud::CrudStore;
-    use eslab::db::Location;
-    use eslab::domain::event::{NewOrderEvent, OrderPaymentEvent};
-    use eslab::domain::{Event, Money, OrderId, ReportQuery, StoredEvent, report};
-    use eslab::service::{Outcome, Question, Unanswerable};
+    use eslab::CrudStore;
+    use eslab::Location;
+    use eslab::{Event, Money, OrderId, ReportQuery, StoredEvent, SumTooLarge};
+    use eslab::{NewOrderEvent, OrderPaymentEvent};
+    use eslab::{Outcome, Question, Unanswerable};
 
     let max = i64::MAX as u64;
     let query = ReportQuery {
         name: "revenue-per-customer".into(),
         define: None,
     };
-    let answers = |paid: &[u64]| -> (Outcome, Result<eslab::domain::Report, report::SumTooLarge>) {
+    let answers = |paid: &[u64]| -> (Outcome, Result<eslab::Report, SumTooLarge>) {
         let mut crud = CrudStore::open(&Location::InMemory, false).unwrap();
         let mut events = Vec::new();
         for (i, &cents) in paid.iter().enumerate() {
@@ -1285,9 +1285,9 @@ fn revenue_past_an_sqlite_integer_is_refused_alike_by_both_designs() {
                 }),
             ));
         }
-        let crud = eslab::service::OrderService::ask(&mut crud, &Question::Report(query.clone()))
+        let crud = eslab::OrderService::ask(&mut crud, &Question::Report(query.clone()))
             .unwrap_or_else(|e| panic!("CRUD failed on {paid:?}: {e:#}"));
-        (crud, report::answer(&query, &events))
+        (crud, eslab::answer_report(&query, &events))
     };
     // Up to the most an SQLite integer holds, both answer, the same.
     let (crud, es) = answers(&[max - 7, 7]);
@@ -1299,7 +1299,7 @@ fn revenue_past_an_sqlite_integer_is_refused_alike_by_both_designs() {
     assert_eq!(es.rows, [["Bob", "2", "$92233720368547758.07"]]);
     // One cent past it, neither does.
     let (crud, es) = answers(&[max - 7, 8]);
-    assert_eq!(es, Err(report::SumTooLarge));
+    assert_eq!(es, Err(SumTooLarge));
     assert!(
         matches!(
             crud,

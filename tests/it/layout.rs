@@ -4,9 +4,9 @@
 
 use crate::common::library::{proptest_config, run_both_designs};
 use crate::common::*;
-use eslab::render::{self, Format, Layout, Style, Width};
-use eslab::runner::StorageOptions;
-use eslab::scenario::Scenario;
+use eslab::Scenario;
+use eslab::StorageOptions;
+use eslab::{Format, Layout, Style, Width};
 use proptest::prelude::*;
 
 /// Words eslab prints that a reader must see whole.
@@ -142,7 +142,7 @@ proptest! {
         let (trace, _services) =
             run_both_designs("generated", scenario(&customer, &product, &note), &StorageOptions::default())
                 .unwrap();
-        let text = render::run(&trace, Style {
+        let text = eslab::render_text(&trace, Style {
             format: Format::Table,
             width: Width::Fixed(width as u16),
             color: false,

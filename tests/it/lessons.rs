@@ -121,7 +121,7 @@ fn a_log_written_before_shapes_existed_is_carried_on_and_still_verifies() {
     // ones follow.
     assert_eq!(
         user_version(&events_file(&dir)),
-        i64::from(eslab::es::store::SCHEMA.version)
+        i64::from(eslab::EVENT_STORE_SCHEMA.version)
     );
     let now = select(
         &events_file(&dir),
@@ -461,7 +461,7 @@ fn a_deploy_is_kept_by_the_store_for_every_later_writer() {
     ]);
     assert_eq!(
         user_version(&events_file(&old)),
-        i64::from(eslab::es::store::SCHEMA.version)
+        i64::from(eslab::EVENT_STORE_SCHEMA.version)
     );
     let deployed: Vec<(String, i64)> = select(
         &events_file(&old),
@@ -677,9 +677,9 @@ fn a_bad_read_model_definition_is_an_input_error_naming_its_step() {
 
 mod own_read_model {
     use crate::common::library::{proptest_config, run_both_designs};
-    use eslab::runner::StorageOptions;
-    use eslab::scenario::Scenario;
-    use eslab::service::{Agreement, Outcome};
+    use eslab::Scenario;
+    use eslab::StorageOptions;
+    use eslab::{Agreement, Outcome};
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
@@ -1089,7 +1089,7 @@ fn a_log_of_two_shapes_written_before_who_and_when_verifies_and_carries_on() {
     assert_eq!(run["summary"]["expectations"]["failures"], json!([]));
     assert_eq!(
         user_version(&events_file(&dir)),
-        i64::from(eslab::es::store::SCHEMA.version)
+        i64::from(eslab::EVENT_STORE_SCHEMA.version)
     );
     assert_eq!(user_version(&dir.join("crud.sqlite3")), 4);
     // The old events read back as written, with their shapes and no metadata.

@@ -443,7 +443,7 @@ fn a_line_that_is_not_utf8_is_skipped_and_the_session_goes_on() {
 #[test]
 fn typed_commands_past_the_held_limit_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let limit = eslab::render::MAX_HELD;
+    let limit = eslab::MAX_HELD;
     let mut input = String::from("place A1 Bob Book 1 1\n");
     input.push_str(&"query A1\n".repeat(limit));
     let (code, _, stderr) = live_in(dir.path(), &["--empty"], &input);

@@ -3,22 +3,19 @@
 //! command and with a rejected one; and the keys a person presses.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use eslab::live::Session;
-use eslab::live::keys;
-use eslab::live::state::{App, Mode, Msg};
-use eslab::live::view;
-use eslab::runner::{Services, StorageOptions};
-use eslab::scenario;
-use eslab::service::Backend;
+use eslab::Backend;
+use eslab::Session;
+use eslab::{App, Mode, Msg};
+use eslab::{Services, StorageOptions};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 fn bob() -> App {
-    open(scenario::load("bob").unwrap())
+    open(eslab::load_scenario("bob").unwrap())
 }
 
 /// A scenario opened on both designs, in memory, as `eslab live` opens it.
-fn open(loaded: scenario::LoadedScenario) -> App {
+fn open(loaded: eslab::LoadedScenario) -> App {
     let services = Services::open(
         &[Backend::Crud, Backend::Es],
         &StorageOptions::default(),
@@ -36,7 +33,7 @@ fn screen(app: &App) -> String {
 fn screen_at(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
-        .draw(|frame| view::render(app, frame, false))
+        .draw(|frame| eslab::draw_live(app, frame, false))
         .unwrap();
     let buffer = terminal.backend().buffer();
     let mut text = String::new();
@@ -56,7 +53,7 @@ fn golden(name: &str, app: &App) {
 }
 
 fn press(app: &mut App, code: KeyCode) {
-    let msg = keys::message(&app.mode, KeyEvent::new(code, KeyModifiers::NONE))
+    let msg = eslab::key_message(&app.mode, KeyEvent::new(code, KeyModifiers::NONE))
         .unwrap_or_else(|| panic!("{code:?} does nothing"));
     app.update(msg).unwrap();
 }
@@ -155,22 +152,22 @@ fn keys_quit_open_the_legend_and_the_command_line() {
     press(&mut app, KeyCode::Char('q'));
     assert!(app.quit);
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert_eq!(keys::message(&Mode::Normal, ctrl_c), Some(Msg::Quit));
+    assert_eq!(eslab::key_message(&Mode::Normal, ctrl_c), Some(Msg::Quit));
     assert_eq!(
-        keys::message(&Mode::Command(String::new()), ctrl_c),
+        eslab::key_message(&Mode::Command(String::new()), ctrl_c),
         Some(Msg::Quit)
     );
 }
 
 /// A generated scenario of `orders` orders, ten steps each, opened as `eslab live FILE` would.
 fn generated(orders: u64) -> App {
-    let workload = eslab::workload::Workload {
+    let workload = eslab::Workload {
         orders,
         changes: 8,
         seed: 7,
     };
     let scenario =
-        scenario::Scenario::from_json("generated", &workload.scenario_json().to_string()).unwrap();
+        eslab::Scenario::from_json("generated", &workload.scenario_json().to_string()).unwrap();
     let services = Services::open(
         &[Backend::Crud, Backend::Es],
         &StorageOptions::default(),
@@ -179,7 +176,7 @@ fn generated(orders: u64) -> App {
     .unwrap();
     App::new(
         Session::open(
-            scenario::LoadedScenario {
+            eslab::LoadedScenario {
                 name: "generated".into(),
                 scenario,
             },
@@ -191,7 +188,7 @@ fn generated(orders: u64) -> App {
 
 #[test]
 fn end_on_a_long_scenario_runs_a_frame_of_steps_at_a_time_and_any_key_stops_it() {
-    use eslab::live::state::RUN_AHEAD_STEPS;
+    use eslab::RUN_AHEAD_STEPS;
     let mut app = generated(45);
     press(&mut app, KeyCode::End);
     // The key press ran one frame's worth, not all 450 steps, and the screen says so.
@@ -295,8 +292,8 @@ fn asking() -> App {
             {"query": {"order_id": "A1"}}
         ]
     });
-    let scenario = scenario::Scenario::from_json("asking", &text.to_string()).unwrap();
-    open(scenario::LoadedScenario {
+    let scenario = eslab::Scenario::from_json("asking", &text.to_string()).unwrap();
+    open(eslab::LoadedScenario {
         name: "asking".into(),
         scenario,
     })
@@ -415,9 +412,9 @@ fn assert_contains(screen: &str, needles: &[&str]) {
 /// line for the order the step concerns. Then the same after ↑ ↑ (time travel).
 #[test]
 fn at_80x24_the_answer_the_event_and_the_order_are_always_whole_on_screen() {
-    use eslab::render::stacked::{design_pane, wrap};
-    for name in eslab::scenario::BUNDLED.iter().map(|b| b.0) {
-        let mut app = open(scenario::load(name).unwrap());
+    use eslab::{design_pane, wrap};
+    for name in eslab::BUNDLED.iter().map(|b| b.0) {
+        let mut app = open(eslab::load_scenario(name).unwrap());
         let steps = app.session.planned();
         for _ in 0..steps * 2 {
             press(&mut app, KeyCode::Right);
@@ -440,7 +437,7 @@ fn at_80x24_the_answer_the_event_and_the_order_are_always_whole_on_screen() {
                 let frame = app.frame();
                 let log_len = frame.map_or(0, |f| f.log_len);
                 if let Some(i) = app.cursor.or(log_len.checked_sub(1)) {
-                    let entry = eslab::narrate::log_entry(&app.model.log[i]);
+                    let entry = eslab::log_entry(&app.model.log[i]);
                     whole.push(entry.split(' ').take(2).collect::<Vec<_>>().join(" "));
                 }
                 // OrderView's line for the order in focus: the selected event's, or the step's.
@@ -457,7 +454,7 @@ fn at_80x24_the_answer_the_event_and_the_order_are_always_whole_on_screen() {
                     .zip(shown)
                     .and_then(|(o, shown)| app.model.view_state(o, shown));
                 if let Some(state) = state {
-                    whole.extend(wrap(&eslab::narrate::order_state_line(&state), 32));
+                    whole.extend(wrap(&eslab::order_state_line(&state), 32));
                 }
                 for needle in whole {
                     assert!(
@@ -488,7 +485,7 @@ fn while_orderview_is_down_the_live_view_names_the_command_that_rebuilds_it() {
 /// ALTER TABLE happens, and old → new at the step that writes it.
 #[test]
 fn a_column_a_migration_added_shows_under_its_row() {
-    let mut app = open(scenario::load("schema-evolution").unwrap());
+    let mut app = open(eslab::load_scenario("schema-evolution").unwrap());
     for _ in 0..4 {
         press(&mut app, KeyCode::Right);
     }
@@ -519,7 +516,7 @@ fn a_column_a_migration_added_shows_under_its_row() {
 /// Issue 18 §2 in the live view: the log says where the snapshot was taken, once it is.
 #[test]
 fn the_log_says_where_the_snapshot_was_taken() {
-    let mut app = open(scenario::load("snapshots").unwrap());
+    let mut app = open(eslab::load_scenario("snapshots").unwrap());
     press(&mut app, KeyCode::End);
     assert_contains(
         &screen(&app),

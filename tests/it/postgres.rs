@@ -10,19 +10,19 @@
 use crate::common;
 use crate::common::pg::{Room, new_room};
 use crate::common::{Output, run, run_in};
-use eslab::domain::{
+use eslab::EventStore;
+use eslab::PgLog;
+use eslab::RawEvent;
+use eslab::chain;
+use eslab::{
     Actor, ChangeQuantity, Command, Deploy, HistoryQuery, Metadata, Money, OrderId, Pay,
     PlaceOrder, Question, Rejection, StoredEvent, Timestamp,
 };
-use eslab::es::EventStore;
-use eslab::es::chain;
-use eslab::es::row::RawEvent;
-use eslab::pg::PgLog;
-use eslab::runner::{Services, StorageOptions};
-use eslab::service::{
+use eslab::{
     Backend, Caveat, CommandOutcome, Evidence, Inapplicable, OrderService, Outcome, StepMark,
     StorageChange,
 };
+use eslab::{Services, StorageOptions};
 use tempfile::TempDir;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +62,7 @@ impl Place {
             },
             (None, Some(room)) => StorageOptions {
                 crud_locking,
-                store: Some(eslab::pg::Store::new(&room.url, &room.name).unwrap()),
+                store: Some(eslab::PgStore::new(&room.url, &room.name).unwrap()),
                 ..StorageOptions::default()
             },
             (None, None) => unreachable!(),
@@ -81,7 +81,7 @@ impl Place {
     fn execute(&self, sql: &str) {
         match (&self.dir, &self.room) {
             (Some(dir), _) => {
-                let path = dir.path().join("db").join(eslab::runner::EVENTS_FILE);
+                let path = dir.path().join("db").join(eslab::EVENTS_FILE);
                 rusqlite::Connection::open(path)
                     .unwrap()
                     .execute_batch(sql)
@@ -101,7 +101,7 @@ impl Place {
         };
         match (&self.dir, &self.room) {
             (Some(dir), _) => {
-                let path = dir.path().join("db").join(eslab::runner::EVENTS_FILE);
+                let path = dir.path().join("db").join(eslab::EVENTS_FILE);
                 EventStore::open_read_only(&path)
                     .unwrap()
                     .for_each_row(keep)
@@ -116,7 +116,7 @@ impl Place {
 
 /// A room's log rows exactly as stored, in event-id order, read as an attendee.
 fn room_events(room: &Room) -> Vec<RawEvent> {
-    let store = eslab::pg::Store::new(&room.url, &room.name).unwrap();
+    let store = eslab::PgStore::new(&room.url, &room.name).unwrap();
     let mut rows = Vec::new();
     PgLog::new(store.join().unwrap(), 2001)
         .for_each_row(|row| {
@@ -262,7 +262,7 @@ fn events_read_back_as_written_and_chained(engine: Engine) {
     assert_eq!(es(&mut services).storage().unwrap().count, 3);
     // Another connection builds its view from the log: the same orders, the same checkpoint.
     let mut again = place_at.open(false);
-    let query = Question::Query(eslab::domain::OrderQuery {
+    let query = Question::Query(eslab::OrderQuery {
         order_id: a1(),
         as_of: None,
     });
@@ -329,7 +329,7 @@ fn crud_loses_an_update_unless_it_locks(engine: Engine) {
             .execute(&change(9, Some(1), None), None, None)
             .unwrap();
         let row = crud(&mut alice)
-            .ask(&Question::Query(eslab::domain::OrderQuery {
+            .ask(&Question::Query(eslab::OrderQuery {
                 order_id: a1(),
                 as_of: None,
             }))
@@ -404,7 +404,7 @@ fn snapshots_and_rebuilds_match_the_live_view(engine: Engine) {
             ..
         } => assert_eq!(
             (ignored.checkpoint, ignored.fault),
-            (2001, eslab::service::SnapshotFault::Edited)
+            (2001, eslab::SnapshotFault::Edited)
         ),
         other => panic!("unexpected rebuild: {other:?}"),
     }
@@ -1217,8 +1217,8 @@ mod random {
     use crate::common::library::{proptest_config, run_both_designs};
     use crate::common::ops::{self, Mix};
     use crate::common::pg::new_room;
-    use eslab::runner::StorageOptions;
-    use eslab::scenario::Scenario;
+    use eslab::Scenario;
+    use eslab::StorageOptions;
 
     proptest! {
         #![proptest_config(proptest_config(24))]
@@ -1240,7 +1240,7 @@ mod random {
             let room = new_room("random");
             let in_room = StorageOptions {
                 crud_locking,
-                store: Some(eslab::pg::Store::new(&room.url, &room.name).unwrap()),
+                store: Some(eslab::PgStore::new(&room.url, &room.name).unwrap()),
                 ..StorageOptions::default()
             };
             let (a, _) = run_both_designs("random", scenario(), &memory).unwrap();

@@ -182,7 +182,7 @@ fn as_reported(row: &EventRow) -> ReportedEvent {
 
 fn fingerprint_of(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap();
-    eslab::scenario::Scenario::from_json(path_str(path), &text)
+    eslab::Scenario::from_json(path_str(path), &text)
         .expect("the test's scenario is valid")
         .fingerprint()
 }

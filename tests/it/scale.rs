@@ -7,10 +7,10 @@ use std::path::Path;
 
 use crate::common::library::run_both_designs;
 use crate::common::*;
-use eslab::runner::StorageOptions;
-use eslab::scenario::{BUNDLED, Scenario};
-use eslab::service::Backend;
-use eslab::trace::HistorySpill;
+use eslab::Backend;
+use eslab::HistorySpill;
+use eslab::StorageOptions;
+use eslab::{BUNDLED, Scenario};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -209,7 +209,7 @@ fn a_bad_step_deep_in_a_large_file_is_named() {
     let path = dir.path().join("large.json");
     generate(&path, &["--orders", "16000", "--changes", "8"]);
     let mut text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.len() as u64 > eslab::scenario::STREAM_ABOVE_BYTES);
+    assert!(text.len() as u64 > eslab::STREAM_ABOVE_BYTES);
     // The last change of quantity in the file, two rounds from the end.
     let at = text.rfind("\"quantity\": ").unwrap();
     let end = at + text[at..].find('\n').unwrap();
@@ -295,7 +295,7 @@ fn spilled_histories_are_the_histories() {
 /// memory this saves.)
 #[test]
 fn outputs_that_hold_every_step_are_refused_past_one_limit_and_name_what_streams() {
-    use eslab::render::MAX_HELD;
+    use eslab::MAX_HELD;
     let orders = MAX_HELD / 10 + 1;
     let dir = tempfile::tempdir().unwrap();
     let scenario = dir.path().join("long.json");

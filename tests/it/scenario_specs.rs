@@ -3,7 +3,7 @@
 //! that it was not written for that flag.
 
 use crate::common::*;
-use eslab::scenario::{BUNDLED, DesignFlag, Scenario};
+use eslab::{BUNDLED, DesignFlag, Scenario};
 use serde_json::{Value, json};
 
 /// Every choice that changes a design, with the arguments that make it.
@@ -63,7 +63,7 @@ fn every_bundled_scenario_holds_under_every_flag_it_is_meant_for() {
 /// spec, on event sourcing only (CRUD has no event ids).
 #[test]
 fn bobs_spec_holds_the_event_ids_to_2001_2002_2003() {
-    let text = eslab::scenario::bundled("bob")
+    let text = eslab::bundled("bob")
         .unwrap()
         .replace("\"first_event_id\": 2001", "\"first_event_id\": 3001");
     let (_dir, path) = file_with(&text);

@@ -485,7 +485,7 @@ fn a_rewritten_or_shortened_log_shows_only_in_its_head() {
         "{} UPDATE events SET payload = '{{\"quantity\":7}}' WHERE event_id = 5003;",
         drop_trigger("UPDATE")
     ));
-    let mut previous = eslab::es::chain::GENESIS;
+    let mut previous = eslab::chain::GENESIS;
     let db = Connection::open(fixture.events()).unwrap();
     for (id, stream, version, event_type, payload, _) in fixture.rows() {
         // The envelope beyond the first one (shape, who and when) is hashed too.
@@ -498,8 +498,8 @@ fn a_rewritten_or_shortened_log_shows_only_in_its_head() {
             )
             .unwrap();
         let extension =
-            eslab::es::row::extension(shape, &[0, 1, 2, 3].map(|i| metadata[i].as_deref()));
-        previous = eslab::es::chain::link(
+            eslab::event_extension(shape, &[0, 1, 2, 3].map(|i| metadata[i].as_deref()));
+        previous = eslab::chain::link(
             &previous,
             id,
             &stream,
@@ -644,7 +644,7 @@ fn log_replay_and_continue_refuse_a_tampered_log_unless_trusted() {
     assert!(matches!(out.code, Some(0) | Some(1)), "{}", out.stderr);
     assert!(!out.stderr.contains("refus"), "{}", out.stderr);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["schema_version"], eslab::trace::SCHEMA_VERSION);
+    assert_eq!(doc["schema_version"], eslab::SCHEMA_VERSION);
     // --trust belongs to --continue.
     assert_eq!(run(&["run", "bob", "--trust"]).code, Some(2));
 

@@ -5,14 +5,12 @@
 
 use crate::common::library::{proptest_config, run_both_designs};
 use crate::common::ops::{self, Amount, Mix, ORDERS, Op};
-use eslab::domain::OrderId;
-use eslab::es::OrderView;
-use eslab::runner::{Services, StorageOptions};
-use eslab::scenario::{Action, Scenario, ViewAction};
-use eslab::service::{
-    Backend, OrderQuery, OrderService, Outcome, Question, StorageChange, Unanswerable,
-};
-use eslab::trace::Trace;
+use eslab::OrderId;
+use eslab::OrderView;
+use eslab::Trace;
+use eslab::{Action, Scenario, ViewAction};
+use eslab::{Backend, OrderQuery, OrderService, Outcome, Question, StorageChange, Unanswerable};
+use eslab::{Services, StorageOptions};
 use proptest::prelude::*;
 use serde_json::Value;
 

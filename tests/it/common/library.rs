@@ -1,10 +1,10 @@
 //! Running scenarios in process, through the library, and the settings of the property tests
 //! that do.
 
-use eslab::runner::{self, Services, StorageOptions};
-use eslab::scenario::{LoadedScenario, Scenario};
-use eslab::service::Backend;
-use eslab::trace::Trace;
+use eslab::Backend;
+use eslab::Trace;
+use eslab::{LoadedScenario, Scenario};
+use eslab::{Services, StorageOptions};
 use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
 
 /// `cases` cases. A failing case's seed is kept beside its test file
@@ -38,6 +38,6 @@ pub fn run_both_designs(
         storage,
         loaded.scenario.first_event_id,
     )?;
-    let trace = runner::run(&loaded, &mut services)?;
+    let trace = eslab::run_scenario(&loaded, &mut services)?;
     Ok((trace, services))
 }

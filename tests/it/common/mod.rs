@@ -20,10 +20,7 @@ pub mod tmux;
 
 /// The bundled scenarios' names, from the library.
 pub fn bundled_names() -> Vec<&'static str> {
-    eslab::scenario::BUNDLED
-        .iter()
-        .map(|(name, _)| *name)
-        .collect()
+    eslab::BUNDLED.iter().map(|(name, _)| *name).collect()
 }
 
 /// Starts `command`, a tool outside this crate that a test needs. A missing tool fails the
