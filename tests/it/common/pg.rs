@@ -51,7 +51,6 @@ cat >/dev/null || true
 pub struct Server {
     /// The superuser's URL (trust authentication: any password is accepted, and ignored).
     pub admin_url: String,
-    #[allow(dead_code)] // for a test that reaches the server other than by URL
     pub port: u16,
     /// The folder holding the server's Unix socket (`.s.PGSQL.PORT`).
     pub socket_dir: String,
