@@ -186,31 +186,10 @@ pub(super) fn late_reader(url: &str, room: &str) -> anyhow::Result<u8> {
     Ok(SUCCESS)
 }
 
-/// `eslab bench --store URL`: a room's commands per second (`bench_store`), as a table.
+/// `eslab bench --store URL`: a room's commands per second and its log read back
+/// (`bench::store`), as a table.
 fn bench_store(url: &str, room: &str, per_writer: u64) -> anyhow::Result<u8> {
-    use crate::bench::store::{Measured, WRITERS};
-    let rates = crate::bench::store::run(url, room, per_writer)?;
-    let rate = |measured: Measured, writers: usize| {
-        rates
-            .iter()
-            .find(|r| r.measured == measured && r.writers == writers)
-            .map_or(0.0, |r| r.per_second())
-    };
-    let floor_alone = rate(Measured::Floor, 1);
-    let mut text = format!(
-        "A room on {}: commands per second, {per_writer} per writer, one transaction each\n\n\
-         writers  bare INSERT  CRUD  event sourcing  ES / bare INSERT alone\n",
-        crate::pg::redact(url)
-    );
-    for writers in WRITERS {
-        let es = rate(Measured::Es, writers);
-        text.push_str(&format!(
-            "{writers:>7}  {:>11.0}  {:>4.0}  {es:>14.0}  {:>22.2}\n",
-            rate(Measured::Floor, writers),
-            rate(Measured::Crud, writers),
-            es / floor_alone.max(f64::EPSILON)
-        ));
-    }
-    print(&text)?;
+    let report = crate::bench::store::run(url, room, per_writer)?;
+    print(&report.table(&crate::pg::redact(url)))?;
     Ok(SUCCESS)
 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use postgres::types::ToSql;
-use postgres::{Client, Row, Statement, Transaction};
+use postgres::{Client, Row, SimpleQueryMessage, SimpleQueryRow, Statement};
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
@@ -72,23 +72,77 @@ impl Db {
     }
 
     pub(super) fn transaction(&mut self) -> anyhow::Result<DbTx<'_>> {
+        self.client.batch_execute("BEGIN")?;
         Ok(DbTx {
-            tx: self.client.transaction()?,
-            statements: &mut self.statements,
+            db: self,
+            open: true,
         })
+    }
+
+    /// A transaction begun together with `sql`'s statements, in one round trip (a simple
+    /// query: parameters cannot be bound, results come as text): the rows each statement
+    /// returned, statement by statement. If any fails, the transaction is rolled back.
+    pub(super) fn transaction_with(
+        &mut self,
+        sql: &str,
+    ) -> anyhow::Result<(DbTx<'_>, Vec<Vec<SimpleQueryRow>>)> {
+        let mut tx = DbTx {
+            db: self,
+            open: true,
+        };
+        let results = tx.simple_query(&format!("BEGIN; {sql}"))?;
+        Ok((tx, results))
     }
 }
 
-/// A transaction on a `Db`, preparing through its cache.
+/// A transaction on a `Db`, preparing through its cache. BEGIN and COMMIT are sent as text
+/// (as the client's own `Transaction` sends them), so that they can share a round trip with
+/// other statements; dropped uncommitted, it is rolled back.
 pub(super) struct DbTx<'a> {
-    tx: Transaction<'a>,
-    statements: &'a mut HashMap<String, Statement>,
+    db: &'a mut Db,
+    open: bool,
 }
 
 impl DbTx<'_> {
-    pub(super) fn commit(self) -> anyhow::Result<()> {
-        Ok(self.tx.commit()?)
+    pub(super) fn commit(mut self) -> anyhow::Result<()> {
+        self.open = false;
+        Ok(self.db.client.batch_execute("COMMIT")?)
     }
+
+    /// Commits, then runs `sql` after the commit, outside this transaction, in the same round
+    /// trip: its results, statement by statement.
+    pub(super) fn commit_then(mut self, sql: &str) -> anyhow::Result<Vec<Vec<SimpleQueryRow>>> {
+        self.open = false;
+        simple_query(&mut self.db.client, &format!("COMMIT; {sql}"))
+    }
+
+    fn simple_query(&mut self, sql: &str) -> anyhow::Result<Vec<Vec<SimpleQueryRow>>> {
+        simple_query(&mut self.db.client, sql)
+    }
+}
+
+impl Drop for DbTx<'_> {
+    /// As the client's `Transaction` does: an uncommitted transaction is rolled back (an error
+    /// here means the connection is gone, and the server rolled it back itself).
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.db.client.batch_execute("ROLLBACK");
+        }
+    }
+}
+
+/// `sql`'s statements in one round trip, the rows of each.
+fn simple_query(client: &mut Client, sql: &str) -> anyhow::Result<Vec<Vec<SimpleQueryRow>>> {
+    let mut results = vec![Vec::new()];
+    for message in client.simple_query(sql)? {
+        match message {
+            SimpleQueryMessage::Row(row) => results.last_mut().expect("never empty").push(row),
+            SimpleQueryMessage::CommandComplete(_) => results.push(Vec::new()),
+            _ => {}
+        }
+    }
+    results.pop();
+    Ok(results)
 }
 
 /// The statement for `sql`, prepared on first use.
@@ -123,16 +177,14 @@ impl Query for Db {
 
 impl Query for DbTx<'_> {
     fn query(&mut self, sql: &str, params: Params) -> anyhow::Result<Vec<Row>> {
-        let statement = prepared(self.statements, |sql| self.tx.prepare(sql), sql)?;
-        Ok(self.tx.query(&statement, params)?)
+        self.db.query(sql, params)
     }
 
     fn execute(&mut self, sql: &str, params: Params) -> anyhow::Result<u64> {
-        let statement = prepared(self.statements, |sql| self.tx.prepare(sql), sql)?;
-        Ok(self.tx.execute(&statement, params)?)
+        self.db.execute(sql, params)
     }
 
     fn batch_execute(&mut self, sql: &str) -> anyhow::Result<()> {
-        Ok(self.tx.batch_execute(sql)?)
+        self.db.batch_execute(sql)
     }
 }

@@ -20,6 +20,7 @@ use postgres::Client;
 
 pub(crate) use self::follow::{Feed, POLL_ALONE, POLL_LISTENING, RowWrite, Wake};
 pub(crate) use self::lesson::{LateReader, READ_BEFORE, ReaderStory, in_scratch_room, late_reader};
+pub(crate) use self::log::Commits;
 pub use self::log::PgLog;
 pub(crate) use self::rows::PgRows;
 use crate::crud::CrudStore;
@@ -257,7 +258,17 @@ impl Store {
 
     /// The event-sourced design in the room, its view built from the room's log.
     pub fn es(&self, first_event_id: u64) -> anyhow::Result<EventSourcedService<PgLog>> {
-        EventSourcedService::over(PgLog::new(self.join()?, first_event_id))
+        self.es_with(first_event_id, Commits::Durable)
+    }
+
+    /// The event-sourced design in the room, its appends committed as `commits` says
+    /// (`Commits::Grouped` only for `eslab bench --store`).
+    pub fn es_with(
+        &self,
+        first_event_id: u64,
+        commits: Commits,
+    ) -> anyhow::Result<EventSourcedService<PgLog>> {
+        EventSourcedService::over(PgLog::with_commits(self.join()?, first_event_id, commits))
             .with_context(|| format!("cannot build OrderView from the log of room {}", self.room))
     }
 

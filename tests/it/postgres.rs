@@ -1504,7 +1504,9 @@ fn the_late_reader_lesson_shows_a_sequence_skip_an_event_and_the_head_row_not() 
 }
 
 /// `eslab bench --store URL` measures a room (not timed here: only that it runs every writer
-/// count and design, every command lands, and its scratch room is gone afterwards).
+/// count and design, every command lands — the bench itself checks its log gap-free, chained
+/// and in commit order, grouped commits too — the log is read back, and its scratch room is
+/// gone afterwards).
 #[test]
 fn bench_measures_a_room_in_a_scratch_room() {
     let server = common::pg::server();
@@ -1522,7 +1524,7 @@ fn bench_measures_a_room_in_a_scratch_room() {
     let rows: Vec<Vec<&str>> = said
         .lines()
         .map(|line| line.split_whitespace().collect::<Vec<_>>())
-        .filter(|cells| cells.len() == 5 && cells[0].parse::<u32>().is_ok())
+        .filter(|cells| cells.len() == 6 && cells[0].parse::<u32>().is_ok())
         .collect();
     let writers: Vec<&str> = rows.iter().map(|cells| cells[0]).collect();
     assert_eq!(writers, ["1", "4", "16"], "{said}");
@@ -1530,6 +1532,14 @@ fn bench_measures_a_room_in_a_scratch_room() {
         for rate in &cells[1..] {
             assert!(rate.parse::<f64>().unwrap() > 0.0, "{said}");
         }
+    }
+    // The log read back: the writers' 2 × 21 × 3 events and the replay's 200,000, each way.
+    assert!(said.contains(", 200126 events "), "{said}");
+    for read in ["replayed into OrderView", "verified"] {
+        let line = said.lines().find(|l| l.starts_with(read)).expect(read);
+        let rate: Vec<&str> = line[read.len()..].split_whitespace().collect();
+        assert_eq!(rate.len(), 2, "{line}");
+        assert!(rate[0].parse::<f64>().unwrap() > 0.0, "{line}");
     }
     let mut admin = ::postgres::Client::connect(&server.admin_url, ::postgres::NoTls).unwrap();
     let left = admin
