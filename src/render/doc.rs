@@ -103,22 +103,8 @@ impl Doc {
         for block in &self.blocks {
             match block {
                 Block::Heading(level, text) => {
-                    // Wrapped like any text (a word longer than the width is broken), and
-                    // underlined as wide as its widest line looks: a CJK character takes two
-                    // columns.
-                    let lines = super::stacked::wrap(text, wrap_width);
-                    let widest = lines
-                        .iter()
-                        .map(|line| textwrap::core::display_width(line))
-                        .max()
-                        .unwrap_or(0);
-                    let rule = if *level <= 1 { "=" } else { "-" };
-                    for line in &lines {
-                        out.push_str(line);
-                        out.push('\n');
-                    }
-                    out.push_str(&rule.repeat(widest));
-                    out.push_str("\n\n");
+                    out.push_str(&terminal_heading(*level, text, wrap_width));
+                    out.push('\n');
                 }
                 Block::Parts(parts) => {
                     for line in super::stacked::pack_parts(parts, "", wrap_width) {
@@ -144,44 +130,11 @@ impl Doc {
                     out.push('\n');
                 }
                 Block::Laid(lines) => {
-                    for (mark, line) in lines {
-                        match mark {
-                            Some(mark) if color && !line.is_empty() => {
-                                use crossterm::style::Stylize;
-                                out.push_str(&line.as_str().with(ansi_color(*mark)).to_string());
-                            }
-                            _ => out.push_str(line),
-                        }
-                        out.push('\n');
-                    }
+                    out.push_str(&terminal_laid(lines, color));
                     out.push('\n');
                 }
                 Block::Table { header, rows } => {
-                    let mut table = Table::new();
-                    table
-                        .load_style(presets::UTF8_FULL_CONDENSED)
-                        .set_content_arrangement(ContentArrangement::Dynamic)
-                        .set_header(header.clone())
-                        .add_rows(rows.iter().map(|row| {
-                            row.iter()
-                                .map(|cell| styled(cell, color))
-                                .collect::<Vec<_>>()
-                        }));
-                    match width {
-                        Width::Fixed(w) => {
-                            table.force_no_tty().set_width(w);
-                        }
-                        Width::Terminal => {
-                            table.force_no_tty();
-                            if let Some(w) = terminal_width() {
-                                table.set_width(w);
-                            }
-                        }
-                    }
-                    if color {
-                        table.enforce_styling();
-                    }
-                    out.push_str(&table.to_string());
+                    out.push_str(&terminal_table(header, rows, width, color));
                     out.push_str("\n\n");
                 }
             }
@@ -249,6 +202,71 @@ impl Doc {
         }
         trim_end_newlines(out)
     }
+}
+
+/// A heading on a terminal: wrapped like any text (a word longer than the width is broken),
+/// and underlined as wide as its widest line looks: a CJK character takes two columns.
+fn terminal_heading(level: u8, text: &str, wrap_width: usize) -> String {
+    let lines = super::stacked::wrap(text, wrap_width);
+    let widest = lines
+        .iter()
+        .map(|line| textwrap::core::display_width(line))
+        .max()
+        .unwrap_or(0);
+    let rule = if level <= 1 { "=" } else { "-" };
+    let mut out = String::new();
+    for line in &lines {
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(&rule.repeat(widest));
+    out.push('\n');
+    out
+}
+
+/// Lines laid out already, one a line, each coloured by its mark when colour is on.
+fn terminal_laid(lines: &[Marked], color: bool) -> String {
+    let mut out = String::new();
+    for (mark, line) in lines {
+        match mark {
+            Some(mark) if color && !line.is_empty() => {
+                use crossterm::style::Stylize;
+                out.push_str(&line.as_str().with(ansi_color(*mark)).to_string());
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A table drawn with borders to the width (the terminal's, when it is one).
+fn terminal_table(header: &[String], rows: &[Vec<Cell>], width: Width, color: bool) -> String {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.to_vec())
+        .add_rows(rows.iter().map(|row| {
+            row.iter()
+                .map(|cell| styled(cell, color))
+                .collect::<Vec<_>>()
+        }));
+    match width {
+        Width::Fixed(w) => {
+            table.force_no_tty().set_width(w);
+        }
+        Width::Terminal => {
+            table.force_no_tty();
+            if let Some(w) = terminal_width() {
+                table.set_width(w);
+            }
+        }
+    }
+    if color {
+        table.enforce_styling();
+    }
+    table.to_string()
 }
 
 /// A table cell, coloured by its mark when colour is on. The eight base colours (`Dark…` in
