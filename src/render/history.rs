@@ -7,7 +7,7 @@ use super::text::Cell;
 use crate::domain::OrderId;
 use crate::narrate::{self, Mark};
 use crate::service::{Backend, OrderState, Outcome, StorageChange};
-use crate::timeline::Timeline;
+use crate::timeline::{Frame, Timeline};
 use crate::trace::{BackendHistory, StepRecord};
 
 pub(super) fn history_header(backend: Backend) -> Vec<&'static str> {
@@ -42,20 +42,41 @@ pub(super) fn state_row(state: &OrderState) -> Vec<String> {
 /// second, its step marked ≠. A state event sourcing appended while OrderView was down is
 /// in its log all the same: its version is marked ↯.
 pub(super) fn merged_history(steps: &[StepRecord]) -> MergedHistory {
-    struct Entry {
-        step: usize,
-        crud: Option<OrderState>,
-        crud_changed: bool,
-        es: Option<OrderState>,
-        es_down: bool,
+    let (orders, view_went_down) = merged_entries(steps);
+    let mut rows = Vec::new();
+    let mut differ = false;
+    for (id, entries) in &orders {
+        differ |= push_order_rows(&mut rows, id, entries);
     }
-    let mut timeline = Timeline::default();
-    let mut orders: Vec<(OrderId, Vec<Entry>)> = Vec::new();
-    let mut crud_now: BTreeMap<OrderId, OrderState> = BTreeMap::new();
-    let mut es_now: BTreeMap<OrderId, OrderState> = BTreeMap::new();
-    let mut view_went_down = false;
-    for record in steps {
-        let frame = timeline.push(record);
+    MergedHistory {
+        rows,
+        view_went_down,
+        differ,
+    }
+}
+
+/// An order's state on each design right after a step that changed it on either.
+struct MergedEntry {
+    step: usize,
+    crud: Option<OrderState>,
+    /// CRUD wrote the order's row at this step.
+    crud_changed: bool,
+    es: Option<OrderState>,
+    /// Event sourcing appended it while OrderView was down.
+    es_down: bool,
+}
+
+/// Each design's latest state of every order, as the steps go by.
+#[derive(Default)]
+struct Latest {
+    crud: BTreeMap<OrderId, OrderState>,
+    es: BTreeMap<OrderId, OrderState>,
+}
+
+impl Latest {
+    /// Takes in what a step changed (`frame` is its timeline frame), and returns the orders
+    /// it touched in the order it touched them, each with whether CRUD wrote its row.
+    fn take_step(&mut self, record: &StepRecord, frame: &Frame) -> Vec<(OrderId, bool)> {
         let mut touched: Vec<(OrderId, bool)> = Vec::new();
         if let Some(Outcome::Applied {
             state: Some(state),
@@ -63,7 +84,7 @@ pub(super) fn merged_history(steps: &[StepRecord]) -> MergedHistory {
             ..
         }) = record.result(Backend::Crud)
         {
-            crud_now.insert(state.order_id.clone(), state.clone());
+            self.crud.insert(state.order_id.clone(), state.clone());
             touched.push((state.order_id.clone(), true));
         }
         let answered = match record.result(Backend::Es) {
@@ -77,20 +98,34 @@ pub(super) fn merged_history(steps: &[StepRecord]) -> MergedHistory {
                 .clone()
                 .or_else(|| answered.filter(|s| &s.order_id == id).cloned());
             if let Some(state) = state {
-                es_now.insert(id.clone(), state);
+                self.es.insert(id.clone(), state);
             }
             if !touched.iter().any(|(t, _)| t == id) {
                 touched.push((id.clone(), false));
             }
         }
+        touched
+    }
+}
+
+/// Every order's merged entries, orders in the order first touched, and whether event
+/// sourcing appended anything while OrderView was down.
+fn merged_entries(steps: &[StepRecord]) -> (Vec<(OrderId, Vec<MergedEntry>)>, bool) {
+    let mut timeline = Timeline::default();
+    let mut latest = Latest::default();
+    let mut orders: Vec<(OrderId, Vec<MergedEntry>)> = Vec::new();
+    let mut view_went_down = false;
+    for record in steps {
+        let frame = timeline.push(record);
+        let touched = latest.take_step(record, &frame);
         let es_down = frame.view_down && !frame.events.is_empty();
         view_went_down |= es_down;
         for (id, crud_changed) in touched {
-            let entry = Entry {
+            let entry = MergedEntry {
                 step: record.step,
-                crud: crud_now.get(&id).cloned(),
+                crud: latest.crud.get(&id).cloned(),
                 crud_changed,
-                es: es_now.get(&id).cloned(),
+                es: latest.es.get(&id).cloned(),
                 es_down,
             };
             match orders.iter_mut().find(|(o, _)| *o == id) {
@@ -99,70 +134,81 @@ pub(super) fn merged_history(steps: &[StepRecord]) -> MergedHistory {
             }
         }
     }
-    let state_cells = |state: &OrderState| -> Vec<Cell> {
-        let mut cells = state_row(state);
-        cells.truncate(5);
-        cells.into_iter().map(Cell::from).collect()
-    };
-    let mut rows = Vec::new();
+    (orders, view_went_down)
+}
+
+/// A state's cells both designs show (CRUD with --crud-locking keeps a version too; the
+/// merged table's last columns say what each keeps instead).
+fn state_cells(state: &OrderState) -> Vec<Cell> {
+    let mut cells = state_row(state);
+    cells.truncate(5);
+    cells.into_iter().map(Cell::from).collect()
+}
+
+/// What CRUD keeps of an entry's state: nothing new, the row now (`last`: its last write), or
+/// a row overwritten later.
+fn kept_cell(entry: &MergedEntry, last: bool) -> Cell {
+    if !entry.crud_changed {
+        Cell::from("")
+    } else if last {
+        narrate::current_row().into()
+    } else {
+        Cell::new(narrate::overwritten_row(), Mark::Overwritten)
+    }
+}
+
+/// Event sourcing's version of a state, marked ↯ when OrderView was down.
+fn version_cell(state: &OrderState, es_down: bool) -> Cell {
+    let v = state.version.map_or(String::new(), |v| format!("v{v}"));
+    if es_down {
+        Cell::new(format!("{v} {}", Mark::ViewDown.symbol()), Mark::ViewDown)
+    } else {
+        v.into()
+    }
+}
+
+/// One order's rows of the merged table, its id on the first only; true when the designs
+/// held different states after one of its steps.
+fn push_order_rows(rows: &mut Vec<Vec<Cell>>, id: &OrderId, entries: &[MergedEntry]) -> bool {
+    let last_crud = entries.iter().rposition(|e| e.crud_changed);
+    let mut first = true;
     let mut differ = false;
-    for (id, entries) in &orders {
-        let last_crud = entries.iter().rposition(|e| e.crud_changed);
-        let mut first = true;
-        for (i, entry) in entries.iter().enumerate() {
-            let kept = if !entry.crud_changed {
-                Cell::from("")
-            } else if Some(i) == last_crud {
-                narrate::current_row().into()
+    for (i, entry) in entries.iter().enumerate() {
+        let kept = kept_cell(entry, Some(i) == last_crud);
+        let version = |state: &OrderState| version_cell(state, entry.es_down);
+        let mut row = |step: Cell, cells: Vec<Cell>, crud: Cell, es: Cell| {
+            let id = if std::mem::take(&mut first) {
+                crate::sanitize::clean(id.as_str())
             } else {
-                Cell::new(narrate::overwritten_row(), Mark::Overwritten)
+                String::new()
             };
-            let version = |state: &OrderState| -> Cell {
-                let v = state.version.map_or(String::new(), |v| format!("v{v}"));
-                if entry.es_down {
-                    Cell::new(format!("{v} {}", Mark::ViewDown.symbol()), Mark::ViewDown)
-                } else {
-                    v.into()
+            let mut row: Vec<Cell> = vec![id.into(), step];
+            row.extend(cells);
+            row.extend([crud, es]);
+            rows.push(row);
+        };
+        let step = || Cell::from(entry.step.to_string());
+        match (&entry.crud, &entry.es) {
+            (Some(a), Some(b)) if state_cells(a) == state_cells(b) => {
+                row(step(), state_cells(a), kept, version(b));
+            }
+            (crud, es) => {
+                if let Some(a) = crud {
+                    row(step(), state_cells(a), kept, "".into());
                 }
-            };
-            let mut row = |step: Cell, cells: Vec<Cell>, crud: Cell, es: Cell| {
-                let id = if std::mem::take(&mut first) {
-                    crate::sanitize::clean(id.as_str())
-                } else {
-                    String::new()
-                };
-                let mut row: Vec<Cell> = vec![id.into(), step];
-                row.extend(cells);
-                row.extend([crud, es]);
-                rows.push(row);
-            };
-            let step = || Cell::from(entry.step.to_string());
-            match (&entry.crud, &entry.es) {
-                (Some(a), Some(b)) if state_cells(a) == state_cells(b) => {
-                    row(step(), state_cells(a), kept, version(b));
-                }
-                (crud, es) => {
-                    if let Some(a) = crud {
-                        row(step(), state_cells(a), kept, "".into());
-                    }
-                    if let Some(b) = es {
-                        let step = if crud.is_some() {
-                            differ = true;
-                            Cell::new(Mark::Differs.symbol(), Mark::Differs)
-                        } else {
-                            step()
-                        };
-                        row(step, state_cells(b), "".into(), version(b));
-                    }
+                if let Some(b) = es {
+                    let step = if crud.is_some() {
+                        differ = true;
+                        Cell::new(Mark::Differs.symbol(), Mark::Differs)
+                    } else {
+                        step()
+                    };
+                    row(step, state_cells(b), "".into(), version(b));
                 }
             }
         }
     }
-    MergedHistory {
-        rows,
-        view_went_down,
-        differ,
-    }
+    differ
 }
 
 /// Both designs' histories in one table (`merged_history`), and what its caption must say.
