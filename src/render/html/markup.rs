@@ -1,6 +1,6 @@
 //! The page's markup: the frame the script fills (headings, scrubber, panes, legend, summary).
 
-use super::data::PageData;
+use super::data::{DiffPart, PageData};
 use crate::narrate::page::{PAGE_FRAME, what_it_did};
 use crate::narrate::{self, Mark};
 use crate::service::Backend;
@@ -8,7 +8,25 @@ use crate::trace::Trace;
 
 /// The page's frame: headings, the scrubber, the panes the script fills, the legend.
 pub(super) fn body(trace: &Trace, title: &str, data: &PageData) -> String {
-    let steps = trace.steps.len();
+    let mut out = header(trace, title, data);
+    out.push_str("<main>\n");
+    out.push_str(STEP_SECTION);
+    out.push_str(&payoff_section(data));
+    out.push_str("<div class=\"panes\">\n");
+    if data.has_crud {
+        out.push_str(&crud_pane());
+    }
+    if data.has_es {
+        out.push_str(&es_pane());
+    }
+    out.push_str("</div>\n</main>\n<div id=\"print\" class=\"print\"></div>\n");
+    out.push_str(&footer(data));
+    out
+}
+
+/// The page's header: the scenario's title and description, a diff's headline, the
+/// scrubber.
+fn header(trace: &Trace, title: &str, data: &PageData) -> String {
     let mut out = String::new();
     out.push_str("<header class=\"top\">\n");
     out.push_str(&format!("<h1>{}</h1>\n", escape(title)));
@@ -19,25 +37,40 @@ pub(super) fn body(trace: &Trace, title: &str, data: &PageData) -> String {
         ));
     }
     if let Some(diff) = &data.diff {
-        // Red only where the designs part: an identical run is drawn as held.
-        let same = diff.differing.is_empty() && diff.gaps.is_empty();
-        out.push_str(&format!(
-            "<section id=\"diff\" class=\"diff {}\">\n",
-            if same { "same" } else { "parted" }
-        ));
-        out.push_str(&format!(
-            "<p class=\"headline\">{}</p>\n",
-            escape(&diff.headline)
-        ));
-        out.push_str("<ul id=\"diff-steps\" class=\"jumps\"></ul>\n");
-        if let Some(gaps) = &diff.gaps_line {
-            out.push_str(&format!("<p class=\"gaps\">{}</p>\n", escape(gaps)));
-            out.push_str("<ul id=\"gap-steps\" class=\"jumps\"></ul>\n");
-        }
-        out.push_str("</section>\n");
+        out.push_str(&diff_section(diff));
     }
-    let words = &PAGE_FRAME;
+    out.push_str(&scrubber(trace.steps.len(), data));
+    out.push_str("</header>\n");
+    out
+}
+
+/// A diff's headline, with the lists of steps where the designs part (and where only one
+/// answers) that the script fills.
+fn diff_section(diff: &DiffPart) -> String {
+    // Red only where the designs part: an identical run is drawn as held.
+    let same = diff.differing.is_empty() && diff.gaps.is_empty();
+    let mut out = format!(
+        "<section id=\"diff\" class=\"diff {}\">\n",
+        if same { "same" } else { "parted" }
+    );
     out.push_str(&format!(
+        "<p class=\"headline\">{}</p>\n",
+        escape(&diff.headline)
+    ));
+    out.push_str("<ul id=\"diff-steps\" class=\"jumps\"></ul>\n");
+    if let Some(gaps) = &diff.gaps_line {
+        out.push_str(&format!("<p class=\"gaps\">{}</p>\n", escape(gaps)));
+        out.push_str("<ul id=\"gap-steps\" class=\"jumps\"></ul>\n");
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+/// The scrubber over `steps` steps (previous, play, next, the slider, the ask-first toggle),
+/// and the list of flagged steps the script fills.
+fn scrubber(steps: usize, data: &PageData) -> String {
+    let words = &PAGE_FRAME;
+    format!(
         "<nav class=\"scrubber\" aria-label=\"{steps_label}\">\n\
          <button type=\"button\" id=\"prev\" title=\"{previous_key}\" aria-label=\"{previous}\">←</button>\n\
          <button type=\"button\" id=\"play\" title=\"{play_all}\">▶ {play}</button>\n\
@@ -59,36 +92,21 @@ pub(super) fn body(trace: &Trace, title: &str, data: &PageData) -> String {
         marked = words.marked_steps,
         ask = words.ask_first,
         ask_title = words.ask_first_title,
-    ));
-    out.push_str("</header>\n<main>\n");
-    out.push_str(
-        "<section id=\"step\" class=\"step\" aria-live=\"polite\">\n\
+    )
+}
+
+/// The step shown: its number and flags, what it asks and what it reveals, filled by the
+/// script.
+const STEP_SECTION: &str = "<section id=\"step\" class=\"step\" aria-live=\"polite\">\n\
          <p class=\"step-number\"><span id=\"step-number\"></span> <span id=\"step-flags\" class=\"flags\"></span></p>\n\
          <div id=\"ask-lines\" class=\"about\"></div>\n\
-         <div id=\"about\" class=\"about\"></div>\n</section>\n",
-    );
-    out.push_str(&payoff_section(data));
-    out.push_str("<div class=\"panes\">\n");
-    if data.has_crud {
-        out.push_str(&crud_pane());
-    }
-    if data.has_es {
-        out.push_str(&es_pane());
-    }
-    out.push_str("</div>\n</main>\n<div id=\"print\" class=\"print\"></div>\n<footer>\n");
-    out.push_str(&format!(
-        "<section class=\"legend\" aria-labelledby=\"legend-heading\">\n<h2 id=\"legend-heading\">{}</h2>\n<ul>\n",
-        words.legend
-    ));
-    for mark in Mark::ALL {
-        out.push_str(&format!(
-            "<li class=\"m-{}\"><span class=\"sym\">{}</span> {}</li>\n",
-            mark_class(mark),
-            escape(mark.symbol()),
-            escape(mark.meaning())
-        ));
-    }
-    out.push_str("</ul>\n</section>\n");
+         <div id=\"about\" class=\"about\"></div>\n</section>\n";
+
+/// The page's footer: the legend, the summary, the keys, and what shows without a script.
+fn footer(data: &PageData) -> String {
+    let words = &PAGE_FRAME;
+    let mut out = String::from("<footer>\n");
+    out.push_str(&legend());
     out.push_str(&format!(
         "<section id=\"summary\" class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">{}</h2>\n",
         words.summary
@@ -101,6 +119,24 @@ pub(super) fn body(trace: &Trace, title: &str, data: &PageData) -> String {
          <noscript><p>{}</p></noscript>\n</footer>\n",
         words.keys, words.needs_script
     ));
+    out
+}
+
+/// Every mark's symbol and meaning, each in its mark's colour.
+fn legend() -> String {
+    let mut out = format!(
+        "<section class=\"legend\" aria-labelledby=\"legend-heading\">\n<h2 id=\"legend-heading\">{}</h2>\n<ul>\n",
+        PAGE_FRAME.legend
+    );
+    for mark in Mark::ALL {
+        out.push_str(&format!(
+            "<li class=\"m-{}\"><span class=\"sym\">{}</span> {}</li>\n",
+            mark_class(mark),
+            escape(mark.symbol()),
+            escape(mark.meaning())
+        ));
+    }
+    out.push_str("</ul>\n</section>\n");
     out
 }
 

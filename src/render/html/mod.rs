@@ -35,6 +35,8 @@ pub(super) fn diff_page(trace: &Trace) -> String {
     page(trace, Some(diff_part(trace)))
 }
 
+/// The whole page: its head (the policy, the title, the style), the frame, the data and the
+/// script.
 fn page(trace: &Trace, diff: Option<DiffPart>) -> String {
     let data = page_data(trace, diff);
     let json = embeddable_json(&data);
