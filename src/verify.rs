@@ -477,6 +477,22 @@ impl<'s> Pass<'s> {
     ) -> anyhow::Result<()> {
         self.events += 1;
         let id = row.event_id;
+        self.check_id(id);
+        self.check_version(row);
+        self.check_link(row);
+        if let Some(until) = self.until
+            && id > until as i64
+            && self.view_at_until.is_none()
+        {
+            self.view_at_until = Some(self.view.clone());
+        }
+        self.apply(row, decoded, visit)?;
+        self.check_snapshots(row);
+        Ok(())
+    }
+
+    /// Each id is the one before it plus 1.
+    fn check_id(&mut self, id: i64) {
         if let Some(previous) = self.previous_id
             && id != previous + 1
         {
@@ -484,7 +500,11 @@ impl<'s> Pass<'s> {
                 .fail(id, format!("event {id} follows event {previous}"));
         }
         self.previous_id = Some(id);
+    }
 
+    /// Each stream's versions count 1, 2, 3 …
+    fn check_version(&mut self, row: &RowRef) {
+        let id = row.event_id;
         let last = match self.stream_versions.get_mut(row.stream_id) {
             Some(last) => last,
             None => self
@@ -502,7 +522,11 @@ impl<'s> Pass<'s> {
             );
         }
         *last = row.stream_version;
+    }
 
+    /// The row's hash covers the previous one and its own event.
+    fn check_link(&mut self, row: &RowRef) {
+        let id = row.event_id;
         let expected = row.expected_hash(&self.previous_hash);
         if row.hash != expected {
             self.links.fail(
@@ -516,13 +540,17 @@ impl<'s> Pass<'s> {
         }
         // Follow the chain as stored, so one break is reported once, where it is.
         self.previous_hash = Hash::try_from(row.hash).unwrap_or(expected);
+    }
 
-        if let Some(until) = self.until
-            && id > until as i64
-            && self.view_at_until.is_none()
-        {
-            self.view_at_until = Some(self.view.clone());
-        }
+    /// Hands the row's event to `visit` and applies it to the view; an event that does not
+    /// decode fails the payloads and the replay.
+    fn apply(
+        &mut self,
+        row: &RowRef,
+        decoded: anyhow::Result<Event>,
+        visit: &mut impl FnMut(&RowRef, &Event) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let id = row.event_id;
         match decoded {
             Ok(event) => {
                 visit(row, &event)?;
@@ -543,6 +571,13 @@ impl<'s> Pass<'s> {
                 );
             }
         }
+        Ok(())
+    }
+
+    /// The snapshots whose checkpoint the pass has reached, each against the view replayed
+    /// up to this row.
+    fn check_snapshots(&mut self, row: &RowRef) {
+        let id = row.event_id;
         while let Some(snapshot) = self.pending.next_if(|s| s.checkpoint <= id) {
             let logged = (snapshot.checkpoint == id).then_some(row.hash);
             let fault = match snapshot.open(logged) {
@@ -563,6 +598,5 @@ impl<'s> Pass<'s> {
             self.bad_snapshots
                 .extend(fault.map(|fault| snapshot.ignored(fault)));
         }
-        Ok(())
     }
 }
