@@ -31,90 +31,30 @@ pub(crate) fn parse(line: &str) -> Result<Option<Input>, String> {
     }
     let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
     let rest = rest.trim();
+    if let "save" | "w" = word {
+        return match rest {
+            "" => Err("save FILE: give the file to write the scenario to".into()),
+            file => Ok(Some(Input::Save(PathBuf::from(file)))),
+        };
+    }
     let args: Vec<&str> = rest.split_whitespace().collect();
-    let (key, fields) = match word {
-        "save" | "w" => {
-            return match rest {
-                "" => Err("save FILE: give the file to write the scenario to".into()),
-                file => Ok(Some(Input::Save(PathBuf::from(file)))),
-            };
-        }
-        "place" | "place_order" => {
-            let [order_id, customer, product, quantity, unit_price] = args[..] else {
-                return Err(usage(
-                    "place ORDER CUSTOMER PRODUCT QUANTITY PRICE, e.g. place A1 Bob Book 5 10",
-                ));
-            };
-            (
-                "place_order",
-                json!({
-                    "order_id": order_id,
-                    "customer": customer,
-                    "product": product,
-                    "quantity": number(quantity),
-                    "unit_price": number(unit_price),
-                }),
-            )
-        }
-        "change" | "change_quantity" => {
-            let (args, version) = version(&args)?;
-            let [order_id, quantity] = args[..] else {
-                return Err(usage("change ORDER QUANTITY [@VERSION], e.g. change A1 6"));
-            };
-            (
-                "change_quantity",
-                with_version(
-                    json!({"order_id": order_id, "quantity": number(quantity)}),
-                    version,
-                ),
-            )
-        }
-        "pay" => {
-            let (args, version) = version(&args)?;
-            let [order_id, amount] = args[..] else {
-                return Err(usage("pay ORDER AMOUNT [@VERSION], e.g. pay A1 60"));
-            };
-            (
-                "pay",
-                with_version(
-                    json!({"order_id": order_id, "amount": number(amount)}),
-                    version,
-                ),
-            )
-        }
-        "cancel" => {
-            let (args, version) = version(&args)?;
-            let [order_id, reason @ ..] = &args[..] else {
-                return Err(usage(
-                    "cancel ORDER REASON… [@VERSION], e.g. cancel A1 changed my mind",
-                ));
-            };
-            if reason.is_empty() {
-                return Err(usage(
-                    "cancel ORDER REASON… [@VERSION]: say why, e.g. cancel A1 changed my mind",
-                ));
-            }
-            (
-                "cancel",
-                with_version(
-                    json!({"order_id": order_id, "reason": reason.join(" ")}),
-                    version,
-                ),
-            )
-        }
-        "query" => {
-            let (args, as_of) = version(&args)?;
-            let [order_id] = args[..] else {
-                return Err(usage(
-                    "query ORDER [@EVENT], e.g. query A1 or query A1 @2002",
-                ));
-            };
-            let mut fields = json!({"order_id": order_id});
-            if let Some(as_of) = as_of {
-                fields["as_of"] = json!(as_of);
-            }
-            ("query", fields)
-        }
+    let (key, fields) = step_fields(word, &args)?;
+    let mut step = Map::new();
+    step.insert(key.to_string(), fields);
+    Step::deserialize(Value::Object(step))
+        .map(|step| Some(Input::Step(Box::new(step))))
+        .map_err(|e| format!("{key}: {e}"))
+}
+
+/// The step a command word and its arguments stand for: its key in a scenario file, and its
+/// fields as the file would write them.
+fn step_fields(word: &str, args: &[&str]) -> Result<(&'static str, Value), String> {
+    Ok(match word {
+        "place" | "place_order" => ("place_order", place(args)?),
+        "change" | "change_quantity" => ("change_quantity", change(args)?),
+        "pay" => ("pay", pay(args)?),
+        "cancel" => ("cancel", cancel(args)?),
+        "query" => ("query", query(args)?),
         "history" => {
             let [order_id] = args[..] else {
                 return Err(usage("history ORDER, e.g. history A1"));
@@ -140,12 +80,81 @@ pub(crate) fn parse(line: &str) -> Result<Option<Input>, String> {
                 crate::sanitize::clean(other)
             ));
         }
+    })
+}
+
+/// `place ORDER CUSTOMER PRODUCT QUANTITY PRICE`.
+fn place(args: &[&str]) -> Result<Value, String> {
+    let [order_id, customer, product, quantity, unit_price] = args[..] else {
+        return Err(usage(
+            "place ORDER CUSTOMER PRODUCT QUANTITY PRICE, e.g. place A1 Bob Book 5 10",
+        ));
     };
-    let mut step = Map::new();
-    step.insert(key.to_string(), fields);
-    Step::deserialize(Value::Object(step))
-        .map(|step| Some(Input::Step(Box::new(step))))
-        .map_err(|e| format!("{key}: {e}"))
+    Ok(json!({
+        "order_id": order_id,
+        "customer": customer,
+        "product": product,
+        "quantity": number(quantity),
+        "unit_price": number(unit_price),
+    }))
+}
+
+/// `change ORDER QUANTITY [@VERSION]`.
+fn change(args: &[&str]) -> Result<Value, String> {
+    let (args, version) = version(args)?;
+    let [order_id, quantity] = args[..] else {
+        return Err(usage("change ORDER QUANTITY [@VERSION], e.g. change A1 6"));
+    };
+    Ok(with_version(
+        json!({"order_id": order_id, "quantity": number(quantity)}),
+        version,
+    ))
+}
+
+/// `pay ORDER AMOUNT [@VERSION]`.
+fn pay(args: &[&str]) -> Result<Value, String> {
+    let (args, version) = version(args)?;
+    let [order_id, amount] = args[..] else {
+        return Err(usage("pay ORDER AMOUNT [@VERSION], e.g. pay A1 60"));
+    };
+    Ok(with_version(
+        json!({"order_id": order_id, "amount": number(amount)}),
+        version,
+    ))
+}
+
+/// `cancel ORDER REASON… [@VERSION]`: the reason is every word after the order.
+fn cancel(args: &[&str]) -> Result<Value, String> {
+    let (args, version) = version(args)?;
+    let [order_id, reason @ ..] = &args[..] else {
+        return Err(usage(
+            "cancel ORDER REASON… [@VERSION], e.g. cancel A1 changed my mind",
+        ));
+    };
+    if reason.is_empty() {
+        return Err(usage(
+            "cancel ORDER REASON… [@VERSION]: say why, e.g. cancel A1 changed my mind",
+        ));
+    }
+    Ok(with_version(
+        json!({"order_id": order_id, "reason": reason.join(" ")}),
+        version,
+    ))
+}
+
+/// `query ORDER [@EVENT]`: the order now, or as of an event.
+fn query(args: &[&str]) -> Result<Value, String> {
+    let (args, as_of) = version(args)?;
+    let [order_id] = args[..] else {
+        return Err(usage(
+            "query ORDER [@EVENT], e.g. query A1 or query A1 @2002",
+        ));
+    };
+    let mut fields = json!({"order_id": order_id});
+    if let Some(as_of) = as_of {
+        fields["as_of"] = json!(as_of);
+    }
+    Ok(fields)
 }
 
 fn usage(form: &str) -> String {
