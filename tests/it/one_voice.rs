@@ -348,7 +348,7 @@ fn colours_read_on_light_and_dark_backgrounds() {
 fn lower_layer_sources() -> Vec<(std::path::PathBuf, String)> {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    for dir in ["crud", "es", "domain", "runner"] {
+    for dir in ["crud", "es", "domain", "runner", "verify"] {
         for entry in std::fs::read_dir(src.join(dir)).unwrap() {
             files.push(entry.unwrap().path());
         }
