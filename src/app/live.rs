@@ -5,7 +5,8 @@ use std::io::{IsTerminal, Write};
 use anyhow::bail;
 
 use super::settings::Settings;
-use super::storage::{as_attendee, open_services, room_of};
+use super::settings::room_of;
+use super::storage::{as_attendee, open_services};
 use super::{DIFFERENT, ERROR, SUCCESS};
 use crate::cli::LiveArgs;
 use crate::live::{self, Session};

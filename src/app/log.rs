@@ -26,11 +26,13 @@ pub(super) enum LogAt {
 
 impl LogAt {
     pub(super) fn of(args: &LogPlaceArgs) -> anyhow::Result<LogAt> {
-        Ok(match (&args.db_dir, super::storage::room_of(&args.room)?) {
-            (Some(dir), _) => LogAt::Dir(dir.clone()),
-            (None, Some(store)) => LogAt::Room(Box::new(store)),
-            _ => bail!("say where the log is: --db-dir DIR, or --store URL --room NAME"),
-        })
+        Ok(
+            match (&args.db_dir, super::settings::room_of(&args.room)?) {
+                (Some(dir), _) => LogAt::Dir(dir.clone()),
+                (None, Some(store)) => LogAt::Room(Box::new(store)),
+                _ => bail!("say where the log is: --db-dir DIR, or --store URL --room NAME"),
+            },
+        )
     }
 
     /// The log, as messages name it.

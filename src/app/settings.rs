@@ -4,7 +4,10 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::{BackendChoice, ColorChoice, LayoutChoice, RunArgs, StorageArgs, WorkloadArgs};
+use crate::cli::{
+    BackendChoice, ColorChoice, LayoutChoice, RoomArgs, RunArgs, StorageArgs, WorkloadArgs,
+};
+use crate::pg;
 use crate::render::{self, DEFAULT_WIDTH, Format, Style, Width};
 use crate::service::Backend;
 use crate::workload::Workload;
@@ -96,5 +99,13 @@ pub(super) fn workload(args: &WorkloadArgs) -> Workload {
         orders: args.orders,
         changes: args.changes,
         seed: args.seed,
+    }
+}
+
+/// The room `--store` and `--room` name, checked, if they name one.
+pub(super) fn room_of(args: &RoomArgs) -> anyhow::Result<Option<pg::Store>> {
+    match (&args.store, &args.room) {
+        (Some(url), Some(room)) => Ok(Some(pg::Store::new(url, room)?)),
+        _ => Ok(None),
     }
 }

@@ -5,9 +5,9 @@
 use anyhow::Context;
 
 use super::log::{LogAt, read_verified};
-use crate::cli::{RoomArgs, StorageArgs};
+use super::settings::room_of;
+use crate::cli::StorageArgs;
 use crate::es::OrderView;
-use crate::pg;
 use crate::runner::{self, Services, StorageOptions, StreamedScenario};
 use crate::sanitize::clean_prose;
 use crate::scenario::{DesignFlag, LoadedScenario, Scenario};
@@ -83,14 +83,6 @@ pub(super) fn as_attendee(scenario: &mut Scenario, storage: &StorageArgs) -> any
             .context("--as")?;
     }
     Ok(())
-}
-
-/// The room `--store` and `--room` name, checked, if they name one.
-pub(super) fn room_of(args: &RoomArgs) -> anyhow::Result<Option<pg::Store>> {
-    match (&args.store, &args.room) {
-        (Some(url), Some(room)) => Ok(Some(pg::Store::new(url, room)?)),
-        _ => Ok(None),
-    }
 }
 
 /// Carrying on from a tampered log would build on events nobody can vouch for. The pass

@@ -3,8 +3,9 @@
 
 use super::CrudStore;
 use super::engine::{GroupKey, Rows};
+use crate::domain::ReportName;
 use crate::domain::projection::{FieldKind, Keep, Projection};
-use crate::domain::report::{self, Report, ReportName};
+use crate::domain::report::{self, Report};
 use crate::domain::{Event, Money, ReportKind, ReportQuery};
 use crate::service::{Outcome, ReportSource, Unanswerable};
 

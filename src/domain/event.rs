@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 use super::command::OrderId;
 use super::metadata::Metadata;
 use super::money::Money;
-use super::upcast;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,51 +66,6 @@ impl Event {
             Event::OrderPaymentEvent(_) => "OrderPaymentEvent",
             Event::OrderCancelledEvent(_) => "OrderCancelledEvent",
         }
-    }
-
-    /// The payload as the first shape of each type has it, which eslab wrote before shapes
-    /// could change (and writes until a `deploy` says otherwise).
-    pub fn payload_json(&self) -> String {
-        self.payload_json_as(1)
-    }
-
-    /// The payload written in shape `version` of its type: this type's own attributes as a
-    /// JSON object. A shape without a field for an attribute leaves it out (`upcast::dropped`
-    /// says what); a version past the type's newest writes the newest.
-    pub fn payload_json_as(&self, version: u32) -> String {
-        let payload = match self {
-            Event::NewOrderEvent(e) => serde_json::to_string(e),
-            Event::ModifyOrderEvent(e) if version < 2 => {
-                serde_json::to_string(&upcast::ModifyOrderEventV1 {
-                    quantity: e.quantity,
-                })
-            }
-            Event::ModifyOrderEvent(e) => serde_json::to_string(e),
-            Event::OrderPaymentEvent(e) => serde_json::to_string(e),
-            Event::OrderCancelledEvent(e) => serde_json::to_string(e),
-        };
-        payload.expect("event payloads are plain structs and always serialize")
-    }
-
-    /// Decodes a stored payload written in shape `version` of its type, upcasting an older
-    /// shape to the newest; dispatched on the stored type so each row is parsed once.
-    pub fn decode(event_type: &str, version: u32, payload: &str) -> Result<Event, String> {
-        let latest = upcast::latest(event_type)
-            .ok_or_else(|| format!("unknown event type `{event_type}`"))?;
-        if version == 0 || version > latest {
-            return Err(format!(
-                "{event_type} is written in shape {version}, but this eslab knows shapes 1 to {latest}: a newer eslab wrote it"
-            ));
-        }
-        let event = match (event_type, version) {
-            ("NewOrderEvent", _) => serde_json::from_str(payload).map(Event::NewOrderEvent),
-            ("ModifyOrderEvent", 1) => serde_json::from_str(payload)
-                .map(|v1| Event::ModifyOrderEvent(upcast::modify_order_v1_to_v2(v1))),
-            ("ModifyOrderEvent", _) => serde_json::from_str(payload).map(Event::ModifyOrderEvent),
-            ("OrderPaymentEvent", _) => serde_json::from_str(payload).map(Event::OrderPaymentEvent),
-            (_, _) => serde_json::from_str(payload).map(Event::OrderCancelledEvent),
-        };
-        event.map_err(|e| format!("{event_type} payload (shape {version}) does not decode: {e}"))
     }
 
     /// The attributes as `name value` pairs, for people to read.
@@ -179,7 +133,7 @@ mod tests {
             }),
         ];
         for event in events {
-            let latest = upcast::latest(event.event_type()).unwrap();
+            let latest = crate::domain::upcast::latest(event.event_type()).unwrap();
             let decoded =
                 Event::decode(event.event_type(), latest, &event.payload_json_as(latest)).unwrap();
             assert_eq!(decoded, event);

@@ -8,6 +8,7 @@ pub(crate) mod order;
 pub(crate) mod projection;
 pub(crate) mod question;
 pub(crate) mod report;
+mod sum;
 pub(crate) mod upcast;
 
 pub use command::{ChangeQuantity, Command, OrderId, Pay, PlaceOrder};
@@ -18,8 +19,8 @@ pub use money::Money;
 pub use order::Rejection;
 pub(crate) use order::{Order, Status, apply, create, decide, evolve};
 pub(crate) use question::ReportKind;
+pub(crate) use question::ReportName;
 pub use question::{HistoryQuery, OrderQuery, Question, ReportQuery};
 pub use report::Report;
-pub(crate) use report::ReportName;
 pub use upcast::Deploy;
 pub(crate) use upcast::Shapes;

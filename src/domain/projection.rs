@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::command::OrderId;
 use super::event::{Event, StoredEvent};
 use super::money::Money;
-use super::report::{SumTooLarge, add_to_sum};
+use super::sum::{SumTooLarge, add_to_sum};
 
 /// `"define"` of a `report` step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

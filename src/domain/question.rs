@@ -1,11 +1,12 @@
 //! The questions a step can ask of a design: an order's state (now or as of an event),
 //! its history, or a report built after the fact.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 use super::command::OrderId;
 use super::projection::Projection;
-use super::report::ReportName;
 
 /// Questions a step can ask a design.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,4 +113,51 @@ fn is_report_name(name: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !name.starts_with('-')
+}
+
+/// The reports eslab builds in, by the name a step asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReportName {
+    RevenuePerCustomer,
+    QuantityChanges,
+}
+
+impl ReportName {
+    pub const ALL: [ReportName; 2] = [ReportName::RevenuePerCustomer, ReportName::QuantityChanges];
+
+    pub fn parse(name: &str) -> Option<ReportName> {
+        ReportName::ALL
+            .into_iter()
+            .find(|report| report.as_str() == name)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportName::RevenuePerCustomer => "revenue-per-customer",
+            ReportName::QuantityChanges => "quantity-changes",
+        }
+    }
+
+    /// Whether a store of latest states can answer it at all.
+    pub fn crud_can_answer(self) -> bool {
+        match self {
+            ReportName::RevenuePerCustomer => true,
+            ReportName::QuantityChanges => false,
+        }
+    }
+
+    pub fn columns(self) -> Vec<String> {
+        let columns: &[&str] = match self {
+            ReportName::RevenuePerCustomer => &["customer", "orders", "paid"],
+            ReportName::QuantityChanges => &["order", "customer", "changes", "quantities", "paid"],
+        };
+        columns.iter().map(|c| c.to_string()).collect()
+    }
+}
+
+impl fmt::Display for ReportName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

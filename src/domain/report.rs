@@ -2,60 +2,15 @@
 //! Each report is a pure fold over events; the CRUD store answers from its rows if it can.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::command::OrderId;
 use super::event::{Event, StoredEvent};
 use super::money::Money;
-use super::question::{ReportKind, ReportQuery};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ReportName {
-    RevenuePerCustomer,
-    QuantityChanges,
-}
-
-impl ReportName {
-    pub const ALL: [ReportName; 2] = [ReportName::RevenuePerCustomer, ReportName::QuantityChanges];
-
-    pub fn parse(name: &str) -> Option<ReportName> {
-        ReportName::ALL
-            .into_iter()
-            .find(|report| report.as_str() == name)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReportName::RevenuePerCustomer => "revenue-per-customer",
-            ReportName::QuantityChanges => "quantity-changes",
-        }
-    }
-
-    /// Whether a store of latest states can answer it at all.
-    pub fn crud_can_answer(self) -> bool {
-        match self {
-            ReportName::RevenuePerCustomer => true,
-            ReportName::QuantityChanges => false,
-        }
-    }
-
-    pub fn columns(self) -> Vec<String> {
-        let columns: &[&str] = match self {
-            ReportName::RevenuePerCustomer => &["customer", "orders", "paid"],
-            ReportName::QuantityChanges => &["order", "customer", "changes", "quantities", "paid"],
-        };
-        columns.iter().map(|c| c.to_string()).collect()
-    }
-}
-
-impl fmt::Display for ReportName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use super::question::{ReportKind, ReportName, ReportQuery};
+pub use super::sum::SumTooLarge;
+pub(crate) use super::sum::{MAX_SUM, add_to_sum};
 
 /// A report's answer: a small table. Rows are sorted, so both designs' answers compare.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -79,21 +34,6 @@ impl Report {
             })
             .collect()
     }
-}
-
-/// The largest sum a report adds up to (in cents, or units): what a SQLite integer holds, so
-/// that every design keeps the same sums and a report past it is refused alike by all.
-pub(crate) const MAX_SUM: u64 = i64::MAX as u64;
-
-/// A report whose sum would pass `MAX_SUM`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SumTooLarge;
-
-/// The one rule for adding to a report's sum: refused past `MAX_SUM`.
-pub(crate) fn add_to_sum(sum: u64, value: u64) -> Result<u64, SumTooLarge> {
-    sum.checked_add(value)
-        .filter(|&total| total <= MAX_SUM)
-        .ok_or(SumTooLarge)
 }
 
 /// Revenue per customer from aggregated figures: (customer, orders, paid).
@@ -198,17 +138,4 @@ pub(crate) fn from_events<'a>(
             }
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_sum_stops_at_what_an_sqlite_integer_holds() {
-        assert_eq!(add_to_sum(MAX_SUM - 1, 1), Ok(MAX_SUM));
-        assert_eq!(add_to_sum(MAX_SUM, 1), Err(SumTooLarge));
-        assert_eq!(add_to_sum(u64::MAX, 1), Err(SumTooLarge));
-        assert_eq!(MAX_SUM, i64::MAX as u64);
-    }
 }

@@ -54,6 +54,13 @@ pub trait LogReads {
 
     /// The shape the writer writes each event type in, as the last deploys left it.
     fn shapes(&self) -> anyhow::Result<Shapes>;
+
+    /// The order's state right after event `as_of` (or now): its stream, folded.
+    fn fold_stream(&self, order_id: &OrderId, as_of: Option<u64>) -> anyhow::Result<Option<Order>> {
+        super::row::fold(order_id, |visit| {
+            self.for_each_in_stream(order_id, as_of, visit)
+        })
+    }
 }
 
 /// A log that can be written: one write transaction at a time per connection.

@@ -259,7 +259,9 @@ impl<L: Log> OrderService for EventSourcedService<L> {
             Question::Query(query) => match (query.as_of, &self.view) {
                 (Some(as_of), _) => Outcome::Answered {
                     source: Source::Replay { as_of },
-                    state: row::fold_stream(&self.store, &query.order_id, Some(as_of))?
+                    state: self
+                        .store
+                        .fold_stream(&query.order_id, Some(as_of))?
                         .as_ref()
                         .map(OrderState::versioned),
                 },

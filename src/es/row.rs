@@ -4,7 +4,6 @@
 
 use anyhow::Context;
 
-use super::log::LogReads;
 use super::{StoredEvent, chain};
 use crate::domain::{Actor, Event, Metadata, Order, OrderId, Shapes, Timestamp, apply};
 
@@ -287,17 +286,6 @@ pub(crate) fn fold(
         Ok(())
     })?;
     Ok(order)
-}
-
-/// The order's state right after event `as_of` (or now), in any log.
-pub(crate) fn fold_stream(
-    log: &impl LogReads,
-    order_id: &OrderId,
-    as_of: Option<u64>,
-) -> anyhow::Result<Option<Order>> {
-    fold(order_id, |visit| {
-        log.for_each_in_stream(order_id, as_of, visit)
-    })
 }
 
 /// Appends a command's events to one stream after `tail`, in a write transaction in which the

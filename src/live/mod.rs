@@ -10,7 +10,6 @@
 //!   messages), `view` (state → screen), `screen` (the terminal, restored on every exit).
 
 pub(crate) mod command;
-pub(crate) mod follow;
 pub(crate) mod keys;
 pub(crate) mod lines;
 pub(crate) mod redraw;

@@ -8,6 +8,7 @@ mod bundled;
 mod expect;
 mod fingerprint;
 mod parse;
+mod reading;
 mod source;
 mod step;
 #[cfg(test)]

@@ -7,7 +7,8 @@ use std::sync::mpsc;
 
 use super::bundled::{bundled, is_bundled_name};
 use super::fingerprint::Fingerprint;
-use super::parse::{Parsed, Reading, parse_reader};
+use super::parse::{Parsed, parse_reader};
+use super::reading::Reading;
 use super::text::{BOM, CheckedText, MAX_STRING_BYTES, read_file};
 use super::{Scenario, ScenarioError, Step};
 

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
 use super::expect::Expect;
-use super::parse::Reading;
+use super::reading::Reading;
 use super::{Action, DeployAction, STEP_NAMES, Step, ViewAction};
 use crate::domain::{Actor, Command, Timestamp};
 use crate::service::Question;

@@ -3,6 +3,7 @@
 //! kept in `model`; how a message or a typed command changes the app is in `update`.
 
 mod model;
+mod room;
 mod update;
 
 pub(crate) use self::model::{AddedCell, Arrival};
@@ -100,8 +101,8 @@ pub struct App {
     /// End was pressed with steps still to run: they run a frame's worth at a time
     /// (`tick`), so the screen keeps answering keys on a long scenario.
     running_to_end: bool,
-    /// In a room: the reader that follows what others write (`super::follow`).
-    pub room: Option<super::follow::Follower>,
+    /// In a room: the reader that follows what others write (`room`).
+    pub room: Option<room::Follower>,
     /// `--watch`: only shows the room; typed commands are refused.
     pub watch: bool,
 }

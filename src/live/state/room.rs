@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 /// commits twice (CRUD's row, then the log's events), and both are shown as one arrival.
 const SETTLE: Duration = Duration::from_millis(400);
 
-use super::state::{App, Message, Mode};
+use super::{App, Message, Mode};
 use crate::narrate;
 use crate::pg::{self, Wake};
 use crate::service::{Backend, Outcome, StorageChange};
