@@ -17,8 +17,8 @@ use crate::service::{Backend, ColumnChange, ColumnValue, OrderState, Outcome, St
 use crate::trace::StepRecord;
 
 /// The columns of a new CRUD `orders` row, as SQLite names them (see `crud/schema.sql`),
-/// before any a migration or a version column (locking) adds.
-const INSERT_COLUMNS: [&str; 8] = [
+/// before any column a migration or a version column (locking) adds.
+pub(crate) const INSERT_COLUMNS: [&str; 8] = [
     "order_id",
     "customer",
     "product",

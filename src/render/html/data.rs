@@ -7,20 +7,8 @@ use crate::narrate::{self, Line, Mark};
 use crate::render::history::state_row;
 use crate::render::text::{Entry, entries};
 use crate::service::{Agreement, Backend, ColumnValue};
-use crate::timeline::{EventFrame, RowFrame, Timeline};
+use crate::timeline::{EventFrame, INSERT_COLUMNS, RowFrame, Timeline};
 use crate::trace::{StepRecord, Trace};
-
-/// The columns of the CRUD `orders` table, as SQLite names them (see `crud/schema.sql`).
-const CRUD_COLUMNS: [&str; 8] = [
-    "order_id",
-    "customer",
-    "product",
-    "quantity",
-    "unit_price_cents",
-    "total_cents",
-    "paid_cents",
-    "status",
-];
 
 /// OrderView's columns: the state histories' own (`run::history_header`), less the step.
 const VIEW_COLUMNS: [&str; 7] = [
@@ -183,8 +171,8 @@ pub(super) struct DiffPart {
 pub(super) fn page_data(trace: &Trace, diff: Option<DiffPart>) -> PageData {
     let has = |backend| trace.backends.contains(&backend);
     let mut columns = Columns {
-        names: CRUD_COLUMNS.to_vec(),
-        from: vec![1; CRUD_COLUMNS.len()],
+        names: INSERT_COLUMNS.to_vec(),
+        from: vec![1; INSERT_COLUMNS.len()],
     };
     let mut timeline = Timeline::default();
     let mut events: Vec<PageEvent> = Vec::new();
