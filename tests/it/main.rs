@@ -9,6 +9,7 @@ mod bench;
 mod browser;
 mod capabilities;
 mod cli;
+mod code_shape;
 mod hostile_input;
 mod input_sources;
 mod layout;
