@@ -160,7 +160,7 @@ fn no_files_import_each_other() {
     let related =
         |a: &str, b: &str| a.starts_with(&format!("{b}::")) || b.starts_with(&format!("{a}::"));
     let mut imports: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (module, path, code) in &sources {
+    for (module, _, code) in &sources {
         let parent: Vec<&str> = module.split("::").collect::<Vec<_>>();
         let parent = &parent[..parent.len() - 1];
         let code: String = code_lines(code).collect::<Vec<_>>().join("\n");
@@ -186,7 +186,6 @@ fn no_files_import_each_other() {
                 }
             }
         }
-        let _ = path;
     }
     // A file reaches itself through others: a cycle.
     let mut cycles = Vec::new();
