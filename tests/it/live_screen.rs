@@ -454,7 +454,7 @@ fn at_80x24_the_answer_the_event_and_the_order_are_always_whole_on_screen() {
                     .zip(shown)
                     .and_then(|(o, shown)| app.model.view_state(o, shown));
                 if let Some(state) = state {
-                    whole.extend(wrap(&eslab::order_state_line(&state), 32));
+                    whole.extend(wrap(&eslab::order_state_line(state), 32));
                 }
                 for needle in whole {
                     assert!(

@@ -238,9 +238,9 @@ impl Model {
     }
 
     /// OrderView's state of an order after its last event among the first `log_len`.
-    pub fn view_state(&self, order: usize, log_len: usize) -> Option<OrderState> {
+    pub fn view_state(&self, order: usize, log_len: usize) -> Option<&OrderState> {
         let events = &self.order_events[order];
         let seen = events.partition_point(|(i, _)| *i < log_len);
-        events.get(seen.checked_sub(1)?)?.1.clone()
+        events.get(seen.checked_sub(1)?)?.1.as_ref()
     }
 }

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Paragraph};
 use textwrap::core::display_width;
 
-use super::{Paint, fit_blocks, focus_order};
+use super::{Paint, fit_blocks, focus_order, near};
 use crate::live::state::{AddedCell, App};
 use crate::narrate::{self, Mark};
 use crate::render::stacked::wrap;
@@ -21,13 +21,16 @@ pub(super) struct CrudLines {
     rows: Vec<Vec<Line<'static>>>,
     /// Which of `rows` is the step's order.
     focus: Option<usize>,
+    /// Rows seen but left out, too far from the focus to be shown: the table's height counts them.
+    unbuilt: usize,
     travel: Vec<Line<'static>>,
 }
 
 impl CrudLines {
     /// Borders, the column names, every row and the travel note.
     pub(super) fn height(&self) -> usize {
-        3 + self.rows.iter().map(Vec::len).sum::<usize>().max(1) + self.travel.len()
+        let rows = self.rows.iter().map(Vec::len).sum::<usize>() + self.unbuilt;
+        3 + rows.max(1) + self.travel.len()
     }
 
     /// Borders, the column names, the step's row and the travel note.
@@ -40,21 +43,26 @@ impl CrudLines {
     }
 }
 
-pub(super) fn crud_lines(app: &App, width: usize, paint: &Paint) -> CrudLines {
+/// The CRUD pane's lines, the rows within `reach` of the step's order (or of the last row).
+pub(super) fn crud_lines(app: &App, width: usize, reach: usize, paint: &Paint) -> CrudLines {
     let at = app.panes_at();
     let orders = app.frame().map_or(0, |f| f.orders_seen);
     let changed = app.revealed_record().is_some();
+    // The orders with a row (a cheap look each), then the rows of those near the focus.
+    let held: Vec<usize> = (0..orders)
+        .filter(|&order| at.is_some_and(|at| app.model.crud_row(order, at).is_some()))
+        .collect();
+    let focus_at = focus_order(app).and_then(|order| held.iter().position(|&o| o == order));
+    let shown = near(held.len(), focus_at.unwrap_or(usize::MAX), reach);
+    let focus = focus_at.map(|f| f - shown.start);
+    let unbuilt = held.len() - shown.len();
     // Each cell: its value now and, for the step that overwrote it, the old one.
     let mut table: Vec<Vec<(String, Option<String>)>> = Vec::new();
     let mut extra: Vec<Vec<Line<'static>>> = Vec::new();
-    let mut focus = None;
-    for order in 0..orders {
+    for &order in &held[shown] {
         let Some((now, before, added)) = at.and_then(|at| app.model.crud_row(order, at)) else {
             continue;
         };
-        if focus_order(app) == Some(order) {
-            focus = Some(table.len());
-        }
         extra.push(added_lines(&added, changed, width, paint));
         let before = before.filter(|_| changed).map(narrate::row_values);
         let cells = narrate::row_values(now)
@@ -87,6 +95,7 @@ pub(super) fn crud_lines(app: &App, width: usize, paint: &Paint) -> CrudLines {
         head,
         rows,
         focus,
+        unbuilt,
         travel,
     }
 }

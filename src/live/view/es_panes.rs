@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Text};
 use ratatui::widgets::{Block, Paragraph};
 
-use super::{Paint, fit_blocks, focus_order};
+use super::{Paint, fit_blocks, focus_order, near};
 use crate::live::state::App;
 use crate::narrate::{self, Mark};
 use crate::render::stacked::wrap;
@@ -29,19 +29,22 @@ pub(super) struct EsPanes {
 const LOG_SHARE: u16 = 58;
 
 impl EsPanes {
-    pub(super) fn of(app: &App, width: usize, paint: &Paint) -> EsPanes {
+    /// Only the blocks within `reach` of each pane's focus are built.
+    pub(super) fn of(app: &App, width: usize, reach: usize, paint: &Paint) -> EsPanes {
         let log_width = (width * LOG_SHARE as usize / 100).saturating_sub(2);
         let view_width = width.saturating_sub(log_width + 4);
         let log_len = app.frame().map_or(0, |f| f.log_len);
-        let (view_heading, view, view_focus) = view_blocks(app, view_width.max(1), paint);
+        let (view_heading, view, view_focus) = view_blocks(app, view_width.max(1), reach, paint);
+        let log_focus = app.cursor.unwrap_or(log_len.saturating_sub(1));
+        let shown = near(log_len, log_focus, reach);
         EsPanes {
             title: format!(
                 " {} ({log_len} {}) ",
                 narrate::design_heading(Backend::Es),
                 narrate::plural(log_len as u64, "events")
             ),
-            log: log_blocks(app, log_width.max(1), paint),
-            log_focus: app.cursor.unwrap_or(log_len.saturating_sub(1)),
+            log_focus: log_focus - shown.start,
+            log: log_blocks(app, shown, log_width.max(1), paint),
             view_heading,
             view,
             view_focus,
@@ -75,15 +78,20 @@ impl EsPanes {
 
 /// Each event of the log, wrapped to `width`: the ones this step appended marked `+` once
 /// it is revealed, the selected one reversed, the ones after it dimmed; under the event
-/// where the latest snapshot was taken, a line that says so.
-fn log_blocks(app: &App, width: usize, paint: &Paint) -> Vec<Vec<Line<'static>>> {
+/// where the latest snapshot was taken, a line that says so. Only the events in `shown`.
+fn log_blocks(
+    app: &App,
+    shown: std::ops::Range<usize>,
+    width: usize,
+    paint: &Paint,
+) -> Vec<Vec<Line<'static>>> {
     let log_len = app.frame().map_or(0, |f| f.log_len);
     let snapshot = app.frame().and_then(|f| f.snapshot);
     let before = match (app.revealed_record(), app.at) {
         (Some(_), Some(at)) => at.checked_sub(1).map_or(0, |p| app.model.frames[p].log_len),
         _ => log_len,
     };
-    (0..log_len)
+    shown
         .map(|i| {
             let new = i >= before;
             let lead = if new { Mark::Appended.symbol() } else { " " };
@@ -134,10 +142,12 @@ fn hanging(text: &str, width: usize) -> Vec<String> {
 }
 
 /// OrderView: its heading (where it stands, as of the selected event, or that it is down),
-/// each order's state as one block, and the block of the order in focus.
+/// each order's state as one block (those within `reach` of the order in focus), and which
+/// block is the order in focus.
 fn view_blocks(
     app: &App,
     width: usize,
+    reach: usize,
     paint: &Paint,
 ) -> (Vec<Line<'static>>, Vec<Vec<Line<'static>>>, usize) {
     let step = app.frame();
@@ -166,17 +176,22 @@ fn view_blocks(
         );
         return (heading, Vec::new(), 0);
     };
-    let focus = focus_order(app);
-    let mut blocks = Vec::new();
-    let mut at = 0;
-    for order in 0..step.map_or(0, |f| f.orders_seen) {
-        if let Some(state) = app.model.view_state(order, len) {
-            if focus == Some(order) {
-                at = blocks.len();
-            }
-            let text = narrate::order_state_line(&state);
-            blocks.push(wrap(&text, width).into_iter().map(Line::from).collect());
-        }
-    }
+    // The orders OrderView holds (a cheap look each), then the blocks of those near the focus.
+    let held: Vec<usize> = (0..step.map_or(0, |f| f.orders_seen))
+        .filter(|&order| app.model.view_state(order, len).is_some())
+        .collect();
+    let focus = focus_order(app)
+        .and_then(|order| held.iter().position(|&o| o == order))
+        .unwrap_or(0);
+    let shown = near(held.len(), focus, reach);
+    let at = focus.saturating_sub(shown.start);
+    let blocks = held[shown]
+        .iter()
+        .filter_map(|&order| app.model.view_state(order, len))
+        .map(|state| {
+            let text = narrate::order_state_line(state);
+            wrap(&text, width).into_iter().map(Line::from).collect()
+        })
+        .collect();
     (heading, blocks, at)
 }

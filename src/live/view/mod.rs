@@ -41,8 +41,11 @@ pub fn render(app: &App, frame: &mut Frame, color: bool) {
         Constraint::Length(footer.height() as u16),
     ])
     .areas(area);
-    let crud = crud_lines(app, width.saturating_sub(2), &paint);
-    let es = EsPanes::of(app, width, &paint);
+    // No pane shows more lines than the screen has, so none needs more blocks than that on
+    // either side of its focus: a long run draws as fast as a short one.
+    let reach = area.height as usize;
+    let crud = crud_lines(app, width.saturating_sub(2), reach, &paint);
+    let es = EsPanes::of(app, width, reach, &paint);
     let step = step_lines(app, (width.saturating_sub(3) / 2).max(1), &paint);
     let [crud_area, es_area, step_area] = body_areas(body, &crud, &es, step.as_ref());
     frame.render_widget(Paragraph::new(header), head);
@@ -129,6 +132,14 @@ fn focus_order(app: &App) -> Option<usize> {
     }
 }
 
+/// The positions `0..len` a pane builds blocks for: `focus` and up to `reach` on each side
+/// (every block is at least a line, so `fit_blocks` never reaches further). A `focus` past
+/// the end stands for the last position.
+fn near(len: usize, focus: usize, reach: usize) -> std::ops::Range<usize> {
+    let focus = focus.min(len.saturating_sub(1));
+    focus.saturating_sub(reach)..len.min(focus.saturating_add(reach + 1))
+}
+
 /// Blocks of lines laid into `room` lines: the focused block whole (cut only if it alone is
 /// taller), then its neighbours, newer and older in turn, as long as each fits whole. Blocks
 /// keep their order.
@@ -164,4 +175,46 @@ fn fit_blocks(blocks: Vec<Vec<Line<'static>>>, focus: usize, room: usize) -> Vec
         .collect();
     lines.truncate(room);
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn blocks(heights: &[usize]) -> Vec<Vec<Line<'static>>> {
+        heights
+            .iter()
+            .enumerate()
+            .map(|(b, &h)| (0..h).map(|l| Line::from(format!("{b}.{l}"))).collect())
+            .collect()
+    }
+
+    proptest! {
+        /// Building only the blocks `near` the focus lays out the same lines as building
+        /// them all, whenever the room is no taller than the reach (the screen's height).
+        #[test]
+        fn the_blocks_near_the_focus_fit_as_all_of_them_do(
+            heights in prop::collection::vec(1usize..4, 1..120),
+            focus in 0usize..130,
+            room in 0usize..30,
+            slack in 0usize..5,
+        ) {
+            let reach = room + slack;
+            let all = blocks(&heights);
+            let shown = near(heights.len(), focus, reach);
+            let start = shown.start;
+            let kept = blocks(&heights)[shown].to_vec();
+            let anchored = focus.min(heights.len() - 1) - start;
+            prop_assert_eq!(fit_blocks(all, focus, room), fit_blocks(kept, anchored, room));
+        }
+    }
+
+    #[test]
+    fn near_keeps_the_focus_and_reach_on_each_side() {
+        assert_eq!(near(100, 50, 10), 40..61);
+        assert_eq!(near(100, 3, 10), 0..14);
+        assert_eq!(near(100, usize::MAX, 10), 89..100);
+        assert_eq!(near(0, 0, 10), 0..0);
+    }
 }
