@@ -2,12 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
     COLUMNS, CrudStore, GroupKey, REASON_COLUMN, REASON_DEFAULT, RowColumns, Rows, RowsTx,
     order_from_row, sql_cents,
 };
+use crate::db::WriteTx;
 use crate::db::{self, Location, Schema, StepMark, StoreKind};
 use crate::domain::report;
 use crate::domain::{Metadata, Money, Order, OrderId};
@@ -59,6 +60,8 @@ const WHO_AND_WHEN: &str = "ALTER TABLE orders ADD COLUMN updated_at TEXT; \
 /// The `orders` table in SQLite: a file, or memory.
 pub struct SqliteRows {
     pub(super) conn: Connection,
+    /// A scratch table: each write is a savepoint in one standing transaction (`WriteTx`).
+    standing: bool,
 }
 
 impl CrudStore {
@@ -72,7 +75,8 @@ impl CrudStore {
                 | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
             ReportSum,
         )?;
-        CrudStore::over(SqliteRows { conn }, locking)
+        let standing = location.holds_standing_transaction();
+        CrudStore::over(SqliteRows { conn, standing }, locking)
     }
 
     pub fn connection(&self) -> &Connection {
@@ -81,12 +85,10 @@ impl CrudStore {
 }
 
 impl Rows for SqliteRows {
-    type Tx<'a> = rusqlite::Transaction<'a>;
+    type Tx<'a> = WriteTx<'a>;
 
-    fn begin(&mut self) -> anyhow::Result<rusqlite::Transaction<'_>> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    fn begin(&mut self) -> anyhow::Result<WriteTx<'_>> {
+        Ok(WriteTx::begin(&mut self.conn, self.standing)?)
     }
 
     fn load(&self, order_id: &OrderId, locking: bool) -> anyhow::Result<Option<Order>> {
@@ -175,7 +177,7 @@ fn load(conn: &Connection, order_id: &OrderId, locking: bool) -> anyhow::Result<
 }
 
 /// SQLite's write transaction, taken IMMEDIATE: nobody else writes the file meanwhile.
-impl RowsTx for rusqlite::Transaction<'_> {
+impl RowsTx for WriteTx<'_> {
     fn load(&mut self, order_id: &OrderId, locking: bool) -> anyhow::Result<Option<Order>> {
         load(self, order_id, locking)
     }
@@ -323,7 +325,7 @@ impl RowsTx for rusqlite::Transaction<'_> {
     }
 
     fn commit(self) -> anyhow::Result<()> {
-        Ok(rusqlite::Transaction::commit(self)?)
+        Ok(WriteTx::commit(self)?)
     }
 }
 

@@ -4,16 +4,14 @@ use std::path::Path;
 
 use anyhow::Context;
 use rusqlite::types::ValueRef;
-use rusqlite::{
-    Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter,
-};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
 use super::log::Refuses;
 use super::log::{Log, LogReads, LogTx, StoredLog};
 use super::row::{Extension, NewRow, RawEvent, RowRef, Tail, append_with, decode_event, fold};
 use super::snapshot::{LatestSnapshot, StoredSnapshot};
 use super::{OrderView, StoredEvent, chain};
-use crate::db::{self, Location, Schema, StepMark, StoreKind};
+use crate::db::{self, Location, Schema, StepMark, StoreKind, WriteTx};
 use crate::domain::{Deploy, Event, Metadata, Order, OrderId, Shapes};
 
 pub const SCHEMA: Schema = Schema {
@@ -59,6 +57,8 @@ pub struct EventStore {
     conn: Connection,
     /// The id of the first event when the log is empty; afterwards ids continue from the log.
     first_event_id: u64,
+    /// A scratch log: each append is a savepoint in one standing transaction (`WriteTx`).
+    standing: bool,
 }
 
 /// Reads one `events` row; a payload that does not decode is an error naming its event id.
@@ -134,6 +134,7 @@ impl EventStore {
         Ok(EventStore {
             conn: db::open(location, &SCHEMA)?,
             first_event_id,
+            standing: location.holds_standing_transaction(),
         })
     }
 
@@ -142,14 +143,13 @@ impl EventStore {
         Ok(EventStore {
             conn: db::open_for_reading(path, &SCHEMA)?,
             first_event_id: 1,
+            standing: false,
         })
     }
 
     /// A write transaction, taken up front so that read-then-append never races another writer.
-    pub fn begin(&mut self) -> anyhow::Result<Transaction<'_>> {
-        Ok(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    pub(crate) fn begin(&mut self) -> anyhow::Result<WriteTx<'_>> {
+        Ok(WriteTx::begin(&mut self.conn, self.standing)?)
     }
 
     /// The order's state right after event `as_of` (or now): its stream, folded up to there.
@@ -198,7 +198,7 @@ impl EventStore {
     /// Appends a command's events to one stream after `tail`, inside the caller's write
     /// transaction (see `append_with`).
     pub fn append(
-        tx: &Transaction,
+        tx: &Connection,
         tail: Tail,
         stream_id: &OrderId,
         expected_version: u64,
@@ -499,15 +499,15 @@ impl LogReads for EventStore {
 }
 
 impl Log for EventStore {
-    type Tx<'a> = Transaction<'a>;
+    type Tx<'a> = WriteTx<'a>;
 
-    fn begin(&mut self) -> anyhow::Result<Transaction<'_>> {
+    fn begin(&mut self) -> anyhow::Result<WriteTx<'_>> {
         EventStore::begin(self)
     }
 }
 
 /// SQLite's write transaction, taken IMMEDIATE: the whole file is the append lock.
-impl LogTx for Transaction<'_> {
+impl LogTx for WriteTx<'_> {
     fn version(&mut self) -> anyhow::Result<i64> {
         EventStore::data_version(self)
     }
@@ -566,7 +566,7 @@ impl LogTx for Transaction<'_> {
     }
 
     fn commit(self) -> anyhow::Result<()> {
-        Ok(Transaction::commit(self)?)
+        Ok(WriteTx::commit(self)?)
     }
 }
 
