@@ -8,8 +8,7 @@ use super::{
     COLUMNS, CrudStore, GroupKey, REASON_COLUMN, REASON_DEFAULT, RowColumns, Rows, RowsTx,
     order_from_row, sql_cents,
 };
-use crate::db::WriteTx;
-use crate::db::{self, Location, Schema, StepMark, StoreKind};
+use crate::db::{self, Location, Schema, StepMark, StoreKind, WriteTx};
 use crate::domain::report;
 use crate::domain::{Metadata, Money, Order, OrderId};
 
@@ -176,7 +175,8 @@ fn load(conn: &Connection, order_id: &OrderId, locking: bool) -> anyhow::Result<
     row.transpose()
 }
 
-/// SQLite's write transaction, taken IMMEDIATE: nobody else writes the file meanwhile.
+/// SQLite's write transaction (`WriteTx`): IMMEDIATE on a file, so nobody else writes it
+/// meanwhile; a savepoint in a scratch table nobody else opens.
 impl RowsTx for WriteTx<'_> {
     fn load(&mut self, order_id: &OrderId, locking: bool) -> anyhow::Result<Option<Order>> {
         load(self, order_id, locking)

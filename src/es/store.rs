@@ -506,7 +506,8 @@ impl Log for EventStore {
     }
 }
 
-/// SQLite's write transaction, taken IMMEDIATE: the whole file is the append lock.
+/// SQLite's write transaction (`WriteTx`): IMMEDIATE on a file, the whole file the append
+/// lock; a savepoint in a scratch log nobody else opens.
 impl LogTx for WriteTx<'_> {
     fn version(&mut self) -> anyhow::Result<i64> {
         EventStore::data_version(self)

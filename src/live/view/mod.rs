@@ -191,6 +191,12 @@ mod tests {
     }
 
     proptest! {
+        // Cheap enough to search afresh each run: no regressions file at the project's top.
+        #![proptest_config(ProptestConfig {
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
         /// Building only the blocks `near` the focus lays out the same lines as building
         /// them all, whenever the room is no taller than the reach (the screen's height).
         #[test]
