@@ -110,6 +110,42 @@ fn revenue_past_an_sqlite_integer_is_refused_alike_through_commands() {
     }
 }
 
+/// Past 20,000 steps a run without `--db-dir` keeps its databases in scratch files, in one
+/// standing transaction with each command a savepoint: the lessons that change the schema
+/// (an `ALTER TABLE`, a deploy) or rebuild OrderView from the log run there exactly as in
+/// files where each command commits. Each is run padded with 21,000 generated
+/// steps after its own, both ways, and gives the same bytes.
+#[test]
+fn lessons_in_a_long_run_give_the_same_bytes_in_scratch_files_as_in_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let filler = dir.path().join("filler.json");
+    generate(
+        &filler,
+        &["--orders", "2100", "--changes", "8", "--seed", "5"],
+    );
+    let filler: Value = serde_json::from_slice(&std::fs::read(&filler).unwrap()).unwrap();
+    for name in ["schema-evolution", "crash-and-rebuild"] {
+        let (_, text) = BUNDLED.iter().find(|(n, _)| *n == name).unwrap();
+        let mut scenario: Value = serde_json::from_str(text).unwrap();
+        let steps = scenario["steps"].as_array_mut().unwrap();
+        steps.extend(filler["steps"].as_array().unwrap().iter().cloned());
+        let path = write_scenario(dir.path(), &format!("{name}.json"), &scenario);
+        let in_folder = dir.path().join(format!("{name}.folder.json"));
+        let db = dir.path().join(format!("db-{name}"));
+        let args = ["run", path_str(&path), "--format", "json"];
+        let (code, stderr) = run_to_file(
+            &[&args[..], &["--db-dir", path_str(&db)]].concat(),
+            &in_folder,
+        );
+        assert_eq!(code, Some(0), "{name}: {stderr}");
+        let in_scratch = dir.path().join(format!("{name}.scratch.json"));
+        let (code, stderr) = run_to_file(&args, &in_scratch);
+        assert_eq!(code, Some(0), "{name}: {stderr}");
+        assert!(is_one_json_document(&in_scratch), "{name}");
+        assert_eq!(sha256_of(&in_folder), sha256_of(&in_scratch), "{name}");
+    }
+}
+
 /// `orders` orders changed 8 times: run, diffed and checked; the final states of both
 /// designs equal a replay of the log; the JSON is one document and the same bytes twice.
 fn generated_workload_end_to_end(orders: u64) {
