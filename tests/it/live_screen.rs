@@ -219,6 +219,40 @@ fn end_on_a_long_scenario_runs_a_frame_of_steps_at_a_time_and_any_key_stops_it()
     assert!(screen(&app).contains("step 450/450"), "{}", screen(&app));
 }
 
+/// A table wider than its pane leaves out the product, then the customer (never changed once
+/// placed, and named on the step line), so that the columns a lesson overwrites stay whole:
+/// at 80 columns the last payment's `Placed → Paid` is on screen, where it was cut to `Plac`.
+#[test]
+fn a_table_too_wide_for_its_pane_leaves_out_what_never_changes() {
+    use eslab::RUN_AHEAD_STEPS;
+    let mut app = generated(300);
+    press(&mut app, KeyCode::End);
+    while app.busy() {
+        app.tick(RUN_AHEAD_STEPS).unwrap();
+    }
+    let heading = |screen: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains("order_id"))
+            .unwrap()
+            .to_string()
+    };
+    let narrow = screen(&app);
+    let table = heading(&narrow);
+    assert!(
+        table.contains("order_id") && !table.contains("product"),
+        "{narrow}"
+    );
+    assert!(narrow.contains("Placed → Paid"), "{narrow}");
+    let wide = screen_at(&app, 120, 24);
+    let table = heading(&wide);
+    assert!(
+        table.contains("customer") && table.contains("product"),
+        "{wide}"
+    );
+    assert!(wide.contains("Placed → Paid"), "{wide}");
+}
+
 #[test]
 fn predict_asks_each_design_before_a_step_runs_then_reveals_and_scores() {
     let mut app = bob().predicting();

@@ -77,7 +77,7 @@ pub(super) fn crud_lines(app: &App, width: usize, reach: usize, paint: &Paint) -
             });
         table.push(cells.collect());
     }
-    let (head, rows) = table_lines(&table, paint);
+    let (head, rows) = table_lines(&table, width, paint);
     // A column a migration added goes under its row, wrapped: the table keeps its width.
     let rows = rows
         .into_iter()
@@ -100,10 +100,16 @@ pub(super) fn crud_lines(app: &App, width: usize, reach: usize, paint: &Paint) -
     }
 }
 
-/// The table's column names and rows, each column as wide as its widest cell; an
-/// overwritten cell shows its old value struck through, `→`, and the new one.
+/// Columns the table leaves out, in this order, when it is wider than its pane: the customer
+/// and the product never change once placed (the step line names them), while the columns
+/// the lessons overwrite (quantity, total, paid, status) must stay whole.
+const LEFT_OUT_FIRST: [&str; 2] = ["product", "customer"];
+
+/// The table's column names and rows in `width` columns, each column as wide as its widest
+/// cell; an overwritten cell shows its old value struck through, `→`, and the new one.
 fn table_lines(
     table: &[Vec<(String, Option<String>)>],
+    width: usize,
     paint: &Paint,
 ) -> (Line<'static>, Vec<Line<'static>>) {
     let cell_width = |(new, old): &(String, Option<String>)| {
@@ -117,11 +123,21 @@ fn table_lines(
             cells.chain([display_width(h)]).max().unwrap_or(0)
         })
         .collect();
+    let mut shown: Vec<usize> = (0..widths.len()).collect();
+    let wide = |shown: &[usize]| shown.iter().map(|&i| widths[i] + 1).sum::<usize>() - 1;
+    for column in LEFT_OUT_FIRST {
+        if wide(&shown) <= width {
+            break;
+        }
+        shown.retain(|&i| narrate::ROW_COLUMNS[i] != column);
+    }
     let pad = |used: usize, width: usize| " ".repeat(width.saturating_sub(used));
-    let head = narrate::ROW_COLUMNS
+    let head = shown
         .iter()
-        .zip(&widths)
-        .map(|(h, w)| format!("{h}{}", pad(display_width(h), *w)))
+        .map(|&i| {
+            let h = narrate::ROW_COLUMNS[i];
+            format!("{h}{}", pad(display_width(h), widths[i]))
+        })
         .collect::<Vec<_>>()
         .join(" ");
     let head = Line::styled(head, Style::new().add_modifier(Modifier::BOLD));
@@ -129,12 +145,12 @@ fn table_lines(
         .iter()
         .map(|row| {
             let mut spans = Vec::new();
-            for (i, (cell, width)) in row.iter().zip(&widths).enumerate() {
-                if i > 0 {
+            for (n, &i) in shown.iter().enumerate() {
+                if n > 0 {
                     spans.push(Span::raw(" "));
                 }
-                spans.extend(cell_spans(cell, paint));
-                spans.push(Span::raw(pad(cell_width(cell), *width)));
+                spans.extend(cell_spans(&row[i], paint));
+                spans.push(Span::raw(pad(cell_width(&row[i]), widths[i])));
             }
             Line::from(spans)
         })
